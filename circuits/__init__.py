@@ -1,0 +1,1 @@
+"""zkclear's circuit DSL, gadget library and settlement circuits (R1CS over the BN254 scalar field)."""

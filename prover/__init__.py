@@ -1,0 +1,1 @@
+"""zkclear's Groth16 prover over BN254: a readable Python backend and a native (arkworks) backend."""
