@@ -27,9 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     from prover import cli as prover_cli
     from circuits import cli as circuits_cli
+    from prover.bench import cli as bench_cli
     from sequencer import commands as sequencer_commands
 
     prover_cli.register(sub)
+    bench_cli.register(sub)
     circuits_cli.register(sub)
     sequencer_commands.register(sub)
     return parser

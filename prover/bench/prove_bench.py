@@ -1,0 +1,314 @@
+"""The prover benchmark: circomlib Poseidon chains at 2^12 .. 2^16 constraints, each proven by
+zkclear (native, and python at small sizes), snarkjs, the arkworks-based groth16py wheel and,
+when its binary is given, iden3's rapidsnark — whole processes on the same .zkey and .wtns.
+
+Per size: compile with circom2 --O2, compute the witness with circom's wasm calculator, make one
+development key with `zkclear setup --dev-unsafe` (every prover reads that same .zkey), then
+run each prover `repeat` times and keep the median wall time and peak RSS. Each proof is checked
+with `zkclear verify`, so a fast wrong prover cannot win. zkclear's native prover also reports
+its phases (load, witness products, h(x) FFTs, each MSM) when ZKCLEAR_PROFILE=1.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from prover.bench.poseidon_chain import write_circuit
+from prover.bench.processes import median, run_process
+
+REPO = Path(__file__).resolve().parents[2]
+NODE_BIN = REPO / "node_modules" / ".bin"
+CIRCOMLIB = REPO / "node_modules" / "circomlib" / "circuits"
+PROFILE_TAG = "ZKCLEAR_PROFILE "
+
+
+@dataclass
+class CircuitFiles:
+    power: int
+    constraints: int
+    r1cs: Path
+    wasm: Path
+    wtns: Path
+    zkey: Path
+    vk: Path
+
+
+@dataclass
+class Prover:
+    name: str
+    command: Callable[[CircuitFiles, Path, Path], list[str]]
+    max_power: int = 30
+    env: dict = field(default_factory=dict)
+    output: str = "snarkjs-json"  # or "self-checked": the command verifies its own proof
+
+
+@dataclass
+class Measurement:
+    prover: str
+    power: int
+    constraints: int
+    seconds: float
+    runs: list[float]
+    peak_rss_mb: float
+    verified: bool
+    phases: dict = field(default_factory=dict)
+    error: str = ""
+
+
+def zkclear_cmd() -> list[str]:
+    return [sys.executable, "-m", "sequencer.cli"]
+
+
+def _groth16py_script() -> str:
+    # Import the .zkey (arkworks' circom-compat reader), prove from the .wtns, check the proof
+    # with groth16py's own verifier against the public signals circom put in the witness.
+    return (
+        "import sys, json, groth16py\n"
+        "pk, vk = groth16py.import_zkey(sys.argv[1])\n"
+        "proof = groth16py.prove_wtns(pk, sys.argv[2])\n"
+        "public = [int(x) for x in json.load(open(sys.argv[3]))]\n"
+        "ok = groth16py.Verifier(vk).verify(proof, public)\n"
+        "sys.exit(0 if ok else 3)\n"
+    )
+
+
+def peers(rapidsnark: str | None, python_max_power: int) -> list[Prover]:
+    """The provers to compare, in table order."""
+    provers = [
+        Prover(
+            "zkclear-native",
+            lambda f, proof, public: zkclear_cmd()
+            + ["prove", "--backend", "native", "--zkey", str(f.zkey), "--wtns", str(f.wtns),
+               "--proof", str(proof), "--public", str(public)],
+            env={"ZKCLEAR_PROFILE": "1"},
+        ),
+        Prover(
+            "zkclear-python",
+            lambda f, proof, public: zkclear_cmd()
+            + ["prove", "--backend", "python", "--zkey", str(f.zkey), "--wtns", str(f.wtns),
+               "--proof", str(proof), "--public", str(public)],
+            max_power=python_max_power,
+        ),
+        Prover(
+            "snarkjs",
+            lambda f, proof, public: [str(NODE_BIN / "snarkjs"), "groth16", "prove", str(f.zkey),
+                                      str(f.wtns), str(proof), str(public)],
+        ),
+    ]
+    if _has_groth16py():
+        provers.append(
+            Prover(
+                "groth16py (arkworks)",
+                lambda f, proof, public: [sys.executable, "-c", _groth16py_script(), str(f.zkey),
+                                          str(f.wtns), str(public)],
+                output="self-checked",
+            )
+        )
+    if rapidsnark:
+        provers.append(
+            Prover(
+                "rapidsnark",
+                lambda f, proof, public: [rapidsnark, str(f.zkey), str(f.wtns), str(proof), str(public)],
+            )
+        )
+    return provers
+
+
+def _has_groth16py() -> bool:
+    try:
+        import groth16py  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def ensure_peer_packages() -> list[str]:
+    """Install the benchmark-only packages (groth16py, matplotlib) into this environment.
+    They are never dependencies of zkclear itself. Returns notes on what could not be had."""
+    notes = []
+    for package, module in (("groth16py", "groth16py"), ("matplotlib", "matplotlib")):
+        try:
+            __import__(module)
+            continue
+        except ImportError:
+            pass
+        done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", package],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            notes.append(f"{package} could not be installed: {done.stderr.strip()[-200:]}")
+    return notes
+
+
+def prepare_circuit(work: Path, power: int) -> CircuitFiles:
+    """Compile, solve and key one Poseidon-chain circuit of about 2^power constraints."""
+    work.mkdir(parents=True, exist_ok=True)
+    source, inputs = write_circuit(work, power)
+    name = source.stem
+    subprocess.run([str(NODE_BIN / "circom2"), str(source), "--O2", "--r1cs", "--wasm",
+                    "-l", str(CIRCOMLIB), "-o", str(work)], check=True, capture_output=True)
+    input_path = work / f"{name}.input.json"
+    input_path.write_text(json.dumps(inputs))
+    wasm = work / f"{name}_js" / f"{name}.wasm"
+    wtns = work / f"{name}.wtns"
+    subprocess.run(["node", str(work / f"{name}_js" / "generate_witness.js"), str(wasm),
+                    str(input_path), str(wtns)], check=True, capture_output=True)
+    r1cs = work / f"{name}.r1cs"
+    zkey = work / f"{name}.zkey"
+    vk = work / f"{name}.vk.json"
+    subprocess.run(zkclear_cmd() + ["setup", "--r1cs", str(r1cs), "--dev-unsafe", "--zkey", str(zkey),
+                                    "--vk", str(vk), "--backend", "native"],
+                   check=True, capture_output=True, cwd=REPO)
+    from prover.formats.r1cs import read_r1cs
+
+    constraints = read_r1cs(r1cs).n_constraints
+    return CircuitFiles(power, constraints, r1cs, wasm, wtns, zkey, vk)
+
+
+def _parse_profile(stderr: str) -> dict:
+    for line in stderr.splitlines():
+        if line.startswith(PROFILE_TAG):
+            return json.loads(line[len(PROFILE_TAG):])
+    return {}
+
+
+def measure(prover: Prover, files: CircuitFiles, work: Path, repeat: int) -> Measurement:
+    proof = work / f"proof.{prover.name.split()[0]}.json"
+    public = work / f"public.{prover.name.split()[0]}.json"
+    if prover.output == "self-checked":
+        # groth16py checks its proof against circom's public signals; write them once.
+        subprocess.run(zkclear_cmd() + ["prove", "--backend", "native", "--zkey", str(files.zkey),
+                                        "--wtns", str(files.wtns), "--proof", str(proof),
+                                        "--public", str(public)], check=True, capture_output=True)
+    env = dict(os.environ, **prover.env)
+    runs, peaks, phases, error = [], [], [], ""
+    for _ in range(repeat):
+        run = run_process(prover.command(files, proof, public), env=env, cwd=str(REPO))
+        if run.returncode != 0:
+            error = (run.stderr.strip() or run.stdout.strip()).splitlines()[-1:] or ["failed"]
+            error = f"exit {run.returncode}: {error[0][:200]}"
+            break
+        runs.append(run.seconds)
+        peaks.append(run.peak_rss_mb)
+        profile = _parse_profile(run.stderr)
+        if profile:
+            phases.append(profile)
+    verified = False
+    if not error:
+        if prover.output == "self-checked":
+            verified = True
+        else:
+            check = subprocess.run(zkclear_cmd() + ["verify", "--vk", str(files.vk), "--proof", str(proof),
+                                                    "--public", str(public)], capture_output=True, text=True,
+                                   cwd=REPO)
+            verified = check.returncode == 0
+            if not verified:
+                error = f"proof rejected: {check.stderr.strip() or check.stdout.strip()}"
+    median_phases = {}
+    if phases:
+        for key in phases[0]:
+            median_phases[key] = median([p[key] for p in phases if key in p])
+    return Measurement(prover.name, files.power, files.constraints, median(runs) if runs else float("nan"),
+                       runs, max(peaks) if peaks else float("nan"), verified, median_phases, error)
+
+
+def markdown_table(results: list[Measurement]) -> str:
+    """One row per size: each prover's median seconds and peak MB, and zkclear-native's speed-up."""
+    names = list(dict.fromkeys(m.prover for m in results))
+    powers = sorted({m.power for m in results})
+    head = "| constraints | " + " | ".join(names) + " | native vs snarkjs | native vs fastest peer |"
+    rule = "|---" * (len(names) + 3) + "|"
+    lines = [head, rule]
+    for power in powers:
+        row = {m.prover: m for m in results if m.power == power}
+        constraints = next(iter(row.values())).constraints
+        cells = []
+        for name in names:
+            m = row.get(name)
+            if m is None:
+                cells.append("–")
+            elif m.error:
+                cells.append("failed")
+            else:
+                cells.append(f"{m.seconds:.2f} s / {m.peak_rss_mb:.0f} MB")
+        native = row.get("zkclear-native")
+        snark = row.get("snarkjs")
+        ratio_snarkjs = (f"{snark.seconds / native.seconds:.1f}x" if native and snark and not native.error
+                         and not snark.error else "–")
+        peer_times = [m.seconds for n, m in row.items() if not n.startswith("zkclear") and not m.error]
+        ratio_best = (f"{min(peer_times) / native.seconds:.2f}x" if native and peer_times and not native.error
+                      else "–")
+        lines.append(f"| {constraints} (2^{power}) | " + " | ".join(cells) + f" | {ratio_snarkjs} | {ratio_best} |")
+    phase_rows = [m for m in results if m.phases]
+    if phase_rows:
+        keys = list(phase_rows[0].phases)
+        lines += ["", "zkclear-native phases (median seconds):", "",
+                  "| constraints | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+        for m in phase_rows:
+            lines.append(f"| 2^{m.power} | " + " | ".join(f"{m.phases.get(k, float('nan')):.3f}" for k in keys) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(results: list[Measurement], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name in dict.fromkeys(m.prover for m in results):
+        points = sorted((m.constraints, m.seconds) for m in results if m.prover == name and not m.error)
+        if points:
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("constraints (circomlib Poseidon chain)")
+    ax.set_ylabel("median proving time, whole process (s)")
+    ax.set_title(f"Groth16 BN254 proving on {os.cpu_count()} cores")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    return True
+
+
+def run_benchmark(out: Path, powers: list[int], repeat: int, rapidsnark: str | None,
+                  python_max_power: int, install_peers: bool = True, log=print) -> list[Measurement]:
+    out.mkdir(parents=True, exist_ok=True)
+    notes = ensure_peer_packages() if install_peers else []
+    for note in notes:
+        log(f"note: {note}")
+    if rapidsnark and not shutil.which(rapidsnark) and not Path(rapidsnark).is_file():
+        log(f"note: rapidsnark binary {rapidsnark} not found; skipped")
+        rapidsnark = None
+    provers = peers(rapidsnark, python_max_power)
+    results: list[Measurement] = []
+    for power in powers:
+        files = prepare_circuit(out / f"2^{power}", power)
+        log(f"2^{power}: {files.constraints} constraints")
+        for prover in provers:
+            if power > prover.max_power:
+                continue
+            m = measure(prover, files, out / f"2^{power}", repeat)
+            results.append(m)
+            status = m.error or ("verified" if m.verified else "NOT verified")
+            log(f"  {prover.name:22s} {m.seconds:8.3f} s  {m.peak_rss_mb:7.0f} MB  {status}")
+    (out / "results.json").write_text(json.dumps({
+        "machine": {"cpus": os.cpu_count()},
+        "repeat": repeat,
+        "notes": notes,
+        "results": [asdict(m) for m in results],
+    }, indent=2))
+    table = markdown_table(results)
+    (out / "results.md").write_text(table)
+    if plot(results, out / "results.png"):
+        log(f"plot: {out / 'results.png'}")
+    log(table)
+    return results
