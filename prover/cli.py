@@ -1,8 +1,161 @@
-"""Subcommands of the prover: setup, prove, verify, bench."""
+"""Subcommands of the prover: setup, prove, verify, export-vk (bench registers itself).
+
+A stable interface that scripts depend on:
+  zkclear setup --r1cs C.r1cs (--ptau P.ptau | --dev-unsafe) --zkey C.zkey [--vk vk.json] [--backend B]
+  zkclear prove --zkey C.zkey --wtns W.wtns --proof proof.json --public public.json [--backend B]
+  zkclear verify --vk vk.json --proof proof.json --public public.json [--backend B]
+      exit 0 valid, 1 invalid, 2 unreadable input; always one line saying why
+  zkclear export-vk --zkey C.zkey --vk vk.json
+Heavy imports happen inside the handlers, so `zkclear --help` stays fast.
+"""
 from __future__ import annotations
 
 import argparse
+import sys
+
+BACKENDS = ("auto", "native", "python")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add `setup`, `prove`, `verify` and `bench` to the zkclear command line."""
+    """Add `setup`, `prove`, `verify` and `export-vk` to the zkclear command line."""
+    p = sub.add_parser("setup", help="Groth16 setup: phase 2 on a .ptau, or an UNSAFE dev setup",
+                       description="Write a snarkjs-compatible Groth16 .zkey for a circuit.")
+    p.add_argument("--r1cs", required=True, help="circuit (.r1cs)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--ptau", help="prepared powers of tau (snarkjs powersoftau prepare phase2)")
+    src.add_argument("--dev-unsafe", action="store_true",
+                     help="UNSAFE: all toxic waste from local randomness (tests and demos only)")
+    p.add_argument("--zkey", required=True, help="output proving key (.zkey)")
+    p.add_argument("--vk", help="also write the verification key (snarkjs JSON)")
+    p.add_argument("--backend", choices=BACKENDS, default="auto")
+    p.set_defaults(func=cmd_setup)
+
+    p = sub.add_parser("prove", help="prove a witness with a .zkey (snarkjs JSON out)")
+    p.add_argument("--zkey", required=True)
+    p.add_argument("--wtns", required=True, help="witness (.wtns)")
+    p.add_argument("--proof", required=True, help="output proof JSON")
+    p.add_argument("--public", required=True, help="output public signals JSON")
+    p.add_argument("--backend", choices=BACKENDS, default="auto", help="default: native when built")
+    p.set_defaults(func=cmd_prove)
+
+    p = sub.add_parser("verify", help="verify a proof: exit 0 valid, 1 invalid, 2 unreadable input")
+    p.add_argument("--vk", required=True, help="verification key JSON")
+    p.add_argument("--proof", required=True, help="proof JSON")
+    p.add_argument("--public", required=True, help="public signals JSON")
+    p.add_argument("--backend", choices=BACKENDS, default="auto", help="pairing implementation")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("export-vk", help="write the verification key (snarkjs JSON) of a .zkey")
+    p.add_argument("--zkey", required=True)
+    p.add_argument("--vk", required=True)
+    p.set_defaults(func=cmd_export_vk)
+
+
+def _backend(name: str):
+    from prover.backends import get_backend
+    from sequencer.cli import CliError
+    try:
+        return get_backend(name)
+    except (RuntimeError, ValueError) as exc:
+        raise CliError(str(exc), 2) from None
+
+
+def _unreadable(exc: Exception):
+    from sequencer.cli import CliError
+    return CliError(str(exc), 2)
+
+
+def cmd_setup(args) -> int:
+    from prover.formats import FormatError
+    from prover.formats.snarkjs_json import write_vk
+    from prover.formats.zkey import read_zkey, write_zkey
+    from prover.formats.binfile import write_atomic
+    from sequencer.cli import CliError
+    try:
+        from prover.formats.r1cs import read_r1cs
+        r1cs = read_r1cs(args.r1cs)
+        if args.dev_unsafe:
+            from prover.groth16.setup import ToxicWaste
+            print("zkclear setup: WARNING: UNSAFE development setup, the toxic waste was drawn locally; "
+                  "anyone holding it can forge proofs. Never deploy this key.", file=sys.stderr)
+            zkey = _backend(args.backend).setup(r1cs, ToxicWaste.random())
+            write_atomic(args.zkey, zkey)
+            pk = read_zkey(zkey) if args.vk else None
+        else:
+            import secrets
+            from prover.field import R
+            from prover.formats.ptau import read_ptau
+            from prover.groth16.setup import phase2_setup
+            # Phase 2 runs in Python on every backend (the native ABI has no ptau entry point).
+            try:
+                pk = phase2_setup(r1cs, read_ptau(args.ptau), secrets.randbelow(R - 1) + 1)
+            except ValueError as exc:
+                if isinstance(exc, FormatError):
+                    raise
+                raise CliError(str(exc), 2) from None
+            write_zkey(args.zkey, pk)
+        if args.vk:
+            write_vk(args.vk, pk.verifying_key())
+    except FormatError as exc:
+        raise _unreadable(exc) from None
+    print(f"zkclear setup: wrote {args.zkey}" + (" (UNSAFE dev setup)" if args.dev_unsafe else ""))
+    return 0
+
+
+def cmd_prove(args) -> int:
+    import secrets
+    from prover.field import R
+    from prover.formats import FormatError
+    from prover.formats.snarkjs_json import write_proof, write_public
+    from prover.formats.wtns import read_wtns
+    from prover.formats.zkey import read_zkey_header
+    from prover.formats.binfile import load_bytes
+    from sequencer.cli import CliError
+    backend = _backend(args.backend)
+    try:
+        zkey = load_bytes(args.zkey, "zkey")
+        _, hdr = read_zkey_header(zkey)
+        witness = read_wtns(args.wtns)
+    except FormatError as exc:
+        raise _unreadable(exc) from None
+    if len(witness) != hdr["n_vars"]:
+        raise CliError(f"witness has {len(witness)} values, the circuit of {args.zkey} has {hdr['n_vars']} wires", 2)
+    try:
+        proof = backend.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
+    except (FormatError, ValueError) as exc:
+        raise _unreadable(exc) from None
+    write_proof(args.proof, proof)
+    write_public(args.public, witness[1:1 + hdr["n_public"]])
+    print(f"zkclear prove: wrote {args.proof} and {args.public} ({backend.name} backend)")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from prover.formats import FormatError
+    from prover.formats.snarkjs_json import read_proof, read_public, read_vk
+    from sequencer.cli import CliError
+    try:
+        vk = read_vk(args.vk)
+        proof = read_proof(args.proof)
+        public = read_public(args.public)
+    except FormatError as exc:
+        raise _unreadable(exc) from None
+    reason = _backend(args.backend).check(vk, public, proof)
+    if reason is not None:
+        raise CliError(f"INVALID: {reason}", 1)
+    note = " (key from an UNSAFE dev setup)" if vk.unsafe_dev_setup else ""
+    print(f"zkclear verify: OK, the proof is valid{note}")
+    return 0
+
+
+def cmd_export_vk(args) -> int:
+    from prover.formats import FormatError
+    from prover.formats.snarkjs_json import write_vk
+    from prover.formats.zkey import read_zkey
+    try:
+        pk = read_zkey(args.zkey)
+    except FormatError as exc:
+        raise _unreadable(exc) from None
+    write_vk(args.vk, pk.verifying_key())
+    print(f"zkclear export-vk: wrote {args.vk}")
+    return 0

@@ -32,3 +32,119 @@ class R1CS:
     @property
     def n_constraints(self) -> int:
         return len(self.constraints)
+
+
+# ---------------------------------------------------------------------------------------------
+# The iden3 .r1cs binary format (iden3/r1csfile), version 1:
+#   section 1 header:      u32 n8 (=32), prime (n8 bytes LE), u32 nWires, u32 nPubOut,
+#                          u32 nPubIn, u32 nPrvIn, u64 nLabels, u32 nConstraints
+#   section 2 constraints: per constraint, A then B then C, each u32 nTerms then nTerms pairs
+#                          (u32 wire, coefficient n8 bytes LE, standard form, not Montgomery)
+#   section 3 wire->label: nWires u64
+# Sections 4/5 (custom gates, circom --O2 PLONK only) are not supported and rejected.
+
+import struct as _struct
+
+from prover.formats.binfile import (BinFile, FormatError, PathOrBytes, Writer, load_bytes,
+                                    write_atomic)
+
+R1CS_MAGIC = b"r1cs"
+_HEADER, _CONSTRAINTS, _WIRE2LABEL = 1, 2, 3
+
+
+def r1cs_to_bytes(r1cs: R1CS) -> bytes:
+    """Serialise `r1cs` as an iden3 .r1cs file (terms in the dicts' order, zero coefficients dropped)."""
+    p = r1cs.prime
+    n8 = 32
+    header = (_struct.pack("<I", n8) + p.to_bytes(n8, "little")
+              + _struct.pack("<IIIIQI", r1cs.n_wires, r1cs.n_pub_out, r1cs.n_pub_in, r1cs.n_prv_in,
+                             r1cs.n_labels if r1cs.n_labels is not None else r1cs.n_wires,
+                             len(r1cs.constraints)))
+    pack_u32 = _struct.Struct("<I").pack
+    parts: list[bytes] = []
+    n_wires = r1cs.n_wires
+    for ci, constraint in enumerate(r1cs.constraints):
+        for lc in constraint:
+            terms = [(w, c % p) for w, c in lc.items() if c % p]
+            parts.append(pack_u32(len(terms)))
+            for w, c in terms:
+                if not 0 <= w < n_wires:
+                    raise ValueError(f"constraint {ci} uses wire {w}, outside 0..{n_wires - 1}")
+                parts.append(pack_u32(w))
+                parts.append(c.to_bytes(n8, "little"))
+    labels = r1cs.wire_to_label if r1cs.wire_to_label is not None else range(r1cs.n_wires)
+    if len(labels) != r1cs.n_wires:
+        raise ValueError(f"wire_to_label has {len(labels)} entries for {r1cs.n_wires} wires")
+    w = Writer(R1CS_MAGIC, 1)
+    w.section(_CONSTRAINTS, b"".join(parts))  # circom's order: constraints, header, map
+    w.section(_HEADER, header)
+    w.section(_WIRE2LABEL, _struct.pack(f"<{r1cs.n_wires}Q", *labels))
+    return w.bytes()
+
+
+def write_r1cs(path, r1cs: R1CS) -> None:
+    """Write `r1cs` to `path` in the iden3 .r1cs format that circom emits and snarkjs reads."""
+    write_atomic(path, r1cs_to_bytes(r1cs))
+
+
+def read_r1cs(path_or_bytes: PathOrBytes) -> R1CS:
+    """Read an iden3 .r1cs file (a path or its bytes); truncated or corrupt -> FormatError."""
+    data = load_bytes(path_or_bytes, "r1cs")
+    bf = BinFile(data, R1CS_MAGIC, "r1cs", max_version=1)
+    if bf.has(4) or bf.has(5):
+        raise FormatError("r1cs file uses custom gates (circom PLONK mode), which Groth16 cannot prove")
+    h = bf.section(_HEADER, "header")
+    n8 = h.u32()
+    if n8 != 32:
+        raise FormatError(f"r1cs header: field size {n8} bytes, only 32 is supported")
+    prime = h.int_le(n8)
+    n_wires, n_pub_out, n_pub_in, n_prv_in = (h.u32() for _ in range(4))
+    n_labels = h.u64()
+    n_constraints = h.u32()
+    h.expect_end()
+    if 1 + n_pub_out + n_pub_in + n_prv_in > n_wires:
+        raise FormatError(f"r1cs header corrupt: {n_pub_out + n_pub_in + n_prv_in} inputs for {n_wires} wires")
+
+    c = bf.section(_CONSTRAINTS, "constraints")
+    d = data
+    pos, end = c.pos, c.end
+    fb = int.from_bytes
+    unpack_u32 = _struct.Struct("<I").unpack_from
+    step = 4 + n8
+    constraints: list[Constraint] = []
+    try:
+        for ci in range(n_constraints):
+            triple = []
+            for _ in range(3):
+                if pos + 4 > end:
+                    raise FormatError(f"r1cs constraints section truncated in constraint {ci}")
+                (nt,) = unpack_u32(d, pos)
+                pos += 4
+                stop = pos + nt * step
+                if stop > end:
+                    raise FormatError(f"r1cs constraints section truncated in constraint {ci}")
+                lc = {}
+                for q in range(pos, stop, step):
+                    (wire,) = unpack_u32(d, q)
+                    lc[wire] = fb(d[q + 4:q + step], "little")
+                pos = stop
+                triple.append(lc)
+            constraints.append((triple[0], triple[1], triple[2]))
+    except _struct.error as exc:  # defensive: the bounds checks above should make this unreachable
+        raise FormatError(f"r1cs constraints section corrupt: {exc}") from None
+    if pos != end:
+        raise FormatError(f"r1cs constraints section corrupt: {end - pos} trailing bytes")
+    for ci, cons in enumerate(constraints):
+        for lc in cons:
+            for wire, coef in lc.items():
+                if wire >= n_wires or coef >= prime:
+                    raise FormatError(f"r1cs constraint {ci} corrupt: wire {wire} or coefficient out of range")
+
+    wire_to_label = None
+    if bf.has(_WIRE2LABEL):
+        m = bf.section(_WIRE2LABEL, "wire-to-label")
+        if m.remaining() != 8 * n_wires:
+            raise FormatError(f"r1cs wire-to-label section has {m.remaining()} bytes for {n_wires} wires")
+        wire_to_label = list(_struct.unpack_from(f"<{n_wires}Q", data, m.pos))
+    return R1CS(n_wires=n_wires, n_pub_out=n_pub_out, n_pub_in=n_pub_in, n_prv_in=n_prv_in,
+                constraints=constraints, wire_to_label=wire_to_label, n_labels=n_labels, prime=prime)
