@@ -1,0 +1,286 @@
+"""The circuit builder: declare inputs and outputs, add constraints, hint witness values.
+
+    c = Circuit("less_than")
+    a, b = c.private_input("in", (2,))
+    out = less_than(c, a, b, 64)          # a gadget: adds constraints, returns an LC
+    c.output("out", out)
+    compiled = c.compile()                # R1CS after circom --O2 style linear elimination
+    witness = compiled.solve({"in": ["3", "5"]})
+
+Signals are numbered in creation order (id 0 is the constant one). Every constraint records
+the gadget path that made it (`c.scope(name)` / the `@gadget` decorator push names), and
+every signal that is not an input is computed by exactly one *step* of the witness program:
+a product (`mul`), a linear definition (`output`) or a hint. A hint computes values outside
+the constraints and adds none: the gadget that hints a signal must constrain it.
+"""
+from __future__ import annotations
+
+import functools
+from contextlib import contextmanager
+from typing import Any, Callable, Sequence
+
+from prover.field import R
+
+from .lc import LC, ONE, Signal
+
+# signal kinds, in the order iden3 lays out wires
+K_ONE, K_OUT, K_PUB, K_PRV, K_INT = 0, 1, 2, 3, 4
+KIND_NAMES = {K_ONE: "one", K_OUT: "output", K_PUB: "public input", K_PRV: "private input", K_INT: "internal"}
+
+# witness program step kinds
+S_MUL, S_LIN, S_HINT, S_MULADD = 0, 1, 2, 3
+
+
+class CircuitError(Exception):
+    """A circuit that cannot be built (a constant constraint that fails, a bad declaration)."""
+
+
+def _compact(terms: dict[int, int]) -> "int | tuple":
+    """A step's LC: a bare signal id when it is one signal with coefficient 1, else pairs."""
+    if len(terms) == 1:
+        (k, v), = terms.items()
+        if v == 1:
+            return k
+    return tuple(terms.items())
+
+
+def _shape_of(shape: "int | Sequence[int] | None") -> tuple[int, ...]:
+    if shape is None:
+        return ()
+    if isinstance(shape, int):
+        return (shape,)
+    return tuple(shape)
+
+
+class Circuit:
+    def __init__(self, name: str = "main"):
+        self.name = name
+        self._kind: list[int] = [K_ONE]
+        self._name: list[str | None] = ["one"]
+        self._spath: list[int] = [0]
+        # constraints A * B == C, each a dict {signal id: coeff}
+        self._cons: list[tuple[dict, dict, dict]] = []
+        self._cpath: list[int] = []
+        self._cdefining: list[bool] = []  # True when a step computes the constraint's C exactly
+        self._steps: list[tuple] = []
+        self._paths: list[str] = [""]
+        self._path_ids: dict[str, int] = {"": 0}
+        self._stack: list[str] = []
+        self._cur = 0
+        self._inputs: list[tuple[str, tuple, Any, bool]] = []
+        self._outputs: list[tuple[str, tuple, Any]] = []
+        self._declared: set[str] = set()
+        self._alias: dict[int, dict] = {}  # materialized signal -> the LC it stands for
+
+    # --- gadget scopes ------------------------------------------------------------------
+    @contextmanager
+    def scope(self, name: str):
+        """Record `name` on the gadget stack for every constraint and signal made inside."""
+        self._stack.append(name)
+        prev = self._cur
+        path = "/".join(self._stack)
+        pid = self._path_ids.get(path)
+        if pid is None:
+            pid = self._path_ids[path] = len(self._paths)
+            self._paths.append(path)
+        self._cur = pid
+        try:
+            yield
+        finally:
+            self._stack.pop()
+            self._cur = prev
+
+    @property
+    def gadget_path(self) -> str:
+        return self._paths[self._cur]
+
+    # --- signals ------------------------------------------------------------------------
+    def _new(self, kind: int, name: str | None = None) -> Signal:
+        sid = len(self._kind)
+        self._kind.append(kind)
+        self._name.append(name)
+        self._spath.append(self._cur)
+        return Signal(sid)
+
+    def _declare(self, name: str, shape, kind: int):
+        if name in self._declared:
+            raise CircuitError(f"signal {name!r} declared twice")
+        self._declared.add(name)
+        shape = _shape_of(shape)
+
+        def build(prefix: str, dims: tuple):
+            if not dims:
+                return self._new(kind, prefix)
+            return [build(f"{prefix}[{i}]", dims[1:]) for i in range(dims[0])]
+
+        return shape, build(name, shape)
+
+    def public_input(self, name: str, shape=None):
+        """A public input (an array when `shape` is given, nested lists of signals)."""
+        shape, sigs = self._declare(name, shape, K_PUB)
+        self._inputs.append((name, shape, sigs, True))
+        return sigs
+
+    def private_input(self, name: str, shape=None):
+        shape, sigs = self._declare(name, shape, K_PRV)
+        self._inputs.append((name, shape, sigs, False))
+        return sigs
+
+    def output(self, name: str, value):
+        """Publish `value` (an LC, or nested lists of LCs) as the public output `name`.
+
+        Each output is a fresh signal constrained equal to its value; at --O2 that linear
+        constraint substitutes away an internal signal, as circom does for `out <== ...`."""
+        if name in self._declared:
+            raise CircuitError(f"signal {name!r} declared twice")
+        self._declared.add(name)
+
+        def build(prefix: str, v):
+            if isinstance(v, (list, tuple)):
+                return [build(f"{prefix}[{i}]", x) for i, x in enumerate(v)]
+            lc = LC.of(v)
+            s = self._new(K_OUT, prefix)
+            self._steps.append((S_LIN, s.id, _compact(lc.terms)))
+            self._add((lc - s).terms, {ONE: 1}, {}, defining=True)
+            return s
+
+        sigs = build(name, value)
+        shape: tuple = ()
+        v = value
+        while isinstance(v, (list, tuple)):
+            shape += (len(v),)
+            v = v[0] if len(v) else None
+        self._outputs.append((name, shape, sigs))
+        return sigs
+
+    # --- constraints --------------------------------------------------------------------
+    def _add(self, a: dict, b: dict, cc: dict, defining: bool = False) -> None:
+        if self._alias:
+            a, b, cc = self._expand(a), self._expand(b), self._expand(cc)
+        self._cons.append((a, b, cc))
+        self._cpath.append(self._cur)
+        self._cdefining.append(defining)
+
+    def mul(self, a, b, plus=None, name: str | None = None) -> LC:
+        """a * b (+ plus): one constraint a * b == out - plus and one new signal `out`, unless
+        a or b is a constant. Passing the addend as `plus` keeps results signals rather than
+        growing LCs (circom's `out <== a * b + c`)."""
+        a, b = LC.of(a), LC.of(b)
+        if a.is_constant() or b.is_constant():
+            prod = b * a.constant_value() if a.is_constant() else a * b.constant_value()
+            return prod if plus is None else prod + LC.of(plus)
+        out = self._new(K_INT, name)
+        if plus is None or (isinstance(plus, int) and plus % R == 0):
+            self._steps.append((S_MUL, out.id, _compact(a.terms), _compact(b.terms)))
+            self._add(a.terms, b.terms, {out.id: 1}, defining=True)
+        else:
+            p = LC.of(plus)
+            self._steps.append((S_MULADD, out.id, _compact(a.terms), _compact(b.terms), _compact(p.terms)))
+            self._add(a.terms, b.terms, (out - p).terms, defining=True)
+        return out
+
+    def materialize(self, a, name: str | None = None) -> LC:
+        """A signal standing for the LC `a` in the witness program only: constraints that use
+        it get `a` itself (so the R1CS is what it would be without it), but the solver
+        evaluates a long LC once instead of once per use. Short LCs come back unchanged."""
+        a = LC.of(a)
+        if len(a.terms) <= 2:
+            return a
+        out = self._new(K_INT, name)
+        terms = self._expand(a.terms)
+        self._alias[out.id] = terms
+        self._steps.append((S_LIN, out.id, _compact(a.terms)))
+        return out
+
+    def _expand(self, terms: dict) -> dict:
+        """Replace materialized signals by the LCs they stand for."""
+        al = self._alias
+        if not al:
+            return terms
+        for k in terms:
+            if k in al:
+                break
+        else:
+            return terms
+        out: dict[int, int] = {}
+        for k, v in terms.items():
+            e = al.get(k)
+            if e is None:
+                out[k] = out.get(k, 0) + v
+            else:
+                for k2, v2 in e.items():
+                    out[k2] = out.get(k2, 0) + v * v2
+        return {k: m for k, v in out.items() if (m := v % R)}
+
+    def assert_product(self, a, b, out) -> None:
+        """a * b == out."""
+        a, b, out = LC.of(a), LC.of(b), LC.of(out)
+        if a.is_constant() and b.is_constant() and out.is_constant():
+            if a.constant_value() * b.constant_value() % R != out.constant_value():
+                raise CircuitError(f"constant constraint fails in {self.gadget_path or self.name}")
+            return
+        self._add(a.terms, b.terms, out.terms)
+
+    def assert_equal(self, a, b) -> None:
+        """a == b (a linear constraint)."""
+        d = LC.of(a) - LC.of(b)
+        if d.is_constant():
+            if d.constant_value() != 0:
+                raise CircuitError(f"constant constraint fails in {self.gadget_path or self.name}")
+            return
+        self._add(d.terms, {ONE: 1}, {})
+
+    def assert_zero(self, a) -> None:
+        self.assert_equal(a, 0)
+
+    def hint(self, fn: Callable[..., Any], *inputs, n: int | None = None,
+             names: Sequence[str] | None = None):
+        """Signals computed by `fn(*input values)` outside the constraints (adds none).
+
+        `n=None`: fn returns one value and hint returns one signal; else fn returns `n`
+        values and hint returns a list. With constant inputs the hint folds to constants."""
+        lcs = [LC.of(x) for x in inputs]
+        count = 1 if n is None else n
+        if all(x.is_constant() for x in lcs):
+            vals = fn(*[x.constant_value() for x in lcs])
+            vals = [vals] if n is None else list(vals)
+            outs = [LC.of(int(v)) for v in vals]
+            return outs[0] if n is None else outs
+        outs = [self._new(K_INT, names[i] if names else None) for i in range(count)]
+        self._steps.append((S_HINT, fn, tuple(_compact(x.terms) for x in lcs),
+                            tuple(s.id for s in outs), n is None))
+        return outs[0] if n is None else outs
+
+    # --- introspection ------------------------------------------------------------------
+    @property
+    def n_constraints(self) -> int:
+        return len(self._cons)
+
+    def signal_name(self, sid: int) -> str:
+        nm = self._name[sid]
+        if nm is not None:
+            return nm
+        path = self._paths[self._spath[sid]]
+        return f"{path}.s{sid}" if path else f"s{sid}"
+
+    def compile(self):
+        """Compile to R1CS with circom --O2 style linear elimination; see `compiled.py`."""
+        from .compiled import compile_circuit
+
+        return compile_circuit(self)
+
+
+def gadget(fn=None, *, name: str | None = None):
+    """Decorate a gadget `fn(c, ...)` so its constraints carry its name on the gadget stack."""
+
+    def deco(f):
+        nm = name or f.__name__
+
+        @functools.wraps(f)
+        def wrapper(c: Circuit, *args, **kwargs):
+            with c.scope(nm):
+                return f(c, *args, **kwargs)
+
+        return wrapper
+
+    return deco(fn) if fn is not None else deco
