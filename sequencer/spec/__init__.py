@@ -1,0 +1,54 @@
+"""The executable spec of a settlement batch (consensus-specs style, plain Python).
+
+Modules, one per concern:
+
+- `constants`  units, bit bounds, market parameters, presets TINY / DEMO / MAINNET
+- `hashing`    Poseidon (circomlib) with nesting above 16 inputs, hash chains, sha256 -> field
+- `box`        safe boxes: per market a ladder interval of price and an interval of funding
+- `tree`       the state tree: Poseidon Merkle tree (arity 2 or 4) whose nodes bind their
+               children's boxes; the root's box is the intersection of all leaf boxes
+- `state`      account leaves, global fields, the state root, journal and witness log
+- `margin`     TV, MR, IR, the worst case over a box, `choose_box` (and the solvency argument)
+- `ops`        op dataclasses, op codes, field widths, signed-message hashes, nonce window
+- `transition` `process_batch`, `process_<op>`, `OpRefused`, `build_batch`
+- `witness`    public inputs, their hash, the per-op witness the prover consumes
+- `bench_tree` `python -m sequencer.spec.bench_tree`: the tree at 2^20 accounts
+
+For the batch circuit (which mirrors `process_<op>` one by one): the leaves each op touches,
+in witness order (`BatchRecord.ops[k].updates`, each with pre/post leaf and path):
+
+    Register   [account]                 old leaf empty (hash 0, full box)
+    Deposit    [account]                 a write, or a read when bounced (unknown / overflow)
+    Withdraw   [account]
+    Trade      [buyer, seller, fund]     buyer, seller, fund distinct (the fund does not trade)
+    Funding    []                        F_j += delta, |delta| <= max_funding_delta_j
+    Touch      [account]
+    Liquidate  [target, receiver, fund]  [target, fund] when the receiver is the fund
+    Deleverage [fund, account]
+    (closing)  [fund]                    `BatchRecord.settle`: re-box the fund, checked
+
+Every write: funding settled, range checks, box well formed and `box_surplus >= 0` (the
+fund's writes skip the box check; the closing write does not). End of batch: prices and
+funding indices in the root box (`BatchRecord.root_box`, from the closing write's path).
+"""
+from .constants import DEMO, MAINNET, PRESETS, TINY, MarketParams, Preset
+from .ops import (Deleverage, Deposit, Funding, Liquidate, Register, Touch, Trade, Withdraw,
+                  message_hash, use_nonce)
+from .state import Account, State, account_hash
+from .transition import (Batch, BuiltBatch, OpRefused, build_batch, process_batch, process_deleverage,
+                         process_deposit, process_funding, process_liquidation, process_op,
+                         process_register, process_touch, process_trade, process_withdrawal)
+from .tree import BoxTree, compute_root
+from .witness import BatchRecord, PublicInputs, public_input_hash, public_input_hash_poseidon
+
+__all__ = [
+    "TINY", "DEMO", "MAINNET", "PRESETS", "MarketParams", "Preset",
+    "Register", "Deposit", "Withdraw", "Trade", "Funding", "Touch", "Liquidate", "Deleverage",
+    "message_hash", "use_nonce",
+    "Account", "State", "account_hash",
+    "Batch", "BuiltBatch", "OpRefused", "build_batch", "process_batch", "process_op",
+    "process_register", "process_deposit", "process_withdrawal", "process_trade",
+    "process_funding", "process_touch", "process_liquidation", "process_deleverage",
+    "BoxTree", "compute_root",
+    "BatchRecord", "PublicInputs", "public_input_hash", "public_input_hash_poseidon",
+]

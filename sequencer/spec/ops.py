@@ -1,0 +1,227 @@
+"""The operations of a batch: op codes, field widths, signed-message hashes, the nonce window.
+
+Each op is a frozen dataclass with `OP_CODE` and `FIELDS` = ((name, bits, signed), ...), the
+widths the circuit range-checks (signatures and public keys are curve data, not listed).
+
+Signed messages. A signed op is authorised by EdDSA-Poseidon over Baby Jubjub on
+
+    msg = hash_fields([domain, OP_CODE, *message fields in FIELDS order])
+
+where `domain` is the preset's separator (no message of one deployment replays on another)
+and OP_CODE separates the kinds. A trade is ONE message signed by both counterparties.
+
+Replay protection: a nonce *window*, not consecutive nonces
+------------------------------------------------------------
+An institution signs many orders that settle in whatever order the sequencer matches them;
+strictly consecutive nonces would refuse nonce 8 until nonce 7 settles, and a cancelled
+order would block the account. Each leaf therefore keeps `nonce_hi` (the highest nonce used)
+and a NONCE_WINDOW-bit bitmap (bit i set <=> nonce_hi - i used). A nonce n is accepted iff
+
+    n > nonce_hi                                   (fresh: shift the bitmap by n - nonce_hi)
+    or nonce_hi - NONCE_WINDOW < n <= nonce_hi and bit (nonce_hi - n) is clear
+
+and is then marked used, so a signed message settles at most once (a trade consumes both
+parties' nonces atomically). Up to 64 orders per account may be in flight out of order; a
+message whose nonce fell out of the window is refused and must be re-signed. The window is
+two 64-bit leaf fields; in the circuit the shift is a multiplication by 2^(n - nonce_hi)
+(six selected constants) followed by a 128-bit split keeping the low 64 bits. Every signed
+op also carries an expiry: it is valid in batches with number <= expiry.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from .constants import (ADDRESS_BITS, AMOUNT_BITS, BATCH_BITS, FEE_BITS, FUNDING_BITS, NONCE_BITS,
+                        NONCE_WINDOW, POSITION_BITS, PRICE_BITS)
+from .hashing import hash_fields
+
+Signature = Any  # circuits.crypto.eddsa.Signature (R8, S)
+
+OP_NOOP = 0
+OP_REGISTER = 1
+OP_DEPOSIT = 2
+OP_WITHDRAW = 3
+OP_TRADE = 4
+OP_FUNDING = 5
+OP_TOUCH = 6
+OP_LIQUIDATE = 7
+OP_DELEVERAGE = 8
+
+ACCOUNT_ID_BITS = 32  # wide enough for every preset (the tree's capacity is checked apart)
+MARKET_BITS = 4  # a market index is < 16
+
+
+@dataclass(frozen=True)
+class Register:
+    """Open account `account` (the next free id) for a key; signed by that key."""
+
+    OP_CODE = OP_REGISTER
+    FIELDS = (("account", ACCOUNT_ID_BITS, False), ("l1_address", ADDRESS_BITS, False))
+    account: int
+    pubkey: tuple[int, int]
+    l1_address: int
+    signature: Optional[Signature] = None
+
+    def message_fields(self) -> list[int]:
+        return [self.account, self.pubkey[0], self.pubkey[1], self.l1_address]
+
+
+@dataclass(frozen=True)
+class Deposit:
+    """The `index`-th deposit of the L1 queue: `amount` for `account`, sent by `sender`.
+
+    Unsigned (the L1 contract took the funds). It is never refused: a deposit to an
+    unregistered account, or one that would overflow the collateral, is returned to
+    `sender` through the withdrawals list, so the queue always advances in order."""
+
+    OP_CODE = OP_DEPOSIT
+    FIELDS = (("index", 64, False), ("account", ACCOUNT_ID_BITS, False),
+              ("amount", AMOUNT_BITS, False), ("sender", ADDRESS_BITS, False))
+    index: int
+    account: int
+    amount: int
+    sender: int
+
+    def chain_fields(self) -> list[int]:
+        """What the L1 queue hashes: chain_{k+1} = H(chain_k, account, amount, sender)."""
+        return [self.account, self.amount, self.sender]
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    """Move `amount` of collateral to the account's L1 address; signed by the owner."""
+
+    OP_CODE = OP_WITHDRAW
+    FIELDS = (("account", ACCOUNT_ID_BITS, False), ("amount", AMOUNT_BITS, False),
+              ("nonce", NONCE_BITS, False), ("expiry", BATCH_BITS, False))
+    account: int
+    amount: int
+    nonce: int
+    expiry: int
+    signature: Optional[Signature] = None
+
+    def message_fields(self) -> list[int]:
+        return [self.account, self.amount, self.nonce, self.expiry]
+
+
+@dataclass(frozen=True)
+class Trade:
+    """`buyer` buys `size` lots of `market` from `seller` at `price`; each pays `fee` to the
+    insurance fund. One message, signed by both."""
+
+    OP_CODE = OP_TRADE
+    FIELDS = (("market", MARKET_BITS, False), ("size", POSITION_BITS - 1, False),
+              ("price", PRICE_BITS, False), ("buyer", ACCOUNT_ID_BITS, False),
+              ("seller", ACCOUNT_ID_BITS, False), ("buyer_nonce", NONCE_BITS, False),
+              ("seller_nonce", NONCE_BITS, False), ("expiry", BATCH_BITS, False),
+              ("fee", FEE_BITS, False))
+    market: int
+    size: int
+    price: int
+    buyer: int
+    seller: int
+    buyer_nonce: int
+    seller_nonce: int
+    expiry: int
+    fee: int
+    buyer_signature: Optional[Signature] = None
+    seller_signature: Optional[Signature] = None
+
+    def message_fields(self) -> list[int]:
+        return [self.market, self.size, self.price, self.buyer, self.seller, self.buyer_nonce,
+                self.seller_nonce, self.expiry, self.fee]
+
+
+@dataclass(frozen=True)
+class Funding:
+    """Add `delta` (signed, |delta| <= max_funding_delta) to the funding index of `market`."""
+
+    OP_CODE = OP_FUNDING
+    FIELDS = (("market", MARKET_BITS, False), ("delta", FUNDING_BITS, True))
+    market: int
+    delta: int
+
+
+@dataclass(frozen=True)
+class Touch:
+    """Re-box `account` at the batch prices (settling its funding); refused if TV < MR."""
+
+    OP_CODE = OP_TOUCH
+    FIELDS = (("account", ACCOUNT_ID_BITS, False),)
+    account: int
+
+
+@dataclass(frozen=True)
+class Liquidate:
+    """Move every position of `account` (TV < MR) to `receiver` at the mark prices, with a
+    penalty to the receiver. The receiver is the insurance fund (unsigned) or a liquidator
+    that signs the message with its nonce and expiry."""
+
+    OP_CODE = OP_LIQUIDATE
+    FIELDS = (("account", ACCOUNT_ID_BITS, False), ("receiver", ACCOUNT_ID_BITS, False),
+              ("receiver_nonce", NONCE_BITS, False), ("expiry", BATCH_BITS, False))
+    account: int
+    receiver: int
+    receiver_nonce: int = 0
+    expiry: int = 0
+    signature: Optional[Signature] = None
+
+    def message_fields(self) -> list[int]:
+        return [self.account, self.receiver, self.receiver_nonce, self.expiry]
+
+
+@dataclass(frozen=True)
+class Deleverage:
+    """Auto-deleveraging while the insurance fund is below maintenance: `size` lots of the
+    fund's position in `market` go to `account` (which holds the opposite side) at the mark
+    price, and `account` pays `haircut` (at most the fund's negative TV) to the fund."""
+
+    OP_CODE = OP_DELEVERAGE
+    FIELDS = (("account", ACCOUNT_ID_BITS, False), ("market", MARKET_BITS, False),
+              ("size", POSITION_BITS - 1, False), ("haircut", AMOUNT_BITS, False))
+    account: int
+    market: int
+    size: int
+    haircut: int
+
+
+OPS = (Register, Deposit, Withdraw, Trade, Funding, Touch, Liquidate, Deleverage)
+SLOT_NAMES = {Register: "register_slots", Deposit: "deposit_slots", Withdraw: "withdrawal_slots",
+              Trade: "trade_slots", Funding: "funding_slots", Touch: "touch_slots",
+              Liquidate: "liquidation_slots", Deleverage: "deleverage_slots"}
+
+
+def message_hash(op, domain: int) -> int:
+    """The field element a signed op's signature(s) sign."""
+    return hash_fields([domain, op.OP_CODE, *op.message_fields()])
+
+
+def fields_in_range(op) -> bool:
+    """Every listed field fits its width (signed: |x| < 2^(bits-1))."""
+    for name, bits, signed in op.FIELDS:
+        x = getattr(op, name)
+        if not isinstance(x, int):
+            return False
+        if signed and not -(1 << (bits - 1)) < x < (1 << (bits - 1)):
+            return False
+        if not signed and not 0 <= x < (1 << bits):
+            return False
+    return True
+
+
+# --- the nonce window -------------------------------------------------------------------------
+_WINDOW_MASK = (1 << NONCE_WINDOW) - 1
+
+
+def use_nonce(nonce_hi: int, bitmap: int, n: int) -> Optional[tuple[int, int]]:
+    """(nonce_hi', bitmap') after using nonce n, or None if n is used or too old."""
+    if not 0 <= n < (1 << NONCE_BITS):
+        return None
+    if n > nonce_hi:
+        shift = n - nonce_hi
+        return n, (((bitmap << shift) | 1) & _WINDOW_MASK if shift < NONCE_WINDOW else 1)
+    age = nonce_hi - n
+    if age >= NONCE_WINDOW or (bitmap >> age) & 1:
+        return None
+    return nonce_hi, bitmap | (1 << age)

@@ -1,0 +1,183 @@
+"""The exchange state: account leaves, global fields, the state tree, the state root.
+
+Leaf layout (`account_hash`, 6 + 2M field elements, nested by `hash_fields` above 16):
+
+    [ pk_x, pk_y, l1_address, nonce_hi, nonce_bitmap, C, q_0, f_0, q_1, f_1, ..., q_{M-1}, f_{M-1} ]
+
+    pk_x, pk_y    owner's Baby Jubjub public key (field elements)
+    l1_address    owner's L1 address, 160-bit integer: withdrawals and exits are paid there
+    nonce_hi      highest nonce used, NONCE_BITS-bit; nonce_bitmap: bit i set <=> nonce
+                  nonce_hi - i used (NONCE_WINDOW bits, see `ops.use_nonce`)
+    C             collateral, signed COLLATERAL_BITS, collateral units
+    q_j           position in market j, signed POSITION_BITS, lots
+    f_j           funding snapshot in market j, signed FUNDING_BITS, units per lot
+
+The account's box is not in its data hash: it enters the parent node's preimage
+(`tree.node_hash`). M = 4 gives 14 inputs, one Poseidon; an empty leaf hashes to 0.
+
+State root (the public "root" of a batch) = Poseidon(tree_root, globals_hash), with
+
+    globals_hash = hash_fields([num_accounts, batch_number, oracle_round, deposit_index,
+                                deposit_chain, g_0..g_{M-1}, F_0..F_{M-1}])
+
+so the contract stores one word, and the exit circuit can open the last prices.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Optional
+
+from . import box as boxes
+from .box import Box
+from .constants import Preset
+from .hashing import hash_fields
+from .tree import EMPTY_LEAF_HASH, BoxTree, PathLevel
+
+
+@dataclass(frozen=True)
+class Account:
+    """One account leaf (see module docstring for units and bounds)."""
+
+    pubkey: tuple[int, int]
+    l1_address: int
+    nonce_hi: int
+    nonce_bitmap: int
+    collateral: int
+    positions: tuple[int, ...]  # q_j
+    snapshots: tuple[int, ...]  # f_j
+    box: Box
+
+    @classmethod
+    def new(cls, pubkey: tuple[int, int], l1_address: int, funding: tuple[int, ...]) -> "Account":
+        m = len(funding)
+        return cls(pubkey=tuple(pubkey), l1_address=l1_address, nonce_hi=0, nonce_bitmap=0,
+                   collateral=0, positions=(0,) * m, snapshots=tuple(funding), box=boxes.full(m))
+
+    def fields(self) -> list[int]:
+        """The leaf's field elements in layout order (signed values as integers)."""
+        out = [self.pubkey[0], self.pubkey[1], self.l1_address, self.nonce_hi, self.nonce_bitmap,
+               self.collateral]
+        for q, f in zip(self.positions, self.snapshots):
+            out += [q, f]
+        return out
+
+    def with_position(self, market: int, q: int) -> "Account":
+        pos = list(self.positions)
+        pos[market] = q
+        return replace(self, positions=tuple(pos))
+
+
+def account_hash(account: Optional[Account]) -> int:
+    """The leaf's data hash: Poseidon over `Account.fields()`; 0 for an empty leaf."""
+    return EMPTY_LEAF_HASH if account is None else hash_fields(account.fields())
+
+
+@dataclass(frozen=True)
+class LeafUpdate:
+    """Witness of one leaf write: pre/post leaf, the path (valid before and after), roots."""
+
+    index: int
+    pre: Optional[Account]
+    post: Optional[Account]  # == pre for a read (a bounced deposit proves the leaf it reads)
+    path: tuple[PathLevel, ...]
+    pre_tree_root: int
+    post_tree_root: int
+
+
+@dataclass
+class State:
+    """The whole state. Mutated in place by the transition functions.
+
+    `accounts` holds the registered accounts (id -> leaf); the tree mirrors them. All writes
+    go through `write_account`, which keeps the tree, the journal (for rolling a failed batch
+    back) and the witness log in step."""
+
+    preset: Preset
+    tree: BoxTree
+    accounts: dict[int, Account] = field(default_factory=dict)
+    num_accounts: int = 0  # the next account id
+    batch_number: int = 0  # the last batch settled (the batch being processed, inside one)
+    oracle_round: int = 0
+    prices: tuple[int, ...] = ()  # mark prices of the current batch, ladder indices
+    funding: tuple[int, ...] = ()  # cumulative funding indices F_j
+    deposit_index: int = 0  # deposits consumed from the L1 queue
+    deposit_chain: int = 0  # hash chain over the consumed deposits (0 at genesis)
+    withdrawals: list[tuple[int, int]] = field(default_factory=list)  # this batch: (address, amount)
+    log: Optional[list[LeafUpdate]] = None  # witness of the current batch, when recording
+    _journal: Optional[list] = None
+
+    @classmethod
+    def genesis(cls, preset: Preset, insurance_pubkey: tuple[int, int], insurance_l1_address: int,
+                prices: tuple[int, ...]) -> "State":
+        """A fresh state: account `preset.insurance_account` (= 0) is the insurance fund."""
+        assert preset.insurance_account == 0
+        m = preset.num_markets
+        state = cls(preset=preset, tree=BoxTree(preset.arity, preset.depth, m),
+                    prices=tuple(prices), funding=(0,) * m)
+        state.write_account(0, Account.new(insurance_pubkey, insurance_l1_address, state.funding))
+        state.num_accounts = 1
+        return state
+
+    # --- roots ----------------------------------------------------------------------------
+    def globals_fields(self) -> list[int]:
+        return [self.num_accounts, self.batch_number, self.oracle_round, self.deposit_index,
+                self.deposit_chain, *self.prices, *self.funding]
+
+    def root(self) -> int:
+        """The state root: Poseidon(tree_root, globals_hash)."""
+        return hash_fields([self.tree.root, hash_fields(self.globals_fields())])
+
+    # --- writes -----------------------------------------------------------------------------
+    def write_account(self, index: int, account: Account) -> None:
+        pre = self.accounts.get(index)
+        if self._journal is not None:
+            self._journal.append(("account", index, pre))
+        pre_root = self.tree.root
+        path = tuple(self.tree.path(index)) if self.log is not None else ()
+        self.accounts[index] = account
+        self.tree.update(index, account_hash(account), account.box)
+        if self.log is not None:
+            self.log.append(LeafUpdate(index, pre, account, path, pre_root, self.tree.root))
+
+    def read_account(self, index: int) -> None:
+        """Log a read: the circuit proves the leaf's content without changing it."""
+        if self.log is not None:
+            pre, root = self.accounts.get(index), self.tree.root
+            self.log.append(LeafUpdate(index, pre, pre, tuple(self.tree.path(index)), root, root))
+
+    # --- journal: undo everything since `begin()` -------------------------------------------
+    _GLOBALS = ("num_accounts", "batch_number", "oracle_round", "prices", "funding",
+                "deposit_index", "deposit_chain")
+
+    def begin(self) -> None:
+        assert self._journal is None, "journals do not nest"
+        self._journal = [("globals", {k: getattr(self, k) for k in self._GLOBALS},
+                          list(self.withdrawals), self.log)]
+
+    def commit(self) -> None:
+        self._journal = None
+
+    def rollback(self) -> None:
+        journal, self._journal = self._journal, None
+        self.log = None
+        for entry in reversed(journal):
+            if entry[0] == "account":
+                _, index, pre = entry
+                if pre is None:
+                    self.accounts.pop(index, None)
+                    self.tree.update(index, EMPTY_LEAF_HASH, boxes.full(self.preset.num_markets))
+                else:
+                    self.accounts[index] = pre
+                    self.tree.update(index, account_hash(pre), pre.box)
+            else:
+                _, globals_, withdrawals, log = entry
+                for k, v in globals_.items():
+                    setattr(self, k, v)
+                self.withdrawals = withdrawals
+                self.log = log
+
+    # --- copies and from-scratch recomputation -------------------------------------------------
+    def rebuild_tree(self) -> BoxTree:
+        """The tree hashed from scratch out of `accounts` (tests compare its root)."""
+        return BoxTree.build(self.preset.arity, self.preset.depth, self.preset.num_markets,
+                             leaves=[(i, account_hash(a), a.box) for i, a in self.accounts.items()])

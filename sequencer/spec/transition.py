@@ -1,0 +1,522 @@
+"""The state transition: `process_batch(state, batch)` and one `process_<op>(state, op)` per op.
+
+Each `process_<op>` is a list of commented requirements, then the mutation. A failed
+requirement raises `OpRefused(reason)` before anything is written: the new leaves are
+computed on an overlay (`_Writes`) and written together at the end. A batch is atomic too:
+`process_batch` journals its writes and rolls the state back if any op is refused.
+
+Rules every leaf write obeys (`_Writes.commit`), which the circuit checks per write:
+- collateral and positions stay inside their bit bounds;
+- the written box is well formed and the account is solvent at its worst corner
+  (margin.box_surplus >= 0). The box is `margin.choose_box` at the batch prices; a deposit
+  to an account that cannot be boxed keeps its old box (a deposit only raises TV, so the
+  old box stays safe). Writes of the insurance fund are exempt: the fund may dip below
+  maintenance inside a batch (bad debt, liquidations it takes over), and the batch closes
+  with `process_insurance_settle`, a checked re-box of the fund;
+- funding is settled first: C -= sum_j q_j (F_j - f_j), f_j = F_j (every written account).
+At the end of the batch the prices and funding indices must lie in the root's box
+(margin.py explains why this proves every account above maintenance margin).
+
+Conservation: sum over accounts of (C + sum_j q_j f_j) changes only by deposits credited
+minus withdrawals paid (fees, penalties, bad debt and haircuts move between accounts;
+sum_j q_j = 0 per market since every position change is two-sided).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Optional, Sequence
+
+from circuits.crypto.eddsa import verify_poseidon
+
+from . import box as boxes
+from . import margin
+from .constants import BPS, COLLATERAL_MAX, FUNDING_MAX, FUNDING_MIN, GRID_MAX, POSITION_MAX, ROUND_BITS
+from .hashing import hash_chain
+from .ops import (SLOT_NAMES, Deleverage, Deposit, Funding, Liquidate, Register, Touch, Trade, Withdraw,
+                  fields_in_range, message_hash, use_nonce)
+from .state import Account, State
+from .witness import BatchRecord, OpWitness, PublicInputs, withdrawals_hash
+
+
+class OpRefused(Exception):
+    """An op (or a batch) is invalid; the state is unchanged."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def require(condition: bool, reason: str) -> None:
+    if not condition:
+        raise OpRefused(reason)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A batch as the sequencer cuts it: header and ops, in order."""
+
+    number: int
+    oracle_round: int
+    prices: tuple[int, ...]  # ladder indices, one per market
+    ops: tuple = ()
+
+
+# --- helpers -----------------------------------------------------------------------------------
+def settle_funding(account: Account, funding: Sequence[int]) -> Account:
+    """Realise unsettled funding into collateral: C -= sum q_j (F_j - f_j); f_j = F_j."""
+    paid = sum(q * (big_f - f) for q, f, big_f in zip(account.positions, account.snapshots, funding))
+    return replace(account, collateral=account.collateral - paid, snapshots=tuple(funding))
+
+
+def reduces_risk(old_q: int, new_q: int) -> bool:
+    """The position moved toward zero without crossing it (so MR did not grow)."""
+    return abs(new_q) <= abs(old_q) and new_q * old_q >= 0
+
+
+def margin_allows(state: State, old: Account, new: Account) -> bool:
+    """A trade-like change is allowed if it leaves TV >= IR, or reduces risk in every market
+    and leaves TV >= MR."""
+    p, g, f = state.preset, state.prices, state.funding
+    if margin.initial_surplus(new, p, g, f) >= 0:
+        return True
+    return all(reduces_risk(a, b) for a, b in zip(old.positions, new.positions)) \
+        and margin.maintenance_surplus(new, p, g, f) >= 0
+
+
+def check_signature(state: State, op, signature, pubkey) -> None:
+    # the op carries a signature, by the account's key, over the op's message hash
+    require(signature is not None, "missing signature")
+    try:
+        valid = verify_poseidon(message_hash(op, state.preset.domain), signature, tuple(pubkey))
+    except Exception:  # malformed signature data is a bad signature, not a crash
+        valid = False
+    require(valid, "bad signature")
+
+
+def check_expiry(state: State, expiry: int) -> None:
+    # the op is still valid in this batch
+    require(state.batch_number <= expiry, "expired")
+
+
+def consume_nonce(account: Account, nonce: int) -> Account:
+    # the nonce is fresh: above the window, or inside it and unused (ops.py)
+    used = use_nonce(account.nonce_hi, account.nonce_bitmap, nonce)
+    require(used is not None, "nonce already used or too old")
+    return replace(account, nonce_hi=used[0], nonce_bitmap=used[1])
+
+
+class _Writes:
+    """The leaves an op will write, computed before any of them is written."""
+
+    def __init__(self, state: State):
+        self.state = state
+        self.new: dict[int, Account] = {}
+
+    def get(self, index: int) -> Account:
+        if index in self.new:
+            return self.new[index]
+        account = self.state.accounts.get(index)
+        require(account is not None, "unknown account")
+        return account
+
+    def put(self, index: int, account: Account) -> None:
+        self.new[index] = account
+
+    def commit(self, keep_box: bool = False) -> None:
+        """Box every new leaf, check the per-write rules, then write them all."""
+        state, p = self.state, self.state.preset
+        final = {}
+        for index, account in self.new.items():
+            # collateral and positions within their bounds
+            require(abs(account.collateral) <= COLLATERAL_MAX, "collateral out of range")
+            require(all(abs(q) <= POSITION_MAX for q in account.positions), "position out of range")
+            chosen = margin.choose_box(account, p, state.prices, state.funding)
+            if chosen is None and index == p.insurance_account:
+                chosen = account.box  # unchecked until process_insurance_settle
+            elif chosen is None and keep_box and margin.box_surplus(account, p, account.box) >= 0:
+                chosen = account.box
+            # the account is solvent everywhere in its new box
+            require(chosen is not None, "account below maintenance margin")
+            final[index] = replace(account, box=chosen)
+        for index, account in final.items():
+            state.write_account(index, account)
+
+
+# --- the ops -----------------------------------------------------------------------------------
+def process_register(state: State, op: Register) -> None:
+    # the fields fit their widths
+    require(fields_in_range(op), "field out of range")
+    # the account is the next free id and the tree has room for it
+    require(op.account == state.num_accounts, "account id is not the next free id")
+    require(op.account < state.preset.capacity, "state tree is full")
+    # the new key signs its registration (proof of possession; the id makes it single-use)
+    check_signature(state, op, op.signature, op.pubkey)
+
+    w = _Writes(state)
+    w.put(op.account, Account.new(op.pubkey, op.l1_address, state.funding))
+    w.commit()
+    state.num_accounts += 1
+
+
+def process_deposit(state: State, op: Deposit) -> None:
+    # the fields fit their widths (the L1 contract enforces them)
+    require(fields_in_range(op), "field out of range")
+    # deposits are consumed in queue order
+    require(op.index == state.deposit_index, "deposit out of queue order")
+
+    account = state.accounts.get(op.account)
+    if account is not None:
+        account = settle_funding(account, state.funding)
+    if account is None or abs(account.collateral + op.amount) > COLLATERAL_MAX:
+        # unknown account (an empty leaf, or an id beyond the tree) or collateral overflow:
+        # the deposit goes back to its sender
+        if op.account < state.preset.capacity:
+            state.read_account(op.account)
+        state.withdrawals.append((op.sender, op.amount))
+    else:
+        w = _Writes(state)
+        w.put(op.account, replace(account, collateral=account.collateral + op.amount))
+        # settling funding leaves TV unchanged as a function of (g, F) and the deposit raises
+        # it, so the old box stays safe when the account cannot be re-boxed at these prices
+        w.commit(keep_box=True)
+    state.deposit_chain = hash_chain(state.deposit_chain, op.chain_fields())
+    state.deposit_index += 1
+
+
+def process_withdrawal(state: State, op: Withdraw) -> None:
+    # the fields fit their widths, the amount is positive
+    require(fields_in_range(op) and op.amount > 0, "field out of range")
+    w = _Writes(state)
+    account = w.get(op.account)
+    # signed by the owner, not expired, fresh nonce
+    check_signature(state, op, op.signature, account.pubkey)
+    check_expiry(state, op.expiry)
+    account = consume_nonce(settle_funding(account, state.funding), op.nonce)
+    new = replace(account, collateral=account.collateral - op.amount)
+    # the account keeps TV >= IR at the batch prices
+    require(margin.initial_surplus(new, state.preset, state.prices, state.funding) >= 0,
+            "insufficient margin")
+
+    w.put(op.account, new)
+    w.commit()
+    state.withdrawals.append((account.l1_address, op.amount))
+
+
+def process_trade(state: State, op: Trade) -> None:
+    p = state.preset
+    # the fields fit their widths; a real market, a positive size, two different accounts
+    require(fields_in_range(op), "field out of range")
+    require(op.market < p.num_markets, "unknown market")
+    require(op.size > 0, "size must be positive")
+    require(op.buyer != op.seller, "buyer and seller are the same account")
+    require(p.insurance_account not in (op.buyer, op.seller), "the insurance fund does not trade")
+    w = _Writes(state)
+    buyer, seller = w.get(op.buyer), w.get(op.seller)
+    # both counterparties sign the same message; not expired
+    check_signature(state, op, op.buyer_signature, buyer.pubkey)
+    check_signature(state, op, op.seller_signature, seller.pubkey)
+    check_expiry(state, op.expiry)
+    # both nonces fresh
+    buyer = consume_nonce(settle_funding(buyer, state.funding), op.buyer_nonce)
+    seller = consume_nonce(settle_funding(seller, state.funding), op.seller_nonce)
+
+    cost = op.size * op.price
+    new_buyer = replace(buyer.with_position(op.market, buyer.positions[op.market] + op.size),
+                        collateral=buyer.collateral - cost - op.fee)
+    new_seller = replace(seller.with_position(op.market, seller.positions[op.market] - op.size),
+                         collateral=seller.collateral + cost - op.fee)
+    # each side ends with TV >= IR, or reduced risk and TV >= MR
+    require(margin_allows(state, buyer, new_buyer), "insufficient margin (buyer)")
+    require(margin_allows(state, seller, new_seller), "insufficient margin (seller)")
+
+    w.put(op.buyer, new_buyer)
+    w.put(op.seller, new_seller)
+    fund = settle_funding(w.get(p.insurance_account), state.funding)
+    w.put(p.insurance_account, replace(fund, collateral=fund.collateral + 2 * op.fee))
+    w.commit()
+
+
+def process_funding(state: State, op: Funding) -> None:
+    p = state.preset
+    # a real market; the step is bounded; the index stays in range
+    require(fields_in_range(op), "field out of range")
+    require(op.market < p.num_markets, "unknown market")
+    require(abs(op.delta) <= p.markets[op.market].max_funding_delta, "funding step too large")
+    new_index = state.funding[op.market] + op.delta
+    require(FUNDING_MIN <= new_index <= FUNDING_MAX, "funding index out of range")
+
+    funding = list(state.funding)
+    funding[op.market] = new_index
+    state.funding = tuple(funding)
+
+
+def process_touch(state: State, op: Touch) -> None:
+    # a registered account, solvent at the batch prices (else it must be liquidated)
+    require(fields_in_range(op), "field out of range")
+    w = _Writes(state)
+    account = settle_funding(w.get(op.account), state.funding)
+    require(margin.maintenance_surplus(account, state.preset, state.prices, state.funding) >= 0,
+            "account below maintenance margin")
+
+    w.put(op.account, account)
+    w.commit()
+
+
+def process_insurance_settle(state: State) -> None:
+    """The closing op of every batch: re-box the insurance fund, which must be above
+    maintenance (deleverage first otherwise)."""
+    p = state.preset
+    fund = settle_funding(state.accounts[p.insurance_account], state.funding)
+    chosen = margin.choose_box(fund, p, state.prices, state.funding)
+    # the insurance fund is solvent at the batch prices
+    require(chosen is not None, "insurance fund below maintenance margin")
+
+    state.write_account(p.insurance_account, replace(fund, box=chosen))
+
+
+def liquidation_penalty(state: State, account: Account) -> int:
+    """min(max(TV, 0), sum_j |q_j| p_j penalty_j / BPS) (floor division: the circuit takes
+    quotient and remainder as witness and checks x = BPS*quot + rem, 0 <= rem < BPS)."""
+    p = state.preset
+    tv = margin.total_value(account, p, state.prices, state.funding)
+    scaled = sum(abs(q) * mk.mark_price(g) * mk.penalty_bps
+                 for mk, q, g in zip(p.markets, account.positions, state.prices))
+    return min(max(tv, 0), scaled // BPS)
+
+
+def process_liquidation(state: State, op: Liquidate) -> None:
+    p = state.preset
+    ins = p.insurance_account
+    # fields fit; the target is a registered account other than the fund; a distinct receiver
+    require(fields_in_range(op), "field out of range")
+    require(op.account != ins, "the insurance fund is deleveraged, not liquidated")
+    require(op.receiver != op.account, "an account cannot take over its own positions")
+    w = _Writes(state)
+    target = settle_funding(w.get(op.account), state.funding)
+    receiver = settle_funding(w.get(op.receiver), state.funding)
+    # only an account below maintenance margin at the batch prices can be liquidated
+    require(margin.maintenance_surplus(target, p, state.prices, state.funding) < 0,
+            "account is above maintenance margin")
+    if op.receiver != ins:
+        # a liquidator signs its take-over, with its own nonce and expiry
+        check_signature(state, op, op.signature, receiver.pubkey)
+        check_expiry(state, op.expiry)
+        receiver = consume_nonce(receiver, op.receiver_nonce)
+
+    penalty = liquidation_penalty(state, target)
+    old_receiver = receiver
+    t_c, r_c, r_q = target.collateral, receiver.collateral, list(receiver.positions)
+    for j, (mk, q, g) in enumerate(zip(p.markets, target.positions, state.prices)):
+        # the position moves to the receiver at the mark price
+        t_c += q * mk.mark_price(g)
+        r_c -= q * mk.mark_price(g)
+        r_q[j] += q
+    t_c, r_c = t_c - penalty, r_c + penalty
+    new_receiver = replace(receiver, collateral=r_c, positions=tuple(r_q))
+    if op.receiver != ins:
+        # the liquidator ends with TV >= IR, or reduced risk and TV >= MR
+        require(margin_allows(state, old_receiver, new_receiver), "insufficient margin (liquidator)")
+    # bad debt (t_c < 0): the insurance fund covers it
+    bad_debt = min(t_c, 0)
+    w.put(op.account, replace(target, collateral=t_c - bad_debt, positions=(0,) * p.num_markets))
+    w.put(op.receiver, new_receiver)
+    fund = settle_funding(w.get(ins), state.funding)
+    w.put(ins, replace(fund, collateral=fund.collateral + bad_debt))
+    w.commit()
+
+
+def process_deleverage(state: State, op: Deleverage) -> None:
+    p = state.preset
+    ins = p.insurance_account
+    # fields fit; a real market; a counterparty other than the fund; something to do
+    require(fields_in_range(op), "field out of range")
+    require(op.market < p.num_markets, "unknown market")
+    require(op.account != ins, "the counterparty must not be the insurance fund")
+    require(op.size > 0 or op.haircut > 0, "empty deleverage")
+    w = _Writes(state)
+    fund = settle_funding(w.get(ins), state.funding)
+    cp = settle_funding(w.get(op.account), state.funding)
+    # the insurance fund is in shortfall: TV < MR at the batch prices
+    require(margin.maintenance_surplus(fund, p, state.prices, state.funding) < 0,
+            "insurance fund is not in shortfall")
+    q_fund, q_cp = fund.positions[op.market], cp.positions[op.market]
+    if op.size > 0:
+        # the counterparty holds the opposite side, and both hold at least `size`
+        require(q_fund * q_cp < 0, "counterparty does not hold the opposite side")
+        require(op.size <= min(abs(q_fund), abs(q_cp)), "deleverage size too large")
+    # the haircut covers at most the fund's negative total value
+    fund_tv = margin.total_value(fund, p, state.prices, state.funding)
+    require(op.haircut <= max(0, -fund_tv), "haircut larger than the fund's deficit")
+
+    moved = op.size if q_fund > 0 else -op.size  # lots leaving the fund, signed like q_fund
+    price = p.markets[op.market].mark_price(state.prices[op.market])
+    w.put(ins, replace(fund.with_position(op.market, q_fund - moved),
+                       collateral=fund.collateral + moved * price + op.haircut))
+    # the counterparty must stay solvent (enforced by the box check in commit)
+    w.put(op.account, replace(cp.with_position(op.market, q_cp + moved),
+                              collateral=cp.collateral - moved * price - op.haircut))
+    w.commit()
+
+
+PROCESSORS = {Register: process_register, Deposit: process_deposit, Withdraw: process_withdrawal,
+              Trade: process_trade, Funding: process_funding, Touch: process_touch,
+              Liquidate: process_liquidation, Deleverage: process_deleverage}
+
+
+def process_op(state: State, op) -> None:
+    processor = PROCESSORS.get(type(op))
+    require(processor is not None, "unknown op")
+    processor(state, op)
+
+
+# --- the batch ---------------------------------------------------------------------------------
+def process_batch_header(state: State, batch: Batch) -> None:
+    p = state.preset
+    # batches settle in order
+    require(batch.number == state.batch_number + 1, "batch out of order")
+    # the oracle round does not go back; one ladder price per market, on the ladder
+    require(state.oracle_round <= batch.oracle_round < (1 << ROUND_BITS), "oracle round goes back")
+    require(len(batch.prices) == p.num_markets and all(isinstance(g, int) and 0 <= g <= GRID_MAX
+                                                       for g in batch.prices), "prices off the ladder")
+    # the ops fit the circuit's slots
+    for kind, slots in SLOT_NAMES.items():
+        require(sum(1 for op in batch.ops if type(op) is kind) <= getattr(p, slots),
+                f"too many {kind.__name__} ops")
+
+    state.batch_number = batch.number
+    state.oracle_round = batch.oracle_round
+    state.prices = tuple(batch.prices)
+    state.withdrawals = []
+
+
+def process_batch_end(state: State) -> None:
+    process_insurance_settle(state)
+    # the batch prices and funding indices lie in the root's box: every account is safe
+    require(boxes.contains(state.tree.root_box, state.prices, state.funding),
+            "batch prices outside the root's box: touch or liquidate the accounts first")
+
+
+def process_batch(state: State, batch: Batch) -> BatchRecord:
+    """Apply a whole batch, or nothing: on OpRefused the state is rolled back."""
+    old_root, old_deposits = state.root(), state.deposit_index
+    state.begin()
+    state.log = []
+    try:
+        process_batch_header(state, batch)
+        witnesses = []
+        for op in batch.ops:
+            start = len(state.log)
+            process_op(state, op)
+            witnesses.append(OpWitness(op, tuple(state.log[start:])))
+        start = len(state.log)
+        process_batch_end(state)
+        settle = OpWitness(None, tuple(state.log[start:]))
+    except OpRefused:
+        state.rollback()
+        raise
+    state.commit()
+    state.log = None
+    public = PublicInputs(old_root=old_root, new_root=state.root(), batch_number=state.batch_number,
+                          oracle_round=state.oracle_round, prices=state.prices, funding=state.funding,
+                          deposit_index_old=old_deposits, deposit_index_new=state.deposit_index,
+                          deposit_chain_new=state.deposit_chain,
+                          withdrawals_hash=withdrawals_hash(state.withdrawals))
+    return BatchRecord(batch=batch, public=public, ops=witnesses, settle=settle,
+                       root_box=state.tree.root_box, withdrawals=list(state.withdrawals))
+
+
+# --- the sequencer's batch builder -------------------------------------------------------------
+@dataclass
+class BuiltBatch:
+    batch: Batch
+    refused: list = field(default_factory=list)  # (op, reason) dropped from `pending`
+
+
+def build_batch(state: State, pending: Sequence, prices: Sequence[int],
+                oracle_round: Optional[int] = None) -> BuiltBatch:
+    """Cut a valid batch at `prices` from `pending` ops, adding the touches, liquidations and
+    deleverages the new prices need. The state is left unchanged (a dry run, rolled back).
+
+    Order: deposits (they can rescue an account), funding updates, signed liquidations from
+    `pending`; then every account whose box misses the new prices or funding indices (found
+    by descending the tree's boxes) is touched if TV >= MR, else liquidated to the fund; then
+    the other pending ops in order, dropping refused ones and those beyond their slots;
+    finally, while the fund is below maintenance, deleverage the counterparties with the
+    largest surplus, and check that the batch closes. Raises OpRefused if the new prices
+    need more slots than the preset has, or the fund cannot be brought above maintenance."""
+    p = state.preset
+    ins = p.insurance_account
+    header = Batch(number=state.batch_number + 1,
+                   oracle_round=state.oracle_round if oracle_round is None else oracle_round,
+                   prices=tuple(prices))
+    included, refused = [], []
+    state.begin()
+    try:
+        process_batch_header(state, header)
+
+        def attempt(op, forced: bool = False) -> bool:
+            kind = type(op)
+            if sum(1 for o in included if type(o) is kind) >= getattr(p, SLOT_NAMES[kind]):
+                require(not forced, f"not enough {kind.__name__} slots for these prices")
+                refused.append((op, "no free slot in this batch"))
+                return False
+            try:
+                process_op(state, op)
+            except OpRefused as exc:
+                if forced:
+                    raise
+                refused.append((op, exc.reason))
+                return False
+            included.append(op)
+            return True
+
+        first = [op for op in pending if isinstance(op, (Deposit, Funding, Liquidate))]
+        for op in sorted(first, key=lambda o: [Deposit, Funding, Liquidate].index(type(o))):
+            attempt(op)
+        for index in state.tree.leaves_outside(state.prices, state.funding):
+            if index == ins or index not in state.accounts:
+                continue
+            account = settle_funding(state.accounts[index], state.funding)
+            if margin.maintenance_surplus(account, p, state.prices, state.funding) >= 0:
+                attempt(Touch(index), forced=True)
+            else:
+                attempt(Liquidate(index, ins), forced=True)
+        for op in pending:
+            if not isinstance(op, (Deposit, Funding, Liquidate)):
+                attempt(op)
+        _deleverage_fund(state, attempt)
+        process_batch_end(state)  # the batch it returns closes
+    finally:
+        state.rollback()
+    return BuiltBatch(replace(header, ops=tuple(included)), refused)
+
+
+def _deleverage_fund(state: State, attempt) -> None:
+    """Deleverage the insurance fund until it is above maintenance. Counterparties go by
+    largest maintenance surplus first; each op moves one market's overlap (what the
+    counterparty holds opposite the fund) and, while the fund's TV is negative, takes the
+    largest haircut the counterparty can pay and stay above maintenance."""
+    p = state.preset
+    ins = p.insurance_account
+
+    def settled(i: int) -> Account:
+        return settle_funding(state.accounts[i], state.funding)
+
+    def surplus(a: Account) -> int:
+        return margin.maintenance_surplus(a, p, state.prices, state.funding)
+
+    for index in sorted((i for i in state.accounts if i != ins), key=lambda i: -surplus(settled(i))):
+        for j in range(p.num_markets):
+            fund, cp = settled(ins), settled(index)
+            if surplus(fund) >= 0:
+                return
+            q_fund, q_cp = fund.positions[j], cp.positions[j]
+            size = min(abs(q_fund), abs(q_cp)) if q_fund * q_cp < 0 else 0
+            moved = size if q_fund > 0 else -size
+            price = p.markets[j].mark_price(state.prices[j])
+            cp_after = replace(cp.with_position(j, q_cp + moved), collateral=cp.collateral - moved * price)
+            deficit = max(0, -margin.total_value(fund, p, state.prices, state.funding))
+            cut = min(deficit, max(0, surplus(cp_after) // BPS))
+            if size or cut:
+                attempt(Deleverage(index, j, size, cut), forced=True)
+    require(surplus(settled(ins)) >= 0, "the insurance fund cannot be brought above maintenance")

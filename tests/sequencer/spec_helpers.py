@@ -1,0 +1,134 @@
+"""Helpers for the spec tests, consensus-specs style: `run_op_processing` yields the pre
+state, the op and the post state (None when the op is refused), and checks on the way that a
+refused op changes nothing and that the incremental root equals the root rebuilt from scratch.
+The yielded parts are what a vector generator would write out for the circuit's tests."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pytest
+
+from circuits.crypto.eddsa import PrivateKey
+from sequencer.spec import (TINY, Deposit, OpRefused, Register, State, Trade, Withdraw, margin,
+                            message_hash, process_op)
+from sequencer.spec.hashing import hash_chain
+
+ADDRESS_BASE = 0xA11CE00000000000000000000000000000000000
+LOT_PRICE = 1_000_000  # TINY BTC-T: the mark price of one lot at ladder index 1000
+
+
+@lru_cache(maxsize=None)
+def key(i: int) -> PrivateKey:
+    return PrivateKey.from_seed(b"zkclear-spec-test-%d" % i)
+
+
+def sign(op, i: int, preset=TINY):
+    return key(i).sign(message_hash(op, preset.domain))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Enough of a state to tell whether anything changed."""
+
+    root: int
+    accounts: dict
+    withdrawals: tuple
+
+    @classmethod
+    def of(cls, state: State) -> "Snapshot":
+        return cls(state.root(), dict(state.accounts), tuple(state.withdrawals))
+
+
+def assert_roots_consistent(state: State) -> None:
+    """The incrementally maintained tree equals the tree rebuilt from the accounts."""
+    rebuilt = state.rebuild_tree()
+    assert rebuilt.root == state.tree.root
+    assert rebuilt.root_box == state.tree.root_box
+
+
+def run_op_processing(state: State, op, valid: bool = True):
+    """Yield ("pre", snapshot), ("op", op), ("post", snapshot or None)."""
+    pre = Snapshot.of(state)
+    yield "pre", pre
+    yield "op", op
+    if not valid:
+        with pytest.raises(OpRefused) as info:
+            process_op(state, op)
+        # a refused op changes nothing
+        assert Snapshot.of(state) == pre
+        yield "reason", info.value.reason
+        yield "post", None
+        return
+    process_op(state, op)
+    assert_roots_consistent(state)
+    yield "post", Snapshot.of(state)
+
+
+def apply(state: State, op, valid: bool = True) -> dict:
+    return dict(run_op_processing(state, op, valid))
+
+
+# --- building states ---------------------------------------------------------------------------
+def genesis(preset=TINY, prices=(1000, 1000)) -> State:
+    return State.genesis(preset, key(0).public_key, ADDRESS_BASE, prices)
+
+
+def register_op(state: State, i: int) -> Register:
+    op = Register(account=state.num_accounts, pubkey=key(i).public_key, l1_address=ADDRESS_BASE + i)
+    return Register(op.account, op.pubkey, op.l1_address, sign(op, i, state.preset))
+
+
+def deposit_op(state: State, account: int, amount: int, sender: int = ADDRESS_BASE) -> Deposit:
+    return Deposit(index=state.deposit_index, account=account, amount=amount, sender=sender)
+
+
+def trade_op(state: State, market: int, size: int, price: int, buyer: int, seller: int,
+             buyer_nonce: int = 0, seller_nonce: int = 0, expiry: int = 100, fee: int = 0,
+             signers: tuple[int, int] | None = None) -> Trade:
+    """A trade co-signed by the keys of `signers` (default: the accounts' own keys, where
+    account i is owned by key(i))."""
+    op = Trade(market, size, price, buyer, seller, buyer_nonce, seller_nonce, expiry, fee)
+    sb, ss = signers or (buyer, seller)
+    return Trade(*[getattr(op, f) for f, _, _ in Trade.FIELDS],
+                 buyer_signature=sign(op, sb, state.preset), seller_signature=sign(op, ss, state.preset))
+
+
+def withdraw_op(state: State, account: int, amount: int, nonce: int = 0, expiry: int = 100,
+                signer: int | None = None) -> Withdraw:
+    op = Withdraw(account, amount, nonce, expiry)
+    return Withdraw(account, amount, nonce, expiry, sign(op, account if signer is None else signer,
+                                                          state.preset))
+
+
+def funded_state(n: int = 3, amount: int = 10**8, preset=TINY, prices=(1000, 1000)) -> State:
+    """Genesis plus accounts 1..n (account i owned by key(i)), each with `amount` collateral."""
+    state = genesis(preset, prices)
+    for i in range(1, n + 1):
+        process_op(state, register_op(state, i))
+        process_op(state, deposit_op(state, i, amount))
+    return state
+
+
+def conserved_total(state: State) -> int:
+    """sum over accounts of C + sum_j q_j f_j: moved only by deposits and withdrawals."""
+    return sum(a.collateral + sum(q * f for q, f in zip(a.positions, a.snapshots))
+               for a in state.accounts.values())
+
+
+def assert_all_solvent(state: State) -> None:
+    """Every account TV >= MR at the state's prices, and inside its box; prices in the root box."""
+    from sequencer.spec import box
+    p = state.preset
+    for index, a in state.accounts.items():
+        assert margin.maintenance_surplus(a, p, state.prices, state.funding) >= 0, index
+        assert box.contains(a.box, state.prices, state.funding), index
+        assert margin.box_surplus(a, p, a.box) >= 0, index
+    assert box.contains(state.tree.root_box, state.prices, state.funding)
+
+
+def expected_chain(deposits) -> int:
+    h = 0
+    for d in deposits:
+        h = hash_chain(h, d.chain_fields())
+    return h

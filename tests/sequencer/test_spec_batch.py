@@ -1,0 +1,182 @@
+"""Whole batches: atomicity, the root-box rule, the batch builder, public inputs and witness."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("circuits.crypto.eddsa", reason="circuits.crypto (Poseidon, EdDSA) is not in the tree yet")
+
+from dataclasses import replace
+
+
+from sequencer.spec import (TINY, Batch, Liquidate, OpRefused, Touch, build_batch, compute_root,
+                            process_batch)
+from sequencer.spec import box as boxes
+from sequencer.spec.state import account_hash
+from sequencer.spec.witness import public_input_hash, public_input_hash_poseidon, withdrawals_hash
+
+from spec_helpers import (ADDRESS_BASE, LOT_PRICE, Snapshot, assert_all_solvent, assert_roots_consistent, deposit_op,
+                          funded_state, register_op, trade_op, withdraw_op)
+
+INS = TINY.insurance_account
+
+
+def settled_state():
+    """Accounts 1..3 funded; 1 long 900 BTC-T lots from 2, settled in batch 1 at ladder 1000."""
+    state = funded_state(3)
+    process_batch(state, Batch(1, 1, (1000, 1000), (trade_op(state, 0, 900, LOT_PRICE, 1, 2),)))
+    return state
+
+
+def run_batch_processing(state, batch, valid=True):
+    """Yield pre, batch, post (None when refused); a refused batch changes nothing."""
+    pre = Snapshot.of(state)
+    yield "pre", pre
+    yield "batch", batch
+    if not valid:
+        with pytest.raises(OpRefused) as info:
+            process_batch(state, batch)
+        assert Snapshot.of(state) == pre
+        yield "reason", info.value.reason
+        yield "post", None
+        return
+    record = process_batch(state, batch)
+    assert_roots_consistent(state)
+    assert_all_solvent(state)
+    yield "record", record
+    yield "post", Snapshot.of(state)
+
+
+def test_batch_applies_ops_and_records_public_inputs():
+    state = settled_state()
+    old_root = state.root()
+    ops = (deposit_op(state, 3, 500), withdraw_op(state, 3, 200, nonce=7),
+           trade_op(state, 1, 5, 100_000, 3, 2, buyer_nonce=1, seller_nonce=1, fee=3))
+    out = dict(run_batch_processing(state, Batch(2, 4, (1001, 999), ops)))
+    pub = out["record"].public
+    assert pub.old_root == old_root and pub.new_root == state.root()
+    assert (pub.batch_number, pub.oracle_round, pub.prices) == (2, 4, (1001, 999))
+    assert (pub.deposit_index_old, pub.deposit_index_new) == (3, 4)
+    assert pub.deposit_chain_new == state.deposit_chain
+    assert out["record"].withdrawals == [(state.accounts[3].l1_address, 200)]
+    assert pub.withdrawals_hash == withdrawals_hash(out["record"].withdrawals) != 0
+    assert len(pub.words()) == 2 * TINY.num_markets + 8
+    assert 0 < public_input_hash(pub) != public_input_hash_poseidon(pub)
+
+
+def test_witness_paths_recompute_roots():
+    state = settled_state()
+    ops = (trade_op(state, 0, 3, LOT_PRICE, 3, 1, buyer_nonce=1, seller_nonce=1, fee=1),
+           deposit_op(state, 9, 5), Liquidate(3, INS))  # a bounce reads leaf 9; 3 is healthy
+    out = dict(run_batch_processing(state, Batch(2, 1, (1000, 1000), ops), valid=False))
+    assert out["reason"] == "account is above maintenance margin"
+    ops = ops[:2]
+    record = dict(run_batch_processing(state, Batch(2, 1, (1000, 1000), ops)))["record"]
+    updates = [u for w in [*record.ops, record.settle] for u in w.updates]
+    assert [u.index for w in record.ops for u in w.updates] == [3, 1, INS, 9]  # trade; deposit bounce
+    assert record.ops[1].updates[0].pre is None and record.withdrawals == [(ADDRESS_BASE, 5)]
+    for u in updates:
+        pre_box = u.pre.box if u.pre else boxes.full(TINY.num_markets)
+        assert compute_root(TINY.arity, account_hash(u.pre), pre_box, u.index, u.path)[0] == u.pre_tree_root
+        post_box = u.post.box if u.post else boxes.full(TINY.num_markets)
+        assert compute_root(TINY.arity, account_hash(u.post), post_box, u.index, u.path)[0] == u.post_tree_root
+    for a, b in zip(updates, updates[1:]):  # the writes chain from one root to the next
+        assert a.post_tree_root == b.pre_tree_root
+    assert updates[-1].post_tree_root == state.tree.root
+    assert record.root_box == state.tree.root_box
+
+
+def test_refused_op_refuses_the_whole_batch():
+    state = settled_state()
+    ops = (deposit_op(state, 3, 500), withdraw_op(state, 3, 10**10))  # the second one is refused
+    out = dict(run_batch_processing(state, Batch(2, 1, (1000, 1000), ops), valid=False))
+    assert out["reason"] == "insufficient margin"
+
+
+@pytest.mark.parametrize("case", ["number", "round", "prices", "slots"])
+def test_batch_header_refused(case):
+    state = settled_state()
+    state.oracle_round = 5
+    batch = {
+        "number": Batch(3, 5, (1000, 1000)),
+        "round": Batch(2, 4, (1000, 1000)),
+        "prices": Batch(2, 5, (1000, 1 << 16)),
+        "slots": Batch(2, 5, (1000, 1000), (Touch(1),) * (TINY.touch_slots + 1)),
+    }[case]
+    run = dict(run_batch_processing(state, batch, valid=False))
+    assert run["post"] is None
+
+
+def test_prices_outside_the_root_box_need_a_touch():
+    state = settled_state()
+    lo = state.accounts[1].box[0][0]
+    moved = (lo - 1, 1000)  # account 1 is still solvent there, but outside its box
+    out = dict(run_batch_processing(state, Batch(2, 2, moved), valid=False))
+    assert out["reason"].startswith("batch prices outside the root's box")
+    dict(run_batch_processing(state, Batch(2, 2, moved, (Touch(1),))))
+
+
+def test_prices_below_maintenance_need_a_liquidation():
+    state = settled_state()
+    crash = (900, 1000)  # account 1: TV = 1e7 < MR
+    run_batch_processing_list = dict(run_batch_processing(state, Batch(2, 2, crash, (Touch(1),)), valid=False))
+    assert run_batch_processing_list["reason"] == "account below maintenance margin"
+    # liquidated to the fund, the fund is itself in shortfall until it deleverages
+    dict(run_batch_processing(state, Batch(2, 2, crash, (Liquidate(1, INS),)), valid=False))
+
+
+def test_build_batch_adds_touches_liquidations_and_deleverages():
+    state = settled_state()
+    pre = Snapshot.of(state)
+    pending = [trade_op(state, 1, 5, 100_000, 3, 2, buyer_nonce=1, seller_nonce=1),
+               withdraw_op(state, 3, 10**10, nonce=2),  # refused: insufficient margin
+               deposit_op(state, 3, 77)]
+    built = build_batch(state, pending, (900, 1000), oracle_round=2)
+    assert Snapshot.of(state) == pre  # a dry run
+    kinds = [type(op).__name__ for op in built.batch.ops]
+    assert kinds[0] == "Deposit" and "Liquidate" in kinds and "Deleverage" in kinds and "Trade" in kinds
+    assert [reason for _, reason in built.refused] == ["insufficient margin"]
+    dict(run_batch_processing(state, built.batch))
+    assert state.accounts[1].positions == (0, 0) and state.accounts[INS].positions[0] == 0
+
+
+def test_build_batch_touches_solvent_accounts_out_of_their_box():
+    state = settled_state()
+    lo = state.accounts[1].box[0][0]
+    built = build_batch(state, [], (lo - 1, 1000), oracle_round=2)
+    assert Touch(1) in built.batch.ops
+    dict(run_batch_processing(state, built.batch))
+
+
+def test_several_batches_in_a_row():
+    state = funded_state(2)
+    for n, g in enumerate((1000, 1010, 990, 1000), start=1):
+        pending = [trade_op(state, 0, 10, g * 1000, 1, 2, buyer_nonce=n, seller_nonce=n),
+                   register_op(state, 5) if n == 2 else deposit_op(state, 1, n)]
+        built = build_batch(state, pending, (g, 1000), oracle_round=n)
+        assert not built.refused
+        dict(run_batch_processing(state, built.batch))
+    assert state.batch_number == 4 and state.accounts[1].positions[0] == 40
+    assert 3 in state.accounts  # registered in batch 2 (the next free id)
+
+
+def test_batch_record_is_replayable_from_genesis_roots():
+    """Roots chain: each batch's old_root is the previous batch's new_root."""
+    state = funded_state(2)
+    roots = [state.root()]
+    for n in (1, 2):
+        rec = process_batch(state, Batch(n, n, (1000, 1000), (deposit_op(state, 1, 5),)))
+        assert rec.public.old_root == roots[-1]
+        roots.append(rec.public.new_root)
+    assert len(set(roots)) == 3
+
+
+def test_mainnet_shaped_state_smoke():
+    """The 4-ary preset shape works end to end (DEMO: 4-ary, depth 5)."""
+    from sequencer.spec import DEMO
+    state = funded_state(2, amount=10**12, preset=DEMO, prices=(20_000, 15_000))
+    rec = process_batch(state, Batch(1, 1, (20_000, 15_000),
+                                     (trade_op(state, 0, 3, 10**11, 1, 2),)))
+    assert_roots_consistent(state)
+    assert_all_solvent(state)
+    assert len(rec.ops[0].updates[0].path) == DEMO.depth == 5
+    assert replace(DEMO, arity=2).depth == 10

@@ -1,0 +1,91 @@
+"""The box tree: incremental roots equal roots hashed from scratch, paths verify, boxes intersect."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("circuits.crypto.eddsa", reason="circuits.crypto (Poseidon, EdDSA) is not in the tree yet")
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sequencer.spec import BoxTree, compute_root
+from sequencer.spec import box as boxes
+from sequencer.spec.constants import FUNDING_MAX, FUNDING_MIN, GRID_MAX
+from sequencer.spec.tree import EMPTY_LEAF_HASH, node_hash
+
+market_boxes = st.tuples(st.integers(0, GRID_MAX), st.integers(0, GRID_MAX),
+                         st.integers(FUNDING_MIN, FUNDING_MAX), st.integers(FUNDING_MIN, FUNDING_MAX))
+
+
+@given(market_boxes)
+def test_pack_roundtrip(b):
+    packed = boxes.pack(b)
+    assert 0 <= packed < 1 << 128 and boxes.unpack(packed) == b
+
+
+def random_box(rng: random.Random, m: int):
+    out = []
+    for _ in range(m):
+        lo, hi = sorted(rng.randrange(GRID_MAX + 1) for _ in range(2))
+        flo, fhi = sorted(rng.randrange(-1000, 1000) for _ in range(2))
+        out.append((lo, hi, flo, fhi))
+    return tuple(out)
+
+
+@pytest.mark.parametrize("arity,depth,m", [(2, 4, 2), (4, 2, 2), (4, 3, 4), (2, 3, 7)])
+def test_incremental_equals_from_scratch(arity, depth, m):
+    rng = random.Random(arity * 100 + depth)
+    tree = BoxTree(arity, depth, m)
+    assert tree.root == BoxTree.build(arity, depth, m).root  # empty trees agree
+    leaves = {}
+    for _ in range(12):
+        i = rng.randrange(arity ** depth)
+        leaves[i] = (rng.randrange(1, 1 << 250), random_box(rng, m))
+        tree.update(i, *leaves[i])
+        assert tree.root_box == boxes.intersect([b for _, b in leaves.values()] + [boxes.full(m)])
+    scratch = BoxTree.build(arity, depth, m, leaves=[(i, h, b) for i, (h, b) in leaves.items()])
+    assert scratch.root == tree.root and scratch.root_box == tree.root_box
+    for i in range(arity ** depth):  # every leaf's path recomputes the root
+        h, b = tree.leaf(i)
+        assert compute_root(arity, h, b, i, tree.path(i)) == (tree.root, tree.root_box)
+
+
+def test_root_binds_every_leaf_box():
+    tree = BoxTree(2, 3, 1)
+    tree.update(5, 123, ((10, 20, 0, 0),))
+    root = tree.root
+    tree.update(5, 123, ((10, 21, 0, 0),))  # same leaf hash, other box
+    assert tree.root != root
+
+
+def test_sibling_box_is_bound():
+    """A path with a forged sibling box does not recompute the root (tree.py docstring)."""
+    tree = BoxTree(2, 2, 1)
+    tree.update(0, 1, ((10, 20, 0, 0),))
+    tree.update(1, 2, ((5, 100, 0, 0),))
+    path = tree.path(0)
+    forged = [type(path[0])(path[0].position, path[0].sibling_hashes, (((0, 100, 0, 0),),)), *path[1:]]
+    assert compute_root(2, 1, ((10, 20, 0, 0),), 0, forged)[0] != tree.root
+
+
+def test_node_hash_nests_above_16_inputs():
+    full = boxes.full(4)
+    # 4 children + 16 packed boxes = 20 inputs: the boxes are hashed apart
+    assert node_hash([EMPTY_LEAF_HASH] * 4, [full] * 4) != node_hash([EMPTY_LEAF_HASH] * 4, [full] * 3 + [
+        ((1, GRID_MAX, FUNDING_MIN, FUNDING_MAX),) + full[1:]])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_leaves_outside_matches_a_sweep(data):
+    m = 2
+    rng = random.Random(data.draw(st.integers(0, 1 << 30)))
+    tree = BoxTree(4, 2, m)
+    for i in rng.sample(range(16), 6):
+        tree.update(i, i + 1, random_box(rng, m))
+    g = [data.draw(st.integers(0, GRID_MAX)) for _ in range(m)]
+    f = [data.draw(st.integers(-1000, 1000)) for _ in range(m)]
+    sweep = [i for i in range(16) if not boxes.contains(tree.leaf(i)[1], g, f)]
+    assert tree.leaves_outside(g, f) == sweep
