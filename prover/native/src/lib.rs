@@ -1,9 +1,109 @@
-//! `prover._native`: the hot kernels of zkclear (MSM, NTT, Groth16 proving, Poseidon) on arkworks.
-//! This file only wires exports; each kernel lives in a module of its own.
+//! `prover._native`: the hot kernels of zkclear on arkworks (BN254). This file only wires
+//! exports; each kernel lives in its own module. Every function takes and returns bulk bytes
+//! (see `codec`) and releases the GIL while it computes.
+mod codec;
+mod kernels;
+mod poseidon;
+mod prove;
+mod zkey;
+
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+fn bytes_out(py: Python<'_>, v: Vec<u8>) -> Py<PyBytes> {
+    PyBytes::new(py, &v).unbind()
+}
+
+/// Groth16 proof from raw .zkey and .wtns file bytes and the blinding scalars r, s (32-byte LE).
+/// Returns A (G1, 64 bytes) || B (G2, 128) || C (G1, 64), standard-form little-endian.
+#[pyfunction]
+fn groth16_prove(py: Python<'_>, zkey: &[u8], wtns: &[u8], r: &[u8], s: &[u8]) -> PyResult<Py<PyBytes>> {
+    if r.len() != 32 || s.len() != 32 {
+        return codec::err("r and s must be 32 bytes each");
+    }
+    let out = py.allow_threads(|| {
+        let mut phases = prove::Phases::new();
+        let pk = zkey::read_zkey(zkey)?;
+        let w = zkey::read_wtns(wtns)?;
+        phases.mark("load");
+        prove::prove(&pk, &w, codec::fr_std(r)?, codec::fr_std(s)?, phases)
+    })?;
+    Ok(bytes_out(py, out))
+}
+
+/// True iff Π e(P_i, Q_i) = 1 for n G1 points (n·64 bytes) and n G2 points (n·128 bytes).
+#[pyfunction]
+fn pairing_check(py: Python<'_>, g1s: &[u8], g2s: &[u8]) -> PyResult<bool> {
+    py.allow_threads(|| kernels::pairing_check(g1s, g2s))
+}
+
+/// Σ s_i P_i in G1: n·64 bytes of points, n·32 bytes of scalars -> 64 bytes.
+#[pyfunction]
+fn g1_msm(py: Python<'_>, bases: &[u8], scalars: &[u8]) -> PyResult<Py<PyBytes>> {
+    let out = py.allow_threads(|| kernels::g1_msm(bases, scalars))?;
+    Ok(bytes_out(py, out))
+}
+
+/// Σ s_i Q_i in G2: n·128 bytes of points, n·32 bytes of scalars -> 128 bytes.
+#[pyfunction]
+fn g2_msm(py: Python<'_>, bases: &[u8], scalars: &[u8]) -> PyResult<Py<PyBytes>> {
+    let out = py.allow_threads(|| kernels::g2_msm(bases, scalars))?;
+    Ok(bytes_out(py, out))
+}
+
+/// NTT over Fr (n a power of two): evaluations at ω_n^i, or interpolation when inverse.
+#[pyfunction]
+#[pyo3(signature = (values, inverse = false))]
+fn fr_ntt(py: Python<'_>, values: &[u8], inverse: bool) -> PyResult<Py<PyBytes>> {
+    let out = py.allow_threads(|| kernels::coset_ntt(values, ark_ff::One::one(), inverse))?;
+    Ok(bytes_out(py, out))
+}
+
+/// Coset NTT: evaluations at shift·ω_n^i, or interpolation from them when inverse.
+#[pyfunction]
+#[pyo3(signature = (values, shift, inverse = false))]
+fn fr_coset_ntt(py: Python<'_>, values: &[u8], shift: &[u8], inverse: bool) -> PyResult<Py<PyBytes>> {
+    if shift.len() != 32 {
+        return codec::err("shift must be 32 bytes");
+    }
+    let out = py.allow_threads(|| kernels::coset_ntt(values, codec::fr_std(shift)?, inverse))?;
+    Ok(bytes_out(py, out))
+}
+
+/// Store circomlib Poseidon constants for width t (c: round constants, m: t×t MDS, Fr LE).
+#[pyfunction]
+fn poseidon_register(t: usize, n_rounds_f: usize, n_rounds_p: usize, c: &[u8], m: &[u8]) -> PyResult<()> {
+    poseidon::register(t, n_rounds_f, n_rounds_p, c, m)
+}
+
+/// Poseidon hash of t−1 inputs ((t−1)·32 bytes) -> 32 bytes.
+#[pyfunction]
+fn poseidon_hash(py: Python<'_>, t: usize, inputs: &[u8]) -> PyResult<Py<PyBytes>> {
+    if inputs.len() != 32 * (t.max(1) - 1) {
+        return codec::err(format!("poseidon width {t} takes {} inputs", t.max(1) - 1));
+    }
+    let out = poseidon::hash_many(t, inputs)?;
+    Ok(bytes_out(py, out))
+}
+
+/// Poseidon hashes of k rows of t−1 inputs -> k·32 bytes, in parallel.
+#[pyfunction]
+fn poseidon_hash_many(py: Python<'_>, t: usize, inputs: &[u8]) -> PyResult<Py<PyBytes>> {
+    let out = py.allow_threads(|| poseidon::hash_many(t, inputs))?;
+    Ok(bytes_out(py, out))
+}
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(groth16_prove, m)?)?;
+    m.add_function(wrap_pyfunction!(pairing_check, m)?)?;
+    m.add_function(wrap_pyfunction!(g1_msm, m)?)?;
+    m.add_function(wrap_pyfunction!(g2_msm, m)?)?;
+    m.add_function(wrap_pyfunction!(fr_ntt, m)?)?;
+    m.add_function(wrap_pyfunction!(fr_coset_ntt, m)?)?;
+    m.add_function(wrap_pyfunction!(poseidon_register, m)?)?;
+    m.add_function(wrap_pyfunction!(poseidon_hash, m)?)?;
+    m.add_function(wrap_pyfunction!(poseidon_hash_many, m)?)?;
     Ok(())
 }

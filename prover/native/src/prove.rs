@@ -1,0 +1,117 @@
+//! Groth16 proving from a snarkjs `.zkey` and a circom `.wtns`, as snarkjs's groth16_prove.js.
+//!
+//!   a = A·w, b = B·w, c = a∘b on the n-point domain (the zkey's sparse A, B rows)
+//!   h evaluations: (a·b − c) on the odd coset ω_{2n}·ω_n^i (the zkey's H points are the
+//!   Lagrange basis of the 2n domain at odd indices over δ, so no division by Z is needed)
+//!   π_A = α + Σ w_i A_i + r·δ                 (G1)
+//!   π_B = β + Σ w_i B_i + s·δ                 (G2), and its G1 twin B1 for π_C
+//!   π_C = Σ_priv w_i C_i + Σ h_j H_j + s·π_A + r·B1 − r·s·δ
+use crate::codec::{err, g1_bytes, g2_bytes};
+use crate::zkey::ProvingKey;
+use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ff::{Field, PrimeField, Zero};
+use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use pyo3::PyResult;
+use rayon::prelude::*;
+use std::time::Instant;
+
+pub struct Phases(Vec<(&'static str, f64)>, Instant);
+
+impl Phases {
+    pub fn new() -> Self {
+        Phases(Vec::new(), Instant::now())
+    }
+    pub fn mark(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.0.push((name, (now - self.1).as_secs_f64()));
+        self.1 = now;
+    }
+    pub fn report(&self) {
+        if std::env::var_os("ZKCLEAR_PROFILE").is_some() {
+            let body: Vec<String> = self.0.iter().map(|(k, v)| format!("\"{k}\": {v:.6}")).collect();
+            eprintln!("ZKCLEAR_PROFILE {{{}}}", body.join(", "));
+        }
+    }
+}
+
+/// Σ s_i P_i over the pairs whose scalar is not zero; scalars of one are plain additions.
+fn msm_g1(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
+    let (ones, rest): (Vec<usize>, Vec<usize>) = (0..scalars.len())
+        .filter(|&i| !scalars[i].is_zero())
+        .partition(|&i| scalars[i] == Fr::ONE);
+    let sum_ones: G1Projective = ones.par_iter().map(|&i| G1Projective::from(bases[i])).sum();
+    let b: Vec<G1Affine> = rest.iter().map(|&i| bases[i]).collect();
+    let s: Vec<_> = rest.iter().map(|&i| scalars[i].into_bigint()).collect();
+    sum_ones + G1Projective::msm_bigint(&b, &s)
+}
+
+fn msm_g2(bases: &[G2Affine], scalars: &[Fr]) -> G2Projective {
+    let (ones, rest): (Vec<usize>, Vec<usize>) = (0..scalars.len())
+        .filter(|&i| !scalars[i].is_zero())
+        .partition(|&i| scalars[i] == Fr::ONE);
+    let sum_ones: G2Projective = ones.par_iter().map(|&i| G2Projective::from(bases[i])).sum();
+    let b: Vec<G2Affine> = rest.iter().map(|&i| bases[i]).collect();
+    let s: Vec<_> = rest.iter().map(|&i| scalars[i].into_bigint()).collect();
+    sum_ones + G2Projective::msm_bigint(&b, &s)
+}
+
+/// h's evaluations on the odd coset of the 2n domain: (A·w)(B·w) − (A·w)∘(B·w) interpolated.
+fn h_evaluations(pk: &ProvingKey, w: &[Fr], phases: &mut Phases) -> PyResult<Vec<Fr>> {
+    let n = pk.domain_size;
+    let mut a = vec![Fr::zero(); n];
+    let mut b = vec![Fr::zero(); n];
+    for &(m, c, s, v) in &pk.coefs {
+        let t = v * w[s as usize];
+        if m == 0 {
+            a[c as usize] += t;
+        } else {
+            b[c as usize] += t;
+        }
+    }
+    let c: Vec<Fr> = a.par_iter().zip(b.par_iter()).map(|(x, y)| *x * y).collect();
+    phases.mark("witness_products");
+    let domain = match Radix2EvaluationDomain::<Fr>::new(n) {
+        Some(d) if d.size() == n => d,
+        _ => return err("domain size is not supported"),
+    };
+    let shift = Radix2EvaluationDomain::<Fr>::new(2 * n).unwrap().group_gen();
+    let coset = domain.get_coset(shift).unwrap();
+    let to_coset = |mut v: Vec<Fr>| {
+        domain.ifft_in_place(&mut v);
+        coset.fft_in_place(&mut v);
+        v
+    };
+    let (a, (b, c)) = rayon::join(|| to_coset(a), || rayon::join(|| to_coset(b), || to_coset(c)));
+    let h = a.par_iter().zip(b.par_iter()).zip(c.par_iter()).map(|((x, y), z)| *x * y - z).collect();
+    phases.mark("h_ffts");
+    Ok(h)
+}
+
+pub fn prove(pk: &ProvingKey, w: &[Fr], r: Fr, s: Fr, mut phases: Phases) -> PyResult<Vec<u8>> {
+    if w.len() != pk.n_vars {
+        return err(format!("witness has {} values, the key expects {}", w.len(), pk.n_vars));
+    }
+    if w[0] != Fr::ONE {
+        return err("witness value 0 must be 1");
+    }
+    let h = h_evaluations(pk, w, &mut phases)?;
+    let pi_a = G1Projective::from(pk.alpha1) + msm_g1(&pk.a, w) + pk.delta1 * r;
+    phases.mark("msm_a");
+    let pi_b1 = G1Projective::from(pk.beta1) + msm_g1(&pk.b1, w) + pk.delta1 * s;
+    phases.mark("msm_b1");
+    let pi_b = G2Projective::from(pk.beta2) + msm_g2(&pk.b2, w) + pk.delta2 * s;
+    phases.mark("msm_b2");
+    let private = &w[pk.n_public + 1..];
+    let c_part = msm_g1(&pk.c, private);
+    phases.mark("msm_c");
+    let h_part = msm_g1(&pk.h, &h);
+    phases.mark("msm_h");
+    let pi_c = c_part + h_part + pi_a * s + pi_b1 * r - pk.delta1 * (r * s);
+    let mut out = g1_bytes(&pi_a.into_affine());
+    out.extend(g2_bytes(&pi_b.into_affine()));
+    out.extend(g1_bytes(&pi_c.into_affine()));
+    phases.mark("finish");
+    phases.report();
+    Ok(out)
+}
