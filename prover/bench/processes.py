@@ -10,6 +10,9 @@ import time
 from dataclasses import dataclass
 
 
+RSS_TAG = "ZKCLEAR_MAXRSS_KB "
+
+
 @dataclass
 class ProcessRun:
     seconds: float
@@ -22,9 +25,14 @@ class ProcessRun:
 def run_process(argv: list[str], env: dict | None = None, cwd: str | None = None, timeout: float = 1800) -> ProcessRun:
     """Run argv to completion; report its wall time and its own peak RSS.
 
-    The child is reaped with os.wait4 (not Popen.wait) so that its rusage, and only its,
-    gives the peak memory. Output goes to temporary files so no pipe can fill up.
+    Peak memory comes from GNU time's %M where /usr/bin/time exists: Linux keeps a process's
+    RSS high-water mark across execve, so the child's own rusage would include the forking
+    Python parent. Without GNU time, the child is reaped with os.wait4 and its rusage is used
+    (a floor of the parent's RSS then applies). Output goes to temporary files.
     """
+    gnu_time = os.path.exists("/usr/bin/time")
+    if gnu_time:
+        argv = ["/usr/bin/time", "-f", f"{RSS_TAG}%M"] + list(argv)
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=cwd, text=True)
@@ -38,7 +46,15 @@ def run_process(argv: list[str], env: dict | None = None, cwd: str | None = None
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return ProcessRun(elapsed, rusage.ru_maxrss / 1024.0, proc.returncode, out.read(), err.read())
+        stderr = err.read()
+        peak_kb = rusage.ru_maxrss
+        if gnu_time:
+            lines = stderr.splitlines()
+            tagged = [line for line in lines if line.startswith(RSS_TAG)]
+            if tagged:
+                peak_kb = int(tagged[-1][len(RSS_TAG):])
+                stderr = "\n".join(line for line in lines if not line.startswith(RSS_TAG))
+        return ProcessRun(elapsed, peak_kb / 1024.0, proc.returncode, out.read(), stderr)
 
 
 def median(values: list[float]) -> float:
