@@ -9,7 +9,7 @@
 use crate::codec::{err, g1_bytes, g2_bytes};
 use crate::zkey::ProvingKey;
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{Field, PrimeField, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use pyo3::PyResult;
@@ -35,10 +35,11 @@ impl Phases {
     }
 }
 
-/// Σ s_i P_i over the pairs whose scalar is not zero; scalars of one are plain additions.
+/// Σ s_i P_i over the pairs whose scalar and base are not zero (many zkey bases are the point
+/// at infinity: signals absent from a matrix); scalars of one are plain additions.
 fn msm_g1(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
     let (ones, rest): (Vec<usize>, Vec<usize>) = (0..scalars.len())
-        .filter(|&i| !scalars[i].is_zero())
+        .filter(|&i| !scalars[i].is_zero() && !bases[i].is_zero())
         .partition(|&i| scalars[i] == Fr::ONE);
     let sum_ones: G1Projective = ones.par_iter().map(|&i| G1Projective::from(bases[i])).sum();
     let b: Vec<G1Affine> = rest.iter().map(|&i| bases[i]).collect();
@@ -48,7 +49,7 @@ fn msm_g1(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
 
 fn msm_g2(bases: &[G2Affine], scalars: &[Fr]) -> G2Projective {
     let (ones, rest): (Vec<usize>, Vec<usize>) = (0..scalars.len())
-        .filter(|&i| !scalars[i].is_zero())
+        .filter(|&i| !scalars[i].is_zero() && !bases[i].is_zero())
         .partition(|&i| scalars[i] == Fr::ONE);
     let sum_ones: G2Projective = ones.par_iter().map(|&i| G2Projective::from(bases[i])).sum();
     let b: Vec<G2Affine> = rest.iter().map(|&i| bases[i]).collect();
