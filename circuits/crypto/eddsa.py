@@ -1,0 +1,91 @@
+"""EdDSA-Poseidon on Baby Jubjub, exactly as circomlibjs's eddsa (signPoseidon /
+verifyPoseidon) and circomlib's EdDSAPoseidonVerifier.
+
+    h = BLAKE-512(prv);  s = prune(h[0:32]) as a little-endian integer;  A = Base8 · (s >> 3)
+    r = BLAKE-512(h[32:64] || msg as 32 bytes LE) mod l;  R8 = Base8 · r
+    S = (r + Poseidon(R8.x, R8.y, A.x, A.y, msg) · s) mod l
+    valid  <=>  R8, A on the curve, S < l, and Base8 · S == R8 + A · (8 · hm)
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+
+from circuits.crypto import babyjub
+from circuits.crypto.blake512 import blake512
+from circuits.crypto.poseidon import poseidon_hash
+from prover.field import R
+
+
+@dataclass(frozen=True)
+class Signature:
+    R8: tuple
+    S: int
+
+
+def _prune(buf: bytes) -> bytes:
+    b = bytearray(buf)
+    b[0] &= 0xF8
+    b[31] &= 0x7F
+    b[31] |= 0x40
+    return bytes(b)
+
+
+def _secret_scalar(prv: bytes) -> tuple[bytes, int]:
+    if len(prv) != 32:
+        raise ValueError("an EdDSA private key is 32 bytes")
+    h = blake512(prv)
+    return h, int.from_bytes(_prune(h[:32]), "little")
+
+
+def prv2pub(prv: bytes) -> tuple[int, int]:
+    _, s = _secret_scalar(prv)
+    return babyjub.mul(babyjub.BASE8, s >> 3)
+
+
+def sign_poseidon(prv: bytes, msg: int) -> Signature:
+    if not 0 <= msg < R:
+        raise ValueError("the message must be a field element")
+    h, s = _secret_scalar(prv)
+    a = babyjub.mul(babyjub.BASE8, s >> 3)
+    r = int.from_bytes(blake512(h[32:64] + msg.to_bytes(32, "little")), "little") % babyjub.SUBORDER
+    r8 = babyjub.mul(babyjub.BASE8, r)
+    hm = poseidon_hash([r8[0], r8[1], a[0], a[1], msg])
+    return Signature(r8, (r + hm * s) % babyjub.SUBORDER)
+
+
+def verify_poseidon(msg: int, sig: Signature, pub) -> bool:
+    try:
+        r8, s = (int(sig.R8[0]), int(sig.R8[1])), int(sig.S)
+        pub = (int(pub[0]), int(pub[1]))
+    except (TypeError, ValueError, IndexError, AttributeError):
+        return False
+    if not (0 <= msg < R and babyjub.in_curve(r8) and babyjub.in_curve(pub) and 0 <= s < babyjub.SUBORDER):
+        return False
+    hm = poseidon_hash([r8[0], r8[1], pub[0], pub[1], msg])
+    left = babyjub.mul(babyjub.BASE8, s)
+    right = babyjub.add(r8, babyjub.mul(pub, 8 * hm))
+    return left == right
+
+
+@dataclass(frozen=True)
+class PrivateKey:
+    """A Baby Jubjub EdDSA key: 32 secret bytes, used as circomlibjs uses them."""
+
+    secret: bytes
+
+    @classmethod
+    def from_seed(cls, seed: bytes) -> "PrivateKey":
+        """Deterministic key from a seed: secret = BLAKE2b-256(b"zkclear-key" || seed)."""
+        return cls(hashlib.blake2b(b"zkclear-key" + seed, digest_size=32).digest())
+
+    @cached_property
+    def public_key(self) -> tuple[int, int]:
+        return prv2pub(self.secret)
+
+    def sign(self, msg: int) -> Signature:
+        return sign_poseidon(self.secret, msg)
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"PrivateKey(public_key={self.public_key})"
