@@ -79,10 +79,18 @@ def test_merkle_root_matches_reference(arity, ref):
     assert_tamper_breaks(cc, w)
 
 
-def test_merkle_agrees_with_crypto_tree(ref):
-    pytest.importorskip("circuits.crypto.merkle", reason="circuits.crypto.merkle not written yet")
-    pytest.skip("TODO: compare merkle_root with circuits.crypto.merkle's proofs once its API is settled "
-                "(the convention here: siblings in order, current node inserted at pathIndices[i])")
+@pytest.mark.parametrize("arity, depth", [(2, 4), (4, 3)])
+def test_merkle_agrees_with_crypto_tree(arity, depth):
+    """The gadget's root for a proof from circuits.crypto.merkle is that tree's root."""
+    from circuits.crypto.merkle import MerkleTree
+    tree = MerkleTree(depth, arity)
+    for index, leaf in ((0, 11), (3, 12), (arity ** depth - 1, 13)):
+        tree.update(index, leaf)
+    cc = registry.build("merkle_proof", depth=depth, arity=arity)
+    for index, leaf in ((3, 12), (arity ** depth - 1, 13)):
+        siblings, path = tree.proof(index)
+        w = assert_solves(cc, {"leaf": leaf, "pathIndices": path, "siblings": siblings})
+        assert cc.outputs(w)["root"] == tree.root
 
 
 @pytest.mark.parametrize("arity, bad", [(2, 2), (4, 4)])
