@@ -127,7 +127,9 @@ def pack_point(p) -> bytes:
 
 
 def unpack_point(buf: bytes) -> tuple[int, int] | None:
-    """The point packed in `buf`, or None when it encodes none."""
+    """The point packed in `buf`, or None when it encodes none. As circomlibjs, points with
+    x = 0 (the identity (0, 1) and (0, -1)) are refused; unlike circomlibjs
+    (which reduces y mod p), a non-canonical y >= p is refused, so each point has one encoding."""
     if len(buf) != 32:
         return None
     buf = bytearray(buf)
@@ -140,7 +142,10 @@ def unpack_point(buf: bytes) -> tuple[int, int] | None:
     den = (A - D * y2) % P
     if den == 0:
         return None
-    x = _sqrt((1 - y2) * pow(den, -1, P))
+    x2 = (1 - y2) * pow(den, -1, P) % P
+    if x2 == 0:
+        return None  # circomlibjs refuses x = 0 (so the identity and (0, -1)); so do we
+    x = _sqrt(x2)
     if x is None:
         return None
     if x > (P - 1) // 2:

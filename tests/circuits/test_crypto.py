@@ -124,3 +124,88 @@ def test_merkle_tree_proofs_and_naive_root(arity, depth):
         siblings, path = tree.proof(index)
         assert verify_proof(tree.root, leaf, siblings, path, arity)
         assert not verify_proof(tree.root, (leaf + 1) % R, siblings, path, arity)
+
+
+# --- BLAKE-512 and Baby Jubjub packing against node (one process per test) -------------------
+def node_eval(script: str, job) -> object:
+    """Run `script` under node with `job` (JSON) on stdin; the script prints JSON."""
+    done = subprocess.run(["node", "-e", script], input=json.dumps(job), capture_output=True, text=True,
+                          cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+BLAKE_JS = """
+const b = require('blake-hash');
+const job = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+console.log(JSON.stringify(job.map((h) => b('blake512').update(Buffer.from(h, 'hex')).digest('hex'))));
+"""
+
+
+@pytest.mark.slow
+@needs_node
+def test_blake512_equals_blake_hash():
+    from circuits.crypto.blake512 import blake512
+
+    rng = random.Random(512)
+    # Around every padding boundary (111/112 bytes: the length no longer fits in the block).
+    lengths = [0, 1, 3, 32, 55, 56, 63, 64, 110, 111, 112, 113, 127, 128, 129, 239, 240, 255, 256, 300, 1000]
+    msgs = [rng.randbytes(n) for n in lengths] + [bytes(112), b"\xff" * 128]
+    theirs = node_eval(BLAKE_JS, [m.hex() for m in msgs])
+    assert [blake512(m).hex() for m in msgs] == theirs
+
+
+PACK_JS = """
+const { buildBabyjub } = require('circomlibjs');
+(async () => {
+  const bj = await buildBabyjub();
+  const F = bj.F;
+  const job = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+  const packed = job.points.map(([x, y]) =>
+    Buffer.from(bj.packPoint([F.e(BigInt(x)), F.e(BigInt(y))])).toString('hex'));
+  const unpacked = job.buffers.map((h) => {
+    const p = bj.unpackPoint(Uint8Array.from(Buffer.from(h, 'hex')));
+    return p === null ? null : [F.toObject(p[0]).toString(), F.toObject(p[1]).toString()];
+  });
+  const mul = job.muls.map(([k]) => {
+    const p = bj.mulPointEscalar(bj.Base8, BigInt(k));
+    return [F.toObject(p[0]).toString(), F.toObject(p[1]).toString()];
+  });
+  console.log(JSON.stringify({ packed, unpacked, mul }));
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+
+@pytest.mark.slow
+@needs_node
+def test_babyjub_mul_and_packing_equal_circomlibjs():
+    rng = random.Random(8)
+    scalars = [0, 1, 2, babyjub.SUBORDER - 1, babyjub.SUBORDER] + [rng.randrange(babyjub.SUBORDER) for _ in range(8)]
+    points = [babyjub.mul(babyjub.BASE8, k) for k in scalars]
+    points += [babyjub.neg(p) for p in points[2:]] + [babyjub.GENERATOR, (0, R - 1)]
+    buffers = [babyjub.pack_point(p).hex() for p in points]
+    junk = [rng.randbytes(32).hex() for _ in range(12)]  # some points, some not, some y >= p
+    theirs = node_eval(PACK_JS, {"points": [[str(x), str(y)] for x, y in points], "buffers": buffers + junk,
+                                 "muls": [[str(k)] for k in scalars]})
+    assert [babyjub.mul(babyjub.BASE8, k) for k in scalars] == [(int(x), int(y)) for x, y in theirs["mul"]]
+    assert buffers == theirs["packed"]
+    for p, buf in zip(points, buffers):  # round trip, except x = 0 which circomlibjs refuses
+        assert babyjub.unpack_point(bytes.fromhex(buf)) == (None if p[0] == 0 else p)
+    for buf, their in zip(buffers + junk, theirs["unpacked"]):
+        ours = babyjub.unpack_point(bytes.fromhex(buf))
+        if int.from_bytes(bytes.fromhex(buf), "little") & ((1 << 255) - 1) >= R:
+            # Non-canonical y (>= p): circomlibjs reduces it mod p, we refuse the encoding.
+            assert ours is None
+            continue
+        assert ours == (None if their is None else (int(their[0]), int(their[1])))
+
+
+def test_babyjub_subgroup_membership():
+    assert babyjub.in_curve(babyjub.GENERATOR) and not babyjub.in_subgroup(babyjub.GENERATOR)
+    assert babyjub.mul(babyjub.GENERATOR, 8) == babyjub.BASE8
+    low = (0, R - 1)  # order 2
+    assert babyjub.in_curve(low) and not babyjub.in_subgroup(low)
+    assert babyjub.mul(low, 2) == babyjub.IDENTITY
+    assert babyjub.mul(babyjub.BASE8, -3) == babyjub.neg(babyjub.mul(babyjub.BASE8, 3))
+    assert babyjub.ORDER == 8 * babyjub.SUBORDER
+    assert not babyjub.in_curve((R, 1)) and babyjub.unpack_point(b"\x00" * 31) is None
