@@ -81,6 +81,19 @@ def _le(values) -> bytes:
 
 
 @lru_cache(maxsize=None)
+def _optimized_constants(t: int):
+    """circomlib's optimized form of the same permutation (sparse partial rounds), which the
+    native extension runs; tests check it against `poseidon_hash_python` for every width."""
+    with gzip.open(Path(__file__).with_name("poseidon_constants_opt.json.gz"), "rt") as f:
+        table = json.load(f)
+    c = [int(x, 16) for x in table["C"][t - 2]]
+    s = [int(x, 16) for x in table["S"][t - 2]]
+    m = [int(x, 16) for row in table["M"][t - 2] for x in row]
+    p = [int(x, 16) for row in table["P"][t - 2] for x in row]
+    return c, s, m, p
+
+
+@lru_cache(maxsize=None)
 def _native_for(t: int):
     """prover._native with width t registered, or None when the extension lacks Poseidon."""
     try:
@@ -89,8 +102,9 @@ def _native_for(t: int):
         return None
     if not hasattr(_native, "poseidon_hash_many"):
         return None
-    p = poseidon_params(t)
-    _native.poseidon_register(t, p.n_rounds_f, p.n_rounds_p, _le(p.C), _le([x for row in p.M for x in row]))
+    params = poseidon_params(t)
+    c, s, m, p = _optimized_constants(t)
+    _native.poseidon_register(t, params.n_rounds_f, params.n_rounds_p, _le(c), _le(s), _le(m), _le(p))
     return _native
 
 

@@ -70,10 +70,12 @@ fn fr_coset_ntt(py: Python<'_>, values: &[u8], shift: &[u8], inverse: bool) -> P
     Ok(bytes_out(py, out))
 }
 
-/// Store circomlib Poseidon constants for width t (c: round constants, m: t×t MDS, Fr LE).
+/// Store circomlib's optimized Poseidon constants for width t (circomlibjs
+/// poseidon_constants_opt: C, S, and the t×t matrices M and P row-major; Fr LE).
 #[pyfunction]
-fn poseidon_register(t: usize, n_rounds_f: usize, n_rounds_p: usize, c: &[u8], m: &[u8]) -> PyResult<()> {
-    poseidon::register(t, n_rounds_f, n_rounds_p, c, m)
+#[allow(clippy::too_many_arguments)]
+fn poseidon_register(t: usize, n_rounds_f: usize, n_rounds_p: usize, c: &[u8], s: &[u8], m: &[u8], p: &[u8]) -> PyResult<()> {
+    poseidon::register(t, n_rounds_f, n_rounds_p, c, s, m, p)
 }
 
 /// Poseidon hash of t−1 inputs ((t−1)·32 bytes) -> 32 bytes.

@@ -1,9 +1,6 @@
-//! circomlib's Poseidon over BN254 Fr. The constants come from Python
-//! (`circuits.crypto.poseidon`) through `poseidon_register`, so they are written down once.
-//!
-//! Permutation of width t: per round add the round constants; S-box x^5 on every element in
-//! the first and last n_rounds_f/2 (full) rounds, on element 0 only in the partial rounds;
-//! then multiply by the MDS matrix. The hash of t−1 inputs is state[0] after permuting [0, inputs].
+//! circomlib's Poseidon over BN254 Fr, in circomlib's optimized form (sparse partial rounds).
+//! The constants come from Python (`circuits.crypto.poseidon`, which also holds the plain,
+//! readable permutation that tests compare this one against) through `poseidon_register`.
 use crate::codec::{err, fr_bytes, scalars_std};
 use ark_bn254::Fr;
 use ark_ff::{Field, Zero};
@@ -12,23 +9,30 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+/// circomlib's optimized form of the same permutation (circomlibjs poseidon_opt.js): the MDS
+/// multiplications of the partial rounds are folded into sparse matrices S, so a partial
+/// round costs 2t−1 multiplications instead of t². Same hash, far fewer operations.
 pub struct Params {
     t: usize,
     rounds_f: usize,
     rounds_p: usize,
-    c: Vec<Fr>,
-    m: Vec<Fr>,
+    c: Vec<Fr>, // t·rounds_f + rounds_p round constants
+    s: Vec<Fr>, // (2t−1)·rounds_p sparse-matrix entries
+    m: Vec<Fr>, // t×t MDS, row-major
+    p: Vec<Fr>, // t×t pre-sparse matrix, row-major
 }
 
 static TABLE: RwLock<Option<HashMap<usize, Arc<Params>>>> = RwLock::new(None);
 
-pub fn register(t: usize, rounds_f: usize, rounds_p: usize, c: &[u8], m: &[u8]) -> PyResult<()> {
-    let c = scalars_std(c)?;
-    let m = scalars_std(m)?;
-    if t < 2 || c.len() != t * (rounds_f + rounds_p) || m.len() != t * t || rounds_f % 2 != 0 {
+#[allow(clippy::too_many_arguments)]
+pub fn register(t: usize, rounds_f: usize, rounds_p: usize, c: &[u8], s: &[u8], m: &[u8], p: &[u8]) -> PyResult<()> {
+    let (c, s, m, p) = (scalars_std(c)?, scalars_std(s)?, scalars_std(m)?, scalars_std(p)?);
+    if t < 2 || rounds_f % 2 != 0 || c.len() != t * rounds_f + rounds_p || s.len() != (2 * t - 1) * rounds_p
+        || m.len() != t * t || p.len() != t * t
+    {
         return err("poseidon_register: constants do not match t and the round counts");
     }
-    let params = Arc::new(Params { t, rounds_f, rounds_p, c, m });
+    let params = Arc::new(Params { t, rounds_f, rounds_p, c, s, m, p });
     TABLE.write().unwrap().get_or_insert_with(HashMap::new).insert(t, params);
     Ok(())
 }
@@ -45,27 +49,54 @@ fn pow5(x: Fr) -> Fr {
     x2.square() * x
 }
 
+/// new[i] = Σ_j mat[j][i] · state[j] (circomlibjs indexes its matrices this way).
+fn mix(mat: &[Fr], state: &mut [Fr], scratch: &mut [Fr]) {
+    let t = state.len();
+    for i in 0..t {
+        scratch[i] = (0..t).map(|j| mat[j * t + i] * state[j]).sum();
+    }
+    state.copy_from_slice(scratch);
+}
+
 fn hash_one(p: &Params, inputs: &[Fr]) -> Fr {
     let t = p.t;
-    let mut s = vec![Fr::zero(); t];
-    s[1..].copy_from_slice(inputs);
-    let mut next = vec![Fr::zero(); t];
     let half = p.rounds_f / 2;
-    for r in 0..p.rounds_f + p.rounds_p {
-        for i in 0..t {
-            s[i] += p.c[r * t + i];
-        }
-        if r < half || r >= half + p.rounds_p {
-            s.iter_mut().for_each(|x| *x = pow5(*x));
-        } else {
-            s[0] = pow5(s[0]);
-        }
-        for i in 0..t {
-            let row = &p.m[i * t..(i + 1) * t];
-            next[i] = row.iter().zip(s.iter()).map(|(a, b)| *a * b).sum();
-        }
-        std::mem::swap(&mut s, &mut next);
+    let mut s = [Fr::zero(); 17];
+    let mut scratch = [Fr::zero(); 17];
+    let (s, scratch) = (&mut s[..t], &mut scratch[..t]);
+    s[1..].copy_from_slice(inputs);
+    for i in 0..t {
+        s[i] += p.c[i];
     }
+    for r in 0..half - 1 {
+        for i in 0..t {
+            s[i] = pow5(s[i]) + p.c[(r + 1) * t + i];
+        }
+        mix(&p.m, s, scratch);
+    }
+    for i in 0..t {
+        s[i] = pow5(s[i]) + p.c[half * t + i];
+    }
+    mix(&p.p, s, scratch);
+    for r in 0..p.rounds_p {
+        s[0] = pow5(s[0]) + p.c[(half + 1) * t + r];
+        let row = &p.s[(2 * t - 1) * r..(2 * t - 1) * (r + 1)];
+        let s0: Fr = (0..t).map(|j| row[j] * s[j]).sum();
+        for k in 1..t {
+            s[k] += s[0] * row[t + k - 1];
+        }
+        s[0] = s0;
+    }
+    for r in 0..half - 1 {
+        for i in 0..t {
+            s[i] = pow5(s[i]) + p.c[(half + 1) * t + p.rounds_p + r * t + i];
+        }
+        mix(&p.m, s, scratch);
+    }
+    for x in s.iter_mut() {
+        *x = pow5(*x);
+    }
+    mix(&p.m, s, scratch);
     s[0]
 }
 
