@@ -56,9 +56,13 @@ def sign_poseidon(prv: bytes, msg: int) -> Signature:
 
 
 def verify_poseidon(msg: int, sig: Signature, pub) -> bool:
+    """circomlibjs verifyPoseidon: False (never an exception) for anything but a valid
+    signature; additionally refuses msg >= r, which circomlibjs would reduce."""
     try:
         r8, s = (int(sig.R8[0]), int(sig.R8[1])), int(sig.S)
         pub = (int(pub[0]), int(pub[1]))
+        if len(sig.R8) != 2 or len(pub) != 2 or not isinstance(msg, int):
+            return False
     except (TypeError, ValueError, IndexError, AttributeError):
         return False
     if not (0 <= msg < R and babyjub.in_curve(r8) and babyjub.in_curve(pub) and 0 <= s < babyjub.SUBORDER):
