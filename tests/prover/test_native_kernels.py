@@ -67,6 +67,17 @@ def test_g2_msm_matches_py_ecc(pairs):
     assert got == g2_enc(g2_sum(zip(points, [s for _, s in pairs])))
 
 
+@pytest.mark.parametrize("n", [0, 1, 3, 17])
+def test_msm_edge_sizes_and_scalars(n):
+    # repeated bases, the point at infinity, and the scalars 0, 1, r - 1 at fixed sizes
+    ss = [[0, 1, R - 1, 2, R - 2][i % 5] if i < 10 else (i * 0x9E3779B97F4A7C15) ** 3 % R for i in range(n)]
+    p1 = [BASES1[i % len(BASES1)] for i in range(n)]
+    assert native.g1_msm(b"".join(g1_enc(p) for p in p1), b"".join(le(x) for x in ss)) == g1_enc(g1_sum(zip(p1, ss)))
+    p2 = [BASES2[i % len(BASES2)] for i in range(min(n, 3))]
+    ss2 = ss[:len(p2)]
+    assert native.g2_msm(b"".join(g2_enc(p) for p in p2), b"".join(le(x) for x in ss2)) == g2_enc(g2_sum(zip(p2, ss2)))
+
+
 def test_msm_rejects_malformed_input():
     with pytest.raises(ValueError, match="not on the curve"):
         native.g1_msm((1).to_bytes(32, "little") * 2, le(1))
@@ -99,6 +110,14 @@ def test_ntt_and_coset_ntt_match_reference_and_round_trip(coeffs, shift):
 def test_ntt_rejects_sizes_that_are_not_powers_of_two():
     with pytest.raises(ValueError, match="power of two"):
         native.fr_ntt(le(1) * 3)
+    with pytest.raises(ValueError, match="power of two"):
+        native.fr_ntt(b"")
+    with pytest.raises(ValueError, match="multiple of 32"):
+        native.fr_ntt(bytes(33))
+    with pytest.raises(ValueError, match="below the field order"):
+        native.fr_ntt(R.to_bytes(32, "little") + le(1))
+    with pytest.raises(ValueError, match="32 bytes"):
+        native.fr_coset_ntt(le(1) * 2, bytes(31))
 
 
 @settings(max_examples=3, deadline=None)
@@ -120,8 +139,253 @@ def test_pairing_check_refuses_points_off_the_curve_or_subgroup():
         native.pairing_check(g1_enc(G1), bytes(127))
 
 
-def test_groth16_prove_rejects_corrupt_files():
+def test_groth16_prove_rejects_corrupt_files(tiny):
+    from prover.formats.wtns import wtns_to_bytes
     with pytest.raises(ValueError, match="zkey"):
         native.groth16_prove(b"junk" * 10, b"", le(1), le(2))
+    zkey = native.groth16_setup(_r1cs_bytes(tiny.r1cs), tiny.toxic.to_bytes())
+    w = tiny.witness(2, 3)
+    assert len(native.groth16_prove(zkey, wtns_to_bytes(w), le(1), le(2))) == 256
+    with pytest.raises(ValueError, match="witness has 5 values"):
+        native.groth16_prove(zkey, wtns_to_bytes(w[:-1]), le(1), le(2))
+    with pytest.raises(ValueError, match="wtns"):
+        native.groth16_prove(zkey, b"wtns" + bytes(8), le(1), le(2))
+    with pytest.raises(ValueError, match="truncated"):
+        native.groth16_prove(zkey[:len(zkey) // 2], wtns_to_bytes(w), le(1), le(2))
     with pytest.raises(ValueError, match="32 bytes"):
         native.groth16_prove(b"", b"", b"", b"")
+
+
+# --- MSM at sizes where the batch-affine buckets run -------------------------------------------
+
+def _g1_mul(k: int) -> bytes:
+    """k·G1 through the native MSM of one pair (a path independent of the bucket batching)."""
+    return native.g1_msm(g1_enc(G1), le(k))
+
+
+@pytest.mark.parametrize("n", [200, 3000])
+def test_g1_msm_large_matches_single_scalar_identity(n, rng):
+    # Σ s_i (b_i G) == (Σ s_i b_i) G, with repeated bases (bucket doublings), opposite bases
+    # (buckets that cancel to infinity), bases at infinity, and scalars 0, 1, r - 1.
+    ks = [rng.randrange(1, 50) for _ in range(n // 2)] + [rng.randrange(R) for _ in range(n - n // 2)]
+    ks[:4] = [0, 7, R - 7, 7]
+    ss = [rng.randrange(R) for _ in range(n)]
+    ss[4:8] = [0, 1, R - 1, 2]
+    ss[1] = ss[2] = ss[3]
+    bases = b"".join(_g1_mul(k) for k in ks)
+    assert bases[:64] == bytes(64)
+    got = native.g1_msm(bases, b"".join(le(s) for s in ss))
+    assert got == _g1_mul(sum(k * s for k, s in zip(ks, ss)) % R)
+
+
+@pytest.mark.parametrize("scalar", [R - 1, 2, 12345678901234567890])
+def test_g1_msm_with_one_repeated_scalar(scalar, rng):
+    # every digit of a window lands in one bucket: the collision path must stay linear and exact
+    n = 4000
+    ks = [rng.randrange(1, 1000) for _ in range(n)]
+    bases = b"".join(_g1_mul(k) for k in ks)
+    got = native.g1_msm(bases, le(scalar) * n)
+    assert got == _g1_mul(sum(ks) * scalar % R)
+
+
+def test_g2_msm_large_matches_single_scalar_identity(rng):
+    n = 300
+    ks = [rng.randrange(1, 20) for _ in range(n)]
+    ks[0], ks[1] = 5, R - 5
+    ss = [rng.randrange(R) for _ in range(n)]
+    ss[0] = ss[1]
+    g2 = g2_enc(G2)
+    bases = b"".join(native.g2_msm(g2, le(k)) for k in ks)
+    got = native.g2_msm(bases, b"".join(le(s) for s in ss))
+    assert got == native.g2_msm(g2, le(sum(k * s for k, s in zip(ks, ss))))
+
+
+def test_msm_of_nothing_and_of_cancelling_terms_is_infinity():
+    assert native.g1_msm(b"", b"") == bytes(64)
+    assert native.g2_msm(b"", b"") == bytes(128)
+    assert native.g1_msm(g1_enc(G1) * 2, le(5) + le(R - 5)) == bytes(64)
+
+
+def _fq2_sqrt(a):
+    """A square root in Fq2 (q = 3 mod 4; Adj & Rodriguez-Henriquez, algorithm 9), or None."""
+    from py_ecc.fields import optimized_bn128_FQ2 as F2
+    from prover.field import Q
+    one = F2([1, 0])
+    a1 = a ** ((Q - 3) // 4)
+    alpha = a1 * a1 * a
+    if alpha ** Q * alpha == -one:
+        return None
+    x0 = a1 * a
+    return F2([0, 1]) * x0 if alpha == -one else (one + alpha) ** ((Q - 1) // 2) * x0
+
+
+def test_g2_msm_refuses_points_outside_the_subgroup():
+    # a point of the twist y^2 = x^3 + 3/(9+u) outside the r-torsion (the cofactor is ~q)
+    from py_ecc.optimized_bn128 import b2
+    from py_ecc.fields import optimized_bn128_FQ2 as F2
+    x = F2([1, 0])
+    while (y := _fq2_sqrt(x ** 3 + b2)) is None:
+        x = x + F2([1, 0])
+    assert y * y == x ** 3 + b2
+    enc = b"".join(int(c).to_bytes(32, "little") for c in (*x.coeffs, *y.coeffs))
+    with pytest.raises(ValueError, match="subgroup"):
+        native.g2_msm(enc, le(1))
+    with pytest.raises(ValueError, match="subgroup"):
+        native.pairing_check(g1_enc(G1), enc)
+
+
+def test_pairing_check_of_nothing_is_true_and_lengths_must_match():
+    assert native.pairing_check(b"", b"")
+    with pytest.raises(ValueError, match="G1 points but"):
+        native.pairing_check(g1_enc(G1), b"")
+
+
+# --- groth16_setup: the Python reference's bytes, and snarkjs interop --------------------------
+
+def _r1cs_bytes(r1cs) -> bytes:
+    from prover.formats.r1cs import r1cs_to_bytes
+    return r1cs_to_bytes(r1cs)
+
+
+def _toxic(*xs: int) -> bytes:
+    return b"".join(le(x) for x in xs)
+
+
+def test_setup_matches_the_python_dev_setup_byte_for_byte(tiny, rng):
+    from prover.formats.r1cs import R1CS, r1cs_to_bytes, read_r1cs
+    from prover.formats.zkey import zkey_to_bytes
+    from prover.groth16.setup import ToxicWaste, dev_setup
+    # a random R1CS with 2 public outputs, 1 public input, coefficients 0, 1, r - 1 and random
+    nw = 12
+    cons = []
+    for _ in range(9):
+        cons.append(tuple({rng.randrange(nw): rng.choice([1, R - 1, rng.randrange(1, R)])
+                           for _ in range(rng.randrange(0, 4))} for _ in range(3)))
+    random_r1cs = R1CS(n_wires=nw, n_pub_out=2, n_pub_in=1, n_prv_in=3, constraints=cons)
+    for r1cs, toxic in ((tiny.r1cs, tiny.toxic), (random_r1cs, ToxicWaste.random(rng)),
+                        (tiny.r1cs, ToxicWaste(1, 2, 3, 4, 5))):  # tau = 1 is a root of unity
+        b = r1cs_to_bytes(r1cs)
+        assert native.groth16_setup(b, toxic.to_bytes()) == zkey_to_bytes(dev_setup(read_r1cs(b), toxic))
+
+
+def test_setup_rejects_bad_input(tiny):
+    from prover.formats.r1cs import r1cs_to_bytes
+    b = r1cs_to_bytes(tiny.r1cs)
+    with pytest.raises(ValueError, match="160 bytes"):
+        native.groth16_setup(b, bytes(32))
+    with pytest.raises(ValueError, match="non-zero"):
+        native.groth16_setup(b, _toxic(1, 0, 3, 4, 5))
+    with pytest.raises(ValueError, match="r1cs"):
+        native.groth16_setup(b"junk" * 4, _toxic(1, 2, 3, 4, 5))
+    with pytest.raises(ValueError, match="truncated"):
+        native.groth16_setup(b[:-60], _toxic(1, 2, 3, 4, 5))
+
+
+def _snarkjs_proof_json(proof: bytes) -> dict:
+    ints = [str(int.from_bytes(proof[i:i + 32], "little")) for i in range(0, 256, 32)]
+    return {"pi_a": [ints[0], ints[1], "1"],
+            "pi_b": [[ints[2], ints[3]], [ints[4], ints[5]], ["1", "0"]],
+            "pi_c": [ints[6], ints[7], "1"], "protocol": "groth16", "curve": "bn128"}
+
+
+def _snarkjs_verifies(run_snarkjs, d, vk, proof: bytes, public: list[int]) -> bool:
+    import json
+    (d / "proof.json").write_text(json.dumps(_snarkjs_proof_json(proof)))
+    (d / "public.json").write_text(json.dumps([str(x) for x in public]))
+    out = run_snarkjs("groth16", "verify", vk, d / "public.json", d / "proof.json", check=False)
+    return out.returncode == 0 and "OK" in out.stdout
+
+
+@pytest.mark.slow
+def test_prove_with_a_snarkjs_key_verifies_in_snarkjs(main_circuit, snarkjs_keys, run_snarkjs, tmp_path, rng):
+    from prover.formats.r1cs import read_r1cs
+    from prover.formats.wtns import read_wtns
+    wtns = main_circuit.wtns.read_bytes()
+    n_public = read_r1cs(main_circuit.r1cs).n_public
+    public = read_wtns(wtns)[1:1 + n_public]
+    for zkey in (snarkjs_keys.zkey0, snarkjs_keys.zkey):
+        proof = native.groth16_prove(zkey.read_bytes(), wtns, le(rng.randrange(R)), le(rng.randrange(R)))
+        vk = snarkjs_keys.vk if zkey == snarkjs_keys.zkey else tmp_path / "vk0.json"
+        if zkey == snarkjs_keys.zkey0:
+            run_snarkjs("zkey", "export", "verificationkey", zkey, vk)
+        assert _snarkjs_verifies(run_snarkjs, tmp_path, vk, proof, public)
+        assert not _snarkjs_verifies(run_snarkjs, tmp_path, vk, proof, [public[0] + 1, *public[1:]])
+    # r = s = 0 is the no-zk proof; still valid
+    proof = native.groth16_prove(snarkjs_keys.zkey.read_bytes(), wtns, le(0), le(0))
+    assert _snarkjs_verifies(run_snarkjs, tmp_path, snarkjs_keys.vk, proof, public)
+
+
+@pytest.mark.slow
+def test_native_setup_key_works_in_snarkjs(main_circuit, run_snarkjs, tmp_path, rng):
+    import json
+    from prover.formats.r1cs import read_r1cs
+    from prover.formats.wtns import read_wtns
+    zkey = native.groth16_setup(main_circuit.r1cs.read_bytes(), _toxic(*(rng.randrange(1, R) for _ in range(5))))
+    (tmp_path / "dev.zkey").write_bytes(zkey)
+    run_snarkjs("zkey", "export", "verificationkey", tmp_path / "dev.zkey", tmp_path / "vk.json")
+    # snarkjs proves with our key, and verifies with the key's own verification key
+    run_snarkjs("groth16", "prove", tmp_path / "dev.zkey", main_circuit.wtns, tmp_path / "p.json", tmp_path / "pub.json")
+    out = run_snarkjs("groth16", "verify", tmp_path / "vk.json", tmp_path / "pub.json", tmp_path / "p.json")
+    assert "OK" in out.stdout
+    # and our prover's proof under our key verifies in snarkjs
+    wtns = main_circuit.wtns.read_bytes()
+    public = read_wtns(wtns)[1:1 + read_r1cs(main_circuit.r1cs).n_public]
+    assert json.loads((tmp_path / "pub.json").read_text()) == [str(x) for x in public]
+    proof = native.groth16_prove(zkey, wtns, le(rng.randrange(R)), le(rng.randrange(R)))
+    assert _snarkjs_verifies(run_snarkjs, tmp_path, tmp_path / "vk.json", proof, public)
+
+
+# --- Poseidon (circomlib) -----------------------------------------------------------------------
+
+def _poseidon_node(rows: list[list[int]]) -> list[int]:
+    """circomlibjs's buildPoseidon on each row (one node process)."""
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+    repo = Path(__file__).resolve().parents[2]
+    if shutil.which("node") is None or not (repo / "node_modules" / "circomlibjs").exists():
+        pytest.skip("node or circomlibjs missing (run `npm ci`)")
+    js = ("const {buildPoseidon} = require('circomlibjs');"
+          "buildPoseidon().then(p => { const rows = JSON.parse(process.argv[1]);"
+          "console.log(JSON.stringify(rows.map(r => p.F.toString(p(r.map(BigInt))))));"
+          "process.exit(0); });")
+    out = subprocess.run(["node", "-e", js, json.dumps([[str(x) for x in r] for r in rows])], cwd=repo,
+                         capture_output=True, text=True, check=True).stdout
+    return [int(x) for x in json.loads(out)]
+
+
+def test_poseidon_plain_and_optimized_constants_agree_with_circomlibjs(rng):
+    from circuits.crypto import poseidon as pos
+    widths = (2, 3, 5, 17)
+    rows = {t: [[rng.randrange(R) for _ in range(t - 1)] for _ in range(3)] + [[0] * (t - 1), [R - 1] * (t - 1)]
+            for t in widths}
+    expected = _poseidon_node([row for t in widths for row in rows[t]])
+    for t in widths:
+        p = pos.poseidon_params(t)
+        want, expected = expected[:len(rows[t])], expected[len(rows[t]):]
+        flat = b"".join(le(x) for row in rows[t] for x in row)
+        for args in ((b"".join(le(x) for x in p.C), b"".join(le(x) for r in p.M for x in r)),
+                     tuple(b"".join(le(x) for x in v) for v in pos._optimized_constants(t))):
+            native.poseidon_register(t, p.n_rounds_f, p.n_rounds_p, *args)
+            got = native.poseidon_hash_many(t, flat)
+            assert [int.from_bytes(got[i:i + 32], "little") for i in range(0, len(got), 32)] == want
+            assert native.poseidon_hash(t, flat[:32 * (t - 1)]) == got[:32]
+
+
+def test_poseidon_rejects_bad_input():
+    from circuits.crypto import poseidon as pos
+    p = pos.poseidon_params(3)
+    c = b"".join(le(x) for x in p.C)
+    with pytest.raises(ValueError, match="constants do not match"):
+        native.poseidon_register(3, p.n_rounds_f, p.n_rounds_p, c[:-32], bytes(32 * 9))
+    with pytest.raises(ValueError, match="takes"):
+        native.poseidon_register(3, p.n_rounds_f, p.n_rounds_p, c)
+    with pytest.raises(ValueError, match="not registered"):
+        native.poseidon_hash_many(99, bytes(32))
+    native.poseidon_register(3, p.n_rounds_f, p.n_rounds_p, c, b"".join(le(x) for r in p.M for x in r))
+    with pytest.raises(ValueError, match="inputs"):
+        native.poseidon_hash(3, bytes(32))
+    with pytest.raises(ValueError, match="rows of 2"):
+        native.poseidon_hash_many(3, bytes(96))
+    assert native.poseidon_hash_many(3, b"") == b""

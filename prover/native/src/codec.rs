@@ -8,6 +8,7 @@ use ark_ec::AffineRepr;
 use ark_ff::{BigInt, BigInteger, PrimeField};
 use pyo3::exceptions::PyValueError;
 use pyo3::PyResult;
+use rayon::prelude::*;
 
 pub fn limbs(bytes: &[u8]) -> BigInt<4> {
     let mut l = [0u64; 4];
@@ -76,14 +77,14 @@ pub fn points_g1_std(bytes: &[u8]) -> PyResult<Vec<G1Affine>> {
     if bytes.len() % 64 != 0 {
         return err(format!("G1 buffer length {} is not a multiple of 64", bytes.len()));
     }
-    bytes.chunks_exact(64).map(g1_std).collect()
+    bytes.par_chunks_exact(64).map(g1_std).collect()
 }
 
 pub fn points_g2_std(bytes: &[u8]) -> PyResult<Vec<G2Affine>> {
     if bytes.len() % 128 != 0 {
         return err(format!("G2 buffer length {} is not a multiple of 128", bytes.len()));
     }
-    bytes.chunks_exact(128).map(g2_std).collect()
+    bytes.par_chunks_exact(128).map(g2_std).collect()
 }
 
 fn put(out: &mut Vec<u8>, x: &impl PrimeField) {
@@ -141,4 +142,27 @@ pub fn g2_lem(bytes: &[u8]) -> G2Affine {
     let x = Fq2::new(fq_lem(&bytes[0..32]), fq_lem(&bytes[32..64]));
     let y = Fq2::new(fq_lem(&bytes[64..96]), fq_lem(&bytes[96..128]));
     G2Affine::new_unchecked(x, y)
+}
+
+/// Write `p` in snarkjs's Montgomery layout into a 64-byte slot (zeros for infinity).
+pub fn put_g1_lem(out: &mut [u8], p: &G1Affine) {
+    match p.xy() {
+        None => out[..64].fill(0),
+        Some((x, y)) => {
+            out[0..32].copy_from_slice(&x.0.to_bytes_le());
+            out[32..64].copy_from_slice(&y.0.to_bytes_le());
+        }
+    }
+}
+
+/// Write `p` in snarkjs's Montgomery layout into a 128-byte slot (zeros for infinity).
+pub fn put_g2_lem(out: &mut [u8], p: &G2Affine) {
+    match p.xy() {
+        None => out[..128].fill(0),
+        Some((x, y)) => {
+            for (k, c) in [x.c0, x.c1, y.c0, y.c1].iter().enumerate() {
+                out[32 * k..32 * k + 32].copy_from_slice(&c.0.to_bytes_le());
+            }
+        }
+    }
 }

@@ -1,8 +1,9 @@
 //! Stand-alone kernels for tests and tools: MSM in G1 and G2, NTTs over Fr, the pairing check.
 use crate::codec::{err, fr_bytes, g1_bytes, g2_bytes, points_g1_std, points_g2_std, scalars_std};
-use ark_bn254::{Bn254, Fr, G1Projective, G2Projective};
+use ark_bn254::{Bn254, Fr};
 use ark_ec::pairing::{Pairing, PairingOutput};
-use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ec::CurveGroup;
+use ark_ff::PrimeField;
 use ark_ff::Zero;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use pyo3::PyResult;
@@ -13,7 +14,8 @@ pub fn g1_msm(bases: &[u8], scalars: &[u8]) -> PyResult<Vec<u8>> {
     if p.len() != s.len() {
         return err(format!("{} bases but {} scalars", p.len(), s.len()));
     }
-    Ok(g1_bytes(&G1Projective::msm(&p, &s).unwrap().into_affine()))
+    let s: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
+    Ok(g1_bytes(&crate::msm::msm(&p, &s).into_affine()))
 }
 
 pub fn g2_msm(bases: &[u8], scalars: &[u8]) -> PyResult<Vec<u8>> {
@@ -22,7 +24,8 @@ pub fn g2_msm(bases: &[u8], scalars: &[u8]) -> PyResult<Vec<u8>> {
     if p.len() != s.len() {
         return err(format!("{} bases but {} scalars", p.len(), s.len()));
     }
-    Ok(g2_bytes(&G2Projective::msm(&p, &s).unwrap().into_affine()))
+    let s: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
+    Ok(g2_bytes(&crate::msm::msm(&p, &s).into_affine()))
 }
 
 fn domain(n: usize) -> PyResult<Radix2EvaluationDomain<Fr>> {

@@ -3,8 +3,11 @@
 //! (see `codec`) and releases the GIL while it computes.
 mod codec;
 mod kernels;
+mod msm;
 mod poseidon;
 mod prove;
+mod r1cs;
+mod setup;
 mod zkey;
 
 use pyo3::prelude::*;
@@ -27,6 +30,18 @@ fn groth16_prove(py: Python<'_>, zkey: &[u8], wtns: &[u8], r: &[u8], s: &[u8]) -
         let w = zkey::read_wtns(wtns)?;
         phases.mark("load");
         prove::prove(&pk, &w, codec::fr_std(r)?, codec::fr_std(s)?, phases)
+    })?;
+    Ok(bytes_out(py, out))
+}
+
+/// UNSAFE development setup: a complete snarkjs Groth16 `.zkey` for raw `.r1cs` bytes and the
+/// toxic waste τ, α, β, γ, δ (5 × 32 bytes LE). Same bytes as prover.groth16.setup.dev_setup.
+#[pyfunction]
+fn groth16_setup(py: Python<'_>, r1cs: &[u8], toxic: &[u8]) -> PyResult<Py<PyBytes>> {
+    let out = py.allow_threads(|| {
+        let t = setup::Toxic::from_bytes(toxic)?;
+        let cs = r1cs::read_r1cs(r1cs)?;
+        setup::setup(&cs, &t)
     })?;
     Ok(bytes_out(py, out))
 }
@@ -70,12 +85,19 @@ fn fr_coset_ntt(py: Python<'_>, values: &[u8], shift: &[u8], inverse: bool) -> P
     Ok(bytes_out(py, out))
 }
 
-/// Store circomlib's optimized Poseidon constants for width t (circomlibjs
-/// poseidon_constants_opt: C, S, and the t×t matrices M and P row-major; Fr LE).
+/// Store circomlib's Poseidon constants for width t (all Fr, 32-byte LE), in one of two forms:
+///   poseidon_register(t, RF, RP, C, M): the plain constants (poseidon_constants.json: C has t
+///     per round, M is the t×t MDS matrix row-major);
+///   poseidon_register(t, RF, RP, C, S, M, P): circomlibjs's optimized form
+///     (poseidon_constants_opt: C, the sparse matrices S, M and P row-major), the fast one.
 #[pyfunction]
-#[allow(clippy::too_many_arguments)]
-fn poseidon_register(t: usize, n_rounds_f: usize, n_rounds_p: usize, c: &[u8], s: &[u8], m: &[u8], p: &[u8]) -> PyResult<()> {
-    poseidon::register(t, n_rounds_f, n_rounds_p, c, s, m, p)
+#[pyo3(signature = (t, n_rounds_f, n_rounds_p, c, *matrices))]
+fn poseidon_register(t: usize, n_rounds_f: usize, n_rounds_p: usize, c: &[u8], matrices: Vec<Vec<u8>>) -> PyResult<()> {
+    match matrices.as_slice() {
+        [m] => poseidon::register_plain(t, n_rounds_f, n_rounds_p, c, m),
+        [s, m, p] => poseidon::register(t, n_rounds_f, n_rounds_p, c, s, m, p),
+        _ => codec::err("poseidon_register takes (t, RF, RP, C, M) or (t, RF, RP, C, S, M, P)"),
+    }
 }
 
 /// Poseidon hash of t−1 inputs ((t−1)·32 bytes) -> 32 bytes.
@@ -99,6 +121,7 @@ fn poseidon_hash_many(py: Python<'_>, t: usize, inputs: &[u8]) -> PyResult<Py<Py
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(groth16_prove, m)?)?;
+    m.add_function(wrap_pyfunction!(groth16_setup, m)?)?;
     m.add_function(wrap_pyfunction!(pairing_check, m)?)?;
     m.add_function(wrap_pyfunction!(g1_msm, m)?)?;
     m.add_function(wrap_pyfunction!(g2_msm, m)?)?;

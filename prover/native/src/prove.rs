@@ -9,7 +9,8 @@
 use crate::codec::{err, g1_bytes, g2_bytes};
 use crate::zkey::ProvingKey;
 use ark_bn254::{Fr, G1Projective, G2Projective};
-use ark_ec::{AffineRepr, CurveGroup};
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::CurveGroup;
 use ark_ff::{Field, PrimeField, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use pyo3::PyResult;
@@ -36,15 +37,16 @@ impl Phases {
 }
 
 /// Σ s_i P_i over the pairs whose scalar and base are not zero (many zkey bases are the point
-/// at infinity: signals absent from a matrix); scalars of one are plain additions.
-fn msm<G: CurveGroup<ScalarField = Fr>>(bases: &[G::Affine], scalars: &[Fr]) -> G {
+/// at infinity: signals absent from a matrix); scalars of one are plain additions, the rest go
+/// to the batch-affine Pippenger of msm.rs.
+fn msm<P: SWCurveConfig<ScalarField = Fr>>(bases: &[Affine<P>], scalars: &[Fr]) -> Projective<P> {
     let (ones, rest): (Vec<usize>, Vec<usize>) = (0..scalars.len())
-        .filter(|&i| !scalars[i].is_zero() && !bases[i].is_zero())
+        .filter(|&i| !scalars[i].is_zero() && !bases[i].infinity)
         .partition(|&i| scalars[i] == Fr::ONE);
-    let sum_ones: G = ones.par_iter().map(|&i| G::from(bases[i])).sum();
-    let b: Vec<G::Affine> = rest.iter().map(|&i| bases[i]).collect();
+    let sum_ones: Projective<P> = ones.par_iter().map(|&i| Projective::<P>::from(bases[i])).sum();
+    let b: Vec<Affine<P>> = rest.iter().map(|&i| bases[i]).collect();
     let s: Vec<_> = rest.iter().map(|&i| scalars[i].into_bigint()).collect();
-    sum_ones + G::msm_bigint(&b, &s)
+    sum_ones + crate::msm::msm(&b, &s)
 }
 
 /// h's evaluations on the odd coset of the 2n domain: (A·w)(B·w) − (A·w)∘(B·w) interpolated.
@@ -87,16 +89,16 @@ pub fn prove(pk: &ProvingKey, w: &[Fr], r: Fr, s: Fr, mut phases: Phases) -> PyR
         return err("witness value 0 must be 1");
     }
     let h = h_evaluations(pk, w, &mut phases)?;
-    let pi_a = G1Projective::from(pk.alpha1) + msm::<G1Projective>(&pk.a, w) + pk.delta1 * r;
+    let pi_a = G1Projective::from(pk.alpha1) + msm(&pk.a, w) + pk.delta1 * r;
     phases.mark("msm_a");
-    let pi_b1 = G1Projective::from(pk.beta1) + msm::<G1Projective>(&pk.b1, w) + pk.delta1 * s;
+    let pi_b1 = G1Projective::from(pk.beta1) + msm(&pk.b1, w) + pk.delta1 * s;
     phases.mark("msm_b1");
-    let pi_b = G2Projective::from(pk.beta2) + msm::<G2Projective>(&pk.b2, w) + pk.delta2 * s;
+    let pi_b = G2Projective::from(pk.beta2) + msm(&pk.b2, w) + pk.delta2 * s;
     phases.mark("msm_b2");
     let private = &w[pk.n_public + 1..];
-    let c_part = msm::<G1Projective>(&pk.c, private);
+    let c_part = msm(&pk.c, private);
     phases.mark("msm_c");
-    let h_part = msm::<G1Projective>(&pk.h, &h);
+    let h_part = msm(&pk.h, &h);
     phases.mark("msm_h");
     let pi_c = c_part + h_part + pi_a * s + pi_b1 * r - pk.delta1 * (r * s);
     let mut out = g1_bytes(&pi_a.into_affine());

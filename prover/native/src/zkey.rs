@@ -39,6 +39,10 @@ impl<'a> Sections<'a> {
         Ok(Sections { map })
     }
 
+    pub fn has(&self, kind: u32) -> bool {
+        self.map.contains_key(&kind)
+    }
+
     pub fn get(&self, kind: u32, min_len: usize, what: &str) -> PyResult<&'a [u8]> {
         match self.map.get(&kind) {
             Some(s) if s.len() >= min_len => Ok(s),
@@ -114,7 +118,7 @@ pub fn read_zkey(data: &[u8]) -> PyResult<ProvingKey> {
     // gamma2 at p+256..p+384 is only for the verifier.
     let delta1 = g1_lem(&h[p + 384..p + 448]);
     let delta2 = g2_lem(&h[p + 448..p + 576]);
-    if !domain_size.is_power_of_two() || n_public >= n_vars {
+    if !domain_size.is_power_of_two() || domain_size > 1 << 27 || n_public >= n_vars {
         return err("zkey header is inconsistent (domain size or public count)");
     }
 

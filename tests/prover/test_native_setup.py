@@ -1,0 +1,123 @@
+"""prover._native.groth16_setup (Rust) against the Python reference dev_setup: same zkey bytes
+for the same toxic waste, and the key proves (native prover) and verifies."""
+from __future__ import annotations
+
+import random
+import struct
+
+import pytest
+
+from prover.backends import PythonBackend, get_backend, native_available
+from prover.field import R
+from prover.formats.binfile import Writer
+from prover.formats.r1cs import R1CS, r1cs_to_bytes, read_r1cs
+from prover.formats.wtns import read_wtns
+from prover.formats.zkey import read_zkey
+from prover.groth16 import qap
+from prover.groth16.setup import ToxicWaste
+
+native = pytest.importorskip("prover._native")
+pytestmark = pytest.mark.skipif(not (native_available() and hasattr(native, "groth16_setup")),
+                                reason="prover._native has no groth16_setup")
+
+R_FIXED, S_FIXED = 0x1234567, 0x89ABCDEF
+
+
+def nat_setup(r1cs_bytes: bytes, toxic: ToxicWaste) -> bytes:
+    return bytes(native.groth16_setup(r1cs_bytes, toxic.to_bytes()))
+
+
+def raw_r1cs(n_wires: int, n_pub_out: int, n_pub_in: int, n_prv_in: int, constraints) -> bytes:
+    """An .r1cs file with the terms exactly as given: zero coefficients and repeated wires kept
+    (r1cs_to_bytes would drop / merge them)."""
+    parts = []
+    for cons in constraints:
+        for lc in cons:
+            parts.append(struct.pack("<I", len(lc)))
+            for wire, c in lc:
+                parts.append(struct.pack("<I", wire) + (c % R).to_bytes(32, "little"))
+    w = Writer(b"r1cs", 1)
+    w.section(1, struct.pack("<I", 32) + R.to_bytes(32, "little")
+              + struct.pack("<IIIIQI", n_wires, n_pub_out, n_pub_in, n_prv_in, n_wires, len(constraints)))
+    w.section(2, b"".join(parts))
+    w.section(3, struct.pack(f"<{n_wires}Q", *range(n_wires)))
+    return w.bytes()
+
+
+@pytest.mark.parametrize("toxic", [
+    ToxicWaste(tau=11, alpha=22, beta=33, gamma=44, delta=55),
+    ToxicWaste.random(random.Random(7)),
+    ToxicWaste(tau=1, alpha=2, beta=3, gamma=4, delta=5),            # tau = omega^0: a root of unity
+    ToxicWaste(tau=0, alpha=R - 1, beta=R - 2, gamma=1, delta=R - 3),
+    ToxicWaste(tau=qap.root_of_unity(8), alpha=9, beta=8, gamma=7, delta=6),  # odd point of the 2n domain
+])
+def test_tiny_matches_python(tiny, toxic):
+    b = r1cs_to_bytes(tiny.r1cs)
+    assert nat_setup(b, toxic) == PythonBackend().setup(tiny.r1cs, toxic)
+
+
+def test_tiny_proves_and_verifies(tiny):
+    nat = get_backend("native")
+    zkey = nat_setup(r1cs_to_bytes(tiny.r1cs), tiny.toxic)
+    w = tiny.witness(4, 6)
+    proof = nat.prove(zkey, w, R_FIXED, S_FIXED)
+    vk = read_zkey(zkey).verifying_key()
+    assert nat.verify(vk, w[1:2], proof)
+    assert not nat.verify(vk, [(w[1] + 1) % R], proof)
+
+
+def test_raw_terms_zero_and_repeated_wires():
+    # x*y = z with a zero term in A, a repeated wire in B (dict semantics: first slot, last value),
+    # a constant row, and 2 public signals (extra rows) on top
+    cons = [
+        ([(3, 1), (1, 0)], [(4, 5), (0, 2), (4, 1)], [(5, 1)]),
+        ([(1, 1), (2, 1)], [(0, 1)], [(6, 1)]),
+        ([(0, 7)], [(0, 0)], []),
+        ([], [], [(0, 0)]),
+    ]
+    b = raw_r1cs(7, 1, 1, 2, cons)
+    for seed in range(3):
+        toxic = ToxicWaste.random(random.Random(seed))
+        assert nat_setup(b, toxic) == PythonBackend().setup(read_r1cs(b), toxic)
+
+
+@pytest.mark.parametrize("m,l", [(1, 0), (2, 1), (5, 2), (29, 2), (30, 1), (40, 7)])
+def test_random_circuits_match_python(m, l):
+    rnd = random.Random(m * 100 + l)
+    nw = l + 1 + rnd.randrange(1, 12)
+    coef = lambda: rnd.choice([1, 2, R - 1, rnd.randrange(R)])
+    lc = lambda: {rnd.randrange(nw): coef() for _ in range(rnd.randrange(0, 4))}
+    r1cs = R1CS(n_wires=nw, n_pub_out=l // 2, n_pub_in=l - l // 2, n_prv_in=nw - l - 1,
+                constraints=[(lc(), lc(), lc()) for _ in range(m)])
+    toxic = ToxicWaste.random(rnd)
+    assert nat_setup(r1cs_to_bytes(r1cs), toxic) == PythonBackend().setup(r1cs, toxic)
+
+
+def test_rejects_bad_input(tiny):
+    b = r1cs_to_bytes(tiny.r1cs)
+    with pytest.raises(ValueError, match="160 bytes"):
+        native.groth16_setup(b, bytes(159))
+    with pytest.raises(ValueError, match="non-zero"):
+        native.groth16_setup(b, ToxicWaste(1, 0, 2, 3, 4).to_bytes())
+    with pytest.raises(ValueError, match="below"):
+        native.groth16_setup(b, R.to_bytes(32, "little") + ToxicWaste(1, 1, 2, 3, 4).to_bytes()[32:])
+    with pytest.raises(ValueError):
+        native.groth16_setup(b[:-40], tiny.toxic.to_bytes())
+    with pytest.raises(ValueError):
+        native.groth16_setup(b"zkey" + b[4:], tiny.toxic.to_bytes())
+
+
+@pytest.mark.slow
+def test_circom_circuit_matches_python_and_verifies(main_circuit):
+    r1cs_b = main_circuit.r1cs.read_bytes()
+    r1cs = read_r1cs(r1cs_b)
+    toxic = ToxicWaste.random(random.Random(5))
+    zkey = nat_setup(r1cs_b, toxic)
+    assert zkey == PythonBackend().setup(r1cs, toxic)
+    nat = get_backend("native")
+    w = read_wtns(main_circuit.wtns)
+    proof = nat.prove(zkey, w, R_FIXED, S_FIXED)
+    vk = read_zkey(zkey).verifying_key()
+    public = w[1:1 + r1cs.n_public]
+    assert nat.verify(vk, public, proof)
+    assert not nat.verify(vk, [public[0], 0, 100], proof)
