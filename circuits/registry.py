@@ -29,19 +29,25 @@ class RegistryError(KeyError):
 class CircuitSpec:
     name: str
     build: Callable[..., None]
-    params: dict[str, int] = field(default_factory=dict)
+    params: dict[str, int | str] = field(default_factory=dict)  # a str default takes names
     doc: str = ""
     circom: Callable[..., tuple[str, str]] | None = None
     # extra parameter sets the stats table reports beside the defaults
     stats_params: list[dict] = field(default_factory=list)
 
-    def resolve(self, given: dict | None = None) -> dict[str, int]:
+    def resolve(self, given: dict | None = None) -> dict[str, int | str]:
         params = dict(self.params)
         for k, v in (given or {}).items():
             if k not in self.params:
                 known = ", ".join(self.params) or "none"
                 raise RegistryError(f"circuit {self.name} has no parameter {k!r} (parameters: {known})")
-            params[k] = int(v)
+            if isinstance(self.params[k], str):
+                params[k] = str(v)
+                continue
+            try:
+                params[k] = int(v, 0) if isinstance(v, str) else int(v)
+            except ValueError:
+                raise RegistryError(f"parameter {k}: {v!r} is not an integer") from None
         return params
 
     def label(self, params: dict | None = None) -> str:
@@ -92,17 +98,15 @@ def _build_cached(name: str, params: tuple) -> CompiledCircuit:
     return c.compile()
 
 
-def parse_params(items: list[str] | None) -> dict[str, int]:
-    """["n=3", "depth=4"] -> {"n": 3, "depth": 4}."""
+def parse_params(items: list[str] | None) -> dict[str, str]:
+    """["n=3", "preset=tiny"] -> {"n": "3", "preset": "tiny"}; `CircuitSpec.resolve` converts
+    each value to its parameter's type (int, or str for named parameters such as presets)."""
     out = {}
     for it in items or []:
         k, sep, v = it.partition("=")
-        if not sep or not k:
+        if not sep or not k.strip():
             raise RegistryError(f"parameter {it!r} is not k=v")
-        try:
-            out[k.strip()] = int(v, 0)
-        except ValueError:
-            raise RegistryError(f"parameter {k}: {v!r} is not an integer") from None
+        out[k.strip()] = v.strip()
     return out
 
 

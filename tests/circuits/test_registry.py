@@ -33,11 +33,15 @@ def test_registering_is_one_decorator():
         del registry.REGISTRY["_test_square"]
 
 
-def test_parse_params():
-    assert registry.parse_params(["n=3", "depth=0x10"]) == {"n": 3, "depth": 16}
-    for bad in (["n"], ["n=x"]):
+def test_parse_params_and_resolve():
+    assert registry.parse_params(["n=3", "depth=0x10"]) == {"n": "3", "depth": "0x10"}
+    spec = registry.get("merkle_proof")
+    assert spec.resolve(registry.parse_params(["depth=0x10"])) == {"depth": 16, "arity": 2}
+    for bad in (["n"], ["=3"]):
         with pytest.raises(registry.RegistryError):
             registry.parse_params(bad)
+    with pytest.raises(registry.RegistryError, match="not an integer"):
+        spec.resolve(registry.parse_params(["depth=x"]))
 
 
 def test_cli_list(capsys):
