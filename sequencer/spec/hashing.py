@@ -36,7 +36,11 @@ def hash_fields(fields: Sequence[int]) -> int:
         return poseidon_hash(fields)
     chunks = [fields[i:i + POSEIDON_MAX_INPUTS] for i in range(0, len(fields), POSEIDON_MAX_INPUTS)]
     assert len(chunks) <= POSEIDON_MAX_INPUTS
-    return poseidon_hash(poseidon_hash_many(chunks))
+    full = [ch for ch in chunks if len(ch) == POSEIDON_MAX_INPUTS]
+    inner = poseidon_hash_many(full) if full else []
+    if len(full) < len(chunks):  # a shorter last chunk has its own width
+        inner.append(poseidon_hash(chunks[-1]))
+    return poseidon_hash(inner)
 
 
 def hash_chain(prev: int, fields: Sequence[int]) -> int:

@@ -89,3 +89,14 @@ def test_leaves_outside_matches_a_sweep(data):
     f = [data.draw(st.integers(-1000, 1000)) for _ in range(m)]
     sweep = [i for i in range(16) if not boxes.contains(tree.leaf(i)[1], g, f)]
     assert tree.leaves_outside(g, f) == sweep
+
+
+@pytest.mark.parametrize("n", [16, 17, 20, 32, 40])
+def test_hash_fields_nests_above_16_inputs(n):
+    from circuits.crypto.poseidon import poseidon_hash
+    from sequencer.spec.hashing import hash_fields
+
+    xs = list(range(1, n + 1))
+    chunks = [xs[i:i + 16] for i in range(0, n, 16)]
+    expected = poseidon_hash(xs) if n <= 16 else poseidon_hash([poseidon_hash(ch) for ch in chunks])
+    assert hash_fields(xs) == expected
