@@ -141,7 +141,8 @@ _XAU = MarketParams("XAU-PERP", price_step=100_000, maintenance_bps=200, initial
                     penalty_bps=50, max_funding_delta=10**8)
 
 # Tests: 16 accounts in a binary tree of depth 4, two markets with small steps so that
-# hand-written numbers stay readable (a lot of BTC-T at ladder index 1000 costs 1_000_000).
+# hand-written numbers stay readable (a lot of BTC-T at ladder index 1000 costs 1_000_000),
+# and few op slots so that its batch circuit proves in seconds.
 TINY = Preset(
     name="tiny",
     account_bits=4,
@@ -153,6 +154,8 @@ TINY = Preset(
                      penalty_bps=300, max_funding_delta=10**5),
     ),
     domain=0x7A6B636C656172_01,  # "zkclear" || 1
+    register_slots=1, deposit_slots=2, withdrawal_slots=1, trade_slots=2, funding_slots=1,
+    touch_slots=2, liquidation_slots=1, deleverage_slots=1,
 )
 
 # The demo: 1024 accounts in a 4-ary tree of depth 5, two markets.

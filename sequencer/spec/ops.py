@@ -187,6 +187,14 @@ class Deleverage:
 
 
 OPS = (Register, Deposit, Withdraw, Trade, Funding, Touch, Liquidate, Deleverage)
+# The order of op kinds inside a batch. The batch circuit has fixed slots per kind and runs
+# the kinds in this order, so a batch lists its ops grouped by kind in this order (within a
+# kind, in any order). Registrations come first (a deposit may fund a new account), then
+# what the batch's prices require (deposits can rescue an account, funding moves indices,
+# liquidations before the touches of the solvent accounts), then the signed requests, and
+# the deleverages the fund's shortfall needs last.
+KIND_ORDER = (Register, Deposit, Funding, Liquidate, Touch, Withdraw, Trade, Deleverage)
+KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 SLOT_NAMES = {Register: "register_slots", Deposit: "deposit_slots", Withdraw: "withdrawal_slots",
               Trade: "trade_slots", Funding: "funding_slots", Touch: "touch_slots",
               Liquidate: "liquidation_slots", Deleverage: "deleverage_slots"}

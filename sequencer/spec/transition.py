@@ -32,7 +32,7 @@ from . import box as boxes
 from . import margin
 from .constants import BPS, COLLATERAL_MAX, FUNDING_MAX, FUNDING_MIN, GRID_MAX, POSITION_MAX, ROUND_BITS
 from .hashing import hash_chain
-from .ops import (SLOT_NAMES, Deleverage, Deposit, Funding, Liquidate, Register, Touch, Trade, Withdraw,
+from .ops import (KIND_RANK, SLOT_NAMES, Deleverage, Deposit, Funding, Liquidate, Register, Touch, Trade, Withdraw,
                   fields_in_range, message_hash, use_nonce)
 from .state import Account, State
 from .witness import BatchRecord, OpWitness, PublicInputs, withdrawals_hash
@@ -378,7 +378,10 @@ def process_batch_header(state: State, batch: Batch) -> None:
     require(state.oracle_round <= batch.oracle_round < (1 << ROUND_BITS), "oracle round goes back")
     require(len(batch.prices) == p.num_markets and all(isinstance(g, int) and 0 <= g <= GRID_MAX
                                                        for g in batch.prices), "prices off the ladder")
-    # the ops fit the circuit's slots
+    # the ops are grouped by kind in the circuit's order (ops.KIND_ORDER) and fit its slots
+    ranks = [KIND_RANK.get(type(op), -1) for op in batch.ops]
+    require(all(r >= 0 for r in ranks), "unknown op")
+    require(ranks == sorted(ranks), "ops not grouped by kind in the circuit's order")
     for kind, slots in SLOT_NAMES.items():
         require(sum(1 for op in batch.ops if type(op) is kind) <= getattr(p, slots),
                 f"too many {kind.__name__} ops")
@@ -437,12 +440,12 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
     """Cut a valid batch at `prices` from `pending` ops, adding the touches, liquidations and
     deleverages the new prices need. The state is left unchanged (a dry run, rolled back).
 
-    Order: deposits (they can rescue an account), funding updates, signed liquidations from
-    `pending`; then every account whose box misses the new prices or funding indices (found
-    by descending the tree's boxes) is touched if TV >= MR, else liquidated to the fund; then
-    the other pending ops in order, dropping refused ones and those beyond their slots;
-    finally, while the fund is below maintenance, deleverage the counterparties with the
-    largest surplus, and check that the batch closes. Raises OpRefused if the new prices
+    Order (ops.KIND_ORDER): registrations, deposits (they can rescue an account), funding
+    updates, signed liquidations from `pending`; then every account whose box misses the new
+    prices or funding indices (found by descending the tree's boxes) is liquidated to the
+    fund if TV < MR, else touched; then withdrawals and trades in `pending` order, dropping
+    refused ones and those beyond their slots; finally, while the fund is below maintenance,
+    deleverage the counterparties with the largest surplus, and check that the batch closes. Raises OpRefused if the new prices
     need more slots than the preset has, or the fund cannot be brought above maintenance."""
     p = state.preset
     ins = p.insurance_account
@@ -470,20 +473,28 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
             included.append(op)
             return True
 
-        first = [op for op in pending if isinstance(op, (Deposit, Funding, Liquidate))]
-        for op in sorted(first, key=lambda o: [Deposit, Funding, Liquidate].index(type(o))):
+        def pending_of(*kinds):
+            return [op for op in pending if isinstance(op, kinds)]
+
+        for op in pending_of(Register) + pending_of(Deposit) + pending_of(Funding) + pending_of(Liquidate):
             attempt(op)
+        liquidate, touch = [], []
         for index in state.tree.leaves_outside(state.prices, state.funding):
             if index == ins or index not in state.accounts:
                 continue
             account = settle_funding(state.accounts[index], state.funding)
-            if margin.maintenance_surplus(account, p, state.prices, state.funding) >= 0:
-                attempt(Touch(index), forced=True)
-            else:
-                attempt(Liquidate(index, ins), forced=True)
-        for op in pending:
-            if not isinstance(op, (Deposit, Funding, Liquidate)):
-                attempt(op)
+            solvent = margin.maintenance_surplus(account, p, state.prices, state.funding) >= 0
+            (touch if solvent else liquidate).append(index)
+        # the forced liquidations go to the fund and change no other account, so doing them
+        # all before the touches (the kind order) decides nothing differently
+        for index in liquidate:
+            attempt(Liquidate(index, ins), forced=True)
+        for op in pending_of(Touch):
+            attempt(op)
+        for index in touch:
+            attempt(Touch(index), forced=True)
+        for op in pending_of(Withdraw) + pending_of(Trade):
+            attempt(op)
         _deleverage_fund(state, attempt)
         process_batch_end(state)  # the batch it returns closes
     finally:

@@ -65,15 +65,16 @@ def test_batch_applies_ops_and_records_public_inputs():
 
 def test_witness_paths_recompute_roots():
     state = settled_state()
-    ops = (trade_op(state, 0, 3, LOT_PRICE, 3, 1, buyer_nonce=1, seller_nonce=1, fee=1),
-           deposit_op(state, 9, 5), Liquidate(3, INS))  # a bounce reads leaf 9; 3 is healthy
+    deposit = deposit_op(state, 9, 5)  # a bounce reads leaf 9
+    trade = trade_op(state, 0, 3, LOT_PRICE, 3, 1, buyer_nonce=1, seller_nonce=1, fee=1)
+    ops = (deposit, Liquidate(3, INS), trade)  # 3 is healthy
     out = dict(run_batch_processing(state, Batch(2, 1, (1000, 1000), ops), valid=False))
     assert out["reason"] == "account is above maintenance margin"
-    ops = ops[:2]
+    ops = (deposit, trade)
     record = dict(run_batch_processing(state, Batch(2, 1, (1000, 1000), ops)))["record"]
     updates = [u for w in [*record.ops, record.settle] for u in w.updates]
-    assert [u.index for w in record.ops for u in w.updates] == [3, 1, INS, 9]  # trade; deposit bounce
-    assert record.ops[1].updates[0].pre is None and record.withdrawals == [(ADDRESS_BASE, 5)]
+    assert [u.index for w in record.ops for u in w.updates] == [9, 3, 1, INS]  # deposit bounce; trade
+    assert record.ops[0].updates[0].pre is None and record.withdrawals == [(ADDRESS_BASE, 5)]
     for u in updates:
         pre_box = u.pre.box if u.pre else boxes.full(TINY.num_markets)
         assert compute_root(TINY.arity, account_hash(u.pre), pre_box, u.index, u.path)[0] == u.pre_tree_root
@@ -90,6 +91,14 @@ def test_refused_op_refuses_the_whole_batch():
     ops = (deposit_op(state, 3, 500), withdraw_op(state, 3, 10**10))  # the second one is refused
     out = dict(run_batch_processing(state, Batch(2, 1, (1000, 1000), ops), valid=False))
     assert out["reason"] == "insufficient margin"
+
+
+def test_ops_must_be_grouped_in_kind_order():
+    state = settled_state()
+    ops = (withdraw_op(state, 3, 10, nonce=7), deposit_op(state, 3, 500))  # withdrawal first
+    out = dict(run_batch_processing(state, Batch(2, 1, (1000, 1000), ops), valid=False))
+    assert out["reason"] == "ops not grouped by kind in the circuit's order"
+    dict(run_batch_processing(state, Batch(2, 1, (1000, 1000), ops[::-1])))
 
 
 @pytest.mark.parametrize("case", ["number", "round", "prices", "slots"])
