@@ -54,7 +54,9 @@ GRID_MAX = (1 << GRID_BITS) - 1
 FUNDING_MIN = -(1 << (FUNDING_BITS - 1))
 FUNDING_MAX = (1 << (FUNDING_BITS - 1)) - 1
 POSITION_MAX = (1 << (POSITION_BITS - 1)) - 1
+POSITION_MIN = -(1 << (POSITION_BITS - 1))
 COLLATERAL_MAX = (1 << (COLLATERAL_BITS - 1)) - 1
+COLLATERAL_MIN = -(1 << (COLLATERAL_BITS - 1))  # signed ranges: one bit decomposition each
 
 # --- derived bounds of the margin formula (bits of the absolute value) ------------------------
 # |q_j * p_j| < 2^(39 + 48) = 2^87 and |q_j * (F_j - f_j)| < 2^(39 + 48) = 2^87

@@ -30,7 +30,8 @@ from circuits.crypto.eddsa import verify_poseidon
 
 from . import box as boxes
 from . import margin
-from .constants import BPS, COLLATERAL_MAX, FUNDING_MAX, FUNDING_MIN, GRID_MAX, POSITION_MAX, ROUND_BITS
+from .constants import (BPS, COLLATERAL_MAX, COLLATERAL_MIN, FUNDING_MAX, FUNDING_MIN, GRID_MAX, POSITION_MAX,
+                        POSITION_MIN, ROUND_BITS)
 from .hashing import hash_chain
 from .ops import (KIND_RANK, SLOT_NAMES, Deleverage, Deposit, Funding, Liquidate, Register, Touch, Trade, Withdraw,
                   fields_in_range, message_hash, use_nonce)
@@ -128,8 +129,8 @@ class _Writes:
         final = {}
         for index, account in self.new.items():
             # collateral and positions within their bounds
-            require(abs(account.collateral) <= COLLATERAL_MAX, "collateral out of range")
-            require(all(abs(q) <= POSITION_MAX for q in account.positions), "position out of range")
+            require(COLLATERAL_MIN <= account.collateral <= COLLATERAL_MAX, "collateral out of range")
+            require(all(POSITION_MIN <= q <= POSITION_MAX for q in account.positions), "position out of range")
             chosen = margin.choose_box(account, p, state.prices, state.funding)
             if chosen is None and index == p.insurance_account:
                 chosen = account.box  # unchecked until process_insurance_settle
@@ -167,7 +168,7 @@ def process_deposit(state: State, op: Deposit) -> None:
     account = state.accounts.get(op.account)
     if account is not None:
         account = settle_funding(account, state.funding)
-    if account is None or abs(account.collateral + op.amount) > COLLATERAL_MAX:
+    if account is None or not COLLATERAL_MIN <= account.collateral + op.amount <= COLLATERAL_MAX:
         # unknown account (an empty leaf, or an id beyond the tree) or collateral overflow:
         # the deposit goes back to its sender
         if op.account < state.preset.capacity:

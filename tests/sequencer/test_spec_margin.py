@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from sequencer.spec import MAINNET, TINY, Account, margin
 from sequencer.spec import box as boxes
-from sequencer.spec.constants import (BPS, COLLATERAL_MAX, FUNDING_MAX, FUNDING_MIN, GRID_MAX, MARGIN_BITS,
-                                      POSITION_MAX)
+from sequencer.spec.constants import (BPS, COLLATERAL_MAX, COLLATERAL_MIN, FUNDING_MAX, FUNDING_MIN, GRID_MAX, MARGIN_BITS,
+                                      POSITION_MAX, POSITION_MIN)
 
 M = TINY.num_markets
 
@@ -86,7 +86,8 @@ def test_extreme_values_stay_inside_margin_bits():
     m = MAINNET.num_markets
     top = max(mk.price_step for mk in MAINNET.markets) * GRID_MAX
     for sign in (1, -1):
-        acct = account(sign * COLLATERAL_MAX, [sign * POSITION_MAX] * m, [FUNDING_MIN * sign] * m)
+        c_ext, q_ext = (COLLATERAL_MAX, POSITION_MAX) if sign > 0 else (COLLATERAL_MIN, POSITION_MIN)
+        acct = account(c_ext, [q_ext] * m, [FUNDING_MIN * sign] * m)
         g, f = [GRID_MAX] * m, [FUNDING_MAX * sign] * m
         for s in (margin.maintenance_surplus(acct, MAINNET, g, f), margin.initial_surplus(acct, MAINNET, g, f)):
             assert abs(s) < 1 << (MARGIN_BITS - 1)
