@@ -298,7 +298,10 @@ def process_liquidation(state: State, op: Liquidate) -> None:
     # only an account below maintenance margin at the batch prices can be liquidated
     require(margin.maintenance_surplus(target, p, state.prices, state.funding) < 0,
             "account is above maintenance margin")
-    if op.receiver != ins:
+    if op.receiver == ins:
+        # the fund takes over unsigned: no nonce, no expiry
+        require(op.receiver_nonce == 0 and op.expiry == 0, "a take-over by the fund has no nonce or expiry")
+    else:
         # a liquidator signs its take-over, with its own nonce and expiry
         check_signature(state, op, op.signature, receiver.pubkey)
         check_expiry(state, op.expiry)
@@ -403,6 +406,7 @@ def process_batch_end(state: State) -> None:
 def process_batch(state: State, batch: Batch) -> BatchRecord:
     """Apply a whole batch, or nothing: on OpRefused the state is rolled back."""
     old_root, old_deposits = state.root(), state.deposit_index
+    old_tree_root, old_globals = state.tree.root, tuple(state.globals_fields())
     state.begin()
     state.log = []
     try:
@@ -426,7 +430,8 @@ def process_batch(state: State, batch: Batch) -> BatchRecord:
                           deposit_chain_new=state.deposit_chain,
                           withdrawals_hash=withdrawals_hash(state.withdrawals))
     return BatchRecord(batch=batch, public=public, ops=witnesses, settle=settle,
-                       root_box=state.tree.root_box, withdrawals=list(state.withdrawals))
+                       root_box=state.tree.root_box, withdrawals=list(state.withdrawals),
+                       old_tree_root=old_tree_root, old_globals=old_globals)
 
 
 # --- the sequencer's batch builder -------------------------------------------------------------

@@ -82,6 +82,8 @@ class BatchRecord:
     settle: OpWitness  # the closing re-box of the insurance fund (always one write)
     root_box: tuple  # the tree root's box after the batch, which holds the prices
     withdrawals: list[tuple[int, int]] = field(default_factory=list)
+    old_tree_root: int = 0  # the old state root opens to these (State.root)
+    old_globals: tuple = ()  # State.globals_fields() before the batch
 
     @property
     def public_input_hash(self) -> int:

@@ -1,0 +1,444 @@
+"""One gadget per op kind: the circuit form of `spec.transition.process_<op>`.
+
+Each slot gadget reads its inputs (named `<slot>.<field>`, see `witness.py`), checks the
+op's requirements when its `enabled` bit is set, and writes its leaves in the spec's order
+(`spec.transition` docstring lists them). The comments name the spec requirement each
+block enforces, in the spec's words. A disabled slot changes nothing.
+
+Every write (`_write`) range-checks the new collateral and positions, sets the funding
+snapshots to the current indices (funding is settled on every write) and, unless it is a
+write of the insurance fund inside an op, checks the new box: S_m >= 0 at its worst corner.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from circuits.dsl import LC, Circuit
+from circuits.gadgets.bits import assert_bool
+from circuits.gadgets.comparators import less_eq, less_than
+from circuits.gadgets.eddsa import assert_eddsa_poseidon
+from circuits.gadgets.mux import select
+from sequencer.spec import ops as spec_ops
+from sequencer.spec.constants import (ADDRESS_BITS, AMOUNT_BITS, BATCH_BITS, BPS, BPS_BITS, COLLATERAL_BITS,
+                                      FEE_BITS, FUNDING_BITS, POSITION_BITS, PRICE_BITS, TV_BITS, Preset)
+from sequencer.spec.hashing import hash_chain  # noqa: F401  (the chains below mirror it)
+
+from .arith import (assert_bits, assert_equal_when, assert_nonzero, assert_signed, assert_true, gate,
+                    is_negative_gated, is_zero_bit, one_hot, pick, sign_abs)
+from .common import Leaf, hash_fields, leaf_hash
+from .margin import (Positions, assert_box_safe, assert_nonnegative, funding_paid, is_nonnegative,
+                     signed_positions, surplus)
+from .nonce import use_nonce
+from .tree import declare_box, declare_path, index_bits_of, leaf_write, old_leaf_box_is_full
+
+ACCOUNT_BITS = spec_ops.ACCOUNT_ID_BITS
+
+
+@dataclass
+class BatchState:
+    """What the slots thread through the batch, in processing order."""
+
+    root: LC  # the tree root
+    num_accounts: LC
+    funding: list  # F_j
+    deposit_index: LC
+    deposit_chain: LC
+    withdrawals: LC  # withdrawals hash chain
+    batch_number: LC  # this batch's number (public)
+    prices: list  # ladder indices g_j (public)
+    root_box: list | None = None  # set by the closing write
+
+
+# --- shared pieces ---------------------------------------------------------------------------
+def _leaf_input(c: Circuit, prefix: str, preset: Preset) -> Leaf:
+    v = c.private_input(f"{prefix}.leaf", 6 + 2 * preset.num_markets)
+    return Leaf(v[0], v[1], v[2], v[3], v[4], v[5], list(v[6::2]), list(v[7::2]))
+
+
+def _settled(c: Circuit, st: BatchState, leaf: Leaf) -> Leaf:
+    """`spec.transition.settle_funding`: C -= sum q_j (F_j - f_j); f_j = F_j."""
+    paid = funding_paid(c, leaf.positions, leaf.snapshots, st.funding)
+    return leaf.replace(collateral=LC.of(leaf.collateral) - paid, snapshots=list(st.funding))
+
+
+def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, index_bits, old_hash,
+           new: Leaf, check_box, want_root_box: bool = False):
+    """Write `new` (its snapshots must be the current funding indices) at the index.
+    Returns (the new positions with their signs, the path inputs)."""
+    # collateral and positions within their bounds
+    assert_signed(c, enabled, new.collateral, COLLATERAL_BITS)
+    pos = signed_positions(c, enabled, new.positions)
+    # the account is solvent everywhere in its new box
+    _, parts = declare_box(c, prefix, preset)
+    assert_box_safe(c, gate(c, enabled, check_box), preset, new.collateral, pos, parts, st.funding)
+    path = declare_path(c, prefix, preset)
+    st.root, root_box = leaf_write(c, preset, enabled, st.root, index_bits, old_hash, leaf_hash(c, new),
+                                   parts, path, want_root_box)
+    if want_root_box:
+        st.root_box = root_box
+    return pos, path
+
+
+def _signature(c: Circuit, prefix: str, enabled, pubkey, msg) -> None:
+    r8x, r8y, s = c.private_input(f"{prefix}.sig", 3)
+    assert_eddsa_poseidon(c, enabled, pubkey[0], pubkey[1], s, r8x, r8y, msg)
+
+
+def _message(c: Circuit, preset: Preset, op_code: int, fields: list) -> LC:
+    """`spec.ops.message_hash`: hash_fields([domain, OP_CODE, *message fields])."""
+    return hash_fields(c, [preset.domain, op_code, *fields])
+
+
+def _not_expired(c: Circuit, st: BatchState, enabled, expiry) -> None:
+    # the op is still valid in this batch (batch number <= expiry)
+    assert_bits(c, enabled, expiry, BATCH_BITS)
+    assert_bits(c, enabled, LC.of(expiry) - st.batch_number, BATCH_BITS)
+
+
+def _is_fund(c: Circuit, index) -> LC:
+    return is_zero_bit(c, index)
+
+
+def _margin_allows(c: Circuit, enabled, preset: Preset, st: BatchState, new: Leaf, pos: Positions,
+                   reduces) -> None:
+    """`spec.transition.margin_allows`: TV >= IR at the batch prices, or risk reduced in
+    every market (`reduces`, a bit) and TV >= MR. `new` is settled (no funding to pay)."""
+    ok_initial = is_nonnegative(c, enabled, surplus(c, preset, new.collateral, pos, st.prices, "initial"))
+    ok_maint = is_nonnegative(c, enabled, surplus(c, preset, new.collateral, pos, st.prices, "maintenance"))
+    fallback = c.mul(reduces, ok_maint)
+    allowed = c.mul(1 - LC.of(ok_initial), fallback, plus=ok_initial)
+    assert_true(c, enabled, allowed)
+
+
+def _reduces_risk(c: Circuit, enabled, old_q, new_q) -> LC:
+    """`spec.transition.reduces_risk`: |new| <= |old| and new * old >= 0 (a bit)."""
+    _, abs_old = sign_abs(c, enabled, old_q, POSITION_BITS)
+    _, abs_new = sign_abs(c, enabled, new_q, POSITION_BITS + 1)
+    not_larger = less_eq(c, gate(c, enabled, abs_new), gate(c, enabled, abs_old), POSITION_BITS)
+    same_side = 1 - is_negative_gated(c, enabled, c.mul(old_q, new_q), 2 * POSITION_BITS + 1)
+    return c.mul(not_larger, same_side)
+
+
+def _enabled(c: Circuit, prefix: str) -> LC:
+    e = c.private_input(f"{prefix}.enabled")
+    assert_bool(c, e)
+    return e
+
+
+# --- the ops ---------------------------------------------------------------------------------
+def register_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
+    en = _enabled(c, prefix)
+    account, pk_x, pk_y, l1 = (c.private_input(f"{prefix}.{k}") for k in ("account", "pk_x", "pk_y", "l1_address"))
+    # the fields fit their widths
+    assert_bits(c, en, l1, ADDRESS_BITS)
+    # the account is the next free id and the tree has room for it
+    assert_equal_when(c, en, account, st.num_accounts)
+    bits = index_bits_of(c, en, account, preset)
+    # the new key signs its registration
+    msg = _message(c, preset, spec_ops.OP_REGISTER, [account, pk_x, pk_y, l1])
+    _signature(c, prefix, en, (pk_x, pk_y), msg)
+    # the old leaf is empty: hash 0, full box
+    path_prefix = f"{prefix}.account"
+    m = preset.num_markets
+    new = Leaf(pk_x, pk_y, l1, LC.of(0), LC.of(0), LC.of(0), [LC.of(0)] * m, list(st.funding))
+    _, path = _write(c, st, preset, path_prefix, en, bits, 0, new, check_box=1)
+    old_leaf_box_is_full(c, en, path, preset)
+    st.num_accounts = LC.of(st.num_accounts) + en
+
+
+def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
+    en = _enabled(c, prefix)
+    account, amount, sender = (c.private_input(f"{prefix}.{k}") for k in ("account", "amount", "sender"))
+    registered = c.private_input(f"{prefix}.registered")
+    assert_bool(c, registered)
+    # the fields fit their widths (the L1 contract enforces them)
+    id_bits = assert_bits(c, en, account, ACCOUNT_BITS)
+    assert_bits(c, en, amount, AMOUNT_BITS)
+    assert_bits(c, en, sender, ADDRESS_BITS)
+    # an id beyond the tree is never registered: no leaf to read
+    beyond = 1 - is_zero_bit(c, sum((LC.of(b) * (1 << i) for i, b in enumerate(id_bits[preset.account_bits:])), LC()))
+    in_tree = c.mul(en, 1 - beyond)
+    c.assert_product(registered, 1 - LC.of(in_tree), 0)  # no leaf read: nothing is registered
+    pre = _leaf_input(c, f"{prefix}.account", preset)
+    settled = _settled(c, st, pre)
+    new_c = LC.of(settled.collateral) + amount
+    # credited unless unknown account or collateral overflow (then bounced to the sender)
+    fits = _fits_collateral(c, in_tree, new_c)
+    credited = c.mul(c.mul(in_tree, registered), fits)
+    # a bounce reads the leaf and writes it back unchanged
+    new = Leaf(pre.pk_x, pre.pk_y, pre.l1_address, pre.nonce_hi, pre.nonce_bitmap,
+               select(c, credited, new_c, pre.collateral),
+               list(pre.positions),
+               [select(c, credited, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)])
+    old_hash = c.mul(registered, leaf_hash(c, pre))
+    bits = id_bits[:preset.account_bits]
+    packed, parts = declare_box(c, f"{prefix}.account", preset)
+    path = declare_path(c, f"{prefix}.account", preset)
+    # a read keeps the box; a credit is checked like every write (the fund's is exempt)
+    read = in_tree - credited
+    for j in range(preset.num_markets):
+        assert_equal_when(c, read, packed[j], path.node_box[0][j])
+    assert_signed(c, in_tree, new.collateral, COLLATERAL_BITS)
+    pos = signed_positions(c, in_tree, new.positions)
+    not_fund = 1 - _is_fund(c, account)
+    assert_box_safe(c, c.mul(credited, not_fund), preset, new.collateral, pos, parts, st.funding)
+    new_hash = c.mul(registered, leaf_hash(c, new))
+    st.root, _ = leaf_write(c, preset, in_tree, st.root, bits, old_hash, new_hash, parts, path)
+    # the queue advances; a bounce goes to the withdrawals list
+    st.deposit_chain = select(c, en, hash_fields(c, [st.deposit_chain, account, amount, sender]), st.deposit_chain)
+    st.deposit_index = LC.of(st.deposit_index) + en
+    bounced = en - credited
+    st.withdrawals = select(c, bounced, hash_fields(c, [st.withdrawals, sender, amount]), st.withdrawals)
+
+
+def _fits_collateral(c: Circuit, enabled, x) -> LC:
+    """1 if x is a signed COLLATERAL_BITS value, for |x| < 2^TV_BITS (0 when disabled).
+
+    y = x + 2^63 + 2^(TV_BITS + 1) is positive and below 2^(TV_BITS + 2); x + 2^63 lies in
+    [0, 2^64) exactly when y's bits above the 64th spell 2^(TV_BITS + 1 - 64)."""
+    from circuits.gadgets.bits import from_bits, to_bits
+
+    lift = 1 << (TV_BITS + 1)
+    bits = to_bits(c, gate(c, enabled, LC.of(x) + (1 << (COLLATERAL_BITS - 1)) + lift), TV_BITS + 2)
+    high = from_bits(c, bits[COLLATERAL_BITS:])
+    return c.mul(enabled, is_zero_bit(c, high - (lift >> COLLATERAL_BITS)))
+
+
+def funding_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
+    en = _enabled(c, prefix)
+    market, delta = c.private_input(f"{prefix}.market"), c.private_input(f"{prefix}.delta")
+    # a real market; the step is bounded; the index stays in range
+    e = one_hot(c, en, market, preset.num_markets)
+    max_delta = sum((LC.of(b) * mk.max_funding_delta for b, mk in zip(e, preset.markets)), LC())
+    assert_bits(c, en, LC.of(max_delta) - delta, FUNDING_BITS)
+    assert_bits(c, en, LC.of(max_delta) + delta, FUNDING_BITS)
+    new_funding = [LC.of(f) + c.mul(b, delta) for f, b in zip(st.funding, e)]
+    for f in new_funding:
+        assert_signed(c, en, f, FUNDING_BITS)
+    st.funding = new_funding
+
+
+def touch_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
+    en = _enabled(c, prefix)
+    account = c.private_input(f"{prefix}.account")
+    bits = index_bits_of(c, en, account, preset)
+    pre = _leaf_input(c, f"{prefix}.account", preset)
+    new = _settled(c, st, pre)
+    pos, _ = _write(c, st, preset, f"{prefix}.account", en, bits, leaf_hash(c, pre), new,
+                    check_box=1 - _is_fund(c, account))
+    # solvent at the batch prices (else it must be liquidated)
+    assert_nonnegative(c, en, surplus(c, preset, new.collateral, pos, st.prices, "maintenance"))
+
+
+def withdrawal_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
+    en = _enabled(c, prefix)
+    account, amount, nonce, expiry = (c.private_input(f"{prefix}.{k}") for k in ("account", "amount", "nonce", "expiry"))
+    # the fields fit their widths, the amount is positive
+    assert_bits(c, en, amount, AMOUNT_BITS)
+    assert_nonzero(c, en, amount)
+    bits = index_bits_of(c, en, account, preset)
+    pre = _leaf_input(c, f"{prefix}.account", preset)
+    # signed by the owner, not expired, fresh nonce
+    msg = _message(c, preset, spec_ops.OP_WITHDRAW, [account, amount, nonce, expiry])
+    _signature(c, prefix, en, (pre.pk_x, pre.pk_y), msg)
+    _not_expired(c, st, en, expiry)
+    nonce_hi, bitmap = use_nonce(c, en, pre.nonce_hi, pre.nonce_bitmap, nonce)
+    settled = _settled(c, st, pre)
+    new = settled.replace(collateral=LC.of(settled.collateral) - amount, nonce_hi=nonce_hi, nonce_bitmap=bitmap)
+    pos, _ = _write(c, st, preset, f"{prefix}.account", en, bits, leaf_hash(c, pre), new,
+                    check_box=1 - _is_fund(c, account))
+    # the account keeps TV >= IR at the batch prices
+    assert_nonnegative(c, en, surplus(c, preset, new.collateral, pos, st.prices, "initial"))
+    st.withdrawals = select(c, en, hash_fields(c, [st.withdrawals, pre.l1_address, amount]), st.withdrawals)
+
+
+def trade_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
+    en = _enabled(c, prefix)
+    names = [f for f, _, _ in spec_ops.Trade.FIELDS]
+    v = {k: c.private_input(f"{prefix}.{k}") for k in names}
+    # the fields fit their widths; a real market, a positive size, two different accounts
+    for name, width, _ in spec_ops.Trade.FIELDS:
+        if name not in ("market", "buyer", "seller"):  # one-hot and index bits check those
+            assert_bits(c, en, v[name], width)
+    e = one_hot(c, en, v["market"], preset.num_markets)
+    assert_nonzero(c, en, v["size"])
+    assert_nonzero(c, en, LC.of(v["buyer"]) - v["seller"])
+    # the insurance fund does not trade
+    assert_nonzero(c, en, v["buyer"])
+    assert_nonzero(c, en, v["seller"])
+    msg = _message(c, preset, spec_ops.OP_TRADE, [v[k] for k in names])
+    _not_expired(c, st, en, v["expiry"])
+    cost = c.mul(v["size"], v["price"])
+    moved = [c.mul(b, v["size"]) for b in e]  # size in the traded market, 0 elsewhere
+    fees = LC()
+    for side, sign in (("buyer", 1), ("seller", -1)):
+        pre = _leaf_input(c, f"{prefix}.{side}", preset)
+        bits = index_bits_of(c, en, v[side], preset)
+        # both counterparties sign the same message; both nonces fresh
+        _signature(c, f"{prefix}.{side}", en, (pre.pk_x, pre.pk_y), msg)
+        nonce_hi, bitmap = use_nonce(c, en, pre.nonce_hi, pre.nonce_bitmap, v[f"{side}_nonce"])
+        settled = _settled(c, st, pre)
+        new = settled.replace(
+            collateral=LC.of(settled.collateral) - cost * sign - v["fee"],
+            positions=[LC.of(q) + mv * sign for q, mv in zip(settled.positions, moved)],
+            nonce_hi=nonce_hi, nonce_bitmap=bitmap)
+        pos, _ = _write(c, st, preset, f"{prefix}.{side}", en, bits, leaf_hash(c, pre), new, check_box=1)
+        # each side ends with TV >= IR, or reduced risk and TV >= MR: only the traded market
+        # moves, and it moves toward zero without crossing iff its new position is <= 0 for
+        # the buyer (>= 0 for the seller)
+        new_q = pick(c, e, new.positions)
+        if sign > 0:
+            reduces = is_negative_gated(c, en, new_q - 1, POSITION_BITS + 1)
+        else:
+            reduces = LC.of(en) - is_negative_gated(c, en, new_q, POSITION_BITS + 1)
+        _margin_allows(c, en, preset, st, new, pos, reduces)
+        fees = fees + v["fee"]
+    # each pays the fee to the insurance fund
+    fund = _leaf_input(c, f"{prefix}.fund", preset)
+    settled = _settled(c, st, fund)
+    new_fund = settled.replace(collateral=LC.of(settled.collateral) + fees)
+    _write(c, st, preset, f"{prefix}.fund", en, [0] * preset.account_bits, leaf_hash(c, fund), new_fund,
+           check_box=0)
+
+
+def liquidation_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
+    en = _enabled(c, prefix)
+    account, receiver, r_nonce, expiry = (c.private_input(f"{prefix}.{k}")
+                                         for k in ("account", "receiver", "receiver_nonce", "expiry"))
+    m = preset.num_markets
+    # fields fit; the target is not the fund; a distinct receiver
+    assert_bits(c, en, r_nonce, spec_ops.NONCE_BITS)
+    assert_bits(c, en, expiry, BATCH_BITS)
+    assert_nonzero(c, en, account)
+    assert_nonzero(c, en, LC.of(receiver) - account)
+    to_fund = c.mul(en, _is_fund(c, receiver))
+    by_liquidator = en - to_fund
+    # the fund takes over unsigned: no nonce, no expiry
+    assert_equal_when(c, to_fund, r_nonce, 0)
+    assert_equal_when(c, to_fund, expiry, 0)
+    target = _leaf_input(c, f"{prefix}.target", preset)
+    t = _settled(c, st, target)
+    t_pos = signed_positions(c, en, t.positions)
+    # only an account below maintenance margin at the batch prices can be liquidated
+    assert_true(c, en, LC.of(en) - is_nonnegative(c, en, surplus(c, preset, t.collateral, t_pos, st.prices,
+                                                                   "maintenance")))
+    # penalty = min(max(TV, 0), sum_j |q_j| p_j penalty_j // BPS)
+    notional = LC()  # sum_j q_j p_j
+    scaled = LC()  # sum_j |q_j| p_j penalty_j
+    for j, mk in enumerate(preset.markets):
+        qg = c.mul(t_pos.q[j], st.prices[j])
+        abs_qg = qg - 2 * c.mul(t_pos.neg[j], qg)
+        notional = notional + qg * mk.price_step
+        scaled = scaled + abs_qg * (mk.price_step * mk.penalty_bps)
+    quot, rem = c.hint(lambda x: divmod(x, BPS), scaled, n=2)
+    c.assert_equal(LC.of(quot) * BPS + rem, scaled)
+    assert_bits(c, en, rem, BPS_BITS)
+    assert_bits(c, en, LC.of(BPS - 1) - rem, BPS_BITS)
+    assert_bits(c, en, quot, TV_BITS + 2)
+    tv = LC.of(t.collateral) + notional
+    tv_pos = c.mul(1 - is_negative_gated(c, en, tv, TV_BITS + 2), tv)
+    smaller = less_than(c, gate(c, en, quot), gate(c, en, tv_pos), TV_BITS + 2)
+    penalty = select(c, smaller, quot, tv_pos)
+    # the positions move to the receiver at the mark price, with the penalty
+    t_c = tv - penalty
+    bad_debt = c.mul(is_negative_gated(c, en, t_c, TV_BITS + 3), t_c)  # min(t_c, 0)
+    t_bits = index_bits_of(c, en, account, preset)
+    new_target = t.replace(collateral=t_c - bad_debt, positions=[LC.of(0)] * m)
+    _write(c, st, preset, f"{prefix}.target", en, t_bits, leaf_hash(c, target), new_target, check_box=1)
+    # a liquidator signs its take-over, with its own nonce and expiry
+    rec = _leaf_input(c, f"{prefix}.receiver", preset)
+    msg = _message(c, preset, spec_ops.OP_LIQUIDATE, [account, receiver, r_nonce, expiry])
+    _signature(c, f"{prefix}.receiver", by_liquidator, (rec.pk_x, rec.pk_y), msg)
+    _not_expired(c, st, by_liquidator, expiry)
+    nonce_hi, bitmap = use_nonce(c, by_liquidator, rec.nonce_hi, rec.nonce_bitmap, r_nonce)
+    r = _settled(c, st, rec)
+    new_rec = r.replace(collateral=LC.of(r.collateral) - notional + penalty,
+                        positions=[LC.of(q) + tq for q, tq in zip(r.positions, t_pos.q)],
+                        nonce_hi=nonce_hi, nonce_bitmap=bitmap)
+    r_bits = index_bits_of(c, by_liquidator, receiver, preset)
+    r_pos, _ = _write(c, st, preset, f"{prefix}.receiver", by_liquidator, r_bits, leaf_hash(c, rec), new_rec,
+                      check_box=1)
+    # the liquidator ends with TV >= IR, or reduced risk and TV >= MR
+    reduces = LC.of(1)
+    for old_q, new_q in zip(r.positions, new_rec.positions):
+        reduces = c.mul(reduces, _reduces_risk(c, by_liquidator, old_q, new_q))
+    _margin_allows(c, by_liquidator, preset, st, new_rec, r_pos, reduces)
+    # bad debt: the insurance fund covers it (and takes the positions when it is the receiver)
+    fund = _leaf_input(c, f"{prefix}.fund", preset)
+    f = _settled(c, st, fund)
+    take = [c.mul(to_fund, tq) for tq in t_pos.q]
+    new_fund = f.replace(collateral=LC.of(f.collateral) + bad_debt + c.mul(to_fund, penalty - notional),
+                         positions=[LC.of(q) + tq for q, tq in zip(f.positions, take)])
+    _write(c, st, preset, f"{prefix}.fund", en, [0] * preset.account_bits, leaf_hash(c, fund), new_fund,
+           check_box=0)
+
+
+def deleverage_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
+    en = _enabled(c, prefix)
+    account, market, size, haircut = (c.private_input(f"{prefix}.{k}") for k in ("account", "market", "size", "haircut"))
+    # fields fit; a real market; a counterparty other than the fund; something to do
+    assert_bits(c, en, size, POSITION_BITS - 1)
+    assert_bits(c, en, haircut, AMOUNT_BITS)
+    e = one_hot(c, en, market, preset.num_markets)
+    assert_nonzero(c, en, account)
+    assert_nonzero(c, en, LC.of(size) + haircut)
+    fund = _leaf_input(c, f"{prefix}.fund", preset)
+    cp = _leaf_input(c, f"{prefix}.account", preset)
+    f, a = _settled(c, st, fund), _settled(c, st, cp)
+    f_pos = signed_positions(c, en, f.positions)
+    # the insurance fund is in shortfall: TV < MR at the batch prices
+    assert_true(c, en, LC.of(en) - is_nonnegative(c, en, surplus(c, preset, f.collateral, f_pos, st.prices,
+                                                                   "maintenance")))
+    q_fund, q_cp = pick(c, e, f.positions), pick(c, e, a.positions)
+    neg_fund, abs_fund = sign_abs(c, en, q_fund, POSITION_BITS)
+    _, abs_cp = sign_abs(c, en, q_cp, POSITION_BITS)
+    # with a size: the counterparty holds the opposite side, and both hold at least `size`
+    has_size = c.mul(en, 1 - is_zero_bit(c, size))
+    opposite = is_negative_gated(c, has_size, c.mul(q_fund, q_cp), 2 * POSITION_BITS)
+    assert_true(c, has_size, opposite)
+    assert_bits(c, has_size, abs_fund - size, POSITION_BITS)
+    assert_bits(c, has_size, abs_cp - size, POSITION_BITS)
+    # the haircut covers at most the fund's negative total value
+    fund_tv = LC.of(f.collateral)
+    for j, mk in enumerate(preset.markets):
+        fund_tv = fund_tv + c.mul(f.positions[j], st.prices[j]) * mk.price_step
+    deficit = c.mul(is_negative_gated(c, en, fund_tv, TV_BITS + 2), -fund_tv)  # max(0, -TV)
+    assert_bits(c, en, deficit - haircut, TV_BITS + 2)
+    # the fund's lots (signed like q_fund) move to the counterparty at the mark price
+    moved = c.mul(1 - 2 * LC.of(neg_fund), size)
+    price = pick(c, e, [LC.of(g) * mk.price_step for g, mk in zip(st.prices, preset.markets)])
+    value = c.mul(moved, price)
+    moved_by_market = [c.mul(b, moved) for b in e]
+    new_fund = f.replace(collateral=LC.of(f.collateral) + value + haircut,
+                         positions=[LC.of(q) - mv for q, mv in zip(f.positions, moved_by_market)])
+    _write(c, st, preset, f"{prefix}.fund", en, [0] * preset.account_bits, leaf_hash(c, fund), new_fund,
+           check_box=0)
+    # the counterparty must stay solvent (the box check of its write)
+    new_cp = a.replace(collateral=LC.of(a.collateral) - value - haircut,
+                       positions=[LC.of(q) + mv for q, mv in zip(a.positions, moved_by_market)])
+    bits = index_bits_of(c, en, account, preset)
+    _write(c, st, preset, f"{prefix}.account", en, bits, leaf_hash(c, cp), new_cp, check_box=1)
+
+
+def closing_write(c: Circuit, st: BatchState, preset: Preset, prefix: str = "close") -> None:
+    """`spec.transition.process_insurance_settle`: re-box the fund, checked; its path yields
+    the root's box for the end-of-batch check."""
+    fund = _leaf_input(c, f"{prefix}.fund", preset)
+    new = _settled(c, st, fund)
+    _write(c, st, preset, f"{prefix}.fund", 1, [0] * preset.account_bits, leaf_hash(c, fund), new,
+           check_box=1, want_root_box=True)
+
+
+SLOTS = (  # (slot name, preset attribute, gadget) in `spec.ops.KIND_ORDER`
+    ("register", "register_slots", register_slot),
+    ("deposit", "deposit_slots", deposit_slot),
+    ("funding", "funding_slots", funding_slot),
+    ("liquidation", "liquidation_slots", liquidation_slot),
+    ("touch", "touch_slots", touch_slot),
+    ("withdrawal", "withdrawal_slots", withdrawal_slot),
+    ("trade", "trade_slots", trade_slot),
+    ("deleverage", "deleverage_slots", deleverage_slot),
+)
+assert [spec_ops.KIND_ORDER.index(k) for k in (spec_ops.Register, spec_ops.Deposit, spec_ops.Funding,
+                                               spec_ops.Liquidate, spec_ops.Touch, spec_ops.Withdraw,
+                                               spec_ops.Trade, spec_ops.Deleverage)] == list(range(8))

@@ -1,0 +1,143 @@
+"""One leaf write of the state tree, as a circuit: old path -> old root, new path -> new root.
+
+The witness of a write (`spec.state.LeafUpdate`) is the leaf's old data and box, and per
+level of its path the siblings' hashes and packed boxes and the old packed box of the path's
+own node. The gadget
+
+1. recomputes the old root from the old leaf hash, the old boxes along the path and the
+   siblings (`spec.tree.node_hash` per level) and asserts it is the current root: that binds
+   every sibling hash and box and every old path box to what the tree commits to;
+2. recomputes the new root from the new leaf hash and box with the same siblings, where the
+   box of each new path node is the intersection (per market: max of the lower bounds, min
+   of the upper bounds) of its children's boxes, the siblings' boxes unpacked from their
+   (now bound) packed form.
+
+Why old path boxes may be witness values: by induction over proved writes, every node box
+the tree commits to is the intersection of its children's boxes (step 2 computes each new
+one so). The old root binds the old path boxes, so they are those intersections; nothing
+needs recomputing on the old side. The new root's box (the intersection of all leaf boxes)
+comes out of step 2 at the top level; the batch's closing write hands it to the root-box
+check (`spec.margin` explains why that proves every account above maintenance margin).
+
+A disabled write (a no-op slot) asserts nothing and leaves the root as it was.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from circuits.dsl import LC, Circuit, gadget
+from circuits.gadgets.bits import to_bits
+from circuits.gadgets.comparators import less_than
+from circuits.gadgets.merkle import _place
+from circuits.gadgets.mux import select
+from sequencer.spec import box as spec_box
+from sequencer.spec.constants import FUNDING_BITS, GRID_BITS, Preset
+
+from .arith import assert_equal_when
+from .common import node_hash, pack_market_box, unpack_market_box
+
+FULL_PACKED = spec_box.pack(spec_box.FULL_MARKET)
+_FUNDING_SHIFT = 1 << (FUNDING_BITS - 1)
+
+
+@dataclass
+class PathWitness:
+    """The inputs of one write's path (declared by `declare_path`)."""
+
+    sib_hash: list  # [level][a - 1]
+    sib_box: list  # [level][a - 1][market], packed
+    node_box: list  # [level][market], packed old box of the path's node (level 0: the leaf)
+
+
+def declare_path(c: Circuit, prefix: str, preset: Preset) -> PathWitness:
+    d, a, m = preset.depth, preset.arity, preset.num_markets
+    return PathWitness(
+        sib_hash=c.private_input(f"{prefix}.sib_hash", (d, a - 1)),
+        sib_box=c.private_input(f"{prefix}.sib_box", (d, a - 1, m)),
+        node_box=c.private_input(f"{prefix}.node_box", (d, m)),
+    )
+
+
+def position_bits(index_bits: list, preset: Preset) -> list[list]:
+    """Per level, the bits of the path node's position among its siblings (LSB first)."""
+    k = preset.arity.bit_length() - 1
+    return [index_bits[i * k:(i + 1) * k] for i in range(preset.depth)]
+
+
+def _max(c: Circuit, a, b, n: int) -> LC:
+    return select(c, less_than(c, a, b, n), b, a)
+
+
+def _min(c: Circuit, a, b, n: int) -> LC:
+    return select(c, less_than(c, a, b, n), a, b)
+
+
+@gadget
+def intersect(c: Circuit, market_boxes: list) -> tuple:
+    """Per-market intersection of unpacked boxes (lo, hi, flo, fhi): max lo, min hi, max flo,
+    min fhi. Funding bounds are compared shifted to unsigned 48-bit values."""
+    lo, hi, flo, fhi = market_boxes[0]
+    flo, fhi = LC.of(flo) + _FUNDING_SHIFT, LC.of(fhi) + _FUNDING_SHIFT
+    for b_lo, b_hi, b_flo, b_fhi in market_boxes[1:]:
+        lo = _max(c, lo, b_lo, GRID_BITS)
+        hi = _min(c, hi, b_hi, GRID_BITS)
+        flo = _max(c, flo, LC.of(b_flo) + _FUNDING_SHIFT, FUNDING_BITS)
+        fhi = _min(c, fhi, LC.of(b_fhi) + _FUNDING_SHIFT, FUNDING_BITS)
+    return lo, hi, flo - _FUNDING_SHIFT, fhi - _FUNDING_SHIFT
+
+
+@gadget
+def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_hash, new_hash,
+               new_box: list, path: PathWitness, want_root_box: bool = False):
+    """Write one leaf: enabled => the old leaf (hash `old_hash`, box path.node_box[0]) is at
+    the index under `root`. Returns (the root after the write, the new root's box or None).
+
+    `new_box` is the leaf's new box per market, unpacked (lo, hi, flo, fhi), already range
+    checked by the caller (`unpack_market_box` does it)."""
+    a, m = preset.arity, preset.num_markets
+    levels = position_bits(index_bits, preset)
+    old, new = LC.of(old_hash), LC.of(new_hash)
+    cur_box = list(new_box)  # unpacked new box of the path node, per market
+    for k, bits in enumerate(levels):
+        with c.scope("level"):
+            last = k == len(levels) - 1
+
+            def place(own, others):
+                return _place(c, own, bits, list(others) if a > 2 else others[0], a)
+
+            new_packed = [pack_market_box(*cur_box[j]) for j in range(m)]
+            old_children = place(old, path.sib_hash[k])
+            new_children = place(new, path.sib_hash[k])
+            old_boxes, new_boxes = [], []
+            for j in range(m):
+                sibs = [path.sib_box[k][s][j] for s in range(a - 1)]
+                old_boxes.append(place(LC.of(path.node_box[k][j]), sibs))
+                new_boxes.append(place(new_packed[j], sibs))
+            old = node_hash(c, old_children, [old_boxes[j][i] for i in range(a) for j in range(m)])
+            new = node_hash(c, new_children, [new_boxes[j][i] for i in range(a) for j in range(m)])
+            if not last or want_root_box:
+                sib_unpacked = [[unpack_market_box(c, path.sib_box[k][s][j]) for j in range(m)]
+                                for s in range(a - 1)]
+                cur_box = [intersect(c, [cur_box[j]] + [sib_unpacked[s][j] for s in range(a - 1)])
+                           for j in range(m)]
+    assert_equal_when(c, enabled, old, root)
+    new_root = c.mul(enabled, new - LC.of(root), plus=root)
+    return new_root, (cur_box if want_root_box else None)
+
+
+def old_leaf_box_is_full(c: Circuit, enabled, path: PathWitness, preset: Preset) -> None:
+    """enabled => the old leaf box is the full range (an empty leaf's)."""
+    for j in range(preset.num_markets):
+        assert_equal_when(c, enabled, path.node_box[0][j], FULL_PACKED)
+
+
+@gadget
+def declare_box(c: Circuit, prefix: str, preset: Preset) -> tuple[list, list]:
+    """A leaf's new box as packed inputs, unpacked (and so range checked): (packed, parts)."""
+    packed = c.private_input(f"{prefix}.box", preset.num_markets)
+    return packed, [unpack_market_box(c, x) for x in packed]
+
+
+def index_bits_of(c: Circuit, enabled, index, preset: Preset) -> list:
+    """The account_bits bits of enabled * index: enabled => index < capacity."""
+    return to_bits(c, c.mul(enabled, index), preset.account_bits)

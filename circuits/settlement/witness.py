@@ -1,0 +1,156 @@
+"""The batch circuit's input dict from a `spec.witness.BatchRecord`.
+
+Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
+
+    old.tree_root, old.num_accounts, old.oracle_round, old.deposit_chain, old.prices[M], old.funding[M]
+    <kind>[i].enabled and the op's fields        kind in register, deposit, funding, liquidation,
+                                                  touch, withdrawal, trade, deleverage
+    <kind>[i].<role>.leaf[6 + 2M]                the leaf before the write (Account.fields())
+    <kind>[i].<role>.box[M]                      the packed box written
+    <kind>[i].<role>.sib_hash[D][a-1], .sib_box[D][a-1][M], .node_box[D][M]   the path
+    <kind>[i](.<role>).sig[3]                    R8x, R8y, S of a signature
+    close.fund.*                                  the closing write
+
+Roles per kind: register/deposit/touch/withdrawal `account`; trade `buyer`, `seller`,
+`fund`; liquidation `target`, `receiver`, `fund`; deleverage `fund`, `account`.
+Disabled slots and unused roles are all zeros.
+"""
+from __future__ import annotations
+
+from sequencer.spec import box as spec_box
+from sequencer.spec import ops as spec_ops
+from sequencer.spec.constants import Preset
+from sequencer.spec.hashing import to_field
+from sequencer.spec.state import LeafUpdate
+from sequencer.spec.witness import BatchRecord
+
+from .ops import SLOTS
+
+KIND_OF_SLOT = {"register": spec_ops.Register, "deposit": spec_ops.Deposit, "funding": spec_ops.Funding,
+                "liquidation": spec_ops.Liquidate, "touch": spec_ops.Touch, "withdrawal": spec_ops.Withdraw,
+                "trade": spec_ops.Trade, "deleverage": spec_ops.Deleverage}
+
+
+class InputError(ValueError):
+    """The record does not fit the circuit's shape (too many ops of a kind, wrong preset)."""
+
+
+def _zeros(shape: tuple):
+    if not shape:
+        return 0
+    return [_zeros(shape[1:]) for _ in range(shape[0])]
+
+
+def _sig(sig) -> list[int]:
+    return [sig.R8[0], sig.R8[1], sig.S]
+
+
+def _write_inputs(u: LeafUpdate, preset: Preset) -> dict:
+    """leaf, box and path inputs of one leaf write."""
+    m = preset.num_markets
+    full = spec_box.full(m)
+    pre_box = u.pre.box if u.pre is not None else full
+    post_box = u.post.box if u.post is not None else full
+    node_boxes, b, index = [], pre_box, u.index
+    for level in u.path:  # the old box of the path's node at each level
+        node_boxes.append(spec_box.pack_box(b))
+        children = list(level.sibling_boxes)
+        children.insert(level.position, b)
+        b = spec_box.intersect(children)
+    leaf = [to_field(x) for x in u.pre.fields()] if u.pre is not None else [0] * (6 + 2 * m)
+    return {
+        "leaf": leaf,
+        "box": spec_box.pack_box(post_box),
+        "sib_hash": [list(level.sibling_hashes) for level in u.path],
+        "sib_box": [[spec_box.pack_box(sb) for sb in level.sibling_boxes] for level in u.path],
+        "node_box": node_boxes,
+    }
+
+
+def _op_inputs(slot: str, op, updates: tuple) -> dict:
+    """The op's own fields and its writes, keyed relative to the slot."""
+    out: dict = {"enabled": 1}
+    roles: list[str]
+    if slot == "register":
+        out.update(account=op.account, pk_x=op.pubkey[0], pk_y=op.pubkey[1], l1_address=op.l1_address,
+                   sig=_sig(op.signature))
+        roles = ["account"]
+    elif slot == "deposit":
+        out.update(account=op.account, amount=op.amount, sender=op.sender,
+                   registered=int(bool(updates) and updates[0].pre is not None))
+        roles = ["account"] if updates else []
+    elif slot == "funding":
+        out.update(market=op.market, delta=to_field(op.delta))
+        roles = []
+    elif slot == "touch":
+        out.update(account=op.account)
+        roles = ["account"]
+    elif slot == "withdrawal":
+        out.update(account=op.account, amount=op.amount, nonce=op.nonce, expiry=op.expiry, sig=_sig(op.signature))
+        roles = ["account"]
+    elif slot == "trade":
+        out.update({f: getattr(op, f) for f, _, _ in spec_ops.Trade.FIELDS})
+        out["buyer.sig"] = _sig(op.buyer_signature)
+        out["seller.sig"] = _sig(op.seller_signature)
+        roles = ["buyer", "seller", "fund"]
+    elif slot == "liquidation":
+        out.update(account=op.account, receiver=op.receiver, receiver_nonce=op.receiver_nonce, expiry=op.expiry)
+        if len(updates) == 3:
+            out["receiver.sig"] = _sig(op.signature)
+            roles = ["target", "receiver", "fund"]
+        else:
+            roles = ["target", "fund"]
+    elif slot == "deleverage":
+        out.update(account=op.account, market=op.market, size=op.size, haircut=op.haircut)
+        roles = ["fund", "account"]
+    else:
+        raise InputError(f"unknown slot kind {slot!r}")
+    if len(roles) != len(updates):
+        raise InputError(f"{slot}: {len(updates)} leaf writes recorded, the circuit has {len(roles)}")
+    return out, list(zip(roles, updates))
+
+
+def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
+    """The full input dict of the `settlement` circuit of `preset` for `record`."""
+    from circuits import registry
+
+    cc = compiled if compiled is not None else registry.build("settlement", preset=preset.name)
+    inputs = {name: _zeros(shape) for name, shape, _ in cc.inputs}
+    pub = record.public
+    m = preset.num_markets
+    words = pub.words()
+    inputs.update(old_root=words[0], new_root=words[1], batch_number=words[2], oracle_round=words[3],
+                  prices=list(words[4:4 + m]), funding=list(words[4 + m:4 + 2 * m]),
+                  deposit_index_old=words[4 + 2 * m], deposit_index_new=words[5 + 2 * m],
+                  deposit_chain_new=words[6 + 2 * m], withdrawals_hash=words[7 + 2 * m])
+    g = record.old_globals
+    if len(g) != 5 + 2 * m:
+        raise InputError("the record carries no old globals (made by an older spec?)")
+    inputs["old.tree_root"] = record.old_tree_root
+    inputs["old.num_accounts"], inputs["old.oracle_round"], inputs["old.deposit_chain"] = g[0], g[2], g[4]
+    inputs["old.prices"] = list(g[5:5 + m])
+    inputs["old.funding"] = [to_field(f) for f in g[5 + m:5 + 2 * m]]
+
+    def put(prefix: str, values: dict) -> None:
+        for k, v in values.items():
+            name = f"{prefix}.{k}"
+            if name not in inputs:
+                raise InputError(f"the circuit has no input {name!r}")
+            inputs[name] = v
+
+    for slot, attr, _ in SLOTS:
+        kind = KIND_OF_SLOT[slot]
+        ops = [w for w in record.ops if type(w.op) is kind]
+        if len(ops) > getattr(preset, attr):
+            raise InputError(f"{len(ops)} {kind.__name__} ops, the {preset.name} circuit has {getattr(preset, attr)} slots")
+        for i, w in enumerate(ops):
+            own, writes = _op_inputs(slot, w.op, w.updates)
+            put(f"{slot}[{i}]", own)
+            for role, u in writes:
+                values = _write_inputs(u, preset)
+                if slot == "register":  # the old leaf is empty: the circuit takes no leaf data
+                    del values["leaf"]
+                put(f"{slot}[{i}].{role}", values)
+    (settle,) = record.settle.updates
+    put("close.fund", _write_inputs(settle, preset))
+    return inputs

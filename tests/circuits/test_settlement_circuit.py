@@ -1,0 +1,280 @@
+"""The batch circuit against the spec: completeness, differential refusals, soundness.
+
+Completeness: every batch the spec applies (hand-written ones covering every op kind and
+random ones through the batch builder) gives a witness that satisfies the circuit, with the
+spec's public inputs. Refusals: for each reason the spec refuses an op, the spec is run
+with that one check switched off (`forced_record`); the witness it yields, the natural one
+for the refused op, must not satisfy the circuit. Soundness: wrong public inputs, sampled
+internal wires and sampled private inputs of enabled slots all break a constraint.
+"""
+from __future__ import annotations
+
+import random
+import sys
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sequencer"))
+
+from circuits import registry  # noqa: E402
+from circuits.dsl.compiled import ConstraintError, unsatisfied  # noqa: E402
+from circuits.settlement.witness import batch_inputs  # noqa: E402
+from prover.field import R  # noqa: E402
+from sequencer.spec import (TINY, Batch, Deposit, Funding, Liquidate, OpRefused, Touch, build_batch,  # noqa: E402
+                            process_batch)
+from sequencer.spec import transition  # noqa: E402
+from spec_helpers import (LOT_PRICE, deposit_op, funded_state, register_op, trade_op, withdraw_op)  # noqa: E402
+
+INS = TINY.insurance_account
+
+
+@pytest.fixture(scope="module")
+def cc():
+    return registry.build("settlement", preset="tiny")
+
+
+def solves(cc, record) -> list[int]:
+    inputs = batch_inputs(record, TINY, cc)
+    w = cc.witness(inputs)
+    assert cc.public_signals(w) == [x % R for x in record.public.words()]
+    return w
+
+
+def rejects(cc, record) -> None:
+    with pytest.raises(ConstraintError):
+        cc.witness(batch_inputs(record, TINY, cc))
+
+
+def settled_state():
+    """Accounts 1..3 funded; 1 long 900 BTC-T lots from 2, settled in batch 1 at ladder 1000."""
+    state = funded_state(3)
+    process_batch(state, Batch(1, 1, (1000, 1000), (trade_op(state, 0, 900, LOT_PRICE, 1, 2),)))
+    return state
+
+
+@contextmanager
+def ignoring(*reasons: str):
+    """The spec with the requirements whose reasons start with `reasons` switched off."""
+    real = transition.require
+
+    def lenient(condition, why):
+        if not condition and why.startswith(reasons):
+            return
+        real(condition, why)
+
+    real_choose = transition.margin.choose_box
+
+    def choose_or_keep(account, *args):  # an unboxable account keeps its old box
+        return real_choose(account, *args) or account.box
+
+    transition.require = lenient
+    transition.margin.choose_box = choose_or_keep
+    try:
+        yield
+    finally:
+        transition.require = real
+        transition.margin.choose_box = real_choose
+
+
+def forced_record(state, batch, reason: str, *also: str):
+    """The record the spec would write for `batch` if it did not check `reason` (nor the
+    checks `also` that the forced op then trips); asserts that the real spec refuses the
+    batch for `reason`."""
+    with pytest.raises(OpRefused) as info:
+        process_batch(state, batch)
+    assert info.value.reason.startswith(reason), info.value.reason
+    with ignoring(reason, *also):
+        return process_batch(state, batch)
+
+
+# --- completeness -------------------------------------------------------------------------------
+def test_quiet_batch_with_every_signed_kind(cc):
+    state = funded_state(3)
+    ops = (register_op(state, 4), deposit_op(state, 3, 500),
+           Deposit(state.deposit_index + 1, 9, 7, 0xBEEF),  # unregistered: bounced to its sender
+           Funding(0, 5), withdraw_op(state, 3, 200, nonce=7),
+           trade_op(state, 0, 5, LOT_PRICE, 1, 2, buyer_nonce=1, seller_nonce=1, fee=3),
+           trade_op(state, 1, 7, 100_000, 2, 3, buyer_nonce=2, seller_nonce=1, fee=1))
+    record = process_batch(state, Batch(1, 1, (1000, 1000), ops))
+    assert len(record.withdrawals) == 2  # the bounce and the withdrawal
+    solves(cc, record)
+
+
+def test_crash_batch_liquidates_touches_and_deleverages(cc):
+    state = settled_state()
+    pending = [trade_op(state, 1, 5, 100_000, 3, 2, buyer_nonce=1, seller_nonce=1),
+               deposit_op(state, 3, 77)]
+    built = build_batch(state, pending, (900, 1000), oracle_round=2)
+    kinds = {type(op).__name__ for op in built.batch.ops}
+    assert {"Liquidate", "Deleverage", "Trade", "Deposit"} <= kinds
+    solves(cc, process_batch(state, built.batch))
+
+
+def test_signed_liquidation_by_a_liquidator(cc):
+    state = settled_state()
+    op = Liquidate(1, 3, receiver_nonce=4, expiry=50)
+    from spec_helpers import sign
+    op = replace(op, signature=sign(op, 3))
+    # the liquidator takes 900 lots: it needs margin for them
+    record = process_batch(state, Batch(2, 2, (930, 1000), (deposit_op(state, 3, 10**8), op)))
+    assert state.accounts[3].positions[0] == 900
+    solves(cc, record)
+
+
+def test_touch_after_prices_leave_the_box(cc):
+    state = settled_state()
+    lo = state.accounts[1].box[0][0]
+    record = process_batch(state, Batch(2, 2, (lo - 1, 1000), (Touch(1),)))
+    solves(cc, record)
+
+
+# --- refusals: no witness for what the spec refuses ---------------------------------------------
+def _refusal_cases():
+    def bad_signature(state):
+        return Batch(2, 2, (1000, 1000), (trade_op(state, 1, 5, 100_000, 3, 2, buyer_nonce=1,
+                                                   seller_nonce=1, signers=(3, 1)),))
+
+    def expired(state):
+        return Batch(2, 2, (1000, 1000), (withdraw_op(state, 3, 10, nonce=3, expiry=1),))
+
+    def insufficient_margin_withdrawal(state):  # account 1 ends between MR and IR
+        return Batch(2, 2, (1000, 1000), (withdraw_op(state, 1, 2 * 10**7, nonce=3),))
+
+    def insufficient_margin_trade(state):  # the buyer ends between MR and IR
+        return Batch(2, 2, (1000, 1000), (trade_op(state, 0, 1500, LOT_PRICE, 3, 1, buyer_nonce=1,
+                                                   seller_nonce=1),))
+
+    def healthy_liquidation(state):
+        return Batch(2, 2, (1000, 1000), (Liquidate(3, INS),))
+
+    def outside_root_box(state):
+        return Batch(2, 2, (state.accounts[1].box[0][0] - 1, 1000), ())
+
+    def touch_below_maintenance(state):
+        return Batch(2, 2, (900, 1000), (Touch(1),))
+
+    def amount_out_of_range(state):
+        return Batch(2, 2, (1000, 1000), (deposit_op(state, 3, 1 << 63),))
+
+    def funding_step_too_large(state):
+        return Batch(2, 2, (1000, 1000), (Funding(1, TINY.markets[1].max_funding_delta + 1),))
+
+    return {
+        "bad signature": bad_signature,
+        "expired": expired,
+        "insufficient margin": insufficient_margin_withdrawal,
+        "insufficient margin (buyer)": insufficient_margin_trade,
+        "account is above maintenance margin": healthy_liquidation,
+        "batch prices outside the root's box": outside_root_box,
+        "account below maintenance margin": touch_below_maintenance,
+        "field out of range": amount_out_of_range,
+        "funding step too large": funding_step_too_large,
+    }
+
+
+@pytest.mark.parametrize("reason", list(_refusal_cases()))
+def test_refused_op_has_no_witness(cc, reason):
+    state = settled_state()
+    batch = _refusal_cases()[reason](state)
+    also = ("batch prices outside the root's box",) if reason == "account below maintenance margin" else ()
+    rejects(cc, forced_record(state, batch, reason, *also))
+
+
+def test_replayed_trade_has_no_witness(cc, monkeypatch):
+    state = settled_state()
+    trade = trade_op(state, 1, 5, 100_000, 3, 2, buyer_nonce=1, seller_nonce=1)
+    process_batch(state, Batch(2, 2, (1000, 1000), (trade,)))
+    replay = Batch(3, 3, (1000, 1000), (trade,))
+    with pytest.raises(OpRefused, match="nonce already used"):
+        process_batch(state, replay)
+    # the spec without replay protection: the nonce is accepted and changes nothing
+    monkeypatch.setattr(transition, "use_nonce", lambda hi, bitmap, n: (hi, bitmap))
+    rejects(cc, process_batch(state, replay))
+
+
+def test_wrong_oracle_price_or_public_input_has_no_witness(cc):
+    state = settled_state()
+    record = process_batch(state, Batch(2, 2, (1001, 999), (deposit_op(state, 2, 5),)))
+    good = batch_inputs(record, TINY, cc)
+    cc.witness(good)
+    for name, index in [("prices", 0), ("prices", 1), ("funding", 0), ("old_root", None), ("new_root", None),
+                        ("batch_number", None), ("oracle_round", None), ("deposit_index_old", None),
+                        ("deposit_index_new", None), ("deposit_chain_new", None), ("withdrawals_hash", None)]:
+        bad = dict(good)
+        if index is None:
+            bad[name] = (int(bad[name]) + 1) % R
+        else:
+            bad[name] = list(bad[name])
+            bad[name][index] = (int(bad[name][index]) + 1) % R
+        with pytest.raises(ConstraintError):
+            cc.witness(bad)
+
+
+# --- random batches through the builder -------------------------------------------------------------
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), crash=st.integers(850, 1050))
+def test_random_batches_prove_what_the_spec_applies(cc, seed, crash):
+    rng = random.Random(seed)
+    state = funded_state(4, amount=10**8)
+    for n, g in enumerate((1000, crash), start=1):
+        pending = []
+        for k in range(3):
+            buyer, seller = rng.sample(range(1, 5), 2)
+            pending.append(trade_op(state, rng.randrange(2), rng.randint(1, 200), rng.randint(1, 2) * 500_000 // (1 + rng.randrange(2)),
+                                    buyer, seller, buyer_nonce=10 * n + k, seller_nonce=10 * n + k, fee=rng.randrange(100)))
+        pending.append(withdraw_op(state, rng.randint(1, 4), rng.randint(1, 10**7), nonce=100 + n))
+        try:
+            built = build_batch(state, pending, (g, 1000), oracle_round=n)
+        except OpRefused:  # no valid batch at these prices within the slots
+            continue
+        solves(cc, process_batch(state, built.batch))
+
+
+# --- single-value tampering ----------------------------------------------------------------------------
+def test_tampered_wires_break_a_constraint(cc):
+    """Sampled internal wires, each changed alone, break a constraint (the full check of
+    `assert_tamper_breaks` runs on the gadgets; here 400 of ~150k wires)."""
+    state = funded_state(3)
+    ops = (trade_op(state, 0, 5, LOT_PRICE, 1, 2, buyer_nonce=1, seller_nonce=1, fee=3),)
+    witness = solves(cc, process_batch(state, Batch(1, 1, (1000, 1000), ops)))
+    r1cs = cc.r1cs
+    inc = {}
+    for i, (a, b, c) in enumerate(r1cs.constraints):
+        for wire in set(a) | set(b) | set(c):
+            inc.setdefault(wire, []).append(i)
+    first_internal = 1 + r1cs.n_pub_out + r1cs.n_pub_in + r1cs.n_prv_in
+    rng = random.Random(7)
+    for wire in rng.sample(range(first_internal, r1cs.n_wires), 400):
+        w = list(witness)
+        w[wire] = (w[wire] + 1) % R
+        assert unsatisfied(r1cs, w, inc.get(wire, [])), cc.wire_name(wire)
+
+
+def test_tampered_private_inputs_of_a_trade_fail(cc):
+    """Re-solving with one private input of the enabled trade slot changed fails."""
+    state = funded_state(3)
+    ops = (trade_op(state, 0, 5, LOT_PRICE, 1, 2, buyer_nonce=1, seller_nonce=1, fee=3),)
+    record = process_batch(state, Batch(1, 1, (1000, 1000), ops))
+    good = batch_inputs(record, TINY, cc)
+    names = [k for k in good if k.startswith("trade[0].") and not k.endswith(".enabled")]
+    rng = random.Random(11)
+    for name in names:
+        bad = dict(good)
+        bad[name] = bump(good[name], rng)
+        with pytest.raises(ConstraintError):
+            cc.witness(bad)
+
+
+def bump(value, rng):
+    """A copy of `value` (a number or nested lists) with one random entry + 1."""
+    if not isinstance(value, list):
+        return (int(value) + 1) % R
+    out = list(value)
+    i = rng.randrange(len(out))
+    out[i] = bump(out[i], rng)
+    return out
