@@ -66,7 +66,7 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> None:
 
     st = BatchState(root=LC.of(old["tree_root"]), num_accounts=LC.of(old["num_accounts"]),
                     funding=[LC.of(f) for f in old["funding"]], deposit_index=LC.of(pub["deposit_index_old"]),
-                    deposit_chain=LC.of(old["deposit_chain"]), withdrawals=LC.of(0),
+                    deposit_chain=LC.of(old["deposit_chain"]), withdrawals=LC.of(0), fees=LC.of(0),
                     batch_number=LC.of(pub["batch_number"]), prices=[LC.of(g) for g in pub["prices"]])
     for kind, attr, slot in SLOTS:
         for i in range(getattr(preset, attr)):

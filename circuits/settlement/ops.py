@@ -44,6 +44,7 @@ class BatchState:
     deposit_index: LC
     deposit_chain: LC
     withdrawals: LC  # withdrawals hash chain
+    fees: LC  # trade fees of the batch, credited to the fund by the closing write
     batch_number: LC  # this batch's number (public)
     prices: list  # ladder indices g_j (public)
     root_box: list | None = None  # set by the closing write
@@ -270,7 +271,6 @@ def trade_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
     _not_expired(c, st, en, v["expiry"])
     cost = c.mul(v["size"], v["price"])
     moved = [c.mul(b, v["size"]) for b in e]  # size in the traded market, 0 elsewhere
-    fees = LC()
     for side, sign in (("buyer", 1), ("seller", -1)):
         pre = _leaf_input(c, f"{prefix}.{side}", preset)
         bits = index_bits_of(c, en, v[side], preset)
@@ -292,13 +292,8 @@ def trade_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
         else:
             reduces = LC.of(en) - is_negative_gated(c, en, new_q, POSITION_BITS + 1)
         _margin_allows(c, en, preset, st, new, pos, reduces)
-        fees = fees + v["fee"]
-    # each pays the fee to the insurance fund
-    fund = _leaf_input(c, f"{prefix}.fund", preset)
-    settled = _settled(c, st, fund)
-    new_fund = settled.replace(collateral=LC.of(settled.collateral) + fees)
-    _write(c, st, preset, f"{prefix}.fund", en, [0] * preset.account_bits, leaf_hash(c, fund), new_fund,
-           check_box=0)
+    # each pays the fee to the insurance fund, credited when the batch closes
+    st.fees = st.fees + c.mul(en, 2 * LC.of(v["fee"]))
 
 
 def liquidation_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
@@ -421,10 +416,11 @@ def deleverage_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> 
 
 
 def closing_write(c: Circuit, st: BatchState, preset: Preset, prefix: str = "close") -> None:
-    """`spec.transition.process_insurance_settle`: re-box the fund, checked; its path yields
-    the root's box for the end-of-batch check."""
+    """`spec.transition.process_insurance_settle`: credit the batch's fees to the fund and
+    re-box it, checked; its path yields the root's box for the end-of-batch check."""
     fund = _leaf_input(c, f"{prefix}.fund", preset)
-    new = _settled(c, st, fund)
+    settled = _settled(c, st, fund)
+    new = settled.replace(collateral=LC.of(settled.collateral) + st.fees)
     _write(c, st, preset, f"{prefix}.fund", 1, [0] * preset.account_bits, leaf_hash(c, fund), new,
            check_box=1, want_root_box=True)
 

@@ -11,8 +11,8 @@ Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
     <kind>[i](.<role>).sig[3]                    R8x, R8y, S of a signature
     close.fund.*                                  the closing write
 
-Roles per kind: register/deposit/touch/withdrawal `account`; trade `buyer`, `seller`,
-`fund`; liquidation `target`, `receiver`, `fund`; deleverage `fund`, `account`.
+Roles per kind: register/deposit/touch/withdrawal `account`; trade `buyer`, `seller`;
+liquidation `target`, `receiver`, `fund`; deleverage `fund`, `account`.
 Disabled slots and unused roles are all zeros.
 """
 from __future__ import annotations
@@ -92,7 +92,7 @@ def _op_inputs(slot: str, op, updates: tuple) -> dict:
         out.update({f: getattr(op, f) for f, _, _ in spec_ops.Trade.FIELDS})
         out["buyer.sig"] = _sig(op.buyer_signature)
         out["seller.sig"] = _sig(op.seller_signature)
-        roles = ["buyer", "seller", "fund"]
+        roles = ["buyer", "seller"]
     elif slot == "liquidation":
         out.update(account=op.account, receiver=op.receiver, receiver_nonce=op.receiver_nonce, expiry=op.expiry)
         if len(updates) == 3:

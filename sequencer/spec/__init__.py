@@ -20,12 +20,12 @@ in witness order (`BatchRecord.ops[k].updates`, each with pre/post leaf and path
     Register   [account]                 old leaf empty (hash 0, full box)
     Deposit    [account]                 a write, or a read when bounced (unknown / overflow)
     Withdraw   [account]
-    Trade      [buyer, seller, fund]     buyer, seller, fund distinct (the fund does not trade)
+    Trade      [buyer, seller]           distinct, neither is the fund; fees accrue to `State.fees`
     Funding    []                        F_j += delta, |delta| <= max_funding_delta_j
     Touch      [account]
     Liquidate  [target, receiver, fund]  [target, fund] when the receiver is the fund
     Deleverage [fund, account]
-    (closing)  [fund]                    `BatchRecord.settle`: re-box the fund, checked
+    (closing)  [fund]                    `BatchRecord.settle`: credit the fees, re-box the fund, checked
 
 Every write: funding settled, range checks, box well formed and `box_surplus >= 0` (the
 fund's writes skip the box check; the closing write does not). End of batch: prices and

@@ -102,6 +102,7 @@ class State:
     funding: tuple[int, ...] = ()  # cumulative funding indices F_j
     deposit_index: int = 0  # deposits consumed from the L1 queue
     deposit_chain: int = 0  # hash chain over the consumed deposits (0 at genesis)
+    fees: int = 0  # trade fees of the current batch, credited to the fund when it closes (0 between batches)
     withdrawals: list[tuple[int, int]] = field(default_factory=list)  # this batch: (address, amount)
     log: Optional[list[LeafUpdate]] = None  # witness of the current batch, when recording
     _journal: Optional[list] = None
@@ -146,7 +147,7 @@ class State:
             self.log.append(LeafUpdate(index, pre, pre, tuple(self.tree.path(index)), root, root))
 
     # --- journal: undo everything since `begin()` -------------------------------------------
-    _GLOBALS = ("num_accounts", "batch_number", "oracle_round", "prices", "funding",
+    _GLOBALS = ("num_accounts", "batch_number", "oracle_round", "prices", "funding", "fees",
                 "deposit_index", "deposit_chain")
 
     def begin(self) -> None:

@@ -232,9 +232,9 @@ def process_trade(state: State, op: Trade) -> None:
 
     w.put(op.buyer, new_buyer)
     w.put(op.seller, new_seller)
-    fund = settle_funding(w.get(p.insurance_account), state.funding)
-    w.put(p.insurance_account, replace(fund, collateral=fund.collateral + 2 * op.fee))
     w.commit()
+    # the fees go to the insurance fund when the batch closes (one write for all trades)
+    state.fees += 2 * op.fee
 
 
 def process_funding(state: State, op: Funding) -> None:
@@ -264,15 +264,19 @@ def process_touch(state: State, op: Touch) -> None:
 
 
 def process_insurance_settle(state: State) -> None:
-    """The closing op of every batch: re-box the insurance fund, which must be above
-    maintenance (deleverage first otherwise)."""
+    """The closing op of every batch: credit the batch's trade fees to the insurance fund
+    and re-box it; it must be above maintenance (deleverage first otherwise)."""
     p = state.preset
     fund = settle_funding(state.accounts[p.insurance_account], state.funding)
+    fund = replace(fund, collateral=fund.collateral + state.fees)
+    # collateral within its bounds
+    require(COLLATERAL_MIN <= fund.collateral <= COLLATERAL_MAX, "collateral out of range")
     chosen = margin.choose_box(fund, p, state.prices, state.funding)
     # the insurance fund is solvent at the batch prices
     require(chosen is not None, "insurance fund below maintenance margin")
 
     state.write_account(p.insurance_account, replace(fund, box=chosen))
+    state.fees = 0
 
 
 def liquidation_penalty(state: State, account: Account) -> int:

@@ -111,8 +111,9 @@ def funded_state(n: int = 3, amount: int = 10**8, preset=TINY, prices=(1000, 100
 
 
 def conserved_total(state: State) -> int:
-    """sum over accounts of C + sum_j q_j f_j: moved only by deposits and withdrawals."""
-    return sum(a.collateral + sum(q * f for q, f in zip(a.positions, a.snapshots))
+    """sum over accounts of C + sum_j q_j f_j, plus the fees the fund has not been credited
+    yet: moved only by deposits and withdrawals."""
+    return state.fees + sum(a.collateral + sum(q * f for q, f in zip(a.positions, a.snapshots))
                for a in state.accounts.values())
 
 
