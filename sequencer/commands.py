@@ -1,4 +1,4 @@
-"""Subcommands of the sequencer: `zkclear demo`."""
+"""Subcommands of the sequencer: `zkclear demo`, `zkclear scenario run`."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add `demo` to the zkclear command line."""
+    """Add `demo` and `scenario` to the zkclear command line."""
     demo = sub.add_parser("demo", help="run the main job end to end on embedded defaults",
                           description="Settle a co-signed trade through the spec, prove its signature in "
                           "zero knowledge and verify the proof in Python, snarkjs and the EVM.")
@@ -15,8 +15,37 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="an Ethereum node URL (e.g. anvil); default: an in-process chain")
     demo.set_defaults(func=_demo)
 
+    scenario = sub.add_parser("scenario", help="replay a scenario file through the spec, batch by batch",
+                              description="Scenarios: JSON files of accounts, prices and batches of ops "
+                              "(format: examples/README.md).")
+    scenario_sub = scenario.add_subparsers(dest="scenario_command", required=True, metavar="ACTION")
+    run = scenario_sub.add_parser("run", help="apply a scenario from genesis, prove and verify each batch",
+                                  description="Apply a scenario from genesis through the executable spec: "
+                                  "each batch cut by the batch builder, proven with the settlement circuit "
+                                  "(development setup, UNSAFE) and verified; refused ops are reported with "
+                                  "their reasons, and DIR/summary.json records every batch.")
+    run.add_argument("file", help="the scenario (JSON)")
+    run.add_argument("--preset", default=None,
+                     help="tiny, demo or mainnet (default: the file's \"preset\", else tiny)")
+    run.add_argument("--out", default="scenario_out", help="folder for the files it writes (default scenario_out)")
+    run.add_argument("--prove", action=argparse.BooleanOptionalAction, default=True,
+                     help="prove and verify each batch (default); --no-prove only applies the spec")
+    run.add_argument("--backend", default="native", choices=("native", "python", "auto"),
+                     help="prover backend (default native)")
+    run.set_defaults(func=_scenario_run)
+
 
 def _demo(args: argparse.Namespace) -> int:
     from sequencer.demo import run_demo
 
     return run_demo(Path(args.out), args.rpc_url)
+
+
+def _scenario_run(args: argparse.Namespace) -> int:
+    from sequencer.cli import CliError
+    from sequencer.scenario import ScenarioError, main_run
+
+    try:
+        return main_run(args.file, args.preset, args.out, args.prove, args.backend)
+    except ScenarioError as exc:
+        raise CliError(str(exc), exc.code) from None

@@ -1,0 +1,887 @@
+"""`zkclear scenario run FILE`: replay a scenario file from genesis through the executable spec.
+
+A scenario (JSON, documented in examples/README.md) names accounts with key seeds, genesis
+prices, and batches: each batch gives the oracle prices and the ops submitted before it is
+cut. The runner plays the sequencer:
+
+- ops are kept in a pending queue, in file order; ops that did not fit the preset's slots
+  (build_batch's "no free slot in this batch") are *carried over* to the next batch, ahead
+  of that batch's own ops, and after the last batch of the file extra batches are cut at
+  the last prices until the queue drains (or stops moving);
+- each batch is cut by `build_batch` (which adds the touches, liquidations and deleverages
+  the prices need) and applied by `process_batch`; every refused op is reported with the
+  spec's reason and dropped;
+- names become account ids in registration order (0 is the insurance fund, "insurance");
+  an op naming an account whose registration is still pending waits in the queue
+  ("waiting for registration") instead of being signed for an id it does not have;
+- deposits join the L1 deposit queue in file order once their account has an id, and take
+  consecutive queue indices (`Deposit.index` = the state's deposit index when applied);
+- nonces left out are assigned per account, fresh and increasing, in file order (an
+  explicit nonce moves the account's counter up to it); signatures left out are made with
+  the account's key (`PrivateKey.from_seed(seed)`); "bad", "none" or another account's
+  name make a deliberately bad or missing signature.
+
+Proving is a separate step (`prove_batch`), behind `--prove/--no-prove`: it needs the
+batch circuit (`circuits.settlement.batch`), imported lazily.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+SLOT_REASON = "no free slot in this batch"
+WAIT_REASON = "waiting for registration"
+NOT_NEXT = "account id is not the next free id"
+INSURANCE = "insurance"
+DEFAULT_EXPIRY = 1_000_000
+DRAIN_LIMIT = 64  # extra batches cut after the file's batches to drain carried ops
+SIGNATURE_WORDS = ("bad", "none")
+
+KINDS = ("register", "deposit", "withdraw", "trade", "funding", "touch", "liquidate", "deleverage")
+KIND_NAMES = {"register": "Register", "deposit": "Deposit", "withdraw": "Withdraw", "trade": "Trade",
+              "funding": "Funding", "touch": "Touch", "liquidate": "Liquidate", "deleverage": "Deleverage"}
+# per kind: required fields, optional fields with defaults (None: filled by the runner)
+_COMMON = {"op": None, "label": None, "expect_refused": None}
+OP_FIELDS = {
+    "register": (("account",), {}),
+    "deposit": (("account", "amount"), {"sender": None}),
+    "withdraw": (("account", "amount"), {"nonce": None, "expiry": DEFAULT_EXPIRY, "signature": None}),
+    "trade": (("market", "buyer", "seller", "size", "price"),
+              {"fee": 0, "buyer_nonce": None, "seller_nonce": None, "expiry": DEFAULT_EXPIRY,
+               "buyer_signature": None, "seller_signature": None}),
+    "funding": (("market", "delta"), {}),
+    "touch": (("account",), {}),
+    "liquidate": (("account",), {"receiver": INSURANCE, "receiver_nonce": None, "expiry": None,
+                                 "signature": None}),
+    "deleverage": (("account", "market", "size", "haircut"), {}),
+}
+ACCOUNT_FIELDS = {"register": ("account",), "deposit": ("account",), "withdraw": ("account",),
+                  "trade": ("buyer", "seller"), "touch": ("account",), "liquidate": ("account", "receiver"),
+                  "deleverage": ("account",), "funding": ()}
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be read or run: one line; `code` 2 for the file, 1 at run time."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+class ProvingUnavailable(ScenarioError):
+    def __init__(self, message: str):
+        super().__init__(message, code=2)
+
+
+# --- the file ----------------------------------------------------------------------------------
+@dataclass
+class AccountSpec:
+    name: str
+    seed: bytes
+    l1_address: int
+
+    @property
+    def key(self):
+        return _key(self.seed)
+
+
+@dataclass
+class Intent:
+    """One op of the file, by names; materialised into a spec op when a batch is cut."""
+
+    kind: str
+    fields: dict
+    where: str  # e.g. "batches[2].ops[0]"
+    batch: int  # the file batch it was submitted with (1-based)
+    label: Optional[str] = None
+    expect_refused: Optional[str] = None
+
+
+@dataclass
+class BatchSpec:
+    prices: tuple
+    oracle_round: Optional[int]
+    intents: list
+
+
+@dataclass
+class Scenario:
+    name: str
+    description: str
+    preset: Any
+    insurance: AccountSpec
+    accounts: dict  # name -> AccountSpec (the insurance fund included)
+    genesis_prices: tuple
+    batches: list
+    expect: dict
+
+    def genesis(self):
+        from sequencer.spec import State
+
+        return State.genesis(self.preset, self.insurance.key.public_key, self.insurance.l1_address,
+                             self.genesis_prices)
+
+
+_KEYS: dict = {}
+
+
+def _key(seed: bytes):
+    from circuits.crypto.eddsa import PrivateKey
+
+    if seed not in _KEYS:
+        _KEYS[seed] = PrivateKey.from_seed(seed)
+    return _KEYS[seed]
+
+
+_BAD_KEY_SEED = b"zkclear-scenario: a key nobody owns"
+
+
+def _where_err(where: str, msg: str) -> ScenarioError:
+    return ScenarioError(f"{where}: {msg}")
+
+
+def _int(v, where: str, lo: Optional[int] = None, allow_hex: bool = False) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, str)):
+        raise _where_err(where, f"expected an integer, got {json.dumps(v)}")
+    if isinstance(v, str):
+        try:
+            v = int(v, 0) if allow_hex else int(v, 10)
+        except ValueError:
+            raise _where_err(where, f"expected an integer, got {json.dumps(v)}") from None
+    if lo is not None and v < lo:
+        raise _where_err(where, f"must be at least {lo}, got {v}")
+    return v
+
+
+def _obj(v, where: str, what: str = "an object") -> dict:
+    if not isinstance(v, dict):
+        raise _where_err(where, f"expected {what}")
+    return v
+
+
+def _check_keys(obj: dict, allowed, where: str) -> None:
+    for k in obj:
+        if k not in allowed:
+            raise _where_err(where, f"unknown field {k!r} (fields: {', '.join(allowed)})")
+
+
+def _default_address(seed: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(b"zkclear-scenario-address" + seed, digest_size=20).digest(), "big")
+
+
+def _account_spec(name: str, v, where: str) -> AccountSpec:
+    v = _obj(v, where)
+    _check_keys(v, ("seed", "l1_address"), where)
+    seed = v.get("seed", name)
+    if not isinstance(seed, str) or not seed:
+        raise _where_err(f"{where}.seed", "expected a non-empty string")
+    seed_b = seed.encode()
+    addr = _int(v["l1_address"], f"{where}.l1_address", lo=0, allow_hex=True) if "l1_address" in v \
+        else _default_address(seed_b)
+    if addr >= 1 << 160:
+        raise _where_err(f"{where}.l1_address", "is not a 160-bit address")
+    return AccountSpec(name, seed_b, addr)
+
+
+def _prices(v, preset, where: str) -> tuple:
+    from sequencer.spec.constants import GRID_MAX
+
+    names = [m.name for m in preset.markets]
+    if isinstance(v, list):
+        if len(v) != len(names):
+            raise _where_err(where, f"expected {len(names)} prices ({', '.join(names)}), got {len(v)}")
+        out = [_int(x, f"{where}[{i}]", lo=0) for i, x in enumerate(v)]
+    elif isinstance(v, dict):
+        for k in v:
+            if k not in names:
+                raise _where_err(where, f"unknown market {k!r} (markets of preset {preset.name}: {', '.join(names)})")
+        missing = [n for n in names if n not in v]
+        if missing:
+            raise _where_err(where, f"missing price of {', '.join(missing)}")
+        out = [_int(v[n], f"{where}.{n}", lo=0) for n in names]
+    else:
+        raise _where_err(where, "expected a list of ladder indices or an object market -> ladder index")
+    for i, g in enumerate(out):
+        if g > GRID_MAX:
+            raise _where_err(where, f"price of {names[i]} is off the ladder (0..{GRID_MAX})")
+    return tuple(out)
+
+
+def _market(v, preset, where: str) -> int:
+    names = [m.name for m in preset.markets]
+    if isinstance(v, str) and v in names:
+        return names.index(v)
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v  # an index: the spec refuses one out of range ("unknown market")
+    raise _where_err(where, f"unknown market {json.dumps(v)} (markets: {', '.join(names)})")
+
+
+def _account_ref(v, accounts: dict, where: str):
+    """A name of the file, or a raw integer id (e.g. to show a deposit to an empty leaf)."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        if v < 0:
+            raise _where_err(where, "an account id is not negative")
+        return v
+    if isinstance(v, str) and v in accounts:
+        return v
+    raise _where_err(where, f"unknown account {json.dumps(v)} (accounts: {', '.join(accounts)})")
+
+
+def _signature_ref(v, accounts: dict, where: str):
+    if v is None or v in SIGNATURE_WORDS or (isinstance(v, str) and v in accounts):
+        return v
+    raise _where_err(where, f"expected \"bad\", \"none\" or an account name, got {json.dumps(v)}")
+
+
+def _intent(v, index: int, batch_no: int, preset, accounts: dict, nonces: dict) -> Intent:
+    where = f"batches[{batch_no - 1}].ops[{index}]"
+    v = _obj(v, where)
+    kind = v.get("op")
+    if kind is None:
+        raise _where_err(where, "missing field 'op'")
+    if kind not in OP_FIELDS:
+        raise _where_err(f"{where}.op", f"unknown op kind {json.dumps(kind)} (kinds: {', '.join(KINDS)})")
+    where = f"{where} ({kind})"
+    required, optional = OP_FIELDS[kind]
+    _check_keys(v, (*_COMMON, *required, *optional), where)
+    for k in required:
+        if k not in v:
+            raise _where_err(where, f"missing field {k!r}")
+    f = {k: v.get(k, d) for k, d in {**{r: None for r in required}, **optional}.items()}
+    for k in ACCOUNT_FIELDS[kind]:
+        f[k] = _account_ref(f[k], accounts, f"{where}.{k}")
+    if kind == "register" and not isinstance(f["account"], str):
+        raise _where_err(f"{where}.account", "a registration names an account of the file")
+    if kind == "register" and f["account"] == INSURANCE:
+        raise _where_err(f"{where}.account", "the insurance fund exists from genesis")
+    if "market" in f:
+        f["market"] = _market(f["market"], preset, f"{where}.market")
+    if kind == "liquidate" and f["expiry"] is None:
+        f["expiry"] = 0 if f["receiver"] == INSURANCE else DEFAULT_EXPIRY  # the fund's take-over has none
+    for k in ("amount", "size", "price", "fee", "haircut", "expiry"):
+        if k in f:
+            f[k] = _int(f[k], f"{where}.{k}", lo=0)
+    if "delta" in f:
+        f["delta"] = _int(f["delta"], f"{where}.delta")
+    if kind == "deposit" and f["sender"] is not None:
+        f["sender"] = _int(f["sender"], f"{where}.sender", lo=0, allow_hex=True)
+    for k in ("signature", "buyer_signature", "seller_signature"):
+        if k in f:
+            f[k] = _signature_ref(f[k], accounts, f"{where}.{k}")
+    # nonces: explicit ones move the account's counter up; missing ones take the next fresh one
+    for nonce_key, who in (("nonce", "account"), ("buyer_nonce", "buyer"), ("seller_nonce", "seller"),
+                           ("receiver_nonce", "receiver")):
+        if nonce_key not in f:
+            continue
+        owner = f[who]
+        if f[nonce_key] is not None:
+            f[nonce_key] = _int(f[nonce_key], f"{where}.{nonce_key}", lo=0)
+            nonces[owner] = max(nonces.get(owner, 0), f[nonce_key])
+        elif kind == "liquidate" and owner == INSURANCE:
+            f[nonce_key] = 0  # the fund's take-over is unsigned
+        else:
+            nonces[owner] = nonces.get(owner, 0) + 1
+            f[nonce_key] = nonces[owner]
+    label = v.get("label")
+    if label is not None and not isinstance(label, str):
+        raise _where_err(f"{where}.label", "expected a string")
+    expect = v.get("expect_refused")
+    if expect is not None and not isinstance(expect, str):
+        raise _where_err(f"{where}.expect_refused", "expected a string (the start of the refusal reason)")
+    return Intent(kind, f, where, batch_no, label, expect)
+
+
+def load_scenario(path: Path | str, preset_name: Optional[str] = None) -> Scenario:
+    """Read and check a scenario file; a ScenarioError (code 2) names the faulty place."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    return parse_scenario(doc, preset_name, source=str(path))
+
+
+def parse_scenario(doc, preset_name: Optional[str] = None, source: str = "scenario") -> Scenario:
+    from sequencer.spec import PRESETS
+
+    try:
+        return _parse(doc, preset_name, PRESETS)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{source}: {exc}", exc.code) from None
+
+
+def _parse(doc, preset_name, presets) -> Scenario:
+    doc = _obj(doc, "top level", "a JSON object")
+    _check_keys(doc, ("name", "description", "preset", "markets", "insurance", "accounts", "genesis_prices",
+                      "batches", "expect"), "top level")
+    name = preset_name or doc.get("preset") or "tiny"
+    if name not in presets:
+        raise ScenarioError(f"preset: no preset named {name!r} (presets: {', '.join(presets)})")
+    preset = presets[name]
+    if "markets" in doc:
+        listed = doc["markets"]
+        names = [m.name for m in preset.markets]
+        if not isinstance(listed, list) or listed != names:
+            raise ScenarioError(f"markets: the scenario names {json.dumps(listed)} but preset {preset.name} "
+                                f"has {json.dumps(names)}")
+    insurance = _account_spec(INSURANCE, doc.get("insurance", {"seed": "zkclear-scenario-insurance"}),
+                              "insurance")
+    accounts = {INSURANCE: insurance}
+    raw_accounts = _obj(doc.get("accounts", {}), "accounts")
+    for acct, v in raw_accounts.items():
+        if acct in (INSURANCE, *SIGNATURE_WORDS) or not acct:
+            raise _where_err(f"accounts.{acct}", "this name is reserved")
+        accounts[acct] = _account_spec(acct, v, f"accounts.{acct}")
+    if "genesis_prices" not in doc:
+        raise ScenarioError("top level: missing field 'genesis_prices'")
+    genesis_prices = _prices(doc["genesis_prices"], preset, "genesis_prices")
+    raw_batches = doc.get("batches")
+    if not isinstance(raw_batches, list) or not raw_batches:
+        raise ScenarioError("batches: expected a non-empty list of batches")
+    batches, nonces, prices, registered = [], {}, genesis_prices, set()
+    for b, raw in enumerate(raw_batches, start=1):
+        where = f"batches[{b - 1}]"
+        raw = _obj(raw, where)
+        _check_keys(raw, ("prices", "oracle_round", "ops", "note"), where)
+        if "prices" in raw:
+            prices = _prices(raw["prices"], preset, f"{where}.prices")
+        rnd = _int(raw["oracle_round"], f"{where}.oracle_round", lo=0) if "oracle_round" in raw else None
+        ops = raw.get("ops", [])
+        if not isinstance(ops, list):
+            raise _where_err(f"{where}.ops", "expected a list of ops")
+        intents = [_intent(op, i, b, preset, accounts, nonces) for i, op in enumerate(ops)]
+        for it in intents:
+            if it.kind == "register":
+                registered.add(it.fields["account"])
+        batches.append(BatchSpec(prices, rnd, intents))
+    for b in batches:
+        for it in b.intents:
+            for k in ACCOUNT_FIELDS[it.kind]:
+                ref = it.fields[k]
+                if isinstance(ref, str) and ref != INSURANCE and ref not in registered:
+                    raise _where_err(f"{it.where}.{k}", f"account {ref!r} is never registered")
+    expect = _obj(doc.get("expect", {}), "expect")
+    _check_keys(expect, ("applied_at_least",), "expect")
+    at_least = _obj(expect.get("applied_at_least", {}), "expect.applied_at_least")
+    for k, v in at_least.items():
+        if k not in KIND_NAMES:
+            raise _where_err("expect.applied_at_least", f"unknown op kind {k!r} (kinds: {', '.join(KINDS)})")
+        _int(v, f"expect.applied_at_least.{k}", lo=0)
+    desc = doc.get("description", "")
+    return Scenario(str(doc.get("name", "scenario")), desc if isinstance(desc, str) else "", preset, insurance,
+                    accounts, genesis_prices, batches, {"applied_at_least": dict(at_least)})
+
+
+# --- running -----------------------------------------------------------------------------------
+@dataclass
+class BatchResult:
+    number: int
+    oracle_round: int
+    prices: tuple
+    applied: dict  # kind -> count
+    ops: list  # descriptions of the applied ops, in batch order
+    refused: list  # {"op", "where", "label", "reason", "expected"}
+    carried: list  # {"op", "where", "label", "reason"}
+    old_root: int
+    new_root: int
+    public_inputs: list
+    public_input_hash: int
+    record: Any = None
+    proven: bool = False
+    prove_seconds: Optional[float] = None
+    verified: Optional[bool] = None
+    public_signals: Optional[list] = None
+
+    def to_json(self) -> dict:
+        return {"number": self.number, "oracle_round": self.oracle_round, "prices": list(self.prices),
+                "applied": self.applied, "ops": self.ops, "refused": self.refused, "carried": self.carried,
+                "old_root": f"{self.old_root:#066x}", "new_root": f"{self.new_root:#066x}",
+                "public_inputs": [str(w) for w in self.public_inputs],
+                "public_input_hash": str(self.public_input_hash),
+                "proven": self.proven, "prove_seconds": self.prove_seconds, "verified": self.verified}
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    genesis_root: int
+    final_root: int
+    batches: list
+    ids: dict  # name -> account id
+    unprocessed: list = field(default_factory=list)
+    failures: list = field(default_factory=list)  # unmet expectations, unverified proofs
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def applied_totals(self) -> dict:
+        out: dict = {}
+        for b in self.batches:
+            for k, n in b.applied.items():
+                out[k] = out.get(k, 0) + n
+        return out
+
+    def to_json(self) -> dict:
+        return {"scenario": self.scenario.name, "preset": self.scenario.preset.name,
+                "genesis_root": f"{self.genesis_root:#066x}", "final_root": f"{self.final_root:#066x}",
+                "accounts": {n: i for n, i in sorted(self.ids.items(), key=lambda x: x[1])},
+                "batches": [b.to_json() for b in self.batches],
+                "applied": self.applied_totals(),
+                "refused": sum(len(b.refused) for b in self.batches),
+                "unprocessed": self.unprocessed,
+                "ok": self.ok, "failures": self.failures}
+
+
+class Runner:
+    """The sequencer loop over one scenario (see the module docstring)."""
+
+    def __init__(self, scenario: Scenario):
+        self.sc = scenario
+        self.preset = scenario.preset
+        self.state = scenario.genesis()
+        self.ids = {INSURANCE: self.preset.insurance_account}
+        self.names = {self.preset.insurance_account: INSURANCE}
+        self.pending: list[Intent] = []
+        self._sigs: dict = {}
+        # names registered by file batches not submitted yet (ops naming them wait)
+        self.upcoming = [it.fields["account"] for b in scenario.batches for it in b.intents
+                         if it.kind == "register"]
+
+    # names and signatures
+    def _name(self, index: int) -> str:
+        return self.names.get(index, f"#{index}")
+
+    def _sign(self, op, signer: str, ref) -> Any:
+        """The signature of `op` by `signer`'s key, or the override `ref` ("bad", "none", a name)."""
+        from sequencer.spec import message_hash
+
+        if ref == "none":
+            return None
+        seed = _BAD_KEY_SEED if ref == "bad" else self.sc.accounts[ref if ref else signer].seed
+        msg = message_hash(op, self.preset.domain)
+        if (seed, msg) not in self._sigs:
+            self._sigs[(seed, msg)] = _key(seed).sign(msg)
+        return self._sigs[(seed, msg)]
+
+    def _materialise(self, it: Intent, ids: dict, deposit_index: int):
+        """The spec op of an intent, given the name -> id map; None if a name has no id yet."""
+        from sequencer.spec import Deleverage, Deposit, Funding, Liquidate, Register, Touch, Trade, Withdraw
+
+        f = it.fields
+
+        def acc(k):
+            ref = f[k]
+            return ref if isinstance(ref, int) else ids.get(ref)
+
+        needed = {k: acc(k) for k in ACCOUNT_FIELDS[it.kind] if not (it.kind == "register" and k == "account")}
+        if any(v is None for v in needed.values()):
+            return None
+        a = needed.get
+        if it.kind == "register":
+            spec = self.sc.accounts[f["account"]]
+            op = Register(ids[f["account"]], spec.key.public_key, spec.l1_address)
+            return Register(op.account, op.pubkey, op.l1_address, self._sign(op, f["account"], None))
+        if it.kind == "deposit":
+            ref = f["account"]
+            sender = f["sender"] if f["sender"] is not None else (
+                self.sc.accounts[ref].l1_address if isinstance(ref, str) else 0)
+            return Deposit(deposit_index, a("account"), f["amount"], sender)
+        if it.kind == "withdraw":
+            op = Withdraw(a("account"), f["amount"], f["nonce"], f["expiry"])
+            return Withdraw(op.account, op.amount, op.nonce, op.expiry,
+                            self._sign_for(op, f["account"], f["signature"]))
+        if it.kind == "trade":
+            op = Trade(f["market"], f["size"], f["price"], a("buyer"), a("seller"), f["buyer_nonce"],
+                       f["seller_nonce"], f["expiry"], f["fee"])
+            return Trade(*[getattr(op, k) for k, _, _ in Trade.FIELDS],
+                         buyer_signature=self._sign_for(op, f["buyer"], f["buyer_signature"]),
+                         seller_signature=self._sign_for(op, f["seller"], f["seller_signature"]))
+        if it.kind == "funding":
+            return Funding(f["market"], f["delta"])
+        if it.kind == "touch":
+            return Touch(a("account"))
+        if it.kind == "liquidate":
+            op = Liquidate(a("account"), a("receiver"), f["receiver_nonce"], f["expiry"])
+            if a("receiver") == self.preset.insurance_account and f["signature"] is None:
+                return op
+            return Liquidate(op.account, op.receiver, op.receiver_nonce, op.expiry,
+                             self._sign_for(op, f["receiver"], f["signature"]))
+        if it.kind == "deleverage":
+            return Deleverage(a("account"), f["market"], f["size"], f["haircut"])
+        raise AssertionError(it.kind)
+
+    def _sign_for(self, op, owner, ref):
+        if isinstance(owner, int):  # a raw id: signed by a key nobody owns unless overridden
+            return self._sign(op, INSURANCE, ref or "bad")
+        return self._sign(op, owner, ref)
+
+    def _describe(self, op, it: Optional[Intent] = None) -> str:
+        from sequencer.spec import Deleverage, Deposit, Funding, Liquidate, Register, Touch, Trade, Withdraw
+
+        n, mk = self._name, self.preset.markets
+        if isinstance(op, Register):
+            s = f"register {n(op.account)} as #{op.account}"
+        elif isinstance(op, Deposit):
+            s = f"deposit {op.amount} to {n(op.account)} (queue index {op.index})"
+        elif isinstance(op, Withdraw):
+            s = f"withdraw {op.amount} from {n(op.account)} (nonce {op.nonce})"
+        elif isinstance(op, Trade):
+            s = (f"trade {n(op.buyer)} buys {op.size} {mk[op.market].name if op.market < len(mk) else op.market}"
+                 f" from {n(op.seller)} at {op.price} (nonces {op.buyer_nonce}/{op.seller_nonce})")
+        elif isinstance(op, Funding):
+            s = f"funding {mk[op.market].name if op.market < len(mk) else op.market} {op.delta:+d}"
+        elif isinstance(op, Touch):
+            s = f"touch {n(op.account)}"
+        elif isinstance(op, Liquidate):
+            s = f"liquidate {n(op.account)} to {n(op.receiver)}"
+        elif isinstance(op, Deleverage):
+            s = (f"deleverage {op.size} {mk[op.market].name if op.market < len(mk) else op.market} "
+                 f"to {n(op.account)}, haircut {op.haircut}")
+        else:
+            s = type(op).__name__
+        if it is None:
+            s += " [added by the batch builder]"
+        elif it.label:
+            s += f" [{it.label}]"
+        return s
+
+    def _describe_intent(self, it: Intent) -> str:
+        f = it.fields
+        bits = ", ".join(f"{k}={v}" for k, v in f.items() if v is not None and "signature" not in k)
+        return f"{it.kind} {bits}" + (f" [{it.label}]" if it.label else "")
+
+    def _cut(self, prices, oracle_round):
+        """Build the batch from the pending queue; returns (built, by_op, refused, carried)."""
+        from sequencer.spec import OpRefused, Register, build_batch
+
+        state, slots = self.state, self.preset.register_slots
+        dropped: list = []  # (intent, reason) refused by the runner or while settling registrations
+        for it in list(self.pending):
+            if it.kind == "register" and it.fields["account"] in self.ids:
+                dropped.append((it, f"account {it.fields['account']!r} is already registered"))
+                self.pending.remove(it)
+        for _ in range(len(self.pending) + 2):
+            ids = dict(self.ids)
+            regs = [it for it in self.pending if it.kind == "register"]
+            now = {id(it) for it in regs[:slots]}
+            for k, it in enumerate(regs[:slots]):
+                ids.setdefault(it.fields["account"], state.num_accounts + k)
+            registrable = {it.fields["account"] for it in regs} | set(self.upcoming)
+            pairs, waiting, deposit_index = [], [], state.deposit_index
+            for it in list(self.pending):
+                if it.kind == "register" and id(it) not in now:
+                    waiting.append((it, SLOT_REASON))  # beyond the register slots: carried
+                    continue
+                op = self._materialise(it, ids, deposit_index)
+                if op is None:
+                    missing = [it.fields[k] for k in ACCOUNT_FIELDS[it.kind]
+                               if isinstance(it.fields[k], str) and it.fields[k] not in ids]
+                    if all(m in registrable for m in missing):
+                        waiting.append((it, f"{WAIT_REASON} of {', '.join(missing)}"))
+                    else:  # its registration was refused and none is coming
+                        self.pending.remove(it)
+                        dropped.append((it, f"unknown account ({', '.join(missing)} is not registered)"))
+                    continue
+                if it.kind == "deposit":
+                    deposit_index += 1
+                pairs.append((it, op))
+            try:
+                built = build_batch(state, [op for _, op in pairs], prices, oracle_round)
+            except OpRefused as exc:
+                raise ScenarioError(f"batch {state.batch_number + 1}: the batch builder cannot cut a batch at "
+                                    f"prices {list(prices)}: {exc.reason}", code=1) from None
+            by_op = {id(op): it for it, op in pairs}
+            bad_regs = [(by_op[id(op)], reason) for op, reason in built.refused
+                        if isinstance(op, Register) and reason not in (SLOT_REASON, NOT_NEXT)]
+            if not bad_regs:
+                break
+            for it, reason in bad_regs:  # drop them, and give their ids to the next registrations
+                self.pending.remove(it)
+                dropped.append((it, reason))
+        else:  # pragma: no cover - each retry removes a registration
+            raise ScenarioError("the runner could not settle the registrations of a batch", code=1)
+        refused = [(it, None, reason) for it, reason in dropped]
+        carried = [(it, None, reason) for it, reason in waiting]
+        for op, reason in built.refused:
+            it = by_op[id(op)]
+            if reason == SLOT_REASON or (isinstance(op, Register) and reason == NOT_NEXT):
+                carried.append((it, op, SLOT_REASON))
+            else:
+                refused.append((it, op, reason))
+        return built, by_op, refused, carried
+
+    def run_batch(self, prices, oracle_round, new_intents) -> BatchResult:
+        from sequencer.spec import Register, process_batch
+
+        self.pending.extend(new_intents)
+        for it in new_intents:
+            if it.kind == "register":
+                self.upcoming.remove(it.fields["account"])
+        old_root = self.state.root()
+        built, by_op, refused, carried = self._cut(prices, oracle_round)
+        record = process_batch(self.state, built.batch)
+        for op in built.batch.ops:  # names get their ids as their registrations apply
+            it = by_op.get(id(op))
+            if isinstance(op, Register):
+                self.ids[it.fields["account"]] = op.account
+                self.names[op.account] = it.fields["account"]
+        applied_intents = {id(by_op[id(op)]) for op in built.batch.ops if id(op) in by_op}
+        done = applied_intents | {id(it) for it, _, _ in refused}
+        self.pending = [it for it in self.pending if id(it) not in done]
+        applied: dict = {}
+        for op in built.batch.ops:
+            applied[type(op).__name__] = applied.get(type(op).__name__, 0) + 1
+        refused_json = []
+        for it, op, reason in refused:
+            expected = it.expect_refused is not None and reason.startswith(it.expect_refused)
+            refused_json.append({"op": self._describe(op, it) if op is not None else self._describe_intent(it),
+                                 "where": it.where, "label": it.label, "reason": reason, "expected": expected})
+        carried_json = [{"op": self._describe(op, it) if op is not None else self._describe_intent(it),
+                         "where": it.where, "label": it.label, "reason": reason} for it, op, reason in carried]
+        pub = record.public
+        return BatchResult(number=pub.batch_number, oracle_round=pub.oracle_round, prices=tuple(pub.prices),
+                           applied=applied, ops=[self._describe(op, by_op.get(id(op))) for op in built.batch.ops],
+                           refused=refused_json, carried=carried_json, old_root=old_root, new_root=pub.new_root,
+                           public_inputs=pub.words(), public_input_hash=record.public_input_hash, record=record)
+
+
+def run_scenario(scenario: Scenario, prove: bool = False, out: Optional[Path] = None, backend: str = "native",
+                 log=None) -> ScenarioResult:
+    """Apply the scenario from genesis; prove and verify each batch when `prove` (files under `out`)."""
+    if prove:
+        _batch_inputs()  # fail before the first batch when the batch circuit is not there
+    runner = Runner(scenario)
+    genesis_root = runner.state.root()
+    if log:
+        log(f"scenario {scenario.name!r} on preset {scenario.preset.name}: {len(scenario.batches)} batches, "
+            f"{len(scenario.accounts) - 1} accounts")
+        log(f"genesis root {genesis_root:#066x}")
+    results, failures = [], []
+    prices = scenario.genesis_prices
+    oracle_round = runner.state.oracle_round
+    n_file = len(scenario.batches)
+    plan = [(b.prices, b.oracle_round, b.intents) for b in scenario.batches]
+    k = 0
+    while k < n_file or (runner.pending and k < n_file + DRAIN_LIMIT):
+        if k < n_file:
+            prices, rnd, intents = plan[k]
+            if rnd is not None and rnd < runner.state.oracle_round:
+                raise ScenarioError(f"batches[{k}].oracle_round: {rnd} goes back (the last batch used round "
+                                    f"{runner.state.oracle_round})")
+            oracle_round = rnd if rnd is not None else max(oracle_round, runner.state.batch_number + 1)
+        else:
+            intents = []  # a drain batch: the last prices and round, the carried ops
+        before = [id(it) for it in runner.pending] + [id(it) for it in intents]
+        try:
+            result = runner.run_batch(prices, oracle_round, intents)
+        except ScenarioError as exc:
+            if exc.code != 1:
+                raise
+            failures.append(str(exc))  # the builder cannot cut this batch: stop here, report what ran
+            if log:
+                log(f"==> {exc}")
+            break
+        oracle_round = result.oracle_round
+        if prove:
+            try:
+                proof = prove_batch(result.record, scenario.preset, out, backend)
+            except ScenarioError:
+                raise
+            except Exception as exc:  # the circuit refused the witness, or the prover failed
+                failures.append(f"batch {result.number}: proving failed: {type(exc).__name__}: {exc}")
+                result.verified = False
+                if log:
+                    log(f"    proving failed ({type(exc).__name__}: {exc}); not proving the later batches")
+                prove = False
+            else:
+                result.proven, result.prove_seconds = True, proof["prove_seconds"]
+                result.verified, result.public_signals = proof["verified"], proof["public"]
+                if not result.verified:
+                    failures.append(f"batch {result.number}: the proof does not verify")
+        results.append(result)
+        if log:
+            _log_batch(result, log, drain=k >= n_file)
+        k += 1
+        if k >= n_file and [id(it) for it in runner.pending] == before:
+            break  # a drain batch moved nothing: stop
+    unprocessed = [{"op": runner._describe_intent(it), "where": it.where, "label": it.label}
+                   for it in runner.pending]
+    # expectations: deliberate refusals refused as promised, nothing else refused
+    expected_refusals = {it.where: it for b in scenario.batches for it in b.intents if it.expect_refused}
+    for b in results:
+        for r in b.refused:
+            if not r["expected"]:
+                want = expected_refusals.get(r["where"])
+                failures.append(f"batch {b.number}: {r['where']} refused: {r['reason']}"
+                                + (f" (expected: {want.expect_refused})" if want else " (not expected)"))
+    refused_where = {r["where"] for b in results for r in b.refused if r["expected"]}
+    for it in expected_refusals.values():
+        if it.where not in refused_where:
+            failures.append(f"{it.where}: expected to be refused ({it.expect_refused}) but was not")
+    for u in unprocessed:
+        failures.append(f"{u['where']}: never applied (still pending after the last batch)")
+    result = ScenarioResult(scenario, genesis_root, runner.state.root(), results, dict(runner.ids),
+                            unprocessed, failures)
+    totals = result.applied_totals()
+    for kind, n in scenario.expect.get("applied_at_least", {}).items():
+        got = totals.get(KIND_NAMES[kind], 0)
+        if got < int(n):
+            failures.append(f"expected at least {n} {kind} op(s) applied, got {got}")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for b in results:
+            d = out / f"batch_{b.number}"
+            d.mkdir(parents=True, exist_ok=True)
+            names = ["old_root", "new_root", "batch_number", "oracle_round",
+                     *[f"price_{m.name}" for m in scenario.preset.markets],
+                     *[f"funding_{m.name}" for m in scenario.preset.markets],
+                     "deposit_index_old", "deposit_index_new", "deposit_chain_new", "withdrawals_hash"]
+            (d / "public_inputs.json").write_text(json.dumps(
+                {"words": {n: str(w) for n, w in zip(names, b.public_inputs)},
+                 "public_input_hash": str(b.public_input_hash)}, indent=2) + "\n")
+        (out / "summary.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
+    if log:
+        _log_end(result, log, out)
+    return result
+
+
+def _log_batch(b: BatchResult, log, drain: bool = False) -> None:
+    head = f"batch {b.number}" + (" (drain: carried ops only)" if drain else "")
+    log(f"==> {head}: round {b.oracle_round}, prices {list(b.prices)}")
+    applied = ", ".join(f"{n} {k}" for k, n in b.applied.items()) or "nothing"
+    log(f"    applied: {applied}")
+    for d in b.ops:
+        log(f"      + {d}")
+    for r in b.refused:
+        log(f"      x {r['op']} ({r['where']}): refused: {r['reason']}" + (" (expected)" if r["expected"] else ""))
+    for c in b.carried:
+        log(f"      > {c['op']} ({c['where']}): carried over: {c['reason']}")
+    log(f"    root {b.old_root:#066x}")
+    log(f"      -> {b.new_root:#066x}")
+    if b.proven:
+        log(f"    proved in {b.prove_seconds:.2f} s, zkclear verifier: {'valid' if b.verified else 'INVALID'}")
+
+
+def _log_end(result: ScenarioResult, log, out) -> None:
+    totals = ", ".join(f"{n} {k}" for k, n in result.applied_totals().items())
+    refused = sum(len(b.refused) for b in result.batches)
+    log(f"==> {len(result.batches)} batches: {totals}; {refused} refused")
+    log(f"    final root {result.final_root:#066x}")
+    for f in result.failures:
+        log(f"    FAILED: {f}")
+    if out is not None:
+        log(f"    summary: {out / 'summary.json'}")
+    log("    every expectation met" if result.ok else f"    {len(result.failures)} expectation(s) not met")
+
+
+# --- proving ------------------------------------------------------------------------------------
+def batch_module():
+    """circuits.settlement.batch, or ProvingUnavailable (the batch circuit is not written yet)."""
+    try:
+        import circuits.settlement.batch as mod
+    except ImportError as exc:
+        raise ProvingUnavailable(f"cannot prove: the batch circuit is not available "
+                                 f"(circuits.settlement.batch: {exc}); run with --no-prove") from None
+    return mod
+
+
+def _batch_inputs():
+    """`batch_inputs(record, preset)`: from circuits.settlement.batch (its home), else from
+    circuits.settlement.witness where the circuit's author may keep it."""
+    mod = batch_module()
+    fn = getattr(mod, "batch_inputs", None)
+    if fn is None:
+        try:
+            from circuits.settlement.witness import batch_inputs as fn
+        except ImportError:
+            fn = None
+    if fn is None:
+        raise ProvingUnavailable("cannot prove: circuits.settlement.batch has no batch_inputs(record, preset) yet; "
+                                 "run with --no-prove")
+    return fn
+
+
+_SETUPS: dict = {}
+
+
+def _setup(circuit, preset, workdir: Path, be):
+    """The (zkey bytes, vk) of the settlement circuit of `preset`, set up once per out dir
+    (development setup, UNSAFE) and reused while the circuit's R1CS is unchanged."""
+    from prover.formats.r1cs import r1cs_to_bytes
+    from prover.formats.snarkjs_json import read_vk, write_vk
+    from prover.formats.zkey import read_zkey
+    from prover.groth16.setup import ToxicWaste
+
+    keys = workdir / "keys"
+    keys.mkdir(parents=True, exist_ok=True)
+    cache_key = (str(workdir.resolve()), preset.name, id(circuit.r1cs))  # registry.build caches the circuit
+    if cache_key in _SETUPS:
+        return _SETUPS[cache_key][1:]
+    digest = hashlib.sha256(r1cs_to_bytes(circuit.r1cs)).hexdigest()
+    stem = keys / f"settlement-{preset.name}"
+    meta = stem.with_suffix(".meta.json")
+    zkey_path, vk_path = stem.with_suffix(".zkey"), stem.with_suffix(".vk.json")
+    if meta.exists() and zkey_path.exists() and vk_path.exists() \
+            and json.loads(meta.read_text()).get("r1cs_sha256") == digest:
+        zkey, vk = zkey_path.read_bytes(), read_vk(vk_path)
+    else:
+        zkey = be.setup(circuit.r1cs, ToxicWaste.random())
+        vk = read_zkey(zkey).verifying_key()
+        zkey_path.write_bytes(zkey)
+        write_vk(vk_path, vk)
+        meta.write_text(json.dumps({"r1cs_sha256": digest, "preset": preset.name,
+                                    "setup": "development, UNSAFE: toxic waste from local randomness"}) + "\n")
+    _SETUPS[cache_key] = (circuit.r1cs, zkey, vk)  # holds the r1cs: its id stays unique
+    return zkey, vk
+
+
+def prove_batch(record, preset, workdir: Path, backend: str = "native") -> dict:
+    """Prove one batch with the settlement circuit and verify the proof (zkclear verifier).
+
+    Writes workdir/batch_N/{public.json, proof.json} (snarkjs JSON); the key setup (development,
+    UNSAFE) is done once per preset under workdir/keys (zkey, vk.json, and the R1CS digest it
+    was made for) and reused while the circuit is unchanged. Returns {"public", "proof", "prove_seconds", "verified"}."""
+    batch_inputs = _batch_inputs()
+    from circuits.registry import build
+    from prover.backends import get_backend
+    from prover.field import R
+    from prover.formats.snarkjs_json import proof_to_json, write_proof, write_public
+
+    workdir = Path(workdir)
+    be = get_backend(backend)
+    circuit = build("settlement", preset=preset.name)
+    witness = circuit.witness(batch_inputs(record, preset))
+    zkey, vk = _setup(circuit, preset, workdir, be)
+    out = workdir / f"batch_{record.public.batch_number}"
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    proof = be.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
+    seconds = time.perf_counter() - start
+    public = circuit.public_signals(witness)
+    write_proof(out / "proof.json", proof)
+    write_public(out / "public.json", public)
+    verified = bool(be.verify(vk, public, proof))
+    return {"public": [str(x) for x in public], "proof": proof_to_json(proof), "prove_seconds": round(seconds, 3),
+            "verified": verified}
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+def main_run(path: str, preset: Optional[str], out: str, prove: bool, backend: str, log=_print) -> int:
+    """The `zkclear scenario run` handler: 0 when every expectation holds and every proof
+    verifies, 1 otherwise; ScenarioError (code 2: the file, or proving unavailable)."""
+    scenario = load_scenario(path, preset)
+    result = run_scenario(scenario, prove=prove, out=Path(out), backend=backend, log=log)
+    return 0 if result.ok else 1
