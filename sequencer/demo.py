@@ -29,7 +29,8 @@ def _step(msg: str) -> None:
 def settle_trade(log=print):
     """Genesis, two institutions, deposits and one co-signed trade through the spec."""
     from circuits.crypto.eddsa import PrivateKey
-    from sequencer.spec import TINY, Batch, Deposit, Register, State, Trade, message_hash, process_batch, process_op
+    from sequencer.spec import (TINY, Deposit, Register, State, Trade, build_batch, message_hash, process_batch,
+                                process_op)
 
     keys = {i: PrivateKey.from_seed(b"zkclear-demo-institution-%d" % i) for i in range(3)}
     base = 0xD3110000000000000000000000000000000000
@@ -47,7 +48,11 @@ def settle_trade(log=print):
                   buyer_signature=keys[1].sign(msg), seller_signature=keys[2].sign(msg))
     log(f"    genesis root          {genesis_root:#066x}")
     log(f"    after registrations   {state.root():#066x}")
-    record = process_batch(state, Batch(number=1, oracle_round=1, prices=(1000, 1000), ops=(trade,)))
+    # the sequencer's batch builder touches both institutions first: writes keep an account's
+    # box, and a touch gives each one a box that holds its position after the trade
+    built = build_batch(state, [trade], prices=(1000, 1000), oracle_round=1)
+    assert not built.refused, built.refused
+    record = process_batch(state, built.batch)
     log(f"    batch {state.batch_number} settled 1 trade: root {state.root():#066x}")
     log(f"    buyer position {state.accounts[1].positions[0]:+d} lots, seller {state.accounts[2].positions[0]:+d} lots")
     return keys[1], msg, trade.buyer_signature, record

@@ -7,7 +7,10 @@ block enforces, in the spec's words. A disabled slot changes nothing.
 
 Every write (`_write`) range-checks the new collateral and positions, sets the funding
 snapshots to the current indices (funding is settled on every write) and, unless it is a
-write of the insurance fund inside an op, checks the new box: S_m >= 0 at its worst corner.
+write of the insurance fund inside an op, checks the leaf's box: S_m >= 0 at its worst
+corner. Writes keep the leaf's box (a path update of two node hashes per level), except a
+touch and the closing write (a box chosen by the sequencer) and a liquidated account (the
+full box): those recompute the node boxes along the path (`tree.leaf_write`).
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from circuits.gadgets.bits import assert_bool
 from circuits.gadgets.comparators import less_eq, less_than
 from circuits.gadgets.eddsa import assert_eddsa_poseidon
 from circuits.gadgets.mux import select
+from sequencer.spec import box as spec_box
 from sequencer.spec import ops as spec_ops
 from sequencer.spec.constants import (ADDRESS_BITS, AMOUNT_BITS, BATCH_BITS, BPS, BPS_BITS, COLLATERAL_BITS,
                                       FEE_BITS, FUNDING_BITS, POSITION_BITS, PRICE_BITS, TV_BITS, Preset)
@@ -25,7 +29,7 @@ from sequencer.spec.hashing import hash_chain  # noqa: F401  (the chains below m
 
 from .arith import (assert_bits, assert_equal_when, assert_nonzero, assert_signed, assert_true, gate,
                     is_negative_gated, is_zero_bit, one_hot, pick, sign_abs)
-from .common import Leaf, hash_fields, leaf_hash
+from .common import Leaf, hash_fields, leaf_hash, unpack_market_box
 from .margin import (Positions, assert_box_safe, assert_nonnegative, funding_paid, is_nonnegative,
                      signed_positions, surplus)
 from .nonce import use_nonce
@@ -63,16 +67,27 @@ def _settled(c: Circuit, st: BatchState, leaf: Leaf) -> Leaf:
 
 
 def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, index_bits, old_hash,
-           new: Leaf, check_box, want_root_box: bool = False):
+           new: Leaf, check_box, rebox: str = "", want_root_box: bool = False):
     """Write `new` (its snapshots must be the current funding indices) at the index.
-    Returns (the new positions with their signs, the path inputs)."""
+
+    rebox "" keeps the leaf's box (`spec.transition._Writes.commit`): the box check is
+    against it; "chosen" takes a new box from the `<prefix>.box` input (touch, closing
+    write); "full" gives the full box (a liquidated account, flat). Returns (the new
+    positions with their signs, the path inputs)."""
     # collateral and positions within their bounds
     assert_signed(c, enabled, new.collateral, COLLATERAL_BITS)
     pos = signed_positions(c, enabled, new.positions)
-    # the account is solvent everywhere in its new box
-    _, parts = declare_box(c, prefix, preset)
-    assert_box_safe(c, gate(c, enabled, check_box), preset, new.collateral, pos, parts, st.funding)
     path = declare_path(c, prefix, preset)
+    if rebox == "chosen":
+        _, parts = declare_box(c, prefix, preset)
+    elif rebox == "full":
+        parts = [spec_box.FULL_MARKET] * preset.num_markets
+    else:
+        parts = None
+    # the account is solvent everywhere in its (kept or new) box
+    if not (isinstance(check_box, int) and check_box == 0):
+        check_parts = parts if parts is not None else [unpack_market_box(c, x) for x in path.node_box[0]]
+        assert_box_safe(c, gate(c, enabled, check_box), preset, new.collateral, pos, check_parts, st.funding)
     st.root, root_box = leaf_write(c, preset, enabled, st.root, index_bits, old_hash, leaf_hash(c, new),
                                    parts, path, want_root_box)
     if want_root_box:
@@ -142,7 +157,8 @@ def register_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> No
     path_prefix = f"{prefix}.account"
     m = preset.num_markets
     new = Leaf(pk_x, pk_y, l1, LC.of(0), LC.of(0), LC.of(0), [LC.of(0)] * m, list(st.funding))
-    _, path = _write(c, st, preset, path_prefix, en, bits, 0, new, check_box=1)
+    # a new account (no position, no collateral) is safe in the empty leaf's full box
+    _, path = _write(c, st, preset, path_prefix, en, bits, 0, new, check_box=0)
     old_leaf_box_is_full(c, en, path, preset)
     st.num_accounts = LC.of(st.num_accounts) + en
 
@@ -173,18 +189,15 @@ def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> Non
                [select(c, credited, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)])
     old_hash = c.mul(registered, leaf_hash(c, pre))
     bits = id_bits[:preset.account_bits]
-    packed, parts = declare_box(c, f"{prefix}.account", preset)
     path = declare_path(c, f"{prefix}.account", preset)
-    # a read keeps the box; a credit is checked like every write (the fund's is exempt)
-    read = in_tree - credited
-    for j in range(preset.num_markets):
-        assert_equal_when(c, read, packed[j], path.node_box[0][j])
+    # the box is kept; a credit is checked like every write (the fund's is exempt)
     assert_signed(c, in_tree, new.collateral, COLLATERAL_BITS)
     pos = signed_positions(c, in_tree, new.positions)
     not_fund = 1 - _is_fund(c, account)
+    parts = [unpack_market_box(c, x) for x in path.node_box[0]]
     assert_box_safe(c, c.mul(credited, not_fund), preset, new.collateral, pos, parts, st.funding)
     new_hash = c.mul(registered, leaf_hash(c, new))
-    st.root, _ = leaf_write(c, preset, in_tree, st.root, bits, old_hash, new_hash, parts, path)
+    st.root, _ = leaf_write(c, preset, in_tree, st.root, bits, old_hash, new_hash, None, path)
     # the queue advances; a bounce goes to the withdrawals list
     st.deposit_chain = select(c, en, hash_fields(c, [st.deposit_chain, account, amount, sender]), st.deposit_chain)
     st.deposit_index = LC.of(st.deposit_index) + en
@@ -225,8 +238,8 @@ def touch_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
     bits = index_bits_of(c, en, account, preset)
     pre = _leaf_input(c, f"{prefix}.account", preset)
     new = _settled(c, st, pre)
-    pos, _ = _write(c, st, preset, f"{prefix}.account", en, bits, leaf_hash(c, pre), new,
-                    check_box=1 - _is_fund(c, account))
+    pos, _ = _write(c, st, preset, f"{prefix}.account", en, bits, leaf_hash(c, pre), new, check_box=1,
+                    rebox="chosen")
     # solvent at the batch prices (else it must be liquidated)
     assert_nonnegative(c, en, surplus(c, preset, new.collateral, pos, st.prices, "maintenance"))
 
@@ -339,7 +352,9 @@ def liquidation_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) ->
     bad_debt = c.mul(is_negative_gated(c, en, t_c, TV_BITS + 3), t_c)  # min(t_c, 0)
     t_bits = index_bits_of(c, en, account, preset)
     new_target = t.replace(collateral=t_c - bad_debt, positions=[LC.of(0)] * m)
-    _write(c, st, preset, f"{prefix}.target", en, t_bits, leaf_hash(c, target), new_target, check_box=1)
+    # the target ends flat with C >= 0: safe at every price, it gets the full box
+    _write(c, st, preset, f"{prefix}.target", en, t_bits, leaf_hash(c, target), new_target, check_box=1,
+           rebox="full")
     # a liquidator signs its take-over, with its own nonce and expiry
     rec = _leaf_input(c, f"{prefix}.receiver", preset)
     msg = _message(c, preset, spec_ops.OP_LIQUIDATE, [account, receiver, r_nonce, expiry])
@@ -422,19 +437,19 @@ def closing_write(c: Circuit, st: BatchState, preset: Preset, prefix: str = "clo
     settled = _settled(c, st, fund)
     new = settled.replace(collateral=LC.of(settled.collateral) + st.fees)
     _write(c, st, preset, f"{prefix}.fund", 1, [0] * preset.account_bits, leaf_hash(c, fund), new,
-           check_box=1, want_root_box=True)
+           check_box=1, rebox="chosen", want_root_box=True)
 
 
 SLOTS = (  # (slot name, preset attribute, gadget) in `spec.ops.KIND_ORDER`
     ("register", "register_slots", register_slot),
     ("deposit", "deposit_slots", deposit_slot),
     ("funding", "funding_slots", funding_slot),
-    ("liquidation", "liquidation_slots", liquidation_slot),
     ("touch", "touch_slots", touch_slot),
+    ("liquidation", "liquidation_slots", liquidation_slot),
     ("withdrawal", "withdrawal_slots", withdrawal_slot),
     ("trade", "trade_slots", trade_slot),
     ("deleverage", "deleverage_slots", deleverage_slot),
 )
 assert [spec_ops.KIND_ORDER.index(k) for k in (spec_ops.Register, spec_ops.Deposit, spec_ops.Funding,
-                                               spec_ops.Liquidate, spec_ops.Touch, spec_ops.Withdraw,
+                                               spec_ops.Touch, spec_ops.Liquidate, spec_ops.Withdraw,
                                                spec_ops.Trade, spec_ops.Deleverage)] == list(range(8))

@@ -19,6 +19,10 @@ needs recomputing on the old side. The new root's box (the intersection of all l
 comes out of step 2 at the top level; the batch's closing write hands it to the root-box
 check (`spec.margin` explains why that proves every account above maintenance margin).
 
+A write that keeps the leaf's box (most writes: `spec.transition` changes boxes only in
+touches, liquidations and the closing write) skips step 2's intersections: every node box
+stays as it was, and each level costs its two node hashes.
+
 A disabled write (a no-op slot) asserts nothing and leaves the root as it was.
 """
 from __future__ import annotations
@@ -93,7 +97,10 @@ def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_
     the index under `root`. Returns (the root after the write, the new root's box or None).
 
     `new_box` is the leaf's new box per market, unpacked (lo, hi, flo, fhi), already range
-    checked by the caller (`unpack_market_box` does it)."""
+    checked by the caller (`unpack_market_box` does it), or None when the write keeps the
+    leaf's box: then no node box changes, and each level costs the two node hashes only."""
+    if new_box is None:
+        return _keep_box_write(c, preset, enabled, root, index_bits, old_hash, new_hash, path), None
     a, m = preset.arity, preset.num_markets
     levels = position_bits(index_bits, preset)
     old, new = LC.of(old_hash), LC.of(new_hash)
@@ -123,6 +130,25 @@ def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_
     assert_equal_when(c, enabled, old, root)
     new_root = c.mul(enabled, new - LC.of(root), plus=root)
     return new_root, (cur_box if want_root_box else None)
+
+
+def _keep_box_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_hash, new_hash,
+                    path: PathWitness) -> LC:
+    """A write that keeps the leaf's box: the same packed boxes on both sides of every level."""
+    a, m = preset.arity, preset.num_markets
+    old, new = LC.of(old_hash), LC.of(new_hash)
+    for k, bits in enumerate(position_bits(index_bits, preset)):
+        with c.scope("level"):
+            def place(own, others):
+                return _place(c, own, bits, list(others) if a > 2 else others[0], a)
+
+            placed = [place(LC.of(path.node_box[k][j]), [path.sib_box[k][s][j] for s in range(a - 1)])
+                      for j in range(m)]
+            packed = [placed[j][i] for i in range(a) for j in range(m)]
+            old = node_hash(c, place(old, path.sib_hash[k]), packed)
+            new = node_hash(c, place(new, path.sib_hash[k]), packed)
+    assert_equal_when(c, enabled, old, root)
+    return c.mul(enabled, new - LC.of(root), plus=root)
 
 
 def old_leaf_box_is_full(c: Circuit, enabled, path: PathWitness, preset: Preset) -> None:

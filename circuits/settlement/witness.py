@@ -6,7 +6,8 @@ Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
     <kind>[i].enabled and the op's fields        kind in register, deposit, funding, liquidation,
                                                   touch, withdrawal, trade, deleverage
     <kind>[i].<role>.leaf[6 + 2M]                the leaf before the write (Account.fields())
-    <kind>[i].<role>.box[M]                      the packed box written
+    <kind>[i].<role>.box[M]                      the packed box chosen (touch and the closing
+                                                  write only: other writes keep the box)
     <kind>[i].<role>.sib_hash[D][a-1], .sib_box[D][a-1][M], .node_box[D][M]   the path
     <kind>[i](.<role>).sig[3]                    R8x, R8y, S of a signature
     close.fund.*                                  the closing write
@@ -29,6 +30,10 @@ from .ops import SLOTS
 KIND_OF_SLOT = {"register": spec_ops.Register, "deposit": spec_ops.Deposit, "funding": spec_ops.Funding,
                 "liquidation": spec_ops.Liquidate, "touch": spec_ops.Touch, "withdrawal": spec_ops.Withdraw,
                 "trade": spec_ops.Trade, "deleverage": spec_ops.Deleverage}
+
+
+# the writes that take a box chosen by the sequencer; every other write keeps the leaf's box
+CHOSEN_BOX = {("touch", "account")}
 
 
 class InputError(ValueError):
@@ -150,6 +155,8 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
                 values = _write_inputs(u, preset)
                 if slot == "register":  # the old leaf is empty: the circuit takes no leaf data
                     del values["leaf"]
+                if (slot, role) not in CHOSEN_BOX:  # the write keeps the box (or sets the full one)
+                    del values["box"]
                 put(f"{slot}[{i}].{role}", values)
     (settle,) = record.settle.updates
     put("close.fund", _write_inputs(settle, preset))

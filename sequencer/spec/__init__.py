@@ -15,21 +15,24 @@ Modules, one per concern:
 - `bench_tree` `python -m sequencer.spec.bench_tree`: the tree at 2^20 accounts
 
 For the batch circuit (which mirrors `process_<op>` one by one): the leaves each op touches,
-in witness order (`BatchRecord.ops[k].updates`, each with pre/post leaf and path):
+in witness order (`BatchRecord.ops[k].updates`, each with pre/post leaf and path), and the
+ops in the kind order `ops.KIND_ORDER`:
 
-    Register   [account]                 old leaf empty (hash 0, full box)
+    Register   [account]                 old leaf empty (hash 0, full box), box kept
     Deposit    [account]                 a write, or a read when bounced (unknown / overflow)
+    Funding    []                        F_j += delta, |delta| <= max_funding_delta_j
+    Touch      [account]                 re-boxed: the box the sequencer chose
+    Liquidate  [target, receiver, fund]  [target, fund] when the receiver is the fund; the
+                                         target (flat) gets the full box
     Withdraw   [account]
     Trade      [buyer, seller]           distinct, neither is the fund; fees accrue to `State.fees`
-    Funding    []                        F_j += delta, |delta| <= max_funding_delta_j
-    Touch      [account]
-    Liquidate  [target, receiver, fund]  [target, fund] when the receiver is the fund
     Deleverage [fund, account]
     (closing)  [fund]                    `BatchRecord.settle`: credit the fees, re-box the fund, checked
 
-Every write: funding settled, range checks, box well formed and `box_surplus >= 0` (the
-fund's writes skip the box check; the closing write does not). End of batch: prices and
-funding indices in the root box (`BatchRecord.root_box`, from the closing write's path).
+Every write: funding settled, range checks; the box is kept unless said otherwise above and
+the account must be solvent everywhere in its box (`box_surplus >= 0`; the fund's writes
+inside ops are exempt, its closing write is not). End of batch: prices and funding indices
+in the root box (`BatchRecord.root_box`, from the closing write's path).
 """
 from .constants import DEMO, MAINNET, PRESETS, TINY, MarketParams, Preset
 from .ops import (Deleverage, Deposit, Funding, Liquidate, Register, Touch, Trade, Withdraw,

@@ -157,7 +157,7 @@ TINY = Preset(
     ),
     domain=0x7A6B636C656172_01,  # "zkclear" || 1
     register_slots=1, deposit_slots=2, withdrawal_slots=1, trade_slots=2, funding_slots=1,
-    touch_slots=2, liquidation_slots=1, deleverage_slots=1,
+    touch_slots=4, liquidation_slots=1, deleverage_slots=1,
 )
 
 # The demo: 1024 accounts in a 4-ary tree of depth 5, two markets.

@@ -145,11 +145,16 @@ class Funding:
 
 @dataclass(frozen=True)
 class Touch:
-    """Re-box `account` at the batch prices (settling its funding); refused if TV < MR."""
+    """Re-box `account` at the batch prices (settling its funding); refused if TV < MR.
+
+    The only op (besides the batch's closing write of the fund) that changes a box: `box`
+    is the sequencer's choice (None: `margin.choose_box` at the batch prices); it must be
+    well formed and safe for the account. Unsigned: the sequencer touches whom it must."""
 
     OP_CODE = OP_TOUCH
     FIELDS = (("account", ACCOUNT_ID_BITS, False),)
     account: int
+    box: Optional[tuple] = None
 
 
 @dataclass(frozen=True)
@@ -191,9 +196,10 @@ OPS = (Register, Deposit, Withdraw, Trade, Funding, Touch, Liquidate, Deleverage
 # the kinds in this order, so a batch lists its ops grouped by kind in this order (within a
 # kind, in any order). Registrations come first (a deposit may fund a new account), then
 # what the batch's prices require (deposits can rescue an account, funding moves indices,
-# liquidations before the touches of the solvent accounts), then the signed requests, and
-# the deleverages the fund's shortfall needs last.
-KIND_ORDER = (Register, Deposit, Funding, Liquidate, Touch, Withdraw, Trade, Deleverage)
+# touches re-box the solvent accounts, including a liquidator before it takes positions
+# over, then the liquidations), then the signed requests, and the deleverages the fund's
+# shortfall needs last.
+KIND_ORDER = (Register, Deposit, Funding, Touch, Liquidate, Withdraw, Trade, Deleverage)
 KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 SLOT_NAMES = {Register: "register_slots", Deposit: "deposit_slots", Withdraw: "withdrawal_slots",
               Trade: "trade_slots", Funding: "funding_slots", Touch: "touch_slots",

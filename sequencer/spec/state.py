@@ -105,6 +105,7 @@ class State:
     fees: int = 0  # trade fees of the current batch, credited to the fund when it closes (0 between batches)
     withdrawals: list[tuple[int, int]] = field(default_factory=list)  # this batch: (address, amount)
     log: Optional[list[LeafUpdate]] = None  # witness of the current batch, when recording
+    observed: Optional[dict] = None  # build_batch's first pass: index -> accounts written with a kept box
     _journal: Optional[list] = None
 
     @classmethod

@@ -7,10 +7,14 @@ computed on an overlay (`_Writes`) and written together at the end. A batch is a
 
 Rules every leaf write obeys (`_Writes.commit`), which the circuit checks per write:
 - collateral and positions stay inside their bit bounds;
-- the written box is well formed and the account is solvent at its worst corner
-  (margin.box_surplus >= 0). The box is `margin.choose_box` at the batch prices; a deposit
-  to an account that cannot be boxed keeps its old box (a deposit only raises TV, so the
-  old box stays safe). Writes of the insurance fund are exempt: the fund may dip below
+- a write keeps the leaf's box, and the account must be solvent at the box's worst corner
+  (margin.box_surplus >= 0), else the op is refused ("account outside its box: touch it
+  first"). Boxes change only in a touch (the sequencer's box, or `margin.choose_box`), a
+  liquidated account (flat, the full box) and the fund's closing write. Keeping boxes is
+  what makes the common write cheap in the circuit: no node box changes, so a path update
+  is two node hashes per level with no box intersections. The sequencer's builder touches
+  an account before the ops that would leave its box, with a box that holds them all
+  (`build_batch`). Writes of the insurance fund are exempt: the fund may dip below
   maintenance inside a batch (bad debt, liquidations it takes over), and the batch closes
   with `process_insurance_settle`, a checked re-box of the fund;
 - funding is settled first: C -= sum_j q_j (F_j - f_j), f_j = F_j (every written account).
@@ -123,22 +127,38 @@ class _Writes:
     def put(self, index: int, account: Account) -> None:
         self.new[index] = account
 
-    def commit(self, keep_box: bool = False) -> None:
-        """Box every new leaf, check the per-write rules, then write them all."""
+    def commit(self, rebox: Optional[dict] = None) -> None:
+        """Check the per-write rules, then write every new leaf.
+
+        A write keeps the leaf's box, and the account must be solvent everywhere in it
+        (the fund's writes inside an op are exempt: the closing write re-boxes and checks
+        it). Only the leaves in `rebox` (index -> chosen box, or None for
+        `margin.choose_box`) get a new box, which must be well formed and safe."""
         state, p = self.state, self.state.preset
         final = {}
         for index, account in self.new.items():
             # collateral and positions within their bounds
             require(COLLATERAL_MIN <= account.collateral <= COLLATERAL_MAX, "collateral out of range")
             require(all(POSITION_MIN <= q <= POSITION_MAX for q in account.positions), "position out of range")
-            chosen = margin.choose_box(account, p, state.prices, state.funding)
-            if chosen is None and index == p.insurance_account:
-                chosen = account.box  # unchecked until process_insurance_settle
-            elif chosen is None and keep_box and margin.box_surplus(account, p, account.box) >= 0:
-                chosen = account.box
-            # the account is solvent everywhere in its new box
-            require(chosen is not None, "account below maintenance margin")
-            final[index] = replace(account, box=chosen)
+            if rebox is not None and index in rebox:
+                chosen = rebox[index]
+                if chosen is None:
+                    chosen = margin.choose_box(account, p, state.prices, state.funding)
+                    # the account is solvent at the batch prices (else it must be liquidated)
+                    require(chosen is not None, "account below maintenance margin")
+                # the chosen box is well formed and the account is solvent everywhere in it
+                require(len(chosen) == p.num_markets and all(boxes.is_valid_market_box(b) for b in chosen),
+                        "malformed box")
+                require(margin.box_surplus(account, p, chosen) >= 0, "account not solvent in the chosen box")
+                account = replace(account, box=tuple(tuple(b) for b in chosen))
+            elif index != p.insurance_account:
+                if state.observed is not None:  # the batch builder's first pass: note, do not refuse
+                    state.observed.setdefault(index, []).append(account)
+                else:
+                    # the account is solvent everywhere in its box
+                    require(margin.box_surplus(account, p, account.box) >= 0,
+                            "account outside its box: touch it first")
+            final[index] = account
         for index, account in final.items():
             state.write_account(index, account)
 
@@ -178,8 +198,8 @@ def process_deposit(state: State, op: Deposit) -> None:
         w = _Writes(state)
         w.put(op.account, replace(account, collateral=account.collateral + op.amount))
         # settling funding leaves TV unchanged as a function of (g, F) and the deposit raises
-        # it, so the old box stays safe when the account cannot be re-boxed at these prices
-        w.commit(keep_box=True)
+        # it, so the box stays safe
+        w.commit()
     state.deposit_chain = hash_chain(state.deposit_chain, op.chain_fields())
     state.deposit_index += 1
 
@@ -260,7 +280,7 @@ def process_touch(state: State, op: Touch) -> None:
             "account below maintenance margin")
 
     w.put(op.account, account)
-    w.commit()
+    w.commit(rebox={op.account: op.box})
 
 
 def process_insurance_settle(state: State) -> None:
@@ -330,7 +350,8 @@ def process_liquidation(state: State, op: Liquidate) -> None:
     w.put(op.receiver, new_receiver)
     fund = settle_funding(w.get(ins), state.funding)
     w.put(ins, replace(fund, collateral=fund.collateral + bad_debt))
-    w.commit()
+    # the target ends flat with C >= 0: safe at every price, it gets the full box
+    w.commit(rebox={op.account: boxes.full(p.num_markets)})
 
 
 def process_deleverage(state: State, op: Deleverage) -> None:
@@ -402,6 +423,8 @@ def process_batch_header(state: State, batch: Batch) -> None:
 
 def process_batch_end(state: State) -> None:
     process_insurance_settle(state)
+    if state.observed is not None:  # the batch builder's first pass: boxes are not final yet
+        return
     # the batch prices and funding indices lie in the root's box: every account is safe
     require(boxes.contains(state.tree.root_box, state.prices, state.funding),
             "batch prices outside the root's box: touch or liquidate the accounts first")
@@ -448,20 +471,42 @@ class BuiltBatch:
 def build_batch(state: State, pending: Sequence, prices: Sequence[int],
                 oracle_round: Optional[int] = None) -> BuiltBatch:
     """Cut a valid batch at `prices` from `pending` ops, adding the touches, liquidations and
-    deleverages the new prices need. The state is left unchanged (a dry run, rolled back).
+    deleverages the new prices need. The state is left unchanged (dry runs, rolled back).
 
     Order (ops.KIND_ORDER): registrations, deposits (they can rescue an account), funding
-    updates, signed liquidations from `pending`; then every account whose box misses the new
-    prices or funding indices (found by descending the tree's boxes) is liquidated to the
-    fund if TV < MR, else touched; then withdrawals and trades in `pending` order, dropping
+    updates; then every account whose box misses the new prices or funding indices (found by
+    descending the tree's boxes) is touched if TV >= MR; signed liquidations from `pending`,
+    then the insolvent accounts are liquidated to the fund; then withdrawals and trades in
+    `pending` order, dropping
     refused ones and those beyond their slots; finally, while the fund is below maintenance,
-    deleverage the counterparties with the largest surplus, and check that the batch closes. Raises OpRefused if the new prices
-    need more slots than the preset has, or the fund cannot be brought above maintenance."""
-    p = state.preset
-    ins = p.insurance_account
+    deleverage the counterparties with the largest surplus, and check that the batch closes.
+
+    Writes keep boxes, so an account whose trades or withdrawals would leave its box must be
+    touched first. A first pass notes every state such an account takes in the batch; the
+    second pass touches it with the intersection of `margin.choose_box` over those states
+    (and its state at the touch), a box safe for all of them, so its ops then fit."""
     header = Batch(number=state.batch_number + 1,
                    oracle_round=state.oracle_round if oracle_round is None else oracle_round,
                    prices=tuple(prices))
+    state.observed = {}
+    try:
+        first = _build_pass(state, header, pending, {}, lenient=True)
+    except OpRefused:
+        first = None
+    finally:
+        observed, state.observed = state.observed, None
+    p = state.preset
+    wants = {}  # account -> the states its box must hold
+    if first is not None:
+        for index, accounts in observed.items():
+            if any(margin.box_surplus(a, p, a.box) < 0 for a in accounts):
+                wants[index] = accounts
+    return _build_pass(state, header, pending, wants, lenient=False)
+
+
+def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, lenient: bool) -> BuiltBatch:
+    p = state.preset
+    ins = p.insurance_account
     included, refused = [], []
     state.begin()
     try:
@@ -486,7 +531,7 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
         def pending_of(*kinds):
             return [op for op in pending if isinstance(op, kinds)]
 
-        for op in pending_of(Register) + pending_of(Deposit) + pending_of(Funding) + pending_of(Liquidate):
+        for op in pending_of(Register) + pending_of(Deposit) + pending_of(Funding):
             attempt(op)
         liquidate, touch = [], []
         for index in state.tree.leaves_outside(state.prices, state.funding):
@@ -495,14 +540,26 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
             account = settle_funding(state.accounts[index], state.funding)
             solvent = margin.maintenance_surplus(account, p, state.prices, state.funding) >= 0
             (touch if solvent else liquidate).append(index)
-        # the forced liquidations go to the fund and change no other account, so doing them
-        # all before the touches (the kind order) decides nothing differently
-        for index in liquidate:
-            attempt(Liquidate(index, ins), forced=True)
+        # touches change only the (solvent) accounts they touch, so doing them all before the
+        # liquidations (the kind order) decides nothing differently
         for op in pending_of(Touch):
             attempt(op)
-        for index in touch:
-            attempt(Touch(index), forced=True)
+        touched = {op.account for op in included if isinstance(op, Touch)}
+        for index in touch + [i for i in wants if i not in touch]:
+            if index in touched or index not in state.accounts:
+                continue
+            forced = index in touch
+            box = box_holding(state, index, wants.get(index, ()))
+            if box is None:  # cannot hold its next states: its ops will be refused
+                if forced:
+                    attempt(Touch(index), forced=True)
+                continue
+            attempt(Touch(index, box), forced=forced)
+        for op in pending_of(Liquidate):
+            attempt(op)
+        for index in liquidate:
+            if index in state.accounts and state.accounts[index].positions != (0,) * p.num_markets:
+                attempt(Liquidate(index, ins), forced=True)
         for op in pending_of(Withdraw) + pending_of(Trade):
             attempt(op)
         _deleverage_fund(state, attempt)
@@ -510,6 +567,17 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
     finally:
         state.rollback()
     return BuiltBatch(replace(header, ops=tuple(included)), refused)
+
+
+def box_holding(state: State, index: int, later: Sequence[Account]):
+    """A box safe for the account now (settled) and in each of its `later` states: the
+    intersection of `margin.choose_box` of each; None if one of them cannot be boxed."""
+    p = state.preset
+    now = settle_funding(state.accounts[index], state.funding)
+    chosen = [margin.choose_box(a, p, state.prices, state.funding) for a in (now, *later)]
+    if any(b is None for b in chosen):
+        return None
+    return boxes.intersect(chosen)
 
 
 def _deleverage_fund(state: State, attempt) -> None:
@@ -537,7 +605,8 @@ def _deleverage_fund(state: State, attempt) -> None:
             price = p.markets[j].mark_price(state.prices[j])
             cp_after = replace(cp.with_position(j, q_cp + moved), collateral=cp.collateral - moved * price)
             deficit = max(0, -margin.total_value(fund, p, state.prices, state.funding))
-            cut = min(deficit, max(0, surplus(cp_after) // BPS))
+            # the counterparty keeps its box: the haircut must leave it solvent there
+            cut = min(deficit, max(0, min(surplus(cp_after), margin.box_surplus(cp_after, p, cp.box)) // BPS))
             if size or cut:
                 attempt(Deleverage(index, j, size, cut), forced=True)
     require(surplus(settled(ins)) >= 0, "the insurance fund cannot be brought above maintenance")

@@ -10,9 +10,12 @@ from functools import lru_cache
 import pytest
 
 from circuits.crypto.eddsa import PrivateKey
-from sequencer.spec import (TINY, Deposit, OpRefused, Register, State, Trade, Withdraw, margin,
-                            message_hash, process_op)
+from sequencer.spec import (TINY, Batch, Deleverage, Deposit, Funding, Liquidate, OpRefused, Register, State, Touch,
+                            Trade, Withdraw, margin, message_hash, process_op)
+from sequencer.spec import box as boxes
 from sequencer.spec.hashing import hash_chain
+from sequencer.spec.ops import KIND_RANK
+from sequencer.spec.transition import settle_funding
 
 ADDRESS_BASE = 0xA11CE00000000000000000000000000000000000
 LOT_PRICE = 1_000_000  # TINY BTC-T: the mark price of one lot at ladder index 1000
@@ -47,8 +50,63 @@ def assert_roots_consistent(state: State) -> None:
     assert rebuilt.root_box == state.tree.root_box
 
 
+# --- pinning boxes ------------------------------------------------------------------------------
+# Writes keep an account's box, so an account must be boxed for what an op makes of it. The
+# tests pin the accounts an op writes to the degenerate box at the current prices and funding
+# (safe for every state solvent there, as margin_allows leaves them) with a Touch first; the
+# sequencer's builder (`build_batch`) chooses wider boxes.
+def written_accounts(op) -> list[int]:
+    """The non-fund accounts whose kept-box writes an op checks."""
+    if isinstance(op, Trade):
+        return [op.buyer, op.seller]
+    if isinstance(op, Withdraw):
+        return [op.account]
+    if isinstance(op, Liquidate):
+        return [op.receiver]
+    if isinstance(op, Deleverage):
+        return [op.account]
+    return []
+
+
+def pin_touches(state: State, ops, prices, funding, outside: bool = False) -> list:
+    """Touch(i, point box) for each solvent registered account the ops write (and, with
+    `outside`, each one whose box misses the prices)."""
+    out, seen = [], set()
+    moved = [i for i, a in state.accounts.items() if not boxes.contains(a.box, prices, funding)] if outside else []
+    for op in list(ops) + [Touch(i) for i in moved]:
+        for i in written_accounts(op) if not isinstance(op, Touch) else [op.account]:
+            if i in seen or i == state.preset.insurance_account or i not in state.accounts:
+                continue
+            seen.add(i)
+            a = settle_funding(state.accounts[i], funding)
+            if margin.maintenance_surplus(a, state.preset, prices, funding) >= 0:
+                out.append(Touch(i, boxes.point(prices, funding)))
+    return out
+
+
+def pinned(state: State, batch: Batch) -> Batch:
+    """The batch with pinning touches inserted in kind order (after the liquidations)."""
+    funding = list(state.funding)
+    for op in batch.ops:
+        if isinstance(op, Funding) and 0 <= op.market < len(funding):
+            funding[op.market] += op.delta
+    touched = {op.account for op in batch.ops if isinstance(op, Touch)}
+    touches = [t for t in pin_touches(state, batch.ops, batch.prices, tuple(funding), outside=True)
+               if t.account not in touched]
+    ops = sorted(list(batch.ops) + touches, key=lambda op: KIND_RANK.get(type(op), -1))
+    return Batch(batch.number, batch.oracle_round, batch.prices, tuple(ops))
+
+
+def pin(state: State, op) -> None:
+    """Outside a batch: pin the accounts `op` writes at the state's prices."""
+    for t in pin_touches(state, [op], state.prices, state.funding):
+        process_op(state, t)
+
+
 def run_op_processing(state: State, op, valid: bool = True):
-    """Yield ("pre", snapshot), ("op", op), ("post", snapshot or None)."""
+    """Yield ("pre", snapshot), ("op", op), ("post", snapshot or None); the accounts the op
+    writes are pinned first (`pin`)."""
+    pin(state, op)
     pre = Snapshot.of(state)
     yield "pre", pre
     yield "op", op

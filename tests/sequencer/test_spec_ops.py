@@ -304,7 +304,7 @@ def test_liquidation_refused(case):
     state = underwater_state(900)
     state.batch_number = 5
     if case == "replay":
-        process_op(state, trade_op(state, 0, 1, LOT, 3, 2, buyer_nonce=4, seller_nonce=4))
+        apply(state, trade_op(state, 0, 1, LOT, 3, 2, buyer_nonce=4, seller_nonce=4))
     if case == "liquidator_margin":
         process_op(state, withdraw_op(state, 3, 95 * 10**6))
     op = {
