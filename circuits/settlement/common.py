@@ -88,10 +88,17 @@ def unpack_market_box(c: Circuit, packed) -> tuple[LC, LC, LC, LC]:
 
 
 @gadget
+def box_hash(c: Circuit, packed_boxes: Sequence) -> LC:
+    """`spec.tree.box_hash`: the hash of a node's children's packed boxes (child-major)."""
+    return hash_fields(c, list(packed_boxes))
+
+
+@gadget
 def node_hash(c: Circuit, children: Sequence, packed_boxes: Sequence) -> LC:
-    """`spec.tree.node_hash`: children's hashes, then their packed boxes (child-major, one
-    per market); the boxes go through their own hash when everything exceeds 16 inputs."""
-    children, packed_boxes = list(children), list(packed_boxes)
-    if len(children) + len(packed_boxes) <= POSEIDON_MAX_INPUTS:
-        return poseidon(c, children + packed_boxes)
-    return poseidon(c, children + [hash_fields(c, packed_boxes)])
+    """`spec.tree.node_hash`: Poseidon(children's hashes, box_hash(their packed boxes))."""
+    return node_hash_from(c, children, box_hash(c, packed_boxes))
+
+
+def node_hash_from(c: Circuit, children: Sequence, boxes_hash) -> LC:
+    """A node hash from its children's hashes and their boxes' hash."""
+    return poseidon(c, list(children) + [boxes_hash])

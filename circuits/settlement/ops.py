@@ -77,7 +77,7 @@ def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, ind
     # collateral and positions within their bounds
     assert_signed(c, enabled, new.collateral, COLLATERAL_BITS)
     pos = signed_positions(c, enabled, new.positions)
-    path = declare_path(c, prefix, preset)
+    path = declare_path(c, prefix, preset, keep_box=not rebox)
     if rebox == "chosen":
         _, parts = declare_box(c, prefix, preset)
     elif rebox == "full":
@@ -86,7 +86,7 @@ def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, ind
         parts = None
     # the account is solvent everywhere in its (kept or new) box
     if not (isinstance(check_box, int) and check_box == 0):
-        check_parts = parts if parts is not None else [unpack_market_box(c, x) for x in path.node_box[0]]
+        check_parts = parts if parts is not None else [unpack_market_box(c, x) for x in path.leaf_box]
         assert_box_safe(c, gate(c, enabled, check_box), preset, new.collateral, pos, check_parts, st.funding)
     st.root, root_box = leaf_write(c, preset, enabled, st.root, index_bits, old_hash, leaf_hash(c, new),
                                    parts, path, want_root_box)
@@ -189,12 +189,12 @@ def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> Non
                [select(c, credited, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)])
     old_hash = c.mul(registered, leaf_hash(c, pre))
     bits = id_bits[:preset.account_bits]
-    path = declare_path(c, f"{prefix}.account", preset)
+    path = declare_path(c, f"{prefix}.account", preset, keep_box=True)
     # the box is kept; a credit is checked like every write (the fund's is exempt)
     assert_signed(c, in_tree, new.collateral, COLLATERAL_BITS)
     pos = signed_positions(c, in_tree, new.positions)
     not_fund = 1 - _is_fund(c, account)
-    parts = [unpack_market_box(c, x) for x in path.node_box[0]]
+    parts = [unpack_market_box(c, x) for x in path.leaf_box]
     assert_box_safe(c, c.mul(credited, not_fund), preset, new.collateral, pos, parts, st.funding)
     new_hash = c.mul(registered, leaf_hash(c, new))
     st.root, _ = leaf_write(c, preset, in_tree, st.root, bits, old_hash, new_hash, None, path)

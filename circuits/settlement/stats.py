@@ -43,20 +43,19 @@ def per_kind(preset: Preset) -> dict:
     return out
 
 
-def leaf_write_cost(preset: Preset) -> int:
-    """One exact leaf write (old and new path, box intersections) on its own."""
-    from circuits.dsl import LC
-
+def leaf_write_cost(preset: Preset, new_box: bool = True) -> int:
+    """One leaf write's path update on its own: with a new box (old and new path, box
+    intersections, the new box unpacked) or keeping the box (two node hashes a level)."""
     from .tree import declare_box, declare_path, leaf_write
 
     c = Circuit("write")
-    _, parts = declare_box(c, "w", preset)
-    path = declare_path(c, "w", preset)
+    parts = declare_box(c, "w", preset)[1] if new_box else None
+    path = declare_path(c, "w", preset, keep_box=not new_box)
     before = c.n_constraints
     bits = c.private_input("bits", preset.account_bits)
     leaf_write(c, preset, 1, c.private_input("root"), bits, c.private_input("old"), c.private_input("new"),
                parts, path)
-    return c.n_constraints - before + preset.num_markets * 128  # with the new box's unpacking
+    return c.n_constraints - before + (preset.num_markets * 128 if new_box else 0)
 
 
 def eddsa_cost() -> int:
@@ -72,14 +71,16 @@ def table(names: list[str]) -> tuple[str, dict]:
         kinds = per_kind(p)
         total = kinds["base"] + sum(kinds[k] * getattr(p, attr) for k, attr, _ in SLOTS)
         results[name] = {"kinds": kinds, "total": total, "leaf_write": leaf_write_cost(p),
+                         "leaf_write_keep_box": leaf_write_cost(p, new_box=False),
                          "shape": f"{p.capacity} accounts, arity {p.arity}, depth {p.depth}, M={p.num_markets}",
                          "slots": {k: getattr(p, attr) for k, attr, _ in SLOTS}}
     kinds = ["base"] + [k for k, _, _ in SLOTS]
-    lines = ["| preset | shape | " + " | ".join(kinds) + " | leaf write | total |",
+    lines = ["| preset | shape | " + " | ".join(kinds) + " | write keeping / changing the box | total |",
              "|---" * (len(kinds) + 4) + "|"]
     for name, r in results.items():
         cells = [f"{r['kinds']['base']:,}"] + [f"{r['kinds'][k]:,} x{r['slots'][k]}" for k in kinds[1:]]
-        lines.append(f"| {name} | {r['shape']} | " + " | ".join(cells) + f" | {r['leaf_write']:,} | {r['total']:,} |")
+        lines.append(f"| {name} | {r['shape']} | " + " | ".join(cells)
+                     + f" | {r['leaf_write_keep_box']:,} / {r['leaf_write']:,} | {r['total']:,} |")
     lines.append(f"\nOne EdDSA-Poseidon verification: {eddsa_cost():,} constraints.")
     return "\n".join(lines), results
 

@@ -38,7 +38,7 @@ from sequencer.spec import box as spec_box
 from sequencer.spec.constants import FUNDING_BITS, GRID_BITS, Preset
 
 from .arith import assert_equal_when
-from .common import node_hash, pack_market_box, unpack_market_box
+from .common import box_hash, node_hash, node_hash_from, pack_market_box, unpack_market_box
 
 FULL_PACKED = spec_box.pack(spec_box.FULL_MARKET)
 _FUNDING_SHIFT = 1 << (FUNDING_BITS - 1)
@@ -46,19 +46,31 @@ _FUNDING_SHIFT = 1 << (FUNDING_BITS - 1)
 
 @dataclass
 class PathWitness:
-    """The inputs of one write's path (declared by `declare_path`)."""
+    """The inputs of one write's path (declared by `declare_path`).
+
+    A write that changes the leaf's box needs every level's boxes (`sib_box`, `node_box`);
+    one that keeps it needs the boxes of level 0 only (the leaf's, checked against the
+    account, and its siblings', to recompute level 1's box hash) and, above, each level's
+    box hash as it stands (`box_hash[k - 1]` for level k), since no box changes there."""
 
     sib_hash: list  # [level][a - 1]
-    sib_box: list  # [level][a - 1][market], packed
-    node_box: list  # [level][market], packed old box of the path's node (level 0: the leaf)
+    sib_box: list  # [level][a - 1][market], packed (keep: level 0 only)
+    node_box: list  # [level][market], packed old box of the path's node (keep: level 0 only)
+    box_hash: list | None = None  # keep: [level - 1], the old box hash of levels 1..D-1
+
+    @property
+    def leaf_box(self) -> list:
+        return self.node_box[0]
 
 
-def declare_path(c: Circuit, prefix: str, preset: Preset) -> PathWitness:
+def declare_path(c: Circuit, prefix: str, preset: Preset, keep_box: bool = False) -> PathWitness:
     d, a, m = preset.depth, preset.arity, preset.num_markets
+    rows = 1 if keep_box else d
     return PathWitness(
         sib_hash=c.private_input(f"{prefix}.sib_hash", (d, a - 1)),
-        sib_box=c.private_input(f"{prefix}.sib_box", (d, a - 1, m)),
-        node_box=c.private_input(f"{prefix}.node_box", (d, m)),
+        sib_box=c.private_input(f"{prefix}.sib_box", (rows, a - 1, m)),
+        node_box=c.private_input(f"{prefix}.node_box", (rows, m)),
+        box_hash=c.private_input(f"{prefix}.box_hash", d - 1) if keep_box else None,
     )
 
 
@@ -134,7 +146,10 @@ def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_
 
 def _keep_box_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_hash, new_hash,
                     path: PathWitness) -> LC:
-    """A write that keeps the leaf's box: the same packed boxes on both sides of every level."""
+    """A write that keeps the leaf's box: every level's box hash is the same on both sides.
+    Level 1's is computed from the leaf's and its siblings' packed boxes (binding the leaf's
+    box, which the caller checks the account against); above, the old ones are witnesses
+    bound by the old root. Each level costs two Poseidon(a + 1)."""
     a, m = preset.arity, preset.num_markets
     old, new = LC.of(old_hash), LC.of(new_hash)
     for k, bits in enumerate(position_bits(index_bits, preset)):
@@ -142,11 +157,14 @@ def _keep_box_write(c: Circuit, preset: Preset, enabled, root, index_bits: list,
             def place(own, others):
                 return _place(c, own, bits, list(others) if a > 2 else others[0], a)
 
-            placed = [place(LC.of(path.node_box[k][j]), [path.sib_box[k][s][j] for s in range(a - 1)])
-                      for j in range(m)]
-            packed = [placed[j][i] for i in range(a) for j in range(m)]
-            old = node_hash(c, place(old, path.sib_hash[k]), packed)
-            new = node_hash(c, place(new, path.sib_hash[k]), packed)
+            if k == 0:
+                placed = [place(LC.of(path.node_box[0][j]), [path.sib_box[0][s][j] for s in range(a - 1)])
+                          for j in range(m)]
+                boxes_hash = box_hash(c, [placed[j][i] for i in range(a) for j in range(m)])
+            else:
+                boxes_hash = path.box_hash[k - 1]
+            old = node_hash_from(c, place(old, path.sib_hash[k]), boxes_hash)
+            new = node_hash_from(c, place(new, path.sib_hash[k]), boxes_hash)
     assert_equal_when(c, enabled, old, root)
     return c.mul(enabled, new - LC.of(root), plus=root)
 
@@ -154,7 +172,7 @@ def _keep_box_write(c: Circuit, preset: Preset, enabled, root, index_bits: list,
 def old_leaf_box_is_full(c: Circuit, enabled, path: PathWitness, preset: Preset) -> None:
     """enabled => the old leaf box is the full range (an empty leaf's)."""
     for j in range(preset.num_markets):
-        assert_equal_when(c, enabled, path.node_box[0][j], FULL_PACKED)
+        assert_equal_when(c, enabled, path.leaf_box[j], FULL_PACKED)
 
 
 @gadget

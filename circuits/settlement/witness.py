@@ -8,7 +8,9 @@ Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
     <kind>[i].<role>.leaf[6 + 2M]                the leaf before the write (Account.fields())
     <kind>[i].<role>.box[M]                      the packed box chosen (touch and the closing
                                                   write only: other writes keep the box)
-    <kind>[i].<role>.sib_hash[D][a-1], .sib_box[D][a-1][M], .node_box[D][M]   the path
+    <kind>[i].<role>.sib_hash[D][a-1], .sib_box[D][a-1][M], .node_box[D][M]   the path of
+                                                  a write that changes the box; one that keeps
+                                                  it has level 0's boxes only and .box_hash[D-1]
     <kind>[i](.<role>).sig[3]                    R8x, R8y, S of a signature
     close.fund.*                                  the closing write
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from sequencer.spec import box as spec_box
 from sequencer.spec import ops as spec_ops
+from sequencer.spec import tree as spec_tree
 from sequencer.spec.constants import Preset
 from sequencer.spec.hashing import to_field
 from sequencer.spec.state import LeafUpdate
@@ -32,8 +35,10 @@ KIND_OF_SLOT = {"register": spec_ops.Register, "deposit": spec_ops.Deposit, "fun
                 "trade": spec_ops.Trade, "deleverage": spec_ops.Deleverage}
 
 
-# the writes that take a box chosen by the sequencer; every other write keeps the leaf's box
+# the writes that take a box chosen by the sequencer, and all that change the box (a
+# liquidated account gets the full one); every other write keeps the leaf's box
 CHOSEN_BOX = {("touch", "account")}
+NEW_BOX = CHOSEN_BOX | {("liquidation", "target")}
 
 
 class InputError(ValueError):
@@ -50,26 +55,31 @@ def _sig(sig) -> list[int]:
     return [sig.R8[0], sig.R8[1], sig.S]
 
 
-def _write_inputs(u: LeafUpdate, preset: Preset) -> dict:
-    """leaf, box and path inputs of one leaf write."""
+def _write_inputs(u: LeafUpdate, preset: Preset, keep_box: bool) -> dict:
+    """leaf, box and path inputs of one leaf write (`tree.declare_path` for the shapes)."""
     m = preset.num_markets
     full = spec_box.full(m)
     pre_box = u.pre.box if u.pre is not None else full
     post_box = u.post.box if u.post is not None else full
-    node_boxes, b, index = [], pre_box, u.index
-    for level in u.path:  # the old box of the path's node at each level
+    node_boxes, level_box_hashes, b = [], [], pre_box
+    for level in u.path:  # the old box of the path's node at each level, and its box hash
         node_boxes.append(spec_box.pack_box(b))
         children = list(level.sibling_boxes)
         children.insert(level.position, b)
+        level_box_hashes.append(spec_tree.box_hash(children))
         b = spec_box.intersect(children)
     leaf = [to_field(x) for x in u.pre.fields()] if u.pre is not None else [0] * (6 + 2 * m)
-    return {
+    out = {
         "leaf": leaf,
         "box": spec_box.pack_box(post_box),
         "sib_hash": [list(level.sibling_hashes) for level in u.path],
         "sib_box": [[spec_box.pack_box(sb) for sb in level.sibling_boxes] for level in u.path],
         "node_box": node_boxes,
     }
+    if keep_box:
+        out["sib_box"], out["node_box"] = out["sib_box"][:1], node_boxes[:1]
+        out["box_hash"] = level_box_hashes[1:]
+    return out
 
 
 def _op_inputs(slot: str, op, updates: tuple) -> dict:
@@ -152,12 +162,12 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
             own, writes = _op_inputs(slot, w.op, w.updates)
             put(f"{slot}[{i}]", own)
             for role, u in writes:
-                values = _write_inputs(u, preset)
+                values = _write_inputs(u, preset, keep_box=(slot, role) not in NEW_BOX)
                 if slot == "register":  # the old leaf is empty: the circuit takes no leaf data
                     del values["leaf"]
                 if (slot, role) not in CHOSEN_BOX:  # the write keeps the box (or sets the full one)
                     del values["box"]
                 put(f"{slot}[{i}].{role}", values)
     (settle,) = record.settle.updates
-    put("close.fund", _write_inputs(settle, preset))
+    put("close.fund", _write_inputs(settle, preset, keep_box=False))
     return inputs

@@ -5,9 +5,13 @@ the leaves, level D the root.
 
 Node hash (level k+1, children c_0..c_{a-1} at level k with boxes B_0..B_{a-1}):
 
-    node = Poseidon(c_0, ..., c_{a-1}, pack(B_0)_0..pack(B_0)_{M-1}, ..., pack(B_{a-1})_{M-1})
-           when a + a*M <= 16, else
-    node = Poseidon(c_0, ..., c_{a-1}, hash_fields(the a*M packed boxes))
+    node = Poseidon(c_0, ..., c_{a-1}, box_hash)
+    box_hash = hash_fields(pack(B_0)_0..pack(B_0)_{M-1}, ..., pack(B_{a-1})_{M-1})
+
+The boxes go through their own hash, even where all would fit one Poseidon, so that a write
+that keeps its leaf's box (most writes, `transition`) changes no box hash: the circuit
+takes the path's box hashes above level 1 as they are and pays two Poseidon(a + 1) a level
+(binary, M = 4: 528 constraints instead of 918 with the boxes inline).
 
 The hash of a leaf is the account's data hash (`state.account_hash`, 0 for an empty leaf);
 the leaf's box enters its parent's preimage. The box *of* a node is the intersection of its
@@ -23,9 +27,9 @@ box in the parent's preimage, the siblings' boxes on a verified old path are exa
 committed ones, and by induction on proved updates every node's box is the intersection of
 its subtree.
 
-Per level of a path update the circuit computes one node hash (two Poseidons when nested)
-and the new node box as the min/max of the a children's bounds: 4*M comparisons of
-(a - 1) pairs, 16-bit for price bounds and 48-bit for funding bounds.
+Per level of a path update that changes a box the circuit computes the box hash and the
+node hash, and the new node box as the min/max of the a children's bounds: 4*M comparisons
+of (a - 1) pairs, 16-bit for price bounds and 48-bit for funding bounds.
 """
 from __future__ import annotations
 
@@ -34,9 +38,13 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+# The extension registered for a width, or None: the tree hands it whole levels as raw bytes
+# (`_poseidon_rows`), which the public `poseidon_hash_many` (rows of Python ints) does not take.
+from circuits.crypto.poseidon import _native_for
+
 from . import box as boxes
 from .box import Box
-from .constants import FUNDING_BITS, GRID_BITS
+from .constants import FIELD_MODULUS, FUNDING_BITS, FUNDING_MAX, FUNDING_MIN, GRID_BITS, GRID_MAX
 from .hashing import POSEIDON_MAX_INPUTS, hash_fields, poseidon_hash_many
 
 EMPTY_LEAF_HASH = 0  # the data hash of an unregistered account
@@ -52,12 +60,15 @@ class PathLevel:
     sibling_boxes: tuple[Box, ...]
 
 
+def box_hash(child_boxes: Sequence[Box]) -> int:
+    """The hash of a node's children's boxes: hash_fields of their packed forms, child-major."""
+    return hash_fields([x for b in child_boxes for x in boxes.pack_box(b)])
+
+
 def node_hash(children: Sequence[int], child_boxes: Sequence[Box]) -> int:
-    """The hash of an inner node from its children's hashes and boxes (module docstring)."""
-    packed = [x for b in child_boxes for x in boxes.pack_box(b)]
-    if len(children) + len(packed) <= POSEIDON_MAX_INPUTS:
-        return hash_fields([*children, *packed])
-    return hash_fields([*children, hash_fields(packed)])
+    """The hash of an inner node from its children's hashes and boxes (module docstring):
+    Poseidon(c_0, ..., c_{a-1}, box_hash(B_0, ..., B_{a-1}))."""
+    return hash_fields([*children, box_hash(child_boxes)])
 
 
 def compute_root(arity: int, leaf_hash: int, leaf_box: Box, index: int,
@@ -75,62 +86,122 @@ def compute_root(arity: int, leaf_hash: int, leaf_box: Box, index: int,
     return h, b
 
 
-# --- vectorised helpers for whole levels ------------------------------------------------------
+# --- whole levels as arrays -------------------------------------------------------------------
+#
+# A node hash is kept as four little-endian uint64 limbs: exactly the 32-byte encoding that the
+# native Poseidon reads and writes. A level of hashes is an (n, 4) array, a level of boxes an
+# (n, M, 4) int64 array, and the preimages of a batch of parents are assembled by reshaping,
+# gathering and concatenating such arrays, with no Python int per node. Ints appear only at
+# the API (`root`, `leaf`, `path`, `update`'s arguments).
+
+_LIMBS = np.dtype("<u8")
 _F_OFF = 1 << (FUNDING_BITS - 1)
 
 
-def _pack_array(arr: np.ndarray) -> list[int]:
-    """pack() of every market box of an (n, M, 4) int64 array, flattened in (node, market) order."""
-    lo = arr[..., 0].astype(np.uint64).ravel()
-    hi = arr[..., 1].astype(np.uint64).ravel()
-    flo = (arr[..., 2] + _F_OFF).astype(np.uint64).ravel()
-    fhi = (arr[..., 3] + _F_OFF).astype(np.uint64).ravel()
-    # lo | hi << 16 | flo << 32 | fhi << 80, split at bit 64
-    low = lo | (hi << np.uint64(GRID_BITS)) | ((flo & np.uint64(0xFFFFFFFF)) << np.uint64(2 * GRID_BITS))
-    high = (flo >> np.uint64(32)) | (fhi << np.uint64(FUNDING_BITS - 32))
-    return [l | (h << 64) for l, h in zip(low.tolist(), high.tolist())]
+def _to_limbs(values: Sequence[int]) -> np.ndarray:
+    """Field elements -> (n, 4) limbs."""
+    if not all(0 <= v < FIELD_MODULUS for v in values):
+        raise ValueError("tree hashes must be field elements (0 <= x < r)")
+    data = b"".join(v.to_bytes(32, "little") for v in values)
+    return np.frombuffer(data, _LIMBS).reshape(-1, 4)
 
 
-def _intersect_array(arr: np.ndarray, arity: int) -> np.ndarray:
-    """Box of each parent: (n, M, 4) children -> (n / a, M, 4) parents."""
-    g = arr.reshape(-1, arity, *arr.shape[1:])
-    out = np.empty((g.shape[0], *arr.shape[1:]), dtype=np.int64)
-    out[..., 0] = g[..., 0].max(axis=1)
-    out[..., 1] = g[..., 1].min(axis=1)
-    out[..., 2] = g[..., 2].max(axis=1)
-    out[..., 3] = g[..., 3].min(axis=1)
+def _to_ints(limbs: np.ndarray) -> list[int]:
+    """(n, 4) limbs -> field elements."""
+    data = np.ascontiguousarray(limbs, dtype=_LIMBS).tobytes()
+    return [int.from_bytes(data[i:i + 32], "little") for i in range(0, len(data), 32)]
+
+
+def _poseidon_rows(rows: np.ndarray) -> np.ndarray:
+    """Poseidon of every row of a (p, w, 4) limb array -> (p, 4): one native call for the batch.
+
+    The bytes go to the extension as they lie in memory (`poseidon_hash_many` would first turn
+    every input into a Python int and back); without the extension, the Python reference."""
+    p, w = rows.shape[:2]
+    if p == 0:
+        return np.zeros((0, 4), _LIMBS)
+    native = _native_for(w + 1)
+    if native is None:
+        return _to_limbs(poseidon_hash_many([_to_ints(r) for r in rows]))
+    out = native.poseidon_hash_many(w + 1, np.ascontiguousarray(rows, dtype=_LIMBS).tobytes())
+    return np.frombuffer(out, _LIMBS).reshape(p, 4)
+
+
+def _hash_fields_rows(rows: np.ndarray) -> np.ndarray:
+    """`hash_fields` of every row of a (p, w, 4) limb array: one Poseidon up to 16 inputs, else
+    the Poseidon of the Poseidons of the 16-chunks (each chunk position batched over all rows)."""
+    w = rows.shape[1]
+    if w <= POSEIDON_MAX_INPUTS:
+        return _poseidon_rows(rows)
+    chunks = [_poseidon_rows(rows[:, i:i + POSEIDON_MAX_INPUTS]) for i in range(0, w, POSEIDON_MAX_INPUTS)]
+    assert len(chunks) <= POSEIDON_MAX_INPUTS
+    return _poseidon_rows(np.stack(chunks, axis=1))
+
+
+def _check_boxes(arr: np.ndarray) -> None:
+    """Every bound in range, as `box.pack` asserts (a packed box must be 128 bits)."""
+    if arr.size and not (0 <= arr[..., :2].min() and arr[..., :2].max() <= GRID_MAX
+                         and FUNDING_MIN <= arr[..., 2:].min() and arr[..., 2:].max() <= FUNDING_MAX):
+        raise ValueError("box bounds out of range")
+
+
+def _pack_limbs(arr: np.ndarray) -> np.ndarray:
+    """`box.pack` of every market box of a (..., M, 4) int64 array -> (..., M, 4) limbs.
+
+    lo | hi << 16 | flo' << 32 | fhi' << 80 (flo', fhi' offset by 2^47) is 128 bits: the low
+    limb takes lo, hi and the low 32 bits of flo', the next one the rest; the top two are 0."""
+    lo, hi = arr[..., 0].astype(np.uint64), arr[..., 1].astype(np.uint64)
+    flo, fhi = (arr[..., 2] + _F_OFF).astype(np.uint64), (arr[..., 3] + _F_OFF).astype(np.uint64)
+    out = np.zeros((*arr.shape[:-1], 4), _LIMBS)
+    out[..., 0] = lo | (hi << np.uint64(GRID_BITS)) | ((flo & np.uint64(0xFFFFFFFF)) << np.uint64(2 * GRID_BITS))
+    out[..., 1] = (flo >> np.uint64(32)) | (fhi << np.uint64(FUNDING_BITS - 32))
     return out
 
 
-def _hash_level(arity: int, num_markets: int, hashes: list[int], box_arr: np.ndarray) -> list[int]:
-    """node_hash of every parent of a whole level, batched through poseidon_hash_many."""
-    packed = _pack_array(box_arr)
-    n_par = len(hashes) // arity
-    w = arity * num_markets
-    if arity + w <= POSEIDON_MAX_INPUTS:
-        rows = [hashes[p * arity:(p + 1) * arity] + packed[p * w:(p + 1) * w] for p in range(n_par)]
-        return poseidon_hash_many(rows)
-    if w <= POSEIDON_MAX_INPUTS:
-        box_hashes = poseidon_hash_many([packed[p * w:(p + 1) * w] for p in range(n_par)])
-    else:
-        box_hashes = [hash_fields(packed[p * w:(p + 1) * w]) for p in range(n_par)]
-    rows = [hashes[p * arity:(p + 1) * arity] + [box_hashes[p]] for p in range(n_par)]
-    return poseidon_hash_many(rows)
+def _intersect_groups(groups: np.ndarray) -> np.ndarray:
+    """The box of each parent from its children's: (p, a, M, 4) -> (p, M, 4).
+
+    Bounds 0 and 2 (lo, flo) are lower bounds (max over the children), 1 and 3 upper (min)."""
+    out = groups.min(axis=1)
+    out[..., 0::2] = groups[..., 0::2].max(axis=1)
+    return out
+
+
+def _box_tails(groups: np.ndarray) -> np.ndarray:
+    """What follows the a child hashes in each parent's preimage, from the children's boxes
+    (p, a, M, 4): `box_hash`, the `hash_fields` of the a*M packed boxes -> (p, 1, 4) limbs."""
+    p, a, m = groups.shape[:3]
+    packed = _pack_limbs(groups).reshape(p, a * m, 4)
+    return _hash_fields_rows(packed)[:, None, :]
+
+
+def _node_hashes(child_hashes: np.ndarray, tails: np.ndarray) -> np.ndarray:
+    """`node_hash` of p parents from their children's hashes (p, a, 4) and `_box_tails`."""
+    return _poseidon_rows(np.concatenate([child_hashes, tails], axis=1))
+
+
+def _distinct_sorted(xs: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array (np.unique without the sort)."""
+    keep = np.ones(len(xs), dtype=bool)
+    keep[1:] = xs[1:] != xs[:-1]
+    return xs[keep]
 
 
 class BoxTree:
     """A dense a-ary Poseidon tree of depth D with per-node boxes.
 
-    `update` recomputes one path (D node hashes); `build` hashes a whole tree level by level
-    with `poseidon_hash_many` (one batched call per level)."""
+    Level k holds a^(D-k) hashes (`node_limbs[k]`, (n, 4) limbs, see above) and boxes
+    (`boxes[k]`, (n, M, 4) int64). `update` recomputes one path; `build` hashes only the
+    ancestors of non-empty leaves, level by level, each level in one batched native call."""
 
     def __init__(self, arity: int, depth: int, num_markets: int):
+        """The empty tree: every node of level k is the empty subtree's (`empty_hashes[k]`, FULL)."""
         assert arity in (2, 4) and depth >= 1
         self.arity, self.depth, self.num_markets = arity, depth, num_markets
         full = np.array(boxes.full(num_markets), dtype=np.int64)
         self.empty_hashes = self._empty_hashes(arity, depth, num_markets)  # per level
-        self.hashes: list[list[int]] = [
-            [self.empty_hashes[k]] * arity ** (depth - k) for k in range(depth + 1)]
+        self.node_limbs: list[np.ndarray] = [
+            np.tile(_to_limbs([self.empty_hashes[k]]), (arity ** (depth - k), 1)) for k in range(depth + 1)]
         self.boxes: list[np.ndarray] = [
             np.broadcast_to(full, (arity ** (depth - k), num_markets, 4)).copy()
             for k in range(depth + 1)]
@@ -138,17 +209,20 @@ class BoxTree:
     # --- reading -------------------------------------------------------------------------
     @property
     def root(self) -> int:
-        return self.hashes[self.depth][0]
+        return self.hash_at(self.depth, 0)
 
     @property
     def root_box(self) -> Box:
         return self.box_at(self.depth, 0)
 
+    def hash_at(self, level: int, index: int) -> int:
+        return _to_ints(self.node_limbs[level][index:index + 1])[0]
+
     def box_at(self, level: int, index: int) -> Box:
-        return tuple(tuple(int(v) for v in mb) for mb in self.boxes[level][index])
+        return tuple(map(tuple, self.boxes[level][index].tolist()))
 
     def leaf(self, index: int) -> tuple[int, Box]:
-        return self.hashes[0][index], self.box_at(0, index)
+        return self.hash_at(0, index), self.box_at(0, index)
 
     def path(self, index: int) -> list[PathLevel]:
         """The Merkle path of leaf `index`, leaf level first."""
@@ -156,25 +230,33 @@ class BoxTree:
         for k in range(self.depth):
             pos, base = index % a, index - index % a
             sib = [base + i for i in range(a) if i != pos]
-            out.append(PathLevel(pos, tuple(self.hashes[k][s] for s in sib),
+            out.append(PathLevel(pos, tuple(_to_ints(self.node_limbs[k][sib])),
                                  tuple(self.box_at(k, s) for s in sib)))
             index //= a
         return out
 
     # --- writing -------------------------------------------------------------------------
     def update(self, index: int, leaf_hash: int, leaf_box: Box) -> None:
-        """Write one leaf and recompute its path: D node hashes, D box intersections."""
-        a = self.arity
-        self.hashes[0][index] = leaf_hash
-        self.boxes[0][index] = leaf_box
-        for k in range(self.depth):
-            p = index // a
-            children = self.hashes[k][p * a:(p + 1) * a]
-            group = self.boxes[k][p * a:(p + 1) * a]
-            child_boxes = [tuple(tuple(int(v) for v in mb) for mb in b) for b in group]
-            self.hashes[k + 1][p] = node_hash(children, child_boxes)
-            self.boxes[k + 1][p] = _intersect_array(group, a)[0]
-            index = p
+        """Write one leaf and recompute its path: D box intersections, D node hashes.
+
+        A node's box, and so the box part of its parent's preimage (`_box_tails`), depends on
+        boxes only. So the path's boxes are intersected first, the D box tails hashed in one
+        batch (with 4 markets the expensive Poseidon(16) of each level, which the extension
+        runs in parallel), and only the short Poseidons over the child hashes are sequential."""
+        a, m = self.arity, self.num_markets
+        box = np.asarray(leaf_box, dtype=np.int64).reshape(m, 4)
+        _check_boxes(box)
+        self.node_limbs[0][index] = _to_limbs([leaf_hash])[0]
+        self.boxes[0][index] = box
+        parents = [index // a ** (k + 1) for k in range(self.depth)]
+        groups = []
+        for k, p in enumerate(parents):
+            groups.append(self.boxes[k][p * a:(p + 1) * a])
+            self.boxes[k + 1][p] = _intersect_groups(groups[-1][None])[0]
+        tails = _box_tails(np.stack(groups))
+        for k, p in enumerate(parents):
+            children = self.node_limbs[k][p * a:(p + 1) * a]
+            self.node_limbs[k + 1][p] = _node_hashes(children[None], tails[k:k + 1])[0]
 
     @classmethod
     def build(cls, arity: int, depth: int, num_markets: int,
@@ -182,25 +264,55 @@ class BoxTree:
               leaf_hashes: list[int] | None = None, leaf_boxes: np.ndarray | None = None) -> "BoxTree":
         """Hash a whole tree from scratch, level by level.
 
-        Either `leaves` = (index, hash, box) for the non-empty leaves, or the dense level 0 as
-        `leaf_hashes` (a^D ints) and `leaf_boxes` ((a^D, M, 4) int64 array)."""
-        t = cls.__new__(cls)
-        t.arity, t.depth, t.num_markets = arity, depth, num_markets
-        t.empty_hashes = cls._empty_hashes(arity, depth, num_markets)
+        Either `leaves` = (index, hash, box) for the non-empty leaves (a later entry for the same
+        index wins), or the dense level 0 as `leaf_hashes` (a^D ints) and `leaf_boxes`
+        ((a^D, M, 4) int64 array)."""
+        t = cls(arity, depth, num_markets)
         n = arity ** depth
         if leaf_hashes is None:
-            leaf_hashes = [EMPTY_LEAF_HASH] * n
-            full = np.array(boxes.full(num_markets), dtype=np.int64)
-            leaf_boxes = np.broadcast_to(full, (n, num_markets, 4)).copy()
-            for index, h, b in leaves or ():
-                leaf_hashes[index] = h
-                leaf_boxes[index] = b
-        assert len(leaf_hashes) == n and leaf_boxes.shape == (n, num_markets, 4)
-        t.hashes, t.boxes = [list(leaf_hashes)], [np.ascontiguousarray(leaf_boxes, dtype=np.int64)]
-        for k in range(depth):
-            t.hashes.append(_hash_level(arity, num_markets, t.hashes[k], t.boxes[k]))
-            t.boxes.append(_intersect_array(t.boxes[k], arity))
+            latest = {index: (h, b) for index, h, b in leaves or ()}
+            idx = np.fromiter(latest, dtype=np.int64, count=len(latest))
+            leaf_boxes = np.array([b for _, b in latest.values()], dtype=np.int64).reshape(-1, num_markets, 4)
+            _check_boxes(leaf_boxes)
+            t.node_limbs[0][idx] = _to_limbs([h for h, _ in latest.values()])
+            t.boxes[0][idx] = leaf_boxes
+        else:
+            assert len(leaf_hashes) == n and leaf_boxes.shape == (n, num_markets, 4)
+            _check_boxes(leaf_boxes)
+            t.node_limbs[0][:] = _to_limbs(leaf_hashes)
+            t.boxes[0][:] = leaf_boxes
+        t._rehash_above(t._nonempty(0))
         return t
+
+    def _nonempty(self, level: int) -> np.ndarray:
+        """Indices of the nodes of `level` that differ from the empty subtree's (hash or box)."""
+        empty_hash = _to_limbs([self.empty_hashes[level]])[0]
+        full = np.array(boxes.full(self.num_markets), dtype=np.int64)
+        differs = (self.node_limbs[level] != empty_hash).any(axis=1) | (self.boxes[level] != full).any(axis=(1, 2))
+        return np.flatnonzero(differs)
+
+    def _rehash_above(self, changed: np.ndarray) -> None:
+        """Recompute every ancestor of the nodes `changed` (sorted distinct indices of level 0),
+        a level per batch.
+
+        Every other node keeps its value, which for a subtree of empty leaves is the empty
+        subtree's: its children are all empty, so its hash is `empty_hashes[k]` by definition.
+        A tree with n accounts hashes about n/(a-1) + D nodes when the accounts are numbered
+        from 0 (the state hands ids out in order), at most n * D wherever they lie, and never
+        more than the (a^D - 1)/(a - 1) of a dense tree."""
+        a, m = self.arity, self.num_markets
+        for k in range(self.depth):
+            if len(changed) == 0:
+                return
+            parents = _distinct_sorted(changed // a)
+            n_par = len(self.node_limbs[k + 1])
+            groups = self.boxes[k].reshape(n_par, a, m, 4)
+            children = self.node_limbs[k].reshape(n_par, a, 4)
+            if len(parents) < n_par:  # else all of them: the views need no gather
+                groups, children = groups[parents], children[parents]
+            self.boxes[k + 1][parents] = _intersect_groups(groups)
+            self.node_limbs[k + 1][parents] = _node_hashes(children, _box_tails(groups))
+            changed = parents
 
     @staticmethod
     def _empty_hashes(arity: int, depth: int, num_markets: int) -> list[int]:

@@ -7,6 +7,8 @@ pytest.importorskip("circuits.crypto.eddsa", reason="circuits.crypto (Poseidon, 
 
 import random
 
+import numpy as np
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -100,3 +102,88 @@ def test_hash_fields_nests_above_16_inputs(n):
     chunks = [xs[i:i + 16] for i in range(0, n, 16)]
     expected = poseidon_hash(xs) if n <= 16 else poseidon_hash([poseidon_hash(ch) for ch in chunks])
     assert hash_fields(xs) == expected
+
+
+# --- the batched build and update against the spec's definition ------------------------------
+def reference_tree(arity, depth, m, leaves):
+    """(root, root box) straight from the definition: node_hash and intersect, every node."""
+    hs = [EMPTY_LEAF_HASH] * arity ** depth
+    bs = [boxes.full(m)] * arity ** depth
+    for i, (h, b) in leaves.items():
+        hs[i], bs[i] = h, b
+    for _ in range(depth):
+        groups = range(0, len(hs), arity)
+        hs, bs = ([node_hash(hs[g:g + arity], bs[g:g + arity]) for g in groups],
+                  [boxes.intersect(bs[g:g + arity]) for g in groups])
+    return hs[0], bs[0]
+
+
+# (4, 2, 5): 4 + 20 inputs, the 20 packed boxes hashed as 16 + 4; (2, 3, 9): 2 + 18, as 16 + 2;
+# (4, 3, 4): the MAINNET shape, 4 + 16; (2, 4, 7): 2 + 14 = 16, one Poseidon.
+SHAPES = [(4, 2, 5), (2, 3, 9), (4, 3, 4), (2, 4, 7), (2, 5, 1)]
+
+
+@pytest.mark.parametrize("arity,depth,m", SHAPES)
+@pytest.mark.parametrize("fill", [0.0, 0.1, 1.0])
+def test_build_and_update_match_the_definition(arity, depth, m, fill):
+    rng = random.Random(f"{arity}-{depth}-{m}-{fill}")
+    n = arity ** depth
+    leaves = {i: (rng.randrange(1 << 250), random_box(rng, m)) for i in range(n) if rng.random() < fill}
+    expected = reference_tree(arity, depth, m, leaves)
+    sparse = BoxTree.build(arity, depth, m, leaves=[(i, h, b) for i, (h, b) in leaves.items()])
+    assert (sparse.root, sparse.root_box) == expected
+    dense_hashes = [leaves.get(i, (EMPTY_LEAF_HASH,))[0] for i in range(n)]
+    dense_boxes = np.array([leaves.get(i, (0, boxes.full(m)))[1] for i in range(n)], dtype=np.int64)
+    dense = BoxTree.build(arity, depth, m, leaf_hashes=dense_hashes, leaf_boxes=dense_boxes)
+    incremental = BoxTree(arity, depth, m)
+    for i, (h, b) in leaves.items():
+        incremental.update(i, h, b)
+    for tree in (dense, incremental):  # every node agrees, not only the root
+        for k in range(depth + 1):
+            assert (tree.node_limbs[k] == sparse.node_limbs[k]).all()
+            assert (tree.boxes[k] == sparse.boxes[k]).all()
+    for i in rng.sample(range(n), min(n, 8)):
+        h, b = sparse.leaf(i)
+        assert compute_root(arity, h, b, i, sparse.path(i)) == expected
+
+
+def test_sparse_build_counts_a_box_without_hash_and_last_write_wins():
+    m, box = 2, ((5, 9, -3, 3), (0, GRID_MAX, 0, 0))
+    leaves = [(6, 77, random_box(random.Random(1), m)), (3, EMPTY_LEAF_HASH, box), (6, 78, box)]
+    tree = BoxTree.build(4, 2, m, leaves=leaves)
+    assert (tree.root, tree.root_box) == reference_tree(4, 2, m, {3: (0, box), 6: (78, box)})
+    assert tree.root_box == boxes.intersect([box, boxes.full(m)])
+
+
+def test_clearing_every_leaf_gives_the_empty_tree():
+    rng = random.Random(5)
+    tree, empty = BoxTree(2, 4, 3), BoxTree(2, 4, 3)
+    written = rng.sample(range(16), 6)
+    for i in written:
+        tree.update(i, rng.randrange(1, 1 << 250), random_box(rng, 3))
+    for i in written:
+        tree.update(i, EMPTY_LEAF_HASH, boxes.full(3))
+    assert tree.root == empty.root == tree.empty_hashes[4] and tree.root_box == boxes.full(3)
+
+
+def test_out_of_range_inputs_are_refused():
+    from sequencer.spec.constants import FIELD_MODULUS
+
+    tree = BoxTree(2, 2, 1)
+    with pytest.raises(ValueError):
+        tree.update(0, FIELD_MODULUS, boxes.full(1))
+    with pytest.raises(ValueError):
+        tree.update(0, 1, ((0, GRID_MAX + 1, 0, 0),))
+    with pytest.raises(ValueError):
+        BoxTree.build(2, 2, 1, leaves=[(1, 1, ((0, 1, FUNDING_MIN - 1, 0),))])
+
+
+@pytest.mark.parametrize("w", [1, 5, 16, 17, 20, 32, 33])
+def test_batched_hash_fields_rows(w):
+    from sequencer.spec.hashing import hash_fields
+    from sequencer.spec.tree import _hash_fields_rows, _to_ints, _to_limbs
+
+    rng = random.Random(w)
+    rows = [[rng.randrange(1 << 253) for _ in range(w)] for _ in range(3)]
+    limbs = np.stack([_to_limbs(r) for r in rows])
+    assert _to_ints(_hash_fields_rows(limbs)) == [hash_fields(r) for r in rows]
