@@ -163,14 +163,14 @@ TINY = Preset(
 # The demo: 1024 accounts in a 4-ary tree of depth 5, two markets.
 DEMO = Preset(name="demo", account_bits=10, arity=4, markets=(_BTC, _ETH), domain=0x7A6B636C656172_02)
 
-# Benchmarks: 2^20 accounts in a binary tree of depth 20, four markets. Binary, not 4-ary:
-# with M = 4 a leaf write costs 39.5k constraints in the binary tree against 48.9k in the
-# 4-ary one of depth 10 (`python -m circuits.settlement.stats`; a 4-ary parent hashes 4
-# children and 16 packed boxes, and intersects 3 siblings' boxes per level).
+# Benchmarks: 2^20 accounts in a 4-ary tree of depth 10, four markets. The path update of a
+# write that keeps its box (most writes) costs 7.2k constraints here against 10.9k in the
+# binary tree of depth 20; one that changes the box 48.9k against 47.7k
+# (`python -m circuits.settlement.stats`).
 MAINNET = Preset(
     name="mainnet",
     account_bits=20,
-    arity=2,
+    arity=4,
     markets=(_BTC, _ETH, _SOL, _XAU),
     domain=0x7A6B636C656172_03,
     trade_slots=64,
