@@ -1,14 +1,14 @@
 """`zkclear demo`: the main job end to end on embedded defaults.
 
-1. The clearing house: two institutions register, deposit and settle one co-signed perpetual
-   trade through the executable spec (`sequencer.spec`); the batch moves the state root and
-   every account stays above maintenance margin inside its safe box.
-2. The trade's buyer signature (EdDSA-Poseidon over Baby Jubjub) is checked in zero knowledge:
-   the `eddsa_poseidon` circuit is built with the DSL, solved, set up (development key, UNSAFE),
-   proven with the native prover, and verified by zkclear, by snarkjs when node tools are
-   installed, and by the Solidity verifier on an in-process EVM (eth-tester), or on the node
-   given with --rpc-url.
-The batch circuit that proves step 1 as a whole is not built yet: the demo says so.
+1. The clearing house: two institutions register and deposit, then the sequencer's batch
+   builder cuts a batch around their co-signed perpetual trade (touching both accounts to
+   give them boxes that hold their new positions) and the executable spec (`sequencer.spec`)
+   applies it: the state root moves and every account stays above maintenance margin.
+2. The batch is proven with the settlement circuit (preset tiny: every op slot, both
+   signatures, the tree writes, the root-box check): built with the DSL, solved from the
+   spec's witness, set up (development key, UNSAFE), proven with the native prover, and
+   verified by zkclear, by snarkjs when node tools are installed, and by the Solidity
+   verifier on an in-process EVM (eth-tester), or on the node given with --rpc-url.
 """
 from __future__ import annotations
 
@@ -58,20 +58,9 @@ def settle_trade(log=print):
     return keys[1], msg, trade.buyer_signature, record
 
 
-def signed_message_circuit():
-    """Public: the signer's key (Ax, Ay) and the message M; private: the signature (S, R8).
-    The proof says "this key signed this message" without showing the signature."""
-    from circuits.dsl import Circuit
-    from circuits.gadgets.eddsa import assert_eddsa_poseidon
-
-    c = Circuit("signed_message")
-    public = {k: c.public_input(k) for k in ("Ax", "Ay", "M")}
-    private = {k: c.private_input(k) for k in ("S", "R8x", "R8y")}
-    assert_eddsa_poseidon(c, enabled=1, **public, **private)
-    return c.compile()
-
-
 def run_demo(out: Path, rpc_url: str | None = None, log=print) -> int:
+    from circuits import registry
+    from circuits.settlement.witness import batch_inputs
     from prover.backends import get_backend
     from prover.field import R
     from prover.formats.r1cs import write_r1cs
@@ -79,50 +68,53 @@ def run_demo(out: Path, rpc_url: str | None = None, log=print) -> int:
     from prover.formats.wtns import write_wtns
     from prover.formats.zkey import read_zkey
     from prover.groth16.setup import ToxicWaste
+    from sequencer.spec import TINY
 
     out.mkdir(parents=True, exist_ok=True)
     _step("Settling a co-signed trade through the executable spec (preset TINY)")
-    key, msg, sig, _ = settle_trade(log)
+    _, _, _, record = settle_trade(log)
 
-    _step("Building a signed-message circuit with the DSL and solving its witness")
-    circuit = signed_message_circuit()
-    ax, ay = key.public_key
-    inputs = {"Ax": ax, "Ay": ay, "M": msg, "S": sig.S, "R8x": sig.R8[0], "R8y": sig.R8[1]}
+    _step("Building the settlement circuit (preset tiny) and solving its witness from the spec's")
+    start = time.perf_counter()
+    circuit = registry.build("settlement", preset="tiny")
+    inputs = batch_inputs(record, TINY, circuit)
     witness = circuit.witness(inputs)
-    write_r1cs(out / "eddsa.r1cs", circuit.r1cs)
-    write_wtns(out / "eddsa.wtns", witness)
-    (out / "eddsa.input.json").write_text(json.dumps({k: str(v) for k, v in inputs.items()}))
-    log(f"    {circuit.r1cs.n_constraints} constraints, {len(witness)} wires")
+    write_r1cs(out / "settlement.r1cs", circuit.r1cs)
+    write_wtns(out / "settlement.wtns", witness)
+    (out / "settlement.input.json").write_text(json.dumps(inputs, default=str))
+    log(f"    {circuit.r1cs.n_constraints} constraints, {len(witness)} wires ({time.perf_counter() - start:.1f} s)")
 
     backend = get_backend("auto")
     _step(f"Development setup (UNSAFE: toxic waste from local randomness) and proof, backend {backend.name}")
+    start = time.perf_counter()
     zkey = backend.setup(circuit.r1cs, ToxicWaste.random())
-    (out / "eddsa.zkey").write_bytes(zkey)
+    log(f"    setup in {time.perf_counter() - start:.1f} s")
+    (out / "settlement.zkey").write_bytes(zkey)
     vk = read_zkey(zkey).verifying_key()
-    write_vk(out / "eddsa.vk.json", vk)
+    write_vk(out / "settlement.vk.json", vk)
     start = time.perf_counter()
     proof = backend.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
     log(f"    proved in {time.perf_counter() - start:.2f} s")
     public = circuit.public_signals(witness)
+    assert public == [x % R for x in record.public.words()]
     write_proof(out / "proof.json", proof)
     write_public(out / "public.json", public)
 
-    _step("Verifying")
+    _step("Verifying (public inputs: old root, new root, batch, oracle round, prices, funding, deposits, withdrawals)")
     ok = backend.verify(vk, public, proof)
     log(f"    zkclear verifier: {'valid' if ok else 'INVALID'}")
     tampered = list(public)
-    tampered[2] = (tampered[2] + 1) % R  # M
+    tampered[1] = (tampered[1] + 1) % R  # the new root
     rejected = not backend.verify(vk, tampered, proof)
-    log(f"    same proof for another message: {'rejected' if rejected else 'ACCEPTED (bug)'}")
+    log(f"    same proof for another new root: {'rejected' if rejected else 'ACCEPTED (bug)'}")
     snarkjs = REPO / "node_modules" / ".bin" / "snarkjs"
     if snarkjs.exists():
-        done = subprocess.run([str(snarkjs), "groth16", "verify", str(out / "eddsa.vk.json"),
+        done = subprocess.run([str(snarkjs), "groth16", "verify", str(out / "settlement.vk.json"),
                                str(out / "public.json"), str(out / "proof.json")], capture_output=True, text=True)
         log(f"    snarkjs groth16 verify: {'OK' if done.returncode == 0 else 'FAILED ' + done.stdout[-200:]}")
     onchain = _verify_on_chain(vk_to_json(vk), proof_to_json(proof), [str(x) for x in public], rpc_url, log)
     good = ok and rejected and onchain is not False
     _step("Done: " + ("every check passed" if good else "a check FAILED") + f"; files in {out}")
-    log("    not yet: the batch circuit that proves the whole settlement batch (issue 4).")
     return 0 if good else 1
 
 

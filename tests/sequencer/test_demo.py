@@ -1,4 +1,4 @@
-"""`zkclear demo` end to end: every check it reports passes, and it refuses a tampered message."""
+"""`zkclear demo` end to end: every check it reports passes, and it refuses a tampered new root."""
 from __future__ import annotations
 
 import json
@@ -13,13 +13,13 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path)]) == 0
     said = capsys.readouterr().out
     assert "zkclear verifier: valid" in said
-    assert "same proof for another message: rejected" in said
+    assert "same proof for another new root: rejected" in said
     assert "UNSAFE" in said
     # The files it wrote verify with the CLI as a user would check them.
-    assert main(["verify", "--vk", str(tmp_path / "eddsa.vk.json"), "--proof", str(tmp_path / "proof.json"),
+    assert main(["verify", "--vk", str(tmp_path / "settlement.vk.json"), "--proof", str(tmp_path / "proof.json"),
                  "--public", str(tmp_path / "public.json")]) == 0
     public = json.loads((tmp_path / "public.json").read_text())
-    public[2] = str(int(public[2]) + 1)
+    public[1] = str(int(public[1]) + 1)
     (tmp_path / "public.json").write_text(json.dumps(public))
-    assert main(["verify", "--vk", str(tmp_path / "eddsa.vk.json"), "--proof", str(tmp_path / "proof.json"),
+    assert main(["verify", "--vk", str(tmp_path / "settlement.vk.json"), "--proof", str(tmp_path / "proof.json"),
                  "--public", str(tmp_path / "public.json")]) == 1
