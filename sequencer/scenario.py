@@ -26,6 +26,8 @@ batch circuit (`circuits.settlement.batch`), imported lazily.
 """
 from __future__ import annotations
 
+from sequencer.spec.witness import PublicInputs
+
 import hashlib
 import json
 import secrets
@@ -742,10 +744,7 @@ def run_scenario(scenario: Scenario, prove: bool = False, out: Optional[Path] = 
         for b in results:
             d = out / f"batch_{b.number}"
             d.mkdir(parents=True, exist_ok=True)
-            names = ["old_root", "new_root", "batch_number", "oracle_round",
-                     *[f"price_{m.name}" for m in scenario.preset.markets],
-                     *[f"funding_{m.name}" for m in scenario.preset.markets],
-                     "deposit_index_old", "deposit_index_new", "deposit_chain_new", "withdrawals_hash"]
+            names = PublicInputs.names([m.name for m in scenario.preset.markets])
             (d / "public_inputs.json").write_text(json.dumps(
                 {"words": {n: str(w) for n, w in zip(names, b.public_inputs)},
                  "public_input_hash": str(b.public_input_hash)}, indent=2) + "\n")

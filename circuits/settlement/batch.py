@@ -4,10 +4,14 @@ Shape (per preset): the op slots of `ops.SLOTS` in `spec.ops.KIND_ORDER`, `<kind
 each (a batch lists its ops grouped by kind in that order; unused slots are disabled), then
 the closing write of the insurance fund.
 
-Public inputs (`spec.witness.PublicInputs.words()` order, 2M + 8 words):
+Public inputs (`spec.witness.PublicInputs.words()` order, 2M + 13 words, the order in which
+`Rollup.sol` hands them to its verifier):
 
     old_root, new_root, batch_number, oracle_round, prices[M], funding[M],
-    deposit_index_old, deposit_index_new, deposit_chain_new, withdrawals_hash
+    deposit_index_old, deposit_index_new, deposit_chain_old, deposit_chain_new,
+    withdrawals_hash, forced_index_old, forced_index_new, forced_chain_old, forced_chain_new
+
+No op consumes the forced-withdrawal queue yet: the circuit asserts old == new for it.
 
 The state root is Poseidon(tree_root, globals_hash) (`spec.state.State.root`); the old
 globals are private inputs opened against old_root, the new ones are computed.
@@ -40,7 +44,8 @@ def declare_public(c: Circuit, preset: Preset) -> dict:
     pub = {"old_root": c.public_input("old_root"), "new_root": c.public_input("new_root"),
            "batch_number": c.public_input("batch_number"), "oracle_round": c.public_input("oracle_round"),
            "prices": c.public_input("prices", m), "funding": c.public_input("funding", m)}
-    for k in ("deposit_index_old", "deposit_index_new", "deposit_chain_new", "withdrawals_hash"):
+    for k in ("deposit_index_old", "deposit_index_new", "deposit_chain_old", "deposit_chain_new",
+              "withdrawals_hash", "forced_index_old", "forced_index_new", "forced_chain_old", "forced_chain_new"):
         pub[k] = c.public_input(k)
     return pub
 
@@ -49,12 +54,13 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> None:
     m = preset.num_markets
     pub = declare_public(c, preset)
     old = {"tree_root": c.private_input("old.tree_root"), "num_accounts": c.private_input("old.num_accounts"),
-           "oracle_round": c.private_input("old.oracle_round"), "deposit_chain": c.private_input("old.deposit_chain"),
+           "oracle_round": c.private_input("old.oracle_round"),
            "prices": c.private_input("old.prices", m), "funding": c.private_input("old.funding", m)}
 
     # the old state root opens to the old tree root and globals
     old_globals = [old["num_accounts"], LC.of(pub["batch_number"]) - 1, old["oracle_round"],
-                   pub["deposit_index_old"], old["deposit_chain"], *old["prices"], *old["funding"]]
+                   pub["deposit_index_old"], pub["deposit_chain_old"], pub["forced_index_old"],
+                   pub["forced_chain_old"], *old["prices"], *old["funding"]]
     c.assert_equal(hash_fields(c, [old["tree_root"], hash_fields(c, old_globals)]), pub["old_root"])
 
     # header: batches settle in order (the number is old + 1 by construction above), the
@@ -67,7 +73,7 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> None:
 
     st = BatchState(root=LC.of(old["tree_root"]), num_accounts=LC.of(old["num_accounts"]),
                     funding=[LC.of(f) for f in old["funding"]], deposit_index=LC.of(pub["deposit_index_old"]),
-                    deposit_chain=LC.of(old["deposit_chain"]), withdrawals=LC.of(0), fees=LC.of(0),
+                    deposit_chain=LC.of(pub["deposit_chain_old"]), withdrawals=LC.of(0), fees=LC.of(0),
                     batch_number=LC.of(pub["batch_number"]), prices=[LC.of(g) for g in pub["prices"]])
     for kind, attr, slot in SLOTS:
         for i in range(getattr(preset, attr)):
@@ -90,6 +96,10 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> None:
     c.assert_equal(st.deposit_index, pub["deposit_index_new"])
     c.assert_equal(st.deposit_chain, pub["deposit_chain_new"])
     c.assert_equal(st.withdrawals, pub["withdrawals_hash"])
+    # no op consumes the forced-withdrawal queue yet
+    c.assert_equal(pub["forced_index_new"], pub["forced_index_old"])
+    c.assert_equal(pub["forced_chain_new"], pub["forced_chain_old"])
     new_globals = [st.num_accounts, pub["batch_number"], pub["oracle_round"], pub["deposit_index_new"],
-                   pub["deposit_chain_new"], *pub["prices"], *pub["funding"]]
+                   pub["deposit_chain_new"], pub["forced_index_new"], pub["forced_chain_new"],
+                   *pub["prices"], *pub["funding"]]
     c.assert_equal(hash_fields(c, [st.root, hash_fields(c, new_globals)]), pub["new_root"])

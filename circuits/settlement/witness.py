@@ -2,7 +2,7 @@
 
 Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
 
-    old.tree_root, old.num_accounts, old.oracle_round, old.deposit_chain, old.prices[M], old.funding[M]
+    old.tree_root, old.num_accounts, old.oracle_round, old.prices[M], old.funding[M]
     <kind>[i].enabled and the op's fields        kind in register, deposit, funding, liquidation,
                                                   touch, withdrawal, trade, deleverage
     <kind>[i].<role>.leaf[6 + 2M]                the leaf before the write (Account.fields())
@@ -134,17 +134,18 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
     pub = record.public
     m = preset.num_markets
     words = pub.words()
-    inputs.update(old_root=words[0], new_root=words[1], batch_number=words[2], oracle_round=words[3],
-                  prices=list(words[4:4 + m]), funding=list(words[4 + m:4 + 2 * m]),
-                  deposit_index_old=words[4 + 2 * m], deposit_index_new=words[5 + 2 * m],
-                  deposit_chain_new=words[6 + 2 * m], withdrawals_hash=words[7 + 2 * m])
+    names = [n for n, _, public in cc.inputs if public]
+    scalar_names = [n for n in names if n not in ("prices", "funding")]
+    inputs.update(prices=list(words[4:4 + m]), funding=list(words[4 + m:4 + 2 * m]))
+    for name, word in zip(scalar_names, words[:4] + words[4 + 2 * m:]):
+        inputs[name] = word
     g = record.old_globals
-    if len(g) != 5 + 2 * m:
+    if len(g) != 7 + 2 * m:
         raise InputError("the record carries no old globals (made by an older spec?)")
     inputs["old.tree_root"] = record.old_tree_root
-    inputs["old.num_accounts"], inputs["old.oracle_round"], inputs["old.deposit_chain"] = g[0], g[2], g[4]
-    inputs["old.prices"] = list(g[5:5 + m])
-    inputs["old.funding"] = [to_field(f) for f in g[5 + m:5 + 2 * m]]
+    inputs["old.num_accounts"], inputs["old.oracle_round"] = g[0], g[2]
+    inputs["old.prices"] = list(g[7:7 + m])
+    inputs["old.funding"] = [to_field(f) for f in g[7 + m:7 + 2 * m]]
 
     def put(prefix: str, values: dict) -> None:
         for k, v in values.items():

@@ -18,7 +18,8 @@ The account's box is not in its data hash: it enters the parent node's preimage
 State root (the public "root" of a batch) = Poseidon(tree_root, globals_hash), with
 
     globals_hash = hash_fields([num_accounts, batch_number, oracle_round, deposit_index,
-                                deposit_chain, g_0..g_{M-1}, F_0..F_{M-1}])
+                                deposit_chain, forced_index, forced_chain,
+                                g_0..g_{M-1}, F_0..F_{M-1}])
 
 so the contract stores one word, and the exit circuit can open the last prices.
 """
@@ -102,6 +103,8 @@ class State:
     funding: tuple[int, ...] = ()  # cumulative funding indices F_j
     deposit_index: int = 0  # deposits consumed from the L1 queue
     deposit_chain: int = 0  # hash chain over the consumed deposits (0 at genesis)
+    forced_index: int = 0  # forced-withdrawal requests consumed from the L1 queue (none yet: see witness.py)
+    forced_chain: int = 0  # hash chain over the consumed forced requests
     fees: int = 0  # trade fees of the current batch, credited to the fund when it closes (0 between batches)
     withdrawals: list[tuple[int, int]] = field(default_factory=list)  # this batch: (address, amount)
     log: Optional[list[LeafUpdate]] = None  # witness of the current batch, when recording
@@ -123,7 +126,7 @@ class State:
     # --- roots ----------------------------------------------------------------------------
     def globals_fields(self) -> list[int]:
         return [self.num_accounts, self.batch_number, self.oracle_round, self.deposit_index,
-                self.deposit_chain, *self.prices, *self.funding]
+                self.deposit_chain, self.forced_index, self.forced_chain, *self.prices, *self.funding]
 
     def root(self) -> int:
         """The state root: Poseidon(tree_root, globals_hash)."""
@@ -148,7 +151,8 @@ class State:
             self.log.append(LeafUpdate(index, pre, pre, tuple(self.tree.path(index)), root, root))
 
     # --- journal: undo everything since `begin()` -------------------------------------------
-    _GLOBALS = ("num_accounts", "batch_number", "oracle_round", "prices", "funding", "fees",
+    _GLOBALS = ("num_accounts", "batch_number", "oracle_round", "prices", "funding", "fees", "forced_index",
+                "forced_chain",
                 "deposit_index", "deposit_chain")
 
     def begin(self) -> None:

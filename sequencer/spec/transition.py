@@ -432,7 +432,7 @@ def process_batch_end(state: State) -> None:
 
 def process_batch(state: State, batch: Batch) -> BatchRecord:
     """Apply a whole batch, or nothing: on OpRefused the state is rolled back."""
-    old_root, old_deposits = state.root(), state.deposit_index
+    old_root, old_deposits, old_chain = state.root(), state.deposit_index, state.deposit_chain
     old_tree_root, old_globals = state.tree.root, tuple(state.globals_fields())
     state.begin()
     state.log = []
@@ -454,7 +454,9 @@ def process_batch(state: State, batch: Batch) -> BatchRecord:
     public = PublicInputs(old_root=old_root, new_root=state.root(), batch_number=state.batch_number,
                           oracle_round=state.oracle_round, prices=state.prices, funding=state.funding,
                           deposit_index_old=old_deposits, deposit_index_new=state.deposit_index,
-                          deposit_chain_new=state.deposit_chain,
+                          deposit_chain_new=state.deposit_chain, deposit_chain_old=old_chain,
+                          forced_index_old=state.forced_index, forced_index_new=state.forced_index,
+                          forced_chain_old=state.forced_chain, forced_chain_new=state.forced_chain,
                           withdrawals_hash=withdrawals_hash(state.withdrawals))
     return BatchRecord(batch=batch, public=public, ops=witnesses, settle=settle,
                        root_box=state.tree.root_box, withdrawals=list(state.withdrawals),

@@ -1,23 +1,23 @@
 """What the prover and the contract need from a batch: public inputs, their hash, the witness.
 
-Public inputs, in `PublicInputs.words()` order (2M + 8 words; 16 for M = 4):
+Public inputs, in `PublicInputs.words()` order (2M + 13 words), which is the order
+`Rollup.sol` hands them to the verifier (`verifier_contracts.rollup.PUBLIC_INPUT_NAMES`):
 
     old_root, new_root              state roots (state.State.root: Poseidon(tree_root, globals_hash))
     batch_number                    = previous batch number + 1
     oracle_round                    the oracle round whose prices the batch uses
     g_0..g_{M-1}                    mark prices as ladder indices (price = g_j * price_step_j)
     F_0..F_{M-1}                    funding indices after the batch (signed, as field elements)
-    deposit_index_old               deposits consumed before the batch (the queue range is
-    deposit_index_new                 [old, new)); the chain value at `old` is bound by old_root
-    deposit_chain_new               Poseidon chain over all consumed deposits, up to `new`
+    deposit_index_old/new           the deposit queue range [old, new) the batch consumed
+    deposit_chain_old/new           the Poseidon chain over the consumed deposits at old and new
     withdrawals_hash                Poseidon chain over this batch's (l1_address, amount) pairs
+    forced_index_old/new            the forced-withdrawal queue range; no op consumes it yet, so
+    forced_chain_old/new              old == new (a pending forced request lets anyone freeze
+                                      the contract after its deadline, and owners then exit)
 
-`public_input_hash` is sha256 over the words as 32-byte big-endian integers, reduced mod r:
-one public input for the verifier (one ecMul + ecAdd instead of 2M + 8), and cheap for the
-contract to recompute from calldata (the SHA-256 precompile). In the circuit it costs about
-27k constraints per 64-byte block (9 blocks for M = 4). `public_input_hash_poseidon` is the
-same words through `hash_fields` (2 Poseidons in the circuit, but a Poseidon contract on L1):
-which one is cheaper in total is to be measured (DESIGN: "whichever costs less gas").
+`public_input_hash` is sha256 over the words as 32-byte big-endian integers, reduced mod r,
+and `public_input_hash_poseidon` the same words through `hash_fields`: the one-input
+alternatives, measured against passing the words one by one (README: ~7.1k gas a word).
 """
 from __future__ import annotations
 
@@ -40,11 +40,27 @@ class PublicInputs:
     deposit_index_new: int
     deposit_chain_new: int
     withdrawals_hash: int
+    deposit_chain_old: int = 0
+    forced_index_old: int = 0
+    forced_index_new: int = 0
+    forced_chain_old: int = 0
+    forced_chain_new: int = 0
+
+    @staticmethod
+    def names(market_names) -> list[str]:
+        """A name per word, in `words()` order."""
+        return ["old_root", "new_root", "batch_number", "oracle_round",
+                *[f"price_{m}" for m in market_names], *[f"funding_{m}" for m in market_names],
+                "deposit_index_old", "deposit_index_new", "deposit_chain_old", "deposit_chain_new",
+                "withdrawals_hash", "forced_index_old", "forced_index_new", "forced_chain_old",
+                "forced_chain_new"]
 
     def words(self) -> list[int]:
         return [self.old_root, self.new_root, self.batch_number, self.oracle_round,
                 *self.prices, *(to_field(f) for f in self.funding), self.deposit_index_old,
-                self.deposit_index_new, self.deposit_chain_new, self.withdrawals_hash]
+                self.deposit_index_new, self.deposit_chain_old, self.deposit_chain_new,
+                self.withdrawals_hash, self.forced_index_old, self.forced_index_new,
+                self.forced_chain_old, self.forced_chain_new]
 
 
 def public_input_hash(pub: PublicInputs) -> int:

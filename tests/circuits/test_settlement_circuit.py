@@ -211,7 +211,9 @@ def test_wrong_oracle_price_or_public_input_has_no_witness(cc):
     cc.witness(good)
     for name, index in [("prices", 0), ("prices", 1), ("funding", 0), ("old_root", None), ("new_root", None),
                         ("batch_number", None), ("oracle_round", None), ("deposit_index_old", None),
-                        ("deposit_index_new", None), ("deposit_chain_new", None), ("withdrawals_hash", None)]:
+                        ("deposit_index_new", None), ("deposit_chain_old", None), ("deposit_chain_new", None),
+                        ("withdrawals_hash", None), ("forced_index_old", None), ("forced_index_new", None),
+                        ("forced_chain_old", None), ("forced_chain_new", None)]:
         bad = dict(good)
         if index is None:
             bad[name] = (int(bad[name]) + 1) % R

@@ -48,7 +48,7 @@ def test_example_runs_and_keeps_its_promises(shipped, name):
         assert nxt["old_root"] == prev["new_root"] and nxt["number"] == prev["number"] + 1
     for b in summary["batches"]:
         assert (out / f"batch_{b['number']}" / "public_inputs.json").exists()
-        assert b["proven"] is False and b["verified"] is None and len(b["public_inputs"]) == 2 * 2 + 8
+        assert b["proven"] is False and b["verified"] is None and len(b["public_inputs"]) == 2 * 2 + 13
         # every refusal is one the scenario asked for
         assert all(r["expected"] for r in b["refused"])
 

@@ -12,7 +12,7 @@ from sequencer.spec import (TINY, Batch, Liquidate, OpRefused, Touch, build_batc
                             process_batch)
 from sequencer.spec import box as boxes
 from sequencer.spec.state import account_hash
-from sequencer.spec.witness import public_input_hash, public_input_hash_poseidon, withdrawals_hash
+from sequencer.spec.witness import PublicInputs, public_input_hash, public_input_hash_poseidon, withdrawals_hash
 
 from spec_helpers import (ADDRESS_BASE, LOT_PRICE, Snapshot, assert_all_solvent, assert_roots_consistent, deposit_op,
                           funded_state, pinned, register_op, trade_op, withdraw_op)
@@ -62,7 +62,7 @@ def test_batch_applies_ops_and_records_public_inputs():
     assert pub.deposit_chain_new == state.deposit_chain
     assert out["record"].withdrawals == [(state.accounts[3].l1_address, 200)]
     assert pub.withdrawals_hash == withdrawals_hash(out["record"].withdrawals) != 0
-    assert len(pub.words()) == 2 * TINY.num_markets + 8
+    assert len(pub.words()) == 2 * TINY.num_markets + 13 == len(PublicInputs.names(['a', 'b']))
     assert 0 < public_input_hash(pub) != public_input_hash_poseidon(pub)
 
 
