@@ -37,6 +37,12 @@ def groth16_setup(r1cs: bytes, toxic: bytes) -> bytes:
     tau, alpha, beta, gamma, delta (5 x 32-byte Fr, the last four non-zero). Byte for byte the
     key of prover.groth16.setup.dev_setup; section 10 carries DEV_SETUP_MARKER, no contributions."""
 
+def groth16_setup_ptau(r1cs: bytes, ptau: bytes, delta: bytes) -> bytes:
+    """Phase-2 setup on a prepared powers-of-tau file (raw .r1cs and .ptau bytes) with one
+    contribution delta (32-byte Fr, non-zero): the snarkjs .zkey, section 10 holding snarkjs's
+    circuit hash and one contribution record (so `snarkjs zkey verify` accepts it). Byte for
+    byte the key of prover.groth16.setup.phase2_setup."""
+
 def poseidon_register(t: int, n_rounds_f: int, n_rounds_p: int, c: bytes, *matrices: bytes) -> None:
     """Store circomlib's Poseidon constants for width t (2..17), all as concatenated 32-byte Fr:
     poseidon_register(t, RF, RP, C, M) with the plain constants (C: t per round, M: t x t

@@ -1,11 +1,13 @@
 """Two Groth16 backends behind one interface: `get_backend("python" | "native")`.
 
     setup(r1cs, toxic) -> bytes                      UNSAFE dev setup: the .zkey bytes
+    setup_ptau(r1cs, ptau, delta) -> bytes           phase 2 on a prepared .ptau, one contribution delta
     prove(zkey, witness, r, s) -> Proof              zkey: path, bytes or ProvingKey
     verify(vk, public, proof) -> bool
 
 `python` is the readable reference (prover.groth16); `native` wraps the Rust extension
-`prover._native` (arkworks). With the same toxic waste both write the same zkey bytes, and
+`prover._native` (arkworks). With the same toxic waste (or ptau and delta) both write the
+same zkey bytes, and
 with the same r, s both produce the same proof bytes (tests/prover check it).
 Native ABI: field elements and points cross as 32-byte little-endian standard-form integers;
 G1 = x || y (64 bytes), G2 = x.c0 || x.c1 || y.c0 || y.c1 (128 bytes), infinity = zeros; a
@@ -60,6 +62,12 @@ class PythonBackend:
         from prover.groth16.setup import dev_setup
         return zkey_to_bytes(dev_setup(_r1cs_obj(r1cs), toxic))
 
+    def setup_ptau(self, r1cs: R1csLike, ptau: PathOrBytes, delta: int) -> bytes:
+        from prover.formats.ptau import read_ptau
+        from prover.formats.zkey import zkey_to_bytes
+        from prover.groth16.setup import phase2_setup
+        return zkey_to_bytes(phase2_setup(_r1cs_obj(r1cs), read_ptau(ptau), delta))
+
     def prove(self, zkey: Union[PathOrBytes, ProvingKey], witness, r: int, s: int) -> Proof:
         from prover.formats.zkey import read_zkey
         from prover.groth16.prove import prove_with_randomness
@@ -88,6 +96,15 @@ class NativeBackend(PythonBackend):
         if not hasattr(self.native, "groth16_setup"):
             return super().setup(r1cs, toxic)
         return bytes(self.native.groth16_setup(_r1cs_bytes(r1cs), toxic.to_bytes()))
+
+    def setup_ptau(self, r1cs: R1csLike, ptau: PathOrBytes, delta: int) -> bytes:
+        if not hasattr(self.native, "groth16_setup_ptau"):
+            return super().setup_ptau(r1cs, ptau, delta)
+        from prover.field import R
+        if delta % R == 0:
+            raise ValueError("delta must be non-zero")
+        return bytes(self.native.groth16_setup_ptau(_r1cs_bytes(r1cs), load_bytes(ptau, "ptau"),
+                                                    (delta % R).to_bytes(32, "little")))
 
     def prove(self, zkey: Union[PathOrBytes, ProvingKey], witness, r: int, s: int) -> Proof:
         from prover.field import R

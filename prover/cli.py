@@ -2,6 +2,7 @@
 
 A stable interface that scripts depend on:
   zkclear setup --r1cs C.r1cs (--ptau P.ptau | --dev-unsafe) --zkey C.zkey [--vk vk.json] [--backend B]
+      --ptau: phase 2 with one random contribution, on either backend; `snarkjs zkey verify` accepts it
   zkclear prove --zkey C.zkey --wtns W.wtns --proof proof.json --public public.json [--backend B]
   zkclear verify --vk vk.json --proof proof.json --public public.json [--backend B]
       exit 0 valid, 1 invalid, 2 unreadable input; always one line saying why
@@ -68,7 +69,7 @@ def _unreadable(exc: Exception):
 def cmd_setup(args) -> int:
     from prover.formats import FormatError
     from prover.formats.snarkjs_json import write_vk
-    from prover.formats.zkey import read_zkey, write_zkey
+    from prover.formats.zkey import read_zkey
     from prover.formats.binfile import write_atomic
     from sequencer.cli import CliError
     try:
@@ -84,16 +85,13 @@ def cmd_setup(args) -> int:
         else:
             import secrets
             from prover.field import R
-            from prover.formats.ptau import read_ptau
-            from prover.groth16.setup import phase2_setup
-            # Phase 2 runs in Python on every backend (the native ABI has no ptau entry point).
+            backend = _backend(args.backend)
             try:
-                pk = phase2_setup(r1cs, read_ptau(args.ptau), secrets.randbelow(R - 1) + 1)
-            except ValueError as exc:
-                if isinstance(exc, FormatError):
-                    raise
+                zkey = backend.setup_ptau(r1cs, args.ptau, secrets.randbelow(R - 1) + 1)
+            except ValueError as exc:  # FormatError included: an unreadable or too small ptau
                 raise CliError(str(exc), 2) from None
-            write_zkey(args.zkey, pk)
+            write_atomic(args.zkey, zkey)
+            pk = read_zkey(zkey) if args.vk else None
         if args.vk:
             write_vk(args.vk, pk.verifying_key())
     except FormatError as exc:

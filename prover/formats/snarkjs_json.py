@@ -6,6 +6,7 @@ UNSAFE development setup carries "unsafe_dev_setup": true (snarkjs ignores unkno
 """
 from __future__ import annotations
 
+import functools
 import json
 
 from prover.field import Q
@@ -82,14 +83,41 @@ def _dump(path, obj) -> None:
 
 # --- verification key --------------------------------------------------------------------------
 
+# snarkjs's (ffjavascript's) pairing is py_ecc's raised to this fixed power: its final
+# exponentiation computes the hard part times 2z(6z^2 + 3z + 1), z = 4965661367192848881 the
+# BN parameter (checked against `snarkjs zkey export verificationkey`, tests/prover).
+_BN_Z = 4965661367192848881
+SNARKJS_GT_POWER = 2 * _BN_Z * (6 * _BN_Z * _BN_Z + 3 * _BN_Z + 1)
+
+
+@functools.lru_cache(maxsize=16)
+def alphabeta_12(alpha_1, beta_2) -> list:
+    """e(alpha_1, beta_2) as snarkjs writes vk_alphabeta_12: Fq12 = Fq6[w]/(w^2 - v),
+    Fq6 = Fq2[v]/(v^3 - (9 + u)), nested [[c0.c0, c0.c1, c0.c2], [c1.c0, ...]] of Fq2 pairs
+    [re, im] as decimal strings. py_ecc's Fq12 is Fq[w]/(w^12 - 18 w^6 + 82) with u = w^6 - 9,
+    so its coefficient p_k of w^k (k < 6, k = 2b + a for v^b w^a) and p_{k+6} give
+    im = p_{k+6}, re = p_k + 9 p_{k+6}."""
+    from py_ecc import optimized_bn128 as bn
+    from prover.groth16.curve import g1_to_py_ecc, g2_to_py_ecc
+    if alpha_1 is None or beta_2 is None:
+        e = bn.FQ12.one()
+    else:
+        e = bn.pairing(g2_to_py_ecc(beta_2), g1_to_py_ecc(alpha_1)) ** (SNARKJS_GT_POWER % bn.curve_order)
+    p = [int(c) % Q for c in e.coeffs]
+    return [[[str((p[2 * b + a] + 9 * p[2 * b + a + 6]) % Q), str(p[2 * b + a + 6])] for b in range(3)]
+            for a in range(2)]
+
+
 def vk_to_json(vk: VerifyingKey) -> dict:
-    """snarkjs's verification key JSON. vk_alphabeta_12 is left out: snarkjs's verifier and
-    Solidity template do not read it, and py_ecc's GT element is not in snarkjs's form."""
+    """snarkjs's verification key JSON, field for field what `snarkjs zkey export
+    verificationkey` writes (vk_alphabeta_12 included); a key from an UNSAFE dev setup also
+    carries "unsafe_dev_setup": true."""
     obj = {"protocol": "groth16", "curve": "bn128", "nPublic": vk.n_public}
     if vk.unsafe_dev_setup:
         obj["unsafe_dev_setup"] = True
     obj.update(vk_alpha_1=g1_to_json(vk.alpha_1), vk_beta_2=g2_to_json(vk.beta_2),
-               vk_gamma_2=g2_to_json(vk.gamma_2), vk_delta_2=g2_to_json(vk.delta_2))
+               vk_gamma_2=g2_to_json(vk.gamma_2), vk_delta_2=g2_to_json(vk.delta_2),
+               vk_alphabeta_12=alphabeta_12(vk.alpha_1, vk.beta_2))
     obj["IC"] = [g1_to_json(p) for p in vk.ic]
     return obj
 

@@ -61,7 +61,8 @@ class ProvingKey:
 
 @dataclass
 class VerifyingKey:
-    """What `snarkjs zkey export verificationkey` writes (less vk_alphabeta_12)."""
+    """What `snarkjs zkey export verificationkey` writes (vk_alphabeta_12 = e(alpha_1, beta_2)
+    is derived when writing the JSON, formats/snarkjs_json.py)."""
     n_public: int
     alpha_1: G1                 # alpha * G1
     beta_2: G2                  # beta * G2

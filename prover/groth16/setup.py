@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from prover.field import R
 from prover.formats.ptau import ALPHA_TAU_G1, BETA_TAU_G1, TAU_G1, TAU_G2, Ptau
 from prover.formats.r1cs import R1CS
-from prover.groth16 import curve, qap
+from prover.groth16 import curve, mpc, qap
 from prover.groth16.curve import G1, G2, FixedBase
 from prover.groth16.keys import DEV_SETUP_MARKER, ProvingKey
 
@@ -98,6 +98,9 @@ def phase2_setup(r1cs: R1CS, ptau: Ptau, delta: int) -> ProvingKey:
 
     Every point is a combination of the ceremony's Lagrange-basis points, e.g.
     A_i = sum_j A[j][i] * (L_j(tau) G1): the same key snarkjs derives, with gamma = 1.
+    Section 10 carries snarkjs's circuit hash and one contribution record for delta (mpc.py),
+    so `snarkjs zkey verify` accepts the key (except where mpc.hashable says no: then the
+    hash is zeros and there are no records). The native backend writes the same bytes.
     """
     delta %= R
     if not delta:
@@ -136,10 +139,17 @@ def phase2_setup(r1cs: R1CS, ptau: Ptau, delta: int) -> ProvingKey:
     c_query = G1.batch_to_affine([curve.scalar_mul(G1, p, delta_inv) for p in k[l + 1:]])
     h_query = G1.batch_to_affine([curve.scalar_mul(G1, p, delta_inv)
                                   for p in ptau.lagrange(TAU_G1, 2 * n)[1::2]])
-    return ProvingKey(n_vars=nw, n_public=l, domain_size=n, alpha_1=ptau.alpha_1, beta_1=ptau.beta_1,
-                      beta_2=ptau.beta_2, gamma_2=curve.G2_GEN,
+    alpha_1, beta_1, beta_2 = ptau.alpha_1, ptau.beta_1, ptau.beta_2
+    cs_hash, contributions = b"\0" * 64, NO_CONTRIBUTIONS
+    if mpc.hashable(n, ptau.power):
+        cs_hash = mpc.circuit_hash(alpha_1, beta_1, beta_2, k[:l + 1],
+                                   ptau.powers(TAU_G1, mpc.h_points_hashed(n) + n), n,
+                                   k[l + 1:], a_query, b1_query, b2_query)
+        contributions = mpc.contribution(cs_hash, delta)
+    return ProvingKey(n_vars=nw, n_public=l, domain_size=n, alpha_1=alpha_1, beta_1=beta_1,
+                      beta_2=beta_2, gamma_2=curve.G2_GEN,
                       delta_1=G1.to_affine(curve.scalar_mul(G1, curve.G1_GEN, delta)),
                       delta_2=G2.to_affine(curve.scalar_mul(G2, curve.G2_GEN, delta)),
                       ic=k[:l + 1], coeffs=qap.qap_coeffs(r1cs), a_query=a_query, b1_query=b1_query,
                       b2_query=b2_query, c_query=c_query, h_query=h_query,
-                      cs_hash=b"\0" * 64, contributions=NO_CONTRIBUTIONS)
+                      cs_hash=cs_hash, contributions=contributions)

@@ -73,9 +73,10 @@ def test_zkclear_verifies_snarkjs_proof(proved, snarkjs_keys, capsys):
     assert code == 0, out
 
 
-def test_zkclear_ptau_setup_snarkjs_proves(main_circuit, small_ptau, tmp_path, run_snarkjs, capsys):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_zkclear_ptau_setup_snarkjs_proves(backend, main_circuit, small_ptau, tmp_path, run_snarkjs, capsys):
     code, out, _ = run(capsys, "setup", "--r1cs", main_circuit.r1cs, "--ptau", small_ptau,
-                       "--zkey", tmp_path / "c.zkey", "--vk", tmp_path / "vk.json")
+                       "--zkey", tmp_path / "c.zkey", "--vk", tmp_path / "vk.json", "--backend", backend)
     assert code == 0 and one_line(out)
     assert not read_vk(tmp_path / "vk.json").unsafe_dev_setup
     run_snarkjs("groth16", "prove", tmp_path / "c.zkey", main_circuit.wtns, tmp_path / "p.json", tmp_path / "pub.json")
@@ -85,6 +86,8 @@ def test_zkclear_ptau_setup_snarkjs_proves(main_circuit, small_ptau, tmp_path, r
     # snarkjs's exported key equals ours, and snarkjs accepts the proof too
     run_snarkjs("zkey", "export", "verificationkey", tmp_path / "c.zkey", tmp_path / "sj_vk.json")
     assert read_vk(tmp_path / "sj_vk.json") == read_vk(tmp_path / "vk.json")
+    assert json.loads((tmp_path / "sj_vk.json").read_text()) == json.loads((tmp_path / "vk.json").read_text())
+    assert "ZKey Ok!" in run_snarkjs("zkey", "verify", main_circuit.r1cs, small_ptau, tmp_path / "c.zkey").stdout
     assert "OK" in run_snarkjs("groth16", "verify", tmp_path / "vk.json", tmp_path / "pub.json",
                                tmp_path / "p.json").stdout
 

@@ -11,10 +11,10 @@ from prover.field import Q, R
 from prover.formats import FormatError, read_r1cs, read_sym, read_wtns, write_r1cs, write_sym, write_wtns
 from prover.formats.ptau import TAU_G1, TAU_G2, read_ptau
 from prover.formats.r1cs import R1CS, r1cs_to_bytes
-from prover.formats.snarkjs_json import (proof_from_json, proof_to_json, read_proof, read_public, read_vk,
-                                         vk_from_json, vk_to_json)
+from prover.formats.snarkjs_json import (alphabeta_12, proof_from_json, proof_to_json, read_proof, read_public,
+                                         read_vk, vk_from_json, vk_to_json)
 from prover.formats.wtns import wtns_to_bytes
-from prover.formats.zkey import read_zkey, zkey_to_bytes
+from prover.formats.zkey import read_zkey, write_zkey, zkey_to_bytes
 from prover.groth16 import curve, qap
 from prover.groth16.keys import Proof
 
@@ -108,9 +108,30 @@ def test_json_matches_snarkjs(snarkjs_keys):
     ref = json.loads(snarkjs_keys.vk.read_text())
     vk = read_vk(snarkjs_keys.vk)
     ours = vk_to_json(vk)
-    assert {k: v for k, v in ref.items() if k != "vk_alphabeta_12"} == ours
+    assert ref == ours                       # vk_alphabeta_12 included
     assert vk_from_json(ours) == vk
     assert vk == read_zkey(snarkjs_keys.zkey).verifying_key()
+
+
+def test_export_vk_equals_snarkjs_export(snarkjs_keys, tiny, tmp_path, run_snarkjs):
+    """`zkclear export-vk` and `snarkjs zkey export verificationkey` on the same .zkey write the
+    same JSON, every field (vk_alphabeta_12 included) and every value; key order aside."""
+    from sequencer.cli import main
+    for name, zkey in (("snarkjs", snarkjs_keys.zkey), ("dev", tmp_path / "tiny.zkey")):
+        if name == "dev":
+            write_zkey(zkey, tiny.pk)
+        assert main(["export-vk", "--zkey", str(zkey), "--vk", str(tmp_path / f"{name}_ours.json")]) == 0
+        run_snarkjs("zkey", "export", "verificationkey", zkey, tmp_path / f"{name}_sj.json")
+        ours = json.loads((tmp_path / f"{name}_ours.json").read_text())
+        sj = json.loads((tmp_path / f"{name}_sj.json").read_text())
+        if name == "dev":
+            assert ours.pop("unsafe_dev_setup") is True
+        assert ours == sj
+        assert len(sj["vk_alphabeta_12"]) == 2 and len(sj["vk_alphabeta_12"][0]) == 3
+
+
+def test_alphabeta_of_infinity_is_one():
+    assert alphabeta_12(None, curve.G2_GEN) == [[["1", "0"], ["0", "0"], ["0", "0"]], [["0", "0"]] * 3]
 
 
 @settings(max_examples=20, deadline=None)

@@ -3,7 +3,9 @@
 //! (see `codec`) and releases the GIL while it computes.
 mod codec;
 mod kernels;
+mod mpc;
 mod msm;
+mod phase2;
 mod poseidon;
 mod prove;
 mod r1cs;
@@ -42,6 +44,23 @@ fn groth16_setup(py: Python<'_>, r1cs: &[u8], toxic: &[u8]) -> PyResult<Py<PyByt
         let t = setup::Toxic::from_bytes(toxic)?;
         let cs = r1cs::read_r1cs(r1cs)?;
         setup::setup(&cs, &t)
+    })?;
+    Ok(bytes_out(py, out))
+}
+
+/// Phase-2 Groth16 setup on a prepared powers-of-tau file: the snarkjs `.zkey` for raw `.r1cs`
+/// bytes, raw `.ptau` bytes and the contribution δ (32 bytes LE, non-zero); section 10 carries
+/// snarkjs's circuit hash and one contribution record. Same bytes as
+/// prover.groth16.setup.phase2_setup.
+#[pyfunction]
+fn groth16_setup_ptau(py: Python<'_>, r1cs: &[u8], ptau: &[u8], delta: &[u8]) -> PyResult<Py<PyBytes>> {
+    if delta.len() != 32 {
+        return codec::err("delta must be 32 bytes");
+    }
+    let out = py.allow_threads(|| {
+        let d = codec::fr_std(delta)?;
+        let cs = r1cs::read_r1cs(r1cs)?;
+        phase2::setup_ptau(&cs, ptau, d)
     })?;
     Ok(bytes_out(py, out))
 }
@@ -122,6 +141,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(groth16_prove, m)?)?;
     m.add_function(wrap_pyfunction!(groth16_setup, m)?)?;
+    m.add_function(wrap_pyfunction!(groth16_setup_ptau, m)?)?;
     m.add_function(wrap_pyfunction!(pairing_check, m)?)?;
     m.add_function(wrap_pyfunction!(g1_msm, m)?)?;
     m.add_function(wrap_pyfunction!(g2_msm, m)?)?;

@@ -17,7 +17,7 @@
 //! normalized to affine with one batched inversion.
 use crate::codec::{err, fr_std, put_g1_lem, put_g2_lem};
 use crate::r1cs::R1cs;
-use ark_bn254::{Fr, G1Projective, G2Projective};
+use ark_bn254::{Fr, G1Affine, G2Affine, G1Projective, G2Projective};
 use ark_ec::scalar_mul::BatchMulPreprocessing;
 use ark_ec::PrimeGroup;
 use ark_ff::{batch_inversion, BigInteger, FftField, Field, PrimeField, Zero};
@@ -86,7 +86,7 @@ pub fn lagrange_at(tau: Fr, n: usize) -> Vec<Fr> {
     powers.par_iter().zip(den.par_iter()).map(|(w, d)| *w * d * z_over_n).collect()
 }
 
-fn put_u32(out: &mut Vec<u8>, x: u32) {
+pub fn put_u32(out: &mut Vec<u8>, x: u32) {
     out.extend_from_slice(&x.to_le_bytes());
 }
 
@@ -105,13 +105,13 @@ fn binfile(magic: &[u8; 4], sections: Vec<(u32, Vec<u8>)>) -> Vec<u8> {
     out
 }
 
-fn g1_section(points: &[ark_bn254::G1Affine]) -> Vec<u8> {
+pub fn g1_section(points: &[ark_bn254::G1Affine]) -> Vec<u8> {
     let mut out = vec![0u8; 64 * points.len()];
     out.par_chunks_mut(64).zip(points.par_iter()).for_each(|(o, p)| put_g1_lem(o, p));
     out
 }
 
-fn g2_section(points: &[ark_bn254::G2Affine]) -> Vec<u8> {
+pub fn g2_section(points: &[ark_bn254::G2Affine]) -> Vec<u8> {
     let mut out = vec![0u8; 128 * points.len()];
     out.par_chunks_mut(128).zip(points.par_iter()).for_each(|(o, p)| put_g2_lem(o, p));
     out
@@ -121,37 +121,19 @@ pub fn setup(cs: &R1cs, t: &Toxic) -> pyo3::PyResult<Vec<u8>> {
     let (m, l, nw) = (cs.n_constraints, cs.n_public, cs.n_wires);
     let n = domain_size(m, l)?;
 
-    // u, v, w at τ, and section 4 (coefficients stored as c·R² mod r, i.e. the Montgomery
-    // limbs of c·R) in the same pass over the constraints.
+    // u, v, w at τ
     let lag = lagrange_at(t.tau, n);
-    let r_std = Fr::from_bigint(Fr::R).unwrap();
     let (mut u, mut v, mut w) = (vec![Fr::zero(); nw], vec![Fr::zero(); nw], vec![Fr::zero(); nw]);
-    let mut coefs = Vec::with_capacity(4 + 44 * (cs.terms.len() + l + 1));
-    put_u32(&mut coefs, 0); // count, patched below
-    let mut count = 0u32;
     for j in 0..m {
         for (matrix, acc) in [(0usize, &mut u), (1, &mut v), (2, &mut w)] {
             for &(wire, c) in cs.lc(j, matrix) {
                 acc[wire as usize] += c * lag[j];
-                if matrix < 2 && !c.is_zero() {
-                    put_u32(&mut coefs, matrix as u32);
-                    put_u32(&mut coefs, j as u32);
-                    put_u32(&mut coefs, wire);
-                    coefs.extend_from_slice(&(c * r_std).0.to_bytes_le());
-                    count += 1;
-                }
             }
         }
     }
     for i in 0..=l {
         u[i] += lag[m + i];
-        put_u32(&mut coefs, 0);
-        put_u32(&mut coefs, (m + i) as u32);
-        put_u32(&mut coefs, i as u32);
-        coefs.extend_from_slice(&r_std.0.to_bytes_le()); // 1·R² mod r
-        count += 1;
     }
-    coefs[0..4].copy_from_slice(&count.to_le_bytes());
     drop(lag);
 
     let gamma_inv = t.gamma.inverse().unwrap();
@@ -191,38 +173,110 @@ pub fn setup(cs: &R1cs, t: &Toxic) -> pyo3::PyResult<Vec<u8>> {
     let (beta2, gamma2, delta2) = (&g2[0..1], &g2[1..2], &g2[2..3]);
     let b2 = &g2[3..];
 
+    let mut tail = DEV_SETUP_MARKER.to_vec();
+    tail.resize(64, 0);
+    put_u32(&mut tail, 0);
+    Ok(assemble_zkey(&ZkeyParts {
+        n_vars: nw,
+        n_public: l,
+        domain_size: n,
+        alpha1: alpha1[0],
+        beta1: beta1[0],
+        beta2: beta2[0],
+        gamma2: gamma2[0],
+        delta1: delta1[0],
+        delta2: delta2[0],
+        coefs: coef_section(cs),
+        ic,
+        h: hq,
+        c,
+        a,
+        b1,
+        b2,
+        tail,
+    }))
+}
+
+/// Section 4: per row A's then B's non-zero terms in R1CS order, then the extra rows
+/// A[m+i][i] = 1 (i <= l); coefficients stored as c·R² mod r (the Montgomery limbs of c·R).
+pub fn coef_section(cs: &R1cs) -> Vec<u8> {
+    let (m, l) = (cs.n_constraints, cs.n_public);
+    let r_std = Fr::from_bigint(Fr::R).unwrap();
+    let mut coefs = Vec::with_capacity(4 + 44 * (cs.terms.len() + l + 1));
+    put_u32(&mut coefs, 0); // count, patched below
+    let mut count = 0u32;
+    for j in 0..m {
+        for matrix in 0..2usize {
+            for &(wire, c) in cs.lc(j, matrix) {
+                if !c.is_zero() {
+                    put_u32(&mut coefs, matrix as u32);
+                    put_u32(&mut coefs, j as u32);
+                    put_u32(&mut coefs, wire);
+                    coefs.extend_from_slice(&(c * r_std).0.to_bytes_le());
+                    count += 1;
+                }
+            }
+        }
+    }
+    for i in 0..=l {
+        put_u32(&mut coefs, 0);
+        put_u32(&mut coefs, (m + i) as u32);
+        put_u32(&mut coefs, i as u32);
+        coefs.extend_from_slice(&r_std.0.to_bytes_le()); // 1·R² mod r
+        count += 1;
+    }
+    coefs[0..4].copy_from_slice(&count.to_le_bytes());
+    coefs
+}
+
+/// Everything a Groth16 .zkey holds; `tail` is section 10 (hash, contributions).
+pub struct ZkeyParts<'a> {
+    pub n_vars: usize,
+    pub n_public: usize,
+    pub domain_size: usize,
+    pub alpha1: G1Affine,
+    pub beta1: G1Affine,
+    pub beta2: G2Affine,
+    pub gamma2: G2Affine,
+    pub delta1: G1Affine,
+    pub delta2: G2Affine,
+    pub coefs: Vec<u8>,
+    pub ic: &'a [G1Affine],
+    pub h: &'a [G1Affine],
+    pub c: &'a [G1Affine],
+    pub a: &'a [G1Affine],
+    pub b1: &'a [G1Affine],
+    pub b2: &'a [G2Affine],
+    pub tail: Vec<u8>,
+}
+
+/// The .zkey bytes, sections in zkey_new.js's order 1, 2, 4, 3, 9, 8, 5, 6, 7, 10.
+pub fn assemble_zkey(z: &ZkeyParts) -> Vec<u8> {
     let mut header = Vec::with_capacity(4 + 32 + 4 + 32 + 12 + 3 * 64 + 3 * 128);
     put_u32(&mut header, 32);
     header.extend_from_slice(&ark_bn254::Fq::MODULUS.to_bytes_le());
     put_u32(&mut header, 32);
     header.extend_from_slice(&Fr::MODULUS.to_bytes_le());
-    put_u32(&mut header, nw as u32);
-    put_u32(&mut header, l as u32);
-    put_u32(&mut header, n as u32);
-    header.extend(g1_section(alpha1));
-    header.extend(g1_section(beta1));
-    header.extend(g2_section(beta2));
-    header.extend(g2_section(gamma2));
-    header.extend(g1_section(delta1));
-    header.extend(g2_section(delta2));
-
-    let mut tail = DEV_SETUP_MARKER.to_vec();
-    tail.resize(64, 0);
-    put_u32(&mut tail, 0);
-
-    Ok(binfile(
+    put_u32(&mut header, z.n_vars as u32);
+    put_u32(&mut header, z.n_public as u32);
+    put_u32(&mut header, z.domain_size as u32);
+    header.extend(g1_section(&[z.alpha1, z.beta1]));
+    header.extend(g2_section(&[z.beta2, z.gamma2]));
+    header.extend(g1_section(&[z.delta1]));
+    header.extend(g2_section(&[z.delta2]));
+    binfile(
         b"zkey",
         vec![
             (1, 1u32.to_le_bytes().to_vec()),
             (2, header),
-            (4, coefs),
-            (3, g1_section(ic)),
-            (9, g1_section(hq)),
-            (8, g1_section(c)),
-            (5, g1_section(a)),
-            (6, g1_section(b1)),
-            (7, g2_section(b2)),
-            (10, tail),
+            (4, z.coefs.clone()),
+            (3, g1_section(z.ic)),
+            (9, g1_section(z.h)),
+            (8, g1_section(z.c)),
+            (5, g1_section(z.a)),
+            (6, g1_section(z.b1)),
+            (7, g2_section(z.b2)),
+            (10, z.tail.clone()),
         ],
-    ))
+    )
 }
