@@ -1,6 +1,8 @@
 """Settlement on chain with real proofs: the spec settles batches, the settlement circuit
 (preset tiny) proves them, and Rollup.sol on eth-tester checks each proof against its own
-public inputs (roots, oracle round, deposit queue, withdrawals) and moves the root.
+public inputs (roots, oracle round, deposit queue, withdrawals) and moves the root. Then
+the escape hatch: a deposit the sequencer ignores past the deadline lets anyone freeze the
+contract, and each owner exits with an exit-circuit proof of its equity at the last root.
 
 Nothing is synthetic here: the batch verifier is generated from the settlement circuit's
 development key, deposits go through the contract's queue, the oracle round carries the
@@ -23,6 +25,7 @@ pytestmark = [pytest.mark.slow,
 
 from circuits import registry  # noqa: E402
 from circuits.crypto.eddsa import PrivateKey  # noqa: E402
+from circuits.settlement.exit import exit_equity, exit_inputs  # noqa: E402
 from circuits.settlement.witness import batch_inputs  # noqa: E402
 from prover.backends import get_backend  # noqa: E402
 from prover.field import R  # noqa: E402
@@ -36,6 +39,7 @@ from verifier_contracts.evm import Chain  # noqa: E402
 from verifier_contracts.rollup import RollupClient, batch_public_inputs  # noqa: E402
 
 PRICES = (1000, 1000)
+DEADLINE = 40  # blocks
 
 
 def rollup_public(record) -> dict:
@@ -64,9 +68,10 @@ def test_batches_settle_on_chain_with_real_proofs():
     backend = get_backend("native")
     zkey = backend.setup(circuit.r1cs, ToxicWaste.random())
     vk = read_zkey(zkey).verifying_key()
-    exit_vk = read_zkey(backend.setup(exit_circuit.r1cs, ToxicWaste.random())).verifying_key()
+    exit_zkey = backend.setup(exit_circuit.r1cs, ToxicWaste.random())
+    exit_vk = read_zkey(exit_zkey).verifying_key()
     rollup = RollupClient.deploy(chain, vk_to_json(vk), vk_to_json(exit_vk), markets=TINY.num_markets,
-                                 genesis_root=state.root())
+                                 genesis_root=state.root(), deadline_blocks=DEADLINE)
 
     def settle(batch) -> None:
         record = process_batch(state, batch)
@@ -113,3 +118,21 @@ def test_batches_settle_on_chain_with_real_proofs():
         rollup.submit_batch({**pub, "newRoot": (pub["newRoot"] + 1) % R}, [], proof)
     rollup.submit_batch(pub, [], proof)
     assert rollup.state()["batchNumber"] == 4
+
+    # escape hatch: a deposit left unconsumed past the deadline freezes the contract ...
+    rollup.deposit(1, 5, sender=l1[1])
+    for _ in range(DEADLINE + 1):
+        chain.w3.provider.make_request("evm_mine", [])
+    rollup.freeze(sender=l1[3])
+    # ... and every owner exits with its equity at the last settled root, proven
+    paid = 0
+    for i in (0, 1, 2):
+        witness = exit_circuit.witness(exit_inputs(state, i))
+        proof = proof_to_json(backend.prove(exit_zkey, witness, secrets.randbelow(R), secrets.randbelow(R)))
+        equity = exit_equity(state, i)
+        with pytest.raises(Exception, match="invalid exit proof"):
+            rollup.exit(i, l1[i], equity + 1, proof)
+        rollup.exit(i, l1[i], equity, proof)
+        paid += equity
+    # the equities add up to what the contract holds for consumed deposits, less withdrawals
+    assert paid == 2 * 10**8 - 3 * 10**7
