@@ -9,6 +9,7 @@ internal wires and sampled private inputs of enabled slots all break a constrain
 """
 from __future__ import annotations
 
+import copy
 import random
 import sys
 from contextlib import contextmanager
@@ -225,22 +226,46 @@ def test_wrong_oracle_price_or_public_input_has_no_witness(cc):
 
 
 # --- random batches through the builder -------------------------------------------------------------
+# reasons for which `forced_record` can build the refused op's witness (the spec with that
+# one check off computes a post-state); the others stop before one exists
+FORCEABLE = ("bad signature", "expired", "insufficient margin", "account outside its box")
+
+
+def random_pending(state, rng, n: int) -> list:
+    """Trades, withdrawals (some too large, some expired, some signed by the wrong key)."""
+    pending = []
+    for k in range(3):
+        buyer, seller = rng.sample(range(1, 5), 2)
+        signers = rng.choice([None, None, None, (seller, buyer)])
+        pending.append(trade_op(state, rng.randrange(2), rng.randint(1, 400),
+                                rng.choice([500_000, 1_000_000, 100_000]), buyer, seller,
+                                buyer_nonce=10 * n + k, seller_nonce=10 * n + k, fee=rng.randrange(100),
+                                signers=signers))
+    pending.append(withdraw_op(state, rng.randint(1, 4), rng.choice([10**5, 10**7, 10**8]), nonce=100 + n,
+                               expiry=rng.choice([100, n - 1])))
+    return pending
+
+
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32 - 1), crash=st.integers(850, 1050))
-def test_random_batches_prove_what_the_spec_applies(cc, seed, crash):
+def test_random_batches_prove_what_the_spec_applies_and_nothing_it_refuses(cc, seed, crash):
+    """Random ops through the builder: the batch it cuts proves; each op it refused for a
+    forceable reason, forced through alone, has no witness."""
     rng = random.Random(seed)
     state = funded_state(4, amount=10**8)
     for n, g in enumerate((1000, crash), start=1):
-        pending = []
-        for k in range(3):
-            buyer, seller = rng.sample(range(1, 5), 2)
-            pending.append(trade_op(state, rng.randrange(2), rng.randint(1, 200), rng.randint(1, 2) * 500_000 // (1 + rng.randrange(2)),
-                                    buyer, seller, buyer_nonce=10 * n + k, seller_nonce=10 * n + k, fee=rng.randrange(100)))
-        pending.append(withdraw_op(state, rng.randint(1, 4), rng.randint(1, 10**7), nonce=100 + n))
         try:
-            built = build_batch(state, pending, (g, 1000), oracle_round=n)
+            built = build_batch(state, random_pending(state, rng, n), (g, 1000), oracle_round=n)
         except OpRefused:  # no valid batch at these prices within the slots
             continue
+        forceable = [(op, r) for op, r in built.refused if r.startswith(FORCEABLE)]
+        for op, reason in forceable[:2]:
+            scratch = copy.deepcopy(state)  # the forced run settles a batch: not on the real state
+            try:
+                record = forced_record(scratch, Batch(n, n, (g, 1000), (op,)), reason)
+            except (OpRefused, AssertionError, pytest.fail.Exception):
+                continue  # alone the op is refused for another reason first
+            rejects(cc, record)
         solves(cc, process_batch(state, built.batch))
 
 
