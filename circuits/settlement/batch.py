@@ -11,7 +11,6 @@ Public inputs (`spec.witness.PublicInputs.words()` order, 2M + 13 words, the ord
     deposit_index_old, deposit_index_new, deposit_chain_old, deposit_chain_new,
     withdrawals_hash, forced_index_old, forced_index_new, forced_chain_old, forced_chain_new
 
-No op consumes the forced-withdrawal queue yet: the circuit asserts old == new for it.
 
 The state root is Poseidon(tree_root, globals_hash) (`spec.state.State.root`); the old
 globals are private inputs opened against old_root, the new ones are computed.
@@ -74,6 +73,7 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> None:
     st = BatchState(root=LC.of(old["tree_root"]), num_accounts=LC.of(old["num_accounts"]),
                     funding=[LC.of(f) for f in old["funding"]], deposit_index=LC.of(pub["deposit_index_old"]),
                     deposit_chain=LC.of(pub["deposit_chain_old"]), withdrawals=LC.of(0), fees=LC.of(0),
+                    forced_index=LC.of(pub["forced_index_old"]), forced_chain=LC.of(pub["forced_chain_old"]),
                     batch_number=LC.of(pub["batch_number"]), prices=[LC.of(g) for g in pub["prices"]])
     for kind, attr, slot in SLOTS:
         for i in range(getattr(preset, attr)):
@@ -96,9 +96,8 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> None:
     c.assert_equal(st.deposit_index, pub["deposit_index_new"])
     c.assert_equal(st.deposit_chain, pub["deposit_chain_new"])
     c.assert_equal(st.withdrawals, pub["withdrawals_hash"])
-    # no op consumes the forced-withdrawal queue yet
-    c.assert_equal(pub["forced_index_new"], pub["forced_index_old"])
-    c.assert_equal(pub["forced_chain_new"], pub["forced_chain_old"])
+    c.assert_equal(st.forced_index, pub["forced_index_new"])
+    c.assert_equal(st.forced_chain, pub["forced_chain_new"])
     new_globals = [st.num_accounts, pub["batch_number"], pub["oracle_round"], pub["deposit_index_new"],
                    pub["deposit_chain_new"], pub["forced_index_new"], pub["forced_chain_new"],
                    *pub["prices"], *pub["funding"]]

@@ -49,6 +49,8 @@ class BatchState:
     deposit_chain: LC
     withdrawals: LC  # withdrawals hash chain
     fees: LC  # trade fees of the batch, credited to the fund by the closing write
+    forced_index: LC  # the forced-withdrawal queue position
+    forced_chain: LC
     batch_number: LC  # this batch's number (public)
     prices: list  # ladder indices g_j (public)
     root_box: list | None = None  # set by the closing write
@@ -216,6 +218,52 @@ def _fits_collateral(c: Circuit, enabled, x) -> LC:
     bits = to_bits(c, gate(c, enabled, LC.of(x) + (1 << (COLLATERAL_BITS - 1)) + lift), TV_BITS + 2)
     high = from_bits(c, bits[COLLATERAL_BITS:])
     return c.mul(enabled, is_zero_bit(c, high - (lift >> COLLATERAL_BITS)))
+
+
+def forced_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
+    """`spec.transition.process_forced_withdrawal`: never refused; executed exactly when the
+    spec executes it (the circuit computes the condition, the prover does not choose it)."""
+    en = _enabled(c, prefix)
+    account, amount, sender = (c.private_input(f"{prefix}.{k}") for k in ("account", "amount", "sender"))
+    registered = c.private_input(f"{prefix}.registered")
+    assert_bool(c, registered)
+    # the fields fit their widths (the L1 contract enforces them)
+    id_bits = assert_bits(c, en, account, ACCOUNT_BITS)
+    assert_bits(c, en, amount, AMOUNT_BITS)
+    assert_bits(c, en, sender, ADDRESS_BITS)
+    beyond = 1 - is_zero_bit(c, sum((LC.of(b) * (1 << i) for i, b in enumerate(id_bits[preset.account_bits:])), LC()))
+    in_tree = c.mul(en, 1 - beyond)
+    c.assert_product(registered, 1 - LC.of(in_tree), 0)  # no leaf read: nothing is registered
+    pre = _leaf_input(c, f"{prefix}.account", preset)
+    settled = _settled(c, st, pre)
+    after = settled.replace(collateral=LC.of(settled.collateral) - amount)
+    # executed iff the sender owns the account, the amount is positive and the account keeps
+    # TV >= IR (its collateral in range)
+    owner = is_zero_bit(c, LC.of(sender) - pre.l1_address)
+    positive = 1 - is_zero_bit(c, amount)
+    live = c.mul(c.mul(in_tree, registered), c.mul(owner, positive))
+    pos = signed_positions(c, live, after.positions)
+    fits = _fits_collateral(c, live, after.collateral)
+    affords = is_nonnegative(c, live, surplus(c, preset, after.collateral, pos, st.prices, "initial"))
+    executed = c.mul(c.mul(live, fits), affords)
+    new = Leaf(pre.pk_x, pre.pk_y, pre.l1_address, pre.nonce_hi, pre.nonce_bitmap,
+               select(c, executed, after.collateral, pre.collateral), list(pre.positions),
+               [select(c, executed, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)])
+    path = declare_path(c, f"{prefix}.account", preset)
+    packed, parts = declare_box(c, f"{prefix}.account", preset)
+    # executed: the sequencer's new box, checked; otherwise a read keeps the box
+    for j in range(preset.num_markets):
+        assert_equal_when(c, in_tree - executed, packed[j], path.leaf_box[j])
+    assert_signed(c, in_tree, new.collateral, COLLATERAL_BITS)
+    assert_box_safe(c, executed, preset, new.collateral, pos, parts, st.funding)
+    old_hash = c.mul(registered, leaf_hash(c, pre))
+    new_hash = c.mul(registered, leaf_hash(c, new))
+    st.root, _ = leaf_write(c, preset, in_tree, st.root, id_bits[:preset.account_bits], old_hash, new_hash,
+                            parts, path)
+    # the queue advances; an executed request is paid to the account's L1 address
+    st.forced_chain = select(c, en, hash_fields(c, [st.forced_chain, account, amount, sender]), st.forced_chain)
+    st.forced_index = LC.of(st.forced_index) + en
+    st.withdrawals = select(c, executed, hash_fields(c, [st.withdrawals, pre.l1_address, amount]), st.withdrawals)
 
 
 def funding_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
@@ -443,6 +491,7 @@ def closing_write(c: Circuit, st: BatchState, preset: Preset, prefix: str = "clo
 SLOTS = (  # (slot name, preset attribute, gadget) in `spec.ops.KIND_ORDER`
     ("register", "register_slots", register_slot),
     ("deposit", "deposit_slots", deposit_slot),
+    ("forced", "forced_slots", forced_slot),
     ("funding", "funding_slots", funding_slot),
     ("touch", "touch_slots", touch_slot),
     ("liquidation", "liquidation_slots", liquidation_slot),
@@ -450,6 +499,6 @@ SLOTS = (  # (slot name, preset attribute, gadget) in `spec.ops.KIND_ORDER`
     ("trade", "trade_slots", trade_slot),
     ("deleverage", "deleverage_slots", deleverage_slot),
 )
-assert [spec_ops.KIND_ORDER.index(k) for k in (spec_ops.Register, spec_ops.Deposit, spec_ops.Funding,
-                                               spec_ops.Touch, spec_ops.Liquidate, spec_ops.Withdraw,
-                                               spec_ops.Trade, spec_ops.Deleverage)] == list(range(8))
+assert [spec_ops.KIND_ORDER.index(k) for k in (spec_ops.Register, spec_ops.Deposit, spec_ops.ForcedWithdraw,
+                                               spec_ops.Funding, spec_ops.Touch, spec_ops.Liquidate,
+                                               spec_ops.Withdraw, spec_ops.Trade, spec_ops.Deleverage)] == list(range(9))

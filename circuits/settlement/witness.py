@@ -30,14 +30,15 @@ from sequencer.spec.witness import BatchRecord
 
 from .ops import SLOTS
 
-KIND_OF_SLOT = {"register": spec_ops.Register, "deposit": spec_ops.Deposit, "funding": spec_ops.Funding,
+KIND_OF_SLOT = {"register": spec_ops.Register, "deposit": spec_ops.Deposit, "forced": spec_ops.ForcedWithdraw,
+                "funding": spec_ops.Funding,
                 "liquidation": spec_ops.Liquidate, "touch": spec_ops.Touch, "withdrawal": spec_ops.Withdraw,
                 "trade": spec_ops.Trade, "deleverage": spec_ops.Deleverage}
 
 
 # the writes that take a box chosen by the sequencer, and all that change the box (a
 # liquidated account gets the full one); every other write keeps the leaf's box
-CHOSEN_BOX = {("touch", "account")}
+CHOSEN_BOX = {("touch", "account"), ("forced", "account")}
 NEW_BOX = CHOSEN_BOX | {("liquidation", "target")}
 
 
@@ -91,6 +92,10 @@ def _op_inputs(slot: str, op, updates: tuple) -> dict:
                    sig=_sig(op.signature))
         roles = ["account"]
     elif slot == "deposit":
+        out.update(account=op.account, amount=op.amount, sender=op.sender,
+                   registered=int(bool(updates) and updates[0].pre is not None))
+        roles = ["account"] if updates else []
+    elif slot == "forced":
         out.update(account=op.account, amount=op.amount, sender=op.sender,
                    registered=int(bool(updates) and updates[0].pre is not None))
         roles = ["account"] if updates else []

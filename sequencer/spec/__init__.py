@@ -20,6 +20,7 @@ ops in the kind order `ops.KIND_ORDER`:
 
     Register   [account]                 old leaf empty (hash 0, full box), box kept
     Deposit    [account]                 a write, or a read when bounced (unknown / overflow)
+    ForcedWithdraw [account]             re-boxed when executed; a read when consumed with no effect
     Funding    []                        F_j += delta, |delta| <= max_funding_delta_j
     Touch      [account]                 re-boxed: the box the sequencer chose
     Liquidate  [target, receiver, fund]  [target, fund] when the receiver is the fund; the
@@ -35,7 +36,7 @@ inside ops are exempt, its closing write is not). End of batch: prices and fundi
 in the root box (`BatchRecord.root_box`, from the closing write's path).
 """
 from .constants import DEMO, MAINNET, PRESETS, TINY, MarketParams, Preset
-from .ops import (Deleverage, Deposit, Funding, Liquidate, Register, Touch, Trade, Withdraw,
+from .ops import (Deleverage, Deposit, ForcedWithdraw, Funding, Liquidate, Register, Touch, Trade, Withdraw,
                   message_hash, use_nonce)
 from .state import Account, State, account_hash
 from .transition import (Batch, BuiltBatch, OpRefused, build_batch, process_batch, process_deleverage,
@@ -46,7 +47,7 @@ from .witness import BatchRecord, PublicInputs, public_input_hash, public_input_
 
 __all__ = [
     "TINY", "DEMO", "MAINNET", "PRESETS", "MarketParams", "Preset",
-    "Register", "Deposit", "Withdraw", "Trade", "Funding", "Touch", "Liquidate", "Deleverage",
+    "Register", "Deposit", "ForcedWithdraw", "Withdraw", "Trade", "Funding", "Touch", "Liquidate", "Deleverage",
     "message_hash", "use_nonce",
     "Account", "State", "account_hash",
     "Batch", "BuiltBatch", "OpRefused", "build_batch", "process_batch", "process_op",

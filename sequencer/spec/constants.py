@@ -103,6 +103,7 @@ class Preset:
     insurance_account: int = 0
     register_slots: int = 2
     deposit_slots: int = 4
+    forced_slots: int = 1
     withdrawal_slots: int = 4
     trade_slots: int = 8
     funding_slots: int = 2

@@ -47,6 +47,7 @@ OP_FUNDING = 5
 OP_TOUCH = 6
 OP_LIQUIDATE = 7
 OP_DELEVERAGE = 8
+OP_FORCED_WITHDRAW = 9
 
 ACCOUNT_ID_BITS = 32  # wide enough for every preset (the tree's capacity is checked apart)
 MARKET_BITS = 4  # a market index is < 16
@@ -82,6 +83,31 @@ class Deposit:
     account: int
     amount: int
     sender: int
+
+    def chain_fields(self) -> list[int]:
+        """What the L1 queue hashes: chain_{k+1} = H(chain_k, account, amount, sender)."""
+        return [self.account, self.amount, self.sender]
+
+
+@dataclass(frozen=True)
+class ForcedWithdraw:
+    """The `index`-th request of the L1 forced-withdrawal queue: `sender` asks for `amount`
+    of `account`'s collateral. Unsigned: the L1 sender is the authority, and it must be the
+    account's L1 address. Never refused, so the queue always advances (a request the
+    sequencer leaves past its deadline lets anyone freeze the contract): it is executed when
+    the sender owns the account, the amount is positive and the account keeps TV >= IR at the
+    batch prices; otherwise it is consumed with no effect. An executed request re-boxes the
+    account (`box`: the sequencer's choice, None for `margin.choose_box`), so a request the
+    account can afford never fails on its box."""
+
+    OP_CODE = OP_FORCED_WITHDRAW
+    FIELDS = (("index", 64, False), ("account", ACCOUNT_ID_BITS, False),
+              ("amount", AMOUNT_BITS, False), ("sender", ADDRESS_BITS, False))
+    index: int
+    account: int
+    amount: int
+    sender: int
+    box: Optional[tuple] = None
 
     def chain_fields(self) -> list[int]:
         """What the L1 queue hashes: chain_{k+1} = H(chain_k, account, amount, sender)."""
@@ -191,17 +217,18 @@ class Deleverage:
     haircut: int
 
 
-OPS = (Register, Deposit, Withdraw, Trade, Funding, Touch, Liquidate, Deleverage)
+OPS = (Register, Deposit, ForcedWithdraw, Withdraw, Trade, Funding, Touch, Liquidate, Deleverage)
 # The order of op kinds inside a batch. The batch circuit has fixed slots per kind and runs
 # the kinds in this order, so a batch lists its ops grouped by kind in this order (within a
-# kind, in any order). Registrations come first (a deposit may fund a new account), then
-# what the batch's prices require (deposits can rescue an account, funding moves indices,
+# kind, in any order). Registrations come first (a deposit may fund a new account), the L1
+# queues (deposits, then forced withdrawals), then what the batch's prices require (deposits can rescue an account, funding moves indices,
 # touches re-box the solvent accounts, including a liquidator before it takes positions
 # over, then the liquidations), then the signed requests, and the deleverages the fund's
 # shortfall needs last.
-KIND_ORDER = (Register, Deposit, Funding, Touch, Liquidate, Withdraw, Trade, Deleverage)
+KIND_ORDER = (Register, Deposit, ForcedWithdraw, Funding, Touch, Liquidate, Withdraw, Trade, Deleverage)
 KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
-SLOT_NAMES = {Register: "register_slots", Deposit: "deposit_slots", Withdraw: "withdrawal_slots",
+SLOT_NAMES = {Register: "register_slots", Deposit: "deposit_slots", ForcedWithdraw: "forced_slots",
+              Withdraw: "withdrawal_slots",
               Trade: "trade_slots", Funding: "funding_slots", Touch: "touch_slots",
               Liquidate: "liquidation_slots", Deleverage: "deleverage_slots"}
 

@@ -103,7 +103,7 @@ class State:
     funding: tuple[int, ...] = ()  # cumulative funding indices F_j
     deposit_index: int = 0  # deposits consumed from the L1 queue
     deposit_chain: int = 0  # hash chain over the consumed deposits (0 at genesis)
-    forced_index: int = 0  # forced-withdrawal requests consumed from the L1 queue (none yet: see witness.py)
+    forced_index: int = 0  # forced-withdrawal requests consumed from the L1 queue
     forced_chain: int = 0  # hash chain over the consumed forced requests
     fees: int = 0  # trade fees of the current batch, credited to the fund when it closes (0 between batches)
     withdrawals: list[tuple[int, int]] = field(default_factory=list)  # this batch: (address, amount)

@@ -37,7 +37,8 @@ from . import margin
 from .constants import (BPS, COLLATERAL_MAX, COLLATERAL_MIN, FUNDING_MAX, FUNDING_MIN, GRID_MAX, POSITION_MAX,
                         POSITION_MIN, ROUND_BITS)
 from .hashing import hash_chain
-from .ops import (KIND_RANK, SLOT_NAMES, Deleverage, Deposit, Funding, Liquidate, Register, Touch, Trade, Withdraw,
+from .ops import (KIND_RANK, SLOT_NAMES, Deleverage, Deposit, ForcedWithdraw, Funding, Liquidate, Register, Touch,
+                  Trade, Withdraw,
                   fields_in_range, message_hash, use_nonce)
 from .state import Account, State
 from .witness import BatchRecord, OpWitness, PublicInputs, withdrawals_hash
@@ -202,6 +203,32 @@ def process_deposit(state: State, op: Deposit) -> None:
         w.commit()
     state.deposit_chain = hash_chain(state.deposit_chain, op.chain_fields())
     state.deposit_index += 1
+
+
+def process_forced_withdrawal(state: State, op: ForcedWithdraw) -> None:
+    p = state.preset
+    # the fields fit their widths (the L1 contract enforces them)
+    require(fields_in_range(op), "field out of range")
+    # requests are consumed in queue order
+    require(op.index == state.forced_index, "forced request out of queue order")
+
+    account = state.accounts.get(op.account)
+    new = None
+    if account is not None and account.l1_address == op.sender and op.amount > 0:
+        settled = settle_funding(account, state.funding)
+        after = replace(settled, collateral=settled.collateral - op.amount)
+        # executed when the account keeps TV >= IR (and its collateral in range)
+        if COLLATERAL_MIN <= after.collateral and margin.initial_surplus(after, p, state.prices, state.funding) >= 0:
+            new = after
+    if new is not None:
+        w = _Writes(state)
+        w.put(op.account, new)
+        w.commit(rebox={op.account: op.box})
+        state.withdrawals.append((account.l1_address, op.amount))
+    elif op.account < p.capacity:
+        state.read_account(op.account)  # consumed with no effect: the circuit proves why
+    state.forced_chain = hash_chain(state.forced_chain, op.chain_fields())
+    state.forced_index += 1
 
 
 def process_withdrawal(state: State, op: Withdraw) -> None:
@@ -387,7 +414,8 @@ def process_deleverage(state: State, op: Deleverage) -> None:
     w.commit()
 
 
-PROCESSORS = {Register: process_register, Deposit: process_deposit, Withdraw: process_withdrawal,
+PROCESSORS = {Register: process_register, Deposit: process_deposit, ForcedWithdraw: process_forced_withdrawal,
+              Withdraw: process_withdrawal,
               Trade: process_trade, Funding: process_funding, Touch: process_touch,
               Liquidate: process_liquidation, Deleverage: process_deleverage}
 
@@ -433,6 +461,7 @@ def process_batch_end(state: State) -> None:
 def process_batch(state: State, batch: Batch) -> BatchRecord:
     """Apply a whole batch, or nothing: on OpRefused the state is rolled back."""
     old_root, old_deposits, old_chain = state.root(), state.deposit_index, state.deposit_chain
+    old_forced, old_forced_chain = state.forced_index, state.forced_chain
     old_tree_root, old_globals = state.tree.root, tuple(state.globals_fields())
     state.begin()
     state.log = []
@@ -455,8 +484,8 @@ def process_batch(state: State, batch: Batch) -> BatchRecord:
                           oracle_round=state.oracle_round, prices=state.prices, funding=state.funding,
                           deposit_index_old=old_deposits, deposit_index_new=state.deposit_index,
                           deposit_chain_new=state.deposit_chain, deposit_chain_old=old_chain,
-                          forced_index_old=state.forced_index, forced_index_new=state.forced_index,
-                          forced_chain_old=state.forced_chain, forced_chain_new=state.forced_chain,
+                          forced_index_old=old_forced, forced_index_new=state.forced_index,
+                          forced_chain_old=old_forced_chain, forced_chain_new=state.forced_chain,
                           withdrawals_hash=withdrawals_hash(state.withdrawals))
     return BatchRecord(batch=batch, public=public, ops=witnesses, settle=settle,
                        root_box=state.tree.root_box, withdrawals=list(state.withdrawals),
@@ -533,7 +562,7 @@ def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, len
         def pending_of(*kinds):
             return [op for op in pending if isinstance(op, kinds)]
 
-        for op in pending_of(Register) + pending_of(Deposit) + pending_of(Funding):
+        for op in pending_of(Register) + pending_of(Deposit) + pending_of(ForcedWithdraw) + pending_of(Funding):
             attempt(op)
         liquidate, touch = [], []
         for index in state.tree.leaves_outside(state.prices, state.funding):

@@ -11,9 +11,8 @@ Public inputs, in `PublicInputs.words()` order (2M + 13 words), which is the ord
     deposit_index_old/new           the deposit queue range [old, new) the batch consumed
     deposit_chain_old/new           the Poseidon chain over the consumed deposits at old and new
     withdrawals_hash                Poseidon chain over this batch's (l1_address, amount) pairs
-    forced_index_old/new            the forced-withdrawal queue range; no op consumes it yet, so
-    forced_chain_old/new              old == new (a pending forced request lets anyone freeze
-                                      the contract after its deadline, and owners then exit)
+    forced_index_old/new            the forced-withdrawal queue range [old, new) the batch consumed
+    forced_chain_old/new            the Poseidon chain over the consumed forced requests
 
 `public_input_hash` is sha256 over the words as 32-byte big-endian integers, reduced mod r,
 and `public_input_hash_poseidon` the same words through `hash_fields`: the one-input

@@ -26,8 +26,8 @@ from circuits import registry  # noqa: E402
 from circuits.dsl.compiled import ConstraintError, unsatisfied  # noqa: E402
 from circuits.settlement.witness import batch_inputs  # noqa: E402
 from prover.field import R  # noqa: E402
-from sequencer.spec import (TINY, Batch, Deposit, Funding, Liquidate, OpRefused, Touch, build_batch,  # noqa: E402
-                            process_batch)
+from sequencer.spec import (TINY, Batch, Deposit, ForcedWithdraw, Funding, Liquidate, OpRefused, Touch,  # noqa: E402
+                            build_batch, process_batch)
 from sequencer.spec import transition  # noqa: E402
 from spec_helpers import (LOT_PRICE, deposit_op, funded_state, pinned, register_op, trade_op,  # noqa: E402
                           withdraw_op)
@@ -128,6 +128,36 @@ def test_signed_liquidation_by_a_liquidator(cc):
     record = process_batch(state, pinned(state, Batch(2, 2, (930, 1000), (deposit_op(state, 3, 10**8), op))))
     assert state.accounts[3].positions[0] == 900
     solves(cc, record)
+
+
+@pytest.mark.parametrize("amount,owner", [(10**7, True), (10**7, False), (10**9, True)])
+def test_forced_withdrawal_executed_exactly_when_the_spec_executes_it(cc, monkeypatch, amount, owner):
+    state = settled_state()
+    sender = state.accounts[3].l1_address if owner else 0xBAD
+    op = ForcedWithdraw(0, 3, amount, sender)
+    record = process_batch(state, Batch(2, 2, (1000, 1000), (op,)))
+    executed = bool(record.withdrawals)
+    assert executed == (owner and amount == 10**7)
+    solves(cc, record)
+    # the spec with the decision flipped: the circuit computes it, the prover cannot choose it
+    state = settled_state()
+    if executed:  # skip an executable request
+        monkeypatch.setattr(transition.margin, "initial_surplus", lambda *a: -1)
+    else:  # pay one that must not be paid
+        monkeypatch.setitem(transition.PROCESSORS, ForcedWithdraw, _pay_anyway)
+    rejects(cc, process_batch(state, Batch(2, 2, (1000, 1000), (op,))))
+
+
+def _pay_anyway(state, op):
+    """process_forced_withdrawal without its checks (the box kept)."""
+    from sequencer.spec.hashing import hash_chain
+    from sequencer.spec.transition import settle_funding
+
+    account = settle_funding(state.accounts[op.account], state.funding)
+    state.write_account(op.account, replace(account, collateral=account.collateral - op.amount))
+    state.withdrawals.append((account.l1_address, op.amount))
+    state.forced_chain = hash_chain(state.forced_chain, op.chain_fields())
+    state.forced_index += 1
 
 
 def test_touch_after_prices_leave_the_box(cc):

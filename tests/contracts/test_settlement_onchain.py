@@ -32,8 +32,8 @@ from prover.field import R  # noqa: E402
 from prover.formats.snarkjs_json import proof_to_json, vk_to_json  # noqa: E402
 from prover.formats.zkey import read_zkey  # noqa: E402
 from prover.groth16.setup import ToxicWaste  # noqa: E402
-from sequencer.spec import (TINY, Batch, Deposit, Register, State, Trade, Withdraw, build_batch,  # noqa: E402
-                            message_hash, process_batch)
+from sequencer.spec import (TINY, Batch, Deposit, ForcedWithdraw, Register, State, Trade, Withdraw,  # noqa: E402
+                            build_batch, message_hash, process_batch)
 from sequencer.spec.hashing import to_field  # noqa: E402
 from verifier_contracts.evm import Chain  # noqa: E402
 from verifier_contracts.rollup import RollupClient, batch_public_inputs  # noqa: E402
@@ -108,16 +108,19 @@ def test_batches_settle_on_chain_with_real_proofs():
     fee = receipt["gasUsed"] * receipt.get("effectiveGasPrice", 0)
     assert chain.w3.eth.get_balance(l1[2]) - before + fee == 3 * 10**7 * rollup.wei_per_unit
 
-    # the proof of batch 4 does not settle another new root
-    record = process_batch(state, Batch(4, 4, PRICES, ()))
+    # batch 4 consumes bob's forced-withdrawal request from the L1 queue and pays it; its
+    # proof does not settle another new root
+    findex = rollup.request_forced_withdrawal(2, 10**6, sender=l1[2])
+    record = process_batch(state, Batch(4, 4, PRICES, (ForcedWithdraw(findex, 2, 10**6, int(l1[2], 16)),)))
+    assert record.withdrawals == [(int(l1[2], 16), 10**6)]
     witness = circuit.witness(batch_inputs(record, TINY, circuit))
     proof = proof_to_json(backend.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R)))
     pub = rollup_public(record)
     rollup.post_round(pub["prices"], pub["fundingIndices"])
     with pytest.raises(Exception, match="invalid proof"):
-        rollup.submit_batch({**pub, "newRoot": (pub["newRoot"] + 1) % R}, [], proof)
-    rollup.submit_batch(pub, [], proof)
-    assert rollup.state()["batchNumber"] == 4
+        rollup.submit_batch({**pub, "newRoot": (pub["newRoot"] + 1) % R}, record.withdrawals, proof)
+    rollup.submit_batch(pub, record.withdrawals, proof)
+    assert rollup.state()["batchNumber"] == 4 and rollup.state()["forcedConsumed"] == 1
 
     # escape hatch: a deposit left unconsumed past the deadline freezes the contract ...
     rollup.deposit(1, 5, sender=l1[1])
@@ -135,4 +138,4 @@ def test_batches_settle_on_chain_with_real_proofs():
         rollup.exit(i, l1[i], equity, proof)
         paid += equity
     # the equities add up to what the contract holds for consumed deposits, less withdrawals
-    assert paid == 2 * 10**8 - 3 * 10**7
+    assert paid == 2 * 10**8 - 3 * 10**7 - 10**6

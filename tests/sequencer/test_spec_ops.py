@@ -365,3 +365,37 @@ def test_message_hash_separates_kinds_and_domains():
 def test_penalty_and_bounds_constants():
     assert all(m.penalty_bps <= m.maintenance_bps < m.initial_bps < BPS for m in TINY.markets)
     assert GRID_MAX == 65535
+
+
+# --- forced withdrawals (the L1 queue's escape hatch) ------------------------------------------
+def forced_op(state, account, amount, sender=None):
+    from sequencer.spec import ForcedWithdraw
+    owner = state.accounts[account].l1_address if sender is None and account in state.accounts else sender
+    return ForcedWithdraw(state.forced_index, account, amount, owner if owner is not None else 0)
+
+
+@pytest.mark.parametrize("case", ["executed", "not_owner", "too_much", "unknown", "zero"])
+def test_forced_withdrawal_is_never_refused(case):
+    from sequencer.spec.hashing import hash_chain as chain
+    state = funded_state(2)
+    op = {
+        "executed": lambda: forced_op(state, 1, 10**7),
+        "not_owner": lambda: forced_op(state, 1, 10**7, sender=ADDRESS_BASE + 2),
+        "too_much": lambda: forced_op(state, 1, 10**8 + 1),
+        "unknown": lambda: forced_op(state, 9, 10**7, sender=ADDRESS_BASE),
+        "zero": lambda: forced_op(state, 1, 0),
+    }[case]()
+    before = state.accounts[1].collateral
+    apply(state, op)
+    # the queue advances either way; only a request its owner can afford is paid
+    assert state.forced_index == 1 and state.forced_chain == chain(0, op.chain_fields())
+    paid = case == "executed"
+    assert state.accounts[1].collateral == before - (10**7 if paid else 0)
+    assert state.withdrawals == ([(state.accounts[1].l1_address, 10**7)] if paid else [])
+
+
+def test_forced_withdrawal_out_of_queue_order_refused():
+    from sequencer.spec import ForcedWithdraw
+    state = funded_state(1)
+    out = apply(state, ForcedWithdraw(3, 1, 10, state.accounts[1].l1_address), valid=False)
+    assert out["reason"] == "forced request out of queue order"
