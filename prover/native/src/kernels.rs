@@ -15,7 +15,7 @@ pub fn g1_msm(bases: &[u8], scalars: &[u8]) -> PyResult<Vec<u8>> {
         return err(format!("{} bases but {} scalars", p.len(), s.len()));
     }
     let s: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
-    Ok(g1_bytes(&crate::msm::msm(&p, &s).into_affine()))
+    Ok(g1_bytes(&crate::msm::msm_g1_glv(&p, &s).into_affine()))
 }
 
 pub fn g2_msm(bases: &[u8], scalars: &[u8]) -> PyResult<Vec<u8>> {

@@ -22,7 +22,7 @@ const BATCH: usize = 256;
 /// Windows with fewer buckets than this (the top window, small c) use projective buckets.
 const MIN_AFFINE_BUCKETS: usize = 64;
 
-/// Bits [pos, pos + c) of a 256-bit little-endian integer (c <= 32).
+/// Bits [pos, pos + c) of a 256-bit little-endian integer (c <= 33).
 fn bits(s: &BigInt<4>, pos: usize, c: usize) -> u64 {
     let (limb, off) = (pos / 64, pos % 64);
     if limb >= 4 {
@@ -36,30 +36,22 @@ fn bits(s: &BigInt<4>, pos: usize, c: usize) -> u64 {
 }
 
 /// Window width minimizing W·(6n + 14·2^c) field multiplications (accumulation + reduction).
-fn window_bits(n: usize) -> usize {
+fn window_bits(n: usize, nbits: usize) -> usize {
     (2..=20usize)
-        .min_by_key(|&c| ((254 + c) / c) * (6 * n + 14 * (1usize << c)))
+        .min_by_key(|&c| (1 + nbits / c) * (6 * n + 14 * (1usize << c)))
         .unwrap()
 }
 
-/// Signed digits, scalar-major: digits[i * windows + w] is scalar i's digit in window w.
-fn signed_digits(scalars: &[BigInt<4>], c: usize, windows: usize) -> Vec<i32> {
-    let mut digits = vec![0i32; windows * scalars.len()];
-    let half = 1i64 << (c - 1);
-    let full = 1i64 << c;
-    digits.par_chunks_mut(windows).zip(scalars.par_iter()).for_each(|(ds, s)| {
-        let mut carry = 0i64;
-        for (w, out) in ds.iter_mut().enumerate() {
-            let mut d = bits(s, w * c, c) as i64 + carry;
-            carry = 0;
-            if d > half {
-                d -= full;
-                carry = 1;
-            }
-            *out = d as i32;
-        }
-    });
-    digits
+/// Scalar s's signed (Booth) digit in window w: bits [wc, wc + c) plus bit wc − 1, less 2^c
+/// when bit wc + c − 1 is set; Σ d_w 2^(wc) = s and |d_w| <= 2^(c−1), each digit computed on
+/// its own (no carry chain, no digit table).
+#[inline(always)]
+fn booth_digit(s: &BigInt<4>, w: usize, c: usize) -> i32 {
+    let pos = w * c;
+    // bits [pos − 1, pos + c): c + 1 bits, the lowest being the borrow-in
+    let v = if pos == 0 { bits(s, 0, c) << 1 } else { bits(s, pos - 1, c + 1) };
+    let d = ((v + 1) >> 1) as i64;
+    (if v >> c & 1 == 1 { d - (1i64 << c) } else { d }) as i32
 }
 
 /// The buckets of one window, accumulated in affine coordinates with batched inversions.
@@ -195,12 +187,12 @@ impl<P: SWCurveConfig> Buckets<P> {
 }
 
 /// Σ d·P over one window's digits; `buckets` bounds |d| (2^(c−1), less in the top window).
-fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], w: usize, windows: usize, buckets: usize) -> Projective<P> {
-    let ds = digits[w..].iter().step_by(windows);
+fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], w: usize, c: usize, buckets: usize) -> Projective<P> {
+    let ds = scalars.iter().map(|s| booth_digit(s, w, c));
     if buckets < MIN_AFFINE_BUCKETS {
         // too few buckets to batch without collisions: mixed additions into projective buckets
         let mut b = vec![Projective::<P>::zero(); buckets];
-        for (p, &d) in bases.iter().zip(ds) {
+        for (p, d) in bases.iter().zip(ds) {
             if d > 0 {
                 b[(d - 1) as usize] += p;
             } else if d < 0 {
@@ -216,7 +208,7 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], w: usize, w
         return res;
     }
     let mut bk = Buckets::<P>::new(buckets);
-    for (p, &d) in bases.iter().zip(ds) {
+    for (p, d) in bases.iter().zip(ds) {
         if d > 0 {
             bk.push((d - 1) as u32, *p);
         } else if d < 0 {
@@ -242,20 +234,25 @@ pub fn msm<P: SWCurveConfig<ScalarField = ark_bn254::Fr>>(bases: &[Affine<P>], s
         .filter(|(p, s)| !p.infinity && !s.is_zero())
         .map(|(p, s)| (*p, *s))
         .unzip();
+    msm_bits(&bases, &scalars, 254)
+}
+
+/// Σ s_i P_i for scalars below 2^`nbits` (bases not at infinity; zero scalars cost nothing).
+fn msm_bits<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], nbits: usize) -> Projective<P> {
     let n = bases.len();
     if n == 0 {
         return Projective::<P>::zero();
     }
-    let c = window_bits(n);
-    let windows = (254 + c) / c;
-    let digits = signed_digits(&scalars, c, windows);
+    let c = window_bits(n, nbits);
+    // Booth digits need bit windows·c − 1 to be above the scalar's top bit
+    let windows = 1 + nbits / c;
     let sums: Vec<Projective<P>> = (0..windows)
         .into_par_iter()
         .map(|w| {
-            // the top window holds the scalar's last 254 − w·c bits plus a carry
-            let top = 254 - w * c;
+            // the top window holds the scalar's last nbits − w·c bits plus a carry
+            let top = nbits - w * c;
             let buckets = if top < c { (1usize << top) + 1 } else { 1 << (c - 1) };
-            window_sum(&bases, &digits, w, windows, buckets)
+            window_sum(bases, scalars, w, c, buckets)
         })
         .collect();
     let mut total = Projective::<P>::zero();
@@ -266,4 +263,83 @@ pub fn msm<P: SWCurveConfig<ScalarField = ark_bn254::Fr>>(bases: &[Affine<P>], s
         total += s;
     }
     total
+}
+
+/// GLV decomposition for BN254 G1: s = k1 + λ·k2 mod r with |k1|, |k2| < 2^127, by Babai
+/// rounding against the lattice basis of ark-bn254's GLVConfig (SCALAR_DECOMP_COEFFS):
+/// β_1 = −⌊s·G1 / 2^256⌋, β_2 = −⌊s·G2 / 2^256⌋ with G_i = ⌊2^256·|n22|/r⌋, ⌊2^256·|n12|/r⌋;
+/// k1 = s − (β_1·n11 + β_2·n21), k2 = −(β_1·n12 + β_2·n22). The floors are off by less than
+/// one, so |k_i| < |n11| + |n21| < 2^127 and the i128 arithmetic (mod 2^128) is exact.
+fn glv_decompose(s: &BigInt<4>) -> (i128, i128) {
+    const G1: [u64; 3] = [0x5398fd0300ff6565, 0x4ccef014a773d2d2, 0x2];
+    const G2: [u64; 2] = [0xd91d232ec7e0b3d7, 0x2];
+    const N11: i128 = -147946756881789319000765030803803410728;
+    const N12: i128 = 9931322734385697763;
+    const N21: i128 = -9931322734385697763;
+    const N22: i128 = -147946756881789319010696353538189108491;
+    // ⌊s·g / 2^256⌋ (< 2^128 here)
+    fn mul_hi(s: &[u64; 4], g: &[u64]) -> u128 {
+        let mut t = [0u64; 8];
+        for (i, &a) in s.iter().enumerate() {
+            let mut carry = 0u128;
+            for (j, &b) in g.iter().enumerate() {
+                let v = (a as u128) * (b as u128) + t[i + j] as u128 + carry;
+                t[i + j] = v as u64;
+                carry = v >> 64;
+            }
+            let mut k = i + g.len();
+            while carry != 0 && k < 8 {
+                let v = t[k] as u128 + carry;
+                t[k] = v as u64;
+                carry = v >> 64;
+                k += 1;
+            }
+        }
+        (t[4] as u128) | ((t[5] as u128) << 64)
+    }
+    let b1 = (mul_hi(&s.0, &G1) as i128).wrapping_neg();
+    let b2 = (mul_hi(&s.0, &G2) as i128).wrapping_neg();
+    let lo = ((s.0[0] as u128) | ((s.0[1] as u128) << 64)) as i128;
+    let k1 = lo.wrapping_sub(b1.wrapping_mul(N11).wrapping_add(b2.wrapping_mul(N21)));
+    let k2 = b1.wrapping_mul(N12).wrapping_add(b2.wrapping_mul(N22)).wrapping_neg();
+    (k1, k2)
+}
+
+/// Σ s_i P_i in BN254 G1 with the GLV endomorphism φ(x, y) = (βx, y) = λ·(x, y): each term
+/// becomes k1·(±P) + k2·(±φ(P)) with 127-bit k's, half the windows over twice the points.
+pub fn msm_g1_glv(bases: &[ark_bn254::G1Affine], scalars: &[BigInt<4>]) -> ark_bn254::G1Projective {
+    use ark_ec::scalar_mul::glv::GLVConfig;
+    let pairs: Vec<(ark_bn254::G1Affine, BigInt<4>)> =
+        bases.iter().zip(scalars).filter(|(p, s)| !p.infinity && !s.is_zero()).map(|(p, s)| (*p, *s)).collect();
+    let n = pairs.len();
+    let mut b = vec![ark_bn254::G1Affine::identity(); 2 * n];
+    let mut k = vec![BigInt::<4>::zero(); 2 * n];
+    let beta = ark_bn254::g1::Config::ENDO_COEFFS[0];
+    b.par_chunks_mut(2).zip(k.par_chunks_mut(2)).zip(pairs.par_iter()).for_each(|((b, k), (p, s))| {
+        let (k1, k2) = glv_decompose(s);
+        let phi = ark_bn254::G1Affine::new_unchecked(p.x * beta, p.y);
+        b[0] = if k1 < 0 { -*p } else { *p };
+        b[1] = if k2 < 0 { -phi } else { phi };
+        let (a1, a2) = (k1.unsigned_abs(), k2.unsigned_abs());
+        k[0] = BigInt::new([a1 as u64, (a1 >> 64) as u64, 0, 0]);
+        k[1] = BigInt::new([a2 as u64, (a2 >> 64) as u64, 0, 0]);
+    });
+    msm_bits(&b, &k, 127)
+}
+
+/// The fastest MSM for each BN254 group: GLV in G1, plain signed windows in G2.
+pub trait FastMsm: SWCurveConfig<ScalarField = ark_bn254::Fr> {
+    fn fast_msm(bases: &[Affine<Self>], scalars: &[BigInt<4>]) -> Projective<Self>;
+}
+
+impl FastMsm for ark_bn254::g1::Config {
+    fn fast_msm(bases: &[Affine<Self>], scalars: &[BigInt<4>]) -> Projective<Self> {
+        msm_g1_glv(bases, scalars)
+    }
+}
+
+impl FastMsm for ark_bn254::g2::Config {
+    fn fast_msm(bases: &[Affine<Self>], scalars: &[BigInt<4>]) -> Projective<Self> {
+        msm(bases, scalars)
+    }
 }
