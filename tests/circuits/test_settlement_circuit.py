@@ -342,3 +342,28 @@ def bump(value, rng):
     i = rng.randrange(len(out))
     out[i] = bump(out[i], rng)
     return out
+
+
+# --- the CLI, as a user exports and solves the batch circuit -------------------------------------------
+def test_cli_exports_and_solves_the_settlement_circuit(cc, tmp_path, capsys):
+    import json
+
+    from prover.formats.r1cs import read_r1cs
+    from prover.formats.wtns import read_wtns
+    from sequencer.cli import main
+
+    assert main(["circuit", "export", "settlement", "--param", "preset=tiny", "--r1cs", str(tmp_path / "s.r1cs")]) == 0
+    assert read_r1cs(tmp_path / "s.r1cs").n_constraints == cc.n_constraints
+    state = funded_state(3)
+    record = process_batch(state, pinned(state, Batch(1, 1, (1000, 1000), (
+        trade_op(state, 0, 5, LOT_PRICE, 1, 2, buyer_nonce=1, seller_nonce=1),))))
+    (tmp_path / "in.json").write_text(json.dumps(batch_inputs(record, TINY, cc), default=str))
+    assert main(["circuit", "witness", "settlement", "--param", "preset=tiny", "--input", str(tmp_path / "in.json"),
+                 "--wtns", str(tmp_path / "s.wtns"), "--public", str(tmp_path / "pub.json")]) == 0
+    assert read_wtns(tmp_path / "s.wtns")[0] == 1
+    assert [int(x) for x in json.loads((tmp_path / "pub.json").read_text())] == \
+        [x % R for x in record.public.words()]
+    capsys.readouterr()
+    assert main(["circuit", "export", "settlement", "--param", "preset=huge", "--r1cs", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "no preset named 'huge'" in err and len(err.strip().splitlines()) == 1
