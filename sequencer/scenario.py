@@ -531,6 +531,10 @@ class Runner:
         from sequencer.spec import Deleverage, Deposit, Funding, Liquidate, Register, Touch, Trade, Withdraw
 
         n, mk = self._name, self.preset.markets
+
+        def market(j: int):
+            return mk[j].name if j < len(mk) else j
+
         if isinstance(op, Register):
             s = f"register {n(op.account)} as #{op.account}"
         elif isinstance(op, Deposit):
@@ -538,16 +542,16 @@ class Runner:
         elif isinstance(op, Withdraw):
             s = f"withdraw {op.amount} from {n(op.account)} (nonce {op.nonce})"
         elif isinstance(op, Trade):
-            s = (f"trade {n(op.buyer)} buys {op.size} {mk[op.market].name if op.market < len(mk) else op.market}"
+            s = (f"trade {n(op.buyer)} buys {op.size} {market(op.market)}"
                  f" from {n(op.seller)} at {op.price} (nonces {op.buyer_nonce}/{op.seller_nonce})")
         elif isinstance(op, Funding):
-            s = f"funding {mk[op.market].name if op.market < len(mk) else op.market} {op.delta:+d}"
+            s = f"funding {market(op.market)} {op.delta:+d}"
         elif isinstance(op, Touch):
             s = f"touch {n(op.account)}"
         elif isinstance(op, Liquidate):
             s = f"liquidate {n(op.account)} to {n(op.receiver)}"
         elif isinstance(op, Deleverage):
-            s = (f"deleverage {op.size} {mk[op.market].name if op.market < len(mk) else op.market} "
+            s = (f"deleverage {op.size} {market(op.market)} "
                  f"to {n(op.account)}, haircut {op.haircut}")
         else:
             s = type(op).__name__

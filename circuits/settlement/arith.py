@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from circuits.dsl import LC, Circuit, gadget
 from circuits.gadgets.bits import assert_bool, to_bits
-from circuits.gadgets.mux import select
 from prover.field import R
 
 
@@ -66,16 +65,6 @@ def sign_abs(c: Circuit, enabled, x, n: int) -> tuple[LC, LC]:
 
 
 @gadget
-def is_zero_bit(c: Circuit, x) -> LC:
-    """1 if x == 0 else 0 (2 constraints)."""
-    x = LC.of(x)
-    inv = c.hint(lambda v: pow(v, -1, R) if v else 0, x)
-    out = 1 - c.mul(x, inv)
-    c.assert_product(x, out, 0)
-    return out
-
-
-@gadget
 def one_hot(c: Circuit, enabled, index, size: int) -> list[LC]:
     """Bits e_0..e_{size-1} with sum = enabled and sum j e_j = index: enabled => index < size."""
     e = c.hint(lambda v, en: [int(en != 0 and v == j) for j in range(size)], index, enabled, n=size)
@@ -97,7 +86,3 @@ def pick(c: Circuit, e, values) -> LC:
     for b, v in zip(e, values):
         acc = acc + c.mul(b, v)
     return acc
-
-
-def choose(c: Circuit, bit, if_true, if_false) -> LC:
-    return select(c, bit, if_true, if_false)

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from circuits.dsl import LC, Circuit, gadget
 from circuits.gadgets.bits import from_bits, to_bits
-from circuits.gadgets.comparators import less_than
+from circuits.gadgets.comparators import is_zero, less_than
 from circuits.gadgets.mux import mux, select
 from sequencer.spec.constants import NONCE_BITS, NONCE_WINDOW
 
-from .arith import assert_bits, assert_true, gate, is_zero_bit
+from .arith import assert_bits, assert_true, gate
 
 assert NONCE_WINDOW == 64 and NONCE_BITS == 64
 
@@ -33,7 +33,7 @@ def use_nonce(c: Circuit, enabled, nonce_hi, bitmap, n) -> tuple[LC, LC]:
     diff = n - hi
     d = c.mul(fresh, 2 * diff, plus=-diff)  # |n - nonce_hi|
     d_bits = to_bits(c, d, NONCE_BITS)
-    small = is_zero_bit(c, from_bits(c, d_bits[6:]))  # d < 64
+    small = is_zero(c, from_bits(c, d_bits[6:]))  # d < 64
     factors = [LC.of(b) * ((1 << (1 << i)) - 1) + 1 for i, b in enumerate(d_bits[:6])]  # 2^(b_i 2^i)
     pow2 = factors[0]
     for f in factors[1:]:

@@ -18,17 +18,16 @@ from dataclasses import dataclass
 
 from circuits.dsl import LC, Circuit
 from circuits.gadgets.bits import assert_bool
-from circuits.gadgets.comparators import less_eq, less_than
+from circuits.gadgets.comparators import is_zero, less_eq, less_than
 from circuits.gadgets.eddsa import assert_eddsa_poseidon
 from circuits.gadgets.mux import select
 from sequencer.spec import box as spec_box
 from sequencer.spec import ops as spec_ops
 from sequencer.spec.constants import (ADDRESS_BITS, AMOUNT_BITS, BATCH_BITS, BPS, BPS_BITS, COLLATERAL_BITS,
-                                      FEE_BITS, FUNDING_BITS, POSITION_BITS, PRICE_BITS, TV_BITS, Preset)
-from sequencer.spec.hashing import hash_chain  # noqa: F401  (the chains below mirror it)
+                                      FUNDING_BITS, POSITION_BITS, TV_BITS, Preset)
 
 from .arith import (assert_bits, assert_equal_when, assert_nonzero, assert_signed, assert_true, gate,
-                    is_negative_gated, is_zero_bit, one_hot, pick, sign_abs)
+                    is_negative_gated, one_hot, pick, sign_abs)
 from .common import Leaf, hash_fields, leaf_hash, unpack_market_box
 from .margin import (Positions, assert_box_safe, assert_nonnegative, funding_paid, is_nonnegative,
                      signed_positions, surplus)
@@ -114,7 +113,7 @@ def _not_expired(c: Circuit, st: BatchState, enabled, expiry) -> None:
 
 
 def _is_fund(c: Circuit, index) -> LC:
-    return is_zero_bit(c, index)
+    return is_zero(c, index)
 
 
 def _margin_allows(c: Circuit, enabled, preset: Preset, st: BatchState, new: Leaf, pos: Positions,
@@ -165,7 +164,28 @@ def register_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> No
     st.num_accounts = LC.of(st.num_accounts) + en
 
 
-def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
+@dataclass
+class QueueEntry:
+    """One entry of an L1 queue (deposits, forced withdrawals) and the leaf it names."""
+
+    enabled: LC
+    account: LC
+    amount: LC
+    sender: LC
+    registered: LC  # the leaf is a registered account (bound by the path: its hash is not 0)
+    index_bits: list  # the account's position in the tree
+    in_tree: LC  # enabled and the id is below the capacity (else no leaf is read)
+    pre: Leaf
+    settled: Leaf
+
+    def chained(self, c: Circuit, chain) -> LC:
+        """The queue's hash chain after this entry (`spec.hashing.hash_chain`)."""
+        return select(c, self.enabled, hash_fields(c, [chain, self.account, self.amount, self.sender]), chain)
+
+
+def _queue_entry(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> QueueEntry:
+    """The inputs of a queue slot: the entry, checked as the L1 contract enforces it, and the
+    leaf of its account (registered or empty; none for an id beyond the tree)."""
     en = _enabled(c, prefix)
     account, amount, sender = (c.private_input(f"{prefix}.{k}") for k in ("account", "amount", "sender"))
     registered = c.private_input(f"{prefix}.registered")
@@ -175,36 +195,44 @@ def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> Non
     assert_bits(c, en, amount, AMOUNT_BITS)
     assert_bits(c, en, sender, ADDRESS_BITS)
     # an id beyond the tree is never registered: no leaf to read
-    beyond = 1 - is_zero_bit(c, sum((LC.of(b) * (1 << i) for i, b in enumerate(id_bits[preset.account_bits:])), LC()))
+    beyond = 1 - is_zero(c, sum((LC.of(b) * (1 << i) for i, b in enumerate(id_bits[preset.account_bits:])), LC()))
     in_tree = c.mul(en, 1 - beyond)
     c.assert_product(registered, 1 - LC.of(in_tree), 0)  # no leaf read: nothing is registered
     pre = _leaf_input(c, f"{prefix}.account", preset)
-    settled = _settled(c, st, pre)
-    new_c = LC.of(settled.collateral) + amount
+    return QueueEntry(en, account, amount, sender, registered, id_bits[:preset.account_bits], in_tree, pre,
+                      _settled(c, st, pre))
+
+
+def _applied_or_read(c: Circuit, st: BatchState, q: QueueEntry, applied, collateral) -> Leaf:
+    """The entry's leaf after it: settled with `collateral` when `applied`, else unchanged."""
+    pre = q.pre
+    return Leaf(pre.pk_x, pre.pk_y, pre.l1_address, pre.nonce_hi, pre.nonce_bitmap,
+                select(c, applied, collateral, pre.collateral), list(pre.positions),
+                [select(c, applied, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)])
+
+
+def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
+    q = _queue_entry(c, st, preset, prefix)
+    new_c = LC.of(q.settled.collateral) + q.amount
     # credited unless unknown account or collateral overflow (then bounced to the sender)
-    fits = _fits_collateral(c, in_tree, new_c)
-    credited = c.mul(c.mul(in_tree, registered), fits)
+    fits = _fits_collateral(c, q.in_tree, new_c)
+    credited = c.mul(c.mul(q.in_tree, q.registered), fits)
     # a bounce reads the leaf and writes it back unchanged
-    new = Leaf(pre.pk_x, pre.pk_y, pre.l1_address, pre.nonce_hi, pre.nonce_bitmap,
-               select(c, credited, new_c, pre.collateral),
-               list(pre.positions),
-               [select(c, credited, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)])
-    old_hash = c.mul(registered, leaf_hash(c, pre))
-    bits = id_bits[:preset.account_bits]
+    new = _applied_or_read(c, st, q, credited, new_c)
     path = declare_path(c, f"{prefix}.account", preset, keep_box=True)
     # the box is kept; a credit is checked like every write (the fund's is exempt)
-    assert_signed(c, in_tree, new.collateral, COLLATERAL_BITS)
-    pos = signed_positions(c, in_tree, new.positions)
-    not_fund = 1 - _is_fund(c, account)
+    assert_signed(c, q.in_tree, new.collateral, COLLATERAL_BITS)
+    pos = signed_positions(c, q.in_tree, new.positions)
+    not_fund = 1 - _is_fund(c, q.account)
     parts = [unpack_market_box(c, x) for x in path.leaf_box]
     assert_box_safe(c, c.mul(credited, not_fund), preset, new.collateral, pos, parts, st.funding)
-    new_hash = c.mul(registered, leaf_hash(c, new))
-    st.root, _ = leaf_write(c, preset, in_tree, st.root, bits, old_hash, new_hash, None, path)
+    st.root, _ = leaf_write(c, preset, q.in_tree, st.root, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
+                            c.mul(q.registered, leaf_hash(c, new)), None, path)
     # the queue advances; a bounce goes to the withdrawals list
-    st.deposit_chain = select(c, en, hash_fields(c, [st.deposit_chain, account, amount, sender]), st.deposit_chain)
-    st.deposit_index = LC.of(st.deposit_index) + en
-    bounced = en - credited
-    st.withdrawals = select(c, bounced, hash_fields(c, [st.withdrawals, sender, amount]), st.withdrawals)
+    st.deposit_chain = q.chained(c, st.deposit_chain)
+    st.deposit_index = LC.of(st.deposit_index) + q.enabled
+    bounced = q.enabled - credited
+    st.withdrawals = select(c, bounced, hash_fields(c, [st.withdrawals, q.sender, q.amount]), st.withdrawals)
 
 
 def _fits_collateral(c: Circuit, enabled, x) -> LC:
@@ -217,53 +245,37 @@ def _fits_collateral(c: Circuit, enabled, x) -> LC:
     lift = 1 << (TV_BITS + 1)
     bits = to_bits(c, gate(c, enabled, LC.of(x) + (1 << (COLLATERAL_BITS - 1)) + lift), TV_BITS + 2)
     high = from_bits(c, bits[COLLATERAL_BITS:])
-    return c.mul(enabled, is_zero_bit(c, high - (lift >> COLLATERAL_BITS)))
+    return c.mul(enabled, is_zero(c, high - (lift >> COLLATERAL_BITS)))
 
 
 def forced_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
     """`spec.transition.process_forced_withdrawal`: never refused; executed exactly when the
     spec executes it (the circuit computes the condition, the prover does not choose it)."""
-    en = _enabled(c, prefix)
-    account, amount, sender = (c.private_input(f"{prefix}.{k}") for k in ("account", "amount", "sender"))
-    registered = c.private_input(f"{prefix}.registered")
-    assert_bool(c, registered)
-    # the fields fit their widths (the L1 contract enforces them)
-    id_bits = assert_bits(c, en, account, ACCOUNT_BITS)
-    assert_bits(c, en, amount, AMOUNT_BITS)
-    assert_bits(c, en, sender, ADDRESS_BITS)
-    beyond = 1 - is_zero_bit(c, sum((LC.of(b) * (1 << i) for i, b in enumerate(id_bits[preset.account_bits:])), LC()))
-    in_tree = c.mul(en, 1 - beyond)
-    c.assert_product(registered, 1 - LC.of(in_tree), 0)  # no leaf read: nothing is registered
-    pre = _leaf_input(c, f"{prefix}.account", preset)
-    settled = _settled(c, st, pre)
-    after = settled.replace(collateral=LC.of(settled.collateral) - amount)
+    q = _queue_entry(c, st, preset, prefix)
+    after = q.settled.replace(collateral=LC.of(q.settled.collateral) - q.amount)
     # executed iff the sender owns the account, the amount is positive and the account keeps
     # TV >= IR (its collateral in range)
-    owner = is_zero_bit(c, LC.of(sender) - pre.l1_address)
-    positive = 1 - is_zero_bit(c, amount)
-    live = c.mul(c.mul(in_tree, registered), c.mul(owner, positive))
+    owner = is_zero(c, LC.of(q.sender) - q.pre.l1_address)
+    positive = 1 - is_zero(c, q.amount)
+    live = c.mul(c.mul(q.in_tree, q.registered), c.mul(owner, positive))
     pos = signed_positions(c, live, after.positions)
     fits = _fits_collateral(c, live, after.collateral)
     affords = is_nonnegative(c, live, surplus(c, preset, after.collateral, pos, st.prices, "initial"))
     executed = c.mul(c.mul(live, fits), affords)
-    new = Leaf(pre.pk_x, pre.pk_y, pre.l1_address, pre.nonce_hi, pre.nonce_bitmap,
-               select(c, executed, after.collateral, pre.collateral), list(pre.positions),
-               [select(c, executed, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)])
+    new = _applied_or_read(c, st, q, executed, after.collateral)
     path = declare_path(c, f"{prefix}.account", preset)
     packed, parts = declare_box(c, f"{prefix}.account", preset)
     # executed: the sequencer's new box, checked; otherwise a read keeps the box
     for j in range(preset.num_markets):
-        assert_equal_when(c, in_tree - executed, packed[j], path.leaf_box[j])
-    assert_signed(c, in_tree, new.collateral, COLLATERAL_BITS)
+        assert_equal_when(c, q.in_tree - executed, packed[j], path.leaf_box[j])
+    assert_signed(c, q.in_tree, new.collateral, COLLATERAL_BITS)
     assert_box_safe(c, executed, preset, new.collateral, pos, parts, st.funding)
-    old_hash = c.mul(registered, leaf_hash(c, pre))
-    new_hash = c.mul(registered, leaf_hash(c, new))
-    st.root, _ = leaf_write(c, preset, in_tree, st.root, id_bits[:preset.account_bits], old_hash, new_hash,
-                            parts, path)
+    st.root, _ = leaf_write(c, preset, q.in_tree, st.root, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
+                            c.mul(q.registered, leaf_hash(c, new)), parts, path)
     # the queue advances; an executed request is paid to the account's L1 address
-    st.forced_chain = select(c, en, hash_fields(c, [st.forced_chain, account, amount, sender]), st.forced_chain)
-    st.forced_index = LC.of(st.forced_index) + en
-    st.withdrawals = select(c, executed, hash_fields(c, [st.withdrawals, pre.l1_address, amount]), st.withdrawals)
+    st.forced_chain = q.chained(c, st.forced_chain)
+    st.forced_index = LC.of(st.forced_index) + q.enabled
+    st.withdrawals = select(c, executed, hash_fields(c, [st.withdrawals, q.pre.l1_address, q.amount]), st.withdrawals)
 
 
 def funding_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
@@ -451,7 +463,7 @@ def deleverage_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> 
     neg_fund, abs_fund = sign_abs(c, en, q_fund, POSITION_BITS)
     _, abs_cp = sign_abs(c, en, q_cp, POSITION_BITS)
     # with a size: the counterparty holds the opposite side, and both hold at least `size`
-    has_size = c.mul(en, 1 - is_zero_bit(c, size))
+    has_size = c.mul(en, 1 - is_zero(c, size))
     opposite = is_negative_gated(c, has_size, c.mul(q_fund, q_cp), 2 * POSITION_BITS)
     assert_true(c, has_size, opposite)
     assert_bits(c, has_size, abs_fund - size, POSITION_BITS)

@@ -69,14 +69,11 @@ class Register:
 
 
 @dataclass(frozen=True)
-class Deposit:
-    """The `index`-th deposit of the L1 queue: `amount` for `account`, sent by `sender`.
+class QueueEntry:
+    """The `index`-th entry of an L1 queue: `amount` for `account`, sent by `sender` (the
+    contract's `msg.sender`). Queue entries are unsigned and never refused, so the queue
+    always advances in order."""
 
-    Unsigned (the L1 contract took the funds). It is never refused: a deposit to an
-    unregistered account, or one that would overflow the collateral, is returned to
-    `sender` through the withdrawals list, so the queue always advances in order."""
-
-    OP_CODE = OP_DEPOSIT
     FIELDS = (("index", 64, False), ("account", ACCOUNT_ID_BITS, False),
               ("amount", AMOUNT_BITS, False), ("sender", ADDRESS_BITS, False))
     index: int
@@ -90,7 +87,18 @@ class Deposit:
 
 
 @dataclass(frozen=True)
-class ForcedWithdraw:
+class Deposit(QueueEntry):
+    """The `index`-th deposit of the L1 queue: `amount` for `account`, sent by `sender`.
+
+    Unsigned (the L1 contract took the funds). It is never refused: a deposit to an
+    unregistered account, or one that would overflow the collateral, is returned to
+    `sender` through the withdrawals list."""
+
+    OP_CODE = OP_DEPOSIT
+
+
+@dataclass(frozen=True)
+class ForcedWithdraw(QueueEntry):
     """The `index`-th request of the L1 forced-withdrawal queue: `sender` asks for `amount`
     of `account`'s collateral. Unsigned: the L1 sender is the authority, and it must be the
     account's L1 address. Never refused, so the queue always advances (a request the
@@ -101,17 +109,7 @@ class ForcedWithdraw:
     account can afford never fails on its box."""
 
     OP_CODE = OP_FORCED_WITHDRAW
-    FIELDS = (("index", 64, False), ("account", ACCOUNT_ID_BITS, False),
-              ("amount", AMOUNT_BITS, False), ("sender", ADDRESS_BITS, False))
-    index: int
-    account: int
-    amount: int
-    sender: int
     box: Optional[tuple] = None
-
-    def chain_fields(self) -> list[int]:
-        """What the L1 queue hashes: chain_{k+1} = H(chain_k, account, amount, sender)."""
-        return [self.account, self.amount, self.sender]
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from sequencer.spec import box as spec_box  # noqa: E402
 from sequencer.spec.constants import (COLLATERAL_BITS, FUNDING_BITS, GRID_MAX, POSITION_BITS,  # noqa: E402
                                       TV_BITS)
 from sequencer.spec.hashing import from_field  # noqa: E402
-from spec_helpers import ADDRESS_BASE, LOT_PRICE, funded_state, key, pin, pinned, trade_op  # noqa: E402
+from spec_helpers import ADDRESS_BASE, LOT_PRICE, apply, funded_state, key, pinned, trade_op  # noqa: E402
 
 M = TINY.num_markets
 
@@ -41,16 +41,20 @@ def cc():
     return registry.build("exit", preset="tiny")
 
 
+def settled_batch_one() -> State:
+    """Accounts 1..5 funded. 1 long 90 BTC-T from 2 and short 400 ETH-T to 3; batch 1 settles
+    at ladder (1013, 987) with F_0 += 500."""
+    s = funded_state(5)
+    apply(s, trade_op(s, 0, 90, LOT_PRICE, 1, 2))
+    apply(s, trade_op(s, 1, 400, 100_000, 3, 1, seller_nonce=1))
+    process_batch(s, pinned(s, Batch(1, 1, (1013, 987), (Funding(0, 500),))))
+    return s
+
+
 @pytest.fixture(scope="module")
 def state() -> State:
-    """Accounts 1..5 funded. 1 long 90 BTC-T from 2 and short 400 ETH-T to 3; batch 1 settles
-    at ladder (1013, 987) with F_0 += 500; then F_1 -= 300. Nobody settled the funding."""
-    s = funded_state(5)
-    pin(s, trade_op(s, 0, 90, LOT_PRICE, 1, 2))
-    process_op(s, trade_op(s, 0, 90, LOT_PRICE, 1, 2))
-    pin(s, trade_op(s, 1, 400, 100_000, 3, 1, seller_nonce=1))
-    process_op(s, trade_op(s, 1, 400, 100_000, 3, 1, seller_nonce=1))
-    process_batch(s, pinned(s, Batch(1, 1, (1013, 987), (Funding(0, 500),))))
+    """`settled_batch_one`, then F_1 -= 300. Nobody settled the funding."""
+    s = settled_batch_one()
     process_op(s, Funding(1, -300))
     return s
 
@@ -93,10 +97,8 @@ def test_four_ary_tree_demo_preset():
     positions; a tampered sibling hash or sibling box at each slot is refused."""
     cd = registry.build("exit", preset="demo")
     s = funded_state(6, amount=10**10, preset=DEMO)
-    pin(s, trade_op(s, 0, 2, 5 * 10**9, 1, 2))
-    process_op(s, trade_op(s, 0, 2, 5 * 10**9, 1, 2))
-    pin(s, trade_op(s, 1, 30, 2 * 10**8, 5, 3))
-    process_op(s, trade_op(s, 1, 30, 2 * 10**8, 5, 3))
+    apply(s, trade_op(s, 0, 2, 5 * 10**9, 1, 2))
+    apply(s, trade_op(s, 1, 30, 2 * 10**8, 5, 3))
     process_op(s, Funding(0, 700))
     process_op(s, Funding(1, -300))
     for account_id in range(7):
@@ -158,12 +160,7 @@ def test_other_accounts_public_values_rejected(cc, state):
 def test_other_state_rejected(cc, state):
     """The root of the state before the last funding change: prices and funding, not the
     tree, changed; the old root with the new funding indices does not open."""
-    s = funded_state(5)
-    pin(s, trade_op(s, 0, 90, LOT_PRICE, 1, 2))
-    process_op(s, trade_op(s, 0, 90, LOT_PRICE, 1, 2))
-    pin(s, trade_op(s, 1, 400, 100_000, 3, 1, seller_nonce=1))
-    process_op(s, trade_op(s, 1, 400, 100_000, 3, 1, seller_nonce=1))
-    process_batch(s, pinned(s, Batch(1, 1, (1013, 987), (Funding(0, 500),))))
+    s = settled_batch_one()
     assert s.tree.root == state.tree.root and s.root() != state.root()
     inputs = exit_inputs(state, 1)
     assert_rejects(cc, _with(inputs, "root", s.root()))

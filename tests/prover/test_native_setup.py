@@ -10,11 +10,12 @@ import pytest
 from prover.backends import PythonBackend, get_backend, native_available
 from prover.field import R
 from prover.formats.binfile import Writer
-from prover.formats.r1cs import R1CS, r1cs_to_bytes, read_r1cs
+from prover.formats.r1cs import r1cs_to_bytes, read_r1cs
 from prover.formats.wtns import read_wtns
 from prover.formats.zkey import read_zkey
 from prover.groth16 import qap
 from prover.groth16.setup import ToxicWaste
+from prover_helpers import random_r1cs
 
 native = pytest.importorskip("prover._native")
 pytestmark = pytest.mark.skipif(not (native_available() and hasattr(native, "groth16_setup")),
@@ -84,11 +85,7 @@ def test_raw_terms_zero_and_repeated_wires():
 @pytest.mark.parametrize("m,l", [(1, 0), (2, 1), (5, 2), (29, 2), (30, 1), (40, 7)])
 def test_random_circuits_match_python(m, l):
     rnd = random.Random(m * 100 + l)
-    nw = l + 1 + rnd.randrange(1, 12)
-    coef = lambda: rnd.choice([1, 2, R - 1, rnd.randrange(R)])
-    lc = lambda: {rnd.randrange(nw): coef() for _ in range(rnd.randrange(0, 4))}
-    r1cs = R1CS(n_wires=nw, n_pub_out=l // 2, n_pub_in=l - l // 2, n_prv_in=nw - l - 1,
-                constraints=[(lc(), lc(), lc()) for _ in range(m)])
+    r1cs = random_r1cs(rnd, m, l)
     toxic = ToxicWaste.random(rnd)
     assert nat_setup(r1cs_to_bytes(r1cs), toxic) == PythonBackend().setup(r1cs, toxic)
 

@@ -16,6 +16,7 @@ from prover.formats.snarkjs_json import read_proof, read_vk, write_vk
 from prover.formats.wtns import read_wtns
 from prover.formats.zkey import read_zkey
 from prover.groth16 import curve, mpc
+from prover_helpers import random_r1cs
 
 native = pytest.importorskip("prover._native")
 needs_native = pytest.mark.skipif(not (native_available() and hasattr(native, "groth16_setup_ptau")),
@@ -65,11 +66,7 @@ def test_tiny_and_random_circuits_same_bytes(tiny, small_ptau):
     both(tiny.r1cs, small_ptau, R - 1)
     for m, l in [(1, 0), (5, 2), (29, 2), (40, 7)]:
         rnd = random.Random(m * 100 + l)
-        nw = l + 1 + rnd.randrange(1, 12)
-        coef = lambda: rnd.choice([1, 2, R - 1, rnd.randrange(R)])
-        lc = lambda: {rnd.randrange(nw): coef() for _ in range(rnd.randrange(0, 4))}
-        r1cs = R1CS(n_wires=nw, n_pub_out=l // 2, n_pub_in=l - l // 2, n_prv_in=nw - l - 1,
-                    constraints=[(lc(), lc(), lc()) for _ in range(m)])
+        r1cs = random_r1cs(rnd, m, l)
         zkey = both(r1cs_to_bytes(r1cs), small_ptau, rnd.randrange(1, R))
         pk = read_zkey(zkey)
         assert len(pk.contributions) > 4 and pk.cs_hash != bytes(64)
