@@ -2,6 +2,7 @@
 //! exports; each kernel lives in its own module. Every function takes and returns bulk bytes
 //! (see `codec`) and releases the GIL while it computes.
 mod codec;
+mod eddsa;
 mod kernels;
 mod mpc;
 mod msm;
@@ -136,6 +137,22 @@ fn poseidon_hash_many(py: Python<'_>, t: usize, inputs: &[u8]) -> PyResult<Py<Py
     Ok(bytes_out(py, out))
 }
 
+/// EdDSA-Poseidon (circomlibjs verifyPoseidon) on Baby Jubjub: msg (32 bytes), pub = Ax || Ay
+/// (64), r8 = R8x || R8y (64), s (32), all LE standard form. False for any invalid signature
+/// (values out of range, points off the curve, S >= l); ValueError only for wrong lengths.
+#[pyfunction]
+fn eddsa_poseidon_verify(py: Python<'_>, msg: &[u8], r#pub: &[u8], r8: &[u8], s: &[u8]) -> PyResult<bool> {
+    py.allow_threads(|| eddsa::verify(msg, r#pub, r8, s))
+}
+
+/// Batched EdDSA-Poseidon: rows of msg || Ax || Ay || R8x || R8y || S (192 bytes) -> one
+/// 0/1 byte per row, verified in parallel.
+#[pyfunction]
+fn eddsa_poseidon_verify_many(py: Python<'_>, rows: &[u8]) -> PyResult<Py<PyBytes>> {
+    let out = py.allow_threads(|| eddsa::verify_many(rows))?;
+    Ok(bytes_out(py, out))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -150,5 +167,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(poseidon_register, m)?)?;
     m.add_function(wrap_pyfunction!(poseidon_hash, m)?)?;
     m.add_function(wrap_pyfunction!(poseidon_hash_many, m)?)?;
+    m.add_function(wrap_pyfunction!(eddsa_poseidon_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(eddsa_poseidon_verify_many, m)?)?;
     Ok(())
 }

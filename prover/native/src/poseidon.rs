@@ -100,7 +100,7 @@ fn mix(mat: &[Fr], state: &mut [Fr], scratch: &mut [Fr]) {
     state.copy_from_slice(scratch);
 }
 
-fn hash_one(p: &Params, inputs: &[Fr]) -> Fr {
+pub fn hash_one(p: &Params, inputs: &[Fr]) -> Fr {
     if p.plain {
         return hash_plain(p, inputs);
     }
