@@ -53,3 +53,17 @@ def poseidon_hash(t: int, inputs: bytes) -> bytes:
 
 def poseidon_hash_many(t: int, inputs: bytes) -> bytes:
     """k rows of t-1 inputs (k*(t-1)*32 bytes) -> k*32 bytes of hashes, computed in parallel."""
+
+def eddsa_poseidon_verify(msg: bytes, pub: bytes, r8: bytes, s: bytes) -> bool:
+    """EdDSA-Poseidon on Baby Jubjub, circomlibjs verifyPoseidon exactly as
+    circuits.crypto.eddsa.verify_poseidon_python: msg (32-byte Fr), pub = Ax || Ay (64),
+    r8 = R8x || R8y (64), s (32), LE standard form. True iff msg < r, A and R8 are on the curve
+    (coordinates < r; no subgroup check), S < l (Base8's prime order) and
+    S*Base8 == R8 + (8*H)*A with H = Poseidon(R8x, R8y, Ax, Ay, msg). Unlike the rest of this
+    module, out-of-range values and points off the curve give False, not ValueError; wrong
+    lengths raise ValueError, and so does a call before Poseidon width 6 is registered
+    (circuits.crypto.eddsa registers it)."""
+
+def eddsa_poseidon_verify_many(rows: bytes) -> bytes:
+    """eddsa_poseidon_verify on k rows of msg || Ax || Ay || R8x || R8y || S (k*192 bytes),
+    in parallel: k bytes, 1 for a valid signature and 0 otherwise."""
