@@ -8,10 +8,12 @@
 //! No subgroup check on R8 or A (as circomlibjs); 8·H multiplies A by the integer, so points
 //! outside the prime-order subgroup are handled exactly as the Python reference handles them.
 //!
-//! Arithmetic: extended coordinates (X : Y : T : Z) with the unified addition of
-//! Hisil–Wong–Carter–Dawson (add-2008-hwcd) and its doubling (dbl-2008-hwcd); both are complete
-//! on this curve (a is a square, d is not), so no input needs a special case. S·Base8 uses a
-//! precomputed comb of 4-bit windows (63 mixed additions); (8·H)·A a signed radix-16 window.
+//! Arithmetic: the isomorphic model -u² + y² = 1 + d'·u²·y² (u = x·√(−a), d' = −d/a; −a is a
+//! square in Fr, d' is not, as d is not), in extended coordinates (X : Y : T : Z) with the
+//! a = −1 formulas of Hisil–Wong–Carter–Dawson (add-2008-hwcd-3, dbl-2008-hwcd), complete
+//! here as the reference's unified formula is, so no input needs a special case; tests check
+//! against babyjub.py on points of every order. S·Base8 uses a precomputed comb of 4-bit
+//! windows (63 mixed additions); (8·H)·A a signed radix-16 window.
 use crate::codec::{err, limbs};
 use crate::poseidon::{self, Params};
 use ark_bn254::Fr;
@@ -25,14 +27,6 @@ use std::sync::OnceLock;
 pub const ROW: usize = 192;
 const WINDOWS: usize = 63; // 4-bit windows covering S < l < 2^251
 
-/// An affine point with d·x·y precomputed (the comb's entries).
-#[derive(Clone, Copy)]
-struct Affine {
-    x: Fr,
-    y: Fr,
-    dt: Fr,
-}
-
 #[derive(Clone, Copy)]
 struct Ext {
     x: Fr,
@@ -41,12 +35,33 @@ struct Ext {
     z: Fr,
 }
 
+/// An affine point ready to add: (y − u, y + u, 2d'·u·y).
+#[derive(Clone, Copy)]
+struct Niels {
+    ymx: Fr,
+    ypx: Fr,
+    kt: Fr,
+}
+
+/// A projective point ready to add: (Y − X, Y + X, 2d'·T, 2Z).
+#[derive(Clone, Copy)]
+struct Cached {
+    ymx: Fr,
+    ypx: Fr,
+    kt: Fr,
+    z2: Fr,
+}
+
 struct Curve {
     a: Fr,
     d: Fr,
+    /// √(−a): u = x·sqrt_minus_a
+    sqrt_minus_a: Fr,
+    /// 2d' = −2d/a
+    k: Fr,
     suborder: BigInt<4>,
     /// comb[i][j] = (j + 1) · 16^i · Base8
-    comb: Vec<[Affine; 15]>,
+    comb: Vec<[Niels; 15]>,
 }
 
 fn fr(s: &str) -> Fr {
@@ -58,25 +73,30 @@ fn curve() -> &'static Curve {
     CURVE.get_or_init(|| {
         let a = Fr::from(168700u64);
         let d = Fr::from(168696u64);
+        let sqrt_minus_a = (-a).sqrt().expect("-a is a square in Fr");
+        let k = -(d + d) * a.inverse().unwrap();
         let suborder = fr("2736030358979909402780800718157159386076813972158567259200215660948447373041").into_bigint();
-        let base8 = Ext::affine(
+        let mut c = Curve { a, d, sqrt_minus_a, k, suborder, comb: Vec::with_capacity(WINDOWS) };
+        let base8 = Ext::from_xy(
             fr("5299619240641551281634865583518297030282874472190772894086521144482721001553"),
             fr("16950150798460657717958625567821834550301663161624707787222815936182638968203"),
+            &c,
         );
-        let mut c = Curve { a, d, suborder, comb: Vec::with_capacity(WINDOWS) };
         let mut base = base8; // 16^i · Base8
         for _ in 0..WINDOWS {
-            let mut row = [Affine { x: Fr::zero(), y: Fr::zero(), dt: Fr::zero() }; 15];
+            let zero = Niels { ymx: Fr::zero(), ypx: Fr::zero(), kt: Fr::zero() };
+            let mut row = [zero; 15];
+            let cached = base.cached(&c);
             let mut acc = base;
             for (j, entry) in row.iter_mut().enumerate() {
                 if j > 0 {
-                    acc = acc.add(&base, &c);
+                    acc = acc.add(&cached);
                 }
                 let zi = acc.z.inverse().expect("complete formulas never give Z = 0");
-                let (x, y) = (acc.x * zi, acc.y * zi);
-                *entry = Affine { x, y, dt: d * x * y };
+                let (u, y) = (acc.x * zi, acc.y * zi);
+                *entry = Niels { ymx: y - u, ypx: y + u, kt: c.k * u * y };
             }
-            base = acc.add(&base, &c); // 16 · (16^i · Base8)
+            base = acc.add(&cached); // 16 · (16^i · Base8)
             c.comb.push(row);
         }
         c
@@ -88,56 +108,64 @@ impl Ext {
         Ext { x: Fr::zero(), y: Fr::one(), t: Fr::zero(), z: Fr::one() }
     }
 
-    fn affine(x: Fr, y: Fr) -> Self {
-        Ext { x, y, t: x * y, z: Fr::one() }
+    /// The point (x, y) of a·x² + y² = 1 + d·x²·y², in the a = −1 model.
+    fn from_xy(x: Fr, y: Fr, c: &Curve) -> Self {
+        let u = x * c.sqrt_minus_a;
+        Ext { x: u, y, t: u * y, z: Fr::one() }
     }
 
-    fn neg(&self) -> Self {
-        Ext { x: -self.x, y: self.y, t: -self.t, z: self.z }
+    fn cached(&self, c: &Curve) -> Cached {
+        Cached { ymx: self.y - self.x, ypx: self.y + self.x, kt: c.k * self.t, z2: self.z + self.z }
     }
 
-    /// add-2008-hwcd (unified, complete here), the formula of babyjub.py's `_ext_add`.
-    fn add(&self, q: &Ext, c: &Curve) -> Ext {
-        let a = self.x * q.x;
-        let b = self.y * q.y;
-        let cc = c.d * self.t * q.t;
-        let d = self.z * q.z;
-        let e = (self.x + self.y) * (q.x + q.y) - a - b;
-        let f = d - cc;
-        let g = d + cc;
-        let h = b - c.a * a;
+    fn niels(&self, c: &Curve) -> Niels {
+        // only for Z = 1
+        Niels { ymx: self.y - self.x, ypx: self.y + self.x, kt: c.k * self.t }
+    }
+
+    /// add-2008-hwcd-3 (8M).
+    fn add(&self, q: &Cached) -> Ext {
+        let a = (self.y - self.x) * q.ymx;
+        let b = (self.y + self.x) * q.ypx;
+        let cc = self.t * q.kt;
+        let d = self.z * q.z2;
+        let (e, f, g, h) = (b - a, d - cc, d + cc, b + a);
         Ext { x: e * f, y: g * h, t: e * h, z: f * g }
     }
 
-    /// The same addition with q affine (Z = 1) and d·T precomputed.
-    fn add_affine(&self, q: &Affine, c: &Curve) -> Ext {
-        let a = self.x * q.x;
-        let b = self.y * q.y;
-        let cc = self.t * q.dt;
-        let d = self.z;
-        let e = (self.x + self.y) * (q.x + q.y) - a - b;
-        let f = d - cc;
-        let g = d + cc;
-        let h = b - c.a * a;
+    /// madd-2008-hwcd-3: q affine (7M).
+    fn add_niels(&self, q: &Niels) -> Ext {
+        let a = (self.y - self.x) * q.ymx;
+        let b = (self.y + self.x) * q.ypx;
+        let cc = self.t * q.kt;
+        let d = self.z + self.z;
+        let (e, f, g, h) = (b - a, d - cc, d + cc, b + a);
         Ext { x: e * f, y: g * h, t: e * h, z: f * g }
     }
 
-    /// dbl-2008-hwcd (complete here: its denominators are 1 ± d·x²·y², never zero on the curve).
-    fn double(&self, c: &Curve) -> Ext {
+    /// dbl-2008-hwcd with a = −1 (4S + 4M; 4S + 3M without T, which doubling does not read:
+    /// `with_t` false leaves T stale, for a doubling followed by another doubling).
+    fn double(&self, with_t: bool) -> Ext {
         let a = self.x.square();
         let b = self.y.square();
         let z2 = self.z.square();
         let cc = z2 + z2;
-        let d = c.a * a;
         let e = (self.x + self.y).square() - a - b;
-        let g = d + b;
+        let g = b - a;
         let f = g - cc;
-        let h = d - b;
-        Ext { x: e * f, y: g * h, t: e * h, z: f * g }
+        let h = -a - b;
+        let t = if with_t { e * h } else { Fr::zero() };
+        Ext { x: e * f, y: g * h, t, z: f * g }
     }
 
     fn eq(&self, q: &Ext) -> bool {
         self.x * q.z == q.x * self.z && self.y * q.z == q.y * self.z
+    }
+}
+
+impl Cached {
+    fn neg(&self) -> Cached {
+        Cached { ymx: self.ypx, ypx: self.ymx, kt: -self.kt, z2: self.z2 }
     }
 }
 
@@ -151,7 +179,7 @@ fn mul_base8(k: &BigInt<4>, c: &Curve) -> Ext {
     for (i, row) in c.comb.iter().enumerate() {
         let n = nibble(k, i) as usize;
         if n != 0 {
-            acc = acc.add_affine(&row[n - 1], c);
+            acc = acc.add_niels(&row[n - 1]);
         }
     }
     acc
@@ -167,23 +195,25 @@ fn mul(p: &Ext, k: &BigInt<4>, c: &Curve) -> Ext {
         *digit = v - (carry << 4);
     }
     digits[64] = carry;
-    let mut table = [*p; 8]; // table[j] = (j + 1) · p
-    table[1] = p.double(c);
-    for j in 2..8 {
-        table[j] = table[j - 1].add(p, c);
+    let p1 = p.cached(c);
+    let mut table = [p1; 8]; // table[j] = (j + 1) · p
+    let mut multiple = p.double(true);
+    table[1] = multiple.cached(c);
+    for entry in table.iter_mut().skip(2) {
+        multiple = multiple.add(&p1);
+        *entry = multiple.cached(c);
     }
     let mut acc = Ext::identity();
     let mut started = false;
     for &dg in digits.iter().rev() {
         if started {
-            for _ in 0..4 {
-                acc = acc.double(c);
+            for i in 0..4 {
+                acc = acc.double(i == 3);
             }
         }
         if dg != 0 {
             let q = table[(dg.unsigned_abs() - 1) as usize];
-            let q = if dg < 0 { q.neg() } else { q };
-            acc = if started { acc.add(&q, c) } else { q };
+            acc = acc.add(&if dg < 0 { q.neg() } else { q });
             started = true;
         }
     }
@@ -211,11 +241,11 @@ fn verify_row(p: &Params, c: &Curve, row: &[u8]) -> bool {
     }
     let hm = poseidon::hash_one(p, &[rx, ry, ax, ay, msg]);
     let left = mul_base8(&s, c);
-    let mut right = mul(&Ext::affine(ax, ay), &hm.into_bigint(), c);
-    for _ in 0..3 {
-        right = right.double(c); // (8·H)·A, the integer 8·H as in the reference
+    let mut right = mul(&Ext::from_xy(ax, ay, c), &hm.into_bigint(), c);
+    for i in 0..3 {
+        right = right.double(i == 2); // (8·H)·A, the integer 8·H as in the reference
     }
-    let right = right.add(&Ext::affine(rx, ry), c);
+    let right = right.add_niels(&Ext::from_xy(rx, ry, c).niels(c));
     left.eq(&right)
 }
 
