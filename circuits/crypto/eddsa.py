@@ -5,6 +5,10 @@ verifyPoseidon) and circomlib's EdDSAPoseidonVerifier.
     r = BLAKE-512(h[32:64] || msg as 32 bytes LE) mod l;  R8 = Base8 · r
     S = (r + Poseidon(R8.x, R8.y, A.x, A.y, msg) · s) mod l
     valid  <=>  R8, A on the curve, S < l, and Base8 · S == R8 + A · (8 · hm)
+
+`verify_poseidon` / `verify_poseidon_many` run in the native extension (prover._native's
+eddsa_poseidon_verify[_many]) when it is built, and fall back to `verify_poseidon_python`,
+the readable reference that tests compare the native code against, otherwise.
 """
 from __future__ import annotations
 
@@ -108,7 +112,7 @@ def _row(parsed) -> bytes | None:
 
 def verify_poseidon(msg: int, sig: Signature, pub) -> bool:
     """circomlibjs verifyPoseidon, as `verify_poseidon_python`, in the native extension when
-    it is built (about 100 times faster)."""
+    it is built (some 30 to 60 times faster: `python -m circuits.crypto.bench_eddsa`)."""
     native = _native()
     if native is None:
         return verify_poseidon_python(msg, sig, pub)

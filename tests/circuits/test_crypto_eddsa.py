@@ -10,7 +10,9 @@ from hypothesis import given, settings, strategies as st
 
 from circuits.crypto import babyjub
 from circuits.crypto.blake512 import blake512
-from circuits.crypto.eddsa import PrivateKey, Signature, prv2pub, sign_poseidon, verify_poseidon
+from circuits.crypto import eddsa
+from circuits.crypto.eddsa import (PrivateKey, Signature, prv2pub, sign_poseidon, verify_poseidon,
+                                    verify_poseidon_many, verify_poseidon_python)
 from prover.field import R
 
 KEY = PrivateKey.from_seed(b"test-crypto")
@@ -112,3 +114,15 @@ def test_private_key():
         sign_poseidon(b"short", 1)
     with pytest.raises(ValueError):
         KEY.sign(R)
+
+
+def test_without_the_native_extension_verify_falls_back_to_python(monkeypatch):
+    sig = KEY.sign(11)
+    items = [(11, sig, KEY.public_key), (12, sig, KEY.public_key), (11, None, KEY.public_key)]
+    want = [verify_poseidon_python(*it) for it in items]
+    assert want == [True, False, False]
+    assert verify_poseidon_many(items) == want
+    monkeypatch.setattr(eddsa, "_native", lambda: None)
+    assert [verify_poseidon(*it) for it in items] == want
+    assert verify_poseidon_many(items) == want
+    assert verify_poseidon_many([]) == []
