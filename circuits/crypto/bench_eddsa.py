@@ -2,7 +2,8 @@
 
     python -m circuits.crypto.bench_eddsa [--rows 5000] [--python-rows 100] [--threads 1,2]
 
-Prints verifications per second for the Python reference (`verify_poseidon_python`), the
+Prints verifications per second for the Python reference (`verify_poseidon_python`, with the
+native Poseidon and with the Python one), the
 native single call through `verify_poseidon` (Python argument handling included) and raw
 (`_native.eddsa_poseidon_verify` on prepared bytes), and the batch (`verify_poseidon_many`,
 and raw `eddsa_poseidon_verify_many`) with each rayon thread count asked for (each in a
@@ -16,6 +17,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 
 def _signatures(k: int):
@@ -30,18 +32,35 @@ def _signatures(k: int):
     return out
 
 
-def _rate(fn, n: int, repeat: int = 3) -> float:
-    """The best of `repeat` runs of fn() (which does n verifications), per second."""
-    best = float("inf")
+def _rate(fn, n: int, repeat: int = 3) -> tuple[float, float]:
+    """fn() does n verifications: (per wall-clock second, per CPU second of this process, all
+    threads), each the best of `repeat` runs. On a shared machine the second is the steadier;
+    on k idle cores a batch's wall-clock rate approaches k times it."""
+    wall = cpu = float("inf")
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        best = min(best, time.perf_counter() - t)
-    return n / best
+        wall, cpu = min(wall, time.perf_counter() - t), min(cpu, time.process_time() - c)
+    return n / wall, n / cpu
+
+
+def _line(label: str, rates) -> None:
+    print(f"  {label:54s} {rates[0]:9.0f} /s  {rates[1]:9.0f} /CPU-s")
 
 
 def _rows(items) -> bytes:
     return b"".join(v.to_bytes(32, "little") for msg, sig, pub in items for v in (msg, *pub, *sig.R8, sig.S))
+
+
+@contextmanager
+def _python_poseidon(eddsa, poseidon):
+    """verify_poseidon_python with the Python Poseidon too, as without the extension."""
+    saved = eddsa.poseidon_hash
+    eddsa.poseidon_hash = poseidon.poseidon_hash_python
+    try:
+        yield
+    finally:
+        eddsa.poseidon_hash = saved
 
 
 def batch(rows: int) -> dict:
@@ -75,26 +94,30 @@ def main(argv=None) -> None:
     py_items = [sigs[i % len(sigs)] for i in range(args.python_rows)]
     print(f"EdDSA-Poseidon verifications per second ({os.cpu_count()} CPUs, "
           f"load {os.getloadavg()[0]:.2f}); a co-signed trade needs 2")
-    rate = _rate(lambda: [eddsa.verify_poseidon_python(*it) for it in py_items], len(py_items), repeat=1)
-    print(f"  python reference  verify_poseidon_python        {rate:10.0f} /s")
+    _line("python reference  verify_poseidon_python",
+          _rate(lambda: [eddsa.verify_poseidon_python(*it) for it in py_items], len(py_items), repeat=1))
+    from circuits.crypto import poseidon
+
+    with _python_poseidon(eddsa, poseidon):
+        _line("python reference, Python Poseidon (no extension)",
+              _rate(lambda: [eddsa.verify_poseidon_python(*it) for it in py_items[:20]], 20, repeat=1))
     if native is None:
         print("  (prover._native has no EdDSA: nothing else to measure)")
         return
     n = min(args.rows, 5000)
     items = [sigs[i % len(sigs)] for i in range(n)]
-    rate = _rate(lambda: [eddsa.verify_poseidon(*it) for it in items], n)
-    print(f"  native, single    verify_poseidon               {rate:10.0f} /s")
+    _line("native, single    verify_poseidon", _rate(lambda: [eddsa.verify_poseidon(*it) for it in items], n))
     rows = [_rows([it]) for it in items]
     parts = [(r[:32], r[32:96], r[96:160], r[160:]) for r in rows]
-    rate = _rate(lambda: [native.eddsa_poseidon_verify(*p) for p in parts], n)
-    print(f"  native, single    _native.eddsa_poseidon_verify {rate:10.0f} /s")
+    _line("native, single    _native.eddsa_poseidon_verify",
+          _rate(lambda: [native.eddsa_poseidon_verify(*p) for p in parts], n))
     for threads in [int(t) for t in args.threads.split(",")]:
         env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
         out = subprocess.run([sys.executable, "-m", "circuits.crypto.bench_eddsa", "--batch-only",
                               "--rows", str(args.rows)], env=env, check=True, capture_output=True, text=True)
         res = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"  native, batch {threads:2d}t verify_poseidon_many          {res['many']:10.0f} /s")
-        print(f"  native, batch {threads:2d}t _native..._verify_many        {res['many_raw']:10.0f} /s")
+        _line(f"native, batch {threads:2d}t verify_poseidon_many", res["many"])
+        _line(f"native, batch {threads:2d}t _native.eddsa_poseidon_verify_many", res["many_raw"])
 
 
 if __name__ == "__main__":
