@@ -95,8 +95,8 @@ def case(request, tmp_path_factory) -> Case:
 
 
 @pytest.fixture(scope="module")
-def deployed(case, embedded_chain):
-    """(ours, snarkjs's or None) deployed on eth-tester; ours exported by the CLI subprocess."""
+def exported(case, embedded_chain):
+    """(ours, snarkjs's or None) exported on eth-tester; ours exported by the CLI subprocess."""
     out = case.dir / "Exported.sol"
     res = zkclear("export-verifier", "--vk", case.dir / "vk.json", "--out", out, "--name", "ExportedVerifier",
                   cwd=case.dir)
@@ -124,8 +124,8 @@ def _takes_inputs(contract) -> bool:
     return any(len(f["inputs"]) == 4 for f in contract.abi if f.get("name") == "verifyProof")
 
 
-def test_abi_is_snarkjs_abi(case, deployed):
-    ours, theirs = deployed
+def test_abi_is_snarkjs_abi(case, exported):
+    ours, theirs = exported
     (fn,) = [f for f in ours.abi if f.get("name") == "verifyProof"]
     types = [i["type"] for i in fn["inputs"]]
     assert types == ["uint256[2]", "uint256[2][2]", "uint256[2]"] + ([f"uint256[{case.n}]"] if case.n else [])
@@ -135,8 +135,8 @@ def test_abi_is_snarkjs_abi(case, deployed):
         assert fn == sj  # same selector, argument types and names, mutability and output
 
 
-def test_valid_proof_with_snarkjs_calldata(case, deployed, record_property):
-    ours, theirs = deployed
+def test_valid_proof_with_snarkjs_calldata(case, exported, record_property):
+    ours, theirs = exported
     args = parse_soliditycalldata(case.calldata)
     assert args == proof_calldata(case.proof, case.public)
     ok, gas = call_verify(ours, *args)  # eth_call's verdict, then the transaction's gasUsed
@@ -175,18 +175,18 @@ def tampered(case):
     return out
 
 
-def test_rejects_tampering_like_snarkjs(case, deployed):
-    ours, theirs = deployed
+def test_rejects_tampering_like_snarkjs(case, exported):
+    ours, theirs = exported
     for label, args in tampered(case):
         assert verdict(ours, *args) is False, label
         if theirs is not None:
             assert verdict(theirs, *args) is False, label
 
 
-def test_input_plus_r_is_refused_before_any_precompile(case, deployed):
+def test_input_plus_r_is_refused_before_any_precompile(case, exported):
     """x + r is the same scalar mod r (the pairing alone accepts it): refused by the range
     check, so cheaply (no ecMul/ecPairing)."""
-    ours, _ = deployed
+    ours, _ = exported
     a, b, c, xs = proof_calldata(case.proof, case.public)
     for i in range(case.n):
         bad = list(xs)
