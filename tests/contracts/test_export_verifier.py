@@ -96,7 +96,7 @@ def case(request, tmp_path_factory) -> Case:
 
 @pytest.fixture(scope="module")
 def exported(case, embedded_chain):
-    """(ours, snarkjs's or None) exported on eth-tester; ours exported by the CLI subprocess."""
+    """(ours, snarkjs's or None) deployed on eth-tester; ours written by the CLI in a subprocess."""
     out = case.dir / "Exported.sol"
     res = zkclear("export-verifier", "--vk", case.dir / "vk.json", "--out", out, "--name", "ExportedVerifier",
                   cwd=case.dir)
