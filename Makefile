@@ -29,6 +29,9 @@ node_modules/.zkclear-installed: package.json package-lock.json
 demo: setup
 	$(VENV)/bin/zkclear demo --out demo_out
 
+# -ra (pyproject addopts) ends the run with a summary of every skip and failure. Required tools
+# and modules are never skipped: tests/conftest.py turns any skip whose reason does not start
+# with "optional: " into a failure, so an incomplete `make setup` cannot pass by skipping.
 test: setup
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 

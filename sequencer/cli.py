@@ -1,6 +1,7 @@
 """`zkclear`: one command line over the three packages.
 
-Each package registers its own subcommands (`prover.cli`, `circuits.cli`, `sequencer.commands`);
+Each package registers its own subcommands (`prover.cli`, `circuits.cli`, `verifier_contracts.cli`,
+`sequencer.commands`);
 this module only wires them. Handlers import their heavy dependencies lazily so that
 `zkclear --help` stays fast. A handler returns the process exit code; a `CliError` becomes a
 one-line reason on stderr and its exit code (2 for unreadable input unless it says otherwise).
@@ -29,10 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
     from circuits import cli as circuits_cli
     from prover.bench import cli as bench_cli
     from sequencer import commands as sequencer_commands
+    from verifier_contracts import cli as verifier_cli
 
     prover_cli.register(sub)
     bench_cli.register(sub)
     circuits_cli.register(sub)
+    verifier_cli.register(sub)
     sequencer_commands.register(sub)
     return parser
 

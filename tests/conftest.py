@@ -1,9 +1,22 @@
-"""Shared test helpers: circom2 compilation and snarkjs runs, cached across the session.
+"""Shared test helpers: circom2 compilation and snarkjs runs, cached across the session;
+the required tools; the skip policy.
 
 Artifacts (compiled circuits, a small prepared .ptau) are built once and cached in a folder
 next to pytest's temporary roots, keyed by a hash of their inputs, so later runs (and
 xdist workers) reuse them. Each is built in a private folder and renamed into place, so
 concurrent workers never see half-written files.
+
+Required, never skipped: node and the npm tools (circom2, snarkjs, circomlib, circomlibjs,
+solc-js, anvil) and the native extension prover._native, all installed by `make setup`.
+A test that needs one asks for the `node_tools` or `native` fixture, which FAILS with
+"... missing: run `make setup`" when it is absent.
+
+Skip policy (`pytest_runtest_*` and `pytest_make_collect_report` below, always on, CI or
+not): a skip whose reason does not start with one of OPTIONAL_SKIP_PREFIXES becomes a failure
+(a collection error for a module-level skip). Only what is optional by design may skip, and it
+says so: `pytest.skip("optional: rapidsnark not given (ZKCLEAR_RAPIDSNARK)")`. So a missing
+tool, an unbuilt extension or a stale "not written yet" guard can never make the suite pass
+by skipping; `-ra` (pyproject addopts) lists every skip and failure at the end.
 """
 from __future__ import annotations
 
@@ -25,12 +38,105 @@ SNARKJS_JS = NODE_MODULES / "snarkjs" / "build" / "cli.cjs"
 CIRCOMLIB = NODE_MODULES / "circomlib" / "circuits"
 CACHE_VERSION = "1"
 
+# What `make setup` installs and the tests need: name -> path under node_modules.
+NODE_TOOLS = {
+    "circom2": CIRCOM_JS,
+    "snarkjs": SNARKJS_JS,
+    "circomlib": CIRCOMLIB,
+    "circomlibjs": NODE_MODULES / "circomlibjs",
+    "solc": NODE_MODULES / "solc" / "soljson.js",
+    "anvil": NODE_MODULES / ".bin" / "anvil",
+}
+NATIVE_FUNCTIONS = ("groth16_prove", "groth16_setup", "groth16_setup_ptau", "pairing_check", "g1_msm", "g2_msm",
+                    "fr_ntt", "fr_coset_ntt", "poseidon_hash", "poseidon_hash_many", "poseidon_register")
 
-def have_node_tools() -> bool:
-    return shutil.which("node") is not None and CIRCOM_JS.exists() and SNARKJS_JS.exists()
+# The only skips allowed: things optional by design, whose reason says so.
+OPTIONAL_SKIP_PREFIXES = ("optional: ",)
 
 
-needs_node = pytest.mark.skipif(not have_node_tools(), reason="node tools missing (run `npm ci`)")
+def missing_node_tools() -> list[str]:
+    missing = [] if shutil.which("node") else ["node"]
+    return missing + [name for name, path in NODE_TOOLS.items() if not path.exists()]
+
+
+def require_node_tools() -> None:
+    """Fail (never skip) the calling test when a required node tool is missing."""
+    missing = missing_node_tools()
+    if missing:
+        pytest.fail(f"node tools missing ({', '.join(missing)}): run `make setup` (npm ci)", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def node_tools() -> Path:
+    """node_modules, after checking every required tool is there (fails, never skips)."""
+    require_node_tools()
+    return NODE_MODULES
+
+
+@pytest.fixture(scope="session")
+def native():
+    """prover._native with every function the project uses (fails, never skips)."""
+    try:
+        from prover import _native
+    except ImportError as exc:
+        pytest.fail(f"prover._native is not built ({exc}): run `make setup` (maturin)", pytrace=False)
+    absent = [f for f in NATIVE_FUNCTIONS if not hasattr(_native, f)]
+    if absent:
+        pytest.fail(f"prover._native lacks {', '.join(absent)}: rebuild it with `make setup`", pytrace=False)
+    return _native
+
+
+# ------------------------------------------------------------------ skip policy
+
+
+def _unexpected_skip(reason: str) -> str | None:
+    """The failure message for a skip that is not optional by design, else None."""
+    reason = reason.removeprefix("Skipped: ").strip()
+    if reason.startswith(OPTIONAL_SKIP_PREFIXES):
+        return None
+    return (f"unexpected skip: {reason!r}. Only skips whose reason starts with {OPTIONAL_SKIP_PREFIXES} are "
+            f"allowed (tests/conftest.py); required tools and the project's own modules must be present "
+            f"(run `make setup`)")
+
+
+def _skip_to_failure():
+    try:
+        return (yield)
+    except pytest.skip.Exception as exc:
+        message = _unexpected_skip(str(exc.msg))
+        if message is None:
+            raise
+    pytest.fail(message, pytrace=False)  # outside the except: no "during handling" chain
+
+
+# skipif/skip marks and pytest.skip() in fixtures raise during setup; pytest.skip() in a test
+# body during the call.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    return (yield from _skip_to_failure())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    return (yield from _skip_to_failure())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    return (yield from _skip_to_failure())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """A module-level skip (pytest.importorskip, pytest.skip(allow_module_level=True))."""
+    report = yield
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        message = _unexpected_skip(reason)
+        if message is not None:
+            report.outcome = "failed"
+            report.longrepr = message
+    return report
 
 
 def run_tool(cmd: list, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
@@ -109,8 +215,7 @@ class CompiledCircom:
 @pytest.fixture(scope="session")
 def compile_circom(artifact_cache):
     """compile_circom(name, source) -> CompiledCircom: circom2 --r1cs --wasm --sym, cached."""
-    if not have_node_tools():
-        pytest.skip("node tools missing (run `npm ci`)")
+    require_node_tools()
 
     def compile_(name: str, source: str) -> CompiledCircom:
         def build(d: Path):
@@ -128,8 +233,7 @@ def compile_circom(artifact_cache):
 @pytest.fixture(scope="session")
 def small_ptau(artifact_cache) -> Path:
     """A prepared (phase-2 ready) powers-of-tau file of power 10 (circuits up to 1024 rows)."""
-    if not have_node_tools():
-        pytest.skip("node tools missing (run `npm ci`)")
+    require_node_tools()
 
     def build(d: Path):
         snarkjs("powersoftau", "new", "bn128", "10", "p0.ptau", cwd=d)
@@ -142,7 +246,6 @@ def small_ptau(artifact_cache) -> Path:
 
 @pytest.fixture(scope="session")
 def run_snarkjs():
-    """run_snarkjs(*args, cwd=None, check=True) -> CompletedProcess; skips without node tools."""
-    if not have_node_tools():
-        pytest.skip("node tools missing (run `npm ci`)")
+    """run_snarkjs(*args, cwd=None, check=True) -> CompletedProcess; fails without node tools."""
+    require_node_tools()
     return snarkjs

@@ -45,6 +45,28 @@ UNSAFE_BANNER = (
 )
 
 
+# Solidity keywords and reserved words: not usable as a contract name.
+SOLIDITY_RESERVED = frozenset("""
+    abstract after alias apply auto byte case catch constant constructor contract copyof default define
+    delete do else emit enum error event external fallback false final for function global if immutable
+    implements import in indexed inline interface internal is let library macro mapping match memory
+    modifier mutable new null of override partial payable pragma private promise public pure receive
+    reference relocatable return returns revert sealed sizeof static storage string struct supports
+    switch this throw true try type typedef typeof unchecked using var view virtual while wei gwei ether
+    seconds minutes hours days weeks years after address bool bytes fixed ufixed int uint
+    """.split()) | {f"{t}{n}" for t in ("int", "uint") for n in range(8, 257, 8)} | {
+    f"bytes{n}" for n in range(1, 33)}
+
+
+def check_contract_name(name: str) -> str:
+    """``name`` if it can name a Solidity contract (an identifier, not a keyword); else ValueError."""
+    if not re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", name or ""):
+        raise ValueError(f"bad contract name {name!r}: not a Solidity identifier ([A-Za-z_$][A-Za-z0-9_$]*)")
+    if name in SOLIDITY_RESERVED:
+        raise ValueError(f"bad contract name {name!r}: a Solidity keyword")
+    return name
+
+
 class CompileError(RuntimeError):
     """solc reported errors (the message lists them)."""
 
@@ -69,11 +91,17 @@ def _fq(v: Any) -> int:
     return x
 
 
-def _g1(p: list) -> tuple[int, int]:
-    # snarkjs JSON: [x, y, "1"] (projective, z = 1 for affine points)
+def _g1(p: list, infinity_ok: bool = False) -> tuple[int, int]:
+    # snarkjs JSON: [x, y, "1"] (projective, z = 1 for affine points; [0, 1, 0] is the
+    # point at infinity, which the EVM precompiles write as (0, 0)).
     if len(p) == 3 and int(p[2]) != 1:
+        if infinity_ok and int(p[2]) == 0:
+            return 0, 0
         raise ValueError("G1 point not in affine form (z != 1)")
-    return _fq(p[0]), _fq(p[1])
+    x, y = _fq(p[0]), _fq(p[1])
+    if (y * y - x * x * x - 3) % Q:
+        raise ValueError(f"G1 point not on the BN254 curve: ({x}, {y})")
+    return x, y
 
 
 def _g2(p: list) -> tuple[int, int, int, int]:
@@ -81,40 +109,58 @@ def _g2(p: list) -> tuple[int, int, int, int]:
     if len(p) == 3 and [int(v) for v in p[2]] != [1, 0]:
         raise ValueError("G2 point not in affine form (z != 1)")
     (x0, x1), (y0, y1) = p[0], p[1]
-    return _fq(x1), _fq(x0), _fq(y1), _fq(y0)
+    out = _fq(x1), _fq(x0), _fq(y1), _fq(y0)
+    from py_ecc.optimized_bn128 import FQ2, b2, curve_order, is_on_curve, multiply
+
+    pt = (FQ2([int(x0), int(x1)]), FQ2([int(y0), int(y1)]), FQ2.one())
+    if not is_on_curve(pt, b2):
+        raise ValueError("G2 point not on the BN254 twist")
+    if multiply(pt, curve_order)[2] != FQ2.zero():
+        raise ValueError("G2 point not in the order-r subgroup")
+    return out
 
 
 def render_verifier(
     vk_json: Mapping[str, Any] | str | os.PathLike,
     contract_name: str = "Groth16Verifier",
     unsafe: bool | None = None,
+    provenance: str | None = None,
 ) -> str:
     """Solidity source of a Groth16 verifier for this verification key.
 
+    Any number of public inputs N >= 0 (``IC`` has N + 1 points); ``verifyProof`` takes
+    ``uint256[N] calldata _pubSignals`` as snarkjs's verifier does, and no such argument
+    when N = 0 (Solidity has no zero-length arrays).
+
     ``unsafe`` marks the source as built on a development setup; by default it is read
-    from the key (``"unsafe": true`` or ``"zkclear_unsafe": true``).
+    from the key (``"unsafe"``, ``"zkclear_unsafe"`` or ``"unsafe_dev_setup"`` true).
+    ``provenance`` replaces the header line of a key not so marked.
     """
     vk = load_vk(vk_json)
     if vk.get("protocol", "groth16") != "groth16":
         raise ValueError(f"not a Groth16 key: protocol={vk.get('protocol')!r}")
     if vk.get("curve", "bn128").lower() not in ("bn128", "bn254", "alt_bn128"):
         raise ValueError(f"not a BN254 key: curve={vk.get('curve')!r}")
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", contract_name):
-        raise ValueError(f"bad contract name {contract_name!r}")
-    ic = [_g1(p) for p in vk["IC"]]
+    check_contract_name(contract_name)
+    missing = [k for k in ("vk_alpha_1", "vk_beta_2", "vk_gamma_2", "vk_delta_2", "IC") if k not in vk]
+    if missing:
+        raise ValueError(f"not a snarkjs verification key: no {', '.join(missing)}")
+    if not isinstance(vk["IC"], list) or not vk["IC"]:
+        raise ValueError("IC must list N + 1 points for N public inputs")
+    ic = [_g1(p, infinity_ok=True) for p in vk["IC"]]
     n_public = len(ic) - 1
-    if n_public < 1:
-        raise ValueError("the verifier needs at least one public input")
     if int(vk.get("nPublic", n_public)) != n_public:
         raise ValueError(f"nPublic={vk['nPublic']} but IC has {len(ic)} points")
     if unsafe is None:
-        unsafe = bool(vk.get("unsafe") or vk.get("zkclear_unsafe"))
+        unsafe = bool(vk.get("unsafe") or vk.get("zkclear_unsafe") or vk.get("unsafe_dev_setup"))
 
     ax, ay = _g1(vk["vk_alpha_1"])
     values: dict[str, Any] = {
         "CONTRACT_NAME": contract_name,
-        "UNSAFE_BANNER": UNSAFE_BANNER if unsafe else "Verification key from a phase-2 ceremony (see the key's provenance).",
+        "UNSAFE_BANNER": UNSAFE_BANNER if unsafe else (
+            provenance or "Verification key from a phase-2 ceremony (see the key's provenance)."),
         "N_PUBLIC": n_public,
+        "PUB_SIGNALS_PARAM": f",\n        uint256[{n_public}] calldata _pubSignals" if n_public else "",
         "ALPHA_X": ax,
         "ALPHA_Y": ay,
     }

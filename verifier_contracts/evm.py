@@ -154,8 +154,13 @@ def deploy_verifier(chain: Chain, source: Any, contract_name: str = "Groth16Veri
 
 
 def call_verify(verifier, a: Sequence, b: Sequence, c: Sequence, inputs: Sequence) -> tuple[bool, int | None]:
-    """``(ok, gas)`` of ``verifyProof(a, b, c, inputs)``; a revert gives ``(False, None)``."""
-    fn = verifier.functions.verifyProof(list(a), [list(r) for r in b], list(c), list(inputs))
+    """``(ok, gas)`` of ``verifyProof(a, b, c, inputs)``; a revert gives ``(False, None)``.
+
+    A verifier of a key with no public input takes no ``inputs`` argument (``inputs`` empty)."""
+    args = [list(a), [list(r) for r in b], list(c)]
+    if list(inputs) or any(len(f.get("inputs", [])) == 4 for f in verifier.abi if f.get("name") == "verifyProof"):
+        args.append(list(inputs))
+    fn = verifier.functions.verifyProof(*args)
     try:
         ok = bool(fn.call())
     except Exception:  # revert (e.g. a library's own range check), or ABI rejection

@@ -114,12 +114,10 @@ def ref():
 
 # --- circom, for the slow compatibility tests ------------------------------------------------
 @pytest.fixture(scope="session")
-def circom(tmp_path_factory):
+def circom(tmp_path_factory, node_tools):
     """circom(include, instantiation) -> CircomBuild, compiled once per session."""
     from circuits import circom_ref
 
-    if not circom_ref.have_node_tools():
-        pytest.skip("node tools missing (run `npm ci`)")
     work = tmp_path_factory.mktemp("circom")
     cache: dict = {}
 

@@ -5,7 +5,6 @@ for the job keys) and returns its answers. Node starts slowly, so tests batch th
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,9 +13,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 ORACLE = REPO / "tests" / "js" / "circomlibjs_oracle.js"
 
-needs_node = pytest.mark.skipif(
-    not (REPO / "node_modules" / "circomlibjs").exists() or shutil.which("node") is None,
-    reason="node tools not installed (make setup)")
+# node and circomlibjs are required (make setup): the fixture fails, never skips.
+needs_node = pytest.mark.usefixtures("node_tools")
 
 
 def circomlibjs(job: dict) -> dict:

@@ -20,7 +20,13 @@ def native_poseidon():
     return poseidon._native_for(2) is not None
 
 
-needs_native = pytest.mark.skipif(not native_poseidon(), reason="prover._native without Poseidon")
+@pytest.fixture(scope="module")
+def native_poseidon_built(native):
+    """Fails, never skips: without it poseidon_hash would fall back to Python and compare with itself."""
+    assert native_poseidon(), "prover._native does not register Poseidon: rebuild it with `make setup`"
+
+
+needs_native = pytest.mark.usefixtures("native_poseidon_built")
 
 
 @pytest.mark.parametrize("t", range(2, MAX_INPUTS + 2))

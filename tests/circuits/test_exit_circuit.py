@@ -264,15 +264,12 @@ def test_random_accounts(cc, collateral, positions, snapshots, prices, funding, 
 
 # --- end to end: export, dev setup, native proof, Python and EVM verification --------------------
 @pytest.fixture(scope="module")
-def proved(cc, state, tmp_path_factory):
-    from prover.backends import get_backend, native_available
+def proved(cc, state, tmp_path_factory, native):
+    from prover.backends import get_backend
     from prover.formats.r1cs import read_r1cs
     from prover.formats.zkey import read_zkey
     from prover.groth16.setup import ToxicWaste
     from sequencer.cli import main
-
-    if not native_available():
-        pytest.skip("prover._native is not built")
     d = tmp_path_factory.mktemp("exit")
     assert main(["circuit", "export", "exit", "--param", "preset=tiny", "--r1cs", str(d / "exit.r1cs")]) == 0
     r1cs = read_r1cs(d / "exit.r1cs")
@@ -296,13 +293,7 @@ def test_exit_proof_verifies(proved):
 
 
 @pytest.mark.slow
-def test_exit_proof_verifies_on_chain(proved):
-    import shutil
-
-    from verifier_contracts.build import NODE_MODULES
-
-    if shutil.which("node") is None or not (NODE_MODULES / "solc" / "soljson.js").exists():
-        pytest.skip("node tools missing (run `npm ci`)")
+def test_exit_proof_verifies_on_chain(proved, node_tools):
     from prover.formats.snarkjs_json import proof_to_json, vk_to_json
     from verifier_contracts.evm import Chain, deploy_verifier, verify_proof
 

@@ -51,7 +51,6 @@ def test_cli_list(capsys):
 
 
 def test_cli_export_and_witness(tmp_path, capsys):
-    pytest.importorskip("prover.formats.wtns", reason="prover.formats.wtns not written yet")
     from prover.formats.r1cs import read_r1cs
     from prover.formats.wtns import read_wtns
 
@@ -77,7 +76,6 @@ def test_cli_export_and_witness(tmp_path, capsys):
     (["less_than", "--param", "n=300"], {}, 2, "n <= 252"),
 ])
 def test_cli_witness_errors_are_one_line(tmp_path, capsys, args, inputs, code, message):
-    pytest.importorskip("prover.formats.wtns", reason="prover.formats.wtns not written yet")
     import re
 
     (tmp_path / "in.json").write_text(json.dumps(inputs))
@@ -181,10 +179,7 @@ def test_matches_circomlib(name, params, circom, ref, tmp_path):
 
 
 @pytest.mark.slow
-def test_merkle_proof_passes_snarkjs_check(tmp_path, ref):
-    if not circom_ref.have_node_tools():
-        pytest.skip("node tools missing (run `npm ci`)")
-    pytest.importorskip("prover.formats.wtns", reason="prover.formats.wtns not written yet")
+def test_merkle_proof_passes_snarkjs_check(tmp_path, ref, node_tools):
     (tmp_path / "in.json").write_text(json.dumps({"leaf": "1", "pathIndices": [0, 3, 2],
                                                   "siblings": [[str(i + 3 * j) for i in range(3)] for j in range(3)]}))
     assert main(["circuit", "export", "merkle_proof", "--param", "depth=3", "--param", "arity=4",

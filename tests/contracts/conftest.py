@@ -45,15 +45,6 @@ template HashBelow() {
 component main {public [limit]} = HashBelow();
 """
 
-TOOLS = ("node", NODE_MODULES / "circom2" / "cli.js", NODE_MODULES / "snarkjs" / "build" / "cli.cjs",
-         NODE_MODULES / "solc" / "soljson.js", NODE_MODULES / ".bin" / "anvil")
-
-
-def _have_tools() -> bool:
-    return shutil.which("node") is not None and all(Path(t).exists() for t in TOOLS[1:])
-
-
-needs_node = pytest.mark.skipif(not _have_tools(), reason="node tools missing (run `npm ci`)")
 
 
 @dataclass
@@ -74,9 +65,7 @@ def _run(cmd: list, cwd: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def snark(tmp_path_factory) -> Snark:
-    if not _have_tools():
-        pytest.skip("node tools missing (run `npm ci`)")
+def snark(tmp_path_factory, node_tools) -> Snark:
     d = tmp_path_factory.mktemp("snark")
     # circom2 runs as WASI with the working folder preopened: it cannot follow paths
     # outside it, so the circomlib sources are copied next to the circuit.
@@ -125,9 +114,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def anvil_url():
-    if not _have_tools():
-        pytest.skip("anvil missing (run `npm ci`)")
+def anvil_url(node_tools):
     port = _free_port()
     proc = subprocess.Popen(
         [str(NODE_MODULES / ".bin" / "anvil"), "--host", "127.0.0.1", "--port", str(port), "--silent",

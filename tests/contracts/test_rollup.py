@@ -26,9 +26,7 @@ from verifier_contracts.rollup import (EXIT_PUBLIC_INPUT_NAMES, PUBLIC_INPUT_NAM
                                        public_input_names)
 from verifier_contracts.synthetic import SyntheticKey
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (NODE_MODULES / "solc" / "soljson.js").exists()
-    or not (NODE_MODULES / ".bin" / "anvil").exists(), reason="node tools missing (run `npm ci`)")
+pytestmark = pytest.mark.usefixtures("node_tools")  # required (make setup): fails, never skips
 
 M = 2
 UNIT = 10**9  # wei per collateral unit

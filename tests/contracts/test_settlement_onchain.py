@@ -18,10 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sequencer"))
 
-from verifier_contracts.build import node_available  # noqa: E402
-
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not node_available(), reason="node tools not installed (make setup)")]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("node_tools")]  # required: fails, never skips
 
 from circuits import registry  # noqa: E402
 from circuits.crypto.eddsa import PrivateKey  # noqa: E402

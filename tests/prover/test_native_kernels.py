@@ -5,9 +5,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from py_ecc.optimized_bn128 import G1, G2, FQ2, Z1, Z2, add, multiply, neg, normalize
 
+from prover import _native as native  # required (make setup): an ImportError fails loudly
 from prover.field import R
-
-native = pytest.importorskip("prover._native")
 
 scalar = st.one_of(st.sampled_from([0, 1, 2, R - 1, R - 2]), st.integers(0, R - 1))
 
@@ -340,12 +339,9 @@ def test_native_setup_key_works_in_snarkjs(main_circuit, run_snarkjs, tmp_path, 
 def _poseidon_node(rows: list[list[int]]) -> list[int]:
     """circomlibjs's buildPoseidon on each row (one node process)."""
     import json
-    import shutil
     import subprocess
     from pathlib import Path
     repo = Path(__file__).resolve().parents[2]
-    if shutil.which("node") is None or not (repo / "node_modules" / "circomlibjs").exists():
-        pytest.skip("node or circomlibjs missing (run `npm ci`)")
     js = ("const {buildPoseidon} = require('circomlibjs');"
           "buildPoseidon().then(p => { const rows = JSON.parse(process.argv[1]);"
           "console.log(JSON.stringify(rows.map(r => p.F.toString(p(r.map(BigInt))))));"
@@ -355,7 +351,7 @@ def _poseidon_node(rows: list[list[int]]) -> list[int]:
     return [int(x) for x in json.loads(out)]
 
 
-def test_poseidon_plain_and_optimized_constants_agree_with_circomlibjs(rng):
+def test_poseidon_plain_and_optimized_constants_agree_with_circomlibjs(rng, node_tools):
     from circuits.crypto import poseidon as pos
     widths = (2, 3, 5, 17)
     rows = {t: [[rng.randrange(R) for _ in range(t - 1)] for _ in range(3)] + [[0] * (t - 1), [R - 1] * (t - 1)]

@@ -7,7 +7,8 @@ import struct
 
 import pytest
 
-from prover.backends import PythonBackend, get_backend, native_available
+from prover import _native as native
+from prover.backends import PythonBackend, get_backend
 from prover.field import R
 from prover.formats.binfile import Writer
 from prover.formats.r1cs import r1cs_to_bytes, read_r1cs
@@ -17,9 +18,7 @@ from prover.groth16 import qap
 from prover.groth16.setup import ToxicWaste
 from prover_helpers import random_r1cs
 
-native = pytest.importorskip("prover._native")
-pytestmark = pytest.mark.skipif(not (native_available() and hasattr(native, "groth16_setup")),
-                                reason="prover._native has no groth16_setup")
+pytestmark = pytest.mark.usefixtures("native")  # required (make setup): fails, never skips
 
 R_FIXED, S_FIXED = 0x1234567, 0x89ABCDEF
 

@@ -8,7 +8,8 @@ import random
 
 import pytest
 
-from prover.backends import PythonBackend, get_backend, native_available
+from prover import _native as native
+from prover.backends import PythonBackend, get_backend
 from prover.field import R
 from prover.formats.ptau import read_ptau
 from prover.formats.r1cs import R1CS, r1cs_to_bytes, read_r1cs
@@ -18,9 +19,7 @@ from prover.formats.zkey import read_zkey
 from prover.groth16 import curve, mpc
 from prover_helpers import random_r1cs
 
-native = pytest.importorskip("prover._native")
-needs_native = pytest.mark.skipif(not (native_available() and hasattr(native, "groth16_setup_ptau")),
-                                  reason="prover._native has no groth16_setup_ptau")
+needs_native = pytest.mark.usefixtures("native")  # required (make setup): fails, never skips
 
 
 def both(r1cs, ptau, delta) -> bytes:

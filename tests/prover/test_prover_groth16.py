@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from py_ecc import optimized_bn128 as bn
 
-from prover.backends import PythonBackend, get_backend, native_available
+from prover.backends import PythonBackend, get_backend
 from prover.field import R
 from prover.formats.r1cs import read_r1cs, r1cs_to_bytes
 from prover.formats.wtns import read_wtns
@@ -133,7 +133,7 @@ def test_backend_proves_tiny(backend, tiny):
     assert proof.to_bytes() == prove_with_randomness(read_zkey(zkey), w, R_FIXED, S_FIXED).to_bytes()
 
 
-@pytest.mark.skipif(not native_available(), reason="prover._native has no Groth16 functions yet")
+@pytest.mark.usefixtures("native")
 def test_backends_agree_byte_for_byte(tiny, main_circuit):
     py, nat = get_backend("python"), get_backend("native")
     for r1cs, w in ((tiny.r1cs, tiny.witness(2, 3)), (read_r1cs(main_circuit.r1cs), read_wtns(main_circuit.wtns))):

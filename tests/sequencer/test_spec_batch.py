@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("circuits.crypto.eddsa", reason="circuits.crypto (Poseidon, EdDSA) is not in the tree yet")
-
 from dataclasses import replace
 
 

@@ -8,10 +8,6 @@
 - the batch builder is a dry run and the batch it builds is accepted."""
 from __future__ import annotations
 
-import pytest
-
-pytest.importorskip("circuits.crypto.eddsa", reason="circuits.crypto (Poseidon, EdDSA) is not in the tree yet")
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

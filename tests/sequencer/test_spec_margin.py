@@ -2,10 +2,6 @@
 where it can be, and the bit bounds hold at their extremes."""
 from __future__ import annotations
 
-import pytest
-
-pytest.importorskip("circuits.crypto.eddsa", reason="circuits.crypto (Poseidon, EdDSA) is not in the tree yet")
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
