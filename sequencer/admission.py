@@ -1,0 +1,248 @@
+"""Admission: the stage that decides, for each signed request, whether it enters the op log.
+
+A trade or a withdrawal is accepted when the spec's own processor accepts it on the
+*pending state*: the settled state (the spec's `State` after the last settled batch) with
+every op still pending in the log (accepted, or in a batch not yet settled) applied in log
+order. `transition.process_trade` / `process_withdrawal` are called on it unchanged, so
+admission checks exactly what the batch will: field ranges, known accounts, both
+signatures (`verify_poseidon`), expiry against the *next* batch number, the nonce window,
+and the margin rule (TV >= IR, or reduced risk and TV >= MR) at the last batch's prices.
+Refusals carry the spec's reason.
+
+Two differences from a batch, both deliberate:
+- Box checks are noted, not enforced (the spec's lenient mode, `State.observed`, which the
+  batch builder's first pass uses): the builder touches an account before ops that leave its
+  box, so "outside its box" is never a reason to refuse a request.
+- The pending state keeps no tree (`PendingState.write_account` writes the leaf only):
+  admission never needs a root, and a leaf write then costs no hashing.
+
+Ordering and durability: one lock covers "apply to the pending state, append to the log,
+commit". The log's order is the pending state's order, and an op is acknowledged only once
+its row is committed; if the commit fails the op's leaves are restored and the caller gets
+an error (never an acknowledgement). A cancellation, or a change of the settled state
+(`set_settled`), rebuilds the pending state by replaying the log.
+
+Back-pressure: at most `max_pending` accepted-but-unbatched ops; each account has a token
+bucket (`rate_per_s`, `burst`), charged for both parties of a trade. Either refusal is
+`Throttled` (HTTP 429 with Retry-After), decided before any verification work."""
+from __future__ import annotations
+
+import json
+import math
+import secrets
+import threading
+import time
+from dataclasses import dataclass, fields
+from typing import Optional
+
+from circuits.crypto.eddsa import Signature, verify_poseidon
+
+from .metrics import Metrics
+from .oplog import Store
+from .oplog import status as st
+from .spec.ops import Cancel, Trade, Withdraw, message_hash
+from .spec.state import Account, State
+from .spec.transition import OpRefused, process_trade, process_withdrawal
+
+KINDS = {"trade": Trade, "withdrawal": Withdraw}
+PROCESSORS = {Trade: process_trade, Withdraw: process_withdrawal}
+
+
+class Throttled(Exception):
+    def __init__(self, why: str, retry_after: int):
+        super().__init__(why)
+        self.why, self.retry_after = why, max(1, int(retry_after))
+
+
+class NotFound(Exception):
+    pass
+
+
+class Conflict(Exception):
+    pass
+
+
+# --- ops in the log: JSON payloads ----------------------------------------------------------------
+def sig_to_json(sig: Optional[Signature]):
+    return None if sig is None else {"R8x": str(sig.R8[0]), "R8y": str(sig.R8[1]), "S": str(sig.S)}
+
+
+def sig_from_json(obj) -> Optional[Signature]:
+    return None if obj is None else Signature((int(obj["R8x"]), int(obj["R8y"])), int(obj["S"]))
+
+
+def op_to_payload(op) -> str:
+    out = {}
+    for f in fields(op):
+        v = getattr(op, f.name)
+        out[f.name] = sig_to_json(v) if f.name.endswith("signature") else str(v)
+    return json.dumps(out, sort_keys=True)
+
+
+def op_from_payload(kind: str, payload: str):
+    cls, data = KINDS[kind], json.loads(payload)
+    return cls(**{k: sig_from_json(v) if k.endswith("signature") else int(v) for k, v in data.items()})
+
+
+def parties(op) -> tuple[int, Optional[int]]:
+    return (op.buyer, op.seller) if isinstance(op, Trade) else (op.account, None)
+
+
+def kind_of(op) -> str:
+    return "trade" if isinstance(op, Trade) else "withdrawal"
+
+
+# --- the pending state -------------------------------------------------------------------------------
+class _NoteNothing(dict):
+    """`State.observed` that forgets: box checks become notes (lenient), kept nowhere."""
+
+    def setdefault(self, key, default=None):
+        return []
+
+
+class PendingState(State):
+    """The settled state's leaves with the pending ops applied; no tree (see module doc)."""
+
+    def write_account(self, index: int, account: Account) -> None:
+        self.accounts[index] = account
+
+    def read_account(self, index: int) -> None:
+        pass
+
+    @classmethod
+    def of(cls, settled: State) -> "PendingState":
+        values = {f.name: getattr(settled, f.name) for f in fields(State)}
+        values.update(accounts=dict(settled.accounts), batch_number=settled.batch_number + 1, withdrawals=[],
+                      log=None, observed=_NoteNothing(), _journal=None, fees=0)
+        return cls(**values)
+
+
+# --- rate limits ---------------------------------------------------------------------------------------
+class TokenBuckets:
+    """Per-key token buckets: `rate` tokens per second, at most `burst`."""
+
+    def __init__(self, rate: float, burst: float):
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[int, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, keys) -> Optional[float]:
+        """Take one token from each key's bucket, or none and return the seconds to wait."""
+        if self.rate <= 0:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            levels = {}
+            for k in set(keys):
+                tokens, last = self._buckets.get(k, (self.burst, now))
+                levels[k] = min(self.burst, tokens + (now - last) * self.rate)
+            short = [k for k, t in levels.items() if t < 1]
+            if short:
+                return max((1 - levels[k]) / self.rate for k in short)
+            for k, t in levels.items():
+                self._buckets[k] = (t - 1, now)
+            return None
+
+
+# --- admission -------------------------------------------------------------------------------------------
+@dataclass
+class Accepted:
+    id: str
+    kind: str
+
+
+class Admission:
+    def __init__(self, store: Store, settled: State, *, max_pending: int = 10_000, rate_per_s: float = 0,
+                 burst: float = 0, metrics: Optional[Metrics] = None):
+        self.store, self.metrics = store, metrics or Metrics()
+        self.max_pending = max_pending
+        self.buckets = TokenBuckets(rate_per_s, burst or max(1.0, rate_per_s))
+        self.lock = threading.Lock()
+        self.settled = settled
+        self.rebuild()
+
+    @property
+    def preset(self):
+        return self.settled.preset
+
+    # --- the pending state -------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        """pending = settled + the log's pending ops, in order. An op the replay refuses
+        (one it depended on was cancelled) stays in the log for the batcher to refuse."""
+        with self.lock:
+            pending = PendingState.of(self.settled)
+            for row in self.store.pending_ops():
+                try:
+                    op = op_from_payload(row.kind, row.payload)
+                    PROCESSORS[type(op)](pending, op)
+                except OpRefused:
+                    pass
+                pending.withdrawals.clear()
+            self.pending = pending
+            self.depth = self.store.count_ops(st.ACCEPTED)
+            self.metrics.queue_depth.labels("accepted").set(self.depth)
+
+    def set_settled(self, settled: State) -> None:
+        """A batch settled (or the service restarted): the pending state is rebuilt on it."""
+        self.settled = settled
+        self.rebuild()
+
+    def batched(self, count: int) -> None:
+        """The batcher moved `count` ops out of `accepted`."""
+        with self.lock:
+            self.depth = max(0, self.depth - count)
+            self.metrics.queue_depth.labels("accepted").set(self.depth)
+
+    # --- requests ------------------------------------------------------------------------------------
+    def submit(self, op) -> Accepted:
+        """Admit a Trade or Withdraw: Throttled, OpRefused (the spec's reason), or Accepted
+        once its row is committed."""
+        kind = kind_of(op)
+        known = [a for a in parties(op) if a is not None and a in self.pending.accounts]
+        wait = self.buckets.take(known)
+        if wait is not None:
+            self.metrics.throttled.labels("rate").inc()
+            raise Throttled("rate limit", math.ceil(wait))
+        with self.lock:
+            if self.depth >= self.max_pending:
+                self.metrics.throttled.labels("queue").inc()
+                raise Throttled("pending queue full", 1)
+            pending = self.pending
+            a, b = parties(op)
+            before = {i: pending.accounts.get(i) for i in (a, b) if i is not None}
+            try:
+                PROCESSORS[type(op)](pending, op)
+            except OpRefused as exc:
+                self.metrics.refused.labels(kind, exc.reason).inc()
+                raise
+            finally:
+                pending.withdrawals.clear()
+            op_id = secrets.token_hex(16)
+            try:
+                self.store.insert_op(op_id, kind, op_to_payload(op), a, b)
+            except BaseException:
+                for i, acc in before.items():  # not in the log: undo its effect
+                    if acc is None:
+                        pending.accounts.pop(i, None)
+                    else:
+                        pending.accounts[i] = acc
+                raise
+            self.depth += 1
+            self.metrics.queue_depth.labels("accepted").set(self.depth)
+        self.metrics.accepted.labels(kind).inc()
+        return Accepted(op_id, kind)
+
+    def cancel(self, op_id: str, account: int, signature: Signature) -> None:
+        """Cancel an accepted op on a party's signed request (`ops.Cancel`)."""
+        row = self.store.get_op(op_id)
+        if row is None:
+            raise NotFound("unknown op")
+        if account not in (row.account_a, row.account_b):
+            raise OpRefused("not a party of this op")
+        leaf = self.settled.accounts.get(account)
+        msg = message_hash(Cancel(int(op_id, 16), account), self.preset.domain)
+        if leaf is None or not verify_poseidon(msg, signature, leaf.pubkey):
+            raise OpRefused("bad signature")
+        if row.status != st.ACCEPTED or not self.store.cancel(op_id):
+            raise Conflict(f"op is {self.store.get_op(op_id).status}: only an accepted op can be cancelled")
+        self.rebuild()
