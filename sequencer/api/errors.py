@@ -32,6 +32,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's own JSON decoding failed (e.g. a number beyond Python's digit limit)
+            return error(422, [{"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}],
+                         "malformed request")
         return error(exc.status_code, exc.detail, str(exc.detail), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(OpRefused)
