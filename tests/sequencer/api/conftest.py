@@ -11,6 +11,7 @@ import pytest
 from circuits.crypto.eddsa import PrivateKey
 from sequencer.api import Services, Settings, create_app
 from sequencer.oplog import Store
+from sequencer.signing import Signer
 from sequencer.spec import TINY, State
 from sequencer.spec.ops import Cancel, Trade, Withdraw, message_hash
 from sequencer.spec.state import Account
@@ -32,8 +33,12 @@ def address(i: int) -> str:
 
 
 @lru_cache(maxsize=None)
+def signer(i: int) -> Signer:
+    return Signer.of(key(i))
+
+
 def sign(i: int, msg: int):
-    return key(i).sign(msg)
+    return signer(i).sign(msg)
 
 
 def sig_json(sig) -> dict:
