@@ -16,11 +16,14 @@ Two differences from a batch, both deliberate:
 - The pending state keeps no tree (`PendingState.write_account` writes the leaf only):
   admission never needs a root, and a leaf write then costs no hashing.
 
-Ordering and durability: one lock covers "apply to the pending state, append to the log,
-commit". The log's order is the pending state's order, and an op is acknowledged only once
-its row is committed; if the commit fails the op's leaves are restored and the caller gets
-an error (never an acknowledgement). A cancellation, or a change of the settled state
-(`set_settled`), rebuilds the pending state by replaying the log.
+Ordering and durability (group commit): under one lock an op is applied to the pending
+state and queued for the log; a writer thread appends everything queued in one transaction
+(one fsync for the group) and only then are the callers answered. The log's order is the
+order the lock applied the ops in, and an op is acknowledged only once its row is
+committed. If a group's commit fails, none of its callers gets an acknowledgement
+(`LogUnavailable`, HTTP 503) and the pending state is rebuilt from the log, which is the
+truth. A cancellation, or a change of the settled state (`set_settled`), also rebuilds the
+pending state by replaying the log.
 
 Back-pressure: at most `max_pending` accepted-but-unbatched ops; each account has a token
 bucket (`rate_per_s`, `burst`), charged for both parties of a trade. Either refusal is
@@ -32,6 +35,7 @@ import math
 import secrets
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, fields
 from typing import Optional
 
@@ -52,6 +56,60 @@ class Throttled(Exception):
     def __init__(self, why: str, retry_after: int):
         super().__init__(why)
         self.why, self.retry_after = why, max(1, int(retry_after))
+
+
+class LogUnavailable(Exception):
+    """The op log could not commit: nothing was acknowledged."""
+
+
+class GroupCommitter:
+    """Appends queued op rows to the log, many per transaction, in queue order."""
+
+    def __init__(self, store: Store, on_failure):
+        self.store, self.on_failure = store, on_failure
+        self._queue: list[tuple[dict, Future]] = []
+        self._cv = threading.Condition()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="oplog-writer", daemon=True)
+        self._thread.start()
+
+    def enqueue(self, row: dict) -> Future:
+        fut: Future = Future()
+        with self._cv:
+            if self._stop:
+                raise LogUnavailable("the op log is closed")
+            self._queue.append((row, fut))
+            self._cv.notify()
+        return fut
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._queue and not self._stop:
+                    self._cv.wait()
+                group, self._queue = self._queue, []
+                if not group and self._stop:
+                    return
+            try:
+                self.store.insert_ops([row for row, _ in group])
+            except Exception as exc:  # nothing of the group, nor what queued behind it, is acknowledged
+                failed = group + self.on_failure(self._drain)
+                for _, fut in failed:
+                    fut.set_exception(LogUnavailable(f"op log commit failed: {type(exc).__name__}"))
+            else:
+                for _, fut in group:
+                    fut.set_result(None)
+
+    def _drain(self) -> list:
+        with self._cv:
+            queued, self._queue = self._queue, []
+        return queued
+
+    def close(self) -> None:
+        with self._cv:
+            self._stop = True
+            self._cv.notify()
+        self._thread.join(timeout=30)
 
 
 class NotFound(Exception):
@@ -160,6 +218,18 @@ class Admission:
         self.lock = threading.Lock()
         self.settled = settled
         self.rebuild()
+        self.committer = GroupCommitter(store, on_failure=self._log_failed)
+
+    def _log_failed(self, drain) -> list:
+        """A group did not commit: under the lock (no op can be queued meanwhile) drop what
+        is queued behind it and rebuild the pending state from the log, the truth."""
+        with self.lock:
+            queued = drain()
+            self._rebuild()
+        return queued
+
+    def close(self) -> None:
+        self.committer.close()
 
     @property
     def preset(self):
@@ -170,17 +240,20 @@ class Admission:
         """pending = settled + the log's pending ops, in order. An op the replay refuses
         (one it depended on was cancelled) stays in the log for the batcher to refuse."""
         with self.lock:
-            pending = PendingState.of(self.settled)
-            for row in self.store.pending_ops():
-                try:
-                    op = op_from_payload(row.kind, row.payload)
-                    PROCESSORS[type(op)](pending, op)
-                except OpRefused:
-                    pass
-                pending.withdrawals.clear()
-            self.pending = pending
-            self.depth = self.store.count_ops(st.ACCEPTED)
-            self.metrics.queue_depth.labels("accepted").set(self.depth)
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        pending = PendingState.of(self.settled)
+        for row in self.store.pending_ops():
+            try:
+                op = op_from_payload(row.kind, row.payload)
+                PROCESSORS[type(op)](pending, op)
+            except OpRefused:
+                pass
+            pending.withdrawals.clear()
+        self.pending = pending
+        self.depth = self.store.count_ops(st.ACCEPTED)
+        self.metrics.queue_depth.labels("accepted").set(self.depth)
 
     def set_settled(self, settled: State) -> None:
         """A batch settled (or the service restarted): the pending state is rebuilt on it."""
@@ -197,6 +270,14 @@ class Admission:
     def submit(self, op) -> Accepted:
         """Admit a Trade or Withdraw: Throttled, OpRefused (the spec's reason), or Accepted
         once its row is committed."""
+        accepted, committed = self.admit(op)
+        committed.result()
+        return accepted
+
+    def admit(self, op) -> tuple[Accepted, Future]:
+        """`submit` without the wait: the op is applied and queued for the log; the future
+        completes when its row is committed (LogUnavailable if it is not). Acknowledge only
+        after that."""
         kind = kind_of(op)
         known = [a for a in parties(op) if a is not None and a in self.pending.accounts]
         wait = self.buckets.take(known)
@@ -208,8 +289,6 @@ class Admission:
                 self.metrics.throttled.labels("queue").inc()
                 raise Throttled("pending queue full", 1)
             pending = self.pending
-            a, b = parties(op)
-            before = {i: pending.accounts.get(i) for i in (a, b) if i is not None}
             try:
                 PROCESSORS[type(op)](pending, op)
             except OpRefused as exc:
@@ -218,19 +297,13 @@ class Admission:
             finally:
                 pending.withdrawals.clear()
             op_id = secrets.token_hex(16)
-            try:
-                self.store.insert_op(op_id, kind, op_to_payload(op), a, b)
-            except BaseException:
-                for i, acc in before.items():  # not in the log: undo its effect
-                    if acc is None:
-                        pending.accounts.pop(i, None)
-                    else:
-                        pending.accounts[i] = acc
-                raise
+            a, b = parties(op)
+            done = self.committer.enqueue(dict(id=op_id, kind=kind, payload=op_to_payload(op), account_a=a,
+                                               account_b=b))
             self.depth += 1
             self.metrics.queue_depth.labels("accepted").set(self.depth)
-        self.metrics.accepted.labels(kind).inc()
-        return Accepted(op_id, kind)
+        done.add_done_callback(lambda f: f.exception() is None and self.metrics.accepted.labels(kind).inc())
+        return Accepted(op_id, kind), done
 
     def cancel(self, op_id: str, account: int, signature: Signature) -> None:
         """Cancel an accepted op on a party's signed request (`ops.Cancel`)."""

@@ -26,23 +26,24 @@ from .services import Services
 TOKEN_PREFIX, VIEWING_KEY_PREFIX = "zkt_", "zkv_"
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+# (async: FastAPI runs a plain-def dependency in its thread pool, a hop per request)
 ServicesDep = Annotated[Services, Depends(get_services)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_store(services: ServicesDep) -> Store:
+async def get_store(services: ServicesDep) -> Store:
     return services.store
 
 
-def get_admission(services: ServicesDep) -> Admission:
+async def get_admission(services: ServicesDep) -> Admission:
     return services.admission
 
 

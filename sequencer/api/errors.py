@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..admission import Conflict, NotFound, Throttled
+from ..admission import Conflict, LogUnavailable, NotFound, Throttled
 from ..spec.transition import OpRefused
 
 # spec reasons that are conflicts with the state rather than bad requests
@@ -47,6 +47,10 @@ def install(app: FastAPI) -> None:
     async def _throttled(request: Request, exc: Throttled):
         return error(429, f"{exc.why}: retry after {exc.retry_after} s", exc.why,
                      headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(LogUnavailable)
+    async def _log_down(request: Request, exc: LogUnavailable):
+        return error(503, str(exc), "op log unavailable", headers={"Retry-After": "5"})
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound):

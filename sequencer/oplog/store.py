@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
 
-from sqlalchemy import create_engine, delete, event, func, select, update
+from sqlalchemy import create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -115,6 +115,15 @@ class Store:
         with self.session() as s:
             s.add(row)
         return row
+
+    def insert_ops(self, rows: list[dict]) -> None:
+        """Append accepted ops (dicts: id, kind, payload, account_a, account_b), in order, in
+        one transaction: one commit (one fsync) for the whole group."""
+        now = time.time()
+        values = [dict(r, status=st.ACCEPTED, batch=None, reason=None, l1_tx=None, created_at=now, updated_at=now)
+                  for r in rows]
+        with self.engine.begin() as conn:
+            conn.execute(insert(OpRow.__table__), values)
 
     def get_op(self, op_id: str) -> Optional[OpRow]:
         with self.session() as s:

@@ -1,3 +1,5 @@
+import asyncio
+
 from circuits.crypto.eddsa import Signature
 
 from ..models import ErrorOut, OpPublic, SignatureIn
@@ -14,3 +16,11 @@ def signature(s: SignatureIn) -> Signature:
 
 def op_public(row) -> OpPublic:
     return OpPublic(id=row.id, kind=row.kind, status=row.status, batch=row.batch, reason=row.reason, l1_tx=row.l1_tx)
+
+
+async def admit(admission, op) -> str:
+    """Admission runs on the event loop (its work is CPU under the GIL either way; no thread
+    hop); the answer waits, without blocking the loop, for the op's row to be committed."""
+    accepted, committed = admission.admit(op)
+    await asyncio.wrap_future(committed)
+    return accepted.id

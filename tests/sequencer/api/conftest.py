@@ -120,6 +120,7 @@ class World:
 
     def close(self):
         self.client.close()
+        self.services.admission.close()
         self.store.close()
 
 
