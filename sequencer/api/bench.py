@@ -149,7 +149,8 @@ def main(argv=None) -> int:
     sign_s = time.perf_counter() - t0
     port = _free_port()
     env = dict(os.environ, ZKCLEAR_DB_URL=db, **{ENV_ACCOUNTS: str(args.accounts)})
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "sequencer.api.bench:bench_app",
+    profile = ["-m", "cProfile", "-o", os.environ["ZKCLEAR_BENCH_PROFILE"]] if os.environ.get("ZKCLEAR_BENCH_PROFILE") else []
+    server = subprocess.Popen([sys.executable, *profile, "-m", "uvicorn", "--factory", "sequencer.api.bench:bench_app",
                                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
                                "--no-access-log"], env=env)
     try:

@@ -131,6 +131,18 @@ def world(db_url):
     w.close()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_world(request, tmp_path_factory):
+    """One world for a module's tests that change nothing (the bad-input table)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db')}/zkclear.db"
+    else:
+        url = request.getfixturevalue("pg_cluster").new_database()
+    w = World(url)
+    yield w
+    w.close()
+
+
 @pytest.fixture
 def make_world(db_url):
     made = []

@@ -1,7 +1,8 @@
 """The bad-input table: malformed JSON, wrong types, huge or negative numbers, unknown
 accounts, bad signatures, replays, someone else's account. Each is a 4xx with a clear
 `{"detail", "reason"}` body, never a 5xx, and changes nothing (every table's row count and
-the pending state are the same before and after)."""
+the pending state are the same before and after). The table's cases share one app per
+database (none of them may change it); the replays get their own."""
 import json
 
 import pytest
@@ -89,13 +90,13 @@ def _assert_refused_without_change(world, path, body, status, reason):
 
 
 @pytest.mark.parametrize("name,body,status,reason", TRADE_CASES, ids=[c[0] for c in TRADE_CASES])
-def test_bad_trades(world, name, body, status, reason):
-    _assert_refused_without_change(world, "/v1/trades", body, status, reason)
+def test_bad_trades(shared_world, name, body, status, reason):
+    _assert_refused_without_change(shared_world, "/v1/trades", body, status, reason)
 
 
 @pytest.mark.parametrize("name,body,status,reason", WITHDRAWAL_CASES, ids=[c[0] for c in WITHDRAWAL_CASES])
-def test_bad_withdrawals(world, name, body, status, reason):
-    _assert_refused_without_change(world, "/v1/withdrawals", body, status, reason)
+def test_bad_withdrawals(shared_world, name, body, status, reason):
+    _assert_refused_without_change(shared_world, "/v1/withdrawals", body, status, reason)
 
 
 def test_replays_are_refused(world):
@@ -109,11 +110,11 @@ def test_replays_are_refused(world):
     _assert_refused_without_change(world, "/v1/withdrawals", w, 409, "nonce already used or too old")
 
 
-def test_body_too_large_is_413(world):
+def test_body_too_large_is_413(shared_world):
     big = b'{"market": 0, "pad": "' + b"x" * 20_000 + b'"}'
-    _assert_refused_without_change(world, "/v1/trades", big, 413, "request body too large")
+    _assert_refused_without_change(shared_world, "/v1/trades", big, 413, "request body too large")
 
 
-def test_wrong_method_and_path(world):
-    assert world.client.get("/v1/trades").status_code == 405
-    assert world.client.get("/v1/nothing").status_code == 404
+def test_wrong_method_and_path(shared_world):
+    assert shared_world.client.get("/v1/trades").status_code == 405
+    assert shared_world.client.get("/v1/nothing").status_code == 404

@@ -93,3 +93,21 @@ def test_openapi_lists_every_route(world):
               "/v1/accounts/{account_id}", "/v1/accounts/{account_id}/viewing-keys",
               "/v1/auth/challenge", "/v1/auth/token", "/health"):
         assert p in paths
+
+
+def test_a_failed_commit_is_never_acknowledged(world, monkeypatch):
+    ok = world.client.post("/v1/trades", json=trade_body(buyer=1, seller=2, buyer_nonce=1, seller_nonce=1))
+    assert ok.status_code == 202
+    pending = dict(world.services.admission.pending.accounts)
+
+    def broken(rows):
+        raise OSError("disk full")
+    monkeypatch.setattr(world.store, "insert_ops", broken)
+    counts = world.counts()
+    r = world.client.post("/v1/trades", json=trade_body(buyer=3, seller=4))
+    assert r.status_code == 503 and r.json()["reason"] == "op log unavailable" and "Retry-After" in r.headers
+    assert world.counts() == counts
+    # the pending state is the log's again: the refused-to-commit trade left no trace
+    assert world.services.admission.pending.accounts == pending
+    monkeypatch.undo()
+    assert world.client.post("/v1/trades", json=trade_body(buyer=3, seller=4)).status_code == 202
