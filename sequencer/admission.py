@@ -31,6 +31,7 @@ bucket (`rate_per_s`, `burst`), charged for both parties of a trade. Either refu
 from __future__ import annotations
 
 import json
+import logging
 import math
 import secrets
 import threading
@@ -47,6 +48,8 @@ from .oplog import status as st
 from .spec.ops import Cancel, Trade, Withdraw, message_hash
 from .spec.state import Account, State
 from .spec.transition import OpRefused, process_trade, process_withdrawal
+
+log = logging.getLogger("zkclear.admission")  # op ids, kinds and reasons only: never an account's data
 
 KINDS = {"trade": Trade, "withdrawal": Withdraw}
 PROCESSORS = {Trade: process_trade, Withdraw: process_withdrawal}
@@ -94,6 +97,7 @@ class GroupCommitter:
                 self.store.insert_ops([row for row, _ in group])
             except Exception as exc:  # nothing of the group, nor what queued behind it, is acknowledged
                 failed = group + self.on_failure(self._drain)
+                log.error("op log commit failed (%s): %d ops not acknowledged", type(exc).__name__, len(failed))
                 for _, fut in failed:
                     fut.set_exception(LogUnavailable(f"op log commit failed: {type(exc).__name__}"))
             else:
@@ -293,6 +297,7 @@ class Admission:
                 PROCESSORS[type(op)](pending, op)
             except OpRefused as exc:
                 self.metrics.refused.labels(kind, exc.reason).inc()
+                log.info("%s refused: %s", kind, exc.reason)
                 raise
             finally:
                 pending.withdrawals.clear()
@@ -302,7 +307,11 @@ class Admission:
                                                account_b=b))
             self.depth += 1
             self.metrics.queue_depth.labels("accepted").set(self.depth)
-        done.add_done_callback(lambda f: f.exception() is None and self.metrics.accepted.labels(kind).inc())
+        def acknowledged(f: Future) -> None:
+            if f.exception() is None:
+                self.metrics.accepted.labels(kind).inc()
+                log.debug("%s %s accepted", kind, op_id)
+        done.add_done_callback(acknowledged)
         return Accepted(op_id, kind), done
 
     def cancel(self, op_id: str, account: int, signature: Signature) -> None:
@@ -318,4 +327,5 @@ class Admission:
             raise OpRefused("bad signature")
         if row.status != st.ACCEPTED or not self.store.cancel(op_id):
             raise Conflict(f"op is {self.store.get_op(op_id).status}: only an accepted op can be cancelled")
+        log.info("op %s cancelled", op_id)
         self.rebuild()

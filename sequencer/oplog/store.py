@@ -11,7 +11,6 @@ Thread safety: one `Store` is shared by the API's worker threads; each call open
 session from the engine's pool."""
 from __future__ import annotations
 
-import os
 import time
 from contextlib import contextmanager
 from pathlib import Path

@@ -1,4 +1,4 @@
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException
 
 from ..deps import AdmissionDep, OpIdPath, StoreDep
 from ..models import CancelIn, ErrorOut, OpPublic

@@ -2,7 +2,7 @@ from fastapi import APIRouter
 
 from ...spec.ops import Trade
 from ..deps import AdmissionDep
-from ..models import ErrorOut, OpAccepted, TradeIn
+from ..models import OpAccepted, TradeIn
 from .common import REFUSALS, admit, signature
 
 router = APIRouter(prefix="/v1/trades", tags=["trades"])
