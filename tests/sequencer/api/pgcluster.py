@@ -35,7 +35,7 @@ def free_port() -> int:
 
 
 class Cluster:
-    def __init__(self):
+    def __init__(self, fsync: bool = False):
         self.bin = bindir()
         if self.bin is None:
             raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
@@ -53,7 +53,7 @@ class Cluster:
             os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
         self._run("initdb", "-D", self.data, "-U", "zk", "--auth=trust", "-E", "UTF8", "--no-sync")
         self._run("pg_ctl", "-D", self.data, "-l", self.dir / "log", "-w", "-t", "30", "-o",
-                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync={'on' if fsync else 'off'} "
                   f"-c max_connections=100", "start")
         self._n = 0
 
