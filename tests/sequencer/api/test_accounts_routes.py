@@ -109,3 +109,16 @@ def test_viewing_key_reads_until_revoked(world):
     assert world.client.delete(f"/v1/accounts/3/viewing-keys/{vk['id']}", headers=owner).status_code == 204
     assert world.client.delete(f"/v1/accounts/3/viewing-keys/{vk['id']}", headers=owner).status_code == 404
     assert world.client.get("/v1/accounts/3", headers=viewer).status_code == 401
+
+
+def test_registered_on_l1_not_yet_settled(world):
+    """An account the registration queue announced but no batch has written yet: its owner
+    logs in with the directory's key and reads an account with no leaf."""
+    world.store.upsert_account(9, key(9).public_key, address(9))
+    token = world.login(9)
+    a = world.client.get("/v1/accounts/9", headers={"Authorization": f"Bearer {token}"}).json()
+    assert a["leaf"] is None and a["margin"] is None and a["pending"] is None
+    assert a["l1_address"] == address(9) and a["pubkey"] == [str(v) for v in key(9).public_key]
+    # it cannot trade before its leaf exists
+    r = world.client.post("/v1/trades", json=trade_body(buyer=9, seller=1, buyer_nonce=1, seller_nonce=40))
+    assert r.status_code == 400 and r.json()["reason"] == "unknown account"
