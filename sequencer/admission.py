@@ -73,6 +73,7 @@ class GroupCommitter:
         self._queue: list[tuple[dict, Future]] = []
         self._cv = threading.Condition()
         self._stop = False
+        self._inflight = False
         self._thread = threading.Thread(target=self._run, name="oplog-writer", daemon=True)
         self._thread.start()
 
@@ -93,16 +94,26 @@ class GroupCommitter:
                 group, self._queue = self._queue, []
                 if not group and self._stop:
                     return
+                self._inflight = True
             try:
                 self.store.insert_ops([row for row, _ in group])
             except Exception as exc:  # nothing of the group, nor what queued behind it, is acknowledged
-                failed = group + self.on_failure(self._drain)
+                failed = group + self.on_failure({row["id"] for row, _ in group}, self._drain)
                 log.error("op log commit failed (%s): %d ops not acknowledged", type(exc).__name__, len(failed))
                 for _, fut in failed:
                     fut.set_exception(LogUnavailable(f"op log commit failed: {type(exc).__name__}"))
             else:
                 for _, fut in group:
                     fut.set_result(None)
+            with self._cv:
+                self._inflight = False
+                self._cv.notify_all()
+
+    def flush(self) -> None:
+        """Wait until everything queued so far is committed (or failed)."""
+        with self._cv:
+            while (self._queue or self._inflight) and self._thread.is_alive():
+                self._cv.wait(timeout=1)
 
     def _drain(self) -> list:
         with self._cv:
@@ -219,17 +230,23 @@ class Admission:
         self.store, self.metrics = store, metrics or Metrics()
         self.max_pending = max_pending
         self.buckets = TokenBuckets(rate_per_s, burst or max(1.0, rate_per_s))
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # the pending state and the order of the log
+        self._rebuilding = threading.Lock()  # one rebuild at a time
+        self._since: Optional[list] = None  # (op id, op) admitted while a rebuild replays the log
         self.settled = settled
-        self.rebuild()
         self.committer = GroupCommitter(store, on_failure=self._log_failed)
+        self.rebuild()
 
-    def _log_failed(self, drain) -> list:
+    def _log_failed(self, failed_ids: set, drain) -> list:
         """A group did not commit: under the lock (no op can be queued meanwhile) drop what
         is queued behind it and rebuild the pending state from the log, the truth."""
         with self.lock:
             queued = drain()
-            self._rebuild()
+            failed_ids = failed_ids | {row["id"] for row, _ in queued}
+            self.pending = self._replay(self.settled, self.store.pending_ops())
+            self._set_depth(self.store.count_ops(st.ACCEPTED))
+            if self._since is not None:  # a rebuild in progress must not re-apply them
+                self._since[:] = [(i, op) for i, op in self._since if i not in failed_ids]
         return queued
 
     def close(self) -> None:
@@ -240,35 +257,69 @@ class Admission:
         return self.settled.preset
 
     # --- the pending state -------------------------------------------------------------------------
-    def rebuild(self) -> None:
-        """pending = settled + the log's pending ops, in order. An op the replay refuses
-        (one it depended on was cancelled) stays in the log for the batcher to refuse."""
-        with self.lock:
-            self._rebuild()
+    def rebuild(self, settled: Optional[State] = None) -> None:
+        """pending = settled + the log's pending ops, in order (optionally on a new settled
+        state). An op the replay refuses (one it depended on was cancelled) stays in the log
+        for the batcher to refuse.
 
-    def _rebuild(self) -> None:
-        pending = PendingState.of(self.settled)
-        for row in self.store.pending_ops():
+        The replay (which re-verifies every pending op's signatures) runs outside the
+        admission lock, so admission goes on meanwhile: from a moment under the lock on, the
+        ops admitted are recorded; the log is then flushed and read (it holds every op
+        admitted before that moment, and perhaps some recorded ones); after the replay,
+        under the lock again, the recorded ops the log did not hold are applied to the new
+        state, which replaces the old one."""
+        with self._rebuilding:
+            with self.lock:
+                if settled is not None:
+                    self.settled = settled
+                base, self._since = self.settled, []
             try:
-                op = op_from_payload(row.kind, row.payload)
-                PROCESSORS[type(op)](pending, op)
-            except OpRefused:
-                pass
+                self.committer.flush()  # every op admitted before is in the log now
+                rows = self.store.pending_ops()
+                depth = self.store.count_ops(st.ACCEPTED)
+                pending = self._replay(base, rows)
+            except BaseException:
+                with self.lock:
+                    self._since = None
+                raise
+            with self.lock:  # one critical section: no op slips between the record and the swap
+                since, self._since = self._since, None
+                if base is self.settled:
+                    in_log = {row.id for row in rows}
+                    later = [op for op_id, op in since if op_id not in in_log]
+                    for op in later:
+                        self._apply(pending, op)
+                    self.pending = pending
+                    self._set_depth(depth + len(later))
+
+    @staticmethod
+    def _apply(pending: "PendingState", op) -> bool:
+        try:
+            PROCESSORS[type(op)](pending, op)
+            return True
+        except OpRefused:
+            return False
+        finally:
             pending.withdrawals.clear()
-        self.pending = pending
-        self.depth = self.store.count_ops(st.ACCEPTED)
-        self.metrics.queue_depth.labels("accepted").set(self.depth)
+
+    def _replay(self, settled: State, rows) -> "PendingState":
+        pending = PendingState.of(settled)
+        for row in rows:
+            self._apply(pending, op_from_payload(row.kind, row.payload))
+        return pending
+
+    def _set_depth(self, depth: int) -> None:
+        self.depth = depth
+        self.metrics.queue_depth.labels("accepted").set(depth)
 
     def set_settled(self, settled: State) -> None:
         """A batch settled (or the service restarted): the pending state is rebuilt on it."""
-        self.settled = settled
-        self.rebuild()
+        self.rebuild(settled)
 
     def batched(self, count: int) -> None:
         """The batcher moved `count` ops out of `accepted`."""
         with self.lock:
-            self.depth = max(0, self.depth - count)
-            self.metrics.queue_depth.labels("accepted").set(self.depth)
+            self._set_depth(max(0, self.depth - count))
 
     # --- requests ------------------------------------------------------------------------------------
     def submit(self, op) -> Accepted:
@@ -305,8 +356,9 @@ class Admission:
             a, b = parties(op)
             done = self.committer.enqueue(dict(id=op_id, kind=kind, payload=op_to_payload(op), account_a=a,
                                                account_b=b))
-            self.depth += 1
-            self.metrics.queue_depth.labels("accepted").set(self.depth)
+            if self._since is not None:
+                self._since.append((op_id, op))
+            self._set_depth(self.depth + 1)
         def acknowledged(f: Future) -> None:
             if f.exception() is None:
                 self.metrics.accepted.labels(kind).inc()
