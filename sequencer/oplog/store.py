@@ -183,9 +183,17 @@ class Store:
             return res.rowcount
 
     # --- auth ----------------------------------------------------------------------------------
+    MAX_LIVE_PER_ACCOUNT = 8  # of each kind: a flood of logins replaces, never accumulates
+
     def add_auth(self, key: str, kind: str, account_id: int, ttl_s: float) -> None:
+        """A challenge or token that expires in ttl_s; expired rows are purged, and an
+        account keeps at most MAX_LIVE_PER_ACCOUNT of each kind (the oldest go)."""
         with self.session() as s:
             s.execute(delete(AuthRow).where(AuthRow.expires_at < time.time()))
+            live = list(s.scalars(select(AuthRow.key).where(AuthRow.account == account_id, AuthRow.kind == kind)
+                                  .order_by(AuthRow.expires_at.desc()).offset(self.MAX_LIVE_PER_ACCOUNT - 1)))
+            if live:
+                s.execute(delete(AuthRow).where(AuthRow.key.in_(live)))
             s.add(AuthRow(key=key, kind=kind, account=account_id, expires_at=time.time() + ttl_s))
 
     def take_challenge(self, key: str, account_id: int) -> bool:

@@ -122,3 +122,10 @@ def test_registered_on_l1_not_yet_settled(world):
     # it cannot trade before its leaf exists
     r = world.client.post("/v1/trades", json=trade_body(buyer=9, seller=1, buyer_nonce=1, seller_nonce=40))
     assert r.status_code == 400 and r.json()["reason"] == "unknown account"
+
+
+def test_login_flood_does_not_accumulate(world):
+    for _ in range(20):
+        assert world.client.post("/v1/auth/challenge", json={"account": 1}).status_code == 200
+    assert world.counts()["auth_tokens"] == world.store.MAX_LIVE_PER_ACCOUNT
+    world.login(1)  # the newest challenges still work

@@ -47,6 +47,7 @@ def test_concurrent_clients_lose_and_duplicate_nothing(world):
     assert sorted(r.id for r in rows) == sorted(accepted.values())
     # the log replays to the pending state the service holds
     replay = Admission(world.store, settled_state())
+    replay.close()
     assert replay.pending.accounts == world.services.admission.pending.accounts
     pending = world.services.admission.pending.accounts
     assert [pending[i].positions[0] for i in range(1, 7)] == [12, 12, 12, -12, -12, -12]

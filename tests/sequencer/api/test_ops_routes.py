@@ -71,6 +71,7 @@ def test_restart_rebuilds_the_pending_state_from_the_log(world):
                                                                seller_nonce=1 + k)).status_code == 202
     assert world.client.post("/v1/withdrawals", json=withdrawal_body(account=5, nonce=1)).status_code == 202
     again = Admission(world.store, settled_state())
+    again.close()
     assert again.pending.accounts == world.services.admission.pending.accounts
     assert again.depth == 4
 
@@ -139,6 +140,8 @@ def test_rebuild_while_admitting_loses_nothing(world):
     go.set()
     t.join(10)
     adm._replay = replay
-    assert adm.pending.accounts == Admission(world.store, settled_state()).pending.accounts
+    again = Admission(world.store, settled_state())
+    again.close()
+    assert adm.pending.accounts == again.pending.accounts
     assert [adm.pending.accounts[i].positions[0] for i in (1, 2, 3, 4)] == [8, -8, 4, -4]
     assert adm.depth == 12
