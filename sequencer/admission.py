@@ -359,6 +359,7 @@ class Admission:
             if self._since is not None:
                 self._since.append((op_id, op))
             self._set_depth(self.depth + 1)
+
         def acknowledged(f: Future) -> None:
             if f.exception() is None:
                 self.metrics.accepted.labels(kind).inc()
