@@ -264,3 +264,60 @@ def use_nonce(nonce_hi: int, bitmap: int, n: int) -> Optional[tuple[int, int]]:
     if age >= NONCE_WINDOW or (bitmap >> age) & 1:
         return None
     return nonce_hi, bitmap | (1 << age)
+
+
+# --- off-chain messages: signed to the sequencer, never part of a batch -------------------------
+# Their codes lie outside the circuit's op codes (0..9), so none of these messages is the
+# message of an op: a signature on one of them authorises nothing in a batch, and no op's
+# signature is a valid cancel, login or registration request. They are hashed like ops:
+# hash_fields([domain, OP_CODE, *message fields in FIELDS order]) (`message_hash`).
+OP_CANCEL = 0x10
+OP_AUTH = 0x11
+OP_ACCOUNT_REQUEST = 0x12
+OP_ID_BITS = 128  # the sequencer's op ids: 128 random bits
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """`account` (a party of the op) asks the sequencer to drop accepted op `op_id` before it
+    is batched. Only the sequencer reads it; once the op is in a batch it is too late."""
+
+    OP_CODE = OP_CANCEL
+    FIELDS = (("op_id", OP_ID_BITS, False), ("account", ACCOUNT_ID_BITS, False))
+    op_id: int
+    account: int
+    signature: Optional[Signature] = None
+
+    def message_fields(self) -> list[int]:
+        return [self.op_id, self.account]
+
+
+@dataclass(frozen=True)
+class AuthChallenge:
+    """`account` proves it holds its key by signing the sequencer's one-time `challenge`
+    (OP_ID_BITS random bits); the sequencer answers with a short-lived read token."""
+
+    OP_CODE = OP_AUTH
+    FIELDS = (("account", ACCOUNT_ID_BITS, False), ("challenge", OP_ID_BITS, False))
+    account: int
+    challenge: int
+    signature: Optional[Signature] = None
+
+    def message_fields(self) -> list[int]:
+        return [self.account, self.challenge]
+
+
+@dataclass(frozen=True)
+class AccountRequest:
+    """A key announces that `l1_address` will register it on L1 (`Rollup.register`): the
+    signature proves possession of the key before its owner pays the registration fee. The
+    account id is the contract's to assign, so the message has none."""
+
+    OP_CODE = OP_ACCOUNT_REQUEST
+    FIELDS = (("l1_address", ADDRESS_BITS, False),)
+    pubkey: tuple[int, int]
+    l1_address: int
+    signature: Optional[Signature] = None
+
+    def message_fields(self) -> list[int]:
+        return [self.l1_address, self.pubkey[0], self.pubkey[1]]

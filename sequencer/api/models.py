@@ -1,0 +1,210 @@
+"""The API's request and response bodies. Every field is bounded: ids below 2^32, the op
+fields within the widths the circuit range-checks (`spec.ops.*.FIELDS`), field elements
+(signature parts, public keys) as decimal or 0x-hex strings below r, L1 addresses as
+0x + 40 hex digits. Request models are strict (a JSON number where a string belongs, a
+float or a bool where an integer belongs, an unknown key: 422)."""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from ..oplog.status import STATUSES
+from ..spec.constants import FIELD_MODULUS
+from ..spec.ops import ACCOUNT_ID_BITS, OP_ID_BITS, Trade, Withdraw
+
+
+def _field_element(s: str) -> int:
+    x = int(s, 16) if s.startswith("0x") else int(s)
+    if not 0 <= x < FIELD_MODULUS:
+        raise ValueError("not a field element (must be < r)")
+    return x
+
+
+# A BN254 scalar field element, sent as a decimal or 0x-hex string; an int once validated.
+FieldElement = Annotated[str, StringConstraints(pattern=r"^(0x[0-9a-fA-F]{1,64}|[0-9]{1,78})$"),
+                         AfterValidator(_field_element)]
+L1Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$"), AfterValidator(str.lower)]
+OpId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+Hex128 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+
+
+def uint(bits: int, minimum: int = 0):
+    return Annotated[int, Field(ge=minimum, lt=1 << bits)]
+
+
+def _widths(op) -> dict[str, int]:
+    return {name: bits for name, bits, _signed in op.FIELDS}
+
+
+_T, _W = _widths(Trade), _widths(Withdraw)
+AccountId = uint(ACCOUNT_ID_BITS)
+assert OP_ID_BITS == 128
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class SignatureIn(Strict):
+    """An EdDSA-Poseidon signature: the point R8 and the scalar S."""
+
+    R8x: FieldElement
+    R8y: FieldElement
+    S: FieldElement
+
+
+class PubKey(Strict):
+    x: FieldElement
+    y: FieldElement
+
+
+class TradeIn(Strict):
+    """One co-signed trade: the spec's `Trade`, both signatures over its one message."""
+
+    market: uint(_T["market"])
+    size: uint(_T["size"])
+    price: uint(_T["price"])
+    buyer: uint(_T["buyer"])
+    seller: uint(_T["seller"])
+    buyer_nonce: uint(_T["buyer_nonce"])
+    seller_nonce: uint(_T["seller_nonce"])
+    expiry: uint(_T["expiry"])
+    fee: uint(_T["fee"])
+    buyer_signature: SignatureIn
+    seller_signature: SignatureIn
+
+
+class WithdrawalIn(Strict):
+    """The spec's `Withdraw`, signed by the account's key."""
+
+    account: uint(_W["account"])
+    amount: uint(_W["amount"])
+    nonce: uint(_W["nonce"])
+    expiry: uint(_W["expiry"])
+    signature: SignatureIn
+
+
+class CancelIn(Strict):
+    """`spec.ops.Cancel` of the op in the path, signed by `account`, one of its parties."""
+
+    account: AccountId
+    signature: SignatureIn
+
+
+class OpAccepted(BaseModel):
+    id: OpId
+
+
+class OpPublic(BaseModel):
+    id: OpId
+    kind: Literal["trade", "withdrawal"]
+    status: Literal[STATUSES]  # type: ignore[valid-type]
+    batch: Optional[int] = None
+    reason: Optional[str] = None
+    l1_tx: Optional[str] = None
+
+
+class AccountRequestIn(Strict):
+    """A key and the L1 address that will register it, with the key's signature over
+    `spec.ops.AccountRequest` (proof of possession before the owner pays on L1)."""
+
+    pubkey: PubKey
+    l1_address: L1Address
+    signature: SignatureIn
+
+
+class RegistrationCall(BaseModel):
+    """What the owner sends on L1 from `from_`: Rollup.register(pubkeyX, pubkeyY). The
+    contract assigns the account id; the service learns it from the registration queue."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    call: Literal["register"] = "register"
+    pubkeyX: str
+    pubkeyY: str
+    from_: str = Field(alias="from")
+    rollup: Optional[str] = None
+
+
+class ChallengeIn(Strict):
+    account: AccountId
+
+
+class ChallengeOut(BaseModel):
+    account: int
+    challenge: Hex128  # sign spec.ops.AuthChallenge(account, int(challenge, 16))
+    expires_in: int
+
+
+class TokenIn(Strict):
+    account: AccountId
+    challenge: Hex128
+    signature: SignatureIn
+
+
+class TokenOut(BaseModel):
+    token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class Leaf(BaseModel):
+    nonce_hi: int
+    nonce_bitmap: int
+    collateral: int
+    positions: list[int]
+    snapshots: list[int]
+
+
+class MarginOut(BaseModel):
+    """At the last settled batch's prices: TV, MR and IR in collateral units (MR and IR
+    rounded up), and the exact surpluses scaled by BPS (`spec.margin`)."""
+
+    tv: int
+    mr: int
+    ir: int
+    maintenance_surplus_bps: int
+    initial_surplus_bps: int
+
+
+class PathLevelOut(BaseModel):
+    position: int
+    sibling_hashes: list[str]
+    sibling_boxes: list[list[list[int]]]
+
+
+class AccountPublic(BaseModel):
+    id: int
+    pubkey: list[str]
+    l1_address: Optional[str]
+    settled_batch: int
+    root: Optional[str]  # state root of the last settled batch (0x hex)
+    leaf: Optional[Leaf]  # None: registered on L1, not yet in a settled batch
+    box: Optional[list[list[int]]]
+    margin: Optional[MarginOut]
+    merkle_path: Optional[list[PathLevelOut]]
+    pending: Optional[Leaf]  # the leaf with the accepted, unsettled ops applied
+
+
+class ViewingKeyIn(Strict):
+    label: Optional[Annotated[str, StringConstraints(max_length=100, pattern=r"^[\x20-\x7e]*$")]] = None
+
+
+class ViewingKeyOut(BaseModel):
+    id: str
+    account: int
+    label: Optional[str] = None
+    key: Optional[str] = None  # shown once, at creation
+    revoked: bool = False
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    db: bool
+    queue_depth: int
+    settled_batch: int
+
+
+class ErrorOut(BaseModel):
+    detail: object
+    reason: str
