@@ -19,6 +19,21 @@ asks the contract for its digest (``batchDigest``), to compare with the spec's.
 Exit proofs keep their inputs (``EXIT_PUBLIC_INPUT_NAMES``): root, prices[M], fundingIndices[M],
 accountId, l1Address, equity (2M + 4 words), at the last settled root and its oracle round.
 
+Bounded queues (why no sender can make the contract overdue; also Rollup.sol's NatSpec).
+Each L1 queue q (registrations, deposits, forced requests) has slots_q slots per batch; the
+contract is deployed with ``batch_interval_blocks`` N (the operator's promise: a batch at
+least every N blocks) and ``deadline_blocks`` D, and holds at most cap_q = slots_q * floor(D / N)
+unconsumed entries of q ("<queue> queue full, retry later" beyond). An entry admitted while q
+holds at most cap_q - 1 others is at position p <= cap_q; batches every N blocks consume
+min(slots_q, pending) entries in FIFO order, so it is consumed within ceil(p / slots_q) * N
+<= floor(D / N) * N <= D blocks. A flood only makes new entries wait (fees, owned accounts,
+deposited money), and the queue drains every N blocks.
+
+Payments (withdrawals, executed forced requests, bounced deposits, exits, refunds) are
+credited in units to the account (``accounts(id) = (owner, credit)``, one slot) and paid in
+tokens by ``claim(account_id)`` to the owner recorded at registration; fees stay in ETH
+(``claim_fees``).
+
 The oracle is deployed and posted to in ONE place (``deploy_oracle``, ``post_oracle_round``);
 ``RollupClient.deploy(oracle=address)`` uses an oracle deployed elsewhere.
 

@@ -395,10 +395,6 @@ def test_oracle_reads(env):
 # ------------------------------------------------------------------ batches refused
 
 
-def _wrong(e: Env, pub):
-    return pub
-
-
 REJECTIONS = {
     # field: (how the batch is wrong, reason)
     "registration beyond queue": (lambda e, p: replace(p, registration_to=p.registration_to + 1, registrations=
