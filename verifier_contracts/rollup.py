@@ -1,33 +1,46 @@
-"""Python client of the settlement contract (``src/Rollup.sol``) and the oracle (``src/Oracle.sol``).
+"""Python client of the settlement contract (``src/Rollup.sol``), the oracle (``src/Oracle.sol``)
+and the test collateral tokens (``src/TestTokens.sol``).
 
     chain = Chain.embedded()                        # or Chain.connect("http://127.0.0.1:8545")
-    r = RollupClient.deploy(chain, batch_vk, exit_vk, markets=2)   # Poseidon libs, Oracle, verifiers, Rollup
-    r.post_round([p0, p1], [f0, f1])                # oracle poster (default: the chain's account 0)
-    r.deposit(account_id=1, amount=5_000, sender=alice)             # units; msg.value = amount * weiPerUnit
-    pub = r.next_batch_public(new_root, withdrawals=[(alice, 1_000)])  # fills roots, queues, oracle words
-    r.submit_batch(pub, [(alice, 1_000)], proof_json)  # proof over batch_public_inputs(pub)
-    r.claim(alice)
+    r = RollupClient.deploy(chain, batch_vk, exit_vk, markets=2, slots=slots_of(TINY))  # oracle, token, verifiers
+    r.post_round([g0, g1], [f0, f1])                # oracle round: ladder indices, signed funding
+    alice_id = r.register((pkx, pky), sender=alice) # the contract assigns the id, alice owns it
+    r.mint(alice, 5_000_000); r.deposit(alice_id, 5_000_000, sender=alice)   # token units (approve + deposit)
+    pub = r.next_batch(new_root, withdrawals=[(alice_id, 1_000)])  # a spec BatchPublic from the chain
+    r.submit_batch(pub, proof=proof_json)           # proof over sequencer.spec.public.batch_digest(pub)
+    r.claim(alice_id)                               # alice receives credit * unitScale tokens
 
-Public inputs of a batch, in the verifier's order (``PUBLIC_INPUT_NAMES``; ``prices`` and
-``fundingIndices`` stand for M words each, ``public_input_names(M)`` expands them):
+The batch proof has ONE public input, ``sequencer.spec.public.batch_digest(pub, slots)``;
+``Rollup.submitBatch`` rebuilds the message from its storage (old root, batch number, queue
+pointers and entries) and the calldata ``batch_calldata(pub)`` (new root, oracle round, prices,
+funding, queue ends, bounced/executed bit masks, withdrawals). ``RollupClient.batch_digest``
+asks the contract for its digest (``batchDigest``), to compare with the spec's.
 
-    oldRoot, newRoot, batchNumber, oracleRound, prices[0..M-1], fundingIndices[0..M-1],
-    depositFrom, depositTo, depositChainFrom, depositChainTo, withdrawalsHash,
-    forcedFrom, forcedTo, forcedChainFrom, forcedChainTo                (13 + 2M words)
+Exit proofs keep their inputs (``EXIT_PUBLIC_INPUT_NAMES``): root, prices[M], fundingIndices[M],
+accountId, l1Address, equity (2M + 4 words), at the last settled root and its oracle round.
 
-Exit proofs (``EXIT_PUBLIC_INPUT_NAMES``): root, prices[M], fundingIndices[M], accountId,
-l1Address, equity (2M + 4 words), at the last settled root, its oracle round's words.
+Bounded queues (why no sender can make the contract overdue; also Rollup.sol's NatSpec).
+Each L1 queue q (registrations, deposits, forced requests) has slots_q slots per batch; the
+contract is deployed with ``batch_interval_blocks`` N (the operator's promise: a batch at
+least every N blocks) and ``deadline_blocks`` D, and holds at most cap_q = slots_q * floor(D / N)
+unconsumed entries of q ("<queue> queue full, retry later" beyond). An entry admitted while q
+holds at most cap_q - 1 others is at position p <= cap_q; batches every N blocks consume
+min(slots_q, pending) entries in FIFO order, so it is consumed within ceil(p / slots_q) * N
+<= floor(D / N) * N <= D blocks. A flood only makes new entries wait (fees, owned accounts,
+deposited money), and the queue drains every N blocks.
 
-Hash chains (circomlib Poseidon, as ``sequencer.spec.hashing.hash_chain``):
-deposits and forced requests ``c_{k+1} = H(c_k, accountId, amount, sender)``, withdrawals
-``h_{i+1} = H(h_i, l1Address, amount)``, all from 0. The client reads chain values from
-the contract (``deposit_chain``, ``withdrawals_hash``), so it needs no Poseidon of its own.
+Payments (withdrawals, executed forced requests, bounced deposits, exits, refunds) are
+credited in units to the account (``accounts(id) = (owner, credit)``, one slot) and paid in
+tokens by ``claim(account_id)`` to the owner recorded at registration; fees stay in ETH
+(``claim_fees``).
 
-Artifacts: ``python -m verifier_contracts.rollup build`` compiles Rollup.sol and Oracle.sol
-(solc-js) and writes ``artifacts/{Rollup,Oracle,PoseidonT4,PoseidonT5}.json``; the Poseidon
-libraries are poseidon-solidity's shipped bytecode (cheaper than our solc build of it).
-``python -m verifier_contracts.rollup gas`` measures deposit and submitBatch gas with a
-synthetic (UNSAFE) key.
+The oracle is deployed and posted to in ONE place (``deploy_oracle``, ``post_oracle_round``);
+``RollupClient.deploy(oracle=address)`` uses an oracle deployed elsewhere.
+
+Artifacts: ``python -m verifier_contracts.rollup build`` compiles Rollup.sol, Oracle.sol and
+TestTokens.sol (solc-js) into ``artifacts/{Rollup,Oracle,TestStablecoin,TestToken18,
+FeeOnTransferToken,ReentrantToken}.json``. ``python -m verifier_contracts.rollup gas
+--markets 4 [--preset mainnet]`` measures gas with synthetic (UNSAFE) keys and full slots.
 """
 
 from __future__ import annotations
@@ -41,79 +54,53 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from web3 import Web3
 from web3.exceptions import ContractLogicError, MethodUnavailable
+from web3.logs import DISCARD
 
-from verifier_contracts.build import ARTIFACTS_DIR, NODE_MODULES, SRC_DIR, compile_sources, write_artifacts
+from sequencer.spec.constants import FIELD_MODULUS as R
+from sequencer.spec.constants import PRESETS, Preset
+from sequencer.spec.public import FIRST_L1_ACCOUNT, BatchPublic, batch_digest, batch_message
+from verifier_contracts.build import ARTIFACTS_DIR, SRC_DIR, compile_sources, write_artifacts
 from verifier_contracts.evm import Chain, load_artifact, proof_calldata
 
-# ---------------------------------------------------------------- the public-input contract
+# ---------------------------------------------------------------- public inputs
 
-#: Batch public inputs in verifier order; "prices" and "fundingIndices" are M words each.
-PUBLIC_INPUT_NAMES: tuple[str, ...] = (
-    "oldRoot", "newRoot", "batchNumber", "oracleRound",
-    "prices", "fundingIndices",
-    "depositFrom", "depositTo", "depositChainFrom", "depositChainTo",
-    "withdrawalsHash",
-    "forcedFrom", "forcedTo", "forcedChainFrom", "forcedChainTo",
-)
+#: The batch proof's inputs: the one digest (sequencer.spec.public).
+N_PUBLIC = 1
 #: Exit public inputs in verifier order; "prices" and "fundingIndices" are M words each.
 EXIT_PUBLIC_INPUT_NAMES: tuple[str, ...] = ("root", "prices", "fundingIndices", "accountId", "l1Address", "equity")
 VECTOR_INPUTS = frozenset({"prices", "fundingIndices"})
 
-ROLLUP_SOURCES = ("Rollup.sol", "Oracle.sol")
-POSEIDON_LIBRARIES = ("PoseidonT4", "PoseidonT5")
-ROLLUP_ARTIFACTS = ("Rollup", "Oracle", *POSEIDON_LIBRARIES)
+ROLLUP_SOURCES = ("Rollup.sol", "Oracle.sol", "TestTokens.sol")
+TOKEN_ARTIFACTS = ("TestStablecoin", "TestToken18", "FeeOnTransferToken", "ReentrantToken")
+ROLLUP_ARTIFACTS = ("Rollup", "Oracle", *TOKEN_ARTIFACTS)
 
-WEI_PER_UNIT = 10**9  # default: 1 collateral unit = 1 gwei
 ACCOUNT_ID_LIMIT = 1 << 32
 AMOUNT_LIMIT = 1 << 63
-
-
-def _expand(names: Sequence[str], markets: int) -> list[str]:
-    out = []
-    for n in names:
-        out += [f"{n}[{j}]" for j in range(markets)] if n in VECTOR_INPUTS else [n]
-    return out
-
-
-def public_input_names(markets: int) -> list[str]:
-    """The 13 + 2M batch public-input names, one per verifier input."""
-    return _expand(PUBLIC_INPUT_NAMES, markets)
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 def exit_public_input_names(markets: int) -> list[str]:
     """The 2M + 4 exit public-input names, one per verifier input."""
-    return _expand(EXIT_PUBLIC_INPUT_NAMES, markets)
-
-
-def n_public(markets: int) -> int:
-    return 13 + 2 * markets
+    out = []
+    for n in EXIT_PUBLIC_INPUT_NAMES:
+        out += [f"{n}[{j}]" for j in range(markets)] if n in VECTOR_INPUTS else [n]
+    return out
 
 
 def n_exit_public(markets: int) -> int:
     return 4 + 2 * markets
 
 
-def _flatten(names: Sequence[str], values: Mapping[str, Any]) -> list[int]:
-    out: list[int] = []
-    for n in names:
-        v = values[n]
-        if n in VECTOR_INPUTS:
-            out += [int(x) for x in v]
-        elif n == "l1Address" or isinstance(v, str):
-            out.append(int(v, 16) if isinstance(v, str) and v.startswith("0x") else int(v))
-        else:
-            out.append(int(v))
-    return out
-
-
-def batch_public_inputs(pub: Mapping[str, Any]) -> list[int]:
-    """The verifier's input array of a batch from a dict keyed by ``PUBLIC_INPUT_NAMES``."""
-    return _flatten(PUBLIC_INPUT_NAMES, pub)
-
-
 def exit_public_inputs(values: Mapping[str, Any]) -> list[int]:
     """The verifier's input array of an exit from a dict keyed by ``EXIT_PUBLIC_INPUT_NAMES``."""
-    return _flatten(EXIT_PUBLIC_INPUT_NAMES, values)
+    out: list[int] = []
+    for n in EXIT_PUBLIC_INPUT_NAMES:
+        v = values[n]
+        if n in VECTOR_INPUTS:
+            out += [int(x) % R for x in v]
+        else:
+            out.append(int(v, 16) if isinstance(v, str) else int(v))
+    return out
 
 
 def proof_words(proof: Any) -> list[int]:
@@ -128,48 +115,66 @@ def proof_words(proof: Any) -> list[int]:
     return [int(a[0]), int(a[1]), int(b[0][0]), int(b[0][1]), int(b[1][0]), int(b[1][1]), int(c[0]), int(c[1])]
 
 
-def _withdrawal_tuples(withdrawals: Iterable[Any]) -> list[tuple[str, int]]:
-    """``[(l1Address, amount)]`` from pairs or dicts (``l1Address``/``amount``)."""
-    out = []
-    for w in withdrawals:
-        addr, amount = (w["l1Address"], w["amount"]) if isinstance(w, Mapping) else w
-        if isinstance(addr, int):
-            addr = "0x" + addr.to_bytes(20, "big").hex()
-        out.append((Web3.to_checksum_address(addr), int(amount)))
-    return out
+# ---------------------------------------------------------------- slot counts
 
 
-def _pub_struct(pub: Mapping[str, Any]) -> tuple:
-    """The ``BatchPublic`` calldata tuple (fields in verifier order)."""
-    return tuple([int(x) for x in pub[n]] if n in VECTOR_INPUTS else int(pub[n]) for n in PUBLIC_INPUT_NAMES)
+@dataclass(frozen=True)
+class Slots:
+    """The shape of a batch message: what ``sequencer.spec.public`` reads from a Preset
+    (``num_markets`` and the four L1 slot counts), plus the account-tree size."""
+
+    num_markets: int
+    register_slots: int
+    deposit_slots: int
+    forced_slots: int
+    withdrawal_slots: int
+    account_bits: int = 20
+    name: str = "custom"
+
+
+def slots_of(preset: Preset | str, markets: int | None = None) -> Slots:
+    """The slot counts of a preset (by name or object), with ``markets`` markets if given."""
+    p = PRESETS[preset] if isinstance(preset, str) else preset
+    return Slots(p.num_markets if markets is None else markets, p.register_slots, p.deposit_slots, p.forced_slots,
+                 p.withdrawal_slots, p.account_bits, p.name)
+
+
+# ---------------------------------------------------------------- the calldata of a batch
+
+
+def _field(x: int) -> int:
+    return int(x) % R
+
+
+def _signed(x: int) -> int:
+    x = int(x)
+    return x - R if x > R // 2 else x
+
+
+def batch_calldata(pub: BatchPublic) -> tuple[tuple, list[tuple[int, int]]]:
+    """``(BatchPublic struct, withdrawals)`` for ``submitBatch``/``batchDigest`` from a spec
+    ``BatchPublic``: the contract takes newRoot, oracleRound, prices, funding (field words),
+    the queue ends and the flag bit masks; the rest it reads from its own storage."""
+    bounced = sum(1 << s for s, d in enumerate(pub.deposits) if d[2])
+    executed = sum(1 << s for s, f in enumerate(pub.forced) if f[2])
+    struct = (int(pub.new_root), int(pub.oracle_round), [int(g) for g in pub.prices],
+              [_field(f) for f in pub.funding], int(pub.registration_to), int(pub.deposit_to), bounced,
+              int(pub.forced_to), executed)
+    return struct, [(int(a), int(x)) for a, x in pub.withdrawals]
 
 
 # ---------------------------------------------------------------- artifacts
 
 
-def shipped_library(name: str) -> dict:
-    """poseidon-solidity's own creation bytecode for library ``name`` (needs node)."""
-    from verifier_contracts.gas_report import shipped_poseidon
-
-    art = shipped_poseidon(name)
-    version = json.loads((NODE_MODULES / "poseidon-solidity" / "package.json").read_text())["version"]
-    art["source"] = f"poseidon-solidity {version} shipped bytecode (deploy/{name}.js)"
-    return art
-
-
 def compile_rollup(extra_sources: Mapping[str, str] | None = None) -> dict[str, dict]:
-    """Compile Rollup.sol + Oracle.sol (and ``extra_sources``); Poseidon libraries replaced by
-    poseidon-solidity's shipped bytecode. Needs node."""
+    """Compile Rollup.sol, Oracle.sol, TestTokens.sol (and ``extra_sources``). Needs node."""
     sources = {n: (SRC_DIR / n).read_text() for n in ROLLUP_SOURCES}
     sources.update(extra_sources or {})
-    arts = {k: v for k, v in compile_sources(sources).items() if v["bytecode"] != "0x"}
-    for lib in POSEIDON_LIBRARIES:
-        arts[lib] = {**shipped_library(lib), "abi": arts[lib]["abi"]}
-    return arts
+    return {k: v for k, v in compile_sources(sources).items() if v["bytecode"] != "0x"}
 
 
 def build_artifacts(out_dir: Path = ARTIFACTS_DIR) -> list[Path]:
-    """Write ``artifacts/{Rollup,Oracle,PoseidonT4,PoseidonT5}.json``."""
+    """Write ``artifacts/{Rollup,Oracle,TestStablecoin,...}.json``."""
     arts = compile_rollup()
     return write_artifacts({k: arts[k] for k in ROLLUP_ARTIFACTS}, out_dir)
 
@@ -180,6 +185,26 @@ def load_rollup_artifacts() -> dict[str, dict]:
         return {k: load_artifact(k) for k in ROLLUP_ARTIFACTS}
     except FileNotFoundError:
         return compile_rollup()
+
+
+# ---------------------------------------------------------------- the oracle (one place)
+
+
+def deploy_oracle(chain: Chain, markets: int, poster: str | None = None,
+                  artifacts: Mapping[str, dict] | None = None):
+    """Deploy the oracle the Rollup reads (``markets``, ``latestRound``, ``roundHash``,
+    ``roundTimestamp``, ``getRound``). Today: Oracle.sol with one poster."""
+    arts = artifacts or load_rollup_artifacts()
+    return chain.deploy(arts["Oracle"], Web3.to_checksum_address(poster or chain.w3.eth.default_account), markets)
+
+
+def post_oracle_round(client: "RollupClient", prices: Sequence[int], funding: Sequence[int],
+                      sender: str | None = None) -> int:
+    """Publish the next round (ladder indices, signed funding sent as field words); its id."""
+    rid = client.oracle.functions.latestRound().call() + 1
+    client._send(client.oracle.functions.postRound(rid, [_field(p) for p in prices], [_field(f) for f in funding]),
+                 sender)
+    return rid
 
 
 # ---------------------------------------------------------------- the client
@@ -198,11 +223,19 @@ def _reason(exc: Exception) -> str:
     return msg.strip()
 
 
+def _addr(a: Any) -> str:
+    if isinstance(a, int):
+        a = "0x" + a.to_bytes(20, "big").hex()
+    return Web3.to_checksum_address(a)
+
+
 @dataclass
 class RollupClient:
     chain: Chain
-    rollup: Any  # web3 contract
-    oracle: Any  # web3 contract
+    rollup: Any  # web3 contracts
+    oracle: Any
+    token: Any  # the collateral (ERC-20)
+    artifacts: Mapping[str, dict] | None = None
 
     # ------------------------------------------------------------ deployment
 
@@ -214,55 +247,75 @@ class RollupClient:
         exit_verifier: Any,
         *,
         markets: int,
+        slots: Slots | Preset | str | None = None,
         genesis_root: int = 0,
-        deadline_blocks: int = 7200,
-        wei_per_unit: int = WEI_PER_UNIT,
-        min_deposit_units: int = 1,
-        forced_request_fee: int = 0,
-        sequencer: str | None = None,
+        collateral: Any = None,
+        unit_scale: int = 1,
+        oracle: Any = None,
         oracle_poster: str | None = None,
+        sequencer: str | None = None,
+        insurance_owner: str | None = None,
+        batch_interval_blocks: int = 300,
+        deadline_blocks: int = 7200,
+        max_round_age: int = 3600,
+        round_grace: int = 600,
+        min_deposit_units: int = 1,
+        registration_fee: int = 0,
+        forced_request_fee: int = 0,
         artifacts: Mapping[str, dict] | None = None,
-        libraries: Mapping[str, str] | None = None,
     ) -> "RollupClient":
-        """Deploy Poseidon libraries (unless ``libraries`` gives their addresses), the
-        Oracle, both verifiers and the Rollup. A verifier is a deployed web3 contract, an
-        address, an artifact dict, an artifact name/path, or a snarkjs vk dict (compiled,
-        needs node)."""
+        """Deploy the oracle (unless ``oracle`` gives an address), the collateral (a
+        ``TestStablecoin`` unless ``collateral`` gives an address), both verifiers and the
+        Rollup. ``slots``: a Slots, a preset or its name (default: mainnet's counts with
+        ``markets`` markets). A verifier is a deployed web3 contract, an address, an artifact
+        dict or name/path, or a snarkjs vk dict (compiled, needs node). ``insurance_owner``
+        (default: the sequencer) is account 0's L1 address in the genesis state."""
         arts = dict(artifacts) if artifacts is not None else load_rollup_artifacts()
         w3 = chain.w3
         me = w3.eth.default_account
-        libs = dict(libraries or {})
-        for lib in POSEIDON_LIBRARIES:
-            if lib not in libs:
-                libs[lib] = chain.deploy(arts[lib]).address
-        oracle = chain.deploy(arts["Oracle"], Web3.to_checksum_address(oracle_poster or me), markets)
-        bv = _verifier_address(chain, batch_verifier)
-        ev = _verifier_address(chain, exit_verifier)
-        cfg = (Web3.to_checksum_address(sequencer or me), oracle.address, bv, ev, int(genesis_root),
-               deadline_blocks, wei_per_unit, min_deposit_units, forced_request_fee)
-        rollup = chain.deploy(arts["Rollup"], cfg, libraries=libs)
-        return cls(chain, rollup, oracle)
+        s = slots if isinstance(slots, Slots) else slots_of(slots or "mainnet", markets)
+        assert s.num_markets == markets, "slots and markets disagree"
+        orc = (w3.eth.contract(address=_addr(oracle), abi=arts["Oracle"]["abi"]) if oracle is not None
+               else deploy_oracle(chain, markets, oracle_poster, arts))
+        tok = (w3.eth.contract(address=_addr(collateral), abi=arts["TestStablecoin"]["abi"]) if collateral is not None
+               else chain.deploy(arts["TestStablecoin"]))
+        seq = _addr(sequencer or me)
+        cfg = (seq, orc.address, _verifier_address(chain, batch_verifier), _verifier_address(chain, exit_verifier),
+               tok.address, unit_scale, _addr(insurance_owner or seq), int(genesis_root), s.account_bits,
+               s.register_slots, s.deposit_slots, s.forced_slots, s.withdrawal_slots, batch_interval_blocks,
+               deadline_blocks, max_round_age, round_grace, min_deposit_units, registration_fee, forced_request_fee)
+        rollup = chain.deploy(arts["Rollup"], cfg)
+        return cls(chain, rollup, orc, tok, arts)
 
     @classmethod
     def at(cls, chain: Chain, rollup_address: str, artifacts: Mapping[str, dict] | None = None) -> "RollupClient":
         arts = artifacts or load_rollup_artifacts()
-        rollup = chain.w3.eth.contract(address=rollup_address, abi=arts["Rollup"]["abi"])
-        oracle = chain.w3.eth.contract(address=rollup.functions.oracle().call(), abi=arts["Oracle"]["abi"])
-        return cls(chain, rollup, oracle)
+        rollup = chain.w3.eth.contract(address=_addr(rollup_address), abi=arts["Rollup"]["abi"])
+        orc = chain.w3.eth.contract(address=rollup.functions.oracle().call(), abi=arts["Oracle"]["abi"])
+        tok = chain.w3.eth.contract(address=rollup.functions.collateral().call(), abi=arts["TestStablecoin"]["abi"])
+        return cls(chain, rollup, orc, tok, arts)
 
     # ------------------------------------------------------------ transactions
 
-    def _send(self, fn, sender: str | None = None, value: int = 0) -> dict:
-        """Call and estimate on the pending block, where the transaction will run (a revert
-        raises RollupError with the contract's reason), then transact."""
-        tx = {"from": sender or self.chain.w3.eth.default_account, "value": value}
+    def _send(self, fn, sender: str | None = None, value: int = 0, gas: int | None = None,
+              check: bool = True) -> dict:
+        """Run ``fn`` as a call first (a revert raises RollupError with the contract's reason),
+        then transact (gas: estimated on a node; a fixed cap on eth-tester, whose estimate
+        re-runs the call many times). ``check=False`` skips the call (one execution fewer: a
+        batch verification is ~1.4 s on eth-tester); a revert then raises without a reason."""
+        tx = {"from": _addr(sender or self.chain.w3.eth.default_account), "value": value}
         try:
-            fn.call(tx, block_identifier="pending")
-            try:
-                gas = fn.estimate_gas(tx, block_identifier="pending")
-            except MethodUnavailable:  # eth-tester: no block parameter; it mines each tx alone
-                gas = fn.estimate_gas(tx)
-            tx_hash = fn.transact({**tx, "gas": gas + gas // 4 + 20_000})
+            if check:
+                fn.call(tx, block_identifier="pending")
+            elif gas is None:
+                gas = 10_000_000
+            if gas is None:
+                try:
+                    gas = fn.estimate_gas(tx, block_identifier="pending")
+                    gas += gas // 4 + 20_000
+                except MethodUnavailable:  # eth-tester: no block parameter
+                    gas = 10_000_000
+            tx_hash = fn.transact({**tx, "gas": gas})
         except Exception as exc:  # web3's ContractLogicError; eth-tester's TransactionFailed
             if isinstance(exc, ContractLogicError) or type(exc).__name__ == "TransactionFailed":
                 raise RollupError(_reason(exc)) from None
@@ -277,105 +330,184 @@ class RollupClient:
         return self.rollup.functions.markets().call()
 
     @property
-    def wei_per_unit(self) -> int:
-        return self.rollup.functions.weiPerUnit().call()
+    def unit_scale(self) -> int:
+        return self.rollup.functions.unitScale().call()
+
+    @property
+    def slots(self) -> Slots:
+        """The contract's slot counts (what ``sequencer.spec.public`` needs as its preset)."""
+        f = self.rollup.functions
+        return Slots(f.markets().call(), f.registerSlots().call(), f.depositSlots().call(), f.forcedSlots().call(),
+                     f.withdrawalSlots().call(), f.accountLimit().call().bit_length() - 1, "contract")
 
     def post_round(self, prices: Sequence[int], funding: Sequence[int], sender: str | None = None) -> int:
-        """Publish the next oracle round; returns its id. Negative funding is sent as r - |F|."""
-        from verifier_contracts.build import R
+        """Publish the next oracle round; returns its id (``post_oracle_round``)."""
+        return post_oracle_round(self, prices, funding, sender)
 
-        rid = self.oracle.functions.latestRound().call() + 1
-        self._send(self.oracle.functions.postRound(rid, [int(p) % R for p in prices], [int(f) % R for f in funding]),
-                   sender)
-        return rid
+    def register(self, pubkey: Any, sender: str | None = None) -> int:
+        """Register a Baby Jubjub key ``(x, y)`` (or an object with ``.x``/``.y``) for
+        ``sender``; pays ``registrationFee``; returns the account id the contract assigned."""
+        x, y = (pubkey.x, pubkey.y) if hasattr(pubkey, "x") else pubkey
+        fee = self.rollup.functions.registrationFee().call()
+        receipt = self._send(self.rollup.functions.register(int(x), int(y)), sender, value=fee)
+        (ev,) = self.rollup.events.Registered().process_receipt(receipt, errors=DISCARD)
+        return int(ev["args"]["accountId"])
 
-    def deposit(self, account_id: int, amount: int, sender: str | None = None) -> int:
-        """Deposit ``amount`` collateral units for ``account_id``; returns the queue index."""
-        index = self.rollup.functions.depositCount().call()
-        self._send(self.rollup.functions.deposit(account_id), sender, value=amount * self.wei_per_unit)
-        return index
+    def mint(self, to: str, token_amount: int) -> dict:
+        """Test tokens only: mint ``token_amount`` base units to ``to``."""
+        return self._send(self.token.functions.mint(_addr(to), int(token_amount)))
+
+    def approve(self, token_amount: int, sender: str | None = None) -> dict:
+        return self._send(self.token.functions.approve(self.rollup.address, int(token_amount)), sender)
+
+    def deposit(self, account_id: int, token_amount: int, sender: str | None = None, approve: bool = True) -> int:
+        """Deposit ``token_amount`` token base units (a whole number of units: ``unit_scale``
+        base units each) for ``account_id``; approves first unless ``approve=False``.
+        Returns the queue index."""
+        if approve:
+            self.approve(token_amount, sender)
+        receipt = self._send(self.rollup.functions.deposit(int(account_id), int(token_amount)), sender)
+        (ev,) = self.rollup.events.Deposited().process_receipt(receipt, errors=DISCARD)
+        return int(ev["args"]["index"])
 
     def request_forced_withdrawal(self, account_id: int, amount: int, sender: str | None = None) -> int:
-        index = self.rollup.functions.forcedCount().call()
+        """The owner asks for ``amount`` units; pays ``forcedRequestFee``; returns the queue index."""
         fee = self.rollup.functions.forcedRequestFee().call()
-        self._send(self.rollup.functions.requestForcedWithdrawal(account_id, amount), sender, value=fee)
-        return index
+        receipt = self._send(self.rollup.functions.requestForcedWithdrawal(int(account_id), int(amount)), sender,
+                             value=fee)
+        (ev,) = self.rollup.events.ForcedWithdrawalRequested().process_receipt(receipt, errors=DISCARD)
+        return int(ev["args"]["index"])
 
-    def submit_batch(self, pub: Mapping[str, Any], withdrawals: Iterable[Any], proof: Any,
-                     sender: str | None = None) -> dict:
-        """``submitBatch(pub, withdrawals, proof)``; ``proof`` as in ``proof_words``."""
-        fn = self.rollup.functions.submitBatch(_pub_struct(pub), _withdrawal_tuples(withdrawals), proof_words(proof))
-        return self._send(fn, sender)
+    def submit_batch(self, pub: BatchPublic, proof: Any, withdrawals: Iterable[tuple[int, int]] | None = None,
+                     sender: str | None = None, check: bool = True) -> dict:
+        """``submitBatch`` for a spec ``BatchPublic`` (its withdrawals unless given);
+        ``proof`` as in ``proof_words``; ``check`` as in ``_send``."""
+        struct, ws = batch_calldata(pub)
+        if withdrawals is not None:
+            ws = [(int(a), int(x)) for a, x in withdrawals]
+        return self._send(self.rollup.functions.submitBatch(struct, ws, proof_words(proof)), sender, check=check)
 
     def freeze(self, sender: str | None = None) -> dict:
         return self._send(self.rollup.functions.freeze(), sender)
 
     def exit(self, account_id: int, l1_address: str, equity: int, proof: Any, sender: str | None = None) -> dict:
-        return self._send(self.rollup.functions.exit(account_id, Web3.to_checksum_address(l1_address), equity,
+        return self._send(self.rollup.functions.exit(int(account_id), _addr(l1_address), int(equity),
                                                      proof_words(proof)), sender)
 
     def refund_deposit(self, index: int, sender: str | None = None) -> dict:
-        return self._send(self.rollup.functions.refundDeposit(index), sender)
+        return self._send(self.rollup.functions.refundDeposit(int(index)), sender)
 
-    def claim(self, sender: str | None = None) -> dict:
-        return self._send(self.rollup.functions.claim(), sender)
+    def claim(self, account_id: int, sender: str | None = None) -> dict:
+        """Pay ``account_id``'s credit to its owner in tokens (anyone may send it)."""
+        return self._send(self.rollup.functions.claim(int(account_id)), sender)
+
+    def claim_fees(self, sender: str | None = None) -> dict:
+        return self._send(self.rollup.functions.claimFees(), sender)
 
     # ------------------------------------------------------------ reads
+
+    def queues(self) -> dict:
+        names = ("registrationCount", "registrationConsumed", "depositCount", "depositConsumed", "forcedCount",
+                 "forcedConsumed")
+        return dict(zip(names, self.rollup.functions.queues().call()))
 
     def state(self) -> dict:
         f = self.rollup.functions
         return {
             "stateRoot": f.stateRoot().call(), "batchNumber": f.batchNumber().call(),
-            "lastOracleRound": f.lastOracleRound().call(),
-            "depositCount": f.depositCount().call(), "depositConsumed": f.depositConsumed().call(),
-            "forcedCount": f.forcedCount().call(), "forcedConsumed": f.forcedConsumed().call(),
+            "lastOracleRound": f.lastOracleRound().call(), **self.queues(),
             "custody": f.custody().call(), "frozen": f.frozen().call(), "overdue": f.overdue().call(),
-            "balance": self.chain.w3.eth.get_balance(self.rollup.address),
+            "feesOwed": f.feesOwed().call(), "balance": self.token.functions.balanceOf(self.rollup.address).call(),
         }
+
+    def overdue(self) -> bool:
+        return self.rollup.functions.overdue().call()
+
+    def account(self, account_id: int) -> tuple[str, int]:
+        """``(owner, credit in units)``."""
+        owner, credit = self.rollup.functions.accounts(int(account_id)).call()
+        return owner, credit
+
+    def credit(self, account_id: int) -> int:
+        return self.account(account_id)[1]
+
+    def balance(self, address: str) -> int:
+        """Collateral token balance (base units)."""
+        return self.token.functions.balanceOf(_addr(address)).call()
 
     def oracle_round(self, round_id: int) -> tuple[list[int], list[int], int]:
+        """(ladder indices, signed funding indices, timestamp) of a round."""
         p, fi, ts = self.oracle.functions.getRound(round_id).call()
-        return list(p), list(fi), ts
+        return list(p), [_signed(f) for f in fi], ts
 
-    def deposit_chain(self, k: int) -> int:
-        """Deposit chain value after k deposits."""
-        return self.rollup.functions.depositChain(k).call()
+    def registration_entries(self, start: int, stop: int) -> list[tuple[int, int, int]]:
+        """Registration queue entries [start, stop) as BatchPublic wants them: (pubkey_x, pubkey_y, owner)."""
+        out = []
+        for k in range(start, stop):
+            x, y, owner, _ = self.rollup.functions.registrationEntry(k).call()
+            out.append((x, y, int(owner, 16)))
+        return out
 
-    def forced_chain(self, k: int) -> int:
-        return self.rollup.functions.forcedChain(k).call()
+    def deposit_entries(self, start: int, stop: int) -> list[tuple[int, int]]:
+        """Deposit queue entries [start, stop): (account, amount in units)."""
+        return [tuple(self.rollup.functions.depositEntry(k).call()[:2]) for k in range(start, stop)]
 
-    def withdrawals_hash(self, withdrawals: Iterable[Any]) -> int:
-        """The on-chain Poseidon chain of a withdrawals list (an eth_call)."""
-        return self.rollup.functions.hashWithdrawals(_withdrawal_tuples(withdrawals)).call()
+    def forced_entries(self, start: int, stop: int) -> list[tuple[int, int]]:
+        """Forced-withdrawal queue entries [start, stop): (account, amount in units)."""
+        return [tuple(self.rollup.functions.forcedEntry(k).call()[:2]) for k in range(start, stop)]
 
-    def pending(self, address: str) -> int:
-        return self.rollup.functions.pendingWithdrawal(Web3.to_checksum_address(address)).call()
-
-    def next_batch_public(self, new_root: int, *, withdrawals: Iterable[Any] = (), oracle_round: int | None = None,
-                          deposit_to: int | None = None, forced_to: int | None = None) -> dict:
-        """The public inputs of the next batch, read from the chain: old root, batch number,
-        the oracle round's words (latest round by default), the queues from their consumed
-        pointers to ``deposit_to``/``forced_to`` (all queued by default), the withdrawals hash."""
-        s = self.state()
+    def next_batch(self, new_root: int, *, withdrawals: Iterable[tuple[int, int]] = (),
+                   oracle_round: int | None = None, registration_to: int | None = None,
+                   deposit_to: int | None = None, forced_to: int | None = None,
+                   bounced: Iterable[int] = (), not_executed: Iterable[int] = ()) -> BatchPublic:
+        """The next batch's ``sequencer.spec.public.BatchPublic`` from the chain: old root,
+        batch number, the oracle round (latest by default) and, per queue, the entries from
+        its consumed pointer to ``*_to`` (default: as many as the slots take). ``bounced``
+        and ``not_executed`` are queue indices of deposits bounced and forced requests not
+        executed (default: none bounced, all executed)."""
+        s, q, slots = self.state(), self.queues(), self.slots
         rid = self.oracle.functions.latestRound().call() if oracle_round is None else oracle_round
         prices, funding, _ = self.oracle_round(rid)
-        d_to = s["depositCount"] if deposit_to is None else deposit_to
-        f_to = s["forcedCount"] if forced_to is None else forced_to
-        return {
-            "oldRoot": s["stateRoot"], "newRoot": int(new_root), "batchNumber": s["batchNumber"] + 1,
-            "oracleRound": rid, "prices": prices, "fundingIndices": funding,
-            "depositFrom": s["depositConsumed"], "depositTo": d_to,
-            "depositChainFrom": self.deposit_chain(s["depositConsumed"]), "depositChainTo": self.deposit_chain(d_to),
-            "withdrawalsHash": self.withdrawals_hash(withdrawals),
-            "forcedFrom": s["forcedConsumed"], "forcedTo": f_to,
-            "forcedChainFrom": self.forced_chain(s["forcedConsumed"]), "forcedChainTo": self.forced_chain(f_to),
-        }
+
+        def end(to, frm, count, n):
+            return min(count, frm + n) if to is None else to
+
+        r0, d0, f0 = q["registrationConsumed"], q["depositConsumed"], q["forcedConsumed"]
+        r1 = end(registration_to, r0, q["registrationCount"], slots.register_slots)
+        d1 = end(deposit_to, d0, q["depositCount"], slots.deposit_slots)
+        f1 = end(forced_to, f0, q["forcedCount"], slots.forced_slots)
+        bounced, not_executed = set(bounced), set(not_executed)
+        deposits = tuple((a, x, int(k in bounced)) for k, (a, x) in zip(range(d0, d1), self.deposit_entries(d0, d1)))
+        forced = tuple((a, x, int(k not in not_executed)) for k, (a, x) in zip(range(f0, f1),
+                                                                                self.forced_entries(f0, f1)))
+        return BatchPublic(
+            old_root=s["stateRoot"], new_root=int(new_root), batch_number=s["batchNumber"] + 1, oracle_round=rid,
+            prices=tuple(prices), funding=tuple(funding),
+            registration_from=r0, registration_to=r1, registrations=tuple(self.registration_entries(r0, r1)),
+            deposit_from=d0, deposit_to=d1, deposits=deposits, forced_from=f0, forced_to=f1, forced=forced,
+            withdrawals=tuple((int(a), int(x)) for a, x in withdrawals))
+
+    def digest(self, pub: BatchPublic) -> int:
+        """The spec's digest of ``pub`` under this contract's slot counts (what the proof proves)."""
+        return batch_digest(pub, self.slots)
+
+    def message(self, pub: BatchPublic) -> bytes:
+        return batch_message(pub, self.slots)
+
+    def batch_digest(self, pub: BatchPublic) -> int:
+        """The contract's digest (``batchDigest``) of ``pub`` against its current state."""
+        struct, ws = batch_calldata(pub)
+        return self.rollup.functions.batchDigest(struct, ws).call()
+
+    def batch_message(self, pub: BatchPublic) -> bytes:
+        struct, ws = batch_calldata(pub)
+        return bytes(self.rollup.functions.batchMessage(struct, ws).call())
 
     def exit_public(self, account_id: int, l1_address: str, equity: int) -> dict:
         """The exit proof's public inputs at the last settled batch."""
-        prices, funding, _ = self.oracle_round(self.rollup.functions.lastOracleRound().call())
-        return {"root": self.rollup.functions.stateRoot().call(), "prices": prices, "fundingIndices": funding,
-                "accountId": account_id, "l1Address": int(l1_address, 16), "equity": equity}
+        p, f, _ = self.oracle.functions.getRound(self.rollup.functions.lastOracleRound().call()).call()
+        return {"root": self.rollup.functions.stateRoot().call(), "prices": list(p), "fundingIndices": list(f),
+                "accountId": account_id, "l1Address": int(_addr(l1_address), 16), "equity": equity}
 
 
 def _verifier_address(chain: Chain, v: Any) -> str:
@@ -399,7 +531,7 @@ def deploy_synthetic(chain: Chain, markets: int = 2, seed: int = 7, **kwargs: An
     from verifier_contracts.synthetic import SyntheticKey
 
     rng = random.Random(seed)
-    bkey = SyntheticKey.random(n_public(markets), rng)
+    bkey = SyntheticKey.random(N_PUBLIC, rng)
     ekey = SyntheticKey.random(n_exit_public(markets), rng)
     kwargs.setdefault("genesis_root", rng.randrange(1, 2**250))
     client = RollupClient.deploy(chain, compile_verifier(bkey.vk_json()), compile_verifier(ekey.vk_json()),
@@ -407,55 +539,129 @@ def deploy_synthetic(chain: Chain, markets: int = 2, seed: int = 7, **kwargs: An
     return client, bkey, ekey
 
 
+def prove_synthetic(client: RollupClient, key, pub: BatchPublic, rng: random.Random):
+    """A synthetic proof of ``pub``'s digest (the spec's, under the contract's slot counts)."""
+    proof, _ = key.prove([client.digest(pub)], rng)
+    return proof
+
+
 def measure_gas(client: RollupClient, batch_key, withdrawal_counts: Sequence[int] = (0, 4, 16),
-                seed: int = 7) -> dict:
-    """Transaction gasUsed of postRound, deposit, requestForcedWithdrawal, submitBatch (two
-    deposits and one forced request consumed per batch, ``n`` withdrawals to distinct new
-    addresses) and claim. Verification gas depends only on the number of inputs, so a
-    synthetic key (``deploy_synthetic``) gives the real figures."""
+                seed: int = 7, exit_key=None) -> dict:
+    """Transaction gasUsed of postRound, register, deposit (a warm depositor: its second
+    deposit, transferFrom included, approve not), requestForcedWithdrawal, submitBatch with
+    every L1 slot full (registrations, deposits, forced requests, one executed) and ``n``
+    withdrawals to distinct accounts, claim (to an owner already holding tokens) and exit.
+    Verification gas depends only on the number of inputs, so a synthetic key gives the
+    real figures."""
     rng = random.Random(seed)
-    me = client.chain.w3.eth.default_account
-    m = client.markets
+    w3 = client.chain.w3
+    me = w3.eth.default_account
+    slots = client.slots
+    m = slots.num_markets
+    scale = client.unit_scale
     gas = lambda receipt: int(receipt["gasUsed"])  # noqa: E731
+    counts = sorted({min(n, slots.withdrawal_slots) for n in withdrawal_counts})
+    out: dict[str, Any] = {"markets": m, "slots": {
+        "register": slots.register_slots, "deposit": slots.deposit_slots, "forced": slots.forced_slots,
+        "withdrawal": slots.withdrawal_slots}, "n_public": N_PUBLIC}
     rid = client.oracle.functions.latestRound().call() + 1
-    out: dict[str, Any] = {"markets": m, "n_public": n_public(m)}
     out["postRound"] = gas(client._send(client.oracle.functions.postRound(
         rid, [rng.randrange(1, 2**16) for _ in range(m)], [rng.randrange(1, 2**40) for _ in range(m)])))
-    unit = client.wei_per_unit
-    out["deposit"] = gas(client._send(client.rollup.functions.deposit(2), value=10**6 * unit))
+
+    def key():
+        return rng.randrange(1, R), rng.randrange(1, R)
+
+    accounts: list[int] = []
+
+    def register():
+        receipt = client._send(client.rollup.functions.register(*key()))
+        (ev,) = client.rollup.events.Registered().process_receipt(receipt, errors=DISCARD)
+        accounts.append(int(ev["args"]["accountId"]))
+        return gas(receipt)
+
+    register()  # the first one also fills the counters slot
+    out["register"] = register()
+    for _ in range(max(counts)):
+        register()
+    client.mint(me, 10**15 * scale)
+    client.approve(2**255)
+    first = client.rollup.functions.deposit(accounts[0], 10**6 * scale)
+    out["depositFirst"] = gas(client._send(first))  # the contract's first: its token balance leaves zero
+    d = [gas(client._send(client.rollup.functions.deposit(accounts[0], 10**6 * scale))) for _ in range(2)]
+    out["deposit"] = max(d)  # a warm depositor; entries pack two per slot: report the dearer half
+    out["depositSecondHalf"] = min(d)
+    if client.queues()["depositCount"] % 2:  # batches below start at an even entry: 8 slots hold 16 entries
+        client._send(client.rollup.functions.deposit(accounts[0], 10**6 * scale))
     out["submitBatch"] = {}
-    for n in withdrawal_counts:
-        client.deposit(3, 10**6)
-        out["requestForcedWithdrawal"] = gas(client._send(client.rollup.functions.requestForcedWithdrawal(3, 1)))
-        ws = [(me if i == 0 else "0x" + rng.randbytes(20).hex(), 1 + i) for i in range(n)]
-        pub = client.next_batch_public(rng.randrange(1, 2**250), withdrawals=ws)
-        proof, _ = batch_key.prove(batch_public_inputs(pub), rng)
-        out["submitBatch"][n] = gas(client.submit_batch(pub, ws, proof))
-    out["claim"] = gas(client.claim(me)) if client.pending(me) else None
+
+    def settle(withdrawals):
+        pub = client.next_batch(rng.randrange(1, 2**250), withdrawals=withdrawals)
+        return client.submit_batch(pub, prove_synthetic(client, batch_key, pub, rng))
+
+    settle([])  # consume the deposits above: the contract now holds custody
+    for n in counts:
+        for _ in range(slots.register_slots):
+            register()
+        for _ in range(slots.deposit_slots):
+            client._send(client.rollup.functions.deposit(accounts[0], 10**6 * scale))
+        for i in range(slots.forced_slots):
+            fr = client._send(client.rollup.functions.requestForcedWithdrawal(accounts[1 + i], 1))
+            out["requestForcedWithdrawal"] = gas(fr)
+        ws = [(accounts[1 + i], 1 + i) for i in range(n)]
+        out["submitBatch"][n] = gas(settle(ws))
+    out["claim"] = gas(client.claim(accounts[1]))  # the owner (me) holds tokens already
+    out["exit"] = _measure_exit(client, exit_key, accounts[1], rng) if exit_key is not None else None
     return out
+
+
+def _measure_exit(client: RollupClient, ekey, account_id: int, rng: random.Random) -> int | None:
+    """Exit gas needs a frozen contract: measured on a copy of the state when the node can
+    snapshot (eth-tester, anvil); the contract is left as it was."""
+    w3 = client.chain.w3
+    try:
+        snap = w3.provider.make_request("evm_snapshot", [])["result"]
+    except Exception:  # noqa: BLE001 - a node without snapshots
+        return None
+    try:
+        client.register((1, 2))  # a fresh entry left unconsumed past the deadline
+        for _ in range(client.rollup.functions.deadlineBlocks().call() + 1):
+            w3.provider.make_request("evm_mine", [])
+        client.freeze()
+        owner, _ = client.account(account_id)
+        vals = client.exit_public(account_id, owner, 1)
+        proof, _ = ekey.prove(exit_public_inputs(vals), rng)
+        return int(client.exit(account_id, owner, 1, proof)["gasUsed"])
+    finally:
+        w3.provider.make_request("evm_revert", [snap])
+
+
+def gas_report(markets: int = 4, preset: str = "mainnet", url: str | None = None, **deploy_kwargs: Any) -> dict:
+    """``measure_gas`` on a fresh chain (embedded unless ``url``) with ``preset``'s slot
+    counts at ``markets`` markets."""
+    chain = Chain.connect(url) if url else Chain.embedded()
+    deploy_kwargs.setdefault("deadline_blocks", 40)
+    deploy_kwargs.setdefault("batch_interval_blocks", 2)
+    client, bkey, ekey = deploy_synthetic(chain, markets, slots=slots_of(preset, markets), **deploy_kwargs)
+    return {"preset": preset, **measure_gas(client, bkey, exit_key=ekey)}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m verifier_contracts.rollup", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="compile Rollup/Oracle into artifacts/")
+    b = sub.add_parser("build", help="compile Rollup/Oracle/test tokens into artifacts/")
     b.add_argument("--out", default=str(ARTIFACTS_DIR))
-    g = sub.add_parser("gas", help="measure deposit / submitBatch gas (synthetic key)")
+    g = sub.add_parser("gas", help="measure gas with full slots (synthetic key)")
     g.add_argument("--url", help="node URL (anvil); default: embedded eth-tester chain")
-    g.add_argument("--markets", type=int, default=2)
-    sub.add_parser("names", help="print the public-input order").add_argument("--markets", type=int, default=2)
+    g.add_argument("--markets", type=int, default=4)
+    g.add_argument("--preset", choices=sorted(PRESETS), default="mainnet",
+                   help="slot counts of this preset (with --markets markets); default mainnet")
     args = ap.parse_args(argv)
     if args.cmd == "build":
         for p in build_artifacts(Path(args.out)):
             print(p)
-    elif args.cmd == "gas":
-        chain = Chain.connect(args.url) if args.url else Chain.embedded()
-        client, bkey, _ = deploy_synthetic(chain, args.markets)
-        print(json.dumps(measure_gas(client, bkey), indent=1))
     else:
-        for i, n in enumerate(public_input_names(args.markets)):
-            print(i, n)
+        print(json.dumps(gas_report(args.markets, args.preset, args.url), indent=1))
     return 0
 
 
@@ -463,6 +669,7 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["PUBLIC_INPUT_NAMES", "EXIT_PUBLIC_INPUT_NAMES", "public_input_names", "exit_public_input_names",
-           "batch_public_inputs", "exit_public_inputs", "proof_words", "RollupClient", "RollupError",
-           "compile_rollup", "build_artifacts", "deploy_synthetic", "measure_gas"]
+__all__ = ["N_PUBLIC", "EXIT_PUBLIC_INPUT_NAMES", "exit_public_input_names", "exit_public_inputs", "n_exit_public",
+           "proof_words", "Slots", "slots_of", "batch_calldata", "RollupClient", "RollupError", "deploy_oracle",
+           "post_oracle_round", "compile_rollup", "build_artifacts", "load_rollup_artifacts", "deploy_synthetic",
+           "prove_synthetic", "measure_gas", "gas_report", "FIRST_L1_ACCOUNT"]

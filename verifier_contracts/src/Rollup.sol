@@ -1,349 +1,691 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.20;
+pragma solidity ^0.8.24;
 
-import "poseidon-solidity/PoseidonT4.sol";
-import "poseidon-solidity/PoseidonT5.sol";
-import "./Oracle.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+/// The oracle's read interface (src/Oracle.sol, or any oracle with the same reads).
+/// Rounds are numbered 1, 2, 3, ... consecutively, with non-decreasing timestamps; roundHash(id) = keccak256(abi.encode(prices,
+/// fundingIndices)) (field words), 0 for an unknown round; roundTimestamp(id) is the
+/// block.timestamp at which the round was accepted.
+interface IRollupOracle {
+    function markets() external view returns (uint256);
+    function latestRound() external view returns (uint256);
+    function roundHash(uint256 roundId) external view returns (bytes32);
+    function roundTimestamp(uint256 roundId) external view returns (uint256);
+    function getRound(uint256 roundId)
+        external
+        view
+        returns (uint256[] memory prices, uint256[] memory fundingIndices, uint256 timestamp);
+}
 
 /// The rendered Groth16 verifiers (src/Groth16Verifier.sol.tmpl) expose their input count.
 interface IGroth16Verifier {
     function N_PUBLIC() external view returns (uint256);
 }
 
-/// @title zkclear settlement contract
+/// @title zkclear settlement contract (v2: one-input batch proofs, L1 registration, ERC-20 collateral)
 /// @notice Holds the state root of the off-chain exchange and moves it only with a valid
-/// Groth16 proof of a batch submitted by the sequencer. Takes ETH deposits into a
-/// Poseidon-hash-chained queue, pays withdrawals (pull pattern), and offers an escape
-/// hatch: forced-withdrawal requests in a second queue, a deadline after which anyone may
-/// freeze the contract, and, frozen, one exit per account proven against the last root.
+/// Groth16 proof of a batch submitted by the sequencer. Accounts are registered here (the
+/// contract assigns the id and records the owner); deposits (ERC-20) and forced-withdrawal
+/// requests wait in bounded FIFO queues that batches consume; payments are credited to the
+/// account and claimed in tokens by its owner. Escape hatch: a queue entry left unconsumed
+/// past `deadlineBlocks` lets anyone freeze the contract; frozen, each account exits once with
+/// its equity at the last root (exit proof) and unconsumed deposits are refunded.
 ///
-/// Units. Collateral units on L2; 1 unit = `weiPerUnit` wei (a constructor parameter,
-/// 1 gwei in verifier_contracts/rollup.py). A deposit of `msg.value` wei credits
-/// `msg.value / weiPerUnit` units (the value must be a whole number of units); amounts
-/// are < 2^63 units (the spec's AMOUNT_BITS), account ids < 2^32 (ACCOUNT_ID_BITS).
+/// Units. L2 amounts are collateral units (1 unit = 1e-6 USD). `unitScale` token base units
+/// make one unit (a 6-decimal stablecoin: 1; an 18-decimal token: 10^12). A deposit must be a
+/// whole number of units (dust is refused, never kept) and the contract must receive exactly
+/// the amount (fee-on-transfer tokens are refused). Amounts are < 2^63 units (AMOUNT_BITS),
+/// account ids < 2^accountBits <= 2^32.
 ///
-/// Hash chains (circomlib Poseidon, poseidon-solidity's PoseidonT4/T5 libraries, so the
-/// circuit and sequencer/spec/hashing.py `hash_chain` recompute them):
-///     deposits:  depositChain[0] = 0,  depositChain[k+1] = Poseidon(depositChain[k], accountId, amount, sender)
-///     forced:    forcedChain[0]  = 0,  forcedChain[k+1]  = Poseidon(forcedChain[k],  accountId, amount, sender)
-///     withdrawals of one batch:  h_0 = 0,  h_{i+1} = Poseidon(h_i, l1Address_i, amount_i)
-/// (addresses enter as uint160 integers, amounts in collateral units).
+/// The batch proof has ONE public input, `digest = sha256(message) >> 3`, where the message
+/// is sequencer/spec/public.py's `batch_message` (fields big-endian, fixed length per slot
+/// counts; unused slots zero):
+///     oldRoot 32, newRoot 32, batchNumber 4, oracleRound 8, price[j] 2 (M), funding[j] 6 (M, F + 2^47),
+///     registrationFrom 4, registrationTo 4, R x (pubkeyX 32, pubkeyY 32, owner 20),
+///     depositFrom 4, depositTo 4, D x (accountId 4, amount 8, bounced 1),
+///     forcedFrom 4, forcedTo 4, F x (accountId 4, amount 8, executed 1),
+///     W x (accountId 4, amount 8).
+/// oldRoot, batchNumber, the `From` indices and every queue entry come from storage; the
+/// rest from the calldata. Exit proofs keep 2M + 4 inputs:
+///     [root, prices[0..M-1], fundingIndices[0..M-1], accountId, l1Address, equity].
 ///
-/// Accounts are registered on L2 (a signed op of the batch); the contract keeps no
-/// registry. A deposit names an account id; the circuit credits it if the leaf exists and
-/// otherwise refunds `sender` through the withdrawals list. A forced request records its
-/// `sender`; the circuit honours it only if `sender` is the leaf's L1 address (and the
-/// account keeps its initial margin), paying through the withdrawals list; either way
-/// the batch consumes it. An exit pays the `l1Address` the exit proof binds to the leaf.
+/// Bounded queues: why no sender can make the contract overdue. Each L1 queue q
+/// (registrations, deposits, forced requests) has slots_q entries per batch. The operator
+/// promises a batch at least every `batchIntervalBlocks` = N blocks; an entry is overdue
+/// after `deadlineBlocks` = D. The contract caps the unconsumed entries of q at
+/// cap_q = slots_q * floor(D / N) and refuses a new entry ("<queue> queue full, retry later")
+/// while q holds cap_q. An entry admitted when q holds at most cap_q - 1 others is at
+/// position p <= cap_q; honest batches consume min(slots_q, pending) entries in FIFO order at
+/// least once every N blocks, so entry p is consumed within ceil(p / slots_q) * N
+/// <= floor(D / N) * N <= D blocks of its admission. So while batches come every N blocks,
+/// no flood of entries makes `overdue()` true; a flood only makes new entries wait (each
+/// costs a fee, an owner's account, and for deposits the deposited money), and the queue
+/// drains every N blocks, so honest owners are never refused for good.
 ///
-/// Batch public inputs, the verifier's input array IN THIS ORDER (13 + 2M words, M markets;
-/// verifier_contracts/rollup.py PUBLIC_INPUT_NAMES):
-///     [oldRoot, newRoot, batchNumber, oracleRound,
-///      prices[0..M-1], fundingIndices[0..M-1],
-///      depositFrom, depositTo, depositChainFrom, depositChainTo,
-///      withdrawalsHash,
-///      forcedFrom, forcedTo, forcedChainFrom, forcedChainTo]
-/// Exit public inputs (2M + 4 words; EXIT_PUBLIC_INPUT_NAMES):
-///     [root, prices[0..M-1], fundingIndices[0..M-1], accountId, l1Address, equity]
-/// where root, prices and funding indices are those of the last settled batch.
-///
-/// Privacy: events carry roots, queue positions and L1 payments only; never a trade, a
-/// position or a balance.
-contract Rollup {
+/// Privacy: events carry roots, queue positions and L1 payments only.
+contract Rollup is ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
     /// BN254 scalar field order r.
     uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
-    /// Account ids are < 2^32.
-    uint256 public constant ACCOUNT_ID_LIMIT = 1 << 32;
+    /// The account id of the first L1 registration (id 0 is the insurance fund at genesis).
+    uint256 public constant FIRST_L1_ACCOUNT = 1;
     /// Deposit, withdrawal and forced amounts are < 2^63 collateral units.
     uint256 public constant AMOUNT_LIMIT = 1 << 63;
+    /// Funding indices are signed 48-bit; the message carries F + 2^47 in 6 bytes.
+    uint256 internal constant FUNDING_OFFSET = 1 << 47;
+    /// Mark prices are ladder indices < 2^16 (2 bytes in the message).
+    uint256 internal constant GRID_LIMIT = 1 << 16;
 
     struct Config {
-        address sequencer; // the only address that submits batches
-        address oracle; // Oracle contract (its `markets` fixes M)
-        address batchVerifier; // Groth16 verifier with 13 + 2M public inputs
+        address sequencer; // the only address that submits batches; receives the fees
+        address oracle; // its `markets()` fixes M
+        address batchVerifier; // Groth16 verifier with ONE public input (the digest)
         address exitVerifier; // Groth16 verifier with 2M + 4 public inputs
+        address collateral; // the ERC-20 collateral token
+        uint256 unitScale; // token base units per collateral unit
+        address insuranceOwner; // L1 address of account 0 (the insurance fund's genesis leaf)
         uint256 genesisRoot; // state root before batch 1
-        uint256 deadlineBlocks; // a queued deposit or forced request is overdue after this many blocks
-        uint256 weiPerUnit; // wei per collateral unit
-        uint256 minDepositUnits; // smallest deposit, in units (>= 1; an anti-spam floor)
-        uint256 forcedRequestFee; // wei paid with each forced request, credited to the sequencer
+        uint256 accountBits; // account ids < 2^accountBits (<= 32)
+        uint256 registerSlots; // queue entries per batch, per queue; and withdrawal slots
+        uint256 depositSlots;
+        uint256 forcedSlots;
+        uint256 withdrawalSlots;
+        uint256 batchIntervalBlocks; // N: the operator's promise, a batch at least every N blocks
+        uint256 deadlineBlocks; // D: a queue entry is overdue after D blocks (D >= N)
+        uint256 maxRoundAge; // seconds: a batch's oracle round is at most this old
+        uint256 roundGrace; // seconds: a newer round must be used once it has existed this long
+        uint256 minDepositUnits; // smallest deposit in units (>= 1)
+        uint256 registrationFee; // wei, with each registration, credited to the sequencer
+        uint256 forcedRequestFee; // wei, with each forced request, credited to the sequencer
     }
 
-    /// A batch's public inputs, fields in verifier order (prices and funding have M words).
+    /// The calldata half of a batch's message (the rest comes from storage).
     struct BatchPublic {
-        uint256 oldRoot;
         uint256 newRoot;
-        uint256 batchNumber;
         uint256 oracleRound;
-        uint256[] prices;
-        uint256[] fundingIndices;
-        uint256 depositFrom;
+        uint256[] prices; // M ladder indices (< 2^16)
+        uint256[] fundingIndices; // M field words: F, or r - |F| when negative
+        uint256 registrationTo;
         uint256 depositTo;
-        uint256 depositChainFrom;
-        uint256 depositChainTo;
-        uint256 withdrawalsHash;
-        uint256 forcedFrom;
+        uint256 depositBounced; // bit s: deposit slot s bounced (paid back, not credited)
         uint256 forcedTo;
-        uint256 forcedChainFrom;
-        uint256 forcedChainTo;
+        uint256 forcedExecuted; // bit s: forced slot s executed (paid to the owner)
     }
 
-    /// One payment of a batch: `amount` collateral units to `l1Address`.
+    /// A signed withdrawal of the batch; at most `withdrawalSlots` of them (missing slots are zero).
     struct Withdrawal {
-        address l1Address;
+        uint256 accountId;
         uint256 amount;
     }
 
-    /// A queued deposit or forced request (one storage slot).
-    struct QueueEntry {
-        address sender;
+    /// The queue counters, the batch number and the frozen flag: one storage slot.
+    struct Counters {
+        uint32 batchNumber;
+        uint32 registrationCount;
+        uint32 registrationConsumed;
+        uint32 depositCount;
+        uint32 depositConsumed;
+        uint32 forcedCount;
+        uint32 forcedConsumed;
+        bool frozen;
+    }
+
+    /// An account's L1 owner and its credit (units claimable in tokens): one slot, never zero
+    /// once registered, so crediting a payment costs a warm write, not a new slot.
+    struct Account {
+        address owner;
+        uint96 credit;
+    }
+
+    /// A registration queue entry (the owner is `accounts[FIRST_L1_ACCOUNT + index].owner`).
+    struct Registration {
+        uint256 pubkeyX;
+        uint256 pubkeyY;
         uint32 blockNumber;
-        uint64 amount;
     }
 
     address public immutable sequencer;
-    Oracle public immutable oracle;
+    IRollupOracle public immutable oracle;
     address public immutable batchVerifier;
     address public immutable exitVerifier;
+    IERC20 public immutable collateral;
+    uint256 public immutable unitScale;
     uint256 public immutable markets;
+    uint256 public immutable accountLimit;
+    uint256 public immutable registerSlots;
+    uint256 public immutable depositSlots;
+    uint256 public immutable forcedSlots;
+    uint256 public immutable withdrawalSlots;
+    uint256 public immutable batchIntervalBlocks;
     uint256 public immutable deadlineBlocks;
-    uint256 public immutable weiPerUnit;
+    uint256 public immutable registrationCap;
+    uint256 public immutable depositCap;
+    uint256 public immutable forcedCap;
+    uint256 public immutable maxRoundAge;
+    uint256 public immutable roundGrace;
     uint256 public immutable minDepositUnits;
+    uint256 public immutable registrationFee;
     uint256 public immutable forcedRequestFee;
-    bytes4 internal immutable batchSelector;
+    uint256 public immutable messageLength;
     bytes4 internal immutable exitSelector;
 
     /// The state root after the last settled batch.
     uint256 public stateRoot;
-    /// The number of the last settled batch (0: genesis).
-    uint256 public batchNumber;
-    /// The oracle round of the last settled batch (0: none yet).
-    uint256 public lastOracleRound;
+    Counters internal _q;
+    /// The oracle round of the last settled batch (0: none yet). Shares a slot with custody
+    /// (bits 0..63 and 64..191), which submitBatch writes as one word.
+    uint64 public lastOracleRound;
+    /// Units held for the L2 state: credited deposits minus payments. Payments never exceed it.
+    uint128 public custody;
+    /// Wei of fees owed to the sequencer.
+    uint256 public feesOwed;
 
-    uint256 public depositCount;
-    /// Deposits [0, depositConsumed) are in the state.
-    uint256 public depositConsumed;
-    /// Chain value after k deposits (depositChain[0] = 0).
-    mapping(uint256 => uint256) public depositChain;
-    mapping(uint256 => QueueEntry) public deposits;
-
-    uint256 public forcedCount;
-    uint256 public forcedConsumed;
-    mapping(uint256 => uint256) public forcedChain;
-    mapping(uint256 => QueueEntry) public forcedRequests;
-
-    /// Collateral units held for the L2 state: consumed deposits minus withdrawals and exits.
-    /// Withdrawals and exits can never pay more (unconsumed deposits stay refundable).
-    uint256 public custody;
-    /// Wei that an address may `claim()`.
-    mapping(address => uint256) public pendingWithdrawal;
-
-    bool public frozen;
+    mapping(uint256 => Account) public accounts;
+    mapping(uint256 => Registration) internal _registrations;
+    /// Deposit and forced queue entries, two per slot: entry k in slot k / 2, bits
+    /// [128 * (k % 2), +128): amount (64) | accountId (32) << 64 | blockNumber (32) << 96
+    /// (so its low 96 bits are the message's accountId 4 | amount 8, big-endian).
+    mapping(uint256 => uint256) internal _deposits;
+    mapping(uint256 => uint256) internal _forced;
+    /// An account has an unconsumed forced request.
+    mapping(uint256 => bool) public forcedPending;
     mapping(uint256 => bool) public exited;
-    mapping(uint256 => bool) public depositRefunded;
 
-    event Deposited(uint256 indexed index, uint256 indexed accountId, uint256 amount, address sender, uint256 chain);
-    event ForcedWithdrawalRequested(
-        uint256 indexed index, uint256 indexed accountId, uint256 amount, address sender, uint256 chain
-    );
-    event BatchSubmitted(
-        uint256 indexed batchNumber,
-        uint256 oldRoot,
-        uint256 newRoot,
-        uint256 oracleRound,
-        uint256 depositTo,
-        uint256 forcedTo,
-        uint256 withdrawalsHash
-    );
+    event Registered(uint256 indexed accountId, address indexed owner, uint256 pubkeyX, uint256 pubkeyY);
+    event Deposited(uint256 indexed index, uint256 indexed accountId, uint256 amount);
+    event ForcedWithdrawalRequested(uint256 indexed index, uint256 indexed accountId, uint256 amount);
+    /// The queue ends and the withdrawals are in the transaction's calldata.
+    event BatchSubmitted(uint256 indexed batchNumber, uint256 newRoot, uint256 oracleRound, uint256 digest);
     event Frozen(uint256 blockNumber);
-    event Exited(uint256 indexed accountId, address indexed l1Address, uint256 amount);
-    event DepositRefunded(uint256 indexed index, address indexed sender, uint256 amount);
-    event Claimed(address indexed to, uint256 amountWei);
+    event Exited(uint256 indexed accountId, address indexed owner, uint256 amount);
+    event DepositRefunded(uint256 indexed index, uint256 indexed accountId, uint256 amount);
+    event FeesClaimed(address indexed to, uint256 amountWei);
 
     constructor(Config memory cfg) {
-        require(cfg.sequencer != address(0), "Rollup: zero sequencer");
-        require(cfg.weiPerUnit > 0 && cfg.minDepositUnits > 0, "Rollup: bad units");
-        require(cfg.deadlineBlocks > 0, "Rollup: zero deadline");
+        require(cfg.sequencer != address(0) && cfg.insuranceOwner != address(0), "Rollup: zero address");
+        require(cfg.collateral != address(0) && cfg.unitScale > 0, "Rollup: bad collateral");
+        require(cfg.minDepositUnits > 0 && cfg.minDepositUnits < AMOUNT_LIMIT, "Rollup: bad minimum deposit");
         require(cfg.genesisRoot < R, "Rollup: genesis root not a field element");
-        uint256 m = Oracle(cfg.oracle).markets();
-        require(IGroth16Verifier(cfg.batchVerifier).N_PUBLIC() == 13 + 2 * m, "Rollup: batch verifier input count");
+        require(cfg.accountBits > 0 && cfg.accountBits <= 32, "Rollup: account bits");
+        require(cfg.batchIntervalBlocks > 0 && cfg.maxRoundAge > 0, "Rollup: zero interval");
+        require(cfg.depositSlots <= 256 && cfg.forcedSlots <= 256, "Rollup: at most 256 flagged slots");
+        uint256 periods = cfg.deadlineBlocks / cfg.batchIntervalBlocks;
+        registrationCap = cfg.registerSlots * periods;
+        depositCap = cfg.depositSlots * periods;
+        forcedCap = cfg.forcedSlots * periods;
+        require(registrationCap >= 1 && depositCap >= 1 && forcedCap >= 1, "Rollup: a queue cap is zero");
+        uint256 m = IRollupOracle(cfg.oracle).markets();
+        require(m > 0, "Rollup: no markets");
+        require(IGroth16Verifier(cfg.batchVerifier).N_PUBLIC() == 1, "Rollup: batch verifier input count");
         require(IGroth16Verifier(cfg.exitVerifier).N_PUBLIC() == 4 + 2 * m, "Rollup: exit verifier input count");
         sequencer = cfg.sequencer;
-        oracle = Oracle(cfg.oracle);
+        oracle = IRollupOracle(cfg.oracle);
         batchVerifier = cfg.batchVerifier;
         exitVerifier = cfg.exitVerifier;
+        collateral = IERC20(cfg.collateral);
+        unitScale = cfg.unitScale;
         markets = m;
+        accountLimit = 1 << cfg.accountBits;
+        registerSlots = cfg.registerSlots;
+        depositSlots = cfg.depositSlots;
+        forcedSlots = cfg.forcedSlots;
+        withdrawalSlots = cfg.withdrawalSlots;
+        batchIntervalBlocks = cfg.batchIntervalBlocks;
         deadlineBlocks = cfg.deadlineBlocks;
-        weiPerUnit = cfg.weiPerUnit;
+        maxRoundAge = cfg.maxRoundAge;
+        roundGrace = cfg.roundGrace;
         minDepositUnits = cfg.minDepositUnits;
+        registrationFee = cfg.registrationFee;
         forcedRequestFee = cfg.forcedRequestFee;
-        batchSelector = _verifySelector(13 + 2 * m);
-        exitSelector = _verifySelector(4 + 2 * m);
+        messageLength = 76 + 8 * m + 8 + 84 * cfg.registerSlots + 8 + 13 * cfg.depositSlots + 8
+            + 13 * cfg.forcedSlots + 12 * cfg.withdrawalSlots;
+        exitSelector = bytes4(
+            keccak256(
+                abi.encodePacked("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", _decimal(4 + 2 * m), "])")
+            )
+        );
         stateRoot = cfg.genesisRoot;
+        accounts[0].owner = cfg.insuranceOwner;
     }
 
     // ------------------------------------------------------------------ queues
 
-    /// @notice Deposit `msg.value` wei for L2 account `accountId`. Returns the queue index.
-    function deposit(uint256 accountId) external payable returns (uint256 index) {
-        require(!frozen, "Rollup: frozen");
-        require(accountId < ACCOUNT_ID_LIMIT, "Rollup: account id out of range");
-        require(msg.value % weiPerUnit == 0, "Rollup: not a whole number of units");
-        uint256 amount = msg.value / weiPerUnit;
-        require(amount >= minDepositUnits, "Rollup: deposit below minimum");
-        require(amount < AMOUNT_LIMIT, "Rollup: deposit too large");
-        index = depositCount;
-        uint256 chain = PoseidonT5.hash([depositChain[index], accountId, amount, uint256(uint160(msg.sender))]);
-        depositChain[index + 1] = chain;
-        deposits[index] = QueueEntry(msg.sender, uint32(block.number), uint64(amount));
-        depositCount = index + 1;
-        emit Deposited(index, accountId, amount, msg.sender, chain);
+    /// @notice Register an account: the contract assigns `accountId = FIRST_L1_ACCOUNT +
+    /// registrationCount`, records `msg.sender` as its owner for good, and queues (pubkeyX,
+    /// pubkeyY, owner) for a batch to create the leaf. `msg.value` must be `registrationFee`.
+    function register(uint256 pubkeyX, uint256 pubkeyY) external payable returns (uint256 accountId) {
+        Counters memory c = _loadCounters();
+        require(!c.frozen, "Rollup: frozen");
+        require(msg.value == registrationFee, "Rollup: wrong registration fee");
+        require(pubkeyX < R && pubkeyY < R, "Rollup: key not a field element pair");
+        uint256 index = c.registrationCount;
+        accountId = FIRST_L1_ACCOUNT + index;
+        require(accountId < accountLimit, "Rollup: account tree full");
+        require(index - c.registrationConsumed < registrationCap, "Rollup: registration queue full, retry later");
+        _registrations[index] = Registration(pubkeyX, pubkeyY, uint32(block.number));
+        accounts[accountId].owner = msg.sender;
+        _q.registrationCount = uint32(index + 1);
+        if (msg.value != 0) feesOwed += msg.value;
+        emit Registered(accountId, msg.sender, pubkeyX, pubkeyY);
     }
 
-    /// @notice Ask the sequencer to withdraw `amount` units of `accountId` to its L1
-    /// address; must be consumed by a batch within `deadlineBlocks`, else `freeze()`.
-    /// Honoured by the circuit only if `msg.sender` is the account's L1 address.
+    /// @notice Deposit `tokenAmount` collateral tokens (approved beforehand) for the registered
+    /// account `accountId`; queued as `tokenAmount / unitScale` units. Returns the queue index.
+    function deposit(uint256 accountId, uint256 tokenAmount) external nonReentrant returns (uint256 index) {
+        Counters memory c = _loadCounters();
+        require(!c.frozen, "Rollup: frozen");
+        require(accounts[accountId].owner != address(0), "Rollup: account not registered");
+        uint256 scale = unitScale;
+        require(tokenAmount % scale == 0, "Rollup: not a whole number of units");
+        uint256 amount = tokenAmount / scale;
+        require(amount >= minDepositUnits, "Rollup: deposit below minimum");
+        require(amount < AMOUNT_LIMIT, "Rollup: deposit too large");
+        index = c.depositCount;
+        require(index - c.depositConsumed < depositCap, "Rollup: deposit queue full, retry later");
+        require(index < type(uint32).max, "Rollup: queue index exhausted");
+        IERC20 token = collateral;
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), tokenAmount);
+        require(token.balanceOf(address(this)) == before + tokenAmount, "Rollup: token transfer amount differs");
+        _putEntry(_deposits, index, accountId, amount);
+        _q.depositCount = uint32(index + 1);
+        emit Deposited(index, accountId, amount);
+    }
+
+    /// @notice The owner of `accountId` asks for `amount` units to be paid out; a batch must
+    /// consume the request within `deadlineBlocks` (executed when the account keeps its
+    /// initial margin, else consumed with no effect), else anyone may `freeze()`. One
+    /// unconsumed request per account; `msg.value` must be `forcedRequestFee`.
     function requestForcedWithdrawal(uint256 accountId, uint256 amount) external payable returns (uint256 index) {
-        require(!frozen, "Rollup: frozen");
-        require(accountId < ACCOUNT_ID_LIMIT, "Rollup: account id out of range");
+        Counters memory c = _loadCounters();
+        require(!c.frozen, "Rollup: frozen");
+        require(accounts[accountId].owner == msg.sender, "Rollup: not the account's owner");
         require(amount > 0 && amount < AMOUNT_LIMIT, "Rollup: amount out of range");
         require(msg.value == forcedRequestFee, "Rollup: wrong forced request fee");
-        index = forcedCount;
-        uint256 chain = PoseidonT5.hash([forcedChain[index], accountId, amount, uint256(uint160(msg.sender))]);
-        forcedChain[index + 1] = chain;
-        forcedRequests[index] = QueueEntry(msg.sender, uint32(block.number), uint64(amount));
-        forcedCount = index + 1;
-        if (msg.value > 0) pendingWithdrawal[sequencer] += msg.value;
-        emit ForcedWithdrawalRequested(index, accountId, amount, msg.sender, chain);
+        require(!forcedPending[accountId], "Rollup: a forced request of this account is pending");
+        index = c.forcedCount;
+        require(index - c.forcedConsumed < forcedCap, "Rollup: forced queue full, retry later");
+        require(index < type(uint32).max, "Rollup: queue index exhausted");
+        forcedPending[accountId] = true;
+        _putEntry(_forced, index, accountId, amount);
+        _q.forcedCount = uint32(index + 1);
+        if (msg.value != 0) feesOwed += msg.value;
+        emit ForcedWithdrawalRequested(index, accountId, amount);
+    }
+
+    /// The counters slot read and written as one word (the struct's own packing: field i at
+    /// bits [32 i, 32 i + 32), frozen at bit 224), instead of one access per field.
+    function _loadCounters() internal view returns (Counters memory c) {
+        uint256 w;
+        assembly {
+            w := sload(_q.slot)
+        }
+        c.batchNumber = uint32(w);
+        c.registrationCount = uint32(w >> 32);
+        c.registrationConsumed = uint32(w >> 64);
+        c.depositCount = uint32(w >> 96);
+        c.depositConsumed = uint32(w >> 128);
+        c.forcedCount = uint32(w >> 160);
+        c.forcedConsumed = uint32(w >> 192);
+        c.frozen = (w >> 224) & 0xff != 0;
+    }
+
+    function _storeCounters(Counters memory c) internal {
+        uint256 w = uint256(c.batchNumber) | (uint256(c.registrationCount) << 32)
+            | (uint256(c.registrationConsumed) << 64) | (uint256(c.depositCount) << 96)
+            | (uint256(c.depositConsumed) << 128) | (uint256(c.forcedCount) << 160)
+            | (uint256(c.forcedConsumed) << 192) | (c.frozen ? uint256(1) << 224 : 0);
+        assembly {
+            sstore(_q.slot, w)
+        }
+    }
+
+    function _putEntry(mapping(uint256 => uint256) storage queue, uint256 k, uint256 accountId, uint256 amount)
+        internal
+    {
+        uint256 shift = (k & 1) << 7;
+        queue[k >> 1] |= (amount | (accountId << 64) | (uint256(uint32(block.number)) << 96)) << shift;
+    }
+
+    function _entry(mapping(uint256 => uint256) storage queue, uint256 k)
+        internal
+        view
+        returns (uint256 accountId, uint256 amount, uint256 blockNumber)
+    {
+        uint256 e = queue[k >> 1] >> ((k & 1) << 7);
+        return (uint32(e >> 64), uint64(e), uint32(e >> 96));
     }
 
     // ------------------------------------------------------------------ batches
 
-    /// @notice Settle a batch: checks its public inputs against this contract's state,
-    /// the oracle round and the withdrawals list, verifies the proof, moves the root and
-    /// credits the withdrawals. Sequencer only.
-    /// @param proof [A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y] (EVM G2 order,
-    /// as `snarkjs zkey export soliditycalldata` prints it).
+    /// @notice Settle a batch (sequencer only): rebuilds the batch message from storage and
+    /// `pub`/`withdrawals`, checks the oracle round, verifies the proof on digest =
+    /// sha256(message) >> 3, moves the root and the queues, and credits bounced deposits,
+    /// executed forced requests and withdrawals to the accounts' owners.
+    /// @param withdrawals at most `withdrawalSlots` entries (slots past the end are zero);
+    /// an entry with amount 0 pays nothing.
+    /// @param proof [A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y] (EVM G2 order).
     function submitBatch(BatchPublic calldata pub, Withdrawal[] calldata withdrawals, uint256[8] calldata proof)
         external
+        nonReentrant
     {
         require(msg.sender == sequencer, "Rollup: not the sequencer");
-        require(!frozen, "Rollup: frozen");
-        require(pub.oldRoot == stateRoot, "Rollup: old root mismatch");
-        require(pub.batchNumber == batchNumber + 1, "Rollup: wrong batch number");
+        Counters memory c = _loadCounters();
+        require(!c.frozen, "Rollup: frozen");
         _checkOracle(pub);
-        uint256 depositUnits = _checkQueues(pub);
-        require(hashWithdrawals(withdrawals) == pub.withdrawalsHash, "Rollup: withdrawals hash mismatch");
-        require(_verify(batchVerifier, batchSelector, proof, batchPublicInputs(pub)), "Rollup: invalid proof");
+        (bytes memory message, uint256 credited) = _message(c, pub, withdrawals);
+        uint256 digest = uint256(sha256(message)) >> 3;
+        require(_verifyBatch(proof, digest), "Rollup: invalid proof");
 
         stateRoot = pub.newRoot;
-        batchNumber = pub.batchNumber;
-        lastOracleRound = pub.oracleRound;
-        depositConsumed = pub.depositTo;
-        forcedConsumed = pub.forcedTo;
-        uint256 held = custody + depositUnits;
+        uint256 held = custody + credited;
+        held = _payQueues(c, pub, held);
         for (uint256 i = 0; i < withdrawals.length; i++) {
             uint256 amount = withdrawals[i].amount;
-            require(amount <= held, "Rollup: withdrawals exceed custody");
+            if (amount == 0) continue;
+            require(amount <= held, "Rollup: payments exceed custody");
             held -= amount;
-            pendingWithdrawal[withdrawals[i].l1Address] += amount * weiPerUnit;
+            _credit(withdrawals[i].accountId, amount);
         }
-        custody = held;
-        emit BatchSubmitted(
-            pub.batchNumber, pub.oldRoot, pub.newRoot, pub.oracleRound, pub.depositTo, pub.forcedTo, pub.withdrawalsHash
-        );
+        require(held < (1 << 128)); // custody is below all units ever deposited < 2^95
+        uint256 roundAndCustody = pub.oracleRound | (held << 64); // one write: lastOracleRound, custody
+        assembly {
+            sstore(lastOracleRound.slot, roundAndCustody)
+        }
+        c.batchNumber += 1;
+        c.registrationConsumed = uint32(pub.registrationTo);
+        c.depositConsumed = uint32(pub.depositTo);
+        c.forcedConsumed = uint32(pub.forcedTo);
+        _storeCounters(c);
+        emit BatchSubmitted(c.batchNumber, pub.newRoot, pub.oracleRound, digest);
+    }
+
+    /// Bounced deposits back to their owners; forced requests consumed, executed ones paid.
+    function _payQueues(Counters memory c, BatchPublic calldata pub, uint256 held) internal returns (uint256) {
+        uint256 bounced = pub.depositBounced;
+        for (uint256 s = 0; bounced != 0; s++) {
+            if (bounced & 1 != 0) {
+                (uint256 id, uint256 amount,) = _entry(_deposits, c.depositConsumed + s);
+                _credit(id, amount);
+            }
+            bounced >>= 1;
+        }
+        uint256 executed = pub.forcedExecuted;
+        for (uint256 k = c.forcedConsumed; k < pub.forcedTo; k++) {
+            (uint256 id, uint256 amount,) = _entry(_forced, k);
+            forcedPending[id] = false;
+            if (executed & 1 != 0) {
+                require(amount <= held, "Rollup: payments exceed custody");
+                held -= amount;
+                _credit(id, amount);
+            }
+            executed >>= 1;
+        }
+        return held;
+    }
+
+    function _credit(uint256 accountId, uint256 amount) internal {
+        Account storage a = accounts[accountId];
+        require(a.owner != address(0), "Rollup: payment to an unregistered account");
+        a.credit += uint96(amount); // amount < 2^63; a credit is below all units ever deposited < 2^95
     }
 
     function _checkOracle(BatchPublic calldata pub) internal view {
-        require(pub.prices.length == markets && pub.fundingIndices.length == markets, "Rollup: wrong number of markets");
-        require(pub.oracleRound >= lastOracleRound, "Rollup: oracle round goes back");
-        bytes32 h = oracle.roundHash(pub.oracleRound);
-        require(h != bytes32(0), "Rollup: unknown oracle round");
-        require(h == keccak256(abi.encode(pub.prices, pub.fundingIndices)), "Rollup: prices differ from the oracle round");
-    }
-
-    /// Checks both queue ranges and chain values; returns the units of the consumed deposits.
-    function _checkQueues(BatchPublic calldata pub) internal view returns (uint256 units) {
-        require(
-            pub.depositFrom == depositConsumed && pub.depositFrom <= pub.depositTo && pub.depositTo <= depositCount,
-            "Rollup: deposit range"
-        );
-        require(
-            pub.depositChainFrom == depositChain[pub.depositFrom] && pub.depositChainTo == depositChain[pub.depositTo],
-            "Rollup: deposit chain mismatch"
-        );
-        require(
-            pub.forcedFrom == forcedConsumed && pub.forcedFrom <= pub.forcedTo && pub.forcedTo <= forcedCount,
-            "Rollup: forced range"
-        );
-        require(
-            pub.forcedChainFrom == forcedChain[pub.forcedFrom] && pub.forcedChainTo == forcedChain[pub.forcedTo],
-            "Rollup: forced chain mismatch"
-        );
-        for (uint256 k = pub.depositFrom; k < pub.depositTo; k++) {
-            units += deposits[k].amount;
-        }
-    }
-
-    /// @notice The verifier's input array of a batch, in the documented order.
-    function batchPublicInputs(BatchPublic calldata pub) public view returns (uint256[] memory x) {
         uint256 m = markets;
         require(pub.prices.length == m && pub.fundingIndices.length == m, "Rollup: wrong number of markets");
-        x = new uint256[](13 + 2 * m);
-        x[0] = pub.oldRoot;
-        x[1] = pub.newRoot;
-        x[2] = pub.batchNumber;
-        x[3] = pub.oracleRound;
-        for (uint256 j = 0; j < m; j++) {
-            x[4 + j] = pub.prices[j];
-            x[4 + m + j] = pub.fundingIndices[j];
+        uint256 round = pub.oracleRound;
+        require(round >= lastOracleRound, "Rollup: oracle round goes back");
+        IRollupOracle o = oracle;
+        bytes32 h = o.roundHash(round);
+        require(h != bytes32(0), "Rollup: unknown oracle round");
+        require(h == _roundHash(pub.prices, pub.fundingIndices), "Rollup: prices differ from the oracle round");
+        uint256 ts = o.roundTimestamp(round);
+        require(block.timestamp <= ts + maxRoundAge, "Rollup: oracle round too old");
+        // A newer round must be used once it has existed for roundGrace. Round timestamps
+        // grow with the id, so while this round is younger than the grace any newer one is
+        // too, and the oracle need not be asked (one call fewer in the usual case).
+        if (block.timestamp >= ts + roundGrace && round < o.latestRound()) {
+            require(block.timestamp < o.roundTimestamp(round + 1) + roundGrace, "Rollup: a newer oracle round is due");
         }
-        uint256 k = 4 + 2 * m;
-        x[k] = pub.depositFrom;
-        x[k + 1] = pub.depositTo;
-        x[k + 2] = pub.depositChainFrom;
-        x[k + 3] = pub.depositChainTo;
-        x[k + 4] = pub.withdrawalsHash;
-        x[k + 5] = pub.forcedFrom;
-        x[k + 6] = pub.forcedTo;
-        x[k + 7] = pub.forcedChainFrom;
-        x[k + 8] = pub.forcedChainTo;
     }
 
-    /// @notice h_0 = 0, h_{i+1} = Poseidon(h_i, l1Address_i, amount_i).
-    function hashWithdrawals(Withdrawal[] calldata withdrawals) public view returns (uint256 h) {
-        for (uint256 i = 0; i < withdrawals.length; i++) {
-            h = PoseidonT4.hash([h, uint256(uint160(withdrawals[i].l1Address)), withdrawals[i].amount]);
+    /// keccak256(abi.encode(prices, fundingIndices)), encoded by hand from the calldata arrays.
+    function _roundHash(uint256[] calldata prices, uint256[] calldata funding) internal pure returns (bytes32 h) {
+        assembly {
+            let m := prices.length
+            let ptr := mload(0x40)
+            let size := shl(5, m)
+            mstore(ptr, 0x40)
+            mstore(add(ptr, 0x20), add(0x60, size))
+            mstore(add(ptr, 0x40), m)
+            calldatacopy(add(ptr, 0x60), prices.offset, size)
+            mstore(add(ptr, add(0x60, size)), funding.length)
+            calldatacopy(add(ptr, add(0x80, size)), funding.offset, shl(5, funding.length))
+            h := keccak256(ptr, add(0x80, add(size, shl(5, funding.length))))
+        }
+    }
+
+    /// @notice The batch message (sequencer/spec/public.py `batch_message`) for `pub` and
+    /// `withdrawals` against the current state; reverts where submitBatch would on the ranges.
+    function batchMessage(BatchPublic calldata pub, Withdrawal[] calldata withdrawals)
+        external
+        view
+        returns (bytes memory message)
+    {
+        (message,) = _message(_loadCounters(), pub, withdrawals);
+    }
+
+    /// @notice The batch proof's public input: sha256(batchMessage(pub, withdrawals)) >> 3.
+    function batchDigest(BatchPublic calldata pub, Withdrawal[] calldata withdrawals) external view returns (uint256) {
+        (bytes memory message,) = _message(_loadCounters(), pub, withdrawals);
+        return uint256(sha256(message)) >> 3;
+    }
+
+    /// Builds the message; returns it and the units of the credited (not bounced) deposits.
+    /// Each field is stored as a whole word shifted to its top bytes: the bytes after the
+    /// field are overwritten with zeros, which the message (fresh, zero-filled, written left
+    /// to right, 32 bytes of slack) allows; every value is checked or known to fit its width.
+    function _message(Counters memory c, BatchPublic calldata pub, Withdrawal[] calldata withdrawals)
+        internal
+        view
+        returns (bytes memory message, uint256 credited)
+    {
+        uint256 m = markets;
+        require(pub.newRoot < R, "Rollup: new root not a field element");
+        require(pub.oracleRound < (1 << 64), "Rollup: oracle round out of range");
+        require(pub.prices.length == m && pub.fundingIndices.length == m, "Rollup: wrong number of markets");
+        require(withdrawals.length <= withdrawalSlots, "Rollup: more withdrawals than slots");
+        uint256 len = messageLength;
+        message = new bytes(len + 32);
+        uint256 p;
+        {
+            uint256 root = stateRoot;
+            uint256 head = (uint256(c.batchNumber + 1) << 224) | (pub.oracleRound << 160);
+            uint256 newRoot = pub.newRoot;
+            assembly {
+                mstore(message, len)
+                p := add(message, 32)
+                mstore(p, root)
+                mstore(add(p, 32), newRoot)
+                mstore(add(p, 64), head)
+                p := add(p, 76)
+            }
+        }
+        p = _marketSection(p, pub.prices, pub.fundingIndices);
+        p = _registrationSection(p, c, pub.registrationTo);
+        (p, credited) = _queueSection(
+            p, _deposits, c.depositConsumed, c.depositCount, pub.depositTo, depositSlots, pub.depositBounced, true
+        );
+        (p,) = _queueSection(
+            p, _forced, c.forcedConsumed, c.forcedCount, pub.forcedTo, forcedSlots, pub.forcedExecuted, false
+        );
+        _withdrawalSection(p, withdrawals);
+    }
+
+    /// price[j] 2 bytes (ladder indices < 2^16), funding[j] 6 bytes (F + 2^47, |F| < 2^47 as a
+    /// field word: F or r - |F|). The lengths were checked against `markets`.
+    function _marketSection(uint256 p, uint256[] calldata prices, uint256[] calldata funding)
+        internal
+        pure
+        returns (uint256)
+    {
+        bool badPrice;
+        bool badFunding;
+        assembly {
+            let m := prices.length
+            for { let j := 0 } lt(j, m) { j := add(j, 1) } {
+                let g := calldataload(add(prices.offset, shl(5, j)))
+                badPrice := or(badPrice, gt(g, 0xffff))
+                mstore(p, shl(240, g))
+                p := add(p, 2)
+            }
+            for { let j := 0 } lt(j, m) { j := add(j, 1) } {
+                let f := calldataload(add(funding.offset, shl(5, j)))
+                switch lt(f, 0x800000000000) // 2^47: F >= 0
+                case 1 { f := add(f, 0x800000000000) }
+                default {
+                    // F < 0: f = r - |F| with |F| <= 2^47, so f in [r - 2^47, r)
+                    badFunding := or(badFunding, or(iszero(lt(f, R)), lt(f, sub(R, 0x800000000000))))
+                    f := sub(add(f, 0x800000000000), R)
+                }
+                mstore(p, shl(208, f))
+                p := add(p, 6)
+            }
+        }
+        require(!badPrice, "Rollup: price not a ladder index");
+        require(!badFunding, "Rollup: funding index out of range");
+        return p;
+    }
+
+    function _withdrawalSection(uint256 p, Withdrawal[] calldata withdrawals) internal view {
+        uint256 limit = accountLimit;
+        unchecked {
+            for (uint256 i = 0; i < withdrawals.length; i++) {
+                uint256 id = withdrawals[i].accountId;
+                uint256 amount = withdrawals[i].amount;
+                require(id < limit && amount < AMOUNT_LIMIT, "Rollup: withdrawal out of range");
+                assembly {
+                    mstore(p, or(shl(224, id), shl(160, amount))) // accountId 4 | amount 8
+                    p := add(p, 12)
+                }
+            }
+        }
+    }
+
+    function _registrationSection(uint256 p, Counters memory c, uint256 to) internal view returns (uint256) {
+        uint256 from = c.registrationConsumed;
+        uint256 slots = registerSlots;
+        require(from <= to && to <= c.registrationCount && to - from <= slots, "Rollup: registration range");
+        unchecked {
+            assembly {
+                mstore(p, or(shl(224, from), shl(192, to)))
+                p := add(p, 8)
+            }
+            assembly {
+                for { let k := from } lt(k, to) { k := add(k, 1) } {
+                    mstore(0, k)
+                    mstore(32, _registrations.slot)
+                    let e := keccak256(0, 64)
+                    mstore(0, add(k, FIRST_L1_ACCOUNT))
+                    mstore(32, accounts.slot)
+                    let owner := and(sload(keccak256(0, 64)), 0xffffffffffffffffffffffffffffffffffffffff)
+                    mstore(p, sload(e)) // pubkeyX
+                    mstore(add(p, 32), sload(add(e, 1))) // pubkeyY
+                    mstore(add(p, 64), shl(96, owner))
+                    p := add(p, 84)
+                }
+            }
+            return p + 84 * (slots - (to - from));
+        }
+    }
+
+    /// A deposit or forced section: from, to, then (accountId 4, amount 8, flag 1) per slot;
+    /// flag bit s belongs to slot s. Returns the pointer and, for deposits, the unflagged units.
+    function _queueSection(
+        uint256 p,
+        mapping(uint256 => uint256) storage queue,
+        uint256 from,
+        uint256 count,
+        uint256 to,
+        uint256 slots,
+        uint256 flags,
+        bool sumUnflagged
+    ) internal view returns (uint256, uint256 units) {
+        require(from <= to && to <= count && to - from <= slots, "Rollup: queue range");
+        require(flags >> (to - from) == 0, "Rollup: flag on an unused slot");
+        unchecked {
+            assembly {
+                mstore(p, or(shl(224, from), shl(192, to)))
+                p := add(p, 8)
+            }
+            assembly {
+                let word := 0
+                for { let k := from } lt(k, to) { k := add(k, 1) } {
+                    if or(eq(k, from), iszero(and(k, 1))) {
+                        mstore(0, shr(1, k))
+                        mstore(32, queue.slot)
+                        word := sload(keccak256(0, 64))
+                    }
+                    let e := shr(shl(7, and(k, 1)), word)
+                    let flag := and(flags, 1)
+                    flags := shr(1, flags)
+                    if and(sumUnflagged, iszero(flag)) { units := add(units, and(e, 0xffffffffffffffff)) }
+                    // the entry's low 96 bits are accountId 4 | amount 8; then the flag byte
+                    mstore(p, or(shl(160, and(e, 0xffffffffffffffffffffffff)), shl(152, flag)))
+                    p := add(p, 13)
+                }
+            }
+            return (p + 13 * (slots - (to - from)), units);
         }
     }
 
     // ------------------------------------------------------------------ escape hatch
 
-    /// @notice True when the oldest unconsumed deposit or forced request is past its deadline.
+    /// @notice True when the oldest unconsumed entry of a queue is older than `deadlineBlocks`.
     function overdue() public view returns (bool) {
-        uint256 d = depositConsumed;
-        if (d < depositCount && block.number > uint256(deposits[d].blockNumber) + deadlineBlocks) return true;
-        uint256 f = forcedConsumed;
-        return f < forcedCount && block.number > uint256(forcedRequests[f].blockNumber) + deadlineBlocks;
+        Counters memory c = _loadCounters();
+        uint256 limit = block.number;
+        if (limit <= deadlineBlocks) return false;
+        limit -= deadlineBlocks; // overdue: entry block < block.number - deadlineBlocks
+        if (c.registrationConsumed < c.registrationCount
+            && _registrations[c.registrationConsumed].blockNumber < limit) return true;
+        if (c.depositConsumed < c.depositCount) {
+            (,, uint256 b) = _entry(_deposits, c.depositConsumed);
+            if (b < limit) return true;
+        }
+        if (c.forcedConsumed < c.forcedCount) {
+            (,, uint256 b) = _entry(_forced, c.forcedConsumed);
+            if (b < limit) return true;
+        }
+        return false;
     }
 
-    /// @notice Anyone may freeze the contract once a queued request is overdue. Frozen, no
+    /// @notice Anyone may freeze the contract once a queued entry is overdue. Frozen, no
     /// batch settles; owners exit with their equity at the last root.
     function freeze() external {
-        require(!frozen, "Rollup: frozen");
+        require(!_q.frozen, "Rollup: frozen");
         require(overdue(), "Rollup: no overdue request");
-        frozen = true;
+        _q.frozen = true;
         emit Frozen(block.number);
     }
 
-    /// @notice Frozen: pay `accountId`'s equity at the last settled root to `l1Address`
-    /// (the leaf's L1 address, bound by the exit proof), once per account. Pays at most
-    /// the custody left. Anyone may submit it; the money goes to `l1Address`.
-    function exit(uint256 accountId, address l1Address, uint256 equity, uint256[8] calldata proof) external {
-        require(frozen, "Rollup: not frozen");
+    /// @notice Frozen: credit `accountId`'s equity at the last settled root to its owner
+    /// (`l1Address`, bound by the exit proof, must be the owner recorded at registration),
+    /// once per account; at most the custody left. Anyone may submit it.
+    function exit(uint256 accountId, address l1Address, uint256 equity, uint256[8] calldata proof)
+        external
+        nonReentrant
+    {
+        require(_q.frozen, "Rollup: not frozen");
         require(!exited[accountId], "Rollup: already exited");
-        require(lastOracleRound != 0, "Rollup: no settled batch");
-        (uint256[] memory p, uint256[] memory f,) = oracle.getRound(lastOracleRound);
+        uint256 round = lastOracleRound;
+        require(round != 0, "Rollup: no settled batch");
+        require(l1Address != address(0) && accounts[accountId].owner == l1Address, "Rollup: not the account's owner");
+        (uint256[] memory p, uint256[] memory f,) = oracle.getRound(round);
         uint256 m = markets;
         uint256[] memory x = new uint256[](4 + 2 * m);
         x[0] = stateRoot;
@@ -354,45 +696,115 @@ contract Rollup {
         x[1 + 2 * m] = accountId;
         x[2 + 2 * m] = uint256(uint160(l1Address));
         x[3 + 2 * m] = equity;
-        require(_verify(exitVerifier, exitSelector, proof, x), "Rollup: invalid exit proof");
+        require(_verify(exitVerifier, exitSelector, proof, abi.encodePacked(x)), "Rollup: invalid exit proof");
 
         exited[accountId] = true;
-        uint256 paid = equity < custody ? equity : custody;
-        custody -= paid;
-        pendingWithdrawal[l1Address] += paid * weiPerUnit;
+        uint256 held = custody;
+        uint256 paid = equity < held ? equity : held;
+        custody = uint128(held - paid);
+        if (paid != 0) _credit(accountId, paid);
         emit Exited(accountId, l1Address, paid);
     }
 
-    /// @notice Frozen: a deposit the state never consumed goes back to its sender, once.
-    function refundDeposit(uint256 index) external {
-        require(frozen, "Rollup: not frozen");
-        require(index >= depositConsumed && index < depositCount, "Rollup: deposit was consumed");
-        require(!depositRefunded[index], "Rollup: already refunded");
-        depositRefunded[index] = true;
-        QueueEntry memory e = deposits[index];
-        pendingWithdrawal[e.sender] += uint256(e.amount) * weiPerUnit;
-        emit DepositRefunded(index, e.sender, e.amount);
+    /// @notice Frozen: a deposit the state never consumed is credited back to the account's
+    /// owner, once. Anyone may submit it.
+    function refundDeposit(uint256 index) external nonReentrant {
+        Counters memory c = _loadCounters();
+        require(c.frozen, "Rollup: not frozen");
+        require(index >= c.depositConsumed && index < c.depositCount, "Rollup: deposit was consumed");
+        (uint256 id, uint256 amount,) = _entry(_deposits, index);
+        require(amount != 0, "Rollup: already refunded");
+        _deposits[index >> 1] &= ~(uint256(type(uint64).max) << ((index & 1) << 7)); // amount := 0
+        _credit(id, amount);
+        emit DepositRefunded(index, id, amount);
     }
 
     // ------------------------------------------------------------------ payments
 
-    /// @notice Send the caller everything credited to it (withdrawals, exits, refunds, fees).
-    /// The credit is zeroed before the transfer, so re-entering pays nothing more.
-    function claim() external {
-        uint256 amount = pendingWithdrawal[msg.sender];
-        require(amount > 0, "Rollup: nothing to claim");
-        pendingWithdrawal[msg.sender] = 0;
-        (bool ok,) = payable(msg.sender).call{value: amount}("");
+    /// @notice Pay `accountId`'s credit to its owner in tokens (credit * unitScale). Anyone may
+    /// call it; the tokens go to the owner. The credit is zeroed before the transfer.
+    function claim(uint256 accountId) external nonReentrant {
+        Account storage a = accounts[accountId];
+        uint256 units = a.credit;
+        require(units != 0, "Rollup: nothing to claim");
+        a.credit = 0;
+        collateral.safeTransfer(a.owner, units * unitScale);
+    }
+
+    /// @notice Send the sequencer its fees (wei).
+    function claimFees() external nonReentrant {
+        uint256 amount = feesOwed;
+        require(amount != 0, "Rollup: nothing to claim");
+        feesOwed = 0;
+        (bool ok,) = payable(sequencer).call{value: amount}("");
         require(ok, "Rollup: transfer failed");
-        emit Claimed(msg.sender, amount);
+        emit FeesClaimed(sequencer, amount);
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    function batchNumber() external view returns (uint256) {
+        return _q.batchNumber;
+    }
+
+    function frozen() external view returns (bool) {
+        return _q.frozen;
+    }
+
+    /// @notice (count, consumed) of the registration, deposit and forced queues.
+    function queues()
+        external
+        view
+        returns (
+            uint256 registrationCount,
+            uint256 registrationConsumed,
+            uint256 depositCount,
+            uint256 depositConsumed,
+            uint256 forcedCount,
+            uint256 forcedConsumed
+        )
+    {
+        Counters memory c = _loadCounters();
+        return (c.registrationCount, c.registrationConsumed, c.depositCount, c.depositConsumed, c.forcedCount,
+            c.forcedConsumed);
+    }
+
+    function accountOwner(uint256 accountId) external view returns (address) {
+        return accounts[accountId].owner;
+    }
+
+    /// @notice Registration queue entry `index` (account id FIRST_L1_ACCOUNT + index).
+    function registrationEntry(uint256 index)
+        external
+        view
+        returns (uint256 pubkeyX, uint256 pubkeyY, address owner, uint256 blockNumber)
+    {
+        require(index < _q.registrationCount, "Rollup: no such entry");
+        Registration storage e = _registrations[index];
+        return (e.pubkeyX, e.pubkeyY, accounts[FIRST_L1_ACCOUNT + index].owner, e.blockNumber);
+    }
+
+    /// @notice Deposit queue entry `index` (amount in units; 0 once refunded).
+    function depositEntry(uint256 index) external view returns (uint256 accountId, uint256 amount, uint256 blockNumber) {
+        require(index < _q.depositCount, "Rollup: no such entry");
+        return _entry(_deposits, index);
+    }
+
+    /// @notice Forced-withdrawal queue entry `index`.
+    function forcedEntry(uint256 index) external view returns (uint256 accountId, uint256 amount, uint256 blockNumber) {
+        require(index < _q.forcedCount, "Rollup: no such entry");
+        return _entry(_forced, index);
     }
 
     // ------------------------------------------------------------------ verifier calls
 
-    /// verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[n]): the input array is
-    /// static in the verifier's ABI, so its length is part of the selector and the
-    /// calldata is just selector ++ proof words ++ input words.
-    function _verify(address verifier, bytes4 selector, uint256[8] calldata proof, uint256[] memory inputs)
+    /// verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[1])
+    bytes4 internal constant _BATCH_SELECTOR =
+        bytes4(keccak256("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[1])"));
+
+    /// The verifier's input array is static in its ABI, so the calldata is selector ++ proof
+    /// words ++ input words.
+    function _verify(address verifier, bytes4 selector, uint256[8] calldata proof, bytes memory inputs)
         internal
         view
         returns (bool)
@@ -401,10 +813,18 @@ contract Rollup {
         return ok && ret.length == 32 && abi.decode(ret, (bool));
     }
 
-    function _verifySelector(uint256 n) internal pure returns (bytes4) {
-        return bytes4(
-            keccak256(abi.encodePacked("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", _decimal(n), "])"))
-        );
+    /// verifyProof(proof, [digest]) on the batch verifier: selector ++ 8 proof words ++ digest.
+    function _verifyBatch(uint256[8] calldata proof, uint256 digest) internal view returns (bool ok) {
+        address verifier = batchVerifier;
+        bytes4 selector = _BATCH_SELECTOR;
+        assembly {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            calldatacopy(add(ptr, 4), proof, 256)
+            mstore(add(ptr, 260), digest)
+            let success := staticcall(gas(), verifier, ptr, 292, 0, 32)
+            ok := and(and(success, eq(returndatasize(), 32)), eq(mload(0), 1))
+        }
     }
 
     function _decimal(uint256 v) internal pure returns (bytes memory s) {
