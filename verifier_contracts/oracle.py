@@ -285,8 +285,10 @@ class OracleClient:
         """``(ladder indices, funding field words, timestamp)``, as Rollup.sol reads them."""
         try:
             p, f, ts = self.contract.functions.getRound(round_id).call()
-        except ContractLogicError as exc:
-            raise OracleError(_reason(exc)) from None
+        except Exception as exc:  # web3's ContractLogicError; eth-tester's TransactionFailed
+            if isinstance(exc, ContractLogicError) or type(exc).__name__ == "TransactionFailed":
+                raise OracleError(_reason(exc)) from None
+            raise
         return list(p), list(f), ts
 
     def get_round_signed(self, round_id: int) -> tuple[list[int], list[int], int]:
