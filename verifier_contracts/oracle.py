@@ -212,12 +212,15 @@ class OracleClient:
         steps = [int(price_steps)] * markets if isinstance(price_steps, int) else [int(s) for s in price_steps]
         art = artifact or load_oracle_artifact()
         owner = Web3.to_checksum_address(owner or chain.w3.eth.default_account)
-        try:
-            contract = chain.deploy(art, owner, markets, steps, [Web3.to_checksum_address(a) for a in reporters],
-                                    quorum, big_quorum, band_bps, max_report_age)
-        except RuntimeError as exc:
-            raise OracleError(f"Oracle deployment failed: {exc}") from None
-        return cls(chain, contract)
+        args = (owner, markets, steps, [Web3.to_checksum_address(a) for a in reporters], quorum, big_quorum,
+                band_bps, max_report_age)
+        try:  # a refused constructor raises OracleError with its reason
+            chain.w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"]).constructor(*args).estimate_gas()
+        except Exception as exc:
+            if isinstance(exc, ContractLogicError) or type(exc).__name__ == "TransactionFailed":
+                raise OracleError(_reason(exc)) from None
+            raise
+        return cls(chain, chain.deploy(art, *args))
 
     @classmethod
     def at(cls, chain: Chain, address: str, artifact: Mapping[str, Any] | None = None) -> "OracleClient":

@@ -358,9 +358,16 @@ def test_constructor_checks(embedded_chain):
     kw = dict(markets=2, price_steps=[1, 1], reporters=dev.addresses, quorum=2, big_quorum=3, band_bps=100,
               max_report_age=60)
     OracleClient.deploy(embedded_chain, **kw)
-    for bad in (dict(markets=0, price_steps=[]), dict(markets=17, price_steps=[1] * 17), dict(quorum=0),
-                dict(big_quorum=4), dict(quorum=3, big_quorum=2), dict(price_steps=[1, 0]), dict(reporters=[])):
-        with pytest.raises(Exception):
+    quorums = "Oracle: need 1 <= quorum <= bigQuorum <= reporters"
+    for bad, reason in [
+        (dict(markets=0, price_steps=[]), "Oracle: 1 to 16 markets"),
+        (dict(markets=17, price_steps=[1] * 17), "Oracle: 1 to 16 markets"),
+        (dict(quorum=0), quorums), (dict(big_quorum=4), quorums), (dict(quorum=3, big_quorum=2), quorums),
+        (dict(price_steps=[1, 0]), "Oracle: bad price step"), (dict(price_steps=[1]), "Oracle: wrong number of markets"),
+        (dict(reporters=[]), "Oracle: 1 to 64 reporters"), (dict(max_report_age=0), "Oracle: bad max report age"),
+        (dict(band_bps=70000), "Oracle: band too wide"),
+    ]:
+        with pytest.raises(OracleError, match=reason):
             OracleClient.deploy(embedded_chain, **{**kw, **bad})
 
 
