@@ -241,8 +241,13 @@ class OracleClient:
     # ------------------------------------------------------------ reports
 
     def now(self) -> int:
-        """The latest block's timestamp (the chain's clock, which reports are judged by)."""
-        return int(self.chain.w3.eth.get_block("latest")["timestamp"])
+        """The chain's clock, which reports are judged by: the pending block's timestamp (it
+        follows anvil's evm_increaseTime and eth-tester's time travel), else the latest's."""
+        w3 = self.chain.w3
+        try:
+            return int(w3.eth.get_block("pending")["timestamp"])
+        except Exception:  # a node without a pending block
+            return int(w3.eth.get_block("latest")["timestamp"])
 
     def make_report(self, round_id: int | None, prices: Sequence[int], funding: Sequence[int],
                     timestamp: int | None = None) -> Report:

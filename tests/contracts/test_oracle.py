@@ -392,3 +392,7 @@ def test_dev_committee_on_anvil(anvil_chain):
     stale = o.make_report(3, [g * s for g, s in zip(G0, STEPS)], [0, 0], timestamp=o.now() - 400)
     with pytest.raises(OracleError, match="Oracle: stale report"):
         o.submit_round([o.sign(k, stale) for k in dev.keys[:3]])
+    # after the chain's clock jumps past maxReportAge, the committee dates reports by it
+    anvil_chain.w3.provider.make_request("evm_increaseTime", [1000])
+    assert dev.post_round(G0, [0, 0]) == 3
+    assert o.round_timestamp(3) >= o.round_timestamp(2) + 1000
