@@ -349,15 +349,22 @@ contract Oracle {
     }
 
     function _digest(bytes32 domain, Report calldata rep) internal pure returns (bytes32) {
-        bytes32 structHash = keccak256(
-            abi.encode(
-                REPORT_TYPEHASH,
-                rep.roundId,
-                rep.timestamp,
-                keccak256(abi.encodePacked(rep.prices)),
-                keccak256(abi.encodePacked(rep.fundingIndices))
-            )
-        );
+        uint256[] calldata p = rep.prices;
+        int256[] calldata f = rep.fundingIndices;
+        bytes32 ph;
+        bytes32 fh;
+        assembly ("memory-safe") {
+            // keccak256(abi.encodePacked(array)) of a calldata array: its words, hashed in
+            // scratch memory past the free pointer (not allocated: nothing else lives there)
+            let ptr := mload(0x40)
+            let len := shl(5, p.length)
+            calldatacopy(ptr, p.offset, len)
+            ph := keccak256(ptr, len)
+            len := shl(5, f.length)
+            calldatacopy(ptr, f.offset, len)
+            fh := keccak256(ptr, len)
+        }
+        bytes32 structHash = keccak256(abi.encode(REPORT_TYPEHASH, rep.roundId, rep.timestamp, ph, fh));
         return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
     }
 
