@@ -58,7 +58,7 @@ from web3.logs import DISCARD
 
 from sequencer.spec.constants import FIELD_MODULUS as R
 from sequencer.spec.constants import PRESETS, Preset
-from sequencer.spec.public import FIRST_L1_ACCOUNT, BatchPublic, batch_digest, batch_message
+from sequencer.spec.public import FIRST_L1_ACCOUNT, FUNDING_OFFSET, BatchPublic, batch_digest, batch_message
 from verifier_contracts.build import ARTIFACTS_DIR, SRC_DIR, compile_sources, write_artifacts
 from verifier_contracts.evm import Chain, load_artifact, proof_calldata
 
@@ -153,12 +153,13 @@ def _signed(x: int) -> int:
 
 def batch_calldata(pub: BatchPublic) -> tuple[tuple, list[tuple[int, int]]]:
     """``(BatchPublic struct, withdrawals)`` for ``submitBatch``/``batchDigest`` from a spec
-    ``BatchPublic``: the contract takes newRoot, oracleRound, prices, funding (field words),
+    ``BatchPublic``: the contract takes newRoot, oracleRound, prices, funding (offset: F + 2^47,
+    as the message carries it; fewer non-zero calldata bytes than a negative field word),
     the queue ends and the flag bit masks; the rest it reads from its own storage."""
     bounced = sum(1 << s for s, d in enumerate(pub.deposits) if d[2])
     executed = sum(1 << s for s, f in enumerate(pub.forced) if f[2])
     struct = (int(pub.new_root), int(pub.oracle_round), [int(g) for g in pub.prices],
-              [_field(f) for f in pub.funding], int(pub.registration_to), int(pub.deposit_to), bounced,
+              [int(f) + FUNDING_OFFSET for f in pub.funding], int(pub.registration_to), int(pub.deposit_to), bounced,
               int(pub.forced_to), executed)
     return struct, [(int(a), int(x)) for a, x in pub.withdrawals]
 
@@ -190,21 +191,29 @@ def load_rollup_artifacts() -> dict[str, dict]:
 # ---------------------------------------------------------------- the oracle (one place)
 
 
-def deploy_oracle(chain: Chain, markets: int, poster: str | None = None,
-                  artifacts: Mapping[str, dict] | None = None):
-    """Deploy the oracle the Rollup reads (``markets``, ``latestRound``, ``roundHash``,
-    ``roundTimestamp``, ``getRound``). Today: Oracle.sol with one poster."""
+def deploy_oracle(chain: Chain, markets: int, price_steps: Sequence[int] | int = 1,
+                  committee: Any = None, artifacts: Mapping[str, dict] | None = None):
+    """Deploy the committee oracle the Rollup reads (``markets``, ``latestRound``, ``roundHash``,
+    ``roundTimestamp``, ``getRound``; src/Oracle.sol) with a development committee (UNSAFE:
+    its reporter keys derive from a public seed) unless ``committee`` gives one; returns
+    ``(web3 contract, committee)``."""
+    from verifier_contracts.oracle import DevCommittee, OracleClient
+
+    committee = committee or DevCommittee.from_seed()
     arts = artifacts or load_rollup_artifacts()
-    return chain.deploy(arts["Oracle"], Web3.to_checksum_address(poster or chain.w3.eth.default_account), markets)
+    client = committee.deploy(chain, markets, price_steps, artifact=arts["Oracle"])
+    assert isinstance(client, OracleClient)
+    return client.contract, committee
 
 
 def post_oracle_round(client: "RollupClient", prices: Sequence[int], funding: Sequence[int],
                       sender: str | None = None) -> int:
-    """Publish the next round (ladder indices, signed funding sent as field words); its id."""
-    rid = client.oracle.functions.latestRound().call() + 1
-    client._send(client.oracle.functions.postRound(rid, [_field(p) for p in prices], [_field(f) for f in funding]),
-                 sender)
-    return rid
+    """Publish the next round (ladder indices, signed funding or field words) through the
+    client's committee (a quorum of signed reports, or bigQuorum for a move beyond the band);
+    its id."""
+    if client.committee is None:
+        raise RuntimeError("this RollupClient has no oracle committee: post rounds through the oracle's reporters")
+    return client.committee.post_round(list(prices), [_signed(f) for f in funding], sender=sender)
 
 
 # ---------------------------------------------------------------- the client
@@ -236,6 +245,7 @@ class RollupClient:
     oracle: Any
     token: Any  # the collateral (ERC-20)
     artifacts: Mapping[str, dict] | None = None
+    committee: Any = None  # verifier_contracts.oracle.DevCommittee that posts rounds on local chains
 
     # ------------------------------------------------------------ deployment
 
@@ -252,7 +262,8 @@ class RollupClient:
         collateral: Any = None,
         unit_scale: int = 1,
         oracle: Any = None,
-        oracle_poster: str | None = None,
+        committee: Any = None,
+        price_steps: Sequence[int] | int | None = None,
         sequencer: str | None = None,
         insurance_owner: str | None = None,
         batch_interval_blocks: int = 300,
@@ -269,14 +280,25 @@ class RollupClient:
         Rollup. ``slots``: a Slots, a preset or its name (default: mainnet's counts with
         ``markets`` markets). A verifier is a deployed web3 contract, an address, an artifact
         dict or name/path, or a snarkjs vk dict (compiled, needs node). ``insurance_owner``
-        (default: the sequencer) is account 0's L1 address in the genesis state."""
+        (default: the sequencer) is account 0's L1 address in the genesis state. The oracle is
+        the committee oracle with ``committee`` (default: ``DevCommittee.from_seed()``, UNSAFE
+        development reporters) and ``price_steps`` (default: the preset's ladder steps)."""
         arts = dict(artifacts) if artifacts is not None else load_rollup_artifacts()
         w3 = chain.w3
         me = w3.eth.default_account
         s = slots if isinstance(slots, Slots) else slots_of(slots or "mainnet", markets)
         assert s.num_markets == markets, "slots and markets disagree"
-        orc = (w3.eth.contract(address=_addr(oracle), abi=arts["Oracle"]["abi"]) if oracle is not None
-               else deploy_oracle(chain, markets, oracle_poster, arts))
+        if price_steps is None:  # the preset's ladder steps when the slots name a preset
+            preset = slots if isinstance(slots, Preset) else PRESETS.get(slots) if isinstance(slots, str) else None
+            price_steps = [mk.price_step for mk in preset.markets] if preset is not None else 1
+        if oracle is not None:
+            orc = w3.eth.contract(address=_addr(oracle), abi=arts["Oracle"]["abi"])
+            if committee is not None:
+                from verifier_contracts.oracle import OracleClient
+
+                committee.attach(OracleClient(chain, orc))
+        else:
+            orc, committee = deploy_oracle(chain, markets, price_steps, committee, arts)
         tok = (w3.eth.contract(address=_addr(collateral), abi=arts["TestStablecoin"]["abi"]) if collateral is not None
                else chain.deploy(arts["TestStablecoin"]))
         seq = _addr(sequencer or me)
@@ -285,7 +307,7 @@ class RollupClient:
                s.register_slots, s.deposit_slots, s.forced_slots, s.withdrawal_slots, batch_interval_blocks,
                deadline_blocks, max_round_age, round_grace, min_deposit_units, registration_fee, forced_request_fee)
         rollup = chain.deploy(arts["Rollup"], cfg)
-        return cls(chain, rollup, orc, tok, arts)
+        return cls(chain, rollup, orc, tok, arts, committee)
 
     @classmethod
     def at(cls, chain: Chain, rollup_address: str, artifacts: Mapping[str, dict] | None = None) -> "RollupClient":
@@ -564,9 +586,14 @@ def measure_gas(client: RollupClient, batch_key, withdrawal_counts: Sequence[int
     out: dict[str, Any] = {"markets": m, "slots": {
         "register": slots.register_slots, "deposit": slots.deposit_slots, "forced": slots.forced_slots,
         "withdrawal": slots.withdrawal_slots}, "n_public": N_PUBLIC}
-    rid = client.oracle.functions.latestRound().call() + 1
-    out["postRound"] = gas(client._send(client.oracle.functions.postRound(
-        rid, [rng.randrange(1, 2**16) for _ in range(m)], [rng.randrange(1, 2**40) for _ in range(m)])))
+    # oracle rounds through the committee: the first needs bigQuorum; a steady round inside
+    # the band takes a quorum of signed reports (postRound is that round's submitRound)
+    dev = client.committee
+    ladder = [rng.randrange(1_000, 2**15) for _ in range(m)]
+    dev.post_round(ladder, [0] * m)
+    steady = dev.signed_reports([g + 1 for g in ladder], [rng.randrange(-2**40, 2**40) for _ in range(m)])
+    out["postRound"] = gas(dev.oracle.submit_round(steady))
+    out["postRoundReports"] = len(steady)
 
     def key():
         return rng.randrange(1, R), rng.randrange(1, R)

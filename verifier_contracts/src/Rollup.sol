@@ -108,7 +108,7 @@ contract Rollup is ReentrancyGuardTransient {
         uint256 newRoot;
         uint256 oracleRound;
         uint256[] prices; // M ladder indices (< 2^16)
-        uint256[] fundingIndices; // M field words: F, or r - |F| when negative
+        uint256[] fundingIndices; // M offset funding indices F + 2^47 (< 2^48), as in the batch message
         uint256 registrationTo;
         uint256 depositTo;
         uint256 depositBounced; // bit s: deposit slot s bounced (paid back, not credited)
@@ -453,7 +453,9 @@ contract Rollup is ReentrancyGuardTransient {
         }
     }
 
-    /// keccak256(abi.encode(prices, fundingIndices)), encoded by hand from the calldata arrays.
+    /// keccak256(abi.encode(prices, fundingIndices)) as the oracle hashes its round, encoded by
+    /// hand from the calldata arrays; funding arrives offset (F + 2^47) and is hashed as the
+    /// oracle's field word F mod r = (F + 2^47) + (r - 2^47) mod r.
     function _roundHash(uint256[] calldata prices, uint256[] calldata funding) internal pure returns (bytes32 h) {
         assembly {
             let m := prices.length
@@ -463,9 +465,14 @@ contract Rollup is ReentrancyGuardTransient {
             mstore(add(ptr, 0x20), add(0x60, size))
             mstore(add(ptr, 0x40), m)
             calldatacopy(add(ptr, 0x60), prices.offset, size)
-            mstore(add(ptr, add(0x60, size)), funding.length)
-            calldatacopy(add(ptr, add(0x80, size)), funding.offset, shl(5, funding.length))
-            h := keccak256(ptr, add(0x80, add(size, shl(5, funding.length))))
+            let n := funding.length
+            mstore(add(ptr, add(0x60, size)), n)
+            let out := add(ptr, add(0x80, size))
+            let shift := sub(R, FUNDING_OFFSET)
+            for { let j := 0 } lt(j, n) { j := add(j, 1) } {
+                mstore(add(out, shl(5, j)), addmod(calldataload(add(funding.offset, shl(5, j))), shift, R))
+            }
+            h := keccak256(ptr, add(0x80, add(size, shl(5, n))))
         }
     }
 
@@ -544,14 +551,9 @@ contract Rollup is ReentrancyGuardTransient {
                 p := add(p, 2)
             }
             for { let j := 0 } lt(j, m) { j := add(j, 1) } {
+                // offset funding index F + 2^47, as the message carries it: below 2^48
                 let f := calldataload(add(funding.offset, shl(5, j)))
-                switch lt(f, 0x800000000000) // 2^47: F >= 0
-                case 1 { f := add(f, 0x800000000000) }
-                default {
-                    // F < 0: f = r - |F| with |F| <= 2^47, so f in [r - 2^47, r)
-                    badFunding := or(badFunding, or(iszero(lt(f, R)), lt(f, sub(R, 0x800000000000))))
-                    f := sub(add(f, 0x800000000000), R)
-                }
+                badFunding := or(badFunding, gt(f, 0xffffffffffff))
                 mstore(p, shl(208, f))
                 p := add(p, 6)
             }
