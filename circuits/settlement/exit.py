@@ -60,8 +60,8 @@ Why this is sound
 
 Cost: one leaf hash, D node hashes, the globals and root hashes, per level the placement of
 the path's hash and M boxes among the siblings (arity 2: 1 + M products; arity 4:
-1 + 4(1 + M)), the range checks and 2M products. 3878 constraints for TINY, 5320 for
-DEMO, 11654 for MAINNET.
+1 + 4(1 + M)), the range checks and 2M products. 3844 constraints for TINY, 5286 for
+DEMO, 11646 for MAINNET.
 """
 from __future__ import annotations
 
