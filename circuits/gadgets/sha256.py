@@ -156,38 +156,69 @@ def _shr(x: list, n: int) -> list:
 
 
 # --- bit functions -------------------------------------------------------------------------
-def _xor3(c: Circuit, x: LC, y: LC, z: LC) -> LC:
-    mid = c.mul(y, z)
-    return c.mul(x, 1 - 2 * y - 2 * z + 4 * mid, plus=y + z - 2 * mid)
+def _majs(c: Circuit, triples: list) -> list[LC]:
+    """maj(x, y, z) = floor(s / 2), s = x + y + z, for each boolean triple: ONE constraint each.
+
+    m is hinted and pinned by s (s - 4m) == s - 6m, i.e. m (6 - 4s) == s - s^2: for s in
+    {0, 1, 2, 3} the factor 6 - 4s is a nonzero field element, so m = s(s - 1) / (4s - 6)
+    is the only solution: 0, 0, 1, 1 = floor(s / 2). Triples with at most one non-constant bit
+    fold to linear combinations (no constraint)."""
+    out: list = [None] * len(triples)
+    todo, sums = [], []
+    for i, (x, y, z) in enumerate(triples):
+        xs = [LC.of(v) for v in (x, y, z)]
+        var = [v for v in xs if not v.is_constant()]
+        k = sum(v.constant_value() for v in xs if v.is_constant())
+        if not var:
+            out[i] = LC.of(k // 2)
+        elif len(var) == 1:  # maj(v, const bits summing to k) is 0, v, 1 for k = 0, 1, 2
+            out[i] = (LC(), var[0], LC.of(1))[k]
+        else:
+            todo.append(i)
+            sums.append(xs[0] + xs[1] + xs[2])
+    if todo:
+        ms = c.hint(lambda *vs: [v // 2 for v in vs], *sums, n=len(todo),
+                    names=[f"{c.gadget_path}.maj[{i}]" for i in todo])
+        for i, s, m in zip(todo, sums, ms):
+            c.assert_product(s, s - 4 * m, s - 6 * m)
+            out[i] = m
+    return out
 
 
-def _ch(c: Circuit, e: LC, f: LC, g: LC) -> LC:
-    return c.mul(e, f - g, plus=g)
+def _xor3_word(c: Circuit, x: list, y: list, z: list) -> "_Word":
+    """x ^ y ^ z bitwise: s - 2 maj(x, y, z) (s = x + y + z), one constraint per bit."""
+    ms = _majs(c, list(zip(x, y, z)))
+    return _Word([LC.of(x[k]) + y[k] + z[k] - 2 * ms[k] for k in range(32)])
 
 
-def _maj(c: Circuit, a: LC, b: LC, cc: LC) -> LC:
-    mid = c.mul(b, cc)
-    return c.mul(a, b + cc - 2 * mid, plus=mid)
+def _ch_word(c: Circuit, e: list, f: list, g: list) -> "_Word":
+    """(e & f) ^ (~e & g) = e (f - g) + g: one product per bit (none when f, g are constants)."""
+    return _Word([c.mul(e[k], LC.of(f[k]) - g[k], plus=g[k]) for k in range(32)])
 
 
-def _xor3_words(c: Circuit, x: list, y: list, z: list) -> _Word:
-    return _Word([_xor3(c, x[k], y[k], z[k]) for k in range(32)])
+def _maj_word(c: Circuit, a: list, b: list, cc: list) -> "_Word":
+    with c.scope("maj"):
+        return _Word(_majs(c, list(zip(a, b, cc))))
 
 
 def _big_sigma0(c, a):
-    return _xor3_words(c, _rotr(a, 2), _rotr(a, 13), _rotr(a, 22))
+    with c.scope("S0"):
+        return _xor3_word(c, _rotr(a, 2), _rotr(a, 13), _rotr(a, 22))
 
 
 def _big_sigma1(c, e):
-    return _xor3_words(c, _rotr(e, 6), _rotr(e, 11), _rotr(e, 25))
+    with c.scope("S1"):
+        return _xor3_word(c, _rotr(e, 6), _rotr(e, 11), _rotr(e, 25))
 
 
 def _small_sigma0(c, w):
-    return _xor3_words(c, _rotr(w, 7), _rotr(w, 18), _shr(w, 3))
+    with c.scope("s0"):
+        return _xor3_word(c, _rotr(w, 7), _rotr(w, 18), _shr(w, 3))
 
 
 def _small_sigma1(c, w):
-    return _xor3_words(c, _rotr(w, 17), _rotr(w, 19), _shr(w, 10))
+    with c.scope("s1"):
+        return _xor3_word(c, _rotr(w, 17), _rotr(w, 19), _shr(w, 10))
 
 
 # --- compression ---------------------------------------------------------------------------
@@ -205,9 +236,9 @@ def _compress(c: Circuit, state: list[_Word], block: list[_Word]) -> list[_Word]
                 w.append(wt)
             eb, ab = e.split(c), a.split(c)
             s1 = _big_sigma1(c, eb)
-            ch = _Word([_ch(c, eb[k], f.split(c)[k], g.split(c)[k]) for k in range(32)])
+            ch = _ch_word(c, eb, f.split(c), g.split(c))
             s0 = _big_sigma0(c, ab)
-            maj = _Word([_maj(c, ab[k], b.split(c)[k], cc.split(c)[k]) for k in range(32)])
+            maj = _maj_word(c, ab, b.split(c), cc.split(c))
             t1 = [h, s1, ch, K[t], w[t]]
             new_e = _sum(c, [d] + t1, "e")
             new_a = _sum(c, t1 + [s0, maj], "a")
