@@ -2,7 +2,7 @@
 
     bits = be_bits(c, x, 32) + be_bits(c, n, 4) + ...   # the message, MSB of byte 0 first
     digest = sha256_bits(c, bits)                       # 256 bits, MSB of digest byte 0 first
-    c.public_input(...) == digest_to_field(c, digest)   # sha256 >> 3, one field element
+    c.assert_equal(c.public_input("digest"), digest_to_field(c, digest))  # sha256 >> 3
 
 Representation. A 32-bit word is a list of 32 bit-LCs, LSB first (index k weighs 2^k), so
 ROTR/SHR are free rewiring and a word's value is the linear combination sum 2^k bit_k.
@@ -13,13 +13,14 @@ block (whose state is the constant IV) are cheaper.
 Constraints (all bits boolean by induction: message bits by the caller's guarantee, every
 other bit either by the polynomial identity that defines it or by an explicit x(x-1) = 0):
 
-- xor3(x, y, z), for the four sigma functions: mid = y z; out = x (1 - 2y - 2z + 4 mid)
-  + y + z - 2 mid (circomlib Xor3). On booleans this polynomial *is* x ^ y ^ z, and both
-  signals are products, i.e. defined by their constraint: 2 constraints, 1 when an input
-  is constant (SHR bits), 0 when two are.
+- maj(x, y, z) = floor(s / 2) with s = x + y + z: one hinted signal m and ONE constraint
+  s (s - 4m) == s - 6m, i.e. m (6 - 4s) == s - s^2. For s in {0, 1, 2, 3} the factor
+  6 - 4s is a nonzero field element, so m = s (s - 1) / (4s - 6) is the only solution, and
+  that is 0, 0, 1, 1: maj. (One product of two LCs cannot express maj, whose multilinear
+  polynomial has degree 3; the rational form needs only s and m.)
+- xor3(x, y, z) = s - 2 maj(x, y, z): the same one constraint per bit, for the four sigma
+  functions (two inputs constant at an SHR position: linear, none).
 - ch(e, f, g) = e (f - g) + g: 1 constraint.
-- maj(a, b, c): mid = b c; out = a (b + c - 2 mid) + mid: 2 constraints (1 or 0 with
-  constant inputs). (Maj has degree 3 as a multilinear polynomial, so one product cannot do.)
 - additions mod 2^32: the operands are added as ONE linear combination S (e.g. the new `a`
   is h + Sigma1(e) + Ch + K_t + W_t + Sigma0(a) + Maj, the new `e` is d + h + Sigma1 + Ch +
   K_t + W_t; T1 is never materialised). S's largest possible value M is known statically
@@ -34,13 +35,25 @@ other bit either by the polynomial identity that defines it or by an explicit x(
   reads them) and the final round's a and e go unreduced into the next sum (the feed-forward
   H_i + a_64 is one split of H_i + T1 + T2).
 
-So every signal the gadget makes is either a product (defined by its own constraint) or a
-hinted sum bit (boolean, and pinned by the unique split): nothing is left free
-(tests/circuits/test_gadget_sha256.py runs assert_tamper_breaks over a whole block).
+So every signal the gadget makes is a product (defined by its constraint), a maj (pinned
+by its constraint) or a hinted sum bit (boolean, and pinned by the unique split): nothing is
+left free (tests/circuits/test_gadget_sha256.py runs assert_tamper_breaks over a block).
+Per round 32 (Sigma1) + 32 (Ch) + 32 (Sigma0) + 32 (Maj) + 35 + 35 (the two splits); per
+schedule word 32 + 32 + 34.
 
-Cost per 64-byte block (zkclear `sha256(nbytes=...)` vs circomlib `Sha256(nBits)` compiled with
-circom2 --O2): one block (nbytes <= 55) 25,2xx vs 29,380; see `COST` below for the measured
-figures and how they scale.
+Cost (R1CS constraints after --O2, measured; circomlib's Sha256(nBits) compiled with circom2
+--O2 beside it):
+
+    one block, 32-byte message        16,989   circomlib Sha256(256)  29,380
+    one block, 55-byte message        17,183
+    two blocks, 64-byte message       30,187   circomlib Sha256(512)  59,281
+    each further block of message     17,510   (a block of padding only: ~12.9k)
+    251 bytes (tiny, 5 blocks)        82,641
+    713 bytes (mainnet, 12 blocks)   209,400
+
+The message bits themselves are the caller's: `be_bits` costs 8 nbytes constraints per field
+(Num2Bits), about 516 for a 32-byte field element (Num2Bits_strict); `be_bits_of_bits` is
+free for a value whose bits the circuit already has.
 """
 from __future__ import annotations
 
