@@ -169,6 +169,15 @@ def _shr(x: list, n: int) -> list:
 
 
 # --- bit functions -------------------------------------------------------------------------
+def _lin(pairs) -> LC:
+    """sum coeff * lc over (lc, coeff) pairs, accumulated in one dict."""
+    acc: dict[int, int] = {}
+    for lc, k in pairs:
+        for sid, v in lc.terms.items():
+            acc[sid] = acc.get(sid, 0) + v * k
+    return LC({sid: m for sid, v in acc.items() if (m := v % R)})
+
+
 def _majs(c: Circuit, triples: list) -> list[LC]:
     """maj(x, y, z) = floor(s / 2), s = x + y + z, for each boolean triple: ONE constraint each.
 
@@ -178,22 +187,29 @@ def _majs(c: Circuit, triples: list) -> list[LC]:
     fold to linear combinations (no constraint)."""
     out: list = [None] * len(triples)
     todo, sums = [], []
-    for i, (x, y, z) in enumerate(triples):
-        xs = [LC.of(v) for v in (x, y, z)]
-        var = [v for v in xs if not v.is_constant()]
-        k = sum(v.constant_value() for v in xs if v.is_constant())
-        if not var:
+    for i, triple in enumerate(triples):
+        acc: dict[int, int] = {}
+        nvar, k, var = 0, 0, None
+        for x in triple:
+            t = x.terms
+            if len(t) > 1 or (len(t) == 1 and 0 not in t):
+                nvar, var = nvar + 1, x
+            else:
+                k += t.get(0, 0)
+            for sid, v in t.items():
+                acc[sid] = acc.get(sid, 0) + v
+        if nvar == 0:
             out[i] = LC.of(k // 2)
-        elif len(var) == 1:  # maj(v, const bits summing to k) is 0, v, 1 for k = 0, 1, 2
-            out[i] = (LC(), var[0], LC.of(1))[k]
+        elif nvar == 1:  # maj(v, constant bits summing to k) is 0, v, 1 for k = 0, 1, 2
+            out[i] = (LC(), var, LC.of(1))[k]
         else:
             todo.append(i)
-            sums.append(xs[0] + xs[1] + xs[2])
+            sums.append(LC({sid: m for sid, v in acc.items() if (m := v % R)}))
     if todo:
         ms = c.hint(lambda *vs: [v // 2 for v in vs], *sums, n=len(todo),
                     names=[f"{c.gadget_path}.maj[{i}]" for i in todo])
         for i, s, m in zip(todo, sums, ms):
-            c.assert_product(s, s - 4 * m, s - 6 * m)
+            c.assert_product(s, LC({**s.terms, m.id: R - 4}), LC({**s.terms, m.id: R - 6}))
             out[i] = m
     return out
 
@@ -201,7 +217,7 @@ def _majs(c: Circuit, triples: list) -> list[LC]:
 def _xor3_word(c: Circuit, x: list, y: list, z: list) -> "_Word":
     """x ^ y ^ z bitwise: s - 2 maj(x, y, z) (s = x + y + z), one constraint per bit."""
     ms = _majs(c, list(zip(x, y, z)))
-    return _Word([LC.of(x[k]) + y[k] + z[k] - 2 * ms[k] for k in range(32)])
+    return _Word([_lin(((x[k], 1), (y[k], 1), (z[k], 1), (ms[k], -2))) for k in range(32)])
 
 
 def _ch_word(c: Circuit, e: list, f: list, g: list) -> "_Word":
