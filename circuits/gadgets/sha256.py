@@ -33,7 +33,9 @@ other bit either by the polynomial identity that defines it or by an explicit x(
   Cost: n constraints (32 + 1..5 carries).
 - words used only linearly are never split: the schedule words W_62, W_63 (no later sigma
   reads them) and the final round's a and e go unreduced into the next sum (the feed-forward
-  H_i + a_64 is one split of H_i + T1 + T2).
+  H_i + a_64 is one split of H_i + T1 + T2), and so do the chaining values H3 and H7 of
+  every block but the last (the next block reads them only as d and h of its first round
+  and in its feed-forward).
 
 So every signal the gadget makes is a product (defined by its constraint), a maj (pinned
 by its constraint) or a hinted sum bit (boolean, and pinned by the unique split): nothing is
@@ -46,10 +48,10 @@ Cost (R1CS constraints after --O2, measured; circomlib's Sha256(nBits) compiled 
 
     one block, 32-byte message        16,989   circomlib Sha256(256)  29,380
     one block, 55-byte message        17,183
-    two blocks, 64-byte message       30,187   circomlib Sha256(512)  59,281
-    each further block of message     17,510   (a block of padding only: ~12.9k)
-    251 bytes (tiny, 5 blocks)        82,641
-    713 bytes (mainnet, 12 blocks)   209,400
+    two blocks, 64-byte message       30,123   circomlib Sha256(512)  59,281
+    each further block of message     17,445   (a block of padding only: ~12.8k)
+    251 bytes (tiny, 5 blocks)        82,386
+    713 bytes (mainnet, 12 blocks)   208,706
 
 The message bits themselves are the caller's: `be_bits` costs 8 nbytes constraints per field
 (Num2Bits), about 516 for a 32-byte field element (Num2Bits_strict); `be_bits_of_bits` is
@@ -251,8 +253,10 @@ def _small_sigma1(c, w):
 
 
 # --- compression ---------------------------------------------------------------------------
-def _compress(c: Circuit, state: list[_Word], block: list[_Word]) -> list[_Word]:
-    """One SHA-256 compression: 8 state words and 16 message words (split) -> 8 split words."""
+def _compress(c: Circuit, state: list[_Word], block: list[_Word], last: bool = True) -> list[_Word]:
+    """One SHA-256 compression: 8 state words and 16 message words -> 8 words, all split when
+    `last`; otherwise H3 and H7 stay unreduced sums (the next block reads its d and h, and
+    its own feed-forward reads them again, only linearly)."""
     w = list(block)
     a, b, cc, d, e, f, g, h = state
     for t in range(64):
@@ -279,7 +283,8 @@ def _compress(c: Circuit, state: list[_Word], block: list[_Word]) -> list[_Word]
         out = []
         for i, x in enumerate((a, b, cc, d, e, f, g, h)):
             s = _sum(c, [state[i], x], f"h{i}")
-            s.split(c)
+            if last or i not in (3, 7):
+                s.split(c)
             out.append(s)
     return out
 
@@ -305,7 +310,7 @@ def sha256_bits(c: Circuit, bits) -> list[LC]:
         blk = padded[512 * i: 512 * (i + 1)]
         words = [_Word([blk[32 * t + 31 - k] for k in range(32)]) for t in range(16)]
         with c.scope(f"block{i}"):
-            state = _compress(c, state, words)
+            state = _compress(c, state, words, last=(i + 1) * 512 == len(padded))
     return [wd.bits[31 - k] for wd in state for k in range(32)]
 
 
