@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from circuits import registry
-from circuits.dsl import Circuit, unsatisfied
+from circuits.dsl import LC, Circuit, unsatisfied
 from circuits.dsl.testing import assert_rejects, assert_solves, assert_tamper_breaks, forge_witness
 from circuits.gadgets.bits import to_bits
 from circuits.gadgets.sha256 import (be_bits, be_bits_of_bits, bytes_to_bits, digest_to_field, n_blocks,
@@ -143,16 +143,30 @@ def test_be_bits_of_bits():
 
 
 def test_digest_to_field_is_the_batch_public_input():
-    """The tiny preset's 251-byte batch message: the circuit's digest_to_field is
-    sequencer.spec.public.message_digest (sha256 >> 3)."""
-    from sequencer.spec.public import message_digest
+    """A tiny-preset batch message (251 bytes): digest_to_field of the circuit's digest bits is
+    sequencer.spec.public.batch_digest (sha256 >> 3)."""
+    from sequencer.spec.constants import PRESETS
+    from sequencer.spec.public import BatchPublic, batch_digest, batch_message
 
-    msg = bytes(random.Random(3).randrange(256) for _ in range(251))
+    preset = PRESETS["tiny"]
+    m = preset.num_markets
+    pub = BatchPublic(old_root=R - 1, new_root=123456789, batch_number=7, oracle_round=3,
+                      prices=tuple(range(100, 100 + m)), funding=tuple(range(-m, 0)),
+                      registration_from=0, registration_to=1, registrations=((R - 2, 5, (1 << 160) - 1),),
+                      deposit_from=4, deposit_to=5, deposits=((1, 10 ** 6, 1),))
+    msg = batch_message(pub, preset)
+    assert len(msg) == 251
+    cc = registry.build("sha256", nbytes=len(msg))
+    bits = cc.outputs(assert_solves(cc, {"in": bytes_to_bits(msg)}))["out"]
+    c = Circuit()
+    d = digest_to_field(c, [LC.of(b) for b in bits])  # linear: evaluated on the solved bits
+    assert c.n_constraints == 0 and d.is_constant()
+    assert d.constant_value() == batch_digest(pub, preset) == int.from_bytes(hashlib.sha256(msg).digest(), "big") >> 3
+    # and as a circuit output, over signals
     c = Circuit("digest")
-    c.output("digest", digest_to_field(c, sha256_bits(c, c.private_input("in", 8 * len(msg)))))
-    cc = c.compile()
-    d = cc.outputs(assert_solves(cc, {"in": bytes_to_bits(msg)}))["digest"]
-    assert d == message_digest(msg) == int.from_bytes(hashlib.sha256(msg).digest(), "big") >> 3
+    c.output("digest", digest_to_field(c, c.private_input("bits", 256)))
+    dc = c.compile()
+    assert dc.outputs(dc.witness({"bits": bits}))["digest"] == batch_digest(pub, preset)
 
 
 def test_argument_errors():
