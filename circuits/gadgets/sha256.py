@@ -94,12 +94,15 @@ class _Word:
     __slots__ = ("bits", "lc", "max", "name")
 
     def __init__(self, bits=None, lc=None, max_=None, name=""):
-        self.bits = bits
-        self.lc = lc
-        self.max = max_
         self.name = name
         if bits is not None:
-            self.lc, self.max = _weighted(bits)
+            self._set_bits(bits)
+        else:
+            self.bits, self.lc, self.max = None, lc, max_
+
+    def _set_bits(self, bits) -> None:
+        self.bits = bits
+        self.lc, self.max = _weighted(bits)
 
     @staticmethod
     def const(v: int) -> "_Word":
@@ -108,8 +111,7 @@ class _Word:
     def split(self, c: Circuit) -> list[LC]:
         """The word's 32 bits, splitting the unreduced sum now if needed (bitlen(max) constraints)."""
         if self.bits is None:
-            self.bits = _split(c, self.lc, self.max, self.name)
-            self.__init__(self.bits, name=self.name)
+            self._set_bits(_split(c, self.lc, self.max, self.name))
         return self.bits
 
 
