@@ -2,7 +2,7 @@
 
     bits = be_bits(c, x, 32) + be_bits(c, n, 4) + ...   # the message, MSB of byte 0 first
     digest = sha256_bits(c, bits)                       # 256 bits, MSB of digest byte 0 first
-    c.public_input(...) == digest_to_field(c, digest)   # sha256 >> 3, one field element
+    c.assert_equal(c.public_input("digest"), digest_to_field(c, digest))  # sha256 >> 3
 
 Representation. A 32-bit word is a list of 32 bit-LCs, LSB first (index k weighs 2^k), so
 ROTR/SHR are free rewiring and a word's value is the linear combination sum 2^k bit_k.
@@ -13,13 +13,14 @@ block (whose state is the constant IV) are cheaper.
 Constraints (all bits boolean by induction: message bits by the caller's guarantee, every
 other bit either by the polynomial identity that defines it or by an explicit x(x-1) = 0):
 
-- xor3(x, y, z), for the four sigma functions: mid = y z; out = x (1 - 2y - 2z + 4 mid)
-  + y + z - 2 mid (circomlib Xor3). On booleans this polynomial *is* x ^ y ^ z, and both
-  signals are products, i.e. defined by their constraint: 2 constraints, 1 when an input
-  is constant (SHR bits), 0 when two are.
+- maj(x, y, z) = floor(s / 2) with s = x + y + z: one hinted signal m and ONE constraint
+  s (s - 4m) == s - 6m, i.e. m (6 - 4s) == s - s^2. For s in {0, 1, 2, 3} the factor
+  6 - 4s is a nonzero field element, so m = s (s - 1) / (4s - 6) is the only solution, and
+  that is 0, 0, 1, 1: maj. (One product of two LCs cannot express maj, whose multilinear
+  polynomial has degree 3; the rational form needs only s and m.)
+- xor3(x, y, z) = s - 2 maj(x, y, z): the same one constraint per bit, for the four sigma
+  functions (two inputs constant at an SHR position: linear, none).
 - ch(e, f, g) = e (f - g) + g: 1 constraint.
-- maj(a, b, c): mid = b c; out = a (b + c - 2 mid) + mid: 2 constraints (1 or 0 with
-  constant inputs). (Maj has degree 3 as a multilinear polynomial, so one product cannot do.)
 - additions mod 2^32: the operands are added as ONE linear combination S (e.g. the new `a`
   is h + Sigma1(e) + Ch + K_t + W_t + Sigma0(a) + Maj, the new `e` is d + h + Sigma1 + Ch +
   K_t + W_t; T1 is never materialised). S's largest possible value M is known statically
@@ -32,15 +33,29 @@ other bit either by the polynomial identity that defines it or by an explicit x(
   Cost: n constraints (32 + 1..5 carries).
 - words used only linearly are never split: the schedule words W_62, W_63 (no later sigma
   reads them) and the final round's a and e go unreduced into the next sum (the feed-forward
-  H_i + a_64 is one split of H_i + T1 + T2).
+  H_i + a_64 is one split of H_i + T1 + T2), and so do the chaining values H3 and H7 of
+  every block but the last (the next block reads them only as d and h of its first round
+  and in its feed-forward).
 
-So every signal the gadget makes is either a product (defined by its own constraint) or a
-hinted sum bit (boolean, and pinned by the unique split): nothing is left free
-(tests/circuits/test_gadget_sha256.py runs assert_tamper_breaks over a whole block).
+So every signal the gadget makes is a product (defined by its constraint), a maj (pinned
+by its constraint) or a hinted sum bit (boolean, and pinned by the unique split): nothing is
+left free (tests/circuits/test_gadget_sha256.py runs assert_tamper_breaks over a block).
+Per round 32 (Sigma1) + 32 (Ch) + 32 (Sigma0) + 32 (Maj) + 35 + 35 (the two splits); per
+schedule word 32 + 32 + 34.
 
-Cost per 64-byte block (zkclear `sha256(nbytes=...)` vs circomlib `Sha256(nBits)` compiled with
-circom2 --O2): one block (nbytes <= 55) 25,2xx vs 29,380; see `COST` below for the measured
-figures and how they scale.
+Cost (R1CS constraints after --O2, measured; circomlib's Sha256(nBits) compiled with circom2
+--O2 beside it):
+
+    one block, 32-byte message        16,989   circomlib Sha256(256)  29,380
+    one block, 55-byte message        17,183
+    two blocks, 64-byte message       30,123   circomlib Sha256(512)  59,281
+    each further block of message     17,445   (a block of padding only: ~12.8k)
+    251 bytes (tiny, 5 blocks)        82,386
+    713 bytes (mainnet, 12 blocks)   208,706
+
+The message bits themselves are the caller's: `be_bits` costs 8 nbytes constraints per field
+(Num2Bits), about 516 for a 32-byte field element (Num2Bits_strict); `be_bits_of_bits` is
+free for a value whose bits the circuit already has.
 """
 from __future__ import annotations
 
@@ -79,12 +94,15 @@ class _Word:
     __slots__ = ("bits", "lc", "max", "name")
 
     def __init__(self, bits=None, lc=None, max_=None, name=""):
-        self.bits = bits
-        self.lc = lc
-        self.max = max_
         self.name = name
         if bits is not None:
-            self.lc, self.max = _weighted(bits)
+            self._set_bits(bits)
+        else:
+            self.bits, self.lc, self.max = None, lc, max_
+
+    def _set_bits(self, bits) -> None:
+        self.bits = bits
+        self.lc, self.max = _weighted(bits)
 
     @staticmethod
     def const(v: int) -> "_Word":
@@ -93,8 +111,7 @@ class _Word:
     def split(self, c: Circuit) -> list[LC]:
         """The word's 32 bits, splitting the unreduced sum now if needed (bitlen(max) constraints)."""
         if self.bits is None:
-            self.bits = _split(c, self.lc, self.max, self.name)
-            self.__init__(self.bits, name=self.name)
+            self._set_bits(_split(c, self.lc, self.max, self.name))
         return self.bits
 
 
@@ -156,43 +173,92 @@ def _shr(x: list, n: int) -> list:
 
 
 # --- bit functions -------------------------------------------------------------------------
-def _xor3(c: Circuit, x: LC, y: LC, z: LC) -> LC:
-    mid = c.mul(y, z)
-    return c.mul(x, 1 - 2 * y - 2 * z + 4 * mid, plus=y + z - 2 * mid)
+def _lin(pairs) -> LC:
+    """sum coeff * lc over (lc, coeff) pairs, accumulated in one dict."""
+    acc: dict[int, int] = {}
+    for lc, k in pairs:
+        for sid, v in lc.terms.items():
+            acc[sid] = acc.get(sid, 0) + v * k
+    return LC({sid: m for sid, v in acc.items() if (m := v % R)})
 
 
-def _ch(c: Circuit, e: LC, f: LC, g: LC) -> LC:
-    return c.mul(e, f - g, plus=g)
+def _majs(c: Circuit, triples: list) -> list[LC]:
+    """maj(x, y, z) = floor(s / 2), s = x + y + z, for each boolean triple: ONE constraint each.
+
+    m is hinted and pinned by s (s - 4m) == s - 6m, i.e. m (6 - 4s) == s - s^2: for s in
+    {0, 1, 2, 3} the factor 6 - 4s is a nonzero field element, so m = s(s - 1) / (4s - 6)
+    is the only solution: 0, 0, 1, 1 = floor(s / 2). Triples with at most one non-constant bit
+    fold to linear combinations (no constraint)."""
+    out: list = [None] * len(triples)
+    todo, sums = [], []
+    for i, triple in enumerate(triples):
+        acc: dict[int, int] = {}
+        nvar, k, var = 0, 0, None
+        for x in triple:
+            t = x.terms
+            if len(t) > 1 or (len(t) == 1 and 0 not in t):
+                nvar, var = nvar + 1, x
+            else:
+                k += t.get(0, 0)
+            for sid, v in t.items():
+                acc[sid] = acc.get(sid, 0) + v
+        if nvar == 0:
+            out[i] = LC.of(k // 2)
+        elif nvar == 1:  # maj(v, constant bits summing to k) is 0, v, 1 for k = 0, 1, 2
+            out[i] = (LC(), var, LC.of(1))[k]
+        else:
+            todo.append(i)
+            sums.append(LC({sid: m for sid, v in acc.items() if (m := v % R)}))
+    if todo:
+        ms = c.hint(lambda *vs: [v // 2 for v in vs], *sums, n=len(todo),
+                    names=[f"{c.gadget_path}.maj[{i}]" for i in todo])
+        for i, s, m in zip(todo, sums, ms):
+            c.assert_product(s, LC({**s.terms, m.id: R - 4}), LC({**s.terms, m.id: R - 6}))
+            out[i] = m
+    return out
 
 
-def _maj(c: Circuit, a: LC, b: LC, cc: LC) -> LC:
-    mid = c.mul(b, cc)
-    return c.mul(a, b + cc - 2 * mid, plus=mid)
+def _xor3_word(c: Circuit, x: list, y: list, z: list) -> "_Word":
+    """x ^ y ^ z bitwise: s - 2 maj(x, y, z) (s = x + y + z), one constraint per bit."""
+    ms = _majs(c, list(zip(x, y, z)))
+    return _Word([_lin(((x[k], 1), (y[k], 1), (z[k], 1), (ms[k], -2))) for k in range(32)])
 
 
-def _xor3_words(c: Circuit, x: list, y: list, z: list) -> _Word:
-    return _Word([_xor3(c, x[k], y[k], z[k]) for k in range(32)])
+def _ch_word(c: Circuit, e: list, f: list, g: list) -> "_Word":
+    """(e & f) ^ (~e & g) = e (f - g) + g: one product per bit (none when f, g are constants)."""
+    return _Word([c.mul(e[k], LC.of(f[k]) - g[k], plus=g[k]) for k in range(32)])
+
+
+def _maj_word(c: Circuit, a: list, b: list, cc: list) -> "_Word":
+    with c.scope("maj"):
+        return _Word(_majs(c, list(zip(a, b, cc))))
 
 
 def _big_sigma0(c, a):
-    return _xor3_words(c, _rotr(a, 2), _rotr(a, 13), _rotr(a, 22))
+    with c.scope("S0"):
+        return _xor3_word(c, _rotr(a, 2), _rotr(a, 13), _rotr(a, 22))
 
 
 def _big_sigma1(c, e):
-    return _xor3_words(c, _rotr(e, 6), _rotr(e, 11), _rotr(e, 25))
+    with c.scope("S1"):
+        return _xor3_word(c, _rotr(e, 6), _rotr(e, 11), _rotr(e, 25))
 
 
 def _small_sigma0(c, w):
-    return _xor3_words(c, _rotr(w, 7), _rotr(w, 18), _shr(w, 3))
+    with c.scope("s0"):
+        return _xor3_word(c, _rotr(w, 7), _rotr(w, 18), _shr(w, 3))
 
 
 def _small_sigma1(c, w):
-    return _xor3_words(c, _rotr(w, 17), _rotr(w, 19), _shr(w, 10))
+    with c.scope("s1"):
+        return _xor3_word(c, _rotr(w, 17), _rotr(w, 19), _shr(w, 10))
 
 
 # --- compression ---------------------------------------------------------------------------
-def _compress(c: Circuit, state: list[_Word], block: list[_Word]) -> list[_Word]:
-    """One SHA-256 compression: 8 state words and 16 message words (split) -> 8 split words."""
+def _compress(c: Circuit, state: list[_Word], block: list[_Word], last: bool = True) -> list[_Word]:
+    """One SHA-256 compression: 8 state words and 16 message words -> 8 words, all split when
+    `last`; otherwise H3 and H7 stay unreduced sums (the next block reads its d and h, and
+    its own feed-forward reads them again, only linearly)."""
     w = list(block)
     a, b, cc, d, e, f, g, h = state
     for t in range(64):
@@ -205,9 +271,9 @@ def _compress(c: Circuit, state: list[_Word], block: list[_Word]) -> list[_Word]
                 w.append(wt)
             eb, ab = e.split(c), a.split(c)
             s1 = _big_sigma1(c, eb)
-            ch = _Word([_ch(c, eb[k], f.split(c)[k], g.split(c)[k]) for k in range(32)])
+            ch = _ch_word(c, eb, f.split(c), g.split(c))
             s0 = _big_sigma0(c, ab)
-            maj = _Word([_maj(c, ab[k], b.split(c)[k], cc.split(c)[k]) for k in range(32)])
+            maj = _maj_word(c, ab, b.split(c), cc.split(c))
             t1 = [h, s1, ch, K[t], w[t]]
             new_e = _sum(c, [d] + t1, "e")
             new_a = _sum(c, t1 + [s0, maj], "a")
@@ -219,7 +285,8 @@ def _compress(c: Circuit, state: list[_Word], block: list[_Word]) -> list[_Word]
         out = []
         for i, x in enumerate((a, b, cc, d, e, f, g, h)):
             s = _sum(c, [state[i], x], f"h{i}")
-            s.split(c)
+            if last or i not in (3, 7):
+                s.split(c)
             out.append(s)
     return out
 
@@ -245,7 +312,7 @@ def sha256_bits(c: Circuit, bits) -> list[LC]:
         blk = padded[512 * i: 512 * (i + 1)]
         words = [_Word([blk[32 * t + 31 - k] for k in range(32)]) for t in range(16)]
         with c.scope(f"block{i}"):
-            state = _compress(c, state, words)
+            state = _compress(c, state, words, last=(i + 1) * 512 == len(padded))
     return [wd.bits[31 - k] for wd in state for k in range(32)]
 
 
