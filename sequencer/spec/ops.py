@@ -221,12 +221,12 @@ class Deleverage:
 OPS = (Register, Deposit, ForcedWithdraw, Withdraw, Trade, Funding, Touch, Liquidate, Deleverage)
 # The order of op kinds inside a batch. The batch circuit has fixed slots per kind and runs
 # the kinds in this order, so a batch lists its ops grouped by kind in this order (within a
-# kind, in any order; the queue kinds in queue order). Registrations come first (a deposit
-# may fund a new account), the L1
-# queues (deposits, then forced withdrawals), then what the batch's prices require (deposits can rescue an account, funding moves indices,
-# touches re-box the solvent accounts, including a liquidator before it takes positions
-# over, then the liquidations), then the signed requests, and the deleverages the fund's
-# shortfall needs last.
+# kind in any order, except the L1 queue kinds: in queue order, filling their first slots).
+# The L1 queues come first: registrations (a deposit may fund a new account), deposits (they
+# can rescue an account), forced withdrawals; then what the batch's prices require (funding
+# moves indices, touches re-box the solvent accounts, including a liquidator before it takes
+# positions over, then the liquidations), then the signed requests, and the deleverages the
+# fund's shortfall needs last.
 KIND_ORDER = (Register, Deposit, ForcedWithdraw, Funding, Touch, Liquidate, Withdraw, Trade, Deleverage)
 KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 SLOT_NAMES = {Register: "register_slots", Deposit: "deposit_slots", ForcedWithdraw: "forced_slots",
