@@ -127,7 +127,7 @@ def _load_builtin() -> None:
 
 # --- the gadget circuits, each with its circomlib counterpart -------------------------------
 def _register_gadget_circuits() -> None:
-    from circuits.gadgets import babyjub, bits, comparators, eddsa, merkle, mux, poseidon
+    from circuits.gadgets import babyjub, bits, comparators, eddsa, merkle, mux, poseidon, sha256
 
     @register("poseidon", params={"n": 2}, circom=lambda n: ("poseidon.circom", f"Poseidon({n})"),
               stats_params=[{"n": 1}, {"n": 5}, {"n": 16}])
@@ -233,3 +233,12 @@ def _register_gadget_circuits() -> None:
         e = c.private_input("e", n)
         p = c.private_input("p", 2)
         c.output("out", list(babyjub.escalar_mul_any(c, e, p)))
+
+    @register("sha256", params={"nbytes": 32},
+              circom=lambda nbytes: ("sha256/sha256.circom", f"Sha256({8 * nbytes})"),
+              stats_params=[{"nbytes": 64}])
+    def _sha256(c, nbytes):
+        """SHA-256 of an nbytes-byte message (circomlib Sha256(8 nbytes)). In: in[8 nbytes], the
+        message bits, MSB of byte 0 first (assumed boolean, as circomlib's). Out: out[256], the
+        digest bits, MSB of digest byte 0 first."""
+        c.output("out", sha256.sha256_bits(c, c.private_input("in", 8 * nbytes)))

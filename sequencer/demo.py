@@ -1,13 +1,14 @@
 """`zkclear demo`: the main job end to end on embedded defaults.
 
-1. The clearing house: two institutions register and deposit, then the sequencer's batch
+1. The clearing house: two institutions register on L1 and deposit (L1 queue entries the
+   spec consumes in order), then the sequencer's batch
    builder cuts a batch around their co-signed perpetual trade (touching both accounts to
    give them boxes that hold their new positions) and the executable spec (`sequencer.spec`)
    applies it: the state root moves and every account stays above maintenance margin.
 2. The batch is proven with the settlement circuit (preset tiny: every op slot, both
-   signatures, the tree writes, the root-box check): built with the DSL, solved from the
-   spec's witness, set up (development key, UNSAFE), proven with the native prover, and
-   verified by zkclear, by snarkjs when node tools are installed, and by the Solidity
+   signatures, the tree writes, the root-box check, the SHA-256 of the batch message whose
+   digest is the one public input): built with the DSL, solved from the spec's witness, set
+   up (development key, UNSAFE), proven with the native prover, and verified by zkclear, by snarkjs when node tools are installed, and by the Solidity
    verifier on an in-process EVM (eth-tester), or on the node given with --rpc-url.
 """
 from __future__ import annotations
@@ -29,18 +30,16 @@ def _step(msg: str) -> None:
 def settle_trade(log=print):
     """Genesis, two institutions, deposits and one co-signed trade through the spec."""
     from circuits.crypto.eddsa import PrivateKey
-    from sequencer.spec import (TINY, Deposit, Register, State, Trade, build_batch, message_hash, process_batch,
-                                process_op)
+    from sequencer.spec import TINY, Deposit, Register, State, Trade, build_batch, message_hash, process_batch, process_op
 
     keys = {i: PrivateKey.from_seed(b"zkclear-demo-institution-%d" % i) for i in range(3)}
     base = 0xD3110000000000000000000000000000000000
     state = State.genesis(TINY, keys[0].public_key, base, (1000, 1000))
     genesis_root = state.root()
-    for i in (1, 2):
-        op = Register(account=state.num_accounts, pubkey=keys[i].public_key, l1_address=base + i)
-        process_op(state, Register(op.account, op.pubkey, op.l1_address,
-                                   keys[i].sign(message_hash(op, TINY.domain))))
-        process_op(state, Deposit(index=state.deposit_index, account=i, amount=50_000_000_000, sender=base + i))
+    for i in (1, 2):  # the L1 registration and deposit queues' entries, consumed in order
+        reg = Register(index=state.registration_index, pubkey=keys[i].public_key, l1_address=base + i)
+        process_op(state, reg)
+        process_op(state, Deposit(index=state.deposit_index, account=reg.account, amount=50_000_000_000))
     unsigned = Trade(market=0, size=10, price=1_000_000, buyer=1, seller=2, buyer_nonce=1, seller_nonce=1,
                      expiry=100, fee=1_000)
     msg = message_hash(unsigned, TINY.domain)
@@ -96,15 +95,18 @@ def run_demo(out: Path, rpc_url: str | None = None, log=print) -> int:
     proof = backend.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
     log(f"    proved in {time.perf_counter() - start:.2f} s")
     public = circuit.public_signals(witness)
-    assert public == [x % R for x in record.public.words()]
+    assert public == [record.digest]  # sha256(batch message) >> 3: old/new roots, prices, queues, withdrawals
     write_proof(out / "proof.json", proof)
     write_public(out / "public.json", public)
 
-    _step("Verifying (public inputs: old root, new root, batch, oracle round, prices, funding, deposits, withdrawals)")
+    _step("Verifying (one public input: the SHA-256 digest of the batch message, which holds the old and new "
+          "roots, batch, oracle round, prices, funding, queue entries, withdrawals)")
     ok = backend.verify(vk, public, proof)
     log(f"    zkclear verifier: {'valid' if ok else 'INVALID'}")
-    tampered = list(public)
-    tampered[1] = (tampered[1] + 1) % R  # the new root
+    from dataclasses import replace
+
+    from sequencer.spec.public import batch_digest
+    tampered = [batch_digest(replace(record.public, new_root=record.public.new_root + 1), TINY)]
     rejected = not backend.verify(vk, tampered, proof)
     log(f"    same proof for another new root: {'rejected' if rejected else 'ACCEPTED (bug)'}")
     snarkjs = REPO / "node_modules" / ".bin" / "snarkjs"

@@ -11,11 +11,16 @@ cut. The runner plays the sequencer:
 - each batch is cut by `build_batch` (which adds the touches, liquidations and deleverages
   the prices need) and applied by `process_batch`; every refused op is reported with the
   spec's reason and dropped;
-- names become account ids in registration order (0 is the insurance fund, "insurance");
-  an op naming an account whose registration is still pending waits in the queue
-  ("waiting for registration") instead of being signed for an id it does not have;
-- deposits join the L1 deposit queue in file order once their account has an id, and take
-  consecutive queue indices (`Deposit.index` = the state's deposit index when applied);
+- registrations are L1 queue entries (`Rollup.register`): a "register" op joins the
+  registration queue when its batch of the file is submitted, and the contract gives the name
+  its id there, FIRST_L1_ACCOUNT + its queue index (0 is the insurance fund, "insurance");
+  batches consume the queue in order, `register_slots` a batch (the rest are carried over);
+  a signed op naming an account whose registration is not consumed yet waits in the pending
+  queue ("waiting for registration");
+- deposits join the L1 deposit queue in file order once their account is registered on L1,
+  and take consecutive queue indices (`Deposit.index`); a deposit whose account's
+  registration is not consumed yet waits in the queue, and so do the deposits after it; a
+  deposit to a raw id nobody registered on L1 is refused by the contract;
 - nonces left out are assigned per account, fresh and increasing, in file order (an
   explicit nonce moves the account's counter up to it); signatures left out are made with
   the account's key (`PrivateKey.from_seed(seed)`); "bad", "none" or another account's
@@ -25,8 +30,6 @@ Proving is a separate step (`prove_batch`), behind `--prove/--no-prove`: it need
 batch circuit (`circuits.settlement.batch`), imported lazily.
 """
 from __future__ import annotations
-
-from sequencer.spec.witness import PublicInputs
 
 import hashlib
 import json
@@ -38,7 +41,7 @@ from typing import Any, Optional
 
 SLOT_REASON = "no free slot in this batch"
 WAIT_REASON = "waiting for registration"
-NOT_NEXT = "account id is not the next free id"
+L1_REFUSED = "the contract refuses a deposit to an account not registered on L1"
 INSURANCE = "insurance"
 DEFAULT_EXPIRY = 1_000_000
 DRAIN_LIMIT = 64  # extra batches cut after the file's batches to drain carried ops
@@ -51,7 +54,7 @@ KIND_NAMES = {"register": "Register", "deposit": "Deposit", "withdraw": "Withdra
 _COMMON = {"op": None, "label": None, "expect_refused": None}
 OP_FIELDS = {
     "register": (("account",), {}),
-    "deposit": (("account", "amount"), {"sender": None}),
+    "deposit": (("account", "amount"), {}),
     "withdraw": (("account", "amount"), {"nonce": None, "expiry": DEFAULT_EXPIRY, "signature": None}),
     "trade": (("market", "buyer", "seller", "size", "price"),
               {"fee": 0, "buyer_nonce": None, "seller_nonce": None, "expiry": DEFAULT_EXPIRY,
@@ -270,8 +273,6 @@ def _intent(v, index: int, batch_no: int, preset, accounts: dict, nonces: dict) 
             f[k] = _int(f[k], f"{where}.{k}", lo=0)
     if "delta" in f:
         f["delta"] = _int(f["delta"], f"{where}.delta")
-    if kind == "deposit" and f["sender"] is not None:
-        f["sender"] = _int(f["sender"], f"{where}.sender", lo=0, allow_hex=True)
     for k in ("signature", "buyer_signature", "seller_signature"):
         if k in f:
             f[k] = _signature_ref(f[k], accounts, f"{where}.{k}")
@@ -395,8 +396,7 @@ class BatchResult:
     carried: list  # {"op", "where", "label", "reason"}
     old_root: int
     new_root: int
-    public_inputs: list
-    public_input_hash: int
+    digest: int  # the batch proof's one public input (sha256 of the batch message >> 3)
     record: Any = None
     proven: bool = False
     prove_seconds: Optional[float] = None
@@ -407,8 +407,7 @@ class BatchResult:
         return {"number": self.number, "oracle_round": self.oracle_round, "prices": list(self.prices),
                 "applied": self.applied, "ops": self.ops, "refused": self.refused, "carried": self.carried,
                 "old_root": f"{self.old_root:#066x}", "new_root": f"{self.new_root:#066x}",
-                "public_inputs": [str(w) for w in self.public_inputs],
-                "public_input_hash": str(self.public_input_hash),
+                "public_inputs": [str(self.digest)],
                 "proven": self.proven, "prove_seconds": self.prove_seconds, "verified": self.verified}
 
 
@@ -453,7 +452,10 @@ class Runner:
         self.state = scenario.genesis()
         self.ids = {INSURANCE: self.preset.insurance_account}
         self.names = {self.preset.insurance_account: INSURANCE}
-        self.pending: list[Intent] = []
+        self.pending: list[Intent] = []  # signed ops, and deposits not on L1 yet (their account is not)
+        self.queued: list = []  # (intent, Register | Deposit): L1 queue entries not consumed yet
+        self.next_registration = 0  # the L1 queues' next indices
+        self.next_deposit = 0
         self._sigs: dict = {}
         # names registered by file batches not submitted yet (ops naming them wait)
         self.upcoming = [it.fields["account"] for b in scenario.batches for it in b.intents
@@ -475,9 +477,48 @@ class Runner:
             self._sigs[(seed, msg)] = _key(seed).sign(msg)
         return self._sigs[(seed, msg)]
 
-    def _materialise(self, it: Intent, ids: dict, deposit_index: int):
-        """The spec op of an intent, given the name -> id map; None if a name has no id yet."""
-        from sequencer.spec import Deleverage, Deposit, Funding, Liquidate, Register, Touch, Trade, Withdraw
+    def outstanding(self) -> list:
+        """The intents not applied yet: pending ones and the L1 queue entries."""
+        return self.pending + [it for it, _ in self.queued]
+
+    def _submit(self, intents) -> list:
+        """The L1 side: registrations join the queue (the contract assigns the id), deposits
+        join theirs once their account is registered on L1; returns the refused (it, reason)."""
+        from sequencer.spec import FIRST_L1_ACCOUNT, Deposit, Register
+
+        refused = []
+        for it in intents:
+            if it.kind == "register":
+                name = it.fields["account"]
+                if name in self.ids:
+                    refused.append((it, f"account {name!r} is already registered"))
+                    continue
+                spec = self.sc.accounts[name]
+                op = Register(self.next_registration, spec.key.public_key, spec.l1_address)
+                self.next_registration += 1
+                self.ids[name], self.names[op.account] = op.account, name
+                self.queued.append((it, op))
+            else:
+                self.pending.append(it)
+        for it in list(self.pending):
+            if it.kind != "deposit":
+                continue
+            ref = it.fields["account"]
+            account = ref if isinstance(ref, int) else self.ids.get(ref)
+            if account is None:
+                continue  # its registration is not on L1 yet: the owner deposits once it is
+            self.pending.remove(it)
+            if account >= FIRST_L1_ACCOUNT + self.next_registration:
+                refused.append((it, L1_REFUSED))
+                continue
+            self.queued.append((it, Deposit(self.next_deposit, account, it.fields["amount"])))
+            self.next_deposit += 1
+        return refused
+
+    def _materialise(self, it: Intent, ids: dict):
+        """The spec op of a signed (or sequencer) intent, given the name -> id map; None if a
+        name has no id yet."""
+        from sequencer.spec import Deleverage, Funding, Liquidate, Touch, Trade, Withdraw
 
         f = it.fields
 
@@ -489,15 +530,6 @@ class Runner:
         if any(v is None for v in needed.values()):
             return None
         a = needed.get
-        if it.kind == "register":
-            spec = self.sc.accounts[f["account"]]
-            op = Register(ids[f["account"]], spec.key.public_key, spec.l1_address)
-            return Register(op.account, op.pubkey, op.l1_address, self._sign(op, f["account"], None))
-        if it.kind == "deposit":
-            ref = f["account"]
-            sender = f["sender"] if f["sender"] is not None else (
-                self.sc.accounts[ref].l1_address if isinstance(ref, str) else 0)
-            return Deposit(deposit_index, a("account"), f["amount"], sender)
         if it.kind == "withdraw":
             op = Withdraw(a("account"), f["amount"], f["nonce"], f["expiry"])
             return Withdraw(op.account, op.amount, op.nonce, op.expiry,
@@ -536,7 +568,7 @@ class Runner:
             return mk[j].name if j < len(mk) else j
 
         if isinstance(op, Register):
-            s = f"register {n(op.account)} as #{op.account}"
+            s = f"register {n(op.account)} as #{op.account} (queue index {op.index})"
         elif isinstance(op, Deposit):
             s = f"deposit {op.amount} to {n(op.account)} (queue index {op.index})"
         elif isinstance(op, Withdraw):
@@ -567,83 +599,60 @@ class Runner:
         return f"{it.kind} {bits}" + (f" [{it.label}]" if it.label else "")
 
     def _cut(self, prices, oracle_round):
-        """Build the batch from the pending queue; returns (built, by_op, refused, carried)."""
+        """Build the batch from the L1 queues and the pending ops; returns (built, by_op, refused, carried)."""
         from sequencer.spec import OpRefused, Register, build_batch
 
-        state, slots = self.state, self.preset.register_slots
-        dropped: list = []  # (intent, reason) refused by the runner or while settling registrations
+        state = self.state
+        # the registrations this batch consumes (never refused: the first register_slots ones)
+        regs = [op for _, op in self.queued if isinstance(op, Register)][:self.preset.register_slots]
+        live = set(state.accounts) | {op.account for op in regs}
+        live_names = {name for name, i in self.ids.items() if i in live}
+        registrable = set(self.ids) | set(self.upcoming)
+        pairs, waiting, dropped = list(self.queued), [], []
         for it in list(self.pending):
-            if it.kind == "register" and it.fields["account"] in self.ids:
-                dropped.append((it, f"account {it.fields['account']!r} is already registered"))
-                self.pending.remove(it)
-        for _ in range(len(self.pending) + 2):
-            ids = dict(self.ids)
-            regs = [it for it in self.pending if it.kind == "register"]
-            now = {id(it) for it in regs[:slots]}
-            for k, it in enumerate(regs[:slots]):
-                ids.setdefault(it.fields["account"], state.num_accounts + k)
-            registrable = {it.fields["account"] for it in regs} | set(self.upcoming)
-            pairs, waiting, deposit_index = [], [], state.deposit_index
-            for it in list(self.pending):
-                if it.kind == "register" and id(it) not in now:
-                    waiting.append((it, SLOT_REASON))  # beyond the register slots: carried
-                    continue
-                op = self._materialise(it, ids, deposit_index)
-                if op is None:
-                    missing = [it.fields[k] for k in ACCOUNT_FIELDS[it.kind]
-                               if isinstance(it.fields[k], str) and it.fields[k] not in ids]
-                    if all(m in registrable for m in missing):
-                        waiting.append((it, f"{WAIT_REASON} of {', '.join(missing)}"))
-                    else:  # its registration was refused and none is coming
-                        self.pending.remove(it)
-                        dropped.append((it, f"unknown account ({', '.join(missing)} is not registered)"))
-                    continue
-                if it.kind == "deposit":
-                    deposit_index += 1
-                pairs.append((it, op))
-            try:
-                built = build_batch(state, [op for _, op in pairs], prices, oracle_round)
-            except OpRefused as exc:
-                raise ScenarioError(f"batch {state.batch_number + 1}: the batch builder cannot cut a batch at "
-                                    f"prices {list(prices)}: {exc.reason}", code=1) from None
-            by_op = {id(op): it for it, op in pairs}
-            bad_regs = [(by_op[id(op)], reason) for op, reason in built.refused
-                        if isinstance(op, Register) and reason not in (SLOT_REASON, NOT_NEXT)]
-            if not bad_regs:
-                break
-            for it, reason in bad_regs:  # drop them, and give their ids to the next registrations
-                self.pending.remove(it)
-                dropped.append((it, reason))
-        else:  # pragma: no cover - each retry removes a registration
-            raise ScenarioError("the runner could not settle the registrations of a batch", code=1)
+            names = [it.fields[k] for k in ACCOUNT_FIELDS[it.kind] if isinstance(it.fields[k], str)]
+            missing = [m for m in names if m not in live_names and m != INSURANCE]
+            if missing:
+                if all(m in registrable for m in missing):
+                    waiting.append((it, f"{WAIT_REASON} of {', '.join(missing)}"))
+                else:  # pragma: no cover - parse_scenario checks every name is registered
+                    self.pending.remove(it)
+                    dropped.append((it, f"unknown account ({', '.join(missing)} is not registered)"))
+                continue
+            pairs.append((it, self._materialise(it, self.ids)))
+        try:
+            built = build_batch(state, [op for _, op in pairs], prices, oracle_round)
+        except OpRefused as exc:
+            raise ScenarioError(f"batch {state.batch_number + 1}: the batch builder cannot cut a batch at "
+                                f"prices {list(prices)}: {exc.reason}", code=1) from None
+        by_op = {id(op): it for it, op in pairs}
         refused = [(it, None, reason) for it, reason in dropped]
         carried = [(it, None, reason) for it, reason in waiting]
+        for op, reason in built.waiting:  # L1 queue entries left for a later batch
+            if reason.startswith("deposit to an account whose registration"):
+                reason = f"{WAIT_REASON} of {self._name(op.account)}"
+            carried.append((by_op[id(op)], op, reason))
         for op, reason in built.refused:
             it = by_op[id(op)]
-            if reason == SLOT_REASON or (isinstance(op, Register) and reason == NOT_NEXT):
+            if reason == SLOT_REASON:
                 carried.append((it, op, SLOT_REASON))
             else:
                 refused.append((it, op, reason))
         return built, by_op, refused, carried
 
     def run_batch(self, prices, oracle_round, new_intents) -> BatchResult:
-        from sequencer.spec import Register, process_batch
-
-        self.pending.extend(new_intents)
         for it in new_intents:
             if it.kind == "register":
                 self.upcoming.remove(it.fields["account"])
+        l1_refused = self._submit(new_intents)
         old_root = self.state.root()
         built, by_op, refused, carried = self._cut(prices, oracle_round)
-        record = process_batch(self.state, built.batch)
-        for op in built.batch.ops:  # names get their ids as their registrations apply
-            it = by_op.get(id(op))
-            if isinstance(op, Register):
-                self.ids[it.fields["account"]] = op.account
-                self.names[op.account] = it.fields["account"]
+        refused = [(it, None, reason) for it, reason in l1_refused] + refused
+        record = self._apply(built)
         applied_intents = {id(by_op[id(op)]) for op in built.batch.ops if id(op) in by_op}
         done = applied_intents | {id(it) for it, _, _ in refused}
         self.pending = [it for it in self.pending if id(it) not in done]
+        self.queued = [(it, op) for it, op in self.queued if id(it) not in done]
         applied: dict = {}
         for op in built.batch.ops:
             applied[type(op).__name__] = applied.get(type(op).__name__, 0) + 1
@@ -658,7 +667,12 @@ class Runner:
         return BatchResult(number=pub.batch_number, oracle_round=pub.oracle_round, prices=tuple(pub.prices),
                            applied=applied, ops=[self._describe(op, by_op.get(id(op))) for op in built.batch.ops],
                            refused=refused_json, carried=carried_json, old_root=old_root, new_root=pub.new_root,
-                           public_inputs=pub.words(), public_input_hash=record.public_input_hash, record=record)
+                           digest=record.digest, record=record)
+
+    def _apply(self, built):
+        from sequencer.spec import process_batch
+
+        return process_batch(self.state, built.batch)
 
 
 def run_scenario(scenario: Scenario, prove: bool = False, out: Optional[Path] = None, backend: str = "native",
@@ -678,7 +692,7 @@ def run_scenario(scenario: Scenario, prove: bool = False, out: Optional[Path] = 
     n_file = len(scenario.batches)
     plan = [(b.prices, b.oracle_round, b.intents) for b in scenario.batches]
     k = 0
-    while k < n_file or (runner.pending and k < n_file + DRAIN_LIMIT):
+    while k < n_file or (runner.outstanding() and k < n_file + DRAIN_LIMIT):
         if k < n_file:
             prices, rnd, intents = plan[k]
             if rnd is not None and rnd < runner.state.oracle_round:
@@ -687,7 +701,7 @@ def run_scenario(scenario: Scenario, prove: bool = False, out: Optional[Path] = 
             oracle_round = rnd if rnd is not None else max(oracle_round, runner.state.batch_number + 1)
         else:
             intents = []  # a drain batch: the last prices and round, the carried ops
-        before = [id(it) for it in runner.pending] + [id(it) for it in intents]
+        before = [id(it) for it in runner.outstanding()] + [id(it) for it in intents]
         try:
             result = runner.run_batch(prices, oracle_round, intents)
         except ScenarioError as exc:
@@ -718,10 +732,10 @@ def run_scenario(scenario: Scenario, prove: bool = False, out: Optional[Path] = 
         if log:
             _log_batch(result, log, drain=k >= n_file)
         k += 1
-        if k >= n_file and [id(it) for it in runner.pending] == before:
+        if k >= n_file and [id(it) for it in runner.outstanding()] == before:
             break  # a drain batch moved nothing: stop
     unprocessed = [{"op": runner._describe_intent(it), "where": it.where, "label": it.label}
-                   for it in runner.pending]
+                   for it in runner.outstanding()]
     # expectations: deliberate refusals refused as promised, nothing else refused
     expected_refusals = {it.where: it for b in scenario.batches for it in b.intents if it.expect_refused}
     for b in results:
@@ -748,14 +762,25 @@ def run_scenario(scenario: Scenario, prove: bool = False, out: Optional[Path] = 
         for b in results:
             d = out / f"batch_{b.number}"
             d.mkdir(parents=True, exist_ok=True)
-            names = PublicInputs.names([m.name for m in scenario.preset.markets])
-            (d / "public_inputs.json").write_text(json.dumps(
-                {"words": {n: str(w) for n, w in zip(names, b.public_inputs)},
-                 "public_input_hash": str(b.public_input_hash)}, indent=2) + "\n")
+            (d / "public_inputs.json").write_text(json.dumps(_public_json(b.record), indent=2) + "\n")
         (out / "summary.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
     if log:
         _log_end(result, log, out)
     return result
+
+
+def _public_json(record) -> dict:
+    """The batch's one public input, its message (hex) and the message's contents
+    (`spec.public.BatchPublic`: what `Rollup.submitBatch` takes besides the proof)."""
+    from dataclasses import asdict
+
+    def text(v):
+        if isinstance(v, (list, tuple)):
+            return [text(x) for x in v]
+        return str(v)
+
+    return {"digest": str(record.digest), "message": "0x" + record.message.hex(),
+            "public": {k: text(v) for k, v in asdict(record.public).items()}}
 
 
 def _log_batch(b: BatchResult, log, drain: bool = False) -> None:

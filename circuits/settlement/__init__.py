@@ -23,7 +23,8 @@ def preset_named(name: str):
 @register("settlement", params={"preset": "tiny"})
 def _settlement(c, preset):
     """The batch circuit of a preset: every op slot, the state roots, every account above
-    maintenance margin (sequencer.spec). Public: the batch's public inputs."""
+    maintenance margin (sequencer.spec). Public: one input, the SHA-256 digest (>> 3) of the batch
+    message (sequencer.spec.public)."""
     from .batch import build_batch_circuit
 
     build_batch_circuit(c, preset_named(preset))

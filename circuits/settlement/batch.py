@@ -4,16 +4,29 @@ Shape (per preset): the op slots of `ops.SLOTS` in `spec.ops.KIND_ORDER`, `<kind
 each (a batch lists its ops grouped by kind in that order; unused slots are disabled), then
 the closing write of the insurance fund.
 
-Public inputs (`spec.witness.PublicInputs.words()` order, 2M + 13 words, the order in which
-`Rollup.sol` hands them to its verifier):
+One public input: `digest` = sha256(message) >> 3 (`spec.public`). The message holds the old
+and new state roots, the batch number, the oracle round, the prices, the funding indices
+after the batch, the three L1 queue ranges consumed with their entries (and the bounced /
+executed flags the circuit computes), and the signed withdrawals. The circuit computes every
+one of those values from its private inputs and its slots, packs them into the message's
+bytes (`message.Message`) and hashes them; `Rollup.sol` builds the same bytes from its
+storage (old root, batch number, the queues' `from` indices and their queued entries) and the
+calldata, so the proof binds everything the contract acts on:
 
-    old_root, new_root, batch_number, oracle_round, prices[M], funding[M],
-    deposit_index_old, deposit_index_new, deposit_chain_old, deposit_chain_new,
-    withdrawals_hash, forced_index_old, forced_index_new, forced_chain_old, forced_chain_new
+- oldRoot = Poseidon(old tree root, old globals) is computed from private inputs, with the
+  old globals [batch_number - 1, old oracle round, registrationFrom, depositFrom, forcedFrom,
+  old prices, old funding] (`spec.state.State.globals_fields`): the contract's stored root,
+  batch number and queue positions therefore open to the state the slots start from;
+- newRoot is computed the same way from the final tree root and the new globals (the `to`
+  indices are the `from` ones plus the enabled slots of each queue), and decomposed
+  canonically (x < r), so the contract stores the root the next batch and the exits open;
+- queue entries: slot s of a queue consumes entry from + s, so its slots are used in order
+  (an enabled slot follows an enabled one) and to = from + the enabled count; each slot puts
+  its entry's fields, gated by its enable bit, in the message, so the entries are exactly the
+  contract's queued ones, in order, and unused slots are zero;
+- the contract pays from the flags and the withdrawal entries, which the slots compute.
 
-
-The state root is Poseidon(tree_root, globals_hash) (`spec.state.State.root`); the old
-globals are private inputs opened against old_root, the new ones are computed.
+The state root is Poseidon(tree_root, globals_hash) (`spec.state.State.root`).
 
 Every account above maintenance margin, at a cost independent of the number of accounts
 --------------------------------------------------------------------------------------
@@ -33,48 +46,45 @@ from circuits.gadgets.bits import to_bits
 from sequencer.spec.constants import BATCH_BITS, FUNDING_BITS, GRID_BITS, ROUND_BITS, Preset
 
 from .common import hash_fields
+from .message import Message
 from .ops import SLOTS, BatchState, closing_write
 
 _F_SHIFT = 1 << (FUNDING_BITS - 1)
+QUEUE_BITS = 32  # the message's queue indices are 4 bytes
 
 
-def declare_public(c: Circuit, preset: Preset) -> dict:
+def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
+    """Build the batch circuit of `preset` into `c`; returns its message (for `stats`)."""
     m = preset.num_markets
-    pub = {"old_root": c.public_input("old_root"), "new_root": c.public_input("new_root"),
-           "batch_number": c.public_input("batch_number"), "oracle_round": c.public_input("oracle_round"),
-           "prices": c.public_input("prices", m), "funding": c.public_input("funding", m)}
-    for k in ("deposit_index_old", "deposit_index_new", "deposit_chain_old", "deposit_chain_new",
-              "withdrawals_hash", "forced_index_old", "forced_index_new", "forced_chain_old", "forced_chain_new"):
-        pub[k] = c.public_input(k)
-    return pub
-
-
-def build_batch_circuit(c: Circuit, preset: Preset) -> None:
-    m = preset.num_markets
-    pub = declare_public(c, preset)
-    old = {"tree_root": c.private_input("old.tree_root"), "num_accounts": c.private_input("old.num_accounts"),
-           "oracle_round": c.private_input("old.oracle_round"),
+    digest = c.public_input("digest")
+    msg = Message(preset)
+    hdr = {"batch_number": c.private_input("batch_number"), "oracle_round": c.private_input("oracle_round"),
+           "prices": c.private_input("prices", m)}
+    queues = {q: c.private_input(f"{q}_from") for q in ("registration", "deposit", "forced")}
+    old = {"tree_root": c.private_input("old.tree_root"), "oracle_round": c.private_input("old.oracle_round"),
            "prices": c.private_input("old.prices", m), "funding": c.private_input("old.funding", m)}
 
-    # the old state root opens to the old tree root and globals
-    old_globals = [old["num_accounts"], LC.of(pub["batch_number"]) - 1, old["oracle_round"],
-                   pub["deposit_index_old"], pub["deposit_chain_old"], pub["forced_index_old"],
-                   pub["forced_chain_old"], *old["prices"], *old["funding"]]
-    c.assert_equal(hash_fields(c, [old["tree_root"], hash_fields(c, old_globals)]), pub["old_root"])
+    # the old state root opens to the old tree root and globals: the previous batch number,
+    # the queue positions the contract stores
+    old_globals = [LC.of(hdr["batch_number"]) - 1, old["oracle_round"], queues["registration"], queues["deposit"],
+                   queues["forced"], *old["prices"], *old["funding"]]
+    old_root = hash_fields(c, [old["tree_root"], hash_fields(c, old_globals)])
+    msg.put(c, "oldRoot", old_root)
 
     # header: batches settle in order (the number is old + 1 by construction above), the
     # oracle round does not go back, one ladder price per market
-    to_bits(c, pub["batch_number"], BATCH_BITS)
-    to_bits(c, pub["oracle_round"], ROUND_BITS)
-    to_bits(c, LC.of(pub["oracle_round"]) - old["oracle_round"], ROUND_BITS)
-    for g in pub["prices"]:
-        to_bits(c, g, GRID_BITS)
+    msg.put_bits("batchNumber", to_bits(c, hdr["batch_number"], BATCH_BITS))
+    msg.put_bits("oracleRound", to_bits(c, hdr["oracle_round"], ROUND_BITS))
+    to_bits(c, LC.of(hdr["oracle_round"]) - old["oracle_round"], ROUND_BITS)
+    for j, g in enumerate(hdr["prices"]):
+        msg.put_bits(f"price[{j}]", to_bits(c, g, GRID_BITS))
+    for q in ("registration", "deposit", "forced"):
+        msg.put(c, f"{q}From", queues[q])
 
-    st = BatchState(root=LC.of(old["tree_root"]), num_accounts=LC.of(old["num_accounts"]),
-                    funding=[LC.of(f) for f in old["funding"]], deposit_index=LC.of(pub["deposit_index_old"]),
-                    deposit_chain=LC.of(pub["deposit_chain_old"]), withdrawals=LC.of(0), fees=LC.of(0),
-                    forced_index=LC.of(pub["forced_index_old"]), forced_chain=LC.of(pub["forced_chain_old"]),
-                    batch_number=LC.of(pub["batch_number"]), prices=[LC.of(g) for g in pub["prices"]])
+    st = BatchState(root=LC.of(old["tree_root"]), funding=[LC.of(f) for f in old["funding"]],
+                    registration_index=LC.of(queues["registration"]), deposit_index=LC.of(queues["deposit"]),
+                    forced_index=LC.of(queues["forced"]), fees=LC.of(0),
+                    batch_number=LC.of(hdr["batch_number"]), prices=[LC.of(g) for g in hdr["prices"]], message=msg)
     for kind, attr, slot in SLOTS:
         for i in range(getattr(preset, attr)):
             with c.scope(f"{kind}[{i}]"):
@@ -84,21 +94,23 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> None:
 
     # the batch prices and funding indices lie in the root's box: every account is safe
     for j, (lo, hi, flo, fhi) in enumerate(st.root_box):
-        g, f = pub["prices"][j], LC.of(pub["funding"][j]) + _F_SHIFT
+        g, f = hdr["prices"][j], LC.of(st.funding[j]) + _F_SHIFT
         to_bits(c, LC.of(g) - lo, GRID_BITS)
         to_bits(c, LC.of(hi) - g, GRID_BITS)
         to_bits(c, f - (LC.of(flo) + _F_SHIFT), FUNDING_BITS)
         to_bits(c, (LC.of(fhi) + _F_SHIFT) - f, FUNDING_BITS)
 
-    # the public outputs of the batch
-    for f, pf in zip(st.funding, pub["funding"]):
-        c.assert_equal(f, pf)
-    c.assert_equal(st.deposit_index, pub["deposit_index_new"])
-    c.assert_equal(st.deposit_chain, pub["deposit_chain_new"])
-    c.assert_equal(st.withdrawals, pub["withdrawals_hash"])
-    c.assert_equal(st.forced_index, pub["forced_index_new"])
-    c.assert_equal(st.forced_chain, pub["forced_chain_new"])
-    new_globals = [st.num_accounts, pub["batch_number"], pub["oracle_round"], pub["deposit_index_new"],
-                   pub["deposit_chain_new"], pub["forced_index_new"], pub["forced_chain_new"],
-                   *pub["prices"], *pub["funding"]]
-    c.assert_equal(hash_fields(c, [st.root, hash_fields(c, new_globals)]), pub["new_root"])
+    # the batch's outputs: funding indices (offset by 2^47, as the message carries them), the
+    # queues' new positions, the new state root
+    for j, f in enumerate(st.funding):
+        msg.put_bits(f"funding[{j}]", to_bits(c, LC.of(f) + _F_SHIFT, FUNDING_BITS))
+    ends = {"registration": st.registration_index, "deposit": st.deposit_index, "forced": st.forced_index}
+    for q, end in ends.items():
+        msg.put(c, f"{q}To", end)
+    new_globals = [hdr["batch_number"], hdr["oracle_round"], ends["registration"], ends["deposit"],
+                   ends["forced"], *hdr["prices"], *st.funding]
+    msg.put(c, "newRoot", hash_fields(c, [st.root, hash_fields(c, new_globals)]))
+
+    # the one public input: sha256 of the message, >> 3
+    c.assert_equal(msg.digest(c), digest)
+    return msg

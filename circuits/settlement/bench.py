@@ -44,9 +44,10 @@ def trading_state(preset: Preset, n: int):
     prices = tuple(1000 for _ in preset.markets)
     state = State.genesis(preset, keys[0].public_key, ADDRESS, prices)
     for i in range(1, 2 * n + 1):
-        op = Register(account=i, pubkey=keys[i].public_key, l1_address=ADDRESS + i)
-        process_op(state, replace(op, signature=keys[i].sign(message_hash(op, preset.domain))))
-        process_op(state, Deposit(index=state.deposit_index, account=i, amount=10**15, sender=ADDRESS + i))
+        reg = Register(index=state.registration_index, pubkey=keys[i].public_key, l1_address=ADDRESS + i)
+        process_op(state, reg)
+        assert reg.account == i
+        process_op(state, Deposit(index=state.deposit_index, account=i, amount=10**15))
     trades = []
     for k in range(n):
         buyer, seller = 2 * k + 1, 2 * k + 2

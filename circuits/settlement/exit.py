@@ -28,8 +28,7 @@ Private inputs (`exit_inputs` builds them from a spec `State`):
     path.sib_hash[D][a - 1]      per level, the siblings' hashes (the path's slot left out)
     path.sib_box[D][a - 1][M]    per level, the siblings' packed boxes
     tree_root                    the state tree's root
-    num_accounts, batch_number, oracle_round, deposit_index, deposit_chain, forced_index,
-                                 forced_chain
+    batch_number, oracle_round, registration_index, deposit_index, forced_index
                                  the other globals (prices and funding are public)
 
 The positions of the path's nodes among their siblings are not inputs: they are the digits
@@ -61,8 +60,8 @@ Why this is sound
 
 Cost: one leaf hash, D node hashes, the globals and root hashes, per level the placement of
 the path's hash and M boxes among the siblings (arity 2: 1 + M products; arity 4:
-1 + 4(1 + M)), the range checks and 2M products. 3878 constraints for TINY, 5320 for
-DEMO, 11654 for MAINNET.
+1 + 4(1 + M)), the range checks and 2M products. 3844 constraints for TINY, 5286 for
+DEMO, 11646 for MAINNET.
 """
 from __future__ import annotations
 
@@ -78,8 +77,7 @@ from sequencer.spec.state import State
 
 from .common import Leaf, hash_fields, leaf_hash, node_hash
 
-GLOBAL_NAMES = ("num_accounts", "batch_number", "oracle_round", "deposit_index", "deposit_chain", "forced_index",
-                "forced_chain")
+GLOBAL_NAMES = ("batch_number", "oracle_round", "registration_index", "deposit_index", "forced_index")
 
 
 # --- gadgets -----------------------------------------------------------------------------------

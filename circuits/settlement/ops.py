@@ -5,6 +5,12 @@ op's requirements when its `enabled` bit is set, and writes its leaves in the sp
 (`spec.transition` docstring lists them). The comments name the spec requirement each
 block enforces, in the spec's words. A disabled slot changes nothing.
 
+The queue slots (register, deposit, forced) and the withdrawal slots also put their entries
+in the batch message (`message.Message`, the `spec.public` layout): each field gated by the
+slot's enable bit, its bits taken from the slot's own range check where it makes one. The
+slots of a kind are used in order (an enabled slot follows an enabled one): slot s of a
+queue consumes queue entry from + s.
+
 Every write (`_write`) range-checks the new collateral and positions, sets the funding
 snapshots to the current indices (funding is settled on every write) and, unless it is a
 write of the insurance fund inside an op, checks the leaf's box: S_m >= 0 at its worst
@@ -14,10 +20,11 @@ full box): those recompute the node boxes along the path (`tree.leaf_write`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from circuits.dsl import LC, Circuit
-from circuits.gadgets.bits import assert_bool
+from circuits.gadgets.bits import assert_bool, from_bits
 from circuits.gadgets.comparators import is_zero, less_eq, less_than
 from circuits.gadgets.eddsa import assert_eddsa_poseidon
 from circuits.gadgets.mux import select
@@ -25,6 +32,7 @@ from sequencer.spec import box as spec_box
 from sequencer.spec import ops as spec_ops
 from sequencer.spec.constants import (ADDRESS_BITS, AMOUNT_BITS, BATCH_BITS, BPS, BPS_BITS, COLLATERAL_BITS,
                                       FUNDING_BITS, POSITION_BITS, TV_BITS, Preset)
+from sequencer.spec.public import FIRST_L1_ACCOUNT
 
 from .arith import (assert_bits, assert_equal_when, assert_nonzero, assert_signed, assert_true, gate,
                     is_negative_gated, one_hot, pick, sign_abs)
@@ -42,17 +50,16 @@ class BatchState:
     """What the slots thread through the batch, in processing order."""
 
     root: LC  # the tree root
-    num_accounts: LC
     funding: list  # F_j
+    registration_index: LC  # the L1 queues' positions (from + the enabled slots so far)
     deposit_index: LC
-    deposit_chain: LC
-    withdrawals: LC  # withdrawals hash chain
+    forced_index: LC
     fees: LC  # trade fees of the batch, credited to the fund by the closing write
-    forced_index: LC  # the forced-withdrawal queue position
-    forced_chain: LC
-    batch_number: LC  # this batch's number (public)
-    prices: list  # ladder indices g_j (public)
+    batch_number: LC  # this batch's number
+    prices: list  # ladder indices g_j
+    message: Any = None  # message.Message: the slots put their entries in the batch message
     root_box: list | None = None  # set by the closing write
+    last_enabled: dict = field(default_factory=dict)  # kind -> the enable bit of its previous slot
 
 
 # --- shared pieces ---------------------------------------------------------------------------
@@ -142,26 +149,41 @@ def _enabled(c: Circuit, prefix: str) -> LC:
     return e
 
 
+def _in_order(c: Circuit, st: BatchState, prefix: str, en) -> int:
+    """The slots of a kind are used in order: enabled => the previous slot is enabled. Returns
+    the slot's number s (its message entry, and for a queue the entry from + s)."""
+    kind, s = prefix[:prefix.index("[")], int(prefix[prefix.index("[") + 1:-1])
+    if s > 0:
+        c.assert_product(en, 1 - LC.of(st.last_enabled[kind]), 0)
+    st.last_enabled[kind] = en
+    return s
+
+
 # --- the ops ---------------------------------------------------------------------------------
 def register_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
+    """`spec.transition.process_register`: the next entry of the L1 registration queue (the
+    contract checked the key is a pair of field elements and the id is below the capacity)."""
     en = _enabled(c, prefix)
-    account, pk_x, pk_y, l1 = (c.private_input(f"{prefix}.{k}") for k in ("account", "pk_x", "pk_y", "l1_address"))
-    # the fields fit their widths
-    assert_bits(c, en, l1, ADDRESS_BITS)
-    # the account is the next free id and the tree has room for it
-    assert_equal_when(c, en, account, st.num_accounts)
+    s = _in_order(c, st, prefix, en)
+    pk_x, pk_y, l1 = (c.private_input(f"{prefix}.{k}") for k in ("pk_x", "pk_y", "l1_address"))
+    # the fields fit their widths (the contract enforces it: else the message cannot match)
+    l1_bits = assert_bits(c, en, l1, ADDRESS_BITS)
+    # the id the contract assigned: FIRST_L1_ACCOUNT + the entry's queue index (registrationFrom
+    # + s, the slots being used in order), below the capacity
+    account = LC.of(st.registration_index) + FIRST_L1_ACCOUNT
     bits = index_bits_of(c, en, account, preset)
-    # the new key signs its registration
-    msg = _message(c, preset, spec_ops.OP_REGISTER, [account, pk_x, pk_y, l1])
-    _signature(c, prefix, en, (pk_x, pk_y), msg)
-    # the old leaf is empty: hash 0, full box
+    # the old leaf is empty (hash 0, full box); the new one holds the key and the L1 owner
     path_prefix = f"{prefix}.account"
     m = preset.num_markets
     new = Leaf(pk_x, pk_y, l1, LC.of(0), LC.of(0), LC.of(0), [LC.of(0)] * m, list(st.funding))
     # a new account (no position, no collateral) is safe in the empty leaf's full box
     _, path = _write(c, st, preset, path_prefix, en, bits, 0, new, check_box=0)
     old_leaf_box_is_full(c, en, path, preset)
-    st.num_accounts = LC.of(st.num_accounts) + en
+    st.registration_index = LC.of(st.registration_index) + en
+    # the message's entry: the key and the owner (zero when the slot is unused)
+    st.message.put(c, f"registration[{s}].pubkeyX", c.mul(en, pk_x))
+    st.message.put(c, f"registration[{s}].pubkeyY", c.mul(en, pk_y))
+    st.message.put_bits(f"registration[{s}].owner", l1_bits)
 
 
 @dataclass
@@ -169,37 +191,42 @@ class QueueEntry:
     """One entry of an L1 queue (deposits, forced withdrawals) and the leaf it names."""
 
     enabled: LC
+    slot: int  # s: the entry is the queue's from + s
     account: LC
     amount: LC
-    sender: LC
+    account_bits: list  # the 32 bits of enabled * account (LSB first)
+    amount_bits: list  # the AMOUNT_BITS bits of enabled * amount
     registered: LC  # the leaf is a registered account (bound by the path: its hash is not 0)
     index_bits: list  # the account's position in the tree
-    in_tree: LC  # enabled and the id is below the capacity (else no leaf is read)
     pre: Leaf
     settled: Leaf
 
-    def chained(self, c: Circuit, chain) -> LC:
-        """The queue's hash chain after this entry (`spec.hashing.hash_chain`)."""
-        return select(c, self.enabled, hash_fields(c, [chain, self.account, self.amount, self.sender]), chain)
+    def emit(self, c: Circuit, st: BatchState, section: str, flag_name: str, flag) -> None:
+        """The entry's message fields: account, amount, and its flag byte (0 when unused)."""
+        st.message.put_bits(f"{section}[{self.slot}].accountId", self.account_bits)
+        st.message.put_bits(f"{section}[{self.slot}].amount", self.amount_bits)
+        st.message.put_bits(f"{section}[{self.slot}].{flag_name}", [flag])
 
 
-def _queue_entry(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> QueueEntry:
+def _queue_entry(c: Circuit, st: BatchState, preset: Preset, prefix: str, leaf_required: bool) -> QueueEntry:
     """The inputs of a queue slot: the entry, checked as the L1 contract enforces it, and the
-    leaf of its account (registered or empty; none for an id beyond the tree)."""
+    leaf of its account (registered; or, unless `leaf_required`, possibly empty)."""
     en = _enabled(c, prefix)
-    account, amount, sender = (c.private_input(f"{prefix}.{k}") for k in ("account", "amount", "sender"))
-    registered = c.private_input(f"{prefix}.registered")
-    assert_bool(c, registered)
-    # the fields fit their widths (the L1 contract enforces them)
+    s = _in_order(c, st, prefix, en)
+    account, amount = (c.private_input(f"{prefix}.{k}") for k in ("account", "amount"))
+    if leaf_required:
+        registered = en
+    else:
+        registered = c.private_input(f"{prefix}.registered")
+        assert_bool(c, registered)
+        c.assert_product(registered, 1 - LC.of(en), 0)  # a disabled slot reads no leaf
+    # the fields fit their widths (the contract enforces them: the message's entry is its
+    # queued one); the id is in the tree (the contract queues entries for registered ids only)
     id_bits = assert_bits(c, en, account, ACCOUNT_BITS)
-    assert_bits(c, en, amount, AMOUNT_BITS)
-    assert_bits(c, en, sender, ADDRESS_BITS)
-    # an id beyond the tree is never registered: no leaf to read
-    beyond = 1 - is_zero(c, sum((LC.of(b) * (1 << i) for i, b in enumerate(id_bits[preset.account_bits:])), LC()))
-    in_tree = c.mul(en, 1 - beyond)
-    c.assert_product(registered, 1 - LC.of(in_tree), 0)  # no leaf read: nothing is registered
+    amount_bits = assert_bits(c, en, amount, AMOUNT_BITS)
+    c.assert_zero(from_bits(c, id_bits[preset.account_bits:]))
     pre = _leaf_input(c, f"{prefix}.account", preset)
-    return QueueEntry(en, account, amount, sender, registered, id_bits[:preset.account_bits], in_tree, pre,
+    return QueueEntry(en, s, account, amount, id_bits, amount_bits, registered, id_bits[:preset.account_bits], pre,
                       _settled(c, st, pre))
 
 
@@ -212,27 +239,29 @@ def _applied_or_read(c: Circuit, st: BatchState, q: QueueEntry, applied, collate
 
 
 def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
-    q = _queue_entry(c, st, preset, prefix)
+    """`spec.transition.process_deposit`: the next deposit of the L1 queue, to an existing
+    leaf; credited unless the collateral would leave its range (then bounced: the circuit
+    computes the flag, the prover does not choose it)."""
+    q = _queue_entry(c, st, preset, prefix, leaf_required=True)
     new_c = LC.of(q.settled.collateral) + q.amount
-    # credited unless unknown account or collateral overflow (then bounced to the sender)
-    fits = _fits_collateral(c, q.in_tree, new_c)
-    credited = c.mul(c.mul(q.in_tree, q.registered), fits)
+    # credited unless the collateral would overflow (then bounced, paid back by the contract)
+    credited = _fits_collateral(c, q.enabled, new_c)
+    bounced = q.enabled - credited
     # a bounce reads the leaf and writes it back unchanged
     new = _applied_or_read(c, st, q, credited, new_c)
     path = declare_path(c, f"{prefix}.account", preset, keep_box=True)
     # the box is kept; a credit is checked like every write (the fund's is exempt)
-    assert_signed(c, q.in_tree, new.collateral, COLLATERAL_BITS)
-    pos = signed_positions(c, q.in_tree, new.positions)
+    assert_signed(c, q.enabled, new.collateral, COLLATERAL_BITS)
+    pos = signed_positions(c, q.enabled, new.positions)
     not_fund = 1 - _is_fund(c, q.account)
     parts = [unpack_market_box(c, x) for x in path.leaf_box]
     assert_box_safe(c, c.mul(credited, not_fund), preset, new.collateral, pos, parts, st.funding)
-    st.root, _ = leaf_write(c, preset, q.in_tree, st.root, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
-                            c.mul(q.registered, leaf_hash(c, new)), None, path)
-    # the queue advances; a bounce goes to the withdrawals list
-    st.deposit_chain = q.chained(c, st.deposit_chain)
+    # the leaf exists: its old hash is a leaf hash (never 0, the empty leaf's) under the root
+    st.root, _ = leaf_write(c, preset, q.enabled, st.root, q.index_bits, leaf_hash(c, q.pre), leaf_hash(c, new),
+                            None, path)
+    # the queue advances; the message carries the entry and its bounced flag
     st.deposit_index = LC.of(st.deposit_index) + q.enabled
-    bounced = q.enabled - credited
-    st.withdrawals = select(c, bounced, hash_fields(c, [st.withdrawals, q.sender, q.amount]), st.withdrawals)
+    q.emit(c, st, "deposit", "bounced", bounced)
 
 
 def _fits_collateral(c: Circuit, enabled, x) -> LC:
@@ -250,32 +279,32 @@ def _fits_collateral(c: Circuit, enabled, x) -> LC:
 
 def forced_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
     """`spec.transition.process_forced_withdrawal`: never refused; executed exactly when the
-    spec executes it (the circuit computes the condition, the prover does not choose it)."""
-    q = _queue_entry(c, st, preset, prefix)
+    spec executes it (the circuit computes the flag, the prover does not choose it). The
+    contract checked the sender owns the account; the leaf may still be empty (its
+    registration not consumed yet): then nothing is executed."""
+    q = _queue_entry(c, st, preset, prefix, leaf_required=False)
     after = q.settled.replace(collateral=LC.of(q.settled.collateral) - q.amount)
-    # executed iff the sender owns the account, the amount is positive and the account keeps
-    # TV >= IR (its collateral in range)
-    owner = is_zero(c, LC.of(q.sender) - q.pre.l1_address)
+    # executed iff the leaf exists, the amount is positive and the account keeps TV >= IR
+    # (its collateral in range)
     positive = 1 - is_zero(c, q.amount)
-    live = c.mul(c.mul(q.in_tree, q.registered), c.mul(owner, positive))
+    live = c.mul(q.registered, positive)  # registered implies enabled
     pos = signed_positions(c, live, after.positions)
     fits = _fits_collateral(c, live, after.collateral)
     affords = is_nonnegative(c, live, surplus(c, preset, after.collateral, pos, st.prices, "initial"))
-    executed = c.mul(c.mul(live, fits), affords)
+    executed = c.mul(fits, affords)  # fits is 0 unless live
     new = _applied_or_read(c, st, q, executed, after.collateral)
     path = declare_path(c, f"{prefix}.account", preset)
     packed, parts = declare_box(c, f"{prefix}.account", preset)
     # executed: the sequencer's new box, checked; otherwise a read keeps the box
     for j in range(preset.num_markets):
-        assert_equal_when(c, q.in_tree - executed, packed[j], path.leaf_box[j])
-    assert_signed(c, q.in_tree, new.collateral, COLLATERAL_BITS)
+        assert_equal_when(c, q.enabled - executed, packed[j], path.leaf_box[j])
+    assert_signed(c, q.enabled, new.collateral, COLLATERAL_BITS)
     assert_box_safe(c, executed, preset, new.collateral, pos, parts, st.funding)
-    st.root, _ = leaf_write(c, preset, q.in_tree, st.root, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
+    st.root, _ = leaf_write(c, preset, q.enabled, st.root, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
                             c.mul(q.registered, leaf_hash(c, new)), parts, path)
-    # the queue advances; an executed request is paid to the account's L1 address
-    st.forced_chain = q.chained(c, st.forced_chain)
+    # the queue advances; the message carries the entry and its executed flag (the contract pays)
     st.forced_index = LC.of(st.forced_index) + q.enabled
-    st.withdrawals = select(c, executed, hash_fields(c, [st.withdrawals, q.pre.l1_address, q.amount]), st.withdrawals)
+    q.emit(c, st, "forced", "executed", executed)
 
 
 def funding_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
@@ -306,9 +335,10 @@ def touch_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
 
 def withdrawal_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
     en = _enabled(c, prefix)
+    s = _in_order(c, st, prefix, en)
     account, amount, nonce, expiry = (c.private_input(f"{prefix}.{k}") for k in ("account", "amount", "nonce", "expiry"))
     # the fields fit their widths, the amount is positive
-    assert_bits(c, en, amount, AMOUNT_BITS)
+    amount_bits = assert_bits(c, en, amount, AMOUNT_BITS)
     assert_nonzero(c, en, amount)
     bits = index_bits_of(c, en, account, preset)
     pre = _leaf_input(c, f"{prefix}.account", preset)
@@ -323,7 +353,10 @@ def withdrawal_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> 
                     check_box=1 - _is_fund(c, account))
     # the account keeps TV >= IR at the batch prices
     assert_nonnegative(c, en, surplus(c, preset, new.collateral, pos, st.prices, "initial"))
-    st.withdrawals = select(c, en, hash_fields(c, [st.withdrawals, pre.l1_address, amount]), st.withdrawals)
+    # the message's entry (account, amount), which the contract pays to the account's L1
+    # owner (the leaf's l1_address: both are set at registration and never change)
+    st.message.put_bits(f"withdrawal[{s}].accountId", bits)
+    st.message.put_bits(f"withdrawal[{s}].amount", amount_bits)
 
 
 def trade_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:

@@ -4,11 +4,18 @@
 
 Each op slot is independent of the others, so a preset's batch circuit costs
 
-    base (header, old/new state roots, the closing write, the root-box check)
-    + sum over kinds of (slots of that kind) x (one slot of that kind)
+    base (header, old/new state roots, the closing write, the root-box check, the message's
+          header fields' bits)
+    + sum over kinds of (slots of that kind) x (one slot of that kind, its message entry's bits
+          included)
+    + (slots - 1) for each kind used in order (register, deposit, forced, withdrawal: one
+          constraint per slot after the first)
+    + SHA-256 of the batch message (`spec.public.message_length` bytes, whose length depends
+          on the slot counts)
 
 The base and each kind's slot are measured by building the circuit with no slots and with
-one slot of that kind (before --O2 linear elimination, which removes well under 1 %).
+one slot of that kind, less the SHA-256 of each one's message (before --O2 linear
+elimination, which removes well under 1 %).
 Also printed: one leaf write alone (the box tree's path update) and one EdDSA-Poseidon
 verification, the two big parts of every signed op.
 """
@@ -25,22 +32,61 @@ from .batch import build_batch_circuit
 from .ops import SLOTS
 
 NO_SLOTS = {attr: 0 for _, attr, _ in SLOTS}
+IN_ORDER = ("register", "deposit", "forced", "withdrawal")  # slots used in order: 1 constraint per slot after the first
 
 
-def count(preset: Preset) -> int:
+def count(preset: Preset) -> tuple[int, int]:
+    """(constraints, of which the SHA-256 of the message) of the preset's batch circuit."""
     c = Circuit("settlement")
-    build_batch_circuit(c, preset)
+    msg = build_batch_circuit(c, preset)
+    return c.n_constraints, msg.sha256_constraints
+
+
+def message_pattern(preset: Preset) -> list[bool]:
+    """Which bits of the preset's message the circuit makes constant (zero extensions), from
+    a build with one slot of each kind: every slot of a kind has its first slot's pattern."""
+    import re
+
+    from sequencer.spec.public import message_layout
+
+    c = Circuit("settlement")
+    one = replace(preset, **{attr: 1 for _, attr, _ in SLOTS})
+    pattern = build_batch_circuit(c, one).constant_pattern()
+    out: list[bool] = []
+    for name, _ in message_layout(preset):
+        out += pattern[re.sub(r"\[\d+\]\.", "[0].", name)]
+    return out
+
+
+def sha256_cost(preset: Preset) -> int:
+    """The SHA-256 gadget on the preset's batch message, its constant bits folded as in the circuit."""
+    from circuits.dsl import LC
+    from circuits.gadgets.sha256 import sha256_bits
+
+    c = Circuit("sha256")
+    pattern = message_pattern(preset)
+    bits = c.private_input("bits", len(pattern))
+    sha256_bits(c, [LC() if const else b for const, b in zip(pattern, bits)])
     return c.n_constraints
 
 
 def per_kind(preset: Preset) -> dict:
-    """{"base": n, kind: n per slot, ...} for the preset's shape (tree, markets)."""
+    """{"base": n, kind: n per slot, ...} for the preset's shape (tree, markets), SHA-256 apart."""
     empty = replace(preset, **NO_SLOTS)
-    base = count(empty)
+    n, sha = count(empty)
+    base = n - sha
     out = {"base": base}
     for kind, attr, _ in SLOTS:
-        out[kind] = count(replace(empty, **{attr: 1})) - base
+        n, sha = count(replace(empty, **{attr: 1}))
+        out[kind] = n - sha - base
     return out
+
+
+def total(preset: Preset, kinds: dict, sha: int) -> int:
+    """The preset's constraint count from the per-kind figures (equals the whole circuit's)."""
+    return kinds["base"] + sha + sum(kinds[k] * getattr(preset, attr) + (max(0, getattr(preset, attr) - 1)
+                                                                          if k in IN_ORDER else 0)
+                                     for k, attr, _ in SLOTS)
 
 
 def leaf_write_cost(preset: Preset, new_box: bool = True) -> int:
@@ -68,19 +114,26 @@ def table(names: list[str]) -> tuple[str, dict]:
     results = {}
     for name in names:
         p = PRESETS[name]
+        from sequencer.spec.public import message_length, sha256_blocks
+
         kinds = per_kind(p)
-        total = kinds["base"] + sum(kinds[k] * getattr(p, attr) for k, attr, _ in SLOTS)
-        results[name] = {"kinds": kinds, "total": total, "leaf_write": leaf_write_cost(p),
+        sha = sha256_cost(p)
+        n = total(p, kinds, sha)
+        results[name] = {"kinds": kinds, "total": n, "sha256": sha, "message_bytes": message_length(p),
+                         "sha256_blocks": sha256_blocks(p), "leaf_write": leaf_write_cost(p),
                          "leaf_write_keep_box": leaf_write_cost(p, new_box=False),
                          "shape": f"{p.capacity} accounts, arity {p.arity}, depth {p.depth}, M={p.num_markets}",
                          "slots": {k: getattr(p, attr) for k, attr, _ in SLOTS}}
     kinds = ["base"] + [k for k, _, _ in SLOTS]
-    lines = ["| preset | shape | " + " | ".join(kinds) + " | write keeping / changing the box | total |",
-             "|---" * (len(kinds) + 4) + "|"]
+    lines = ["| preset | shape | " + " | ".join(kinds) + " | message: bytes, SHA-256 blocks, constraints"
+             " | write keeping / changing the box | total | SHA-256 share |",
+             "|---" * (len(kinds) + 6) + "|"]
     for name, r in results.items():
         cells = [f"{r['kinds']['base']:,}"] + [f"{r['kinds'][k]:,} x{r['slots'][k]}" for k in kinds[1:]]
         lines.append(f"| {name} | {r['shape']} | " + " | ".join(cells)
-                     + f" | {r['leaf_write_keep_box']:,} / {r['leaf_write']:,} | {r['total']:,} |")
+                     + f" | {r['message_bytes']} B, {r['sha256_blocks']} blocks, {r['sha256']:,}"
+                     + f" | {r['leaf_write_keep_box']:,} / {r['leaf_write']:,} | {r['total']:,}"
+                     + f" | {100 * r['sha256'] / r['total']:.1f} % |")
     lines.append(f"\nOne EdDSA-Poseidon verification: {eddsa_cost():,} constraints.")
     return "\n".join(lines), results
 

@@ -2,8 +2,13 @@
 
 Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
 
-    old.tree_root, old.num_accounts, old.oracle_round, old.prices[M], old.funding[M]
-    <kind>[i].enabled and the op's fields        kind in register, deposit, funding, liquidation,
+    digest                                        the one public input (`BatchRecord.digest`)
+    batch_number, oracle_round, prices[M]         the batch header
+    registration_from, deposit_from, forced_from  the L1 queue positions before the batch
+    old.tree_root, old.oracle_round, old.prices[M], old.funding[M]   the old globals
+    <kind>[i].enabled and the op's fields        kind in register (pk_x, pk_y, l1_address),
+                                                  deposit (account, amount), forced (account,
+                                                  amount, registered), funding, liquidation,
                                                   touch, withdrawal, trade, deleverage
     <kind>[i].<role>.leaf[6 + 2M]                the leaf before the write (Account.fields())
     <kind>[i].<role>.box[M]                      the packed box chosen (touch and the closing
@@ -25,6 +30,7 @@ from sequencer.spec import ops as spec_ops
 from sequencer.spec import tree as spec_tree
 from sequencer.spec.constants import Preset
 from sequencer.spec.hashing import to_field
+from sequencer.spec.public import batch_digest
 from sequencer.spec.state import LeafUpdate
 from sequencer.spec.witness import BatchRecord
 
@@ -88,17 +94,14 @@ def _op_inputs(slot: str, op, updates: tuple) -> dict:
     out: dict = {"enabled": 1}
     roles: list[str]
     if slot == "register":
-        out.update(account=op.account, pk_x=op.pubkey[0], pk_y=op.pubkey[1], l1_address=op.l1_address,
-                   sig=_sig(op.signature))
+        out.update(pk_x=op.pubkey[0], pk_y=op.pubkey[1], l1_address=op.l1_address)
         roles = ["account"]
     elif slot == "deposit":
-        out.update(account=op.account, amount=op.amount, sender=op.sender,
-                   registered=int(bool(updates) and updates[0].pre is not None))
-        roles = ["account"] if updates else []
+        out.update(account=op.account, amount=op.amount)
+        roles = ["account"]
     elif slot == "forced":
-        out.update(account=op.account, amount=op.amount, sender=op.sender,
-                   registered=int(bool(updates) and updates[0].pre is not None))
-        roles = ["account"] if updates else []
+        out.update(account=op.account, amount=op.amount, registered=int(updates[0].pre is not None))
+        roles = ["account"]
     elif slot == "funding":
         out.update(market=op.market, delta=to_field(op.delta))
         roles = []
@@ -138,19 +141,17 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
     inputs = {name: _zeros(shape) for name, shape, _ in cc.inputs}
     pub = record.public
     m = preset.num_markets
-    words = pub.words()
-    names = [n for n, _, public in cc.inputs if public]
-    scalar_names = [n for n in names if n not in ("prices", "funding")]
-    inputs.update(prices=list(words[4:4 + m]), funding=list(words[4 + m:4 + 2 * m]))
-    for name, word in zip(scalar_names, words[:4] + words[4 + 2 * m:]):
-        inputs[name] = word
+    inputs["digest"] = batch_digest(pub, preset)
+    inputs.update(batch_number=pub.batch_number, oracle_round=pub.oracle_round, prices=list(pub.prices),
+                  registration_from=pub.registration_from, deposit_from=pub.deposit_from,
+                  forced_from=pub.forced_from)
     g = record.old_globals
-    if len(g) != 7 + 2 * m:
+    if len(g) != 5 + 2 * m:
         raise InputError("the record carries no old globals (made by an older spec?)")
     inputs["old.tree_root"] = record.old_tree_root
-    inputs["old.num_accounts"], inputs["old.oracle_round"] = g[0], g[2]
-    inputs["old.prices"] = list(g[7:7 + m])
-    inputs["old.funding"] = [to_field(f) for f in g[7 + m:7 + 2 * m]]
+    inputs["old.oracle_round"] = g[1]
+    inputs["old.prices"] = list(g[5:5 + m])
+    inputs["old.funding"] = [to_field(f) for f in g[5 + m:5 + 2 * m]]
 
     def put(prefix: str, values: dict) -> None:
         for k, v in values.items():

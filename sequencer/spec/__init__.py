@@ -3,7 +3,7 @@
 Modules, one per concern:
 
 - `constants`  units, bit bounds, market parameters, presets TINY / DEMO / MAINNET
-- `hashing`    Poseidon (circomlib) with nesting above 16 inputs, hash chains, sha256 -> field
+- `hashing`    Poseidon (circomlib) with nesting above 16 inputs
 - `box`        safe boxes: per market a ladder interval of price and an interval of funding
 - `tree`       the state tree: Poseidon Merkle tree (arity 2 or 4) whose nodes bind their
                children's boxes; the root's box is the intersection of all leaf boxes
@@ -11,16 +11,18 @@ Modules, one per concern:
 - `margin`     TV, MR, IR, the worst case over a box, `choose_box` (and the solvency argument)
 - `ops`        op dataclasses, op codes, field widths, signed-message hashes, nonce window
 - `transition` `process_batch`, `process_<op>`, `OpRefused`, `build_batch`
-- `witness`    public inputs, their hash, the per-op witness the prover consumes
+- `public`     the batch message (`BatchPublic`) and its sha256 digest, the proof's one public input
+- `witness`    `BatchRecord`: the message contents, the digest, the per-op witness the prover consumes
 - `bench_tree` `python -m sequencer.spec.bench_tree`: the tree at 2^20 accounts
 
 For the batch circuit (which mirrors `process_<op>` one by one): the leaves each op touches,
 in witness order (`BatchRecord.ops[k].updates`, each with pre/post leaf and path), and the
 ops in the kind order `ops.KIND_ORDER`:
 
-    Register   [account]                 old leaf empty (hash 0, full box), box kept
-    Deposit    [account]                 a write, or a read when bounced (unknown / overflow)
+    Register   [account]                 id FIRST_L1_ACCOUNT + queue index; old leaf empty (hash 0, full box)
+    Deposit    [account]                 the leaf exists; a write, or a read when bounced (overflow)
     ForcedWithdraw [account]             re-boxed when executed; a read when consumed with no effect
+                                         (the leaf may be empty: registration not consumed yet)
     Funding    []                        F_j += delta, |delta| <= max_funding_delta_j
     Touch      [account]                 re-boxed: the box the sequencer chose
     Liquidate  [target, receiver, fund]  [target, fund] when the receiver is the fund; the
@@ -40,10 +42,11 @@ from .ops import (Deleverage, Deposit, ForcedWithdraw, Funding, Liquidate, Regis
                   message_hash, use_nonce)
 from .state import Account, State, account_hash
 from .transition import (Batch, BuiltBatch, OpRefused, build_batch, process_batch, process_deleverage,
-                         process_deposit, process_funding, process_liquidation, process_op,
+                         process_deposit, process_forced_withdrawal, process_funding, process_liquidation, process_op,
                          process_register, process_touch, process_trade, process_withdrawal)
 from .tree import BoxTree, compute_root
-from .witness import BatchRecord, PublicInputs, public_input_hash, public_input_hash_poseidon
+from .public import FIRST_L1_ACCOUNT, BatchPublic, batch_digest, batch_message
+from .witness import BatchRecord
 
 __all__ = [
     "TINY", "DEMO", "MAINNET", "PRESETS", "MarketParams", "Preset",
@@ -51,8 +54,8 @@ __all__ = [
     "message_hash", "use_nonce",
     "Account", "State", "account_hash",
     "Batch", "BuiltBatch", "OpRefused", "build_batch", "process_batch", "process_op",
-    "process_register", "process_deposit", "process_withdrawal", "process_trade",
+    "process_register", "process_deposit", "process_forced_withdrawal", "process_withdrawal", "process_trade",
     "process_funding", "process_touch", "process_liquidation", "process_deleverage",
     "BoxTree", "compute_root",
-    "BatchRecord", "PublicInputs", "public_input_hash", "public_input_hash_poseidon",
+    "BatchRecord", "BatchPublic", "FIRST_L1_ACCOUNT", "batch_digest", "batch_message",
 ]

@@ -1,13 +1,11 @@
 """The spec's hashes: circomlib Poseidon over BN254, nested when there are more than 16 inputs.
 
-Every commitment of the spec (leaf, tree node, signed message, state root, deposit and
-withdrawal chains) is `hash_fields`, so outside tools with circomlib's Poseidon recompute it.
+Every commitment of the spec (leaf, tree node, signed message, state root) is `hash_fields`, so outside tools with circomlib's Poseidon recompute it.
 Signed integers enter a hash as field elements (`to_field`: a negative x becomes r - |x|),
 which is how the circuit holds them.
 """
 from __future__ import annotations
 
-import hashlib
 from typing import Sequence
 
 from circuits.crypto.poseidon import poseidon_hash, poseidon_hash_many
@@ -43,16 +41,5 @@ def hash_fields(fields: Sequence[int]) -> int:
     return poseidon_hash(inner)
 
 
-def hash_chain(prev: int, fields: Sequence[int]) -> int:
-    """One link of a Poseidon hash chain: H(prev, fields...)."""
-    return hash_fields([prev, *fields])
-
-
-def sha256_field(words: Sequence[int]) -> int:
-    """sha256 of the words as 32-byte big-endian integers, reduced modulo r (one public input)."""
-    data = b"".join(to_field(w).to_bytes(32, "big") for w in words)
-    return int.from_bytes(hashlib.sha256(data).digest(), "big") % FIELD_MODULUS
-
-
-__all__ = ["hash_fields", "hash_chain", "sha256_field", "to_field", "from_field",
+__all__ = ["hash_fields", "to_field", "from_field",
            "poseidon_hash", "poseidon_hash_many", "POSEIDON_MAX_INPUTS"]

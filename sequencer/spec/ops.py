@@ -35,6 +35,7 @@ from typing import Any, Optional
 from .constants import (ADDRESS_BITS, AMOUNT_BITS, BATCH_BITS, FEE_BITS, FUNDING_BITS, NONCE_BITS,
                         NONCE_WINDOW, POSITION_BITS, PRICE_BITS)
 from .hashing import hash_fields
+from .public import FIRST_L1_ACCOUNT
 
 Signature = Any  # circuits.crypto.eddsa.Signature (R8, S)
 
@@ -55,58 +56,59 @@ MARKET_BITS = 4  # a market index is < 16
 
 @dataclass(frozen=True)
 class Register:
-    """Open account `account` (the next free id) for a key; signed by that key."""
+    """The `index`-th entry of the L1 registration queue: `Rollup.register` was called by
+    `l1_address` with `pubkey`. The contract assigned the account id FIRST_L1_ACCOUNT + index
+    (`account`) and records `l1_address` as its owner; it refuses keys that are not field
+    elements and registrations past the tree's capacity. Unsigned (the L1 sender is the
+    authority: a key its owner cannot sign with only makes its own account useless) and never
+    refused: consumed in queue order, it writes a new leaf at `account`."""
 
     OP_CODE = OP_REGISTER
-    FIELDS = (("account", ACCOUNT_ID_BITS, False), ("l1_address", ADDRESS_BITS, False))
-    account: int
+    FIELDS = (("index", 64, False), ("l1_address", ADDRESS_BITS, False))
+    index: int
     pubkey: tuple[int, int]
     l1_address: int
-    signature: Optional[Signature] = None
 
-    def message_fields(self) -> list[int]:
-        return [self.account, self.pubkey[0], self.pubkey[1], self.l1_address]
+    @property
+    def account(self) -> int:
+        return FIRST_L1_ACCOUNT + self.index
 
 
 @dataclass(frozen=True)
 class QueueEntry:
-    """The `index`-th entry of an L1 queue: `amount` for `account`, sent by `sender` (the
-    contract's `msg.sender`). Queue entries are unsigned and never refused, so the queue
-    always advances in order."""
+    """The `index`-th entry of an L1 queue: `amount` for `account`. The contract queues entries
+    only for ids registered on L1 (and only the owner's forced requests), so an entry names no
+    sender: whatever it pays goes to the account's L1 owner. Unsigned and consumed in order."""
 
-    FIELDS = (("index", 64, False), ("account", ACCOUNT_ID_BITS, False),
-              ("amount", AMOUNT_BITS, False), ("sender", ADDRESS_BITS, False))
+    FIELDS = (("index", 64, False), ("account", ACCOUNT_ID_BITS, False), ("amount", AMOUNT_BITS, False))
     index: int
     account: int
     amount: int
-    sender: int
-
-    def chain_fields(self) -> list[int]:
-        """What the L1 queue hashes: chain_{k+1} = H(chain_k, account, amount, sender)."""
-        return [self.account, self.amount, self.sender]
 
 
 @dataclass(frozen=True)
 class Deposit(QueueEntry):
-    """The `index`-th deposit of the L1 queue: `amount` for `account`, sent by `sender`.
+    """The `index`-th deposit of the L1 queue: `amount` collateral units for `account`.
 
-    Unsigned (the L1 contract took the funds). It is never refused: a deposit to an
-    unregistered account, or one that would overflow the collateral, is returned to
-    `sender` through the withdrawals list."""
+    Unsigned (the L1 contract took the funds). The account's leaf must exist: the sequencer
+    consumes the registration first (always possible: it was queued before the deposit);
+    a deposit to a missing leaf is refused. A deposit that would push the collateral out of
+    its range is *bounced*: consumed, not credited, flagged in the batch message, and the
+    contract pays it back to the account's L1 owner."""
 
     OP_CODE = OP_DEPOSIT
 
 
 @dataclass(frozen=True)
 class ForcedWithdraw(QueueEntry):
-    """The `index`-th request of the L1 forced-withdrawal queue: `sender` asks for `amount`
-    of `account`'s collateral. Unsigned: the L1 sender is the authority, and it must be the
-    account's L1 address. Never refused, so the queue always advances (a request the
-    sequencer leaves past its deadline lets anyone freeze the contract): it is executed when
-    the sender owns the account, the amount is positive and the account keeps TV >= IR at the
-    batch prices; otherwise it is consumed with no effect. An executed request re-boxes the
-    account (`box`: the sequencer's choice, None for `margin.choose_box`), so a request the
-    account can afford never fails on its box."""
+    """The `index`-th request of the L1 forced-withdrawal queue: the account's owner asks for
+    `amount` of its collateral (the contract checks the sender). Never refused, so the queue
+    always advances (a request the sequencer leaves past its deadline lets anyone freeze the
+    contract): it is *executed* exactly when the amount is positive and the account (a leaf
+    that exists) keeps TV >= IR at the batch prices; otherwise it is consumed with no effect.
+    The flag is in the batch message and the contract pays an executed request to the owner.
+    An executed request re-boxes the account (`box`: the sequencer's choice, None for
+    `margin.choose_box`), so a request the account can afford never fails on its box."""
 
     OP_CODE = OP_FORCED_WITHDRAW
     box: Optional[tuple] = None
@@ -114,7 +116,8 @@ class ForcedWithdraw(QueueEntry):
 
 @dataclass(frozen=True)
 class Withdraw:
-    """Move `amount` of collateral to the account's L1 address; signed by the owner."""
+    """Move `amount` of collateral to the account's L1 owner (the contract pays
+    `accountOwner[account]`, which is the leaf's l1_address); signed by the owner's key."""
 
     OP_CODE = OP_WITHDRAW
     FIELDS = (("account", ACCOUNT_ID_BITS, False), ("amount", AMOUNT_BITS, False),
@@ -218,11 +221,12 @@ class Deleverage:
 OPS = (Register, Deposit, ForcedWithdraw, Withdraw, Trade, Funding, Touch, Liquidate, Deleverage)
 # The order of op kinds inside a batch. The batch circuit has fixed slots per kind and runs
 # the kinds in this order, so a batch lists its ops grouped by kind in this order (within a
-# kind, in any order). Registrations come first (a deposit may fund a new account), the L1
-# queues (deposits, then forced withdrawals), then what the batch's prices require (deposits can rescue an account, funding moves indices,
-# touches re-box the solvent accounts, including a liquidator before it takes positions
-# over, then the liquidations), then the signed requests, and the deleverages the fund's
-# shortfall needs last.
+# kind in any order, except the L1 queue kinds: in queue order, filling their first slots).
+# The L1 queues come first: registrations (a deposit may fund a new account), deposits (they
+# can rescue an account), forced withdrawals; then what the batch's prices require (funding
+# moves indices, touches re-box the solvent accounts, including a liquidator before it takes
+# positions over, then the liquidations), then the signed requests, and the deleverages the
+# fund's shortfall needs last.
 KIND_ORDER = (Register, Deposit, ForcedWithdraw, Funding, Touch, Liquidate, Withdraw, Trade, Deleverage)
 KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 SLOT_NAMES = {Register: "register_slots", Deposit: "deposit_slots", ForcedWithdraw: "forced_slots",

@@ -15,13 +15,14 @@ Leaf layout (`account_hash`, 6 + 2M field elements, nested by `hash_fields` abov
 The account's box is not in its data hash: it enters the parent node's preimage
 (`tree.node_hash`). M = 4 gives 14 inputs, one Poseidon; an empty leaf hashes to 0.
 
-State root (the public "root" of a batch) = Poseidon(tree_root, globals_hash), with
+State root (oldRoot / newRoot of the batch message, `public.py`) = Poseidon(tree_root, globals_hash), with
 
-    globals_hash = hash_fields([num_accounts, batch_number, oracle_round, deposit_index,
-                                deposit_chain, forced_index, forced_chain,
-                                g_0..g_{M-1}, F_0..F_{M-1}])
+    globals_hash = hash_fields([batch_number, oracle_round, registration_index, deposit_index,
+                                forced_index, g_0..g_{M-1}, F_0..F_{M-1}])
 
-so the contract stores one word, and the exit circuit can open the last prices.
+so the contract stores one word, and the exit circuit can open the last prices. The queue
+indices count the L1 queue entries consumed (the contract's `From` indices); the number of
+accounts is FIRST_L1_ACCOUNT + registration_index (ids below it exist from genesis).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from . import box as boxes
 from .box import Box
 from .constants import Preset
 from .hashing import hash_fields
+from .public import FIRST_L1_ACCOUNT
 from .tree import EMPTY_LEAF_HASH, BoxTree, PathLevel
 
 
@@ -96,17 +98,19 @@ class State:
     preset: Preset
     tree: BoxTree
     accounts: dict[int, Account] = field(default_factory=dict)
-    num_accounts: int = 0  # the next account id
     batch_number: int = 0  # the last batch settled (the batch being processed, inside one)
     oracle_round: int = 0
     prices: tuple[int, ...] = ()  # mark prices of the current batch, ladder indices
     funding: tuple[int, ...] = ()  # cumulative funding indices F_j
+    registration_index: int = 0  # registrations consumed from the L1 queue
     deposit_index: int = 0  # deposits consumed from the L1 queue
-    deposit_chain: int = 0  # hash chain over the consumed deposits (0 at genesis)
     forced_index: int = 0  # forced-withdrawal requests consumed from the L1 queue
-    forced_chain: int = 0  # hash chain over the consumed forced requests
     fees: int = 0  # trade fees of the current batch, credited to the fund when it closes (0 between batches)
-    withdrawals: list[tuple[int, int]] = field(default_factory=list)  # this batch: (address, amount)
+    # this batch's message entries (public.BatchPublic), in queue / slot order:
+    registrations: list[tuple[int, int, int]] = field(default_factory=list)  # (pubkey_x, pubkey_y, owner)
+    deposits: list[tuple[int, int, int]] = field(default_factory=list)  # (account, amount, bounced)
+    forced: list[tuple[int, int, int]] = field(default_factory=list)  # (account, amount, executed)
+    withdrawals: list[tuple[int, int]] = field(default_factory=list)  # signed withdrawals: (account, amount)
     log: Optional[list[LeafUpdate]] = None  # witness of the current batch, when recording
     observed: Optional[dict] = None  # build_batch's first pass: index -> accounts written with a kept box
     _journal: Optional[list] = None
@@ -120,13 +124,18 @@ class State:
         state = cls(preset=preset, tree=BoxTree(preset.arity, preset.depth, m),
                     prices=tuple(prices), funding=(0,) * m)
         state.write_account(0, Account.new(insurance_pubkey, insurance_l1_address, state.funding))
-        state.num_accounts = 1
+        assert FIRST_L1_ACCOUNT == 1
         return state
+
+    @property
+    def num_accounts(self) -> int:
+        """The accounts that exist: ids below this one (the next registration's id)."""
+        return FIRST_L1_ACCOUNT + self.registration_index
 
     # --- roots ----------------------------------------------------------------------------
     def globals_fields(self) -> list[int]:
-        return [self.num_accounts, self.batch_number, self.oracle_round, self.deposit_index,
-                self.deposit_chain, self.forced_index, self.forced_chain, *self.prices, *self.funding]
+        return [self.batch_number, self.oracle_round, self.registration_index, self.deposit_index,
+                self.forced_index, *self.prices, *self.funding]
 
     def root(self) -> int:
         """The state root: Poseidon(tree_root, globals_hash)."""
@@ -151,14 +160,14 @@ class State:
             self.log.append(LeafUpdate(index, pre, pre, tuple(self.tree.path(index)), root, root))
 
     # --- journal: undo everything since `begin()` -------------------------------------------
-    _GLOBALS = ("num_accounts", "batch_number", "oracle_round", "prices", "funding", "fees", "forced_index",
-                "forced_chain",
-                "deposit_index", "deposit_chain")
+    _GLOBALS = ("batch_number", "oracle_round", "prices", "funding", "fees", "registration_index",
+                "deposit_index", "forced_index")
+    _LISTS = ("registrations", "deposits", "forced", "withdrawals")
 
     def begin(self) -> None:
         assert self._journal is None, "journals do not nest"
         self._journal = [("globals", {k: getattr(self, k) for k in self._GLOBALS},
-                          list(self.withdrawals), self.log)]
+                          {k: list(getattr(self, k)) for k in self._LISTS}, self.log)]
 
     def commit(self) -> None:
         self._journal = None
@@ -176,10 +185,9 @@ class State:
                     self.accounts[index] = pre
                     self.tree.update(index, account_hash(pre), pre.box)
             else:
-                _, globals_, withdrawals, log = entry
-                for k, v in globals_.items():
+                _, globals_, lists, log = entry
+                for k, v in {**globals_, **lists}.items():
                     setattr(self, k, v)
-                self.withdrawals = withdrawals
                 self.log = log
 
     # --- copies and from-scratch recomputation -------------------------------------------------

@@ -22,7 +22,7 @@ At the end of the batch the prices and funding indices must lie in the root's bo
 (margin.py explains why this proves every account above maintenance margin).
 
 Conservation: sum over accounts of (C + sum_j q_j f_j) changes only by deposits credited
-minus withdrawals paid (fees, penalties, bad debt and haircuts move between accounts;
+minus withdrawals and executed forced withdrawals paid (fees, penalties, bad debt and haircuts move between accounts;
 sum_j q_j = 0 per market since every position change is two-sided).
 """
 from __future__ import annotations
@@ -34,14 +34,14 @@ from circuits.crypto.eddsa import verify_poseidon
 
 from . import box as boxes
 from . import margin
-from .constants import (BPS, COLLATERAL_MAX, COLLATERAL_MIN, FUNDING_MAX, FUNDING_MIN, GRID_MAX, POSITION_MAX,
-                        POSITION_MIN, ROUND_BITS)
-from .hashing import hash_chain
+from .constants import (BPS, COLLATERAL_MAX, COLLATERAL_MIN, FIELD_MODULUS, FUNDING_MAX, FUNDING_MIN, GRID_MAX,
+                        POSITION_MAX, POSITION_MIN, ROUND_BITS)
 from .ops import (KIND_RANK, SLOT_NAMES, Deleverage, Deposit, ForcedWithdraw, Funding, Liquidate, Register, Touch,
                   Trade, Withdraw,
                   fields_in_range, message_hash, use_nonce)
+from .public import BatchPublic
 from .state import Account, State
-from .witness import BatchRecord, OpWitness, PublicInputs, withdrawals_hash
+from .witness import BatchRecord, OpWitness
 
 
 class OpRefused(Exception):
@@ -166,18 +166,22 @@ class _Writes:
 
 # --- the ops -----------------------------------------------------------------------------------
 def process_register(state: State, op: Register) -> None:
-    # the fields fit their widths
-    require(fields_in_range(op), "field out of range")
-    # the account is the next free id and the tree has room for it
-    require(op.account == state.num_accounts, "account id is not the next free id")
-    require(op.account < state.preset.capacity, "state tree is full")
-    # the new key signs its registration (proof of possession; the id makes it single-use)
-    check_signature(state, op, op.signature, op.pubkey)
+    # the fields fit their widths and the key is a pair of field elements (the L1 contract
+    # enforces both)
+    require(fields_in_range(op) and all(isinstance(x, int) and 0 <= x < FIELD_MODULUS for x in op.pubkey),
+            "field out of range")
+    # registrations are consumed in queue order; the id is the one the contract assigned
+    require(op.index == state.registration_index, "registration out of queue order")
+    # never refused otherwise: the contract refuses registrations past the tree's capacity,
+    # and an id is assigned once, so the leaf is free
+    assert op.account < state.preset.capacity, "state tree is full (the contract refuses this registration)"
+    assert op.account not in state.accounts, "the registration's leaf is taken"
 
     w = _Writes(state)
     w.put(op.account, Account.new(op.pubkey, op.l1_address, state.funding))
     w.commit()
-    state.num_accounts += 1
+    state.registration_index += 1
+    state.registrations.append((op.pubkey[0], op.pubkey[1], op.l1_address))
 
 
 def process_deposit(state: State, op: Deposit) -> None:
@@ -185,36 +189,37 @@ def process_deposit(state: State, op: Deposit) -> None:
     require(fields_in_range(op), "field out of range")
     # deposits are consumed in queue order
     require(op.index == state.deposit_index, "deposit out of queue order")
-
+    # the account's leaf exists: the contract queues deposits only for ids registered on L1,
+    # and the sequencer consumes the registration before the deposit
     account = state.accounts.get(op.account)
-    if account is not None:
-        account = settle_funding(account, state.funding)
-    if account is None or not COLLATERAL_MIN <= account.collateral + op.amount <= COLLATERAL_MAX:
-        # unknown account (an empty leaf, or an id beyond the tree) or collateral overflow:
-        # the deposit goes back to its sender
-        if op.account < state.preset.capacity:
-            state.read_account(op.account)
-        state.withdrawals.append((op.sender, op.amount))
+    require(account is not None, "deposit to an account whose registration is not consumed yet")
+
+    account = settle_funding(account, state.funding)
+    bounced = not COLLATERAL_MIN <= account.collateral + op.amount <= COLLATERAL_MAX
+    if bounced:
+        # collateral overflow: consumed, not credited; the contract pays it back to the owner
+        state.read_account(op.account)
     else:
         w = _Writes(state)
         w.put(op.account, replace(account, collateral=account.collateral + op.amount))
         # settling funding leaves TV unchanged as a function of (g, F) and the deposit raises
         # it, so the box stays safe
         w.commit()
-    state.deposit_chain = hash_chain(state.deposit_chain, op.chain_fields())
+    state.deposits.append((op.account, op.amount, int(bounced)))
     state.deposit_index += 1
 
 
 def process_forced_withdrawal(state: State, op: ForcedWithdraw) -> None:
     p = state.preset
-    # the fields fit their widths (the L1 contract enforces them)
-    require(fields_in_range(op), "field out of range")
+    # the fields fit their widths and the id is in the tree (the L1 contract enforces them:
+    # only the owner of an L1-registered account may request)
+    require(fields_in_range(op) and op.account < p.capacity, "field out of range")
     # requests are consumed in queue order
     require(op.index == state.forced_index, "forced request out of queue order")
 
     account = state.accounts.get(op.account)
     new = None
-    if account is not None and account.l1_address == op.sender and op.amount > 0:
+    if account is not None and op.amount > 0:
         settled = settle_funding(account, state.funding)
         after = replace(settled, collateral=settled.collateral - op.amount)
         # executed when the account keeps TV >= IR (and its collateral in range)
@@ -224,10 +229,11 @@ def process_forced_withdrawal(state: State, op: ForcedWithdraw) -> None:
         w = _Writes(state)
         w.put(op.account, new)
         w.commit(rebox={op.account: op.box})
-        state.withdrawals.append((account.l1_address, op.amount))
-    elif op.account < p.capacity:
-        state.read_account(op.account)  # consumed with no effect: the circuit proves why
-    state.forced_chain = hash_chain(state.forced_chain, op.chain_fields())
+    else:
+        # consumed with no effect (an empty leaf: a registration not consumed yet): the
+        # circuit proves why
+        state.read_account(op.account)
+    state.forced.append((op.account, op.amount, int(new is not None)))
     state.forced_index += 1
 
 
@@ -247,7 +253,7 @@ def process_withdrawal(state: State, op: Withdraw) -> None:
 
     w.put(op.account, new)
     w.commit()
-    state.withdrawals.append((account.l1_address, op.amount))
+    state.withdrawals.append((op.account, op.amount))
 
 
 def process_trade(state: State, op: Trade) -> None:
@@ -446,7 +452,7 @@ def process_batch_header(state: State, batch: Batch) -> None:
     state.batch_number = batch.number
     state.oracle_round = batch.oracle_round
     state.prices = tuple(batch.prices)
-    state.withdrawals = []
+    state.registrations, state.deposits, state.forced, state.withdrawals = [], [], [], []
 
 
 def process_batch_end(state: State) -> None:
@@ -460,9 +466,8 @@ def process_batch_end(state: State) -> None:
 
 def process_batch(state: State, batch: Batch) -> BatchRecord:
     """Apply a whole batch, or nothing: on OpRefused the state is rolled back."""
-    old_root, old_deposits, old_chain = state.root(), state.deposit_index, state.deposit_chain
-    old_forced, old_forced_chain = state.forced_index, state.forced_chain
-    old_tree_root, old_globals = state.tree.root, tuple(state.globals_fields())
+    old_root, old_tree_root, old_globals = state.root(), state.tree.root, tuple(state.globals_fields())
+    old_queues = (state.registration_index, state.deposit_index, state.forced_index)
     state.begin()
     state.log = []
     try:
@@ -480,23 +485,29 @@ def process_batch(state: State, batch: Batch) -> BatchRecord:
         raise
     state.commit()
     state.log = None
-    public = PublicInputs(old_root=old_root, new_root=state.root(), batch_number=state.batch_number,
-                          oracle_round=state.oracle_round, prices=state.prices, funding=state.funding,
-                          deposit_index_old=old_deposits, deposit_index_new=state.deposit_index,
-                          deposit_chain_new=state.deposit_chain, deposit_chain_old=old_chain,
-                          forced_index_old=old_forced, forced_index_new=state.forced_index,
-                          forced_chain_old=old_forced_chain, forced_chain_new=state.forced_chain,
-                          withdrawals_hash=withdrawals_hash(state.withdrawals))
-    return BatchRecord(batch=batch, public=public, ops=witnesses, settle=settle,
-                       root_box=state.tree.root_box, withdrawals=list(state.withdrawals),
-                       old_tree_root=old_tree_root, old_globals=old_globals)
+    public = BatchPublic(
+        old_root=old_root, new_root=state.root(), batch_number=state.batch_number,
+        oracle_round=state.oracle_round, prices=tuple(state.prices), funding=tuple(state.funding),
+        registration_from=old_queues[0], registration_to=state.registration_index,
+        registrations=tuple(state.registrations),
+        deposit_from=old_queues[1], deposit_to=state.deposit_index, deposits=tuple(state.deposits),
+        forced_from=old_queues[2], forced_to=state.forced_index, forced=tuple(state.forced),
+        withdrawals=tuple(state.withdrawals))
+    return BatchRecord(batch=batch, public=public, ops=witnesses, settle=settle, root_box=state.tree.root_box,
+                       preset=state.preset, old_tree_root=old_tree_root, old_globals=old_globals)
 
 
 # --- the sequencer's batch builder -------------------------------------------------------------
+QUEUE_KINDS = (Register, Deposit, ForcedWithdraw)  # L1 queue entries: consumed in order, never dropped
+
+
 @dataclass
 class BuiltBatch:
     batch: Batch
     refused: list = field(default_factory=list)  # (op, reason) dropped from `pending`
+    # (op, reason) L1 queue entries left for a later batch: no free slot, an earlier entry of
+    # the queue left, or a deposit whose account's registration is not consumed yet
+    waiting: list = field(default_factory=list)
 
 
 def build_batch(state: State, pending: Sequence, prices: Sequence[int],
@@ -504,8 +515,10 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
     """Cut a valid batch at `prices` from `pending` ops, adding the touches, liquidations and
     deleverages the new prices need. The state is left unchanged (dry runs, rolled back).
 
-    Order (ops.KIND_ORDER): registrations, deposits (they can rescue an account), funding
-    updates; then every account whose box misses the new prices or funding indices (found by
+    Order (ops.KIND_ORDER): the L1 queues (registrations, deposits, which can rescue an
+    account, forced withdrawals), each in queue order from its next index and as far as its
+    slots go (an entry that cannot be consumed now, e.g. a deposit whose registration did not
+    fit, stops its queue: it and the later ones wait, `BuiltBatch.waiting`); funding updates; then every account whose box misses the new prices or funding indices (found by
     descending the tree's boxes) is touched if TV >= MR; signed liquidations from `pending`,
     then the insolvent accounts are liquidated to the fund; then withdrawals and trades in
     `pending` order, dropping
@@ -538,7 +551,7 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
 def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, lenient: bool) -> BuiltBatch:
     p = state.preset
     ins = p.insurance_account
-    included, refused = [], []
+    included, refused, waiting = [], [], []
     state.begin()
     try:
         process_batch_header(state, header)
@@ -562,7 +575,19 @@ def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, len
         def pending_of(*kinds):
             return [op for op in pending if isinstance(op, kinds)]
 
-        for op in pending_of(Register) + pending_of(Deposit) + pending_of(ForcedWithdraw) + pending_of(Funding):
+        for kind in QUEUE_KINDS:
+            queue = sorted(pending_of(kind), key=lambda op: op.index)
+            for k, op in enumerate(queue):
+                if sum(1 for o in included if type(o) is kind) >= getattr(p, SLOT_NAMES[kind]):
+                    waiting += [(o, "no free slot in this batch") for o in queue[k:]]
+                    break
+                try:
+                    process_op(state, op)
+                except OpRefused as exc:  # a queue entry is consumed later, never dropped
+                    waiting += [(op, exc.reason)] + [(o, "an earlier queue entry waits") for o in queue[k + 1:]]
+                    break
+                included.append(op)
+        for op in pending_of(Funding):
             attempt(op)
         liquidate, touch = [], []
         for index in state.tree.leaves_outside(state.prices, state.funding):
@@ -597,7 +622,7 @@ def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, len
         process_batch_end(state)  # the batch it returns closes
     finally:
         state.rollback()
-    return BuiltBatch(replace(header, ops=tuple(included)), refused)
+    return BuiltBatch(replace(header, ops=tuple(included)), refused, waiting)
 
 
 def box_holding(state: State, index: int, later: Sequence[Account]):

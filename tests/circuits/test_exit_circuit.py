@@ -172,8 +172,8 @@ PRIVATE_TAMPERS = ([("leaf", (i,)) for i in range(6 + 2 * M)]
                    + [("path.sib_hash", (k, 0)) for k in range(TINY.depth)]
                    + [("path.sib_box", (k, 0, j)) for k in range(TINY.depth) for j in range(M)]
                    + [("path.node_box", (k, j)) for k in range(TINY.depth) for j in range(M)]
-                   + [("tree_root", ()), ("num_accounts", ()), ("batch_number", ()), ("oracle_round", ()),
-                      ("deposit_index", ()), ("deposit_chain", ())])
+                   + [("tree_root", ()), ("batch_number", ()), ("oracle_round", ()), ("registration_index", ()),
+                      ("deposit_index", ()), ("forced_index", ())])
 
 
 @pytest.mark.parametrize("name,index", PRIVATE_TAMPERS, ids=lambda x: str(x))
@@ -221,7 +221,7 @@ def _account(collateral, positions, snapshots, box=None, l1_address=ADDRESS_BASE
 def _state_with(account: Account, index: int, prices=(1000, 1000), funding=(0, 0)) -> State:
     s = State.genesis(TINY, key(0).public_key, ADDRESS_BASE, tuple(prices))
     s.funding = tuple(funding)
-    s.num_accounts = index + 1
+    s.registration_index = index  # accounts 1..index registered (only `index` written here)
     s.write_account(index, account)
     return s
 

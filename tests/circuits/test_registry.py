@@ -135,6 +135,7 @@ def _sample_inputs(name: str, params: dict, ref) -> dict:
         "babyjub_add": lambda: {"x1": str(p[0]), "y1": str(p[1]), "x2": str(q[0]), "y2": str(q[1])},
         "babyjub_check": lambda: {"x": str(p[0]), "y": str(p[1])},
         "babyjub_pbk": lambda: {"in": str(ref.SUBORDER - 17)},
+        "sha256": lambda: {"in": [rng.randrange(2) for _ in range(8 * params.get("nbytes", 0))]},
         "escalar_mul_any": lambda: {"e": [rng.randrange(2) for _ in range(params.get("n", 0))],
                                     "p": [str(q[0]), str(q[1])]},
     }

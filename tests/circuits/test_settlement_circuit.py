@@ -2,10 +2,10 @@
 
 Completeness: every batch the spec applies (hand-written ones covering every op kind and
 random ones through the batch builder) gives a witness that satisfies the circuit, with the
-spec's public inputs. Refusals: for each reason the spec refuses an op, the spec is run
+spec's one public input, the digest of its batch message (`BatchRecord.digest`). Refusals: for each reason the spec refuses an op, the spec is run
 with that one check switched off (`forced_record`); the witness it yields, the natural one
-for the refused op, must not satisfy the circuit. Soundness: wrong public inputs, sampled
-internal wires and sampled private inputs of enabled slots all break a constraint.
+for the refused op, must not satisfy the circuit; so must a record whose message entries or
+flags differ from what the spec computes. Soundness: a wrong digest or header, sampled internal wires and sampled private inputs of enabled slots all break a constraint.
 """
 from __future__ import annotations
 
@@ -26,8 +26,10 @@ from circuits import registry  # noqa: E402
 from circuits.dsl.compiled import ConstraintError, unsatisfied  # noqa: E402
 from circuits.settlement.witness import batch_inputs  # noqa: E402
 from prover.field import R  # noqa: E402
-from sequencer.spec import (TINY, Batch, Deposit, ForcedWithdraw, Funding, Liquidate, OpRefused, Touch,  # noqa: E402
-                            build_batch, process_batch)
+from sequencer.spec import (TINY, Batch, Deposit, ForcedWithdraw, Funding, Liquidate, OpRefused, Register,  # noqa: E402
+                            Touch, batch_digest, build_batch, process_batch)
+from sequencer.spec.constants import COLLATERAL_MAX  # noqa: E402
+from sequencer.spec.state import Account  # noqa: E402
 from sequencer.spec import transition  # noqa: E402
 from spec_helpers import (LOT_PRICE, deposit_op, funded_state, pinned, register_op, trade_op,  # noqa: E402
                           withdraw_op)
@@ -43,7 +45,7 @@ def cc():
 def solves(cc, record) -> list[int]:
     inputs = batch_inputs(record, TINY, cc)
     w = cc.witness(inputs)
-    assert cc.public_signals(w) == [x % R for x in record.public.words()]
+    assert cc.public_signals(w) == [record.digest] == [batch_digest(record.public, TINY)]
     return w
 
 
@@ -97,15 +99,18 @@ def forced_record(state, batch, reason: str, *also: str):
 
 
 # --- completeness -------------------------------------------------------------------------------
-def test_quiet_batch_with_every_signed_kind(cc):
+def test_quiet_batch_with_every_kind_of_entry(cc):
     state = funded_state(3)
-    ops = (register_op(state, 4), deposit_op(state, 3, 500),
-           Deposit(state.deposit_index + 1, 9, 7, 0xBEEF),  # unregistered: bounced to its sender
+    reg = register_op(state, 4)
+    ops = (reg, deposit_op(state, 4, 500),
+           Deposit(state.deposit_index + 1, 3, COLLATERAL_MAX),  # would overflow: bounced
            Funding(0, 5), withdraw_op(state, 3, 200, nonce=7),
            trade_op(state, 0, 5, LOT_PRICE, 1, 2, buyer_nonce=1, seller_nonce=1, fee=3),
            trade_op(state, 1, 7, 100_000, 2, 3, buyer_nonce=2, seller_nonce=1, fee=1))
     record = process_batch(state, pinned(state, Batch(1, 1, (1000, 1000), ops)))
-    assert len(record.withdrawals) == 2  # the bounce and the withdrawal
+    pub = record.public
+    assert pub.registrations == ((*reg.pubkey, reg.l1_address),) and reg.account == 4
+    assert pub.deposits == ((4, 500, 0), (3, COLLATERAL_MAX, 1)) and pub.withdrawals == ((3, 200),)
     solves(cc, record)
 
 
@@ -130,16 +135,15 @@ def test_signed_liquidation_by_a_liquidator(cc):
     solves(cc, record)
 
 
-@pytest.mark.parametrize("amount,owner", [(10**7, True), (10**7, False), (10**9, True)])
-def test_forced_withdrawal_executed_exactly_when_the_spec_executes_it(cc, monkeypatch, amount, owner):
+@pytest.mark.parametrize("account,amount", [(3, 10**7), (3, 10**9), (3, 0), (9, 10**7)])
+def test_forced_withdrawal_executed_exactly_when_the_spec_executes_it(cc, monkeypatch, account, amount):
     state = settled_state()
-    sender = state.accounts[3].l1_address if owner else 0xBAD
-    op = ForcedWithdraw(0, 3, amount, sender)
+    op = ForcedWithdraw(0, account, amount)  # 9: registered on L1, its registration not consumed yet
     record = process_batch(state, Batch(2, 2, (1000, 1000), (op,)))
-    executed = bool(record.withdrawals)
-    assert executed == (owner and amount == 10**7)
+    executed = record.public.forced[0][2]
+    assert executed == (account == 3 and amount == 10**7)
     solves(cc, record)
-    # the spec with the decision flipped: the circuit computes it, the prover cannot choose it
+    # the spec with the flag flipped: the circuit computes it, the prover cannot choose it
     state = settled_state()
     if executed:  # skip an executable request
         monkeypatch.setattr(transition.margin, "initial_surplus", lambda *a: -1)
@@ -149,15 +153,95 @@ def test_forced_withdrawal_executed_exactly_when_the_spec_executes_it(cc, monkey
 
 
 def _pay_anyway(state, op):
-    """process_forced_withdrawal without its checks (the box kept)."""
-    from sequencer.spec.hashing import hash_chain
+    """process_forced_withdrawal without its checks (the box kept): flagged executed."""
     from sequencer.spec.transition import settle_funding
 
-    account = settle_funding(state.accounts[op.account], state.funding)
-    state.write_account(op.account, replace(account, collateral=account.collateral - op.amount))
-    state.withdrawals.append((account.l1_address, op.amount))
-    state.forced_chain = hash_chain(state.forced_chain, op.chain_fields())
+    if op.account in state.accounts:
+        account = settle_funding(state.accounts[op.account], state.funding)
+        state.write_account(op.account, replace(account, collateral=account.collateral - op.amount))
+    else:
+        state.read_account(op.account)
+    state.forced.append((op.account, op.amount, 1))
     state.forced_index += 1
+
+
+@pytest.mark.parametrize("amount", [5, COLLATERAL_MAX])
+def test_bounced_flag_is_computed_not_chosen(cc, monkeypatch, amount):
+    """A deposit credited when it should bounce, or bounced when it should be credited."""
+    state = settled_state()
+    op = deposit_op(state, 3, amount)
+    record = process_batch(state, pinned(state, Batch(2, 2, (1000, 1000), (op,))))
+    assert record.public.deposits[0][2] == (amount == COLLATERAL_MAX)
+    solves(cc, record)
+
+    def flipped(state, op):
+        from sequencer.spec.transition import settle_funding
+        account = settle_funding(state.accounts[op.account], state.funding)
+        bounce = amount != COLLATERAL_MAX
+        if bounce:
+            state.read_account(op.account)
+        else:  # credited although the collateral leaves its range
+            state.write_account(op.account, replace(account, collateral=account.collateral + op.amount))
+        state.deposits.append((op.account, op.amount, int(bounce)))
+        state.deposit_index += 1
+
+    state = settled_state()
+    monkeypatch.setitem(transition.PROCESSORS, Deposit, flipped)
+    rejects(cc, process_batch(state, pinned(state, Batch(2, 2, (1000, 1000), (op,)))))
+
+
+def test_deposit_credited_to_a_missing_leaf_has_no_witness(cc, monkeypatch):
+    state = settled_state()
+    op = deposit_op(state, 9, 5)
+    with pytest.raises(OpRefused, match="deposit to an account whose registration"):
+        process_batch(state, Batch(2, 2, (1000, 1000), (op,)))
+
+    def credit_missing(state, op):  # a new leaf holding the deposit, as if it existed
+        account = replace(Account.new((0, 0), 0, state.funding), collateral=op.amount)
+        state.write_account(op.account, account)
+        state.deposits.append((op.account, op.amount, 0))
+        state.deposit_index += 1
+
+    monkeypatch.setitem(transition.PROCESSORS, Deposit, credit_missing)
+    rejects(cc, process_batch(state, Batch(2, 2, (1000, 1000), (op,))))
+
+
+@pytest.mark.parametrize("wrong", ["id", "owner", "key"])
+def test_registration_is_written_where_and_as_the_queue_says(cc, monkeypatch, wrong):
+    """A registration written at another id, or a leaf whose owner or key differ from the
+    queue entry the message carries."""
+    state = settled_state()
+    op = register_op(state, 4)
+    solves(cc, process_batch(state, Batch(2, 2, (1000, 1000), (op,))))
+
+    def misplaced(state, op):
+        index = op.account + (1 if wrong == "id" else 0)
+        owner = op.l1_address + (1 if wrong == "owner" else 0)
+        key = (op.pubkey[0], op.pubkey[1] + 1) if wrong == "key" else op.pubkey
+        state.write_account(index, Account.new(key, owner, state.funding))
+        state.registration_index += 1
+        state.registrations.append((op.pubkey[0], op.pubkey[1], op.l1_address))
+
+    state = settled_state()
+    monkeypatch.setitem(transition.PROCESSORS, Register, misplaced)
+    rejects(cc, process_batch(state, Batch(2, 2, (1000, 1000), (op,))))
+
+
+def test_message_entries_other_than_the_slots_have_no_witness(cc):
+    """The record's message with one entry or flag changed (a withdrawal of another amount
+    or account, a flipped flag, another queue range): its digest has no witness."""
+    state = settled_state()
+    ops = (register_op(state, 4), deposit_op(state, 3, 5), ForcedWithdraw(0, 3, 10**7),
+           withdraw_op(state, 3, 200, nonce=7))
+    record = process_batch(state, pinned(state, Batch(2, 2, (1000, 1000), ops)))
+    solves(cc, record)
+    pub = record.public
+    (pk_x, pk_y, owner), = pub.registrations
+    for changed in (replace(pub, withdrawals=((3, 201),)), replace(pub, withdrawals=((2, 200),)),
+                    replace(pub, deposits=((3, 5, 1),)), replace(pub, forced=((3, 10**7, 0),)),
+                    replace(pub, registrations=((pk_x, pk_y, owner + 1),)),
+                    replace(pub, new_root=pub.new_root + 1), replace(pub, oracle_round=pub.oracle_round + 1)):
+        rejects(cc, replace(record, public=changed))
 
 
 def test_touch_after_prices_leave_the_box(cc):
@@ -235,16 +319,15 @@ def test_replayed_trade_has_no_witness(cc, monkeypatch):
     rejects(cc, process_batch(state, replay))
 
 
-def test_wrong_oracle_price_or_public_input_has_no_witness(cc):
+def test_wrong_digest_or_header_has_no_witness(cc):
     state = settled_state()
     record = process_batch(state, pinned(state, Batch(2, 2, (1001, 999), (deposit_op(state, 2, 5),))))
     good = batch_inputs(record, TINY, cc)
     cc.witness(good)
-    for name, index in [("prices", 0), ("prices", 1), ("funding", 0), ("old_root", None), ("new_root", None),
-                        ("batch_number", None), ("oracle_round", None), ("deposit_index_old", None),
-                        ("deposit_index_new", None), ("deposit_chain_old", None), ("deposit_chain_new", None),
-                        ("withdrawals_hash", None), ("forced_index_old", None), ("forced_index_new", None),
-                        ("forced_chain_old", None), ("forced_chain_new", None)]:
+    for name, index in [("digest", None), ("prices", 0), ("prices", 1), ("batch_number", None),
+                        ("oracle_round", None), ("registration_from", None), ("deposit_from", None),
+                        ("forced_from", None), ("old.tree_root", None), ("old.oracle_round", None),
+                        ("old.prices", 0), ("old.funding", 1)]:
         bad = dict(good)
         if index is None:
             bad[name] = (int(bad[name]) + 1) % R
@@ -302,7 +385,7 @@ def test_random_batches_prove_what_the_spec_applies_and_nothing_it_refuses(cc, s
 # --- single-value tampering ----------------------------------------------------------------------------
 def test_tampered_wires_break_a_constraint(cc):
     """Sampled internal wires, each changed alone, break a constraint (the full check of
-    `assert_tamper_breaks` runs on the gadgets; here 400 of ~150k wires)."""
+    `assert_tamper_breaks` runs on the gadgets; here 400 of ~260k wires)."""
     state = funded_state(3)
     ops = (trade_op(state, 0, 5, LOT_PRICE, 1, 2, buyer_nonce=1, seller_nonce=1, fee=3),)
     witness = solves(cc, process_batch(state, pinned(state, Batch(1, 1, (1000, 1000), ops))))
@@ -361,8 +444,7 @@ def test_cli_exports_and_solves_the_settlement_circuit(cc, tmp_path, capsys):
     assert main(["circuit", "witness", "settlement", "--param", "preset=tiny", "--input", str(tmp_path / "in.json"),
                  "--wtns", str(tmp_path / "s.wtns"), "--public", str(tmp_path / "pub.json")]) == 0
     assert read_wtns(tmp_path / "s.wtns")[0] == 1
-    assert [int(x) for x in json.loads((tmp_path / "pub.json").read_text())] == \
-        [x % R for x in record.public.words()]
+    assert [int(x) for x in json.loads((tmp_path / "pub.json").read_text())] == [record.digest]
     capsys.readouterr()
     assert main(["circuit", "export", "settlement", "--param", "preset=huge", "--r1cs", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err

@@ -13,7 +13,6 @@ from circuits.crypto.eddsa import PrivateKey
 from sequencer.spec import (TINY, Batch, Deleverage, Deposit, Funding, Liquidate, OpRefused, Register, State, Touch,
                             Trade, Withdraw, margin, message_hash, process_op)
 from sequencer.spec import box as boxes
-from sequencer.spec.hashing import hash_chain
 from sequencer.spec.ops import KIND_RANK
 from sequencer.spec.transition import settle_funding
 
@@ -133,12 +132,12 @@ def genesis(preset=TINY, prices=(1000, 1000)) -> State:
 
 
 def register_op(state: State, i: int) -> Register:
-    op = Register(account=state.num_accounts, pubkey=key(i).public_key, l1_address=ADDRESS_BASE + i)
-    return Register(op.account, op.pubkey, op.l1_address, sign(op, i, state.preset))
+    """The next L1 registration: key(i), owner ADDRESS_BASE + i (account i when registered in order)."""
+    return Register(index=state.registration_index, pubkey=key(i).public_key, l1_address=ADDRESS_BASE + i)
 
 
-def deposit_op(state: State, account: int, amount: int, sender: int = ADDRESS_BASE) -> Deposit:
-    return Deposit(index=state.deposit_index, account=account, amount=amount, sender=sender)
+def deposit_op(state: State, account: int, amount: int) -> Deposit:
+    return Deposit(index=state.deposit_index, account=account, amount=amount)
 
 
 def trade_op(state: State, market: int, size: int, price: int, buyer: int, seller: int,
@@ -184,10 +183,3 @@ def assert_all_solvent(state: State) -> None:
         assert box.contains(a.box, state.prices, state.funding), index
         assert margin.box_surplus(a, p, a.box) >= 0, index
     assert box.contains(state.tree.root_box, state.prices, state.funding)
-
-
-def expected_chain(deposits) -> int:
-    h = 0
-    for d in deposits:
-        h = hash_chain(h, d.chain_fields())
-    return h

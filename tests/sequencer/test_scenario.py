@@ -48,7 +48,9 @@ def test_example_runs_and_keeps_its_promises(shipped, name):
         assert nxt["old_root"] == prev["new_root"] and nxt["number"] == prev["number"] + 1
     for b in summary["batches"]:
         assert (out / f"batch_{b['number']}" / "public_inputs.json").exists()
-        assert b["proven"] is False and b["verified"] is None and len(b["public_inputs"]) == 2 * 2 + 13
+        assert b["proven"] is False and b["verified"] is None and len(b["public_inputs"]) == 1
+        public = json.loads((out / f"batch_{b['number']}" / "public_inputs.json").read_text())
+        assert public["public"]["new_root"] == str(int(b["new_root"], 16)) and public["digest"] == b["public_inputs"][0]
         # every refusal is one the scenario asked for
         assert all(r["expected"] for r in b["refused"])
 
@@ -63,7 +65,7 @@ def test_quiet_day_refuses_only_the_deliberately_bad_ops(shipped):
         assert applied(summary, kind) >= 1, kind
     assert applied(summary, "Liquidate") == applied(summary, "Deleverage") == 0
     assert len(summary["accounts"]) == 5 and summary["accounts"]["insurance"] == 0
-    # registration order gives the ids
+    # the L1 registration queue gives the ids: FIRST_L1_ACCOUNT + queue index, in file order
     assert [summary["accounts"][n] for n in ("alice", "bob", "carol", "dave")] == [1, 2, 3, 4]
 
 
@@ -74,7 +76,7 @@ def test_quiet_day_carries_ops_beyond_the_slots_over(shipped):
     carried = {c["where"]: c["reason"] for c in first["carried"]}
     assert carried["batches[0].ops[1] (register)"] == SLOT_REASON  # tiny has one register slot
     assert carried["batches[0].ops[3] (deposit)"].startswith("waiting for registration")
-    assert summary["batches"][1]["ops"][0] == "register bob as #2"
+    assert summary["batches"][1]["ops"][0] == "register bob as #2 (queue index 1)"
 
 
 def test_crash_liquidates_to_the_insurance_fund(shipped):
@@ -108,7 +110,7 @@ def test_roots_are_deterministic_and_replay_through_the_spec(shipped, name):
     assert state.root() == result.genesis_root
     for b in result.batches:
         record = process_batch(state, b.record.batch)
-        assert record.public.words() == b.public_inputs
+        assert record.public == b.record.public and record.digest == b.digest
     assert state.root() == result.final_root
 
 
@@ -175,13 +177,28 @@ def test_expectations_fail_the_run(tmp_path, capsys):
     assert "FAILED" in capsys.readouterr().out
 
 
-def test_deposit_to_an_empty_leaf_bounces_and_the_queue_advances():
-    result = run_scenario(parse_scenario(tiny_doc(funded({"op": "deposit", "account": 9, "amount": 5}))))
-    assert result.ok
+def test_deposit_to_an_id_nobody_registered_is_refused_on_l1():
+    ops = [{"op": "deposit", "account": 9, "amount": 5, "expect_refused": "the contract refuses"},
+           {"op": "deposit", "account": "alice", "amount": 7}]
+    result = run_scenario(parse_scenario(tiny_doc(funded(*ops))))
+    assert result.ok, result.failures
     b = result.batches[2]
-    assert b.applied == {"Deposit": 1}
-    assert b.record.withdrawals == [(0, 5)]  # back to its sender
-    assert b.record.public.deposit_index_new == 3
+    assert b.applied == {"Deposit": 1} and b.record.public.deposits == ((1, 7, 0),)
+    assert (b.record.public.deposit_from, b.record.public.deposit_to) == (2, 3)
+
+
+def test_a_deposit_waits_for_its_registration_and_holds_the_queue():
+    """Three registrations in one batch (one register slot on tiny): the deposits wait in
+    queue order behind the registration they need."""
+    doc = tiny_doc([{"ops": [{"op": "register", "account": a} for a in ("alice", "bob", "carol")]
+                    + [{"op": "deposit", "account": a, "amount": 10} for a in ("carol", "alice")]}],
+                   accounts=("alice", "bob", "carol"))
+    result = run_scenario(parse_scenario(doc))
+    assert result.ok, result.failures
+    assert [b.applied for b in result.batches] == [{"Register": 1}, {"Register": 1}, {"Register": 1, "Deposit": 2}]
+    assert [c["reason"] for c in result.batches[0].carried][-2:] == ["waiting for registration of carol",
+                                                                 "an earlier queue entry waits"]
+    assert result.batches[2].record.public.deposits == ((3, 10, 0), (1, 10, 0))
 
 
 # --- malformed files ---------------------------------------------------------------------------

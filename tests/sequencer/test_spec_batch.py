@@ -10,7 +10,8 @@ from sequencer.spec import (TINY, Batch, Liquidate, OpRefused, Touch, build_batc
                             process_batch)
 from sequencer.spec import box as boxes
 from sequencer.spec.state import account_hash
-from sequencer.spec.witness import PublicInputs, public_input_hash, public_input_hash_poseidon, withdrawals_hash
+from sequencer.spec.constants import COLLATERAL_MAX
+from sequencer.spec.public import batch_digest, batch_message, message_length
 
 from spec_helpers import (ADDRESS_BASE, LOT_PRICE, Snapshot, assert_all_solvent, assert_roots_consistent, deposit_op,
                           funded_state, pinned, register_op, trade_op, withdraw_op)
@@ -56,17 +57,36 @@ def test_batch_applies_ops_and_records_public_inputs():
     pub = out["record"].public
     assert pub.old_root == old_root and pub.new_root == state.root()
     assert (pub.batch_number, pub.oracle_round, pub.prices) == (2, 4, (1001, 999))
-    assert (pub.deposit_index_old, pub.deposit_index_new) == (3, 4)
-    assert pub.deposit_chain_new == state.deposit_chain
-    assert out["record"].withdrawals == [(state.accounts[3].l1_address, 200)]
-    assert pub.withdrawals_hash == withdrawals_hash(out["record"].withdrawals) != 0
-    assert len(pub.words()) == 2 * TINY.num_markets + 13 == len(PublicInputs.names(['a', 'b']))
-    assert 0 < public_input_hash(pub) != public_input_hash_poseidon(pub)
+    assert (pub.deposit_from, pub.deposit_to, pub.deposits) == (3, 4, ((3, 500, 0),))
+    assert (pub.registration_from, pub.registration_to, pub.forced_from, pub.forced_to) == (3, 3, 0, 0)
+    assert pub.withdrawals == ((3, 200),) and out["record"].withdrawals == [(3, 200)]
+    record = out["record"]
+    assert len(record.message) == message_length(TINY) and record.message == batch_message(pub, TINY)
+    assert 0 < record.digest == batch_digest(pub, TINY) < 1 << 253
+
+
+def test_batch_records_queue_entries_and_flags():
+    """A registration and the deposit funding it in one batch; a bounced deposit; forced requests."""
+    from sequencer.spec import ForcedWithdraw
+    state = settled_state()
+    reg = register_op(state, 4)
+    ops = (reg, deposit_op(state, 4, 50), replace(deposit_op(state, 3, COLLATERAL_MAX), index=state.deposit_index + 1),
+           ForcedWithdraw(0, 3, 10**6), ForcedWithdraw(1, 3, 10**12))
+    # the builder consumes the registration before the deposit that needs it
+    built = build_batch(state, list(ops[::-1]), (1000, 1000), oracle_round=2)
+    assert built.batch.ops[:4] == ops[:4] and not built.refused  # 1 forced slot: the second request waits
+    assert [op for op, _ in built.waiting] == [ops[4]]
+    record = dict(run_batch_processing(state, Batch(2, 2, (1000, 1000), ops[:4]), pin=False))["record"]
+    pub = record.public
+    assert reg.account == 4 and pub.registrations == ((*reg.pubkey, ADDRESS_BASE + 4),)
+    assert (pub.registration_from, pub.registration_to) == (3, 4)
+    assert pub.deposits == ((4, 50, 0), (3, COLLATERAL_MAX, 1))  # the second one bounced
+    assert pub.forced == ((3, 10**6, 1),) and state.accounts[4].collateral == 50
 
 
 def test_witness_paths_recompute_roots():
     state = settled_state()
-    deposit = deposit_op(state, 9, 5)  # a bounce reads leaf 9
+    deposit = deposit_op(state, 3, COLLATERAL_MAX)  # a bounce reads leaf 3
     trade = trade_op(state, 0, 3, LOT_PRICE, 3, 1, buyer_nonce=1, seller_nonce=1, fee=1)
     ops = (deposit, Liquidate(3, INS), trade)  # 3 is healthy
     out = dict(run_batch_processing(state, Batch(2, 1, (1000, 1000), ops), valid=False))
@@ -74,9 +94,9 @@ def test_witness_paths_recompute_roots():
     ops = (deposit, trade)
     record = dict(run_batch_processing(state, Batch(2, 1, (1000, 1000), ops)))["record"]
     updates = [u for w in [*record.ops, record.settle] for u in w.updates]
-    assert [u.index for w in record.ops for u in w.updates] == [9, 3, 1, 3, 1]  # bounce; pins; trade
+    assert [u.index for w in record.ops for u in w.updates] == [3, 3, 1, 3, 1]  # bounce; pins; trade
     assert state.accounts[INS].collateral == 2  # the fees, credited by the closing write
-    assert record.ops[0].updates[0].pre is None and record.withdrawals == [(ADDRESS_BASE, 5)]
+    assert record.ops[0].updates[0].pre == record.ops[0].updates[0].post and record.public.deposits[0][2] == 1
     for u in updates:
         pre_box = u.pre.box if u.pre else boxes.full(TINY.num_markets)
         assert compute_root(TINY.arity, account_hash(u.pre), pre_box, u.index, u.path)[0] == u.pre_tree_root
@@ -167,7 +187,7 @@ def test_several_batches_in_a_row():
         assert not built.refused
         dict(run_batch_processing(state, built.batch))
     assert state.batch_number == 4 and state.accounts[1].positions[0] == 40
-    assert 3 in state.accounts  # registered in batch 2 (the next free id)
+    assert 3 in state.accounts  # registered in batch 2 (FIRST_L1_ACCOUNT + its queue index)
 
 
 def test_batch_record_is_replayable_from_genesis_roots():

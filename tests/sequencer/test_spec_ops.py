@@ -10,11 +10,11 @@ import pytest
 from dataclasses import replace
 
 
-from sequencer.spec import (TINY, Deleverage, Funding, Liquidate, Register, Touch, margin, message_hash,
+from sequencer.spec import (TINY, Deleverage, Funding, Liquidate, Touch, margin, message_hash,
                             process_op, use_nonce)
 from sequencer.spec.constants import BPS, COLLATERAL_MAX, GRID_MAX, NONCE_WINDOW
 
-from spec_helpers import (ADDRESS_BASE, apply, conserved_total, deposit_op, expected_chain, funded_state,
+from spec_helpers import (ADDRESS_BASE, apply, conserved_total, deposit_op, funded_state,
                           genesis, key, register_op, sign, trade_op, withdraw_op)
 
 INS = TINY.insurance_account
@@ -31,58 +31,59 @@ def test_register():
     assert a.collateral == 0 and a.positions == (0, 0) and state.num_accounts == 2
 
 
-def test_register_bad_signature():
+def test_register_consumes_the_queue_in_order():
     state = genesis()
     op = register_op(state, 1)
-    apply(state, replace(op, signature=sign(op, 2)), valid=False)  # signed by another key
-
-
-def test_register_wrong_id_and_replay():
-    state = genesis()
-    op = register_op(state, 1)
+    assert op.account == 1 and op.index == 0  # FIRST_L1_ACCOUNT + index
     apply(state, op)
-    out = apply(state, op, valid=False)  # the same message again: the id is taken
-    assert out["reason"] == "account id is not the next free id"
+    out = apply(state, op, valid=False)  # the same queue entry again
+    assert out["reason"] == "registration out of queue order"
+    later = register_op(state, 2)
+    apply(state, replace(later, index=later.index + 1), valid=False)
+    apply(state, later)
+    assert state.registrations == [(*key(1).public_key, ADDRESS_BASE + 1), (*key(2).public_key, ADDRESS_BASE + 2)]
+    assert state.registration_index == 2 and state.num_accounts == 3
 
 
-def test_register_tree_full():
+def test_register_is_not_signed_and_checks_the_key():
+    state = genesis()
+    op = register_op(state, 1)
+    from sequencer.spec.constants import FIELD_MODULUS
+    apply(state, replace(op, pubkey=(FIELD_MODULUS, op.pubkey[1])), valid=False)  # the contract refuses it
+    apply(state, replace(op, pubkey=(5, 7)))  # any field elements: the owner's business
+
+
+def test_register_tree_full_cannot_happen():
     state = genesis()
     for i in range(1, TINY.capacity):
         process_op(state, register_op(state, i))
-    out = apply(state, register_op(state, 99), valid=False)
-    assert out["reason"] == "state tree is full"
+    with pytest.raises(AssertionError, match="state tree is full"):
+        process_op(state, register_op(state, 99))
 
 
 # --- deposit ----------------------------------------------------------------------------------
-def test_deposit_credits_and_chains():
+def test_deposit_credits():
     state = funded_state(1, amount=0)
-    deps = []
     for amount in (5, 7):
-        deps.append(deposit_op(state, 1, amount))
-        apply(state, deps[-1])
+        apply(state, deposit_op(state, 1, amount))
     assert state.accounts[1].collateral == 12
     assert state.deposit_index == 3  # funded_state consumed one
-    assert state.deposit_chain == expected_chain([deposit_op(genesis(), 1, 0), *deps])
+    assert state.deposits[-2:] == [(1, 5, 0), (1, 7, 0)]
 
 
-def test_deposit_to_unknown_account_bounces():
+@pytest.mark.parametrize("account", [9, TINY.capacity + 5])
+def test_deposit_to_a_missing_leaf_is_refused(account):
     state = funded_state(1)
-    op = deposit_op(state, 9, 1234, sender=0xBEEF)
-    apply(state, op)
-    assert 9 not in state.accounts and state.withdrawals[-1] == (0xBEEF, 1234)
-    assert state.deposit_index == op.index + 1
-
-
-def test_deposit_beyond_the_tree_bounces():
-    state = funded_state(1)
-    apply(state, deposit_op(state, TINY.capacity + 5, 9, sender=0xCAFE))
-    assert state.withdrawals[-1] == (0xCAFE, 9)
+    out = apply(state, deposit_op(state, account, 1234), valid=False)
+    assert out["reason"].startswith("deposit to an account whose registration is not consumed")
 
 
 def test_deposit_overflow_bounces():
     state = funded_state(1)
+    index = state.deposit_index
     apply(state, deposit_op(state, 1, COLLATERAL_MAX))
-    assert state.accounts[1].collateral == 10**8 and state.withdrawals[-1][1] == COLLATERAL_MAX
+    assert state.accounts[1].collateral == 10**8 and state.deposits[-1] == (1, COLLATERAL_MAX, 1)
+    assert state.deposit_index == index + 1 and state.withdrawals == []
 
 
 def test_deposit_out_of_order():
@@ -97,7 +98,7 @@ def test_withdrawal():
     state = funded_state(1)
     apply(state, withdraw_op(state, 1, 4 * 10**7))
     assert state.accounts[1].collateral == 6 * 10**7
-    assert state.withdrawals == [(ADDRESS_BASE + 1, 4 * 10**7)]
+    assert state.withdrawals == [(1, 4 * 10**7)]
 
 
 @pytest.mark.parametrize("case", ["bad_signature", "expired", "too_much", "zero", "unknown"])
@@ -354,8 +355,6 @@ def test_deleverage_haircut_covers_negative_fund():
 
 # --- signed messages --------------------------------------------------------------------------
 def test_message_hash_separates_kinds_and_domains():
-    r = Register(1, key(1).public_key, 5)
-    assert message_hash(r, TINY.domain) != message_hash(r, TINY.domain + 1)
     w = withdraw_op(genesis(), 1, 2, 3, 4)
     assert message_hash(w, TINY.domain) != message_hash(replace(w, amount=3), TINY.domain)
 
@@ -366,34 +365,31 @@ def test_penalty_and_bounds_constants():
 
 
 # --- forced withdrawals (the L1 queue's escape hatch) ------------------------------------------
-def forced_op(state, account, amount, sender=None):
+def forced_op(state, account, amount):
     from sequencer.spec import ForcedWithdraw
-    owner = state.accounts[account].l1_address if sender is None and account in state.accounts else sender
-    return ForcedWithdraw(state.forced_index, account, amount, owner if owner is not None else 0)
+    return ForcedWithdraw(state.forced_index, account, amount)
 
 
-@pytest.mark.parametrize("case", ["executed", "not_owner", "too_much", "unknown", "zero"])
+@pytest.mark.parametrize("case", ["executed", "too_much", "unknown", "zero"])
 def test_forced_withdrawal_is_never_refused(case):
-    from sequencer.spec.hashing import hash_chain as chain
     state = funded_state(2)
     op = {
         "executed": lambda: forced_op(state, 1, 10**7),
-        "not_owner": lambda: forced_op(state, 1, 10**7, sender=ADDRESS_BASE + 2),
         "too_much": lambda: forced_op(state, 1, 10**8 + 1),
-        "unknown": lambda: forced_op(state, 9, 10**7, sender=ADDRESS_BASE),
+        "unknown": lambda: forced_op(state, 9, 10**7),  # registered on L1, not consumed yet
         "zero": lambda: forced_op(state, 1, 0),
     }[case]()
     before = state.accounts[1].collateral
     apply(state, op)
-    # the queue advances either way; only a request its owner can afford is paid
-    assert state.forced_index == 1 and state.forced_chain == chain(0, op.chain_fields())
+    # the queue advances either way; only a request the account can afford is executed
     paid = case == "executed"
+    assert state.forced_index == 1 and state.forced == [(op.account, op.amount, int(paid))]
     assert state.accounts[1].collateral == before - (10**7 if paid else 0)
-    assert state.withdrawals == ([(state.accounts[1].l1_address, 10**7)] if paid else [])
+    assert state.withdrawals == []  # the contract pays executed requests from the message's flags
 
 
 def test_forced_withdrawal_out_of_queue_order_refused():
     from sequencer.spec import ForcedWithdraw
     state = funded_state(1)
-    out = apply(state, ForcedWithdraw(3, 1, 10, state.accounts[1].l1_address), valid=False)
+    out = apply(state, ForcedWithdraw(3, 1, 10), valid=False)
     assert out["reason"] == "forced request out of queue order"
