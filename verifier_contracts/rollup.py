@@ -159,7 +159,7 @@ def batch_calldata(pub: BatchPublic) -> tuple[tuple, list[tuple[int, int]]]:
     bounced = sum(1 << s for s, d in enumerate(pub.deposits) if d[2])
     executed = sum(1 << s for s, f in enumerate(pub.forced) if f[2])
     struct = (int(pub.new_root), int(pub.oracle_round), [int(g) for g in pub.prices],
-              [int(f) + FUNDING_OFFSET for f in pub.funding], int(pub.registration_to), int(pub.deposit_to), bounced,
+              [_signed(f) + FUNDING_OFFSET for f in pub.funding], int(pub.registration_to), int(pub.deposit_to), bounced,
               int(pub.forced_to), executed)
     return struct, [(int(a), int(x)) for a, x in pub.withdrawals]
 
@@ -504,7 +504,7 @@ class RollupClient:
                                                                                 self.forced_entries(f0, f1)))
         return BatchPublic(
             old_root=s["stateRoot"], new_root=int(new_root), batch_number=s["batchNumber"] + 1, oracle_round=rid,
-            prices=tuple(prices), funding=tuple(funding),
+            prices=tuple(prices), funding=tuple(_signed(f) for f in funding),
             registration_from=r0, registration_to=r1, registrations=tuple(self.registration_entries(r0, r1)),
             deposit_from=d0, deposit_to=d1, deposits=deposits, forced_from=f0, forced_to=f1, forced=forced,
             withdrawals=tuple((int(a), int(x)) for a, x in withdrawals))
