@@ -36,11 +36,11 @@ from typing import Any, Iterable, Mapping, Sequence
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from web3 import Web3
-from web3.exceptions import ContractLogicError, MethodUnavailable
+from web3.exceptions import ContractLogicError
 
 from verifier_contracts.build import ARTIFACTS_DIR, R, SRC_DIR, compile_sources, write_artifacts
 from verifier_contracts.evm import Chain, load_artifact
-from verifier_contracts.rollup import RollupError, _reason
+from verifier_contracts.rollup import RollupError, _reason, send_transaction
 
 EIP712_NAME = "zkclear Oracle"
 EIP712_VERSION = "1"
@@ -175,25 +175,8 @@ def build_artifact(out_dir: Path = ARTIFACTS_DIR) -> list[Path]:
 
 
 def send(chain: Chain, fn, sender: str | None = None, value: int = 0, error: type = None) -> dict:
-    """Call on the pending block (a revert raises ``error`` with the contract's reason),
-    estimate, transact, wait; the receipt. (The behaviour of ``RollupClient._send``.)"""
-    error = error or OracleError
-    tx = {"from": sender or chain.w3.eth.default_account, "value": value}
-    try:
-        fn.call(tx, block_identifier="pending")
-        try:
-            gas = fn.estimate_gas(tx, block_identifier="pending")
-        except MethodUnavailable:  # eth-tester: no block parameter
-            gas = fn.estimate_gas(tx)
-        tx_hash = fn.transact({**tx, "gas": gas + gas // 4 + 20_000})
-    except Exception as exc:
-        if isinstance(exc, ContractLogicError) or type(exc).__name__ == "TransactionFailed":
-            raise error(_reason(exc)) from None
-        raise
-    receipt = chain.w3.eth.wait_for_transaction_receipt(tx_hash)
-    if receipt["status"] != 1:
-        raise error("transaction reverted")
-    return receipt
+    """``rollup.send_transaction`` with reverts raised as ``error`` (OracleError by default)."""
+    return send_transaction(chain, fn, sender, value, error=error or OracleError)
 
 
 # ---------------------------------------------------------------- the client

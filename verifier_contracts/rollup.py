@@ -238,6 +238,37 @@ def _addr(a: Any) -> str:
     return Web3.to_checksum_address(a)
 
 
+def send_transaction(chain: Chain, fn, sender: str | None = None, value: int = 0, gas: int | None = None,
+                     check: bool = True, error: type = None) -> dict:
+    """Run ``fn`` as a call first (a revert raises ``error``, RollupError by default, with the
+    contract's reason), then transact (gas: estimated on a node; a fixed cap on eth-tester,
+    whose estimate re-runs the call many times) and wait for the receipt. ``check=False``
+    skips the call (one execution fewer: a batch verification is ~1.4 s on eth-tester); a
+    revert then raises without a reason."""
+    error = error or RollupError
+    tx = {"from": _addr(sender or chain.w3.eth.default_account), "value": value}
+    try:
+        if check:
+            fn.call(tx, block_identifier="pending")
+        elif gas is None:
+            gas = 10_000_000
+        if gas is None:
+            try:
+                gas = fn.estimate_gas(tx, block_identifier="pending")
+                gas += gas // 4 + 20_000
+            except MethodUnavailable:  # eth-tester: no block parameter
+                gas = 10_000_000
+        tx_hash = fn.transact({**tx, "gas": gas})
+    except Exception as exc:  # web3's ContractLogicError; eth-tester's TransactionFailed
+        if isinstance(exc, ContractLogicError) or type(exc).__name__ == "TransactionFailed":
+            raise error(_reason(exc)) from None
+        raise
+    receipt = chain.w3.eth.wait_for_transaction_receipt(tx_hash)
+    if receipt["status"] != 1:
+        raise error("transaction reverted")
+    return receipt
+
+
 @dataclass
 class RollupClient:
     chain: Chain
@@ -321,31 +352,8 @@ class RollupClient:
 
     def _send(self, fn, sender: str | None = None, value: int = 0, gas: int | None = None,
               check: bool = True) -> dict:
-        """Run ``fn`` as a call first (a revert raises RollupError with the contract's reason),
-        then transact (gas: estimated on a node; a fixed cap on eth-tester, whose estimate
-        re-runs the call many times). ``check=False`` skips the call (one execution fewer: a
-        batch verification is ~1.4 s on eth-tester); a revert then raises without a reason."""
-        tx = {"from": _addr(sender or self.chain.w3.eth.default_account), "value": value}
-        try:
-            if check:
-                fn.call(tx, block_identifier="pending")
-            elif gas is None:
-                gas = 10_000_000
-            if gas is None:
-                try:
-                    gas = fn.estimate_gas(tx, block_identifier="pending")
-                    gas += gas // 4 + 20_000
-                except MethodUnavailable:  # eth-tester: no block parameter
-                    gas = 10_000_000
-            tx_hash = fn.transact({**tx, "gas": gas})
-        except Exception as exc:  # web3's ContractLogicError; eth-tester's TransactionFailed
-            if isinstance(exc, ContractLogicError) or type(exc).__name__ == "TransactionFailed":
-                raise RollupError(_reason(exc)) from None
-            raise
-        receipt = self.chain.w3.eth.wait_for_transaction_receipt(tx_hash)
-        if receipt["status"] != 1:
-            raise RollupError("transaction reverted")
-        return receipt
+        """``send_transaction`` on this client's chain (reverts raise RollupError)."""
+        return send_transaction(self.chain, fn, sender, value, gas, check)
 
     @property
     def markets(self) -> int:
