@@ -239,13 +239,15 @@ def _applied_or_read(c: Circuit, st: BatchState, q: QueueEntry, applied, collate
 
 
 def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
-    """`spec.transition.process_deposit`: the next deposit of the L1 queue, to an existing
-    leaf; credited unless the collateral would leave its range (then bounced: the circuit
-    computes the flag, the prover does not choose it)."""
-    q = _queue_entry(c, st, preset, prefix, leaf_required=True)
+    """`spec.transition.process_deposit`: the next deposit of the L1 queue, never refused;
+    credited exactly when the leaf exists and the collateral stays in its range, else
+    bounced (paid back to the owner by the contract). The circuit computes the flag, the
+    prover does not choose it: `registered` is pinned by the tree (an empty leaf's hash is 0,
+    a leaf's never)."""
+    q = _queue_entry(c, st, preset, prefix, leaf_required=False)
     new_c = LC.of(q.settled.collateral) + q.amount
-    # credited unless the collateral would overflow (then bounced, paid back by the contract)
-    credited = _fits_collateral(c, q.enabled, new_c)
+    # credited unless the leaf is empty or the collateral would overflow
+    credited = c.mul(q.registered, _fits_collateral(c, q.enabled, new_c))
     bounced = q.enabled - credited
     # a bounce reads the leaf and writes it back unchanged
     new = _applied_or_read(c, st, q, credited, new_c)
@@ -256,9 +258,10 @@ def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> Non
     not_fund = 1 - _is_fund(c, q.account)
     parts = [unpack_market_box(c, x) for x in path.leaf_box]
     assert_box_safe(c, c.mul(credited, not_fund), preset, new.collateral, pos, parts, st.funding)
-    # the leaf exists: its old hash is a leaf hash (never 0, the empty leaf's) under the root
-    st.root, _ = leaf_write(c, preset, q.enabled, st.root, q.index_bits, leaf_hash(c, q.pre), leaf_hash(c, new),
-                            None, path)
+    # registered: the old hash is a leaf hash (never 0) under the root; else the leaf is empty
+    # (hash 0) and stays so
+    st.root, _ = leaf_write(c, preset, q.enabled, st.root, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
+                            c.mul(q.registered, leaf_hash(c, new)), None, path)
     # the queue advances; the message carries the entry and its bounced flag
     st.deposit_index = LC.of(st.deposit_index) + q.enabled
     q.emit(c, st, "deposit", "bounced", bounced)

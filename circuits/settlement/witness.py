@@ -96,10 +96,7 @@ def _op_inputs(slot: str, op, updates: tuple) -> dict:
     if slot == "register":
         out.update(pk_x=op.pubkey[0], pk_y=op.pubkey[1], l1_address=op.l1_address)
         roles = ["account"]
-    elif slot == "deposit":
-        out.update(account=op.account, amount=op.amount)
-        roles = ["account"]
-    elif slot == "forced":
+    elif slot in ("deposit", "forced"):
         out.update(account=op.account, amount=op.amount, registered=int(updates[0].pre is not None))
         roles = ["account"]
     elif slot == "funding":

@@ -22,9 +22,10 @@ unsigned, in this order (`message_layout` lists them with their widths):
                                             the account id of queue entry k is FIRST_L1_ACCOUNT + k
     depositFrom 4, depositTo 4              L1 deposit queue range consumed
     per deposit slot (D = deposit_slots):
-        accountId 4, amount 8, bounced 1    bounced = 1: not credited (the collateral would leave
-                                            its range); the contract pays the amount back to the
-                                            account's L1 owner
+        accountId 4, amount 8, bounced 1    bounced = 1: not credited (the account's leaf is still
+                                            empty, its registration not consumed yet, or the
+                                            collateral would leave its range); the contract pays
+                                            the amount back to the account's L1 owner
     forcedFrom 4, forcedTo 4                L1 forced-withdrawal queue range consumed
     per forced slot (F = forced_slots):
         accountId 4, amount 8, executed 1   executed = 1: the contract pays the amount to the

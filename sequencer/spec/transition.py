@@ -189,15 +189,19 @@ def process_deposit(state: State, op: Deposit) -> None:
     require(fields_in_range(op), "field out of range")
     # deposits are consumed in queue order
     require(op.index == state.deposit_index, "deposit out of queue order")
-    # the account's leaf exists: the contract queues deposits only for ids registered on L1,
-    # and the sequencer consumes the registration before the deposit
+    # the id is in the tree (the contract queues deposits only for ids registered on L1)
+    require(op.account < state.preset.capacity, "field out of range")
+    # A deposit is never refused, so the deposit queue always advances (the contract's cap
+    # argument needs every batch to be able to consume min(slots, pending) entries). It is
+    # bounced (consumed, not credited; the contract pays it back to the account's L1 owner)
+    # when the account's leaf is still empty (its L1 registration not consumed yet: the
+    # builder waits for it while the deadline allows, `build_batch(bounce_unregistered=...)`)
+    # or when the collateral would leave its range.
     account = state.accounts.get(op.account)
-    require(account is not None, "deposit to an account whose registration is not consumed yet")
-
-    account = settle_funding(account, state.funding)
-    bounced = not COLLATERAL_MIN <= account.collateral + op.amount <= COLLATERAL_MAX
+    if account is not None:
+        account = settle_funding(account, state.funding)
+    bounced = account is None or not COLLATERAL_MIN <= account.collateral + op.amount <= COLLATERAL_MAX
     if bounced:
-        # collateral overflow: consumed, not credited; the contract pays it back to the owner
         state.read_account(op.account)
     else:
         w = _Writes(state)
@@ -511,14 +515,16 @@ class BuiltBatch:
 
 
 def build_batch(state: State, pending: Sequence, prices: Sequence[int],
-                oracle_round: Optional[int] = None) -> BuiltBatch:
+                oracle_round: Optional[int] = None, bounce_unregistered: bool = False) -> BuiltBatch:
     """Cut a valid batch at `prices` from `pending` ops, adding the touches, liquidations and
     deleverages the new prices need. The state is left unchanged (dry runs, rolled back).
 
     Order (ops.KIND_ORDER): the L1 queues (registrations, deposits, which can rescue an
     account, forced withdrawals), each in queue order from its next index and as far as its
-    slots go (an entry that cannot be consumed now, e.g. a deposit whose registration did not
-    fit, stops its queue: it and the later ones wait, `BuiltBatch.waiting`); funding updates; then every account whose box misses the new prices or funding indices (found by
+    slots go (a deposit to an account whose registration is not consumed yet stops its queue:
+    it and the later ones wait, `BuiltBatch.waiting`, unless `bounce_unregistered`, which the
+    sequencer sets when the deposit nears its L1 deadline: then it is bounced to its owner);
+    funding updates; then every account whose box misses the new prices or funding indices (found by
     descending the tree's boxes) is touched if TV >= MR; signed liquidations from `pending`,
     then the insolvent accounts are liquidated to the fund; then withdrawals and trades in
     `pending` order, dropping
@@ -534,7 +540,7 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
                    prices=tuple(prices))
     state.observed = {}
     try:
-        first = _build_pass(state, header, pending, {}, lenient=True)
+        first = _build_pass(state, header, pending, {}, lenient=True, bounce_unregistered=bounce_unregistered)
     except OpRefused:
         first = None
     finally:
@@ -545,10 +551,11 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
         for index, accounts in observed.items():
             if any(margin.box_surplus(a, p, a.box) < 0 for a in accounts):
                 wants[index] = accounts
-    return _build_pass(state, header, pending, wants, lenient=False)
+    return _build_pass(state, header, pending, wants, lenient=False, bounce_unregistered=bounce_unregistered)
 
 
-def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, lenient: bool) -> BuiltBatch:
+def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, lenient: bool,
+                bounce_unregistered: bool = False) -> BuiltBatch:
     p = state.preset
     ins = p.insurance_account
     included, refused, waiting = [], [], []
@@ -580,6 +587,10 @@ def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, len
             for k, op in enumerate(queue):
                 if sum(1 for o in included if type(o) is kind) >= getattr(p, SLOT_NAMES[kind]):
                     waiting += [(o, "no free slot in this batch") for o in queue[k:]]
+                    break
+                if kind is Deposit and op.account not in state.accounts and not bounce_unregistered:
+                    waiting += [(op, "deposit to an account whose registration is not consumed yet")]
+                    waiting += [(o, "an earlier queue entry waits") for o in queue[k + 1:]]
                     break
                 try:
                     process_op(state, op)

@@ -211,3 +211,20 @@ def test_mainnet_shaped_state_smoke():
     assert_all_solvent(state)
     assert len(rec.ops[-1].updates[0].path) == DEMO.depth == 5
     assert replace(DEMO, arity=2).depth == 10
+
+
+def test_a_deposit_waits_for_its_registration_unless_bounced():
+    """Registrations beyond the batch's register slot: the deposit funding the second one waits
+    (with the deposits behind it) by default; with `bounce_unregistered` (the sequencer's
+    choice as the deposit nears its L1 deadline) it is consumed and bounced, so the deposit
+    queue never stalls behind the registration queue."""
+    state = settled_state()
+    regs = [register_op(state, 4), replace(register_op(state, 5), index=state.registration_index + 1)]
+    deps = [deposit_op(state, 5, 70), replace(deposit_op(state, 3, 9), index=state.deposit_index + 1)]
+    waits = build_batch(state, [*regs, *deps], (1000, 1000), oracle_round=2)
+    assert regs[0] in waits.batch.ops and not any(op in waits.batch.ops for op in deps)
+    assert [op for op, _ in waits.waiting] == [regs[1], *deps]
+    bounces = build_batch(state, [*regs, *deps], (1000, 1000), oracle_round=2, bounce_unregistered=True)
+    assert all(op in bounces.batch.ops for op in deps)
+    record = process_batch(state, bounces.batch)
+    assert record.public.deposits == ((5, 70, 1), (3, 9, 0))

@@ -71,11 +71,19 @@ def test_deposit_credits():
     assert state.deposits[-2:] == [(1, 5, 0), (1, 7, 0)]
 
 
-@pytest.mark.parametrize("account", [9, TINY.capacity + 5])
-def test_deposit_to_a_missing_leaf_is_refused(account):
+def test_deposit_to_a_missing_leaf_bounces():
+    """Registered on L1, its registration not consumed yet: consumed, not credited, bounced
+    (the contract pays it back to the owner), so the deposit queue never waits on another."""
     state = funded_state(1)
-    out = apply(state, deposit_op(state, account, 1234), valid=False)
-    assert out["reason"].startswith("deposit to an account whose registration is not consumed")
+    index = state.deposit_index
+    apply(state, deposit_op(state, 9, 1234))
+    assert 9 not in state.accounts and state.deposits[-1] == (9, 1234, 1) and state.deposit_index == index + 1
+
+
+def test_deposit_beyond_the_tree_is_refused():
+    state = funded_state(1)
+    out = apply(state, deposit_op(state, TINY.capacity + 5, 1234), valid=False)
+    assert out["reason"] == "field out of range"
 
 
 def test_deposit_overflow_bounces():
