@@ -42,7 +42,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _scenario_run(args: argparse.Namespace) -> int:
-    from sequencer.cli import CliError
+    from prover.errors import CliError
     from sequencer.scenario import ScenarioError, main_run
 
     try:
