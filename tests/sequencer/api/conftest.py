@@ -50,7 +50,7 @@ def settled_state() -> State:
     for i in range(1, N_ACCOUNTS + 1):
         st.write_account(i, replace(Account.new(key(i).public_key, int(address(i), 16), st.funding),
                                     collateral=COLLATERAL))
-    st.num_accounts = N_ACCOUNTS + 1
+    st.registration_index = N_ACCOUNTS  # ids 1..N_ACCOUNTS came from the L1 registration queue
     return st
 
 
