@@ -1,0 +1,83 @@
+"""`zkclear serve` end to end, as a user runs it: a subprocess on the tiny preset with its own
+anvil (committee oracle, reporters posting rounds), two institutions through
+`sequencer.client`: register on L1, deposit the test stablecoin, co-sign a trade; the trade's
+op goes accepted -> batched -> proved -> submitted -> settled, the chain's state root is the
+service's spec root, GET /v1/batches shows the batch; SIGTERM stops it cleanly (its anvil too).
+Bounded: the first start sets up the development keys (about a minute on 2 cores)."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sequencer.client import Institution
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("node_tools")]
+REPO = Path(__file__).resolve().parents[2]
+ORDER = ["accepted", "batched", "proved", "submitted", "settled"]
+
+
+def start_serve(data: Path, *extra: str) -> tuple[subprocess.Popen, str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-m", "sequencer.cli", "serve", "--port", "0", "--data-dir", str(data),
+                             "--batch-age", "1", "--round-interval", "1", *extra],
+                            stdout=subprocess.PIPE, stderr=open(data.parent / "serve.log", "ab"), text=True,
+                            cwd=data.parent, env=env)
+    line = proc.stdout.readline()  # blocks until ready (or exit)
+    assert line.startswith("listening on http://"), (line, (data.parent / "serve.log").read_text()[-3000:])
+    return proc, line.split()[-1]
+
+
+def test_serve_settles_a_cosigned_trade_on_its_own_chain(tmp_path):
+    data = tmp_path / "data"
+    t0 = time.time()
+    proc, url = start_serve(data)
+    try:
+        assert httpx.get(f"{url}/health").json()["status"] == "ok"
+        chain = httpx.get(f"{url}/v1/chain").json()
+        assert chain["chain_id"] == 31337 and {"rpc_url", "rollup", "oracle", "collateral_token"} <= set(chain)
+        from web3 import Web3
+
+        l1 = Web3(Web3.HTTPProvider(chain["rpc_url"])).eth.accounts
+        alice = Institution.connect(url, seed=b"e2e-alice", l1_address=l1[1])
+        bob = Institution.connect(url, seed=b"e2e-bob", l1_address=l1[2])
+        for inst in (alice, bob):
+            inst.register()
+            inst.mint_and_deposit(10**10)
+        assert (alice.account_id, bob.account_id) == (1, 2)
+        for inst in (alice, bob):
+            acc = inst.wait_registered(min_collateral=10**10, timeout=120)
+            assert acc["leaf"]["collateral"] == 10**10
+        trade, bob_sig = bob.co_sign(alice.propose_trade(bob.account_id, market=0, size=2, price=1_000_000))
+        op_id = alice.submit_trade(trade, bob_sig)
+        seen: list = []
+        got = alice.wait_settled(op_id, timeout=120, seen=seen)
+        assert got["status"] == "settled" and got["l1_tx"].startswith("0x") and got["batch"] >= 1
+        assert [s for s in ORDER if s in seen] == seen, seen  # in order, whatever the poll caught
+        # the chain's root is the service's spec root, and the batch shows the trade
+        rollup = alice.rollup
+        state = rollup.state()
+        batches = httpx.get(f"{url}/v1/batches", params={"limit": 10}).json()
+        assert [b["number"] for b in batches] == sorted((b["number"] for b in batches), reverse=True)
+        newest = batches[0]
+        assert newest["number"] == state["batchNumber"] and newest["new_root"] == hex(state["stateRoot"])
+        assert alice.account()["root"] == hex(state["stateRoot"])
+        mine = httpx.get(f"{url}/v1/batches/{got['batch']}").json()
+        assert op_id in mine["op_ids"] and mine["status"] == "settled" and mine["l1_tx"] == got["l1_tx"]
+        assert mine["gas"] > 0 and mine["prove_s"] > 0
+        assert alice.account()["leaf"]["positions"][0] == 2 and bob.account()["leaf"]["positions"][0] == -2
+        port = int(chain["rpc_url"].rsplit(":", 1)[1])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    assert code == 0
+    with pytest.raises(OSError):  # its anvil stopped with it
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    assert time.time() - t0 < 180
