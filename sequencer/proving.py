@@ -24,6 +24,7 @@ import json
 import multiprocessing
 import os
 import secrets
+import sys
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -163,8 +164,22 @@ def dev_key(circuit, name: str, preset_name: str, data_dir: Path, backend):
 _WORKER: Optional[BatchProver] = None
 
 
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this process when its parent dies, even by SIGKILL, so a
+    restarted service never races a leftover worker."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:  # the parent died before the call
+            os._exit(1)
+
+
 def _worker_init(preset_name: str, data_dir: str, zkey: Optional[str], backend: str) -> None:
     global _WORKER
+    _die_with_parent()
     _WORKER = BatchProver(preset_name, data_dir, zkey, backend)
 
 

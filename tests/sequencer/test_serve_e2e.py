@@ -35,8 +35,21 @@ def start_serve(data: Path, *extra: str) -> tuple[subprocess.Popen, str]:
     return proc, line.split()[-1]
 
 
-def test_serve_settles_a_cosigned_trade_on_its_own_chain(tmp_path):
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory) -> Path:
+    """The development keys, set up by the first serve of the session and shared."""
+    return tmp_path_factory.mktemp("serve-keys")
+
+
+def data_dir(tmp_path: Path, keys: Path) -> Path:
     data = tmp_path / "data"
+    data.mkdir()
+    (data / "keys").symlink_to(keys, target_is_directory=True)
+    return data
+
+
+def test_serve_settles_a_cosigned_trade_on_its_own_chain(tmp_path, keys_dir):
+    data = data_dir(tmp_path, keys_dir)
     t0 = time.time()
     proc, url = start_serve(data)
     try:
@@ -81,3 +94,58 @@ def test_serve_settles_a_cosigned_trade_on_its_own_chain(tmp_path):
     with pytest.raises(OSError):  # its anvil stopped with it
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     assert time.time() - t0 < 180
+
+
+def test_crash_while_proving_then_restart_settles_every_op_exactly_once(tmp_path, keys_dir):
+    """SIGKILL while a batch proves (its worker dies with it), restart with the same --db and
+    --rpc-url (an anvil that outlives the service): every accepted op settles once, the
+    positions count each trade once, and the chain's root is the spec's."""
+    from sequencer.pipeline.chain import LocalAnvil
+
+    anvil = LocalAnvil()
+    data = data_dir(tmp_path, keys_dir)
+    args = ("--rpc-url", anvil.url, "--dev-reporters", "--db", f"sqlite:///{tmp_path / 'ops.db'}")
+    proc = None
+    try:
+        proc, url = start_serve(data, *args)
+        from web3 import Web3
+
+        l1 = Web3(Web3.HTTPProvider(anvil.url)).eth.accounts
+        alice = Institution.connect(url, seed=b"crash-alice", l1_address=l1[1])
+        bob = Institution.connect(url, seed=b"crash-bob", l1_address=l1[2])
+        for inst in (alice, bob):
+            inst.register()
+            inst.mint_and_deposit(10**10)
+        for inst in (alice, bob):
+            inst.wait_registered(min_collateral=10**10, timeout=120)
+        ops = []
+        for _ in range(4):
+            trade, sig = bob.co_sign(alice.propose_trade(bob.account_id, market=0, size=1, price=1_000_000))
+            ops.append(alice.submit_trade(trade, sig))
+        deadline = time.time() + 60
+        while alice.op(ops[0])["status"] == "accepted":  # the batcher has cut it: proving now
+            assert time.time() < deadline
+            time.sleep(0.05)
+        killed_at = alice.op(ops[0])["status"]
+        proc.kill()
+        proc.wait(timeout=10)
+        proc, url = start_serve(data, *args)
+        alice.http = httpx.Client(base_url=url, timeout=30)
+        bob.http = httpx.Client(base_url=url, timeout=30)
+        alice._token = bob._token = None
+        for op_id in ops:
+            got = alice.wait_settled(op_id, timeout=150)
+            assert got["status"] == "settled", (killed_at, got)
+        assert alice.account()["leaf"]["positions"][0] == 4 and bob.account()["leaf"]["positions"][0] == -4
+        state = alice.rollup.state()
+        batches = httpx.get(f"{url}/v1/batches", params={"limit": 100}).json()
+        settled = [b for b in batches if b["status"] == "settled"]
+        assert len(settled) == state["batchNumber"] == batches[0]["number"]
+        assert batches[0]["new_root"] == hex(state["stateRoot"]) == alice.account()["root"]
+        in_batches = [i for b in settled for i in b["op_ids"]]
+        assert sorted(in_batches) == sorted(set(in_batches)) and set(ops) <= set(in_batches)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+        anvil.stop()
