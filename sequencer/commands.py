@@ -1,4 +1,4 @@
-"""Subcommands of the sequencer: `zkclear demo`, `zkclear scenario run`, `zkclear serve`."""
+"""Subcommands of the sequencer: `zkclear demo`, `zkclear scenario run`, `zkclear serve`, `zkclear load`."""
 from __future__ import annotations
 
 import argparse
@@ -6,10 +6,11 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add `demo`, `scenario` and `serve` to the zkclear command line."""
-    from sequencer import serve
+    """Add `demo`, `scenario`, `serve` and `load` to the zkclear command line."""
+    from sequencer import load, serve
 
     serve.register(sub)
+    load.register(sub)
     demo = sub.add_parser("demo", help="run the main job end to end on embedded defaults",
                           description="Settle a co-signed trade through the spec, prove its signature in "
                           "zero knowledge and verify the proof in Python, snarkjs and the EVM.")

@@ -6,6 +6,7 @@ service's spec root, GET /v1/batches shows the batch; SIGTERM stops it cleanly (
 Bounded: the first start sets up the development keys (about a minute on 2 cores)."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -87,6 +88,16 @@ def test_serve_settles_a_cosigned_trade_on_its_own_chain(tmp_path, keys_dir):
         assert mine["gas"] > 0 and mine["prove_s"] > 0
         assert alice.account()["leaf"]["positions"][0] == 2 and bob.account()["leaf"]["positions"][0] == -2
         port = int(chain["rpc_url"].rsplit(":", 1)[1])
+        # zkclear load: two more institutions, a few concurrent co-signed trades, all settled
+        load = subprocess.run([sys.executable, "-m", "sequencer.cli", "load", "--url", url, "--accounts", "2",
+                               "--trades", "4", "--concurrency", "4", "--json", "--wait-settled"],
+                              capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                              env=dict(os.environ, PYTHONPATH=str(REPO)))
+        assert load.returncode == 0, load.stderr[-2000:]
+        report = json.loads(load.stdout)
+        assert report["accepted"] == 4 and report["refused"] == 0 and report["throttled"] == 0
+        assert report["settled"] == 4 and len(report["op_ids"]) == 4
+        assert report["accepted_per_s"] > 0 and 0 < report["p50_ms"] <= report["p99_ms"]
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)
