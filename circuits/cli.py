@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _error(msg: str, code: int = 2):
-    from sequencer.cli import CliError
+    from prover.errors import CliError
 
     return CliError(msg, code)
 

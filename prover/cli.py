@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _backend(name: str):
     from prover.backends import get_backend
-    from sequencer.cli import CliError
+    from prover.errors import CliError
     try:
         return get_backend(name)
     except (RuntimeError, ValueError) as exc:
@@ -62,7 +62,7 @@ def _backend(name: str):
 
 
 def _unreadable(exc: Exception):
-    from sequencer.cli import CliError
+    from prover.errors import CliError
     return CliError(str(exc), 2)
 
 
@@ -71,7 +71,7 @@ def cmd_setup(args) -> int:
     from prover.formats.snarkjs_json import write_vk
     from prover.formats.zkey import read_zkey
     from prover.formats.binfile import write_atomic
-    from sequencer.cli import CliError
+    from prover.errors import CliError
     try:
         from prover.formats.r1cs import read_r1cs
         r1cs = read_r1cs(args.r1cs)
@@ -108,7 +108,7 @@ def cmd_prove(args) -> int:
     from prover.formats.wtns import read_wtns
     from prover.formats.zkey import read_zkey_header
     from prover.formats.binfile import load_bytes
-    from sequencer.cli import CliError
+    from prover.errors import CliError
     backend = _backend(args.backend)
     try:
         zkey = load_bytes(args.zkey, "zkey")
@@ -131,7 +131,7 @@ def cmd_prove(args) -> int:
 def cmd_verify(args) -> int:
     from prover.formats import FormatError
     from prover.formats.snarkjs_json import read_proof, read_public, read_vk
-    from sequencer.cli import CliError
+    from prover.errors import CliError
     try:
         vk = read_vk(args.vk)
         proof = read_proof(args.proof)

@@ -11,13 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-
-class CliError(Exception):
-    """A failure the user can act on: printed as one line, never as a traceback."""
-
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.code = code
+from prover.errors import CliError  # the error type lives below every package
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""Subcommands of the sequencer: `zkclear demo`, `zkclear scenario run`."""
+"""Subcommands of the sequencer: `zkclear demo`, `zkclear scenario run`, `zkclear serve`, `zkclear load`."""
 from __future__ import annotations
 
 import argparse
@@ -6,13 +6,19 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add `demo` and `scenario` to the zkclear command line."""
+    """Add `demo`, `scenario`, `serve` and `load` to the zkclear command line."""
+    from sequencer import load, serve
+
+    serve.register(sub)
+    load.register(sub)
     demo = sub.add_parser("demo", help="run the main job end to end on embedded defaults",
                           description="Settle a co-signed trade through the spec, prove its signature in "
                           "zero knowledge and verify the proof in Python, snarkjs and the EVM.")
     demo.add_argument("--out", default="demo_out", help="folder for the files it writes (default demo_out)")
     demo.add_argument("--rpc-url", default=None,
                       help="an Ethereum node URL (e.g. anvil); default: an in-process chain")
+    demo.add_argument("--data-dir", default="zkclear_data",
+                      help="where the proving key is kept, keyed by the circuit's R1CS hash (default zkclear_data)")
     demo.set_defaults(func=_demo)
 
     scenario = sub.add_parser("scenario", help="replay a scenario file through the spec, batch by batch",
@@ -32,20 +38,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="prove and verify each batch (default); --no-prove only applies the spec")
     run.add_argument("--backend", default="native", choices=("native", "python", "auto"),
                      help="prover backend (default native)")
+    run.add_argument("--data-dir", default="zkclear_data",
+                     help="where the proving key is kept, keyed by the circuit's R1CS hash (default zkclear_data)")
     run.set_defaults(func=_scenario_run)
 
 
 def _demo(args: argparse.Namespace) -> int:
     from sequencer.demo import run_demo
 
-    return run_demo(Path(args.out), args.rpc_url)
+    return run_demo(Path(args.out), args.rpc_url, data_dir=Path(args.data_dir))
 
 
 def _scenario_run(args: argparse.Namespace) -> int:
-    from sequencer.cli import CliError
+    from prover.errors import CliError
     from sequencer.scenario import ScenarioError, main_run
 
     try:
-        return main_run(args.file, args.preset, args.out, args.prove, args.backend)
+        return main_run(args.file, args.preset, args.out, args.prove, args.backend, data_dir=args.data_dir)
     except ScenarioError as exc:
         raise CliError(str(exc), exc.code) from None

@@ -8,14 +8,12 @@
 2. The batch is proven with the settlement circuit (preset tiny: every op slot, both
    signatures, the tree writes, the root-box check, the SHA-256 of the batch message whose
    digest is the one public input): built with the DSL, solved from the spec's witness, set
-   up (development key, UNSAFE), proven with the native prover, and verified by zkclear, by snarkjs when node tools are installed, and by the Solidity
+   up once (development key, UNSAFE, kept under the data dir: `sequencer.proving`), proven
+   with the native prover, and verified by zkclear, by snarkjs when node tools are installed, and by the Solidity
    verifier on an in-process EVM (eth-tester), or on the node given with --rpc-url.
 """
 from __future__ import annotations
 
-import json
-import secrets
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -57,47 +55,35 @@ def settle_trade(log=print):
     return keys[1], msg, trade.buyer_signature, record
 
 
-def run_demo(out: Path, rpc_url: str | None = None, log=print) -> int:
-    from circuits import registry
-    from circuits.settlement.witness import batch_inputs
-    from prover.backends import get_backend
-    from prover.field import R
+def run_demo(out: Path, rpc_url: str | None = None, log=print, data_dir: Path | None = None) -> int:
     from prover.formats.r1cs import write_r1cs
-    from prover.formats.snarkjs_json import proof_to_json, write_proof, write_public, write_vk, vk_to_json
-    from prover.formats.wtns import write_wtns
-    from prover.formats.zkey import read_zkey
-    from prover.groth16.setup import ToxicWaste
+    from prover.formats.snarkjs_json import proof_to_json, read_proof, vk_to_json, write_vk
+    from sequencer.proving import DEFAULT_DATA_DIR, BatchProver
     from sequencer.spec import TINY
 
     out.mkdir(parents=True, exist_ok=True)
     _step("Settling a co-signed trade through the executable spec (preset TINY)")
     _, _, _, record = settle_trade(log)
 
-    _step("Building the settlement circuit (preset tiny) and solving its witness from the spec's")
+    _step("Building the settlement circuit (preset tiny)")
     start = time.perf_counter()
-    circuit = registry.build("settlement", preset="tiny")
-    inputs = batch_inputs(record, TINY, circuit)
-    witness = circuit.witness(inputs)
+    prover = BatchProver(TINY, data_dir or DEFAULT_DATA_DIR)
+    circuit = prover.circuit
     write_r1cs(out / "settlement.r1cs", circuit.r1cs)
-    write_wtns(out / "settlement.wtns", witness)
-    (out / "settlement.input.json").write_text(json.dumps(inputs, default=str))
-    log(f"    {circuit.r1cs.n_constraints} constraints, {len(witness)} wires ({time.perf_counter() - start:.1f} s)")
+    log(f"    {circuit.r1cs.n_constraints} constraints ({time.perf_counter() - start:.1f} s)")
 
-    backend = get_backend("auto")
-    _step(f"Development setup (UNSAFE: toxic waste from local randomness) and proof, backend {backend.name}")
+    backend = prover.backend
+    _step(f"Development key (UNSAFE: toxic waste from local randomness), set up once and kept under "
+          f"{prover.data_dir / 'keys'}; proof with backend {backend.name}")
     start = time.perf_counter()
-    zkey = backend.setup(circuit.r1cs, ToxicWaste.random())
-    log(f"    setup in {time.perf_counter() - start:.1f} s")
-    (out / "settlement.zkey").write_bytes(zkey)
-    vk = read_zkey(zkey).verifying_key()
+    _, vk, zkey_path = prover.key()
+    log(f"    key {zkey_path.name} ready in {time.perf_counter() - start:.1f} s")
     write_vk(out / "settlement.vk.json", vk)
-    start = time.perf_counter()
-    proof = backend.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
-    log(f"    proved in {time.perf_counter() - start:.2f} s")
-    public = circuit.public_signals(witness)
+    proved = prover.prove(record, out)
+    log(f"    witness in {proved.witness_s:.2f} s, proved in {proved.prove_s:.2f} s")
+    public = [int(x) for x in proved.public]
     assert public == [record.digest]  # sha256(batch message) >> 3: old/new roots, prices, queues, withdrawals
-    write_proof(out / "proof.json", proof)
-    write_public(out / "public.json", public)
+    proof = read_proof(out / "proof.json")
 
     _step("Verifying (one public input: the SHA-256 digest of the batch message, which holds the old and new "
           "roots, batch, oracle round, prices, funding, queue entries, withdrawals)")

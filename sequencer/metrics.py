@@ -18,3 +18,15 @@ class Metrics:
         self.request_latency = Histogram("zkclear_request_seconds", "HTTP request latency",
                                          ["method", "route", "status"], registry=self.registry,
                                          buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5))
+        self.proof_seconds = Histogram("zkclear_proof_seconds", "Batch proof time (the prover alone)",
+                                       registry=self.registry, buckets=(1, 2, 5, 10, 20, 30, 60, 120, 300, 600))
+        self.batch_seconds = Histogram("zkclear_batch_seconds", "Batch latency: cut to settled",
+                                       registry=self.registry, buckets=(1, 2, 5, 10, 20, 30, 60, 120, 300, 600))
+        self.batches = Counter("zkclear_batches", "Batches by outcome", ["status"], registry=self.registry)
+
+    def observe_proof(self, seconds: float) -> None:
+        self.proof_seconds.observe(seconds)
+
+    def observe_batch(self, seconds: float) -> None:
+        self.batch_seconds.observe(seconds)
+        self.batches.labels("settled").inc()

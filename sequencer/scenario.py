@@ -26,15 +26,13 @@ cut. The runner plays the sequencer:
   the account's key (`PrivateKey.from_seed(seed)`); "bad", "none" or another account's
   name make a deliberately bad or missing signature.
 
-Proving is a separate step (`prove_batch`), behind `--prove/--no-prove`: it needs the
-batch circuit (`circuits.settlement.batch`), imported lazily.
+Proving is a separate step (`prove_batch`, over `sequencer.proving`), behind
+`--prove/--no-prove`.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import secrets
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -76,11 +74,6 @@ class ScenarioError(Exception):
     def __init__(self, message: str, code: int = 2):
         super().__init__(message)
         self.code = code
-
-
-class ProvingUnavailable(ScenarioError):
-    def __init__(self, message: str):
-        super().__init__(message, code=2)
 
 
 # --- the file ----------------------------------------------------------------------------------
@@ -676,10 +669,8 @@ class Runner:
 
 
 def run_scenario(scenario: Scenario, prove: bool = False, out: Optional[Path] = None, backend: str = "native",
-                 log=None) -> ScenarioResult:
+                 log=None, data_dir: Optional[Path] = None) -> ScenarioResult:
     """Apply the scenario from genesis; prove and verify each batch when `prove` (files under `out`)."""
-    if prove:
-        _batch_inputs()  # fail before the first batch when the batch circuit is not there
     runner = Runner(scenario)
     genesis_root = runner.state.root()
     if log:
@@ -714,7 +705,7 @@ def run_scenario(scenario: Scenario, prove: bool = False, out: Optional[Path] = 
         oracle_round = result.oracle_round
         if prove:
             try:
-                proof = prove_batch(result.record, scenario.preset, out, backend)
+                proof = prove_batch(result.record, scenario.preset, out, backend, data_dir)
             except ScenarioError:
                 raise
             except Exception as exc:  # the circuit refused the witness, or the prover failed
@@ -813,103 +804,36 @@ def _log_end(result: ScenarioResult, log, out) -> None:
 
 
 # --- proving ------------------------------------------------------------------------------------
-def batch_module():
-    """circuits.settlement.batch, or ProvingUnavailable (the batch circuit is not written yet)."""
-    try:
-        import circuits.settlement.batch as mod
-    except ImportError as exc:
-        raise ProvingUnavailable(f"cannot prove: the batch circuit is not available "
-                                 f"(circuits.settlement.batch: {exc}); run with --no-prove") from None
-    return mod
+def prove_batch(record, preset, workdir: Path, backend: str = "native", data_dir: Optional[Path] = None) -> dict:
+    """Prove one batch with the settlement circuit and verify the proof (`sequencer.proving`).
 
-
-def _batch_inputs():
-    """`batch_inputs(record, preset)`: from circuits.settlement.batch (its home), else from
-    circuits.settlement.witness where the circuit's author may keep it."""
-    mod = batch_module()
-    fn = getattr(mod, "batch_inputs", None)
-    if fn is None:
-        try:
-            from circuits.settlement.witness import batch_inputs as fn
-        except ImportError:
-            fn = None
-    if fn is None:
-        raise ProvingUnavailable("cannot prove: circuits.settlement.batch has no batch_inputs(record, preset) yet; "
-                                 "run with --no-prove")
-    return fn
-
-
-_SETUPS: dict = {}
-
-
-def _setup(circuit, preset, workdir: Path, be):
-    """The (zkey bytes, vk) of the settlement circuit of `preset`, set up once per out dir
-    (development setup, UNSAFE) and reused while the circuit's R1CS is unchanged."""
-    from prover.formats.r1cs import r1cs_to_bytes
-    from prover.formats.snarkjs_json import read_vk, write_vk
-    from prover.formats.zkey import read_zkey
-    from prover.groth16.setup import ToxicWaste
-
-    keys = workdir / "keys"
-    keys.mkdir(parents=True, exist_ok=True)
-    cache_key = (str(workdir.resolve()), preset.name, id(circuit.r1cs))  # registry.build caches the circuit
-    if cache_key in _SETUPS:
-        return _SETUPS[cache_key][1:]
-    digest = hashlib.sha256(r1cs_to_bytes(circuit.r1cs)).hexdigest()
-    stem = keys / f"settlement-{preset.name}"
-    meta = stem.with_suffix(".meta.json")
-    zkey_path, vk_path = stem.with_suffix(".zkey"), stem.with_suffix(".vk.json")
-    if meta.exists() and zkey_path.exists() and vk_path.exists() \
-            and json.loads(meta.read_text()).get("r1cs_sha256") == digest:
-        zkey, vk = zkey_path.read_bytes(), read_vk(vk_path)
-    else:
-        zkey = be.setup(circuit.r1cs, ToxicWaste.random())
-        vk = read_zkey(zkey).verifying_key()
-        zkey_path.write_bytes(zkey)
-        write_vk(vk_path, vk)
-        meta.write_text(json.dumps({"r1cs_sha256": digest, "preset": preset.name,
-                                    "setup": "development, UNSAFE: toxic waste from local randomness"}) + "\n")
-    _SETUPS[cache_key] = (circuit.r1cs, zkey, vk)  # holds the r1cs: its id stays unique
-    return zkey, vk
-
-
-def prove_batch(record, preset, workdir: Path, backend: str = "native") -> dict:
-    """Prove one batch with the settlement circuit and verify the proof (zkclear verifier).
-
-    Writes workdir/batch_N/{public.json, proof.json} (snarkjs JSON); the key setup (development,
-    UNSAFE) is done once per preset under workdir/keys (zkey, vk.json, and the R1CS digest it
-    was made for) and reused while the circuit is unchanged. Returns {"public", "proof", "prove_seconds", "verified"}."""
-    batch_inputs = _batch_inputs()
-    from circuits.registry import build
-    from prover.backends import get_backend
-    from prover.field import R
-    from prover.formats.snarkjs_json import proof_to_json, write_proof, write_public
+    Writes workdir/batch_N/{public.json, proof.json} (snarkjs JSON); the key (development
+    setup, UNSAFE) is kept under data_dir/keys (default workdir), keyed by the circuit's R1CS
+    hash. Returns {"public", "proof", "prove_seconds", "verified"}."""
+    from sequencer.proving import BatchProver
 
     workdir = Path(workdir)
-    be = get_backend(backend)
-    circuit = build("settlement", preset=preset.name)
-    witness = circuit.witness(batch_inputs(record, preset))
-    zkey, vk = _setup(circuit, preset, workdir, be)
-    out = workdir / f"batch_{record.public.batch_number}"
-    out.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    proof = be.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
-    seconds = time.perf_counter() - start
-    public = circuit.public_signals(witness)
-    write_proof(out / "proof.json", proof)
-    write_public(out / "public.json", public)
-    verified = bool(be.verify(vk, public, proof))
-    return {"public": [str(x) for x in public], "proof": proof_to_json(proof), "prove_seconds": round(seconds, 3),
-            "verified": verified}
+    key = (preset.name, str(Path(data_dir or workdir).resolve()), backend)
+    prover = _PROVERS.get(key)
+    if prover is None:
+        prover = _PROVERS[key] = BatchProver(preset, data_dir or workdir, backend=backend)
+    proved = prover.prove(record, workdir / f"batch_{record.public.batch_number}")
+    return {"public": proved.public, "proof": proved.proof, "prove_seconds": proved.prove_s,
+            "verified": proved.verified}
+
+
+_PROVERS: dict = {}
 
 
 def _print(line: str) -> None:
     print(line, flush=True)
 
 
-def main_run(path: str, preset: Optional[str], out: str, prove: bool, backend: str, log=_print) -> int:
+def main_run(path: str, preset: Optional[str], out: str, prove: bool, backend: str, log=_print,
+             data_dir: Optional[str] = None) -> int:
     """The `zkclear scenario run` handler: 0 when every expectation holds and every proof
     verifies, 1 otherwise; ScenarioError (code 2: the file, or proving unavailable)."""
     scenario = load_scenario(path, preset)
-    result = run_scenario(scenario, prove=prove, out=Path(out), backend=backend, log=log)
+    result = run_scenario(scenario, prove=prove, out=Path(out), backend=backend, log=log,
+                          data_dir=Path(data_dir) if data_dir else None)
     return 0 if result.ok else 1

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_export_verifier(args) -> int:
-    from sequencer.cli import CliError
+    from prover.errors import CliError
     from verifier_contracts.build import check_contract_name, render_verifier
 
     try:

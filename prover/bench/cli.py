@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_prove(args: argparse.Namespace) -> int:
-    from sequencer.cli import CliError
+    from prover.errors import CliError
     from prover.bench.prove_bench import NODE_BIN, run_benchmark
 
     try:

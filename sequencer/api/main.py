@@ -13,6 +13,8 @@ Routes (one router per resource, `routes/`):
     GET    /v1/accounts/{id}/viewing-keys      owner: the keys (not their secrets)
     DELETE /v1/accounts/{id}/viewing-keys/{k}  owner: revoke
     POST   /v1/auth/challenge, /v1/auth/token  owner login with the account's key
+    GET    /v1/batches, /v1/batches/{n}        batches, newest first (?limit=)
+    GET    /v1/chain                           rpc_url, chain_id, rollup, oracle, collateral_token
     GET    /health, /metrics
 
 Two ASGI layers wrap the app: a body limit (413 beyond `max_body_bytes`, before any
@@ -25,7 +27,7 @@ from fastapi import FastAPI
 
 from . import errors
 from .config import Settings
-from .routes import accounts, auth, health, ops, trades, withdrawals
+from .routes import accounts, auth, batches, chain, health, ops, trades, withdrawals
 from .services import Services
 
 
@@ -85,7 +87,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
                   description="Private settlement of derivatives, proved in zero knowledge.")
     app.state.settings, app.state.services = settings, services
     errors.install(app)
-    for module in (trades, withdrawals, ops, accounts, auth, health):
+    for module in (trades, withdrawals, ops, accounts, auth, batches, chain, health):
         app.include_router(module.router)
     app.add_middleware(Guard, metrics=services.metrics, max_body=settings.max_body_bytes)
     return app

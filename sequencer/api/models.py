@@ -208,3 +208,28 @@ class Health(BaseModel):
 class ErrorOut(BaseModel):
     detail: object
     reason: str
+
+
+BATCH_STATUSES = ("open", "proving", "proved", "submitted", "settled", "abandoned")
+
+
+class BatchOut(BaseModel):
+    number: int
+    status: Literal[BATCH_STATUSES]  # type: ignore[valid-type]
+    oracle_round: Optional[int] = None
+    old_root: Optional[str] = None  # 0x-prefixed hex
+    new_root: Optional[str] = None
+    op_ids: list[str] = []
+    prove_s: Optional[float] = None
+    gas: Optional[int] = None
+    l1_tx: Optional[str] = None
+
+
+class ChainOut(BaseModel):
+    """Where clients deposit: the chain and the contracts the service settles on."""
+
+    rpc_url: str
+    chain_id: int
+    rollup: str
+    oracle: str
+    collateral_token: Optional[str] = None

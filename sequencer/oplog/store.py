@@ -182,6 +182,87 @@ class Store:
                             .values(status=st.ACCEPTED, batch=None, l1_tx=None, updated_at=time.time()))
             return res.rowcount
 
+    # --- batches -----------------------------------------------------------------------------------
+    def put_batch(self, number: int, *, status: str, oracle_round: int, old_root: str, new_root: str,
+                  record: str, op_ids: list[str], refused: list[tuple[str, str]] = ()) -> None:
+        """Persist a cut batch and move its ops, in one transaction: the batch row (a re-cut
+        of an abandoned number replaces it), its ops accepted -> batched, the ops the builder
+        refused accepted -> refused with the spec's reason. Raises BadTransition (nothing
+        written) when an op is no longer accepted (a cancel won the race)."""
+        now = time.time()
+        with self.session() as s:
+            row = s.get(BatchRow, number)
+            values = dict(status=status, oracle_round=oracle_round, old_root=old_root, new_root=new_root,
+                          record=record, prove_s=None, gas=None, l1_tx=None, updated_at=now)
+            if row is None:
+                s.add(BatchRow(number=number, created_at=now, **values))
+            else:
+                for k, v in values.items():
+                    setattr(row, k, v)
+                row.created_at = now
+            for ids, new, extra in ((op_ids, st.BATCHED, dict(batch=number)),):
+                if ids:
+                    res = s.execute(update(OpRow).where(OpRow.id.in_(ids), OpRow.status == st.ACCEPTED)
+                                    .values(status=new, updated_at=now, **extra))
+                    if res.rowcount != len(ids):
+                        raise st.BadTransition(f"batch {number}: {len(ids) - res.rowcount} op(s) no longer accepted")
+            for op_id, reason in refused:
+                res = s.execute(update(OpRow).where(OpRow.id == op_id, OpRow.status == st.ACCEPTED)
+                                .values(status=st.REFUSED, reason=reason[:200], updated_at=now))
+                if res.rowcount != 1:
+                    raise st.BadTransition(f"op {op_id} no longer accepted")
+
+    def batch_status(self, number: int, status: str, *, ops_to: Optional[str] = None, **fields) -> None:
+        """Set a batch's status (and prove_s, gas, l1_tx...), and move its ops to `ops_to`
+        (proved, submitted, settled) in the same transaction."""
+        now = time.time()
+        with self.session() as s:
+            row = s.get(BatchRow, number)
+            if row is None:
+                raise KeyError(number)
+            row.status, row.updated_at = status, now
+            for k, v in fields.items():
+                setattr(row, k, v)
+            if ops_to is not None:
+                allowed = [old for old, nxt in st.TRANSITIONS.items() if ops_to in nxt and old != st.ACCEPTED]
+                extra = {"l1_tx": fields["l1_tx"]} if fields.get("l1_tx") else {}
+                s.execute(update(OpRow).where(OpRow.batch == number, OpRow.status.in_(allowed))
+                          .values(status=ops_to, updated_at=now, **extra))
+
+    def abandon(self, number: int) -> int:
+        """The batch will not settle: status abandoned, its ops back to accepted (batch cleared)."""
+        with self.session() as s:
+            row = s.get(BatchRow, number)
+            if row is not None:
+                row.status, row.updated_at = "abandoned", time.time()
+        return self.abandon_batch(number)
+
+    def get_batch(self, number: int) -> Optional[BatchRow]:
+        with self.session() as s:
+            return s.get(BatchRow, number)
+
+    def batches(self, limit: int = 20, status: Optional[str] = None) -> list[BatchRow]:
+        """Newest first."""
+        with self.session() as s:
+            q = select(BatchRow)
+            if status is not None:
+                q = q.where(BatchRow.status == status)
+            return list(s.scalars(q.order_by(BatchRow.number.desc()).limit(limit)))
+
+    def settled_batches(self) -> list[BatchRow]:
+        """Oldest first: the records the settled state is replayed from."""
+        with self.session() as s:
+            return list(s.scalars(select(BatchRow).where(BatchRow.status == "settled").order_by(BatchRow.number)))
+
+    def batch_op_ids(self, number: int) -> list[str]:
+        with self.session() as s:
+            return list(s.scalars(select(OpRow.id).where(OpRow.batch == number).order_by(OpRow.seq)))
+
+    def accepted_ops(self, limit: int = 1000) -> list[OpRow]:
+        """The accepted ops not in a batch, in log order (what the batcher cuts from)."""
+        with self.session() as s:
+            return list(s.scalars(select(OpRow).where(OpRow.status == st.ACCEPTED).order_by(OpRow.seq).limit(limit)))
+
     # --- auth ----------------------------------------------------------------------------------
     MAX_LIVE_PER_ACCOUNT = 8  # of each kind: a flood of logins replaces, never accumulates
 

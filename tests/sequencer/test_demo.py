@@ -10,7 +10,7 @@ from sequencer.cli import main
 
 @pytest.mark.slow
 def test_demo_runs_end_to_end(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--out", str(tmp_path), "--data-dir", str(tmp_path / "data")]) == 0
     said = capsys.readouterr().out
     assert "zkclear verifier: valid" in said
     assert "same proof for another new root: rejected" in said

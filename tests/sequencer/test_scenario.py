@@ -240,14 +240,6 @@ def test_missing_file_and_unknown_preset(tmp_path, capsys):
     assert "no preset named 'huge'" in capsys.readouterr().err
 
 
-def test_prove_without_the_batch_circuit_is_a_clear_error(tmp_path, capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "circuits.settlement.batch", None)  # import fails
-    code = main(["scenario", "run", str(EXAMPLES / "quiet_day.json"), "--out", str(tmp_path / "out")])
-    assert code == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "cannot prove" in err and "--no-prove" in err
-
-
 def test_the_readme_example_runs(tmp_path):
     import re
 

@@ -1,0 +1,170 @@
+"""The chain the service settles on.
+
+- `LocalAnvil`: anvil from the pinned npm package (node_modules/.bin/anvil) on a free
+  loopback port, stopped with the service.
+- `open_chain`: the Rollup, its committee oracle and the collateral token (TestStablecoin),
+  deployed once; their addresses, the chain id and the genesis (the insurance fund's key
+  seed, its L1 address, the genesis prices) are kept in the database, so a restart with the
+  same `--db` and `--rpc-url` finds them. The verifiers are generated from the proving keys
+  (development keys, UNSAFE, unless a .zkey is given).
+- On local chains the oracle's reference reporters (`sequencer.reporter.ReporterCommittee`,
+  public dev keys) post a round every few seconds from a seeded random walk.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+log = logging.getLogger("zkclear.chain")
+REPO = Path(__file__).resolve().parents[2]
+ANVIL = REPO / "node_modules" / ".bin" / "anvil"
+COMMITTEE_SEED = 0  # public: development reporters only
+REPORTER_ACCOUNT = 9  # anvil's prefunded account the reporters send from (not the sequencer's)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LocalAnvil:
+    """`state`: a file anvil loads at start and dumps every second (so the service's own chain
+    outlives a restart with the same data dir)."""
+
+    def __init__(self, port: Optional[int] = None, state: Optional[Path] = None):
+        if not ANVIL.exists():
+            raise RuntimeError(f"{ANVIL} not found: run `make setup` (npm ci)")
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        extra = ["--state", str(state), "--state-interval", "1"] if state is not None else []
+        self.proc = subprocess.Popen([str(ANVIL), "--host", "127.0.0.1", "--port", str(self.port), "--silent",
+                                      "--gas-limit", "60000000", *extra],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("anvil did not start")
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stop anvil's process group (the npm wrapper and the binary it starts)."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.proc.wait(timeout=10)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+
+
+@dataclass
+class Genesis:
+    insurance_seed: bytes
+    insurance_l1: int
+    prices: tuple[int, ...]
+
+    def state(self, preset):
+        from circuits.crypto.eddsa import PrivateKey
+
+        from ..spec.state import State
+
+        key = PrivateKey.from_seed(self.insurance_seed)
+        return State.genesis(preset, key.public_key, self.insurance_l1, self.prices)
+
+    def to_json(self) -> str:
+        return json.dumps({"insurance_seed": self.insurance_seed.hex(), "insurance_l1": hex(self.insurance_l1),
+                           "prices": list(self.prices)})
+
+    @classmethod
+    def from_json(cls, text: str) -> "Genesis":
+        d = json.loads(text)
+        return cls(bytes.fromhex(d["insurance_seed"]), int(d["insurance_l1"], 16), tuple(d["prices"]))
+
+
+def genesis_prices(preset) -> tuple[int, ...]:
+    """Ladder indices where the local reporters' walk starts: 1000 price steps."""
+    return tuple(1000 for _ in preset.markets)
+
+
+@dataclass
+class ChainHandle:
+    chain: object  # verifier_contracts.evm.Chain
+    rollup: object  # RollupClient
+    genesis: Genesis
+    committee: object = None  # ReporterCommittee when this service posts rounds
+
+    def info(self, rpc_url: str) -> dict:
+        return {"rpc_url": rpc_url, "chain_id": int(self.chain.w3.eth.chain_id), "rollup": self.rollup.rollup.address,
+                "oracle": self.rollup.oracle.address, "collateral_token": self.rollup.token.address}
+
+
+def _committee(chain, oracle_address: str, preset, start, walk_seed: int):
+    from verifier_contracts.oracle import DevCommittee, OracleClient
+
+    from ..reporter import RandomWalk, ReporterCommittee
+
+    dev = DevCommittee.from_seed(COMMITTEE_SEED)
+    steps = [mk.price_step for mk in preset.markets]
+    # funding stays put: the tiny preset moves one market's funding per batch at most
+    walk = RandomWalk(steps, seed=walk_seed, start=start, funding_step=0)
+    committee = ReporterCommittee(OracleClient.at(chain, oracle_address), dev.keys, walk, seed=walk_seed,
+                                  sender=chain.w3.eth.accounts[REPORTER_ACCOUNT])
+    return committee
+
+
+def open_chain(store, rpc_url: str, preset, vk_jsons, reporters: bool) -> ChainHandle:
+    """Connect, find the contracts the database names on this chain, or deploy them."""
+    from verifier_contracts.build import compile_verifier
+    from verifier_contracts.evm import Chain
+    from verifier_contracts.oracle import DevCommittee
+    from verifier_contracts.rollup import RollupClient
+
+    chain = Chain.connect(rpc_url)
+    chain_id = int(chain.w3.eth.chain_id)
+    known = store.get_config("rollup")
+    if known and store.get_config("chain_id") == str(chain_id) and chain.w3.eth.get_code(known):
+        if store.get_config("preset") != preset.name:
+            raise RuntimeError(f"the database's contracts are for preset {store.get_config('preset')}, "
+                               f"not {preset.name}")
+        genesis = Genesis.from_json(store.get_config("genesis"))
+        rollup = RollupClient.at(chain, known)
+        log.info("contracts found: rollup %s", known)
+    else:
+        genesis = Genesis(secrets.token_bytes(32), int(chain.w3.eth.accounts[0], 16), genesis_prices(preset))
+        state = genesis.state(preset)
+        batch_vk, exit_vk = vk_jsons()
+        dev = DevCommittee.from_seed(COMMITTEE_SEED)
+        steps = [mk.price_step for mk in preset.markets]
+        oracle = dev.deploy(chain, preset.num_markets, steps)
+        rollup = RollupClient.deploy(chain, compile_verifier(batch_vk), compile_verifier(exit_vk),
+                                     markets=preset.num_markets, slots=preset, genesis_root=state.root(),
+                                     oracle=oracle.address, price_steps=steps)
+        for k, v in (("genesis", genesis.to_json()), ("chain_id", str(chain_id)), ("preset", preset.name),
+                     ("oracle", rollup.oracle.address), ("collateral_token", rollup.token.address),
+                     ("rollup", rollup.rollup.address)):  # the rollup last: its presence means "deployed"
+            store.set_config(k, v)
+        log.info("contracts deployed: rollup %s", rollup.rollup.address)
+    store.set_config("rpc_url", rpc_url)
+    committee = None
+    if reporters:
+        committee = _committee(chain, rollup.oracle.address, preset, list(genesis.prices),
+                               walk_seed=int(time.time()))
+    return ChainHandle(chain, rollup, genesis, committee)

@@ -1,0 +1,52 @@
+"""The submitter: sends a proved batch to `Rollup.submitBatch`, idempotently.
+
+Before sending it reads the contract's batch number and root: a batch the chain already has
+(same number, same new root: an earlier send landed before a crash) is not sent again, so a
+batch settles once however often it is resubmitted. A chain that is elsewhere (another
+number, another root) is a divergence the caller must handle (abandon and re-cut)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Optional
+
+log = logging.getLogger("zkclear.submitter")
+
+
+class Diverged(Exception):
+    """The chain's batch number or root does not fit the batch in hand."""
+
+
+@dataclass
+class Submitted:
+    number: int
+    l1_tx: Optional[str]  # None when the chain already had it (sent before a restart)
+    gas: Optional[int]
+    block: Optional[int]
+
+
+class Submitter:
+    def __init__(self, rollup):
+        self.rollup = rollup
+
+    def chain_head(self) -> tuple[int, int]:
+        f = self.rollup.rollup.functions
+        return int(f.batchNumber().call()), int(f.stateRoot().call())
+
+    def submit(self, record, proof_json: dict) -> Submitted:
+        pub = record.public
+        number, root = self.chain_head()
+        if number >= pub.batch_number:
+            if number == pub.batch_number and root == pub.new_root:
+                log.info("batch %d is already on chain: not sent again", number)
+                return Submitted(number, None, None, None)
+            raise Diverged(f"chain at batch {number} (root {root:#x}), batch in hand {pub.batch_number}")
+        if number != pub.batch_number - 1 or root != pub.old_root:
+            raise Diverged(f"chain at batch {number}, batch in hand {pub.batch_number} does not follow it")
+        receipt = self.rollup.submit_batch(pub, proof_json)
+        tx = receipt["transactionHash"]
+        tx = tx.hex() if hasattr(tx, "hex") else str(tx)
+        if not tx.startswith("0x"):
+            tx = "0x" + tx
+        log.info("batch %d submitted: %s, %d gas", pub.batch_number, tx, receipt["gasUsed"])
+        return Submitted(pub.batch_number, tx, int(receipt["gasUsed"]), int(receipt["blockNumber"]))

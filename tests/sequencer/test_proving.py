@@ -1,0 +1,36 @@
+"""`sequencer.proving`: one home for the proving steps (circuit built once, key set up once and
+kept on disk keyed by the R1CS hash, witness from a spec record, native proof, local
+verification), in process and in the worker process."""
+from __future__ import annotations
+
+import pytest
+
+from sequencer.demo import settle_trade
+from sequencer.proving import BatchProver, ProvingWorker, r1cs_digest
+from sequencer.spec import TINY
+
+pytestmark = pytest.mark.slow
+
+
+def test_key_is_set_up_once_and_reused_and_the_worker_proves(tmp_path):
+    _, _, _, record = settle_trade(lambda *_: None)
+    prover = BatchProver(TINY, tmp_path)
+    proved = prover.prove(record, tmp_path / "out")
+    assert proved.verified and proved.digest == record.digest and proved.number == record.public.batch_number
+    assert (tmp_path / "out" / "proof.json").exists()
+    digest = r1cs_digest(prover.circuit.r1cs)
+    (zkey,) = (tmp_path / "keys").glob("*.zkey")
+    assert zkey.name == f"settlement-tiny-{digest[:16]}.zkey"
+    mtime = zkey.stat().st_mtime_ns
+    # a second prover (a restart) finds the key on disk: no new setup
+    again = BatchProver(TINY, tmp_path)
+    assert again.key()[2] == zkey and zkey.stat().st_mtime_ns == mtime
+    # the worker process proves with the same key
+    worker = ProvingWorker("tiny", tmp_path)
+    try:
+        assert worker.warm().result(timeout=300) == str(zkey)
+        remote = worker.submit(record).result(timeout=300)
+        assert remote.verified and remote.digest == record.digest
+    finally:
+        worker.close()
+    assert zkey.stat().st_mtime_ns == mtime
