@@ -58,8 +58,14 @@ def funding_ops(preset, have, want) -> Optional[list]:
 
 
 class Batcher:
-    def __init__(self, store, preset, batch_age: float = 5.0):
+    """Cuts batches. A deposit to an account whose L1 registration is not consumed yet waits
+    for it (the registration queue may be behind) until the deposit has waited `bounce_after`
+    seconds; then it is consumed and bounced back to its owner, so the deposit queue always
+    drains well inside its L1 deadline (`build_batch(bounce_unregistered=True)`)."""
+
+    def __init__(self, store, preset, batch_age: float = 5.0, bounce_after: float = 600.0):
         self.store, self.preset, self.batch_age = store, preset, float(batch_age)
+        self.bounce_after = float(bounce_after)
         self._queue_seen: dict = {}  # queue entry -> when first seen
 
     def due(self, rows, queue_ops, now: Optional[float] = None) -> bool:
@@ -93,7 +99,12 @@ class Batcher:
             ops.append(op)
         work = copy.deepcopy(settled)
         try:
-            built = build_batch(work, list(queue_ops) + funding + ops, rnd.prices, rnd.id)
+            now = time.time()
+            bounce = any(type(op).__name__ == "Deposit"
+                         and now - self._queue_seen.get(("Deposit", op.index), now) >= self.bounce_after
+                         for op in queue_ops)
+            built = build_batch(work, list(queue_ops) + funding + ops, rnd.prices, rnd.id,
+                                bounce_unregistered=bounce)
             record = process_batch(work, built.batch)
         except OpRefused as exc:
             log.warning("round %d: cannot cut a batch: %s", rnd.id, exc.reason)

@@ -58,3 +58,21 @@ def test_chain_route(world):
     got = world.client.get("/v1/chain").json()
     assert got == {"rpc_url": "http://127.0.0.1:8545", "chain_id": 31337, "rollup": "0x" + "11" * 20,
                    "oracle": "0x" + "22" * 20, "collateral_token": "0x" + "33" * 20}
+
+
+def test_a_deposit_waiting_for_its_registration_is_bounced_after_bounce_after(world):
+    """The registration queue may lag (flooded): the batcher holds a deposit to a not yet
+    registered leaf back, then bounces it once it has waited `bounce_after`, so the deposit
+    queue never stalls towards its L1 deadline."""
+    from sequencer.spec import Deposit
+
+    settled = world.services.settled
+    dep = Deposit(settled.deposit_index, settled.num_accounts + 3, 1_000)  # registered on L1, not consumed
+    waits = Batcher(world.store, TINY, 0, bounce_after=3600)
+    assert waits.due([], [dep])
+    cut = waits.cut(settled, [], [dep], Round(1, PRICES, (0, 0), 0))
+    assert cut is None or cut.record.public.deposits == ()
+    bounces = Batcher(world.store, TINY, 0, bounce_after=0)
+    bounces.due([], [dep])
+    cut = bounces.cut(settled, [], [dep], Round(1, PRICES, (0, 0), 0))
+    assert cut.record.public.deposits == ((dep.account, 1_000, 1),)
