@@ -192,3 +192,9 @@ class Institution:
         """A read-only, revocable key for an auditor: {"id", "key", ...} (the key shown once)."""
         return self._call("POST", f"/v1/accounts/{self.account_id}/viewing-keys", ok=(200, 201),
                           json={"label": label}, headers={"Authorization": f"Bearer {self.token()}"})
+
+    def revoke_viewing_key(self, key_id: Optional[str] = None) -> None:
+        """Revoke one viewing key (`key_id`), or all of this account's when none is given."""
+        params = {"key_id": key_id} if key_id else None
+        self._call("DELETE", f"/v1/accounts/{self.account_id}/viewing-keys", ok=(204,), params=params,
+                   headers={"Authorization": f"Bearer {self.token()}"})

@@ -98,6 +98,21 @@ def list_viewing_keys(account_id: AccountIdPath, owner: OwnerDep, services: Serv
             for r in services.store.viewing_keys(account_id)]
 
 
+@router.delete("/{account_id}/viewing-keys", status_code=204, responses=PRIVATE)
+def revoke_viewing_keys(account_id: AccountIdPath, owner: OwnerDep, services: ServicesDep,
+                        key_id: Optional[str] = Query(None, pattern=r"^[0-9a-f]{32}$",
+                                                      description="the key to revoke; without it, every key")
+                        ) -> Response:
+    """Revoke the viewing key `?key_id=` (404 if it is not a live key of this account), or
+    every live viewing key of the account when no `key_id` is given."""
+    if key_id is not None:
+        return revoke_viewing_key(account_id, key_id, owner, services)
+    for row in services.store.viewing_keys(account_id):
+        if not row.revoked:
+            services.store.revoke_viewing_key(account_id, row.id)
+    return Response(status_code=204)
+
+
 @router.delete("/{account_id}/viewing-keys/{key_id}", status_code=204, responses=PRIVATE)
 def revoke_viewing_key(account_id: AccountIdPath, key_id: KeyIdPath, owner: OwnerDep,
                        services: ServicesDep) -> Response:

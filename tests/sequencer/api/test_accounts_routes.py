@@ -111,6 +111,29 @@ def test_viewing_key_reads_until_revoked(world):
     assert world.client.get("/v1/accounts/3", headers=viewer).status_code == 401
 
 
+def test_viewing_keys_revoked_on_the_collection(world):
+    """DELETE /v1/accounts/{id}/viewing-keys?key_id=K revokes one key; without key_id, all of
+    them. Only the owner may: a viewer's or a stranger's DELETE changes nothing."""
+    owner = {"Authorization": f"Bearer {world.login(3)}"}
+    made = [world.client.post("/v1/accounts/3/viewing-keys", json={"label": f"a{i}"}, headers=owner).json()
+            for i in range(3)]
+    viewer = {"Authorization": f"Bearer {made[0]['key']}"}
+    stranger = {"Authorization": f"Bearer {world.login(4)}"}
+    assert world.client.delete("/v1/accounts/3/viewing-keys", headers=viewer).status_code == 403
+    assert world.client.delete("/v1/accounts/3/viewing-keys", headers=stranger).status_code in (403, 404)
+    assert world.client.delete("/v1/accounts/3/viewing-keys?key_id=xyz", headers=owner).status_code == 422
+    assert all(not k["revoked"] for k in world.client.get("/v1/accounts/3/viewing-keys", headers=owner).json())
+    r = world.client.delete(f"/v1/accounts/3/viewing-keys?key_id={made[1]['id']}", headers=owner)
+    assert r.status_code == 204
+    revoked = {k["id"]: k["revoked"] for k in world.client.get("/v1/accounts/3/viewing-keys", headers=owner).json()}
+    assert revoked == {made[0]["id"]: False, made[1]["id"]: True, made[2]["id"]: False}
+    assert world.client.delete(f"/v1/accounts/3/viewing-keys?key_id={made[1]['id']}", headers=owner).status_code == 404
+    assert world.client.get("/v1/accounts/3", headers=viewer).status_code == 200
+    assert world.client.delete("/v1/accounts/3/viewing-keys", headers=owner).status_code == 204
+    assert all(k["revoked"] for k in world.client.get("/v1/accounts/3/viewing-keys", headers=owner).json())
+    assert world.client.get("/v1/accounts/3", headers=viewer).status_code == 401
+
+
 def test_registered_on_l1_not_yet_settled(world):
     """An account the registration queue announced but no batch has written yet: its owner
     logs in with the directory's key and reads an account with no leaf."""
