@@ -5,7 +5,8 @@
     alice.mint_and_deposit(10**10)        # test stablecoin: mint, approve, Rollup.deposit
     alice.wait_registered()               # a batch consumed the registration: the id is known
     trade = alice.propose_trade(bob.account_id, market=0, size=1, price=1_000_000)
-    op_id = alice.submit_trade(trade, bob.co_sign(trade))   # co-signed: both over one message
+    trade, bob_sig = bob.co_sign(trade)   # bob fills in his nonce and signs the one message
+    op_id = alice.submit_trade(trade, bob_sig)
     alice.wait_settled(op_id)
     alice.account()                       # leaf, margin, Merkle path (owner token)
     alice.create_viewing_key("auditor")   # read-only, revocable
