@@ -40,6 +40,8 @@ Numerics: the normal CDF is `scipy.special.ndtr`, accurate in both tails; each s
 put–call parity is computed from its own tail (N(-d) for puts), so puts and calls keep
 their relative accuracy. Deep out-of-the-money prices lose at most a few digits to the
 difference of two small terms: the error stays below ~1e-15 of S (tests/sequencer/risk).
+Prices are clamped at zero, so that this rounding can never make an option worth less than
+nothing (the margin relies on it: a long option never loses more than its value).
 """
 from __future__ import annotations
 
@@ -123,7 +125,7 @@ def bs_greeks(call, spot, strike, years, rate, vol) -> Greeks:
     vega = spot * pdf1 * sqrt_t
     decay = -spot * pdf1 * sig / (2.0 * sqrt_t)
     greeks = {
-        "price": np.where(call, spot * n1 - kd * n2, kd * nm2 - spot * nm1),
+        "price": np.maximum(np.where(call, spot * n1 - kd * n2, kd * nm2 - spot * nm1), 0.0),
         "delta": np.where(call, n1, -nm1),
         "gamma": pdf1 / (spot * sig * sqrt_t),
         "vega": vega,
@@ -145,7 +147,7 @@ def black76_greeks(call, forward, strike, years, rate, vol) -> Greeks:
     d1, d2, sqrt_t = _d1_d2(forward, strike, t, sig)
     n1, n2, nm1, nm2 = ndtr(d1), ndtr(d2), ndtr(-d1), ndtr(-d2)
     pdf1 = _pdf(d1)
-    price = disc * np.where(call, forward * n1 - strike * n2, strike * nm2 - forward * nm1)
+    price = np.maximum(disc * np.where(call, forward * n1 - strike * n2, strike * nm2 - forward * nm1), 0.0)
     vega = disc * forward * pdf1 * sqrt_t
     greeks = {
         "price": price,
@@ -166,7 +168,7 @@ def bs_price(call, spot, strike, years, rate, vol) -> np.ndarray:
     disc = np.exp(-rate * t)
     d1, d2, _ = _d1_d2(spot / disc, strike, t, sig)
     kd = strike * disc
-    price = np.where(call, spot * ndtr(d1) - kd * ndtr(d2), kd * ndtr(-d2) - spot * ndtr(-d1))
+    price = np.maximum(np.where(call, spot * ndtr(d1) - kd * ndtr(d2), kd * ndtr(-d2) - spot * ndtr(-d1)), 0.0)
     intrinsic = np.where(call, np.maximum(spot - strike, 0.0), np.maximum(strike - spot, 0.0))
     return np.where(live, price, intrinsic)
 
