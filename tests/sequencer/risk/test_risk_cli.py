@@ -88,6 +88,9 @@ def portfolio_file(tmp_path, **changes) -> Path:
     ({"positions": [{"type": "straddle", "market": "BTC", "size": 1}]}, "positions.0"),
     ({"markets": {"BTC": {"vol": 0.6}}}, "markets.BTC.spot: Field required"),
     ({"leverage": 10}, "leverage: Extra inputs are not permitted"),
+    ({"collateral": "100000"}, "collateral: Input should be a valid number"),  # no numbers in strings
+    ({"markets": {"BTC": {"spot": 60000, "vol": {"surface": [{"years": 0.1, "strikes": [1], "vols": [0]}]}}}},
+     "markets.BTC.vol.surface.0.vols.0: Input should be greater than 0"),
 ])
 def test_margin_refuses_bad_portfolios(capsys, tmp_path, changes, message):
     code, _, err = run(capsys, "margin", "--portfolio", str(portfolio_file(tmp_path, **changes)))
