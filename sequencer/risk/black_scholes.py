@@ -21,7 +21,8 @@ Outputs and units (the textbook derivatives, no per-cent or per-day rescaling)
 - vega: dV/dsigma per 1.00 of volatility (= 100 vol points); py_vollib's vega (per vol
   point) is this / 100.
 - theta: dV/dt per year of passing calendar time (= -dV/dT), negative for a long option
-  with r >= 0; py_vollib's theta (per day) is this / 365.
+  at r = 0 (with r > 0 a deep in-the-money put can gain with time); py_vollib's theta (per
+  day) is this / 365.
 - rho: dV/dr per 1.00 of rate; py_vollib's rho (per 1 % of rate) is this / 100.
 - vanna: d2V/dS dsigma (Black-76: d2V/dF dsigma), per 1.00 of volatility.
 - volga (vomma): d2V/dsigma2, per 1.00 of volatility squared.

@@ -5,7 +5,8 @@
         vega per 1.00 of vol, theta per year); --forward prices with Black-76 instead of Black–Scholes
     zkclear risk margin --portfolio FILE [--scenarios]
         one JSON object: maintenance, initial, worst_scenario, total value, the grid, and the same
-        requirement in integers (fixed_point); --scenarios adds the loss of every grid scenario
+        requirement in integers (fixed_point; {"error": why} beyond its bit bounds); --scenarios
+        adds the loss of every grid scenario
 
 Exit 0 on success, 2 on bad input (one line on stderr saying what and where).
 """
@@ -14,6 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+
+import numpy as np
 
 
 def _finite(text: str) -> float:
@@ -57,7 +60,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _print(obj) -> None:
-    print(json.dumps(obj, indent=2, allow_nan=False))
+    """One JSON object on stdout; a non-finite number (inputs beyond float range) is bad input."""
+    from prover.errors import CliError
+
+    try:
+        text = json.dumps(obj, indent=2, allow_nan=False)
+    except ValueError:
+        raise CliError("the inputs are outside the range where the results are finite numbers") from None
+    print(text)
 
 
 def _cmd_greeks(args: argparse.Namespace) -> int:
@@ -74,7 +84,8 @@ def _cmd_greeks(args: argparse.Namespace) -> int:
     if not -1.0 <= args.rate <= 1.0:
         raise CliError(f"--rate must be within [-1, 1] (a fraction per year), got {args.rate}")
     fn, model = (bs_greeks, "black_scholes") if args.spot is not None else (black76_greeks, "black76")
-    greeks = fn(args.option_type == "call", underlying, args.strike, args.years, args.rate, args.vol)
+    with np.errstate(all="ignore"):  # overflow is reported as bad input by _print
+        greeks = fn(args.option_type == "call", underlying, args.strike, args.years, args.rate, args.vol)
     _print({"model": model, "type": args.option_type, **greeks.as_floats()})
     return 0
 
@@ -87,15 +98,20 @@ def _cmd_margin(args: argparse.Namespace) -> int:
 
     try:
         portfolio = load_portfolio(args.portfolio)
-        result = portfolio_margin(portfolio)
-        result["fixed_point"] = {
-            "maintenance_units": fixed.requirement_units(portfolio, MAINTENANCE_GRID),
-            "initial_units": fixed.requirement_units(portfolio, INITIAL_GRID),
-            "meets_maintenance": fixed.meets_maintenance(portfolio, MAINTENANCE_GRID),
-            "error_bound_usd": fixed.error_bound_usd(portfolio, MAINTENANCE_GRID),
-        }
-    except (PortfolioError, ValueError) as exc:
+        with np.errstate(all="ignore"):  # overflow is reported as bad input by _print
+            result = portfolio_margin(portfolio)
+    except (PortfolioError, ValueError, OverflowError) as exc:
         raise CliError(str(exc)) from None
+    try:
+        with np.errstate(all="ignore"):
+            result["fixed_point"] = {
+                "maintenance_units": fixed.requirement_units(portfolio, MAINTENANCE_GRID),
+                "initial_units": fixed.requirement_units(portfolio, INITIAL_GRID),
+                "meets_maintenance": fixed.meets_maintenance(portfolio, MAINTENANCE_GRID),
+                "error_bound_usd": fixed.error_bound_usd(portfolio, MAINTENANCE_GRID),
+            }
+    except (ValueError, OverflowError) as exc:  # beyond the circuit's bit bounds: the float answer stands
+        result["fixed_point"] = {"error": str(exc)}
     if not args.scenarios:
         result.pop("scenarios")
     _print(result)

@@ -73,12 +73,22 @@ def to_bps(move: float) -> int:
 
 
 def to_units(usd: float) -> int:
-    """USD per unit of underlying -> collateral units per unit, rounded to nearest."""
+    """USD (per unit of underlying) -> collateral units, rounded to nearest."""
     return int(round(usd * COLLATERAL_SCALE))
 
 
+def to_price(usd: float) -> int:
+    """A spot or option value, USD per unit -> collateral units per unit, < 2^PRICE_BITS."""
+    units = to_units(usd)
+    if not 0 <= units < 1 << PRICE_BITS:
+        raise ValueError(f"price {usd} is out of the fixed-point range (< 2^{PRICE_BITS} micro-USD)")
+    return units
+
+
 def to_size(size: float) -> int:
-    """Units of underlying -> micro-units, rounded to nearest."""
+    """Units of underlying -> micro-units, rounded to nearest, |q| < 2^(POSITION_BITS - 1)."""
+    if not math.isfinite(size * SIZE_SCALE):
+        raise ValueError(f"size {size} is out of the fixed-point range")
     q = int(round(size * SIZE_SCALE))
     if abs(q) >= 1 << (POSITION_BITS - 1):
         raise ValueError(f"size {size} is out of the fixed-point range")
@@ -116,13 +126,10 @@ def publish(portfolio: Portfolio, market: str, grid: Grid) -> FixedMarket:
     factors = np.array([1.0 + b for _ in grid.spot_moves for b in grid.vol_moves])
     now = option_values(portfolio, options, spot, 1.0, 0.0)
     later = option_values(portfolio, options, spot * (1.0 + moves), factors, grid.horizon_years)
-    for v in (now, later):
-        if np.any(np.round(v * COLLATERAL_SCALE) >= 2.0**PRICE_BITS):
-            raise ValueError("an option value is out of the fixed-point range")
-    return FixedMarket(spot=to_units(spot), perp_size=perp,
+    return FixedMarket(spot=to_price(spot), perp_size=perp,
                        option_sizes=tuple(to_size(o.size) for o in options),
-                       values_now=tuple(to_units(v) for v in np.atleast_1d(now)),
-                       values_at=tuple(tuple(to_units(v) for v in row) for row in later))
+                       values_now=tuple(to_price(v) for v in np.atleast_1d(now)),
+                       values_at=tuple(tuple(to_price(v) for v in row) for row in later))
 
 
 def market_requirement_scaled(m: FixedMarket, g: FixedGrid) -> int:

@@ -117,3 +117,16 @@ def test_the_installed_command_line(tmp_path):
     missing = subprocess.run([*cmd, "margin", "--portfolio", str(portfolio_file(
         tmp_path, markets={"BTC": {"spot": 60000, "vol": -1}}))], capture_output=True, text=True, cwd=REPO)
     assert missing.returncode == 2 and missing.stderr.startswith("zkclear risk: ") and "Traceback" not in missing.stderr
+
+
+def test_margin_beyond_the_ranges(capsys, tmp_path):
+    """Past the circuit's bit bounds the float answer stands and fixed_point says why; past float
+    range the command refuses the input (exit 2) instead of printing NaN or a traceback."""
+    big = portfolio_file(tmp_path, markets={"BTC": {"spot": 1e12, "vol": 0.6}},
+                         positions=[{"type": "perp", "market": "BTC", "size": 1}])
+    code, m, _ = run(capsys, "margin", "--portfolio", str(big))
+    assert code == 0 and m["maintenance"] == 1.5e11 and "out of the fixed-point range" in m["fixed_point"]["error"]
+    huge = portfolio_file(tmp_path, markets={"BTC": {"spot": 1e300, "vol": 0.6}},
+                          positions=[{"type": "call", "market": "BTC", "strike": 1, "years": 1, "size": 1e10}])
+    code, _, err = run(capsys, "margin", "--portfolio", str(huge))
+    assert code == 2 and "finite" in err and "Traceback" not in err
