@@ -124,8 +124,8 @@ def publish(portfolio: Portfolio, market: str, grid: Grid) -> FixedMarket:
     perp = sum(to_size(p.size) for p in portfolio.positions if isinstance(p, Perp) and p.market == market)
     moves = np.array([a for a in grid.spot_moves for _ in grid.vol_moves])
     factors = np.array([1.0 + b for _ in grid.spot_moves for b in grid.vol_moves])
-    now = option_values(portfolio, options, spot, 1.0, 0.0)
-    later = option_values(portfolio, options, spot * (1.0 + moves), factors, grid.horizon_years)
+    now = option_values(portfolio, market, options, spot, 1.0, 0.0)
+    later = option_values(portfolio, market, options, spot * (1.0 + moves), factors, grid.horizon_years)
     return FixedMarket(spot=to_price(spot), perp_size=perp,
                        option_sizes=tuple(to_size(o.size) for o in options),
                        values_now=tuple(to_price(v) for v in np.atleast_1d(now)),

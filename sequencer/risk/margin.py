@@ -109,15 +109,17 @@ class MarketRisk:
         return max(self.worst_loss, 0.0) + self.floor
 
 
-def option_values(portfolio: Portfolio, options: list[Option], spot, vol_factor, horizon: float) -> np.ndarray:
-    """Black–Scholes values per unit of each option, at spot `spot`, vols times `vol_factor`,
-    `horizon` years later; broadcast over leading axes of `spot` / `vol_factor`."""
+def option_values(portfolio: Portfolio, market: str, options: list[Option], spot, vol_factor,
+                  horizon: float) -> np.ndarray:
+    """Black–Scholes values per unit of each option of `market`, at spot `spot`, the market's
+    vols times `vol_factor`, `horizon` years later; broadcast over leading axes of `spot` /
+    `vol_factor` (the last axis is the options')."""
     if not options:
         return np.zeros(np.broadcast(np.asarray(spot), np.asarray(vol_factor)).shape + (0,))
-    market = portfolio.markets[options[0].market]
+    assert all(o.market == market for o in options)
     strikes = np.array([o.strike for o in options])
     years = np.array([o.years for o in options])
-    vols = market.surface().vol(strikes, years)
+    vols = portfolio.markets[market].surface().vol(strikes, years)
     calls = np.array([o.is_call for o in options])
     spot = np.asarray(spot, dtype=float)[..., None]
     vol_factor = np.asarray(vol_factor, dtype=float)[..., None]
@@ -135,8 +137,8 @@ def market_risk(portfolio: Portfolio, market: str, grid: Grid) -> MarketRisk:
     losses = -perp_size * spot * moves * np.ones_like(factors)  # exact linear P&L of the perpetuals
     if options:
         sizes = np.array([o.size for o in options])
-        now = option_values(portfolio, options, spot, 1.0, 0.0)
-        later = option_values(portfolio, options, spot * (1.0 + moves), factors, grid.horizon_years)
+        now = option_values(portfolio, market, options, spot, 1.0, 0.0)
+        later = option_values(portfolio, market, options, spot * (1.0 + moves), factors, grid.horizon_years)
         losses = losses + ((now - later) * sizes).sum(axis=-1)
     i, k = np.unravel_index(int(np.argmax(losses)), losses.shape)
     short_units = sum(-o.size for o in options if o.size < 0)
@@ -157,7 +159,7 @@ def options_value(portfolio: Portfolio) -> float:
     for m in portfolio.markets:
         options = [p for p in portfolio.positions if isinstance(p, Option) and p.market == m]
         if options:
-            total += float((option_values(portfolio, options, portfolio.markets[m].spot, 1.0, 0.0)
+            total += float((option_values(portfolio, m, options, portfolio.markets[m].spot, 1.0, 0.0)
                             * np.array([o.size for o in options])).sum())
     return total
 
