@@ -41,7 +41,11 @@ max over 21 scenarios per market of a sum of per-position terms. The option valu
 grid points V(S (1+a), sigma (1+b), T - h) need not be computed in the circuit: they can
 be published per option series by the oracle committee, like the mark prices today, and
 the circuit only forms the integer sums of fixed.py. The margin's safety between grid
-points (the "safe box" of the spec's margin.py for options) is part of the circuit work.
+points (the "safe box" of the spec's margin.py for options) is part of the circuit work; it
+can rest on monotonicity (tested in test_risk_pricing.py): at r = 0 a call's value rises
+with the spot and a put's falls, and both rise with vol and with time to expiry (and fall to
+intrinsic value at expiry), so over a box of spots x vols x times each position's worst value
+is at a known corner, as a perpetual's is in the spec today.
 """
 from __future__ import annotations
 

@@ -165,3 +165,20 @@ def test_bad_inputs_raise(args):
         bs_greeks(*args)
     with pytest.raises(ValueError):
         bs_price(*args)
+
+
+@settings(max_examples=100, deadline=None)
+@given(spots, moneyness, years, vols, st.floats(min_value=0.0, max_value=0.5), st.floats(min_value=0.0, max_value=0.5),
+       st.floats(min_value=0.0, max_value=0.5))
+def test_values_are_monotone_in_spot_vol_and_time_at_zero_rate(s, m, t, v, ds, dv, dt):
+    """What a safe box for options will rest on (margin.py): at r = 0 a call's value rises with the
+    spot and a put's falls, and both rise with vol and with time to expiry, so each option's
+    extreme values over a box of spots x vols x expiries are at its corners."""
+    k = s * m
+    tol = 1e-12 * s
+    for call, sign in ((True, 1.0), (False, -1.0)):
+        base = float(bs_price(call, s, k, t, 0.0, v))
+        assert sign * (float(bs_price(call, s * (1 + ds), k, t, 0.0, v)) - base) >= -tol
+        assert float(bs_price(call, s, k, t, 0.0, v * (1 + dv))) - base >= -tol
+        assert float(bs_price(call, s, k, t * (1 + dt), 0.0, v)) - base >= -tol
+        assert float(bs_price(call, s, k, 0.0, 0.0, v)) - base <= tol  # intrinsic value is the least
