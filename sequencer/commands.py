@@ -1,4 +1,5 @@
-"""Subcommands of the sequencer: `zkclear demo`, `zkclear scenario run`, `zkclear serve`, `zkclear load`."""
+"""Subcommands of the sequencer: `zkclear demo`, `zkclear scenario run`, `zkclear serve`, `zkclear load`,
+`zkclear risk`."""
 from __future__ import annotations
 
 import argparse
@@ -6,11 +7,13 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add `demo`, `scenario`, `serve` and `load` to the zkclear command line."""
+    """Add `demo`, `scenario`, `serve`, `load` and `risk` to the zkclear command line."""
     from sequencer import load, serve
+    from sequencer.risk import cli as risk_cli
 
     serve.register(sub)
     load.register(sub)
+    risk_cli.register(sub)
     demo = sub.add_parser("demo", help="run the main job end to end on embedded defaults",
                           description="Settle a co-signed trade through the spec, prove its signature in "
                           "zero knowledge and verify the proof in Python, snarkjs and the EVM.")
