@@ -64,13 +64,33 @@ DEPOSIT_LOTS = {"alice": 10_000, "bob": 10_000, "carol": 10_000, "dave": 12}
 PATH = (
     Step("dave goes long 100 lots against carol; alice buys from bob", (1002, 1005), 1500,
          (("dave", "carol", 0, 100), ("alice", "bob", 1, 20))),
-    Step("more trades, funding keeps accruing", (1004, 998), 3000,
-         (("alice", "carol", 0, 10), ("bob", "alice", 1, 8))),
-    Step("a trade and alice's withdrawal", (997, 1003), 4000, (("alice", "bob", 1, 5),), withdraw="alice"),
+    Step("more trades, funding accrues; alice withdraws", (1004, 998), 3000,
+         (("alice", "carol", 0, 10), ("bob", "alice", 1, 8)), withdraw="alice"),
     Step("market 0 drops 9 %: dave falls below maintenance margin", (910, 1001), 5000,
          (("bob", "alice", 1, 3),)),
 )
 FEE = 1_000  # collateral units each counterparty pays the insurance fund per trade
+
+
+def lot_units(preset) -> int:
+    """One lot of market 0 at ladder index 1000, in collateral units: the scale of deposits
+    and of the withdrawal, so the path does the same at every preset."""
+    return 1000 * preset.markets[0].price_step
+
+
+def deposit_units(name: str, preset) -> int:
+    return DEPOSIT_LOTS[name] * lot_units(preset)
+
+
+def ladder(pair, preset) -> list[int]:
+    """A step's ladder indices for every market (beyond the first two: 1000, the genesis)."""
+    return list(pair) + [1000] * (preset.num_markets - 2)
+
+
+def funding_indices(thousandths: int, preset) -> list[int]:
+    """A step's cumulative funding indices: market 0's in its price steps, the others 0 (at
+    tiny one funding slot moves one market a batch)."""
+    return [thousandths * preset.markets[0].price_step // 1000] + [0] * (preset.num_markets - 1)
 
 
 def _step(msg: str, log=print) -> None:
@@ -221,14 +241,7 @@ def run_scenario(url: str, preset_name: str = "tiny", log=print) -> Report:
     preset = PRESETS[preset_name]
     report = Report()
     t0 = time.time()
-    m0 = preset.markets[0]
-    lot_units = 1000 * m0.price_step  # one lot of market 0 at ladder index 1000
-
-    def ladder(pair):
-        return list(pair) + [1000] * (preset.num_markets - 2)
-
-    def funding(thousandths):
-        return [thousandths * m0.price_step // 1000] + [0] * (preset.num_markets - 1)
+    unit = lot_units(preset)
 
     api = httpx.Client(base_url=url, timeout=30)
     chain_info = api.get("/v1/chain").json()
@@ -240,24 +253,25 @@ def run_scenario(url: str, preset_name: str = "tiny", log=print) -> Report:
     ops: dict[str, str] = {}  # op id -> what it is
 
     def post_round(pair, thousandths) -> int:
-        rid = committee.post_round(ladder(pair), funding(thousandths), sender=reporter)
-        log(f"    oracle round {rid}: ladder {ladder(pair)}, funding {funding(thousandths)}")
+        g, f = ladder(pair, preset), funding_indices(thousandths, preset)
+        rid = committee.post_round(g, f, sender=reporter)
+        log(f"    oracle round {rid}: ladder indices {g}, funding indices {f}")
         return rid
 
     try:
-        _step(f"The oracle committee (development keys) posts round 1 at the genesis prices", log)
+        _step("The oracle committee (development keys) posts round 1 at the genesis prices", log)
         post_round((1000, 1000), 0)
 
         _step("Four institutions register (API + L1) and deposit the test stablecoin", log)
         for name, who in inst.items():
             who.register()
-            who.mint_and_deposit(DEPOSIT_LOTS[name] * lot_units)
+            who.mint_and_deposit(deposit_units(name, preset))
             log(f"    {name}: account {who.account_id}, L1 {who.l1_address}, deposit "
-                f"{DEPOSIT_LOTS[name] * lot_units:,} units")
+                f"{deposit_units(name, preset):,} units")
         onboard = []
         for name, who in inst.items():
-            acc = who.wait_registered(min_collateral=DEPOSIT_LOTS[name] * lot_units, timeout=OP_TIMEOUT)
-            onboard.append(acc["leaf"]["collateral"] == DEPOSIT_LOTS[name] * lot_units)
+            acc = who.wait_registered(min_collateral=deposit_units(name, preset), timeout=OP_TIMEOUT)
+            onboard.append(acc["leaf"]["collateral"] == deposit_units(name, preset))
         report.check("onboarding", all(onboard), f"{len(inst)} accounts registered with their deposits", log)
 
         for k, step in enumerate(PATH, 1):
@@ -266,7 +280,7 @@ def run_scenario(url: str, preset_name: str = "tiny", log=print) -> Report:
             batch_ops = []
             for buyer, seller, market, lots in step.trades:
                 b, s = inst[buyer], inst[seller]
-                price = ladder(step.prices)[market] * preset.markets[market].price_step
+                price = ladder(step.prices, preset)[market] * preset.markets[market].price_step
                 trade, sig = s.co_sign(b.propose_trade(s.account_id, market=market, size=lots, price=price, fee=FEE))
                 op_id = b.submit_trade(trade, sig)
                 ops[op_id] = f"trade: {buyer} buys {lots} lots of {preset.markets[market].name} from {seller}"
@@ -274,8 +288,8 @@ def run_scenario(url: str, preset_name: str = "tiny", log=print) -> Report:
                 log(f"    {ops[op_id]} at {price:,} (co-signed): {op_id}")
             if step.withdraw:
                 who = inst[step.withdraw]
-                op_id = who.withdraw(lot_units)
-                ops[op_id] = f"withdrawal: {step.withdraw} withdraws {lot_units:,} units"
+                op_id = who.withdraw(unit)
+                ops[op_id] = f"withdrawal: {step.withdraw} withdraws {unit:,} units"
                 batch_ops.append((who, op_id))
                 log(f"    {ops[op_id]}: {op_id}")
             for who, op_id in batch_ops:
@@ -299,7 +313,7 @@ def run_scenario(url: str, preset_name: str = "tiny", log=print) -> Report:
                      and settled[0]["new_root"] == hex(state["stateRoot"]) == accounts["alice"]["root"],
                      f"Rollup at batch {state['batchNumber']}, root {hex(state['stateRoot'])[:14]}... = the "
                      f"service's", log)
-        f_final = funding(PATH[-1].funding)[0]
+        f_final = funding_indices(PATH[-1].funding, preset)[0]
         snapshots = [a["leaf"]["snapshots"][0] for a in accounts.values()]
         report.check("funding", f_final != 0 and all(f == f_final for f in snapshots),
                      f"market 0's funding index reached {f_final:,} per lot through the batches; every account "
@@ -307,9 +321,9 @@ def run_scenario(url: str, preset_name: str = "tiny", log=print) -> Report:
         dave = accounts["dave"]["leaf"]
         flat = all(q == 0 for q in dave["positions"])
         sums = [sum(a["leaf"]["positions"][j] for a in accounts.values()) for j in range(preset.num_markets)]
-        report.check("liquidation", flat and dave["collateral"] < DEPOSIT_LOTS["dave"] * lot_units
+        report.check("liquidation", flat and dave["collateral"] < deposit_units("dave", preset)
                      and all(s == 0 for s in sums),
-                     f"dave is flat with {dave['collateral']:,} of his {DEPOSIT_LOTS['dave'] * lot_units:,} units; "
+                     f"dave is flat with {dave['collateral']:,} of his {deposit_units('dave', preset):,} units; "
                      f"carol holds {accounts['carol']['leaf']['positions'][0]} lots of market 0 (deleveraged), "
                      f"the insurance fund none (positions sum to {sums})", log)
 
@@ -318,7 +332,7 @@ def run_scenario(url: str, preset_name: str = "tiny", log=print) -> Report:
         before = rollup.balance(alice.l1_address)
         rollup.claim(alice.account_id, sender=alice.l1_address)
         paid = rollup.balance(alice.l1_address) - before
-        report.check("withdrawal", credit == lot_units and paid == lot_units * rollup.unit_scale
+        report.check("withdrawal", credit == unit and paid == unit * rollup.unit_scale
                      and rollup.credit(alice.account_id) == 0,
                      f"the Rollup credited alice {credit:,} units; claim paid her L1 address {paid:,} tokens", log)
 
