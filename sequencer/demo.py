@@ -93,7 +93,11 @@ def funding_indices(thousandths: int, preset) -> list[int]:
     return [thousandths * preset.markets[0].price_step // 1000] + [0] * (preset.num_markets - 1)
 
 
-def _step(msg: str, log=print) -> None:
+def say(msg: str) -> None:
+    print(msg, flush=True)  # progress as it happens, also through a pipe
+
+
+def _step(msg: str, log=say) -> None:
     log(f"==> {msg}")
 
 
@@ -119,7 +123,7 @@ class Report:
     def ok(self) -> bool:
         return self.error is None and bool(self.checks) and all(c.passed for c in self.checks)
 
-    def check(self, name: str, passed: bool, detail: str, log=print) -> bool:
+    def check(self, name: str, passed: bool, detail: str, log=say) -> bool:
         self.checks.append(Check(name, bool(passed), detail))
         log(f"    [{'PASS' if passed else 'FAIL'}] {name}: {detail}")
         return bool(passed)
@@ -131,19 +135,26 @@ class Report:
 
 
 # --- the processes -----------------------------------------------------------------------------
+class ServeFailed(RuntimeError):
+    pass
+
+
 class ServeProcess:
     """`zkclear serve` as a subprocess (its own session, so a Ctrl-C reaches only the demo,
     which then stops it: SIGTERM, and SIGKILL if it does not exit)."""
 
-    def __init__(self, rpc_url: str, db_url: str, data_dir: Path, preset: str, log_path: Path,
-                 ready_timeout: float = 900.0):
+    def __init__(self, rpc_url: str, db_url: str, data_dir: Path, preset: str, log_path: Path):
         env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         self.log_path = log_path
+        self.url: Optional[str] = None
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sequencer.cli", "serve", "--rpc-url", rpc_url, "--db", db_url,
              "--data-dir", str(data_dir), "--preset", preset, "--port", "0", "--batch-age", "1"],
             stdout=subprocess.PIPE, stderr=open(log_path, "ab"), text=True, env=env, start_new_session=True)
-        deadline = time.monotonic() + ready_timeout
+
+    def wait_ready(self, timeout: float = 900.0) -> str:
+        """Until it prints `listening on http://HOST:PORT` (the first start sets up the keys)."""
+        deadline = time.monotonic() + timeout
         line = ""
         while not line and time.monotonic() < deadline and self.proc.poll() is None:
             ready, _, _ = select.select([self.proc.stdout], [], [], 1.0)
@@ -153,9 +164,11 @@ class ServeProcess:
                     break
         if not line.startswith("listening on http://"):
             self.stop()
-            tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
-            raise RuntimeError(f"zkclear serve did not start (see {log_path}):\n{tail}")
+            lines = self.log_path.read_text(errors="replace").splitlines() if self.log_path.exists() else []
+            tail = "\n".join(lines[-5:])
+            raise ServeFailed(f"zkclear serve did not start (its log: {self.log_path}):\n{tail}")
         self.url = line.split()[-1]
+        return self.url
 
     def stop(self) -> Optional[int]:
         if self.proc.poll() is None:
@@ -171,7 +184,7 @@ class ServeProcess:
 class BatchProgress(threading.Thread):
     """Prints a line each time a batch changes status (polls GET /v1/batches)."""
 
-    def __init__(self, url: str, log=print, poll_s: float = 0.3):
+    def __init__(self, url: str, log=say, poll_s: float = 0.3):
         super().__init__(name="demo-progress", daemon=True)
         import httpx
 
@@ -229,7 +242,7 @@ def _oracle_committee(chain, oracle_address: str):
     return committee, accounts[min(REPORTER_ACCOUNT, len(accounts) - 1)]
 
 
-def run_scenario(url: str, preset_name: str = "tiny", log=print) -> Report:
+def run_scenario(url: str, preset_name: str = "tiny", log=say) -> Report:
     """Play the institutions against a running `zkclear serve` whose oracle has no reporters
     of its own (this function posts the rounds); returns the report with its checks."""
     import httpx
@@ -365,7 +378,7 @@ def run_scenario(url: str, preset_name: str = "tiny", log=print) -> Report:
     return report
 
 
-def print_report(report: Report, log=print) -> None:
+def print_report(report: Report, log=say) -> None:
     _step("Report", log)
     log(f"    trades settled      {report.trades_settled} ({report.ops_settled} signed ops in all)")
     log(f"    batches settled     {report.batches_settled}")
@@ -382,7 +395,7 @@ def print_report(report: Report, log=print) -> None:
         log(f"    FAIL  {report.error}")
 
 
-def run_demo(out: Path, rpc_url: str | None = None, log=print, data_dir: Path | None = None,
+def run_demo(out: Path, rpc_url: str | None = None, log=say, data_dir: Path | None = None,
              preset: str = "tiny") -> int:
     from .pipeline.chain import LocalAnvil
 
@@ -408,7 +421,13 @@ def run_demo(out: Path, rpc_url: str | None = None, log=print, data_dir: Path | 
               f"(development setup, UNSAFE; the first run sets them up: about a minute at tiny)", log)
         start = time.time()
         serve = ServeProcess(rpc_url, f"sqlite:///{db}", data_dir, preset, out / "serve.log")
-        log(f"    listening on {serve.url} after {time.time() - start:.0f} s (log: {out / 'serve.log'})")
+        log(f"    zkclear serve: pid {serve.proc.pid}, log {out / 'serve.log'}")
+        try:
+            serve.wait_ready()
+        except ServeFailed as exc:
+            log(f"    FAILED: {exc}")
+            return 1
+        log(f"    listening on {serve.url} after {time.time() - start:.0f} s")
         progress = BatchProgress(serve.url, log)
         progress.start()
         report = run_scenario(serve.url, preset, log)

@@ -7,9 +7,15 @@ Bounded: seven batches once the keys exist (the first test of the session sets t
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
+import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +26,7 @@ from sequencer.pipeline.batcher import funding_ops
 from sequencer.spec import DEMO, TINY, State, build_batch, process_batch
 from sequencer.spec.ops import Deleverage, Deposit, Liquidate, Register, Trade, Withdraw, message_hash
 
+REPO = Path(__file__).resolve().parents[2]
 CHECKS = ("onboarding", "every op settled exactly once", "the chain agrees", "funding", "liquidation",
           "withdrawal", "auditor", "the service stopped cleanly")
 
@@ -99,3 +106,39 @@ def test_the_demo_path_liquidates_dave_at_each_preset_in_the_spec(preset):
     assert accounts["dave"].positions == (0,) * preset.num_markets and accounts["dave"].collateral > 0
     assert state.accounts[0].positions == (0,) * preset.num_markets  # the fund is flat again
     assert {a.snapshots[0] for a in accounts.values()} == {funding_indices(PATH[-1].funding, preset)[0]}
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.usefixtures("node_tools")
+def test_ctrl_c_stops_the_service_and_the_chain(tmp_path):
+    """SIGINT while the service starts: the demo stops zkclear serve and its anvil, exit 130."""
+    demo = subprocess.Popen([sys.executable, "-m", "sequencer.cli", "demo", "--out", str(tmp_path / "out"),
+                             "--data-dir", str(tmp_path / "data")], stdout=subprocess.PIPE, text=True,
+                            cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    said, deadline = "", time.monotonic() + 120
+    while "zkclear serve: pid" not in said:
+        assert time.monotonic() < deadline and demo.poll() is None, said
+        said += demo.stdout.readline()
+    port = int(re.search(r"on http://127\.0\.0\.1:(\d+)", said).group(1))
+    pid = int(re.search(r"zkclear serve: pid (\d+)", said).group(1))
+    time.sleep(1.0)
+    demo.send_signal(signal.SIGINT)
+    assert demo.wait(timeout=60) == 130
+    assert _gone(pid)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+@pytest.mark.usefixtures("node_tools")
+def test_a_service_that_cannot_start_fails_the_demo_with_its_reason(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--data-dir", str(tmp_path / "data"),
+                 "--rpc-url", "http://127.0.0.1:1"]) == 1
+    said = capsys.readouterr().out
+    assert "zkclear serve did not start" in said and "cannot open the chain at http://127.0.0.1:1" in said
