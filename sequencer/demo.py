@@ -192,6 +192,7 @@ class BatchProgress(threading.Thread):
         self.log, self.poll_s = log, poll_s
         self.seen: dict[int, str] = {}
         self.halt = threading.Event()
+        self.lock = threading.Lock()
 
     def run(self) -> None:
         while not self.halt.wait(self.poll_s):
@@ -201,6 +202,12 @@ class BatchProgress(threading.Thread):
                 pass
 
     def poll(self) -> None:
+        """Print what changed since the last poll (the demo also calls it between steps, so
+        a batch's lines come before the next step's)."""
+        with self.lock:
+            self._poll()
+
+    def _poll(self) -> None:
         rows = self.http.get("/v1/batches", params={"limit": 50}).json()
         for b in sorted(rows, key=lambda b: b["number"]):
             status = b["status"]
@@ -221,13 +228,16 @@ class BatchProgress(threading.Thread):
             else:
                 self.log(f"{n}: {status}")
 
+    def catch_up(self) -> None:
+        try:
+            self.poll()
+        except Exception:  # progress lines only: never a reason to fail
+            pass
+
     def stop(self) -> None:
         self.halt.set()
         self.join(timeout=5)
-        try:
-            self.poll()  # the last transitions
-        except Exception:
-            pass
+        self.catch_up()  # the last transitions
         self.http.close()
 
 
@@ -242,9 +252,10 @@ def _oracle_committee(chain, oracle_address: str):
     return committee, accounts[min(REPORTER_ACCOUNT, len(accounts) - 1)]
 
 
-def run_scenario(url: str, preset_name: str = "tiny", log=say) -> Report:
+def run_scenario(url: str, preset_name: str = "tiny", log=say, sync=None) -> Report:
     """Play the institutions against a running `zkclear serve` whose oracle has no reporters
-    of its own (this function posts the rounds); returns the report with its checks."""
+    of its own (this function posts the rounds); returns the report with its checks. `sync`
+    is called once the ops of a step have settled (the progress lines catch up)."""
     import httpx
     from web3 import Web3
 
@@ -285,6 +296,8 @@ def run_scenario(url: str, preset_name: str = "tiny", log=say) -> Report:
         for name, who in inst.items():
             acc = who.wait_registered(min_collateral=deposit_units(name, preset), timeout=OP_TIMEOUT)
             onboard.append(acc["leaf"]["collateral"] == deposit_units(name, preset))
+        if sync:
+            sync()
         report.check("onboarding", all(onboard), f"{len(inst)} accounts registered with their deposits", log)
 
         for k, step in enumerate(PATH, 1):
@@ -309,6 +322,8 @@ def run_scenario(url: str, preset_name: str = "tiny", log=say) -> Report:
                 got = who.wait_settled(op_id, timeout=OP_TIMEOUT)
                 if got["status"] != "settled":
                     raise RuntimeError(f"{ops[op_id]} was {got['status']}: {got.get('reason')}")
+            if sync:
+                sync()
 
         _step("Checks", log)
         accounts = {name: who.account() for name, who in inst.items()}
@@ -430,7 +445,7 @@ def run_demo(out: Path, rpc_url: str | None = None, log=say, data_dir: Path | No
         log(f"    listening on {serve.url} after {time.time() - start:.0f} s")
         progress = BatchProgress(serve.url, log)
         progress.start()
-        report = run_scenario(serve.url, preset, log)
+        report = run_scenario(serve.url, preset, log, sync=progress.catch_up)
         progress.stop()
         progress = None
         code = serve.stop()
