@@ -268,12 +268,7 @@ def run_scenario(url: str, preset_name: str = "tiny", log=say, sync=None) -> Rep
     unit = lot_units(preset)
 
     api = httpx.Client(base_url=url, timeout=30)
-    chain_info = api.get("/v1/chain").json()
-    l1 = Web3(Web3.HTTPProvider(chain_info["rpc_url"])).eth.accounts
-    inst = {name: Institution.connect(url, seed=b"zkclear-demo-" + name.encode(), l1_address=l1[1 + i],
-                                      preset=preset_name) for i, name in enumerate(NAMES)}
-    rollup = inst["alice"].rollup
-    committee, reporter = _oracle_committee(rollup.chain, chain_info["oracle"])
+    inst: dict = {}
     ops: dict[str, str] = {}  # op id -> what it is
 
     def post_round(pair, thousandths) -> int:
@@ -283,6 +278,13 @@ def run_scenario(url: str, preset_name: str = "tiny", log=say, sync=None) -> Rep
         return rid
 
     try:
+        chain_info = api.get("/v1/chain").json()
+        l1 = Web3(Web3.HTTPProvider(chain_info["rpc_url"])).eth.accounts  # unlocked: anvil's prefunded ones
+        inst.update({name: Institution.connect(url, seed=b"zkclear-demo-" + name.encode(), l1_address=l1[1 + i],
+                                               preset=preset_name) for i, name in enumerate(NAMES)})
+        rollup = inst["alice"].rollup
+        committee, reporter = _oracle_committee(rollup.chain, chain_info["oracle"])
+
         _step("The oracle committee (development keys) posts round 1 at the genesis prices", log)
         post_round((1000, 1000), 0)
 
