@@ -302,7 +302,10 @@ def run_scenario(url: str, preset_name: str = "tiny", log=say, sync=None) -> Rep
             sync()
         report.check("onboarding", all(onboard), f"{len(inst)} accounts registered with their deposits", log)
 
+        before_drop = {}
         for k, step in enumerate(PATH, 1):
+            if k == len(PATH):  # positions before the drop (the liquidation's evidence)
+                before_drop = {name: who.account()["leaf"]["positions"][0] for name, who in inst.items()}
             _step(f"Step {k}/{len(PATH)}: {step.what}", log)
             post_round(step.prices, step.funding)
             batch_ops = []
@@ -332,7 +335,7 @@ def run_scenario(url: str, preset_name: str = "tiny", log=say, sync=None) -> Rep
         batches = api.get("/v1/batches", params={"limit": 1000}).json()
         settled = [b for b in batches if b["status"] == "settled"]
         in_batches = [i for b in settled for i in b["op_ids"]]
-        once = all(in_batches.count(i) == 1 for i in ops)
+        once = all(in_batches.count(i) == 1 for i in ops) and len(in_batches) == len(set(in_batches))
         statuses = {i: inst["alice"].op(i)["status"] for i in ops}
         report.check("every op settled exactly once",
                      once and all(s == "settled" for s in statuses.values()),
@@ -348,14 +351,17 @@ def run_scenario(url: str, preset_name: str = "tiny", log=say, sync=None) -> Rep
         report.check("funding", f_final != 0 and all(f == f_final for f in snapshots),
                      f"market 0's funding index reached {f_final:,} per lot through the batches; every account "
                      f"has settled it (snapshots {snapshots})", log)
-        dave = accounts["dave"]["leaf"]
+        dave, carol = accounts["dave"]["leaf"], accounts["carol"]["leaf"]
         flat = all(q == 0 for q in dave["positions"])
         sums = [sum(a["leaf"]["positions"][j] for a in accounts.values()) for j in range(preset.num_markets)]
-        report.check("liquidation", flat and dave["collateral"] < deposit_units("dave", preset)
-                     and all(s == 0 for s in sums),
-                     f"dave is flat with {dave['collateral']:,} of his {deposit_units('dave', preset):,} units; "
-                     f"carol holds {accounts['carol']['leaf']['positions'][0]} lots of market 0 (deleveraged), "
-                     f"the insurance fund none (positions sum to {sums})", log)
+        deleveraged = before_drop["carol"] - carol["positions"][0]  # the fund's long moved onto carol's short
+        report.check("liquidation", before_drop["dave"] > 0 and flat
+                     and dave["collateral"] < deposit_units("dave", preset)
+                     and deleveraged == -before_drop["dave"] and all(s == 0 for s in sums),
+                     f"dave's {before_drop['dave']}-lot long was liquidated at the drop: he is flat with "
+                     f"{dave['collateral']:,} of his {deposit_units('dave', preset):,} units; carol's short went "
+                     f"from {before_drop['carol']} to {carol['positions'][0]} lots (the fund deleveraged onto her), "
+                     f"the insurance fund holds none (positions sum to {sums})", log)
 
         alice = inst["alice"]
         credit = rollup.credit(alice.account_id)
