@@ -199,3 +199,101 @@ class Institution:
         params = {"key_id": key_id} if key_id else None
         self._call("DELETE", f"/v1/accounts/{self.account_id}/viewing-keys", ok=(204,), params=params,
                    headers={"Authorization": f"Bearer {self.token()}"})
+
+
+@dataclass
+class AuditResult:
+    """An auditor's check of one account against the chain: the root its leaf and Merkle path
+    hash up to (with the chain's globals) and the Rollup's `stateRoot` at the same batch."""
+
+    account: int
+    batch: int
+    root_from_leaf: int
+    chain_root: int
+    leaf: dict
+
+    @property
+    def ok(self) -> bool:
+        return self.root_from_leaf == self.chain_root
+
+
+@dataclass
+class Auditor:
+    """Whoever an institution handed a viewing key: reads that one account (GET
+    /v1/accounts/{id} with the key, nothing else), and checks what it read against L1 without
+    trusting the service: the leaf hashes up its Merkle path to the tree root, which with the
+    globals the chain holds (batch number, oracle round and its prices and funding indices, the
+    L1 queues' consumed counts) must give the Rollup's `stateRoot` (`check_against_chain`)."""
+
+    url: str
+    account_id: int
+    viewing_key: str
+    http: httpx.Client
+    preset: object = None
+
+    @classmethod
+    def connect(cls, url: str, account_id: int, viewing_key: str, *, preset: str = "tiny",
+                timeout: float = 30.0) -> "Auditor":
+        return cls(url.rstrip("/"), int(account_id), viewing_key, httpx.Client(base_url=url, timeout=timeout),
+                   PRESETS[preset])
+
+    def close(self) -> None:
+        self.http.close()
+
+    def account(self) -> dict:
+        r = self.http.get(f"/v1/accounts/{self.account_id}", headers={"Authorization": f"Bearer {self.viewing_key}"})
+        if r.status_code != 200:
+            raise ClientError(r.status_code, r.text)
+        return r.json()
+
+    def check_against_chain(self, rollup, timeout: float = 60.0) -> AuditResult:
+        """Read the account and the chain at one settled batch (retried while the service and
+        the chain are a batch apart), recompute the state root from the leaf, its path and the
+        chain's globals; `rollup` is a RollupClient on the service's chain (GET /v1/chain)."""
+        deadline = time.time() + timeout
+        while True:
+            block = rollup.chain.w3.eth.block_number
+            head = _chain_globals(rollup, block)
+            acc = self.account()
+            if acc["leaf"] is not None and acc["settled_batch"] == head["batch"]:
+                break
+            if time.time() > deadline:
+                raise TimeoutError(f"the service (batch {acc['settled_batch']}) and the chain (batch "
+                                   f"{head['batch']}) did not meet in {timeout} s")
+            time.sleep(0.5)
+        return AuditResult(self.account_id, head["batch"], root_from_leaf(acc, head, self.preset), head["root"],
+                           acc["leaf"])
+
+
+def _chain_globals(rollup, block: int) -> dict:
+    """The Rollup's settled batch, root and the spec's globals, read at one block."""
+    from verifier_contracts.oracle import signed_funding
+
+    f = rollup.rollup.functions
+    at = {"block_identifier": block}
+    rnd = int(f.lastOracleRound().call(**at))
+    prices, funding, _ = rollup.oracle.functions.getRound(rnd).call(**at)
+    reg_count, reg_done, dep_count, dep_done, forced_count, forced_done = f.queues().call(**at)
+    return {"batch": int(f.batchNumber().call(**at)), "root": int(f.stateRoot().call(**at)), "round": rnd,
+            "queues": (int(reg_done), int(dep_done), int(forced_done)), "prices": [int(g) for g in prices],
+            "funding": [signed_funding(int(x)) for x in funding]}
+
+
+def root_from_leaf(acc: dict, head: dict, preset) -> int:
+    """The state root from an account as GET /v1/accounts/{id} shows it (leaf, box, Merkle
+    path) and the chain's globals, with the spec's hashing: Poseidon(tree root, globals hash)."""
+    from .spec.hashing import hash_fields
+    from .spec.state import Account, account_hash
+    from .spec.tree import PathLevel, compute_root
+
+    leaf = acc["leaf"]
+    box = tuple(tuple(int(v) for v in mb) for mb in acc["box"])
+    account = Account(pubkey=(int(acc["pubkey"][0]), int(acc["pubkey"][1])), l1_address=int(acc["l1_address"], 16),
+                      nonce_hi=leaf["nonce_hi"], nonce_bitmap=leaf["nonce_bitmap"], collateral=leaf["collateral"],
+                      positions=tuple(leaf["positions"]), snapshots=tuple(leaf["snapshots"]), box=box)
+    path = [PathLevel(lv["position"], tuple(int(h, 16) for h in lv["sibling_hashes"]),
+                      tuple(tuple(tuple(int(v) for v in mb) for mb in b) for b in lv["sibling_boxes"]))
+            for lv in acc["merkle_path"]]
+    tree_root, _ = compute_root(preset.arity, account_hash(account), box, int(acc["id"]), path)
+    globals_ = [head["batch"], head["round"], *head["queues"], *head["prices"], *head["funding"]]
+    return hash_fields([tree_root, hash_fields(globals_)])

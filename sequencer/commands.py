@@ -14,14 +14,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.register(sub)
     load.register(sub)
     risk_cli.register(sub)
-    demo = sub.add_parser("demo", help="run the main job end to end on embedded defaults",
-                          description="Settle a co-signed trade through the spec, prove its signature in "
-                          "zero knowledge and verify the proof in Python, snarkjs and the EVM.")
-    demo.add_argument("--out", default="demo_out", help="folder for the files it writes (default demo_out)")
+    demo = sub.add_parser("demo", help="run the service end to end: institutions trade, settle, get audited",
+                          description="Start a local chain and `zkclear serve`, then play four institutions "
+                          "through the client: register, deposit, co-signed trades over a scripted price path with "
+                          "funding, a liquidation, a withdrawal and an auditor's check against the chain's root. "
+                          "Exit 0 only if every check passed.")
+    demo.add_argument("--out", default="demo_out",
+                      help="folder for the op log, the service's log and report.json (default demo_out)")
     demo.add_argument("--rpc-url", default=None,
-                      help="an Ethereum node URL (e.g. anvil); default: an in-process chain")
+                      help="an Ethereum node with unlocked accounts (e.g. anvil); default: start anvil")
     demo.add_argument("--data-dir", default="zkclear_data",
-                      help="where the proving key is kept, keyed by the circuit's R1CS hash (default zkclear_data)")
+                      help="where the proving keys are kept, keyed by the circuit's R1CS hash (default zkclear_data)")
+    demo.add_argument("--preset", default="tiny", choices=("tiny", "demo", "mainnet"),
+                      help="circuit and market parameters (default tiny: a few minutes on 2 cores)")
     demo.set_defaults(func=_demo)
 
     scenario = sub.add_parser("scenario", help="replay a scenario file through the spec, batch by batch",
@@ -49,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from sequencer.demo import run_demo
 
-    return run_demo(Path(args.out), args.rpc_url, data_dir=Path(args.data_dir))
+    return run_demo(Path(args.out), args.rpc_url, data_dir=Path(args.data_dir), preset=args.preset)
 
 
 def _scenario_run(args: argparse.Namespace) -> int:

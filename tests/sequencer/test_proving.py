@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sequencer.demo import settle_trade
+from one_trade import one_trade_record
 from sequencer.proving import BatchProver, ProvingWorker, r1cs_digest
 from sequencer.spec import TINY
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_key_is_set_up_once_and_reused_and_the_worker_proves(tmp_path):
-    _, _, _, record = settle_trade(lambda *_: None)
+    record = one_trade_record()
     prover = BatchProver(TINY, tmp_path)
     proved = prover.prove(record, tmp_path / "out")
     assert proved.verified and proved.digest == record.digest and proved.number == record.public.batch_number
