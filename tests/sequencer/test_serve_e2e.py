@@ -51,7 +51,6 @@ def data_dir(tmp_path: Path, keys: Path) -> Path:
 
 def test_serve_settles_a_cosigned_trade_on_its_own_chain(tmp_path, keys_dir):
     data = data_dir(tmp_path, keys_dir)
-    t0 = time.time()
     proc, url = start_serve(data)
     try:
         assert httpx.get(f"{url}/health").json()["status"] == "ok"
@@ -124,7 +123,6 @@ def test_serve_settles_a_cosigned_trade_on_its_own_chain(tmp_path, keys_dir):
     assert code == 0
     with pytest.raises(OSError):  # its anvil stopped with it
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    assert time.time() - t0 < 300  # bounded: about 2 min alone on 2 cores, the keys set up included
 
 
 def test_crash_while_proving_then_restart_settles_every_op_exactly_once(tmp_path, keys_dir):
