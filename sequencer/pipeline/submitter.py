@@ -10,6 +10,8 @@ import logging
 from dataclasses import dataclass
 from typing import Optional
 
+from .faults import crash_point
+
 log = logging.getLogger("zkclear.submitter")
 
 
@@ -29,9 +31,13 @@ class Submitter:
     def __init__(self, rollup):
         self.rollup = rollup
 
-    def chain_head(self) -> tuple[int, int]:
+    def chain_head(self, block="latest") -> tuple[int, int]:
+        """The contract's (batch number, state root) at `block`."""
         f = self.rollup.rollup.functions
-        return int(f.batchNumber().call()), int(f.stateRoot().call())
+        if block == "latest":  # one block for both reads
+            block = self.rollup.chain.w3.eth.block_number
+        return (int(f.batchNumber().call(block_identifier=block)),
+                int(f.stateRoot().call(block_identifier=block)))
 
     def submit(self, record, proof_json: dict) -> Submitted:
         pub = record.public
@@ -43,7 +49,9 @@ class Submitter:
             raise Diverged(f"chain at batch {number} (root {root:#x}), batch in hand {pub.batch_number}")
         if number != pub.batch_number - 1 or root != pub.old_root:
             raise Diverged(f"chain at batch {number}, batch in hand {pub.batch_number} does not follow it")
+        crash_point("before_send")  # tests: ZKCLEAR_CRASH_AT (faults.py)
         receipt = self.rollup.submit_batch(pub, proof_json)
+        crash_point("after_send")  # mined, the log does not know yet
         tx = receipt["transactionHash"]
         tx = tx.hex() if hasattr(tx, "hex") else str(tx)
         if not tx.startswith("0x"):
