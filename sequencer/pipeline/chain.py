@@ -138,6 +138,7 @@ class ChainHandle:
     rollup: object  # RollupClient
     genesis: Genesis
     committee: object = None  # ReporterCommittee when this service posts rounds
+    deployed_at: int = 0  # a block that has the contracts (reads K blocks deep never go below it)
 
     def info(self, rpc_url: str) -> dict:
         return {"rpc_url": rpc_url, "chain_id": int(self.chain.w3.eth.chain_id), "rollup": self.rollup.rollup.address,
@@ -185,6 +186,7 @@ def open_chain(store, rpc_url: str, preset, vk_jsons, reporters: bool) -> ChainH
         rollup = RollupClient.deploy(chain, compile_verifier(batch_vk), compile_verifier(exit_vk),
                                      markets=preset.num_markets, slots=preset, genesis_root=state.root(),
                                      oracle=oracle.address, price_steps=steps)
+        store.set_config("deployed_at", str(chain.w3.eth.block_number))
         for k, v in (("genesis", genesis.to_json()), ("chain_id", str(chain_id)), ("preset", preset.name),
                      ("oracle", rollup.oracle.address), ("collateral_token", rollup.token.address),
                      ("rollup", rollup.rollup.address)):  # the rollup last: its presence means "deployed"
@@ -195,4 +197,4 @@ def open_chain(store, rpc_url: str, preset, vk_jsons, reporters: bool) -> ChainH
     if reporters:
         committee = _committee(chain, rollup.oracle.address, preset, list(genesis.prices),
                                walk_seed=int(time.time()))
-    return ChainHandle(chain, rollup, genesis, committee)
+    return ChainHandle(chain, rollup, genesis, committee, int(store.get_config("deployed_at") or 0))

@@ -58,7 +58,7 @@ class Pipeline:
                  confirmations: int = 0, metrics=None, poll_s: float = 0.5):
         self.store, self.admission, self.handle, self.proving = store, admission, handle, proving
         self.preset, self.metrics, self.poll_s = preset, metrics, poll_s
-        self.watcher = L1Watcher(handle.rollup, store, confirmations)
+        self.watcher = L1Watcher(handle.rollup, store, confirmations, getattr(handle, "deployed_at", 0))
         self.batcher = Batcher(store, preset, batch_age)
         self.submitter = Submitter(handle.rollup)
         self.stop = threading.Event()
