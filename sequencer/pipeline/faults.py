@@ -7,7 +7,9 @@ hook does nothing.
     before_send  the batch is proved (`proved`), its transaction not sent yet
     after_send   the transaction is mined, the log does not know yet (still `proved`)
 
-`POINT@N` kills on the N-th time the point is reached (1 by default)."""
+Only batches that carry signed requests (trades, withdrawals: ops from the log) count, so
+the batches of a test's set-up (registrations, deposits) pass; `POINT@N` kills at the N-th
+such batch (1 by default)."""
 from __future__ import annotations
 
 import logging
@@ -20,13 +22,17 @@ POINTS = ("proving", "before_send", "after_send")
 _reached: dict = {}
 
 
-def crash_point(point: str) -> None:
-    """SIGKILL this process if ZKCLEAR_CRASH_AT names `point` (and this is the N-th time)."""
+SIGNED = ("Trade", "Withdraw")
+
+
+def crash_point(point: str, record) -> None:
+    """SIGKILL this process if ZKCLEAR_CRASH_AT names `point` and `record` (a spec
+    BatchRecord) is the N-th batch with signed requests to reach it."""
     want = os.environ.get(ENV)
     if not want:
         return
     name, _, nth = want.partition("@")
-    if name != point:
+    if name != point or not any(type(op).__name__ in SIGNED for op in record.batch.ops):
         return
     _reached[point] = _reached.get(point, 0) + 1
     if _reached[point] == int(nth or 1):

@@ -22,7 +22,7 @@ class ProvingStage:
 
     def prove(self, record, stop: threading.Event) -> ProvedBatch:
         future = self.worker.submit(record)
-        crash_point("proving")  # tests: ZKCLEAR_CRASH_AT=proving (the worker is proving)
+        crash_point("proving", record)  # tests: ZKCLEAR_CRASH_AT=proving (the worker is proving)
         return self._wait(future, stop)
 
     @staticmethod

@@ -95,10 +95,12 @@ class Pipeline:
                 record = load_record(row.record)
                 after = copy.deepcopy(state)
                 process_batch(after, record.batch)
-                if row.status in ("proving", "proved"):  # sent, not recorded: it is now
-                    for status, ops_to in (("proved", st.PROVED), ("submitted", st.SUBMITTED)):
-                        if row.status != status:
-                            self.store.batch_status(row.number, status, ops_to=ops_to)
+                if row.status in ("proving", "proved"):  # sent before a crash, not recorded: it is now
+                    sent = self.submitter.find_sent(row.number, self.watcher.deployed_at)
+                    fields = {"l1_tx": sent.l1_tx, "gas": sent.gas} if sent is not None else {}
+                    if row.status == "proving":
+                        self.store.batch_status(row.number, "proved", ops_to=st.PROVED)
+                    self.store.batch_status(row.number, "submitted", ops_to=st.SUBMITTED, **fields)
                 if deep_n >= row.number:
                     self.store.batch_status(row.number, "settled", ops_to=st.SETTLED)
                     state = expected = after
@@ -181,7 +183,10 @@ class Pipeline:
                         raise Diverged(f"batch {cut.number} is no longer on chain and its proof is gone")
                 else:
                     sent = self.submitter.submit(cut.record, h.proof)
-                    if sent.l1_tx or self.store.get_batch(cut.number).status == "proved":
+                    recorded = self.store.get_batch(cut.number).status != "proved"
+                    if sent.l1_tx is None and not recorded:  # it landed before, unrecorded: find its tx
+                        sent = self.submitter.find_sent(cut.number, self.watcher.deployed_at) or sent
+                    if sent.l1_tx or not recorded:
                         fields = {"l1_tx": sent.l1_tx, "gas": sent.gas} if sent.l1_tx else {}
                         self.store.batch_status(cut.number, "submitted", ops_to=st.SUBMITTED, **fields)
                 if self._confirmed(cut):

@@ -42,12 +42,6 @@ def start_serve(data: Path, *extra: str) -> tuple[subprocess.Popen, str]:
     return proc, line.split()[-1]
 
 
-@pytest.fixture(scope="session")
-def keys_dir(tmp_path_factory) -> Path:
-    """The development keys, set up by the first serve of the session and shared."""
-    return tmp_path_factory.mktemp("serve-keys")
-
-
 def data_dir(tmp_path: Path, keys: Path) -> Path:
     data = tmp_path / "data"
     data.mkdir()
