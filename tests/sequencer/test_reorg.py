@@ -162,3 +162,50 @@ def test_a_batch_whose_transaction_is_reorged_out_is_sent_again_and_settles_once
     sent = w.rollup.rollup.events.BatchSubmitted().get_logs(from_block=0)
     assert [int(e["args"]["batchNumber"]) for e in sent] == [1]  # on the chain once
     assert w.w3.eth.get_transaction_receipt(row.l1_tx)["status"] == 1
+
+
+def test_a_restart_confirms_a_batch_sent_before_it_or_re_cuts_one_a_reorg_dropped(world3):
+    """The service stops with its batch submitted, not K deep yet. (a) A reorg drops the
+    transaction while it is down: the restart abandons the batch (the attempt kept, its
+    reason) and cuts it again. (b) Nothing drops it: the restart takes it in hand and settles
+    it once K deep, without sending it again."""
+    w = world3
+
+    def restart():
+        w.pipeline.close()
+        assert w.pipeline.error is None, w.pipeline.error
+        w.pipeline = Pipeline(w.store, w.services.admission, w.handle, w.proving, TINY, batch_age=0,
+                              confirmations=w.k, poll_s=0.05)
+        w.pipeline.recover()
+
+    def submitted(n):
+        return lambda: (row := w.store.get_batch(n)) is not None and row.status == "submitted"
+
+    w.pipeline.start()
+    w.register(b"reorg-carol", w.w3.eth.accounts[3])
+    w.mine(w.k)
+    w.wait(submitted(1), "batch 1 is submitted")
+    w.pipeline.close()
+    w.rpc("anvil_reorg", 1, [])  # while the service is down
+    restart()
+    row = w.store.get_batch(1)
+    assert row.status == "abandoned"
+    (attempt,) = w.store.batch_attempts(1)
+    assert attempt.status == "submitted" and attempt.reason.startswith("restart") and attempt.l1_tx
+    w.pipeline.start()
+    w.wait(lambda: w.settled.batch_number == 1, "batch 1 is cut again and settles", mine=True)
+    assert w.store.get_batch(1).l1_tx != attempt.l1_tx
+    # (b)
+    w.register(b"reorg-dave", w.w3.eth.accounts[4])
+    w.mine(w.k)
+    w.wait(submitted(2), "batch 2 is submitted")
+    tx = w.store.get_batch(2).l1_tx
+    restart()
+    assert w.store.get_batch(2).status == "submitted" and w.settled.batch_number == 1  # in hand
+    w.pipeline.start()
+    w.wait(lambda: w.settled.batch_number == 2, "batch 2 settles once K deep", mine=True)
+    assert (w.store.get_batch(2).status, w.store.get_batch(2).l1_tx) == ("settled", tx)
+    assert w.store.batch_attempts(2) == []
+    sent = w.rollup.rollup.events.BatchSubmitted().get_logs(from_block=0)
+    assert [int(e["args"]["batchNumber"]) for e in sent] == [1, 2]
+    assert w.rollup.state()["stateRoot"] == w.settled.root()
