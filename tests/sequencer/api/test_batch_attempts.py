@@ -1,6 +1,7 @@
 """GET /v1/batches tells the truth about a batch number's life: `open` while accepted ops wait
 for the next number (not stored), the abandoned attempts kept (status reached, reason, ops)
 when the number is cut again, on SQLite and PostgreSQL. No proving here."""
+from sequencer.oplog import status as st
 from sequencer.pipeline.batcher import Batcher
 from sequencer.pipeline.watchers import Round
 from sequencer.spec import TINY
@@ -52,3 +53,16 @@ def test_a_re_cut_keeps_the_abandoned_attempts(world):
     assert [(a["attempt"], a["status"], a["reason"]) for a in got["attempts"]] == \
         [(1, "proved", "round 1 expired"), (2, "proving", "restart")]
     assert world.client.get(f"/v1/ops/{op_id}").json()["status"] == "accepted"
+
+
+def test_a_batch_sent_again_gives_its_ops_the_new_transaction(world):
+    """A reorg dropped the batch's transaction and the submitter sent it again: the batch and
+    its ops show the transaction that is on chain."""
+    op_id = world.client.post("/v1/trades", json=trade_body()).json()["id"]
+    cut(world)
+    world.store.batch_status(1, "proved", ops_to=st.PROVED, prove_s=1.0)
+    for tx in ("0x" + "aa" * 32, "0x" + "bb" * 32):
+        world.store.batch_status(1, "submitted", ops_to=st.SUBMITTED, l1_tx=tx, gas=1)
+    op = world.client.get(f"/v1/ops/{op_id}").json()
+    assert (op["status"], op["l1_tx"]) == ("submitted", "0x" + "bb" * 32)
+    assert world.client.get("/v1/batches/1").json()["l1_tx"] == "0x" + "bb" * 32
