@@ -26,7 +26,7 @@ from sequencer.spec import TINY
 from verifier_contracts.rollup import N_PUBLIC, n_exit_public, prove_synthetic
 from verifier_contracts.synthetic import SyntheticKey
 
-pytestmark = [pytest.mark.usefixtures("node_tools")]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("node_tools")]
 
 
 class SyntheticProving:
