@@ -12,8 +12,11 @@ their addresses kept in the database (a restart finds them); --dev-reporters pos
 there too (local chains only: the reporter keys are public).
 
 Prints one line `listening on http://HOST:PORT` when ready. SIGTERM/SIGINT: the HTTP server
-stops, the pipeline abandons the batch in hand (re-proved after a restart), the proving
-worker is killed, and the chain it started is stopped."""
+stops, the pipeline leaves the batch in hand (abandoned and re-proved after a restart, or
+settled then if the chain has it), the proving worker is killed, and the chain it started is
+stopped; exit code 0. A SIGKILL leaves nothing running either: the worker and anvil get a
+parent-death signal. Crash safety and the fault-injection hook: `pipeline/service.py`,
+`pipeline/faults.py`."""
 from __future__ import annotations
 
 import logging
@@ -126,7 +129,8 @@ def register(sub) -> None:
     p.add_argument("--dev-reporters", action="store_true",
                    help="post oracle rounds with the public development reporters (local chains only)")
     p.add_argument("--round-interval", type=float, default=3.0, help="seconds between the reporters' rounds")
-    p.add_argument("--confirmations", type=int, default=0, help="blocks before an L1 event is acted on")
+    p.add_argument("--confirmations", type=int, default=0, help="blocks deep an L1 entry must be before it is acted on, and a batch before it is "
+                        "settled (a batch a reorg drops meanwhile is sent again)")
     p.add_argument("--data-dir", default="zkclear_data", help="keys, SQLite file, local chain state")
     p.add_argument("--zkey", default=None, help="a ceremony's .zkey for the settlement circuit (default: dev key)")
     p.set_defaults(func=run_serve)

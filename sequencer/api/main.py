@@ -13,7 +13,8 @@ Routes (one router per resource, `routes/`):
     GET    /v1/accounts/{id}/viewing-keys      owner: the keys (not their secrets)
     DELETE /v1/accounts/{id}/viewing-keys/{k}  owner: revoke
     POST   /v1/auth/challenge, /v1/auth/token  owner login with the account's key
-    GET    /v1/batches, /v1/batches/{n}        batches, newest first (?limit=)
+    GET    /v1/batches, /v1/batches/{n}        batches, newest first (?limit=): open (ops waiting), proving,
+                                               proved, submitted, settled, abandoned; `attempts` (abandoned)
     GET    /v1/chain                           rpc_url, chain_id, rollup, oracle, collateral_token
     GET    /health, /metrics
 

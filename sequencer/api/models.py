@@ -213,7 +213,28 @@ class ErrorOut(BaseModel):
 BATCH_STATUSES = ("open", "proving", "proved", "submitted", "settled", "abandoned")
 
 
+class AttemptOut(BaseModel):
+    """An abandoned attempt at a batch number, as it was when abandoned."""
+
+    attempt: int  # 1, 2, ...
+    status: Literal[BATCH_STATUSES]  # type: ignore[valid-type]  # what it had reached
+    reason: Optional[str] = None
+    oracle_round: Optional[int] = None
+    old_root: Optional[str] = None
+    new_root: Optional[str] = None
+    op_ids: list[str] = []  # back to accepted when it was abandoned
+    prove_s: Optional[float] = None
+    gas: Optional[int] = None
+    l1_tx: Optional[str] = None
+    abandoned_at: float
+
+
 class BatchOut(BaseModel):
+    """A batch number's latest attempt. `open`: the next number, not cut yet; its op_ids are
+    the accepted ops waiting (those that fit its slots go in it, the rest wait for the next).
+    `attempts`: the abandoned attempts at this number, oldest first (a re-cut after an
+    abandon is attempt len(attempts) + 1)."""
+
     number: int
     status: Literal[BATCH_STATUSES]  # type: ignore[valid-type]
     oracle_round: Optional[int] = None
@@ -223,6 +244,7 @@ class BatchOut(BaseModel):
     prove_s: Optional[float] = None
     gas: Optional[int] = None
     l1_tx: Optional[str] = None
+    attempts: list[AttemptOut] = []
 
 
 class ChainOut(BaseModel):

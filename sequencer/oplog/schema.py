@@ -41,6 +41,10 @@ class OpRow(Base):
 
 
 class BatchRow(Base):
+    """A batch number's latest attempt (a re-cut of an abandoned number replaces it; the
+    abandoned attempts are kept in `batch_attempts`). Statuses: proving, proved, submitted,
+    settled, abandoned (`open`, the batch being filled, is never stored: the API reports it)."""
+
     __tablename__ = "batches"
     number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -53,6 +57,31 @@ class BatchRow(Base):
     record: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     created_at: Mapped[float] = mapped_column(Float, nullable=False)
     updated_at: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class BatchAttemptRow(Base):
+    """An abandoned attempt at a batch number, as it was when abandoned: the status it had
+    reached (`status`), why (`reason`), its roots, round, transaction and ops (`op_ids`, a
+    JSON list: the ops themselves went back to accepted with `batch` cleared)."""
+
+    __tablename__ = "batch_attempts"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    number: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    attempt: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    oracle_round: Mapped[Optional[int]] = mapped_column(BigInteger, nullable=True)
+    old_root: Mapped[Optional[str]] = mapped_column(String(66), nullable=True)
+    new_root: Mapped[Optional[str]] = mapped_column(String(66), nullable=True)
+    prove_s: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    gas: Mapped[Optional[int]] = mapped_column(BigInteger, nullable=True)
+    l1_tx: Mapped[Optional[str]] = mapped_column(String(66), nullable=True)
+    op_ids: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[float] = mapped_column(Float, nullable=False)
+    abandoned_at: Mapped[float] = mapped_column(Float, nullable=False)
+
+    __table_args__ = (Index("ix_batch_attempts_number_attempt", "number", "attempt", unique=True),)
 
 
 class AccountRow(Base):

@@ -11,6 +11,7 @@ Thread safety: one `Store` is shared by the API's worker threads; each call open
 session from the engine's pool."""
 from __future__ import annotations
 
+import json
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,11 +22,11 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import status as st
-from .schema import AccountRow, AuthRow, BatchRow, ChainConfigRow, OpRow, ViewingKeyRow
+from .schema import AccountRow, AuthRow, BatchAttemptRow, BatchRow, ChainConfigRow, OpRow, ViewingKeyRow
 
 DEFAULT_URL = "sqlite:///./zkclear_data/zkclear.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-TABLES = (OpRow, BatchRow, AccountRow, ViewingKeyRow, AuthRow, ChainConfigRow)
+TABLES = (OpRow, BatchRow, BatchAttemptRow, AccountRow, ViewingKeyRow, AuthRow, ChainConfigRow)
 
 
 def normalize_url(url: str) -> URL:
@@ -223,19 +224,48 @@ class Store:
             row.status, row.updated_at = status, now
             for k, v in fields.items():
                 setattr(row, k, v)
-            if ops_to is not None:
+            if ops_to is not None:  # ops already there are rewritten too (a resent batch's new l1_tx)
                 allowed = [old for old, nxt in st.TRANSITIONS.items() if ops_to in nxt and old != st.ACCEPTED]
+                allowed.append(ops_to)
                 extra = {"l1_tx": fields["l1_tx"]} if fields.get("l1_tx") else {}
                 s.execute(update(OpRow).where(OpRow.batch == number, OpRow.status.in_(allowed))
                           .values(status=ops_to, updated_at=now, **extra))
 
-    def abandon(self, number: int) -> int:
-        """The batch will not settle: status abandoned, its ops back to accepted (batch cleared)."""
+    def abandon(self, number: int, reason: str = "") -> int:
+        """The batch will not settle, in one transaction: the attempt is kept in
+        `batch_attempts` as it was (status reached, reason, ops), the batch row becomes
+        abandoned (until a re-cut replaces it), its ops go back to accepted (batch cleared).
+        Returns how many ops went back."""
+        now = time.time()
         with self.session() as s:
             row = s.get(BatchRow, number)
-            if row is not None:
-                row.status, row.updated_at = "abandoned", time.time()
-        return self.abandon_batch(number)
+            if row is not None and row.status != "abandoned":
+                op_ids = list(s.scalars(select(OpRow.id).where(OpRow.batch == number).order_by(OpRow.seq)))
+                attempt = 1 + (s.scalar(select(func.count()).select_from(BatchAttemptRow)
+                                        .where(BatchAttemptRow.number == number)) or 0)
+                s.add(BatchAttemptRow(number=number, attempt=attempt, status=row.status, reason=reason[:200] or None,
+                                      oracle_round=row.oracle_round, old_root=row.old_root, new_root=row.new_root,
+                                      prove_s=row.prove_s, gas=row.gas, l1_tx=row.l1_tx, op_ids=json.dumps(op_ids),
+                                      created_at=row.created_at, abandoned_at=now))
+                row.status, row.updated_at = "abandoned", now
+            res = s.execute(update(OpRow).where(OpRow.batch == number,
+                                                OpRow.status.in_((st.BATCHED, st.PROVED, st.SUBMITTED)))
+                            .values(status=st.ACCEPTED, batch=None, l1_tx=None, updated_at=now))
+            return res.rowcount
+
+    def batch_attempts(self, number: int) -> list[BatchAttemptRow]:
+        """The abandoned attempts at `number`, oldest first."""
+        with self.session() as s:
+            return list(s.scalars(select(BatchAttemptRow).where(BatchAttemptRow.number == number)
+                                  .order_by(BatchAttemptRow.attempt)))
+
+    def next_batch_number(self) -> int:
+        """The number the next cut takes: an abandoned newest number is cut again."""
+        with self.session() as s:
+            row = s.scalars(select(BatchRow).order_by(BatchRow.number.desc()).limit(1)).first()
+            if row is None:
+                return 1
+            return row.number if row.status == "abandoned" else row.number + 1
 
     def get_batch(self, number: int) -> Optional[BatchRow]:
         with self.session() as s:

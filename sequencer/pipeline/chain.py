@@ -1,7 +1,8 @@
 """The chain the service settles on.
 
-- `LocalAnvil`: anvil from the pinned npm package (node_modules/.bin/anvil) on a free
-  loopback port, stopped with the service.
+- `LocalAnvil`: anvil from the pinned npm package (its native binary, else the
+  node_modules/.bin/anvil wrapper) on a free loopback port, stopped with the service, and
+  killed by the kernel if the service dies without stopping it (SIGKILL: no orphan).
 - `open_chain`: the Rollup, its committee oracle and the collateral token (TestStablecoin),
   deployed once; their addresses, the chain id and the genesis (the insurance fund's key
   seed, its L1 address, the genesis prices) are kept in the database, so a restart with the
@@ -19,6 +20,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,7 @@ from typing import Optional
 log = logging.getLogger("zkclear.chain")
 REPO = Path(__file__).resolve().parents[2]
 ANVIL = REPO / "node_modules" / ".bin" / "anvil"
+NATIVE_ANVILS = REPO / "node_modules" / "@foundry-rs"  # anvil-<platform>/bin/anvil
 COMMITTEE_SEED = 0  # public: development reporters only
 REPORTER_ACCOUNT = 9  # anvil's prefunded account the reporters send from (not the sequencer's)
 
@@ -37,19 +40,44 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def anvil_binary() -> Path:
+    """The platform's anvil binary the npm wrapper would start, else the wrapper itself. The
+    binary is started directly so that the parent-death signal reaches anvil (a node
+    wrapper killed by it would leave its child running)."""
+    for path in sorted(NATIVE_ANVILS.glob("anvil-*/bin/anvil")):
+        if os.access(path, os.X_OK):
+            return path
+    if not ANVIL.exists():
+        raise RuntimeError(f"{ANVIL} not found: run `make setup` (npm ci)")
+    return ANVIL
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> None:
+    """Linux: ask the kernel to send `sig` to this process when its parent dies, even by
+    SIGKILL (PR_SET_PDEATHSIG). Run in the child (a `preexec_fn`); SIGTERM lets anvil
+    dump its state file on the way out."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, sig)
+
+
 class LocalAnvil:
     """`state`: a file anvil loads at start and dumps every second (so the service's own chain
-    outlives a restart with the same data dir)."""
+    outlives a restart with the same data dir). The process dies with the one that started
+    it (the thread, in fact: start it from the main thread), so a SIGKILLed service leaves no
+    anvil behind; `stop()` is the clean way."""
 
     def __init__(self, port: Optional[int] = None, state: Optional[Path] = None):
-        if not ANVIL.exists():
-            raise RuntimeError(f"{ANVIL} not found: run `make setup` (npm ci)")
+        binary = anvil_binary()
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         extra = ["--state", str(state), "--state-interval", "1"] if state is not None else []
-        self.proc = subprocess.Popen([str(ANVIL), "--host", "127.0.0.1", "--port", str(self.port), "--silent",
+        self.proc = subprocess.Popen([str(binary), "--host", "127.0.0.1", "--port", str(self.port), "--silent",
                                       "--gas-limit", "60000000", *extra],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                                     preexec_fn=die_with_parent)
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -110,6 +138,7 @@ class ChainHandle:
     rollup: object  # RollupClient
     genesis: Genesis
     committee: object = None  # ReporterCommittee when this service posts rounds
+    deployed_at: int = 0  # a block that has the contracts (reads K blocks deep never go below it)
 
     def info(self, rpc_url: str) -> dict:
         return {"rpc_url": rpc_url, "chain_id": int(self.chain.w3.eth.chain_id), "rollup": self.rollup.rollup.address,
@@ -157,6 +186,7 @@ def open_chain(store, rpc_url: str, preset, vk_jsons, reporters: bool) -> ChainH
         rollup = RollupClient.deploy(chain, compile_verifier(batch_vk), compile_verifier(exit_vk),
                                      markets=preset.num_markets, slots=preset, genesis_root=state.root(),
                                      oracle=oracle.address, price_steps=steps)
+        store.set_config("deployed_at", str(chain.w3.eth.block_number))
         for k, v in (("genesis", genesis.to_json()), ("chain_id", str(chain_id)), ("preset", preset.name),
                      ("oracle", rollup.oracle.address), ("collateral_token", rollup.token.address),
                      ("rollup", rollup.rollup.address)):  # the rollup last: its presence means "deployed"
@@ -167,4 +197,4 @@ def open_chain(store, rpc_url: str, preset, vk_jsons, reporters: bool) -> ChainH
     if reporters:
         committee = _committee(chain, rollup.oracle.address, preset, list(genesis.prices),
                                walk_seed=int(time.time()))
-    return ChainHandle(chain, rollup, genesis, committee)
+    return ChainHandle(chain, rollup, genesis, committee, int(store.get_config("deployed_at") or 0))

@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from ..proving import ProvedBatch, ProvingWorker
+from .faults import crash_point
 
 
 class Stopped(Exception):
@@ -20,7 +21,9 @@ class ProvingStage:
         return self._wait(self.worker.vk_jsons(), stop)
 
     def prove(self, record, stop: threading.Event) -> ProvedBatch:
-        return self._wait(self.worker.submit(record), stop)
+        future = self.worker.submit(record)
+        crash_point("proving", record)  # tests: ZKCLEAR_CRASH_AT=proving (the worker is proving)
+        return self._wait(future, stop)
 
     @staticmethod
     def _wait(future, stop: threading.Event):

@@ -8,23 +8,32 @@ process, so the API's threads stay responsive):
    (batch `proving`, its ops `batched`, refused ops `refused`) before proving;
 3. prove: the worker proves and verifies locally (batch and ops `proved`, `prove_s`);
 4. submit: `Submitter` (idempotent; batch and ops `submitted`, `l1_tx`, `gas`);
-5. settle: batch and ops `settled`; the new state becomes the settled state
+5. confirm: wait until the chain `confirmations` blocks behind the head has the batch; if
+   the head loses it meanwhile (its transaction reorged out), send it again (same proof);
+6. settle: batch and ops `settled`; the new state becomes the settled state
    (`Admission.set_settled`: the pending state is rebuilt on it).
 
 Recovery at start (after a crash at any point): the settled state is replayed from genesis
 through the settled batches' records; a batch left unsettled is settled if the chain has it
-(same number, same root: it was submitted before the crash), else abandoned (its ops go back
-to `accepted`, batch cleared) and re-cut. So an op with a 202 is settled once or refused
-with the spec's reason, and no batch is submitted twice."""
+(same number, same root: it was submitted before the crash; if it is not `confirmations`
+deep yet, the loop confirms it first), else abandoned (its ops go back to `accepted`, batch
+cleared, the attempt kept in `batch_attempts`) and re-cut. So an op with a 202 is settled
+once or refused with the spec's reason, and no batch is submitted twice. A reorg deeper
+than `confirmations` is not survived (the service stops: the log and the chain disagree).
+
+`faults.crash_point` lets the crash tests SIGKILL the service at a chosen point
+(ZKCLEAR_CRASH_AT; a no-op when unset)."""
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Optional
 
 from ..oplog import status as st
-from .batcher import Batcher, load_record
+from .batcher import Batcher, Cut, load_record
 from .prover import ProvingStage, Stopped
 from .submitter import Diverged, Submitter
 from .watchers import L1Watcher
@@ -32,17 +41,30 @@ from .watchers import L1Watcher
 log = logging.getLogger("zkclear.pipeline")
 
 
+@dataclass
+class InHand:
+    """The batch between its proof and its settlement: sent (or about to be) and waiting for
+    its confirmations. `proof` is None for a batch recovery found on chain (not sent again);
+    `settled` is the settled state before it (restored if it is abandoned)."""
+
+    cut: Cut
+    proof: Optional[dict]
+    settled: object
+    t0: Optional[float] = None
+
+
 class Pipeline:
     def __init__(self, store, admission, handle, proving: ProvingStage, preset, *, batch_age: float = 5.0,
                  confirmations: int = 0, metrics=None, poll_s: float = 0.5):
         self.store, self.admission, self.handle, self.proving = store, admission, handle, proving
         self.preset, self.metrics, self.poll_s = preset, metrics, poll_s
-        self.watcher = L1Watcher(handle.rollup, store, confirmations)
+        self.watcher = L1Watcher(handle.rollup, store, confirmations, getattr(handle, "deployed_at", 0))
         self.batcher = Batcher(store, preset, batch_age)
         self.submitter = Submitter(handle.rollup)
         self.stop = threading.Event()
         self.thread: Optional[threading.Thread] = None
         self.error: Optional[BaseException] = None
+        self._in_hand: Optional[InHand] = None
 
     # --- recovery -----------------------------------------------------------------------------------
     def replay_settled(self):
@@ -56,22 +78,43 @@ class Pipeline:
         return state
 
     def recover(self) -> None:
+        """Rebuild the settled state from the log and the chain. An unsettled batch the chain
+        has (same number and root: sent before a crash) is settled once `confirmations` deep,
+        or taken in hand to be confirmed by the loop; any other is abandoned (re-cut)."""
+        from ..spec.transition import process_batch
+
+        self._in_hand = None
         state = self.replay_settled()
         chain_n, chain_root = self.submitter.chain_head()
+        deep_n, _ = self.submitter.chain_head(self.watcher.block())
+        expected = state
         for row in sorted(self.store.batches(limit=1_000_000), key=lambda r: r.number):
             if row.status in ("settled", "abandoned"):
                 continue
             if row.number == chain_n and row.new_root == hex(chain_root) and row.number == state.batch_number + 1:
-                from ..spec.transition import process_batch
-
-                process_batch(state, load_record(row.record).batch)
-                for status, ops_to in (("proved", st.PROVED), ("submitted", st.SUBMITTED), ("settled", st.SETTLED)):
-                    self.store.batch_status(row.number, status, ops_to=ops_to)
-                log.info("recovery: batch %d was on chain: settled", row.number)
+                record = load_record(row.record)
+                after = copy.deepcopy(state)
+                process_batch(after, record.batch)
+                if row.status in ("proving", "proved"):  # sent before a crash, not recorded: it is now
+                    sent = self.submitter.find_sent(row.number, self.watcher.deployed_at)
+                    fields = {"l1_tx": sent.l1_tx, "gas": sent.gas} if sent is not None else {}
+                    if row.status == "proving":
+                        self.store.batch_status(row.number, "proved", ops_to=st.PROVED)
+                    self.store.batch_status(row.number, "submitted", ops_to=st.SUBMITTED, **fields)
+                if deep_n >= row.number:
+                    self.store.batch_status(row.number, "settled", ops_to=st.SETTLED)
+                    state = expected = after
+                    log.info("recovery: batch %d was on chain: settled", row.number)
+                else:
+                    cut = Cut(row.number, record, after, self.store.batch_op_ids(row.number), [])
+                    self._in_hand = InHand(cut, None, state)
+                    expected = after
+                    log.info("recovery: batch %d is on chain, not %d blocks deep yet: in hand",
+                             row.number, self.watcher.confirmations)
             else:
-                n = self.store.abandon(row.number)
+                n = self.store.abandon(row.number, f"restart: {row.status}, not on chain")
                 log.info("recovery: batch %d abandoned (%s), %d op(s) back to accepted", row.number, row.status, n)
-        if state.batch_number != chain_n or state.root() != chain_root:
+        if expected.batch_number != chain_n or expected.root() != chain_root:
             raise RuntimeError(f"the log's settled state (batch {state.batch_number}) is not the chain's "
                                f"(batch {chain_n}): wrong --db for this --rpc-url?")
         self.admission.set_settled(state)
@@ -94,22 +137,29 @@ class Pipeline:
 
     def step(self) -> bool:
         """One round of the loop; True when a batch settled."""
+        if self._in_hand is None:
+            self._in_hand = self._cut_and_prove()
+            if self._in_hand is None:
+                return False
+        return self._land(self._in_hand)
+
+    def _cut_and_prove(self) -> Optional["InHand"]:
         settled = self.admission.settled
         block = self.watcher.block()
         queue_ops = self.watcher.queue_entries(settled, block)
         rows = self.store.accepted_ops(limit=4 * (self.preset.trade_slots + self.preset.withdrawal_slots))
         if not self.batcher.due(rows, queue_ops):
-            return False
+            return None
         rnd = self.watcher.latest_round(block)
         if rnd is None:
-            return False
+            return None
         try:
             cut = self.batcher.cut(settled, rows, queue_ops, rnd)
         except st.BadTransition as exc:  # a cancel won the race: cut again from the log
             log.info("re-cutting: %s", exc)
-            return False
+            return None
         if cut is None:
-            return False
+            return None
         self.admission.batched(len(cut.op_ids) + len(cut.refused))
         t0 = time.time()
         proved = self.proving.prove(cut.record, self.stop)
@@ -118,30 +168,70 @@ class Pipeline:
         self.store.batch_status(cut.number, "proved", ops_to=st.PROVED, prove_s=proved.prove_s)
         if self.metrics is not None:
             self.metrics.observe_proof(proved.prove_s)
+        return InHand(cut, proved.proof, settled, t0)
+
+    def _land(self, h: "InHand") -> bool:
+        """Submit (idempotent: not sent again if the chain has it) and wait until the batch
+        is `confirmations` blocks deep; if the chain loses it meanwhile (a reorg), send it
+        again. Settles it (True), or abandons it (False: its ops are cut again)."""
+        cut = h.cut
         try:
-            sent = self.submitter.submit(cut.record, proved.proof)
+            while True:
+                if h.proof is None:  # taken in hand at recovery: no proof to send again
+                    n, root = self.submitter.chain_head()
+                    if n < cut.number:
+                        raise Diverged(f"batch {cut.number} is no longer on chain and its proof is gone")
+                else:
+                    sent = self.submitter.submit(cut.record, h.proof)
+                    recorded = self.store.get_batch(cut.number).status != "proved"
+                    if sent.l1_tx is None and not recorded:  # it landed before, unrecorded: find its tx
+                        sent = self.submitter.find_sent(cut.number, self.watcher.deployed_at) or sent
+                    if sent.l1_tx or not recorded:
+                        fields = {"l1_tx": sent.l1_tx, "gas": sent.gas} if sent.l1_tx else {}
+                        self.store.batch_status(cut.number, "submitted", ops_to=st.SUBMITTED, **fields)
+                if self._confirmed(cut):
+                    break
+        except Stopped:
+            raise
         except Diverged as exc:
-            n = self.store.abandon(cut.number)
+            self._in_hand = None
+            n = self.store.abandon(cut.number, str(exc))
             log.error("batch %d abandoned (%s): %d op(s) back to accepted", cut.number, exc, n)
             self.recover()
             return False
         except Exception as exc:  # e.g. the round expired: abandon, re-cut with a newer round
-            n = self.store.abandon(cut.number)
+            n, _ = self.submitter.chain_head()
+            if n >= cut.number:  # it landed all the same (e.g. the receipt timed out): confirm it again
+                log.warning("batch %d: %s; it is on chain: confirming it", cut.number, exc)
+                return False
+            self._in_hand = None
+            n = self.store.abandon(cut.number, f"not accepted on chain: {exc}")
             log.warning("batch %d not accepted on chain (%s): abandoned, %d op(s) back to accepted",
                         cut.number, exc, n)
-            self.admission.set_settled(settled)
+            self.admission.set_settled(h.settled)
             return False
-        fields = {"l1_tx": sent.l1_tx, "gas": sent.gas} if sent.l1_tx else {}
-        self.store.batch_status(cut.number, "submitted", ops_to=st.SUBMITTED, **fields)
-        while sent.block is not None and self.handle.chain.w3.eth.block_number - sent.block < self.watcher.confirmations:
-            if self.stop.wait(1.0):
-                raise Stopped()
+        self._in_hand = None
         self.store.batch_status(cut.number, "settled", ops_to=st.SETTLED)
         self.admission.set_settled(cut.state)
-        if self.metrics is not None:
-            self.metrics.observe_batch(time.time() - t0)
+        if self.metrics is not None and h.t0 is not None:
+            self.metrics.observe_batch(time.time() - h.t0)
         log.info("batch %d settled: root %#x", cut.number, cut.record.public.new_root)
         return True
+
+    def _confirmed(self, cut) -> bool:
+        """Wait until the chain `confirmations` blocks behind the head has the batch: True;
+        False when the head itself no longer has it (its transaction was reorged out)."""
+        while True:
+            n, root = self.submitter.chain_head(self.watcher.block())
+            if n >= cut.number:
+                if n == cut.number and root != cut.record.public.new_root:
+                    raise Diverged(f"chain at batch {n} has root {root:#x}, not the batch's")
+                return True
+            if self.submitter.chain_head()[0] < cut.number:
+                log.warning("batch %d is no longer on chain (reorg): sending it again", cut.number)
+                return False
+            if self.stop.wait(0.5):
+                raise Stopped()
 
     def close(self) -> None:
         self.stop.set()

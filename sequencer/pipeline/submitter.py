@@ -10,7 +10,14 @@ import logging
 from dataclasses import dataclass
 from typing import Optional
 
+from .faults import crash_point
+
 log = logging.getLogger("zkclear.submitter")
+
+
+def _hex(tx) -> str:
+    tx = tx.hex() if hasattr(tx, "hex") else str(tx)
+    return tx if tx.startswith("0x") else "0x" + tx
 
 
 class Diverged(Exception):
@@ -29,9 +36,24 @@ class Submitter:
     def __init__(self, rollup):
         self.rollup = rollup
 
-    def chain_head(self) -> tuple[int, int]:
+    def chain_head(self, block="latest") -> tuple[int, int]:
+        """The contract's (batch number, state root) at `block`."""
         f = self.rollup.rollup.functions
-        return int(f.batchNumber().call()), int(f.stateRoot().call())
+        if block == "latest":  # one block for both reads
+            block = self.rollup.chain.w3.eth.block_number
+        return (int(f.batchNumber().call(block_identifier=block)),
+                int(f.stateRoot().call(block_identifier=block)))
+
+    def find_sent(self, number: int, from_block: int = 0) -> Optional[Submitted]:
+        """The transaction that put batch `number` on chain (its BatchSubmitted event), for a
+        batch sent before a crash that the log did not record; None if the chain has none."""
+        events = self.rollup.rollup.events.BatchSubmitted().get_logs(from_block=from_block,
+                                                                      argument_filters={"batchNumber": number})
+        if not events:
+            return None
+        ev = events[-1]
+        receipt = self.rollup.chain.w3.eth.get_transaction_receipt(ev["transactionHash"])
+        return Submitted(number, _hex(ev["transactionHash"]), int(receipt["gasUsed"]), int(receipt["blockNumber"]))
 
     def submit(self, record, proof_json: dict) -> Submitted:
         pub = record.public
@@ -43,10 +65,9 @@ class Submitter:
             raise Diverged(f"chain at batch {number} (root {root:#x}), batch in hand {pub.batch_number}")
         if number != pub.batch_number - 1 or root != pub.old_root:
             raise Diverged(f"chain at batch {number}, batch in hand {pub.batch_number} does not follow it")
+        crash_point("before_send", record)  # tests: ZKCLEAR_CRASH_AT (faults.py)
         receipt = self.rollup.submit_batch(pub, proof_json)
-        tx = receipt["transactionHash"]
-        tx = tx.hex() if hasattr(tx, "hex") else str(tx)
-        if not tx.startswith("0x"):
-            tx = "0x" + tx
+        crash_point("after_send", record)  # mined, the log does not know yet
+        tx = _hex(receipt["transactionHash"])
         log.info("batch %d submitted: %s, %d gas", pub.batch_number, tx, receipt["gasUsed"])
         return Submitted(pub.batch_number, tx, int(receipt["gasUsed"]), int(receipt["blockNumber"]))

@@ -29,12 +29,15 @@ class Round:
 
 
 class L1Watcher:
-    def __init__(self, rollup, store, confirmations: int = 0):
+    def __init__(self, rollup, store, confirmations: int = 0, deployed_at: int = 0):
         self.rollup, self.store, self.confirmations = rollup, store, int(confirmations)
+        self.deployed_at = int(deployed_at)
         self._directory = 0  # registrations recorded in the accounts directory so far
 
     def block(self) -> int:
-        return max(0, self.rollup.chain.w3.eth.block_number - self.confirmations)
+        """The confirmed block: `confirmations` behind the head, never before the contracts
+        were deployed (there is nothing to read there; nothing was queued either)."""
+        return max(self.deployed_at, self.rollup.chain.w3.eth.block_number - self.confirmations)
 
     def _call(self, fn, block):
         return fn.call(block_identifier=block)

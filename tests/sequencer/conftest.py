@@ -1,4 +1,4 @@
-"""Fixtures shared by the sequencer tests that run `zkclear serve` (the end-to-end tests and
+"""Fixtures shared by the sequencer tests that run `zkclear serve` (the end-to-end, crash and
 the demo's)."""
 from __future__ import annotations
 

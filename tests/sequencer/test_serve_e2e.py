@@ -34,7 +34,7 @@ def start_serve(data: Path, *extra: str) -> tuple[subprocess.Popen, str]:
                              "--batch-age", "1", "--round-interval", "1", *extra],
                             stdout=subprocess.PIPE, stderr=open(data.parent / "serve.log", "ab"), text=True,
                             cwd=data.parent, env=env)
-    ready, _, _ = select.select([proc.stdout], [], [], 150)  # the first start sets up the keys
+    ready, _, _ = select.select([proc.stdout], [], [], 300)  # the first start sets up the keys
     if not ready:
         proc.kill()
     line = proc.stdout.readline() if ready else ""
