@@ -1,5 +1,5 @@
 """Fixtures shared by the sequencer tests that run `zkclear serve` (the end-to-end, crash and
-the demo's)."""
+demo tests)."""
 from __future__ import annotations
 
 from pathlib import Path
