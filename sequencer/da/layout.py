@@ -111,6 +111,44 @@ def leaf_entry_of(account: Account) -> NodeEntry:
     return _entry(account_hash(account), account.box)
 
 
+def exit_equity(account: Account, globals_fields: Sequence[int], preset) -> int:
+    """The account's total value at the prices and funding among the globals
+    (state.State.globals_fields: batch, round, 3 queue indices, M prices, M funding)."""
+    from sequencer.spec.margin import total_value
+
+    m = preset.num_markets
+    g = [from_field(int(x) % FIELD_MODULUS) for x in globals_fields]
+    return total_value(account, preset, g[5:5 + m], g[5 + m:5 + 2 * m])
+
+
+def exit_inputs(account_id: int, account: Account, path: Sequence[spec_tree.PathLevel],
+                own_nodes: Sequence[NodeEntry], tree_root: int, globals_fields: Sequence[int],
+                preset) -> dict:
+    """The exit circuit's input dict (circuits/settlement/exit.exit_inputs, which reads the
+    sequencer's State) from rebuilt data: the leaf's opening, its path, its own nodes' entries
+    at levels 0..D-1, the tree root and the globals (= state.State.globals_fields)."""
+    from circuits.settlement.exit import GLOBAL_NAMES
+
+    m = preset.num_markets
+    g = [from_field(int(x) % FIELD_MODULUS) for x in globals_fields]
+    funding = g[5 + m:5 + 2 * m]
+    prices = g[5:5 + m]
+    root = state_root(tree_root, [x % FIELD_MODULUS for x in g])
+    equity = exit_equity(account, globals_fields, preset)
+    inputs = {
+        "root": root, "prices": prices, "fundingIndices": [f % FIELD_MODULUS for f in funding],
+        "accountId": account_id, "l1Address": account.l1_address, "equity": equity % FIELD_MODULUS,
+        "leaf": [x % FIELD_MODULUS for x in account.fields()],
+        "path.node_box": [list(e.aux) for e in own_nodes],
+        "path.sib_hash": [list(level.sibling_hashes) for level in path],
+        "path.sib_box": [[boxes.pack_box(b) for b in level.sibling_boxes] for level in path],
+        "tree_root": tree_root,
+    }
+    for name, value in zip(GLOBAL_NAMES, g):
+        inputs[name] = value % FIELD_MODULUS
+    return inputs
+
+
 def path_levels(siblings_per_level: Sequence[tuple[int, Sequence[NodeEntry]]]) -> list[spec_tree.PathLevel]:
     """The spec's Merkle path (what the exit circuit takes) from (position, sibling entries)
     per level, leaf level first."""
@@ -119,4 +157,5 @@ def path_levels(siblings_per_level: Sequence[tuple[int, Sequence[NodeEntry]]]) -
 
 
 __all__ = ["NodeEntry", "Shape", "parent", "consistent", "empty_entries", "state_root", "tree_entry", "tree_shape",
-           "leaf_opening", "opening_length", "account_from_opening", "leaf_entry_of", "path_levels"]
+           "leaf_opening", "opening_length", "account_from_opening", "leaf_entry_of", "path_levels",
+           "exit_equity", "exit_inputs"]

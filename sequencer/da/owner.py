@@ -32,6 +32,16 @@ class Rebuilt:
     state_root: int
     globals: tuple[int, ...]
     batch_number: int  # the last batch of the store
+    own_nodes: tuple[layout.NodeEntry, ...]  # the entries of the leaf and its ancestors, levels 0..D-1
+
+    def equity(self, preset) -> int:
+        """Total value at the last batch's prices and funding (what the exit proves)."""
+        return layout.exit_equity(self.account, self.globals, preset)
+
+    def exit_inputs(self, preset) -> dict:
+        """The exit circuit's inputs (circuits/settlement/exit.py) from this data alone."""
+        return layout.exit_inputs(self.account_id, self.account, self.path, self.own_nodes, self.tree_root,
+                                  self.globals, preset)
 
 
 def rebuild(store: PayloadStore, account_id: int, owner_key: bytes, expected_root: int | None = None) -> Rebuilt:
@@ -61,7 +71,8 @@ def rebuild(store: PayloadStore, account_id: int, owner_key: bytes, expected_roo
     if layout.leaf_entry_of(account) != tree.get(0, account_id):
         raise DAError("the decrypted leaf does not hash to the tree's leaf")
     path = tuple(layout.path_levels(tree.siblings(account_id)))
-    return Rebuilt(account_id, account, path, tree.root, root, payload.globals, payload.batch_number)
+    own = tuple(tree.get(k, account_id // shape.arity ** k) for k in range(shape.depth))
+    return Rebuilt(account_id, account, path, tree.root, root, payload.globals, payload.batch_number, own)
 
 
 __all__ = ["Rebuilt", "rebuild"]

@@ -33,6 +33,7 @@ from typing import Iterable, Sequence
 from circuits.crypto.ecdh import account_key, cipher_key
 from circuits.crypto.poseidon import poseidon_hash
 from circuits.crypto.poseidon_cipher import encrypt
+from sequencer.spec.constants import FIELD_MODULUS
 from sequencer.spec.state import State
 
 from . import layout
@@ -92,10 +93,11 @@ class BatchPayload:
 
 
 def sponge(fields: Sequence[int], state: int = 0) -> int:
-    """h = Poseidon(h, next 15 fields), over all fields (a short last chunk as it is)."""
+    """h = Poseidon(h, next 15 fields), over all fields (a short last chunk as it is; signed
+    values, e.g. negative funding indices among the globals, as field elements)."""
     h = state
     for i in range(0, len(fields), SPONGE_RATE):
-        h = poseidon_hash([h, *[int(x) for x in fields[i:i + SPONGE_RATE]]])
+        h = poseidon_hash([h, *[int(x) % FIELD_MODULUS for x in fields[i:i + SPONGE_RATE]]])
     return h
 
 

@@ -166,3 +166,20 @@ def test_store_is_append_only_and_the_owner_refuses_a_stale_or_forged_store(tmp_
     forged.append(replace(payloads[-1], writes=(replace(w, ciphertext=bad_ct),) + payloads[-1].writes[1:]))
     with pytest.raises(CipherError):
         rebuild(forged, w.index, owner_of(w.index).secret, expected_root=payloads[-1].new_root)
+
+
+def test_rebuilt_exit_inputs_equal_the_sequencers(tmp_path, history):
+    """The exit circuit's inputs built from a member's folder and the owner's key equal those
+    the sequencer's State gives (circuits/settlement/exit.exit_inputs), and solve the exit
+    circuit's constraints."""
+    from circuits.settlement.exit import exit_equity, exit_inputs
+
+    state, payloads = history
+    store = _store(tmp_path, state)
+    member = Member(store, MEMBER_KEY, chain_id=CHAIN_ID, rollup=ROLLUP)
+    for p in payloads:
+        member.receive(p)
+    for i in state.accounts:
+        got = rebuild(store, i, owner_of(i).secret, expected_root=state.root())
+        assert got.exit_inputs(TINY) == exit_inputs(state, i)
+        assert got.equity(TINY) == exit_equity(state, i)
