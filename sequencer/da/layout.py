@@ -149,6 +149,17 @@ def exit_inputs(account_id: int, account: Account, path: Sequence[spec_tree.Path
     return inputs
 
 
+def climb(leaf: NodeEntry, path: Sequence[spec_tree.PathLevel]) -> list[NodeEntry]:
+    """The new entries of a leaf's ancestors (levels 1..D) from its new entry and the path
+    (siblings) the write was made along (state.LeafUpdate.path)."""
+    out, e = [], leaf
+    for level in path:
+        sibs = [_entry(h, b) for h, b in zip(level.sibling_hashes, level.sibling_boxes)]
+        e = parent(sibs[:level.position] + [e] + sibs[level.position:])
+        out.append(e)
+    return out
+
+
 def path_levels(siblings_per_level: Sequence[tuple[int, Sequence[NodeEntry]]]) -> list[spec_tree.PathLevel]:
     """The spec's Merkle path (what the exit circuit takes) from (position, sibling entries)
     per level, leaf level first."""
@@ -158,4 +169,4 @@ def path_levels(siblings_per_level: Sequence[tuple[int, Sequence[NodeEntry]]]) -
 
 __all__ = ["NodeEntry", "Shape", "parent", "consistent", "empty_entries", "state_root", "tree_entry", "tree_shape",
            "leaf_opening", "opening_length", "account_from_opening", "leaf_entry_of", "path_levels",
-           "exit_equity", "exit_inputs"]
+           "exit_equity", "exit_inputs", "climb"]

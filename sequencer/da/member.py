@@ -5,10 +5,10 @@ signature says: "I hold data that rebuilds this root", and an owner who reaches 
 honest signer can rebuild its leaf and path (sequencer/da/owner.py).
 
 `check(payload, tree, old_root)` is the whole consistency rule, shared by members and owners:
-  * the writes are by strictly ascending index, inside the tree, each with a full path;
-  * laid over the previous tree (nodes claimed twice must agree), every node the payload sets
-    above the leaves is the parent of its children (layout.consistent): the payload's entries
-    are one tree, not a list of unrelated claims;
+  * each write is inside the tree, with a full path and a ciphertext of the right length;
+  * laid over the tree one after another, each write's path is the parent chain of its
+    children at that moment (layout.consistent): the entries are a sequence of path updates
+    of one tree, not unrelated claims;
   * the previous root is `old_root`, and state_root(new tree root, globals) is the payload's
     new_root.
 What it cannot check: that a ciphertext decrypts to the leaf (only its owner can) — until the
@@ -43,22 +43,19 @@ def check(payload: BatchPayload, tree: SparseTree, old_root: int | None) -> tupl
     n_leaves = shape.arity ** shape.depth
     ct_len = ciphertext_length(layout.opening_length(shape.num_markets))
     new = tree.copy()
-    claimed: dict[tuple[int, int], layout.NodeEntry] = {}
-    last = -1
     for w in payload.writes:
-        if not last < w.index < n_leaves:
-            raise DAError(f"batch {payload.batch_number}: write indices must ascend inside the tree")
-        last = w.index
+        if not 0 <= w.index < n_leaves:
+            raise DAError(f"batch {payload.batch_number}: write index {w.index} outside the tree")
         if len(w.path) != shape.depth or len(w.ciphertext) != ct_len:
             raise DAError(f"batch {payload.batch_number}: write {w.index} has a malformed path or ciphertext")
-        nodes = [(0, w.index, w.leaf)] + [(k, w.index // shape.arity ** k, e) for k, e in enumerate(w.path, 1)]
-        for level, j, entry in nodes:
-            if claimed.setdefault((level, j), entry) != entry:
-                raise DAError(f"batch {payload.batch_number}: two writes claim node ({level}, {j}) differently")
-            new.set(level, j, entry)
-    for level, j in sorted(k for k in claimed if k[0] > 0):
-        if not layout.consistent(new.children(level, j), new.get(level, j)):
-            raise DAError(f"batch {payload.batch_number}: node ({level}, {j}) is not the parent of its children")
+        new.set(0, w.index, w.leaf)
+        for level, entry in enumerate(w.path, 1):
+            new.set(level, w.index // shape.arity ** level, entry)
+        for level in range(1, shape.depth + 1):  # the path just laid is the parent chain of its children
+            j = w.index // shape.arity ** level
+            if not layout.consistent(new.children(level, j), new.get(level, j)):
+                raise DAError(f"batch {payload.batch_number}: write {w.index}: node ({level}, {j}) is not "
+                              "the parent of its children")
     root = layout.state_root(new.root, payload.globals)
     if root != payload.new_root:
         raise DAError(f"batch {payload.batch_number}: the payload does not rebuild its new root")

@@ -5,7 +5,7 @@ an owner needs, with its own key, to rebuild its leaf and Merkle path after a fr
       batch_number, old_root, new_root          the roots the contract moves between
       globals                                   the state's global fields after the batch
                                                 (state.State.globals_fields: all public)
-      writes: one LeafWrite per leaf the batch changed, by ascending index
+      writes: one LeafWrite per leaf write, in the batch's order (as the circuit makes them)
         index                                   the account id
         leaf                                    the leaf's new entry (hash, aux)
         path                                    the new entries of its ancestors, level 1..D
@@ -13,10 +13,12 @@ an owner needs, with its own key, to rebuild its leaf and Merkle path after a fr
                                                 encrypted to its owner: Poseidon cipher under
                                                 (k_a, index), k_a = ECDH(sequencer, owner)
 
-Each write carries the FINAL values of the batch (a leaf written twice appears once), so the
-payloads of batches 0..n rebuild the tree at batch n's root; the path entries are redundant
-in the current layout (a member recomputes them) but not in a hash-only one, where a node's
-aux cannot be recomputed from public data.
+Each write carries the entries right after it (a leaf written twice appears twice, the
+second path showing the first write), so laid one after another the payloads of batches
+0..n rebuild the tree at batch n's root, and the payload is the sequence of path updates the
+batch circuit proves, ready to be absorbed slot by slot when the proof binds it. The path
+entries are redundant in the current layout (a member recomputes them) but not in a
+hash-only one, where a node's aux cannot be recomputed from public data.
 
 `commitment(payload)` = Poseidon sponge (15 fields per Poseidon(16), chained) over batch
 number, old root, new root, the globals and each write's fields: the `daCommitment` the
@@ -34,7 +36,8 @@ from circuits.crypto.ecdh import account_key, cipher_key
 from circuits.crypto.poseidon import poseidon_hash
 from circuits.crypto.poseidon_cipher import encrypt
 from sequencer.spec.constants import FIELD_MODULUS
-from sequencer.spec.state import State
+from sequencer.spec.state import LeafUpdate, State
+from sequencer.spec.witness import BatchRecord
 
 from . import layout
 from .layout import NodeEntry
@@ -113,25 +116,57 @@ def write_nonce(batch_number: int, ordinal: int) -> int:
     return (int(batch_number) << NONCE_BATCH_SHIFT) + ordinal
 
 
-def build_payload(state: State, old_root: int, written: Iterable[int], sequencer_scalar: int) -> BatchPayload:
-    """The sequencer's payload of the batch `state` just closed (its tree and accounts after the
-    batch, `state.batch_number` its number), for the leaves `written` (any order, repeats
-    allowed). The sequencer alone can build it: it holds the openings and its ECDH scalar."""
-    tree = state.tree
-    shape = layout.tree_shape(tree)
+def _write(index: int, account, path_entries, leaf: NodeEntry, batch_number: int, ordinal: int,
+           sequencer_scalar: int) -> LeafWrite:
+    key = cipher_key(account_key(sequencer_scalar, account.pubkey), index)
+    nonce = write_nonce(batch_number, ordinal)
+    return LeafWrite(index, leaf, tuple(path_entries), nonce, tuple(encrypt(layout.leaf_opening(account), key, nonce)))
+
+
+def payload_from_updates(updates: Iterable[LeafUpdate], *, batch_number: int, old_root: int, new_root: int,
+                         globals_fields: Sequence[int], sequencer_scalar: int) -> BatchPayload:
+    """The payload of a batch's leaf writes, in the order they were made (the witness log,
+    state.LeafUpdate: each with the path it was written along); reads (pre == post) carry
+    nothing and are left out. One LeafWrite per write, as the circuit makes them, so a leaf
+    written twice appears twice (the second with the first's effect in its path)."""
     writes = []
-    for ordinal, index in enumerate(sorted(set(int(i) for i in written))):
-        account = state.accounts[index]
-        path, j = [], index
-        for level in range(1, shape.depth + 1):
-            j //= shape.arity
-            path.append(layout.tree_entry(tree, level, j))
-        key = cipher_key(account_key(sequencer_scalar, account.pubkey), index)
-        nonce = write_nonce(state.batch_number, ordinal)
-        ct = encrypt(layout.leaf_opening(account), key, nonce)
-        writes.append(LeafWrite(index, layout.tree_entry(tree, 0, index), tuple(path), nonce, tuple(ct)))
-    return BatchPayload(int(state.batch_number), int(old_root), int(state.root()), tuple(state.globals_fields()),
+    for u in updates:
+        if u.post is None or u.pre == u.post:
+            continue
+        leaf = layout.leaf_entry_of(u.post)
+        writes.append(_write(u.index, u.post, layout.climb(leaf, u.path), leaf, batch_number, len(writes),
+                             sequencer_scalar))
+    return BatchPayload(int(batch_number), int(old_root), int(new_root), tuple(int(g) for g in globals_fields),
                         tuple(writes))
 
 
-__all__ = ["LeafWrite", "BatchPayload", "commitment", "sponge", "build_payload", "write_nonce"]
+def batch_payload(record: BatchRecord, state: State, sequencer_scalar: int) -> BatchPayload:
+    """The payload of a settled batch (sequencer.spec.process_batch's record; `state` after it)."""
+    updates = [u for w in (*record.ops, record.settle) for u in w.updates]
+    return payload_from_updates(updates, batch_number=record.public.batch_number, old_root=record.public.old_root,
+                                new_root=record.public.new_root, globals_fields=state.globals_fields(),
+                                sequencer_scalar=sequencer_scalar)
+
+
+def genesis_payload(state: State, sequencer_scalar: int) -> BatchPayload:
+    """Batch 0: the genesis state's leaves written one by one over the empty tree."""
+    from .tree import SparseTree
+
+    tree = SparseTree(layout.tree_shape(state.tree))
+    a, writes = tree.shape.arity, []
+    for index in sorted(state.accounts):
+        account = state.accounts[index]
+        leaf = layout.leaf_entry_of(account)
+        tree.set(0, index, leaf)
+        path, j = [], index
+        for level in range(1, tree.shape.depth + 1):
+            j //= a
+            e = layout.parent(tree.children(level, j))
+            tree.set(level, j, e)
+            path.append(e)
+        writes.append(_write(index, account, path, leaf, 0, len(writes), sequencer_scalar))
+    return BatchPayload(0, 0, int(state.root()), tuple(state.globals_fields()), tuple(writes))
+
+
+__all__ = ["LeafWrite", "BatchPayload", "commitment", "sponge", "payload_from_updates", "batch_payload",
+           "genesis_payload", "write_nonce"]

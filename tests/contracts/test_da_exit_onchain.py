@@ -28,7 +28,7 @@ from prover.formats.snarkjs_json import proof_to_json, vk_to_json
 from sequencer.da.attest import addresses, dev_member_keys
 from sequencer.da.member import Member
 from sequencer.da.owner import rebuild
-from sequencer.da.payload import build_payload, commitment
+from sequencer.da.payload import batch_payload, commitment, genesis_payload
 from sequencer.da.store import PayloadStore
 from sequencer.spec import TINY, Batch, Deposit, Register, State, Trade, build_batch, message_hash, process_batch
 from circuits.settlement.witness import batch_inputs
@@ -60,15 +60,13 @@ def test_owners_exit_from_one_members_folder_after_the_sequencer_is_gone(keys, c
         store = PayloadStore.create(folder, arity=TINY.arity, depth=TINY.depth, num_markets=TINY.num_markets,
                                     genesis_root=state.root(), sequencer_public_key=SEQUENCER.public_key)
         member = Member(store, MEMBER_KEYS[j], chain_id=rollup.chain_id, rollup=rollup.rollup.address)
-        member.receive(build_payload(state, 0, [0], seq_scalar))  # genesis: the insurance fund's leaf
+        member.receive(genesis_payload(state, seq_scalar))  # batch 0: the insurance fund's leaf
         members.append(member)
 
     def settle(batch_of) -> None:
         rid = rollup.post_round(PRICES, state.funding)
-        before, old_root = dict(state.accounts), state.root()
         record = process_batch(state, batch_of(rid))
-        written = [i for i, a in state.accounts.items() if before.get(i) != a]
-        payload = build_payload(state, old_root, written, seq_scalar)
+        payload = batch_payload(record, state, seq_scalar)  # the batch's leaf writes, in order
         atts = [m.receive(payload) for m in members]
         witness = keys.circuit.witness(batch_inputs(record, TINY, keys.circuit))
         proof = proof_to_json(backend.prove(keys.zkey, witness, secrets.randbelow(R), secrets.randbelow(R)))
@@ -107,7 +105,7 @@ def test_owners_exit_from_one_members_folder_after_the_sequencer_is_gone(keys, c
     rollup.freeze(sender=l1[2])
     # ... its database is gone, and so are two of the three members' folders
     expected = {i: state.accounts[i] for i in (0, 1, 2)}
-    del state, members
+    state = members = None  # dropped: nothing below may read them
     shutil.rmtree(folders[0])
     shutil.rmtree(folders[1])
 

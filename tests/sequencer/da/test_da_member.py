@@ -19,7 +19,7 @@ from sequencer.da import layout
 from sequencer.da.attest import dev_member_keys, recover_signer
 from sequencer.da.member import DAError, Member, check
 from sequencer.da.owner import rebuild
-from sequencer.da.payload import BatchPayload, build_payload, commitment
+from sequencer.da.payload import BatchPayload, commitment, genesis_payload, payload_from_updates
 from sequencer.da.store import PayloadStore, StoreError
 from sequencer.da.tree import SparseTree
 from sequencer.spec.constants import TINY
@@ -39,21 +39,21 @@ def owner_of(i: int) -> PrivateKey:
 
 
 def _history(rng: random.Random, batches: int = 4):
-    """The sequencer's state over `batches` batches and each batch's payload (genesis first)."""
+    """The sequencer's state over `batches` batches and each batch's payload (genesis first),
+    from the spec's witness log of its leaf writes."""
     m = TINY.num_markets
     state = State.genesis(TINY, SEQUENCER.public_key, 0xFEE, prices=(100,) * m)
     s = eddsa_scalar(SEQUENCER.secret)
-    payloads = [build_payload(state, 0, [0], s)]
+    payloads = [genesis_payload(state, s)]
     for n in range(1, batches + 1):
         old = state.root()
         state.batch_number = n
-        written = []
+        state.log = []
         if n <= 2:  # two registrations a batch
             for _ in range(2):
                 i = state.num_accounts
                 state.registration_index += 1
                 state.write_account(i, Account.new(owner_of(i).public_key, 0x1000 + i, state.funding))
-                written.append(i)
         for i in rng.sample(range(state.num_accounts), min(2, state.num_accounts)):
             a = state.accounts[i]
             lo = rng.randrange(1, 100)
@@ -62,8 +62,11 @@ def _history(rng: random.Random, batches: int = 4):
             a = replace(a.with_position(0, rng.randrange(-1000, 1000)), collateral=rng.randrange(-10**6, 10**9),
                         nonce_hi=a.nonce_hi + 1, box=box)
             state.write_account(i, a)
-            written += [i, i]  # repeats are fine: the payload keeps the final leaf once
-        payloads.append(build_payload(state, old, written, s))
+            state.write_account(i, replace(a, collateral=a.collateral + 1))  # a leaf written twice
+            state.read_account(i)  # a read carries nothing
+        log, state.log = state.log, None
+        payloads.append(payload_from_updates(log, batch_number=n, old_root=old, new_root=state.root(),
+                                             globals_fields=state.globals_fields(), sequencer_scalar=s))
     return state, payloads
 
 
@@ -122,6 +125,7 @@ def _tamper_cases(p: BatchPayload):
     yield "globals", replace(p, globals=(p.globals[0] + 1,) + p.globals[1:])
     yield "a write dropped", replace(p, writes=p.writes[1:])
     yield "writes out of order", replace(p, writes=p.writes[::-1])
+    yield "a leaf's second write dropped", replace(p, writes=p.writes[:-1])
     yield "short ciphertext", replace(p, writes=(replace(w, ciphertext=w.ciphertext[:-1]),) + p.writes[1:])
 
 
@@ -154,7 +158,7 @@ def test_store_is_append_only_and_the_owner_refuses_a_stale_or_forged_store(tmp_
     member.receive(payloads[-1])
     assert rebuild(store, 1, owner_of(1).secret, expected_root=payloads[-1].new_root).batch_number == len(payloads) - 1
     # a forged ciphertext is refused by the owner's decryption, not silently used
-    w = payloads[-1].writes[0]
+    w = payloads[-1].writes[-1]  # the last write of its leaf: the one the owner decrypts
     forged_dir = tmp_path / "forged"
     forged = PayloadStore.create(forged_dir, **{k: v for k, v in store.manifest().items()
                                                 if k in ("arity", "depth", "num_markets")},
@@ -163,7 +167,7 @@ def test_store_is_append_only_and_the_owner_refuses_a_stale_or_forged_store(tmp_
     for p in payloads[:-1]:
         forged.append(p)
     bad_ct = (w.ciphertext[0] + 1,) + w.ciphertext[1:]
-    forged.append(replace(payloads[-1], writes=(replace(w, ciphertext=bad_ct),) + payloads[-1].writes[1:]))
+    forged.append(replace(payloads[-1], writes=payloads[-1].writes[:-1] + (replace(w, ciphertext=bad_ct),)))
     with pytest.raises(CipherError):
         rebuild(forged, w.index, owner_of(w.index).secret, expected_root=payloads[-1].new_root)
 
