@@ -8,6 +8,7 @@ and the test collateral tokens (``src/TestTokens.sol``).
     r.mint(alice, 5_000_000); r.deposit(alice_id, 5_000_000, sender=alice)   # token units (approve + deposit)
     pub = r.next_batch(new_root, withdrawals=[(alice_id, 1_000)])  # a spec BatchPublic from the chain
     r.submit_batch(pub, proof=proof_json)           # proof over sequencer.spec.public.batch_digest(pub)
+    r.submit_batch(pub, proof, da_commitment=c, da_signatures=atts)  # with a DA committee (sequencer/da/)
     r.claim(alice_id)                               # alice receives credit * unitScale tokens
 
 The batch proof has ONE public input, ``sequencer.spec.public.batch_digest(pub, slots)``;
@@ -33,6 +34,13 @@ Payments (withdrawals, executed forced requests, bounced deposits, exits, refund
 credited in units to the account (``accounts(id) = (owner, credit)``, one slot) and paid in
 tokens by ``claim(account_id)`` to the owner recorded at registration; fees stay in ETH
 (``claim_fees``).
+
+Data availability: ``RollupClient.deploy(da_members=[...], da_threshold=k)`` gives the contract a
+fixed committee; each batch then needs k members' EIP-712 signatures of (batch number, new root,
+DA commitment) (``sequencer.da.attest.sign_batch_data``), passed to ``submit_batch`` as
+``da_signatures`` (attestations are sorted by signer; raw ``(v, r, s)`` tuples are passed as they
+are), which then calls ``submitBatchWithData``. Without members (k = 0, the default) a batch
+needs none and ``submitBatch`` is what it was.
 
 The oracle is deployed and posted to in ONE place (``deploy_oracle``, ``post_oracle_round``);
 ``RollupClient.deploy(oracle=address)`` uses an oracle deployed elsewhere.
@@ -149,6 +157,18 @@ def _field(x: int) -> int:
 def _signed(x: int) -> int:
     x = int(x)
     return x - R if x > R // 2 else x
+
+
+def da_calldata(commitment: int = 0, signatures: Sequence[Any] = ()) -> tuple:
+    """``(daCommitment, daSignatures)`` for ``submitBatchWithData``: the signatures are objects with
+    ``signer`` and ``sig_tuple()`` (``sequencer.da.attest.Attestation``) sorted by ascending
+    signer as the contract wants, raw ``(v, r, s)`` tuples as given."""
+    sigs = list(signatures)
+    if all(hasattr(a, "signer") for a in sigs):
+        sigs = [a.sig_tuple() for a in sorted(sigs, key=lambda a: int(a.signer, 16))]
+    else:
+        sigs = [a.sig_tuple() if hasattr(a, "sig_tuple") else tuple(a) for a in sigs]
+    return int(commitment), sigs
 
 
 def batch_calldata(pub: BatchPublic) -> tuple[tuple, list[tuple[int, int]]]:
@@ -304,6 +324,8 @@ class RollupClient:
         min_deposit_units: int = 1,
         registration_fee: int = 0,
         forced_request_fee: int = 0,
+        da_members: Sequence[str] = (),
+        da_threshold: int = 0,
         artifacts: Mapping[str, dict] | None = None,
     ) -> "RollupClient":
         """Deploy the oracle (unless ``oracle`` gives an address), the collateral (a
@@ -313,7 +335,9 @@ class RollupClient:
         dict or name/path, or a snarkjs vk dict (compiled, needs node). ``insurance_owner``
         (default: the sequencer) is account 0's L1 address in the genesis state. The oracle is
         the committee oracle with ``committee`` (default: ``DevCommittee.from_seed()``, UNSAFE
-        development reporters) and ``price_steps`` (default: the preset's ladder steps)."""
+        development reporters) and ``price_steps`` (default: the preset's ladder steps).
+        ``da_members``/``da_threshold``: the DA committee and the signatures a batch needs
+        (none by default)."""
         arts = dict(artifacts) if artifacts is not None else load_rollup_artifacts()
         w3 = chain.w3
         me = w3.eth.default_account
@@ -336,7 +360,8 @@ class RollupClient:
         cfg = (seq, orc.address, _verifier_address(chain, batch_verifier), _verifier_address(chain, exit_verifier),
                tok.address, unit_scale, _addr(insurance_owner or seq), int(genesis_root), s.account_bits,
                s.register_slots, s.deposit_slots, s.forced_slots, s.withdrawal_slots, batch_interval_blocks,
-               deadline_blocks, max_round_age, round_grace, min_deposit_units, registration_fee, forced_request_fee)
+               deadline_blocks, max_round_age, round_grace, min_deposit_units, registration_fee, forced_request_fee,
+               [_addr(a) for a in da_members], int(da_threshold))
         rollup = chain.deploy(arts["Rollup"], cfg)
         return cls(chain, rollup, orc, tok, arts, committee)
 
@@ -409,13 +434,22 @@ class RollupClient:
         return int(ev["args"]["index"])
 
     def submit_batch(self, pub: BatchPublic, proof: Any, withdrawals: Iterable[tuple[int, int]] | None = None,
-                     sender: str | None = None, check: bool = True) -> dict:
+                     sender: str | None = None, check: bool = True, da_commitment: int | None = None,
+                     da_signatures: Sequence[Any] = ()) -> dict:
         """``submitBatch`` for a spec ``BatchPublic`` (its withdrawals unless given);
-        ``proof`` as in ``proof_words``; ``check`` as in ``_send``."""
+        ``proof`` as in ``proof_words``; ``check`` as in ``_send``. With a DA commitment or
+        signatures (``da_calldata``), ``submitBatchWithData`` (a contract with a committee
+        needs it)."""
         struct, ws = batch_calldata(pub)
         if withdrawals is not None:
             ws = [(int(a), int(x)) for a, x in withdrawals]
-        return self._send(self.rollup.functions.submitBatch(struct, ws, proof_words(proof)), sender, check=check)
+        f = self.rollup.functions
+        if da_commitment is None and not da_signatures:
+            fn = f.submitBatch(struct, ws, proof_words(proof))
+        else:
+            fn = f.submitBatchWithData(struct, ws, *da_calldata(da_commitment or 0, da_signatures),
+                                       proof_words(proof))
+        return self._send(fn, sender, check=check)
 
     def freeze(self, sender: str | None = None) -> dict:
         return self._send(self.rollup.functions.freeze(), sender)
@@ -433,6 +467,21 @@ class RollupClient:
 
     def claim_fees(self, sender: str | None = None) -> dict:
         return self._send(self.rollup.functions.claimFees(), sender)
+
+    # ------------------------------------------------------------ data availability
+
+    @property
+    def chain_id(self) -> int:
+        return int(self.chain.w3.eth.chain_id)
+
+    def da_committee(self) -> tuple[list[str], int]:
+        """(members, threshold k); ([], 0) without a committee."""
+        f = self.rollup.functions
+        return list(f.daMembers().call()), int(f.daThreshold().call())
+
+    def batch_data_digest(self, batch_number: int, new_root: int, commitment: int) -> bytes:
+        """The EIP-712 digest a member signs (an eth_call)."""
+        return bytes(self.rollup.functions.batchDataDigest(int(batch_number), int(new_root), int(commitment)).call())
 
     # ------------------------------------------------------------ reads
 
@@ -576,13 +625,15 @@ def prove_synthetic(client: RollupClient, key, pub: BatchPublic, rng: random.Ran
 
 
 def measure_gas(client: RollupClient, batch_key, withdrawal_counts: Sequence[int] = (0, 4, 16),
-                seed: int = 7, exit_key=None) -> dict:
+                seed: int = 7, exit_key=None, da_keys: Sequence[bytes] = (), extras: bool = True) -> dict:
     """Transaction gasUsed of postRound, register, deposit (a warm depositor: its second
     deposit, transferFrom included, approve not), requestForcedWithdrawal, submitBatch with
     every L1 slot full (registrations, deposits, forced requests, one executed) and ``n``
     withdrawals to distinct accounts, claim (to an owner already holding tokens) and exit.
     Verification gas depends only on the number of inputs, so a synthetic key gives the
-    real figures."""
+    real figures. ``da_keys``: DA member keys that sign every batch (a random commitment;
+    none: commitment 0, for a contract without a committee). ``extras=False``: submitBatch
+    only (no claim, no exit)."""
     rng = random.Random(seed)
     w3 = client.chain.w3
     me = w3.eth.default_account
@@ -631,7 +682,15 @@ def measure_gas(client: RollupClient, batch_key, withdrawal_counts: Sequence[int
 
     def settle(withdrawals):
         pub = client.next_batch(rng.randrange(1, 2**250), withdrawals=withdrawals)
-        return client.submit_batch(pub, prove_synthetic(client, batch_key, pub, rng))
+        commitment, sigs = None, []
+        if da_keys:
+            from sequencer.da.attest import sign_batch_data
+
+            commitment = rng.randrange(1, R)
+            sigs = [sign_batch_data(k, pub.batch_number, pub.new_root, commitment, chain_id=client.chain_id,
+                                    rollup=client.rollup.address) for k in da_keys]
+        return client.submit_batch(pub, prove_synthetic(client, batch_key, pub, rng), da_commitment=commitment,
+                                   da_signatures=sigs)
 
     settle([])  # consume the deposits above: the contract now holds custody
     for n in counts:
@@ -644,6 +703,8 @@ def measure_gas(client: RollupClient, batch_key, withdrawal_counts: Sequence[int
             out["requestForcedWithdrawal"] = gas(fr)
         ws = [(accounts[1 + i], 1 + i) for i in range(n)]
         out["submitBatch"][n] = gas(settle(ws))
+    if not extras:
+        return out
     out["claim"] = gas(client.claim(accounts[1]))  # the owner (me) holds tokens already
     out["exit"] = _measure_exit(client, exit_key, accounts[1], rng) if exit_key is not None else None
     return out
@@ -680,6 +741,24 @@ def gas_report(markets: int = 4, preset: str = "mainnet", url: str | None = None
     return {"preset": preset, **measure_gas(client, bkey, exit_key=ekey)}
 
 
+def da_gas_report(markets: int = 4, preset: str = "mainnet", url: str | None = None, members: int = 5,
+                  thresholds: Sequence[int] = (0, 1, 3)) -> dict:
+    """submitBatch gas (every L1 slot full, no withdrawals) with a DA committee of ``members``
+    dev keys and each threshold k (k signatures; k = 0: no committee), one deployment each."""
+    from sequencer.da.attest import addresses, dev_member_keys
+
+    keys = dev_member_keys(n=members)
+    out: dict[str, Any] = {"preset": preset, "markets": markets, "members": members, "submitBatch": {}}
+    for k in thresholds:
+        chain = Chain.connect(url) if url else Chain.embedded()
+        client, bkey, _ = deploy_synthetic(chain, markets, slots=slots_of(preset, markets), deadline_blocks=40,
+                                           batch_interval_blocks=2, da_members=addresses(keys) if k else (),
+                                           da_threshold=k)
+        g = measure_gas(client, bkey, withdrawal_counts=(0,), da_keys=keys[:k], extras=False)
+        out["submitBatch"][k] = g["submitBatch"][0]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m verifier_contracts.rollup", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -691,10 +770,16 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--markets", type=int, default=4)
     g.add_argument("--preset", choices=sorted(PRESETS), default="mainnet",
                    help="slot counts of this preset (with --markets markets); default mainnet")
+    d = sub.add_parser("da-gas", help="submitBatch gas with a DA committee: k = 0, 1, 3 of 5 signatures")
+    d.add_argument("--url", help="node URL (anvil); default: embedded eth-tester chain")
+    d.add_argument("--markets", type=int, default=4)
+    d.add_argument("--preset", choices=sorted(PRESETS), default="mainnet")
     args = ap.parse_args(argv)
     if args.cmd == "build":
         for p in build_artifacts(Path(args.out)):
             print(p)
+    elif args.cmd == "da-gas":
+        print(json.dumps(da_gas_report(args.markets, args.preset, args.url), indent=1))
     else:
         print(json.dumps(gas_report(args.markets, args.preset, args.url), indent=1))
     return 0
@@ -707,4 +792,4 @@ if __name__ == "__main__":
 __all__ = ["N_PUBLIC", "EXIT_PUBLIC_INPUT_NAMES", "exit_public_input_names", "exit_public_inputs", "n_exit_public",
            "proof_words", "Slots", "slots_of", "batch_calldata", "RollupClient", "RollupError", "deploy_oracle",
            "post_oracle_round", "compile_rollup", "build_artifacts", "load_rollup_artifacts", "deploy_synthetic",
-           "prove_synthetic", "measure_gas", "gas_report", "FIRST_L1_ACCOUNT"]
+           "prove_synthetic", "measure_gas", "gas_report", "da_gas_report", "da_calldata", "FIRST_L1_ACCOUNT"]

@@ -65,7 +65,28 @@ interface IGroth16Verifier {
 /// costs a fee, an owner's account, and for deposits the deposited money), and the queue
 /// drains every N blocks, so honest owners are never refused for good.
 ///
-/// Privacy: events carry roots, queue positions and L1 payments only.
+/// Data availability (DA) committee. An exit needs the owner's leaf and Merkle path at the
+/// last settled root, which only the sequencer holds: if it vanished, nobody could exit. So
+/// a batch also carries `daCommitment`, the commitment to its DA payload (per written leaf:
+/// index, new leaf hash, node commitments along the written path, the leaf encrypted to its
+/// owner; sequencer/da/), and, when the contract has a committee (`daThreshold` k >= 1 of
+/// `daMembers()`), the root moves only through `submitBatchWithData`, with k distinct
+/// members' EIP-712 signatures of
+///     BatchData(uint256 batchNumber,uint256 newRoot,uint256 daCommitment)
+/// under the domain {name: "zkclear Rollup", version: "1", chainId, verifyingContract}.
+/// A member signs only after storing the payload and recomputing `newRoot` from it on top of
+/// its copy of the tree, so one honest signer of each batch can hand every owner its leaf
+/// (decryptable by the owner alone) and path after a freeze. The committee and k are set at
+/// deployment and never change: an owner able to swap members could install its own and
+/// then let the data disappear; a new committee means a new deployment (owners move by
+/// withdrawing, or exiting after a freeze). k = 0 (no members: development and tests) keeps
+/// `submitBatch` as it was (no DA calldata, no extra gas); `submitBatchWithData` then
+/// only emits the commitment.
+/// TODO(issue 10): `daCommitment` is not yet bound by the batch proof (the batch message of
+/// sequencer/spec/public.py does not include it): until it is, the signatures bind the
+/// payload to the root, but nothing proves the ciphertexts encrypt the leaves.
+///
+/// Privacy: events carry roots, queue positions, DA commitments and L1 payments only.
 contract Rollup is ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -79,6 +100,16 @@ contract Rollup is ReentrancyGuardTransient {
     uint256 internal constant FUNDING_OFFSET = 1 << 47;
     /// Mark prices are ladder indices < 2^16 (2 bytes in the message).
     uint256 internal constant GRID_LIMIT = 1 << 16;
+    /// secp256k1 group order / 2: a signature with a larger s is the malleable twin of one below.
+    uint256 internal constant HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+    /// Largest DA committee.
+    uint256 public constant MAX_DA_MEMBERS = 64;
+    bytes32 public constant BATCH_DATA_TYPEHASH =
+        keccak256("BatchData(uint256 batchNumber,uint256 newRoot,uint256 daCommitment)");
+    bytes32 internal constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 internal constant NAME_HASH = keccak256("zkclear Rollup");
+    bytes32 internal constant VERSION_HASH = keccak256("1");
 
     struct Config {
         address sequencer; // the only address that submits batches; receives the fees
@@ -101,6 +132,8 @@ contract Rollup is ReentrancyGuardTransient {
         uint256 minDepositUnits; // smallest deposit in units (>= 1)
         uint256 registrationFee; // wei, with each registration, credited to the sequencer
         uint256 forcedRequestFee; // wei, with each forced request, credited to the sequencer
+        address[] daMembers; // the DA committee (empty: none)
+        uint256 daThreshold; // k: member signatures a batch needs (0 iff no members)
     }
 
     /// The calldata half of a batch's message (the rest comes from storage).
@@ -120,6 +153,13 @@ contract Rollup is ReentrancyGuardTransient {
     struct Withdrawal {
         uint256 accountId;
         uint256 amount;
+    }
+
+    /// secp256k1 signature over a batch's EIP-712 digest (v 27 or 28, s in the lower half).
+    struct Signature {
+        uint8 v;
+        bytes32 r;
+        bytes32 s;
     }
 
     /// The queue counters, the batch number and the frozen flag: one storage slot.
@@ -172,6 +212,10 @@ contract Rollup is ReentrancyGuardTransient {
     uint256 public immutable forcedRequestFee;
     uint256 public immutable messageLength;
     bytes4 internal immutable exitSelector;
+    /// k: DA member signatures a batch needs (0: no committee).
+    uint256 public immutable daThreshold;
+    uint256 internal immutable _cachedChainId;
+    bytes32 internal immutable _cachedDomainSeparator;
 
     /// The state root after the last settled batch.
     uint256 public stateRoot;
@@ -194,12 +238,17 @@ contract Rollup is ReentrancyGuardTransient {
     /// An account has an unconsumed forced request.
     mapping(uint256 => bool) public forcedPending;
     mapping(uint256 => bool) public exited;
+    /// The DA committee, fixed at deployment.
+    address[] internal _daMembers;
+    mapping(address => bool) public isDaMember;
 
     event Registered(uint256 indexed accountId, address indexed owner, uint256 pubkeyX, uint256 pubkeyY);
     event Deposited(uint256 indexed index, uint256 indexed accountId, uint256 amount);
     event ForcedWithdrawalRequested(uint256 indexed index, uint256 indexed accountId, uint256 amount);
     /// The queue ends and the withdrawals are in the transaction's calldata.
     event BatchSubmitted(uint256 indexed batchNumber, uint256 newRoot, uint256 oracleRound, uint256 digest);
+    /// The batch's DA payload commitment (what the committee signed); not emitted when zero.
+    event BatchData(uint256 indexed batchNumber, uint256 daCommitment);
     event Frozen(uint256 blockNumber);
     event Exited(uint256 indexed accountId, address indexed owner, uint256 amount);
     event DepositRefunded(uint256 indexed index, uint256 indexed accountId, uint256 amount);
@@ -250,6 +299,20 @@ contract Rollup is ReentrancyGuardTransient {
         );
         stateRoot = cfg.genesisRoot;
         accounts[0].owner = cfg.insuranceOwner;
+        uint256 n = cfg.daMembers.length;
+        require(n <= MAX_DA_MEMBERS, "Rollup: at most 64 DA members");
+        require(n == 0 ? cfg.daThreshold == 0 : cfg.daThreshold >= 1 && cfg.daThreshold <= n,
+            "Rollup: need 1 <= daThreshold <= DA members (0 without members)");
+        for (uint256 i = 0; i < n; i++) {
+            address a = cfg.daMembers[i];
+            require(a != address(0), "Rollup: zero DA member");
+            require(!isDaMember[a], "Rollup: DA member listed twice");
+            isDaMember[a] = true;
+        }
+        _daMembers = cfg.daMembers;
+        daThreshold = cfg.daThreshold;
+        _cachedChainId = block.chainid;
+        _cachedDomainSeparator = _buildDomainSeparator();
     }
 
     // ------------------------------------------------------------------ queues
@@ -362,10 +425,11 @@ contract Rollup is ReentrancyGuardTransient {
 
     // ------------------------------------------------------------------ batches
 
-    /// @notice Settle a batch (sequencer only): rebuilds the batch message from storage and
-    /// `pub`/`withdrawals`, checks the oracle round, verifies the proof on digest =
-    /// sha256(message) >> 3, moves the root and the queues, and credits bounced deposits,
-    /// executed forced requests and withdrawals to the accounts' owners.
+    /// @notice Settle a batch (sequencer only) on a contract WITHOUT a DA committee
+    /// (`daThreshold` 0; with one, use `submitBatchWithData`): rebuilds the batch message
+    /// from storage and `pub`/`withdrawals`, checks the oracle round, verifies the proof on
+    /// digest = sha256(message) >> 3, moves the root and the queues, and credits bounced
+    /// deposits, executed forced requests and withdrawals to the accounts' owners.
     /// @param withdrawals at most `withdrawalSlots` entries (slots past the end are zero);
     /// an entry with amount 0 pays nothing.
     /// @param proof [A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y] (EVM G2 order).
@@ -374,7 +438,37 @@ contract Rollup is ReentrancyGuardTransient {
         nonReentrant
     {
         require(msg.sender == sequencer, "Rollup: not the sequencer");
+        require(daThreshold == 0, "Rollup: DA signatures required");
+        _settle(_loadCounters(), pub, withdrawals, proof);
+    }
+
+    /// @notice `submitBatch` with the batch's DA commitment and the committee's signatures:
+    /// the root moves only with at least `daThreshold` signatures by distinct DA members of
+    /// (batch number, pub.newRoot, daCommitment). Without a committee it settles like
+    /// `submitBatch` and emits the commitment.
+    /// @param daCommitment the batch's DA payload commitment (sequencer/da/; 0: none).
+    /// TODO(issue 10): not yet bound by the proof (see the contract's NatSpec).
+    /// @param daSignatures the members' signatures, by strictly ascending signer address.
+    function submitBatchWithData(
+        BatchPublic calldata pub,
+        Withdrawal[] calldata withdrawals,
+        uint256 daCommitment,
+        Signature[] calldata daSignatures,
+        uint256[8] calldata proof
+    ) external nonReentrant {
+        require(msg.sender == sequencer, "Rollup: not the sequencer");
         Counters memory c = _loadCounters();
+        _checkAttestation(c.batchNumber + 1, pub.newRoot, daCommitment, daSignatures);
+        _settle(c, pub, withdrawals, proof);
+        if (daCommitment != 0) emit BatchData(c.batchNumber, daCommitment); // _settle counted the batch
+    }
+
+    function _settle(
+        Counters memory c,
+        BatchPublic calldata pub,
+        Withdrawal[] calldata withdrawals,
+        uint256[8] calldata proof
+    ) internal {
         require(!c.frozen, "Rollup: frozen");
         _checkOracle(pub);
         (bytes memory message, uint256 credited) = _message(c, pub, withdrawals);
@@ -402,6 +496,62 @@ contract Rollup is ReentrancyGuardTransient {
         c.forcedConsumed = uint32(pub.forcedTo);
         _storeCounters(c);
         emit BatchSubmitted(c.batchNumber, pub.newRoot, pub.oracleRound, digest);
+    }
+
+    /// At least `daThreshold` signatures of the batch's data by distinct members (strictly
+    /// ascending signers); none needed without a committee. The commitment is a field
+    /// element (a Poseidon hash, for the circuit to bind).
+    function _checkAttestation(uint256 batch, uint256 newRoot, uint256 commitment, Signature[] calldata sigs)
+        internal
+        view
+    {
+        uint256 k = daThreshold;
+        if (k == 0) return;
+        require(sigs.length >= k, "Rollup: too few DA signatures");
+        bytes32 digest = _batchDataDigest(domainSeparator(), batch, newRoot, commitment);
+        address last = address(0);
+        for (uint256 i = 0; i < sigs.length; i++) {
+            address signer = _recover(digest, sigs[i]);
+            require(isDaMember[signer], "Rollup: signer not a DA member");
+            require(signer != last, "Rollup: duplicate DA signer");
+            require(signer > last, "Rollup: DA signers not in ascending order");
+            last = signer;
+        }
+    }
+
+    function _batchDataDigest(bytes32 domain, uint256 batch, uint256 newRoot, uint256 commitment)
+        internal
+        pure
+        returns (bytes32)
+    {
+        bytes32 structHash = keccak256(abi.encode(BATCH_DATA_TYPEHASH, batch, newRoot, commitment));
+        return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
+    }
+
+    function _recover(bytes32 digest, Signature calldata sig) internal pure returns (address signer) {
+        require(uint256(sig.s) <= HALF_N, "Rollup: malleable signature (high s)");
+        require(sig.v == 27 || sig.v == 28, "Rollup: bad signature v");
+        signer = ecrecover(digest, sig.v, sig.r, sig.s);
+        require(signer != address(0), "Rollup: bad signature");
+    }
+
+    function _buildDomainSeparator() internal view returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this)));
+    }
+
+    /// @notice The EIP-712 domain separator (chainId + this contract).
+    function domainSeparator() public view returns (bytes32) {
+        return block.chainid == _cachedChainId ? _cachedDomainSeparator : _buildDomainSeparator();
+    }
+
+    /// @notice The EIP-712 digest a DA member signs for batch `batch` with `newRoot` and `commitment`.
+    function batchDataDigest(uint256 batch, uint256 newRoot, uint256 commitment) external view returns (bytes32) {
+        return _batchDataDigest(domainSeparator(), batch, newRoot, commitment);
+    }
+
+    /// @notice The DA committee (empty: none).
+    function daMembers() external view returns (address[] memory) {
+        return _daMembers;
     }
 
     /// Bounced deposits back to their owners; forced requests consumed, executed ones paid.

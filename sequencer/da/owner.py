@@ -1,0 +1,78 @@
+"""The owner's side: with only its EdDSA key and a store (an honest member's folder), rebuild
+its leaf and Merkle path at the last settled root, to prove its exit after a freeze.
+
+The owner trusts neither the member nor the sequencer: it replays every payload with the
+member's own check (each must extend the tree and rebuild its root), compares the final root
+with the contract's `stateRoot` (a stale or forged store fails there), decrypts its leaf with
+k_a = ECDH(owner scalar, sequencer public key) (circuits/crypto/ecdh.py) and checks that the
+opening hashes to the leaf the tree holds."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from circuits.crypto.ecdh import account_key, cipher_key, eddsa_scalar
+from circuits.crypto.poseidon_cipher import decrypt
+from sequencer.spec.state import Account
+from sequencer.spec.tree import PathLevel
+
+from . import layout
+from .member import DAError, check
+from .store import PayloadStore
+from .tree import SparseTree
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """An owner's exit data at the store's last root."""
+
+    account_id: int
+    account: Account  # the leaf's opening
+    path: tuple[PathLevel, ...]  # the spec's Merkle path (what the exit witness takes)
+    tree_root: int
+    state_root: int
+    globals: tuple[int, ...]
+    batch_number: int  # the last batch of the store
+    own_nodes: tuple[layout.NodeEntry, ...]  # the entries of the leaf and its ancestors, levels 0..D-1
+
+    def equity(self, preset) -> int:
+        """Total value at the last batch's prices and funding (what the exit proves)."""
+        return layout.exit_equity(self.account, self.globals, preset)
+
+    def exit_inputs(self, preset) -> dict:
+        """The exit circuit's inputs (circuits/settlement/exit.py) from this data alone."""
+        return layout.exit_inputs(self.account_id, self.account, self.path, self.own_nodes, self.tree_root,
+                                  self.globals, preset)
+
+
+def rebuild(store: PayloadStore, account_id: int, owner_key: bytes, expected_root: int | None = None) -> Rebuilt:
+    """`owner_key`: the owner's 32-byte EdDSA secret (circuits/crypto/eddsa.PrivateKey.secret).
+    `expected_root`: the contract's stateRoot (strongly advised: without it a stale store
+    gives an old leaf)."""
+    manifest = store.manifest()
+    shape = layout.Shape(manifest["arity"], manifest["depth"], manifest["num_markets"])
+    seq_pk = tuple(int(v) for v in manifest["sequencer_public_key"])
+    tree, root, last_write, payload = SparseTree(shape), None, None, None
+    for payload in store:
+        root, tree = check(payload, tree, root)
+        if payload.batch_number == 0 and root != int(manifest["genesis_root"]):
+            raise DAError("the genesis payload does not rebuild the genesis root")
+        for w in payload.writes:
+            if w.index == account_id:
+                last_write = w
+    if payload is None:
+        raise DAError("the store is empty")
+    if expected_root is not None and root != expected_root:
+        raise DAError("the store does not rebuild the contract's state root (stale or forged)")
+    if last_write is None:
+        raise DAError(f"account {account_id} was never written")
+    key = cipher_key(account_key(eddsa_scalar(owner_key), seq_pk), account_id)
+    opening = decrypt(last_write.ciphertext, key, last_write.nonce, layout.opening_length(shape.num_markets))
+    account = layout.account_from_opening(opening, shape.num_markets)
+    if layout.leaf_entry_of(account) != tree.get(0, account_id):
+        raise DAError("the decrypted leaf does not hash to the tree's leaf")
+    path = tuple(layout.path_levels(tree.siblings(account_id)))
+    own = tuple(tree.get(k, account_id // shape.arity ** k) for k in range(shape.depth))
+    return Rebuilt(account_id, account, path, tree.root, root, payload.globals, payload.batch_number, own)
+
+
+__all__ = ["Rebuilt", "rebuild"]
