@@ -1,7 +1,7 @@
 """`zkclear load`: drive a running `zkclear serve` with co-signed trades from many clients.
 
     zkclear load --url URL --accounts A --trades N --concurrency C [--json] [--wait-settled]
-                 [--settle-timeout S]
+                 [--settle-timeout S] [--preset tiny|demo|mainnet]
 
 1. Registers A institutions through the API and the chain (`sequencer.client`: on a local
    chain from its prefunded accounts, the test stablecoin's open `mint`), deposits for each,
@@ -115,7 +115,7 @@ class SettleWatch:
 
 
 def run_load(url: str, accounts: int, trades: int, concurrency: int, *, seed: int = 1, wait_settled: bool = False,
-             settle_timeout: float = 600.0, log=print) -> dict:
+             settle_timeout: float = 600.0, preset: str = "tiny", log=print) -> dict:
     import httpx
 
     from .client import Institution, sig_json
@@ -126,8 +126,8 @@ def run_load(url: str, accounts: int, trades: int, concurrency: int, *, seed: in
 
     l1 = Web3(Web3.HTTPProvider(info["rpc_url"])).eth.accounts[1:9]  # anvil's prefunded accounts, not the sequencer's
     run_tag = f"{seed}-{time.time_ns()}".encode()
-    insts = [Institution.connect(url, seed=b"zkclear-load-%s-%d" % (run_tag, i), l1_address=l1[i % len(l1)])
-             for i in range(accounts)]
+    insts = [Institution.connect(url, seed=b"zkclear-load-%s-%d" % (run_tag, i), l1_address=l1[i % len(l1)],
+                                 preset=preset) for i in range(accounts)]
     t0 = time.time()
     for inst in insts:
         inst.register()
@@ -200,6 +200,8 @@ def register(sub) -> None:
     p.add_argument("--trades", type=int, default=1000)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--preset", default="tiny", choices=("tiny", "demo", "mainnet"),
+                   help="the service's preset (its signing domain and markets)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--wait-settled", action="store_true", help="wait until every accepted op is settled")
     p.add_argument("--settle-timeout", type=float, default=600.0,
@@ -214,7 +216,7 @@ def _main(args) -> int:
         raise CliError("need --accounts >= 2, --trades >= 1, --concurrency >= 1")
     log = (lambda *_: None) if args.json else print
     out = run_load(args.url, args.accounts, args.trades, args.concurrency, seed=args.seed,
-                   wait_settled=args.wait_settled, settle_timeout=args.settle_timeout, log=log)
+                   wait_settled=args.wait_settled, settle_timeout=args.settle_timeout, preset=args.preset, log=log)
     if args.json:
         print(json.dumps(out))
     else:
