@@ -36,11 +36,11 @@ def _percentile(values: list[float], q: float) -> float:
 
 class SettleWatch:
     """Notes when each watched op is first seen settled, from the settled batches' op ids
-    (a few cheap GET /v1/batches per second, not one GET per op); every few seconds the ops
+    (a few cheap GET /v1/batches per second, not one GET per op); every 30 s the ops
     not seen in a settled batch are asked one by one, to learn which ended refused or
     cancelled (those never settle)."""
 
-    def __init__(self, url: str, period_s: float = 0.25, sweep_s: float = 5.0):
+    def __init__(self, url: str, period_s: float = 0.25, sweep_s: float = 30.0):
         import httpx
 
         self.http = httpx.Client(base_url=url, timeout=30)
