@@ -23,7 +23,14 @@ order the lock applied the ops in, and an op is acknowledged only once its row i
 committed. If a group's commit fails, none of its callers gets an acknowledgement
 (`LogUnavailable`, HTTP 503) and the pending state is rebuilt from the log, which is the
 truth. A cancellation, or a change of the settled state (`set_settled`), also rebuilds the
-pending state by replaying the log.
+pending state by replaying the log; the replay takes the log's pending ops and those settled
+in batches the settled state does not hold yet (the pipeline marks a batch settled in the
+log just before it hands admission the new settled state).
+
+A cancelled op is dead for good: its signed request, sent again by anyone (the counterparty
+holds both signatures), is refused ("op was cancelled", HTTP 409) though the cancel freed
+its nonces. Admission keeps the cancelled ops' signed fields until they expire; they are
+noted before the log's row changes, so no replay slips in while a rebuild frees the nonces.
 
 Back-pressure: at most `max_pending` accepted-but-unbatched ops; each account has a token
 bucket (`rate_per_s`, `burst`), charged for both parties of a trade. Either refusal is
@@ -165,6 +172,14 @@ def kind_of(op) -> str:
     return "trade" if isinstance(op, Trade) else "withdrawal"
 
 
+CANCELLED_REASON = "op was cancelled"
+
+
+def op_key(op) -> tuple:
+    """What a signed request says, signatures aside: the same key is the same request."""
+    return (type(op).__name__,) + tuple(getattr(op, f.name) for f in fields(op) if not f.name.endswith("signature"))
+
+
 # --- the pending state -------------------------------------------------------------------------------
 class _NoteNothing(dict):
     """`State.observed` that forgets: box checks become notes (lenient), kept nowhere."""
@@ -234,6 +249,9 @@ class Admission:
         self._rebuilding = threading.Lock()  # one rebuild at a time
         self._since: Optional[list] = None  # (op id, op) admitted while a rebuild replays the log
         self.settled = settled
+        self.cancelled: dict = {}  # op_key of a cancelled op -> its expiry
+        for row in store.cancelled_ops():
+            self._note_cancelled(op_from_payload(row.kind, row.payload))
         self.committer = GroupCommitter(store, on_failure=self._log_failed)
         self.rebuild()
 
@@ -243,7 +261,7 @@ class Admission:
         with self.lock:
             queued = drain()
             failed_ids = failed_ids | {row["id"] for row, _ in queued}
-            self.pending = self._replay(self.settled, self.store.pending_ops())
+            self.pending = self._replay(self.settled, self.store.pending_ops(after_batch=self.settled.batch_number))
             self._set_depth(self.store.count_ops(st.ACCEPTED))
             if self._since is not None:  # a rebuild in progress must not re-apply them
                 self._since[:] = [(i, op) for i, op in self._since if i not in failed_ids]
@@ -275,7 +293,7 @@ class Admission:
                 base, self._since = self.settled, []
             try:
                 self.committer.flush()  # every op admitted before is in the log now
-                rows = self.store.pending_ops()
+                rows = self.store.pending_ops(after_batch=base.batch_number)
                 depth = self.store.count_ops(st.ACCEPTED)
                 pending = self._replay(base, rows)
             except BaseException:
@@ -315,6 +333,12 @@ class Admission:
     def set_settled(self, settled: State) -> None:
         """A batch settled (or the service restarted): the pending state is rebuilt on it."""
         self.rebuild(settled)
+        with self.lock:  # an expired op is refused anyway: forget the cancelled ones that are
+            self.cancelled = {k: e for k, e in self.cancelled.items() if e > settled.batch_number}
+
+    def _note_cancelled(self, op) -> None:
+        if op.expiry > self.settled.batch_number:
+            self.cancelled[op_key(op)] = op.expiry
 
     def batched(self, count: int) -> None:
         """The batcher moved `count` ops out of `accepted`."""
@@ -343,6 +367,9 @@ class Admission:
             if self.depth >= self.max_pending:
                 self.metrics.throttled.labels("queue").inc()
                 raise Throttled("pending queue full", 1)
+            if self.cancelled and op_key(op) in self.cancelled:
+                self.metrics.refused.labels(kind, CANCELLED_REASON).inc()
+                raise OpRefused(CANCELLED_REASON)
             pending = self.pending
             try:
                 PROCESSORS[type(op)](pending, op)
@@ -378,7 +405,14 @@ class Admission:
         msg = message_hash(Cancel(int(op_id, 16), account), self.preset.domain)
         if leaf is None or not verify_poseidon(msg, signature, leaf.pubkey):
             raise OpRefused("bad signature")
+        op = op_from_payload(row.kind, row.payload)
+        with self.lock:  # before the row changes: a rebuild that sees it cancelled frees its nonces
+            known = op_key(op) in self.cancelled
+            self._note_cancelled(op)
         if row.status != st.ACCEPTED or not self.store.cancel(op_id):
+            if not known:
+                with self.lock:
+                    self.cancelled.pop(op_key(op), None)
             raise Conflict(f"op is {self.store.get_op(op_id).status}: only an accepted op can be cancelled")
         log.info("op %s cancelled", op_id)
         self.rebuild()

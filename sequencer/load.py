@@ -1,6 +1,7 @@
 """`zkclear load`: drive a running `zkclear serve` with co-signed trades from many clients.
 
     zkclear load --url URL --accounts A --trades N --concurrency C [--json] [--wait-settled]
+                 [--settle-timeout S] [--preset tiny|demo|mainnet]
 
 1. Registers A institutions through the API and the chain (`sequencer.client`: on a local
    chain from its prefunded accounts, the test stablecoin's open `mint`), deposits for each,
@@ -9,7 +10,10 @@
 3. Submits them from C concurrent clients and reports accepted, refused, throttled (429),
    accepted per second (accepted trades over the time from the first trade request to the
    last answer) and latency percentiles; `--wait-settled` then waits until every accepted op
-   is settled and adds `settled`.
+   is settled and adds `settled` (how many) and the time from acceptance to settlement,
+   `settle_p50_s` / `settle_p99_s` / `settle_max_s`: from each op's 202 to the first poll
+   that sees it settled (`SettleWatch`: GET /v1/batches every 0.25 s while the trades are
+   sent and after, so the poll's period bounds the error).
 """
 from __future__ import annotations
 
@@ -30,8 +34,88 @@ def _percentile(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
 
 
+class SettleWatch:
+    """Notes when each watched op is first seen settled, from the settled batches' op ids
+    (a few cheap GET /v1/batches per second, not one GET per op); every 30 s the ops
+    not seen in a settled batch are asked one by one, to learn which ended refused or
+    cancelled (those never settle)."""
+
+    def __init__(self, url: str, period_s: float = 0.25, sweep_s: float = 30.0):
+        import httpx
+
+        self.http = httpx.Client(base_url=url, timeout=30)
+        self.period_s, self.sweep_s = period_s, sweep_s
+        self.accepted_at: dict[str, float] = {}  # op id -> when its 202 arrived
+        self.settled_at: dict[str, float] = {}
+        self.ended: dict[str, str] = {}  # op id -> refused / cancelled
+        self._seen_batches: set = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="settle-watch", daemon=True)
+        self._thread.start()
+
+    def accepted(self, op_id: str, at: float) -> None:
+        with self._lock:
+            self.accepted_at[op_id] = at
+
+    def open_ops(self) -> list[str]:
+        with self._lock:
+            return [i for i in self.accepted_at if i not in self.settled_at and i not in self.ended]
+
+    def _poll_batches(self) -> None:
+        limit = 10
+        while True:
+            batches = self.http.get("/v1/batches", params={"limit": limit}).json()
+            now = time.time()
+            new = [b for b in batches if b["status"] == "settled" and b["number"] not in self._seen_batches]
+            with self._lock:
+                for b in new:
+                    self._seen_batches.add(b["number"])
+                    for op_id in b["op_ids"]:
+                        self.settled_at.setdefault(op_id, now)
+            # all of a page new: older batches may have settled since the last poll
+            if len(batches) < limit or not new or len(new) < len(batches) or limit >= 1000:
+                return
+            limit = min(1000, limit * 10)
+
+    def _sweep(self) -> None:
+        for op_id in self.open_ops():
+            status = self.http.get(f"/v1/ops/{op_id}").json()["status"]
+            with self._lock:
+                if status == "settled":
+                    self.settled_at.setdefault(op_id, time.time())
+                elif status in ("refused", "cancelled"):
+                    self.ended[op_id] = status
+
+    def _run(self) -> None:
+        last_sweep = time.time()
+        while not self._stop.wait(self.period_s):
+            try:
+                self._poll_batches()
+                if time.time() - last_sweep >= self.sweep_s:
+                    self._sweep()
+                    last_sweep = time.time()
+            except Exception:  # a poll that failed is tried again at the next period
+                continue
+
+    def wait(self, timeout: float) -> None:
+        """Until every accepted op is settled, refused or cancelled, or `timeout` seconds."""
+        deadline = time.time() + timeout
+        while self.open_ops() and time.time() < deadline:
+            time.sleep(self.period_s)
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self._sweep()  # the last word on the ops still open
+        self.http.close()
+
+    def summary(self) -> dict:
+        lat = [self.settled_at[i] - self.accepted_at[i] for i in self.accepted_at if i in self.settled_at]
+        return {"settled": len(lat), "settle_p50_s": round(_percentile(lat, 50), 2),
+                "settle_p99_s": round(_percentile(lat, 99), 2), "settle_max_s": round(max(lat, default=0.0), 2)}
+
+
 def run_load(url: str, accounts: int, trades: int, concurrency: int, *, seed: int = 1, wait_settled: bool = False,
-             settle_timeout: float = 600.0, log=print) -> dict:
+             settle_timeout: float = 600.0, preset: str = "tiny", log=print) -> dict:
     import httpx
 
     from .client import Institution, sig_json
@@ -42,8 +126,8 @@ def run_load(url: str, accounts: int, trades: int, concurrency: int, *, seed: in
 
     l1 = Web3(Web3.HTTPProvider(info["rpc_url"])).eth.accounts[1:9]  # anvil's prefunded accounts, not the sequencer's
     run_tag = f"{seed}-{time.time_ns()}".encode()
-    insts = [Institution.connect(url, seed=b"zkclear-load-%s-%d" % (run_tag, i), l1_address=l1[i % len(l1)])
-             for i in range(accounts)]
+    insts = [Institution.connect(url, seed=b"zkclear-load-%s-%d" % (run_tag, i), l1_address=l1[i % len(l1)],
+                                 preset=preset) for i in range(accounts)]
     t0 = time.time()
     for inst in insts:
         inst.register()
@@ -73,10 +157,14 @@ def run_load(url: str, accounts: int, trades: int, concurrency: int, *, seed: in
             local.c = httpx.Client(base_url=url, timeout=60)
         return local.c
 
+    watch = SettleWatch(url) if wait_settled else None
+
     def send(i: int):
         start = time.perf_counter()
         r = client().post("/v1/trades", json=bodies[i])
         ms = (time.perf_counter() - start) * 1000
+        if watch is not None and r.status_code == 202:
+            watch.accepted(r.json()["id"], time.time())
         results[i] = (r.status_code, ms, r.json().get("id") if r.status_code == 202 else None,
                       None if r.status_code in (202, 429) else r.json().get("reason", r.text[:100]))
 
@@ -94,19 +182,11 @@ def run_load(url: str, accounts: int, trades: int, concurrency: int, *, seed: in
            "p50_ms": round(_percentile([r[1] for r in results], 50), 2),
            "p99_ms": round(_percentile([r[1] for r in results], 99), 2),
            "window_s": round(window, 3), "refused_reasons": reasons, "op_ids": [r[2] for r in accepted]}
-    if wait_settled:
+    if watch is not None:
         t0 = time.time()
-        pending = set(out["op_ids"])
-        with httpx.Client(base_url=url, timeout=30) as c:
-            while pending and time.time() - t0 < settle_timeout:
-                for op_id in list(pending):
-                    if c.get(f"/v1/ops/{op_id}").json()["status"] in ("settled", "refused", "cancelled"):
-                        pending.discard(op_id)
-                if pending:
-                    time.sleep(1)
-            statuses = [c.get(f"/v1/ops/{i}").json()["status"] for i in out["op_ids"]]
-        out["settled"] = statuses.count("settled")
-        out["settle_s"] = round(time.time() - t0, 1)
+        watch.wait(settle_timeout)
+        out.update(watch.summary())
+        out["settle_s"] = round(time.time() - t0, 1)  # after the last answer, until the last op settled
     for inst in insts:
         inst.close()
     return out
@@ -120,8 +200,12 @@ def register(sub) -> None:
     p.add_argument("--trades", type=int, default=1000)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--preset", default="tiny", choices=("tiny", "demo", "mainnet"),
+                   help="the service's preset (its signing domain and markets)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--wait-settled", action="store_true", help="wait until every accepted op is settled")
+    p.add_argument("--settle-timeout", type=float, default=600.0,
+                   help="with --wait-settled: give up after this many seconds (what settled is reported)")
     p.set_defaults(func=_main)
 
 
@@ -132,7 +216,7 @@ def _main(args) -> int:
         raise CliError("need --accounts >= 2, --trades >= 1, --concurrency >= 1")
     log = (lambda *_: None) if args.json else print
     out = run_load(args.url, args.accounts, args.trades, args.concurrency, seed=args.seed,
-                   wait_settled=args.wait_settled, log=log)
+                   wait_settled=args.wait_settled, settle_timeout=args.settle_timeout, preset=args.preset, log=log)
     if args.json:
         print(json.dumps(out))
     else:

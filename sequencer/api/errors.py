@@ -7,11 +7,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..admission import Conflict, LogUnavailable, NotFound, Throttled
+from ..admission import CANCELLED_REASON, Conflict, LogUnavailable, NotFound, Throttled
 from ..spec.transition import OpRefused
 
 # spec reasons that are conflicts with the state rather than bad requests
-CONFLICT_REASONS = {"nonce already used or too old"}
+CONFLICT_REASONS = {"nonce already used or too old", CANCELLED_REASON}
 
 
 def error(status: int, detail, reason: str, headers=None) -> JSONResponse:

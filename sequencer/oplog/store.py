@@ -134,11 +134,22 @@ class Store:
             q = select(OpRow).where((OpRow.account_a == account_id) | (OpRow.account_b == account_id))
             return list(s.scalars(q.order_by(OpRow.seq.desc()).limit(limit)))
 
-    def pending_ops(self) -> list[OpRow]:
+    def pending_ops(self, after_batch: Optional[int] = None) -> list[OpRow]:
         """The ops that count in the pending state (accepted, in a batch not yet settled), in
-        log order."""
+        log order. With `after_batch` (the batch number of the settled state the caller
+        replays them on), also the ops settled in a later batch: the log may mark a batch
+        settled a moment before the caller's settled state includes it, and its ops must
+        count then too (else a replay of one of them would look fresh)."""
         with self.session() as s:
-            return list(s.scalars(select(OpRow).where(OpRow.status.in_(st.PENDING)).order_by(OpRow.seq)))
+            where = OpRow.status.in_(st.PENDING)
+            if after_batch is not None:
+                where = where | ((OpRow.status == st.SETTLED) & (OpRow.batch > after_batch))
+            return list(s.scalars(select(OpRow).where(where).order_by(OpRow.seq)))
+
+    def cancelled_ops(self) -> list[OpRow]:
+        """The cancelled ops, in log order (admission refuses their replays)."""
+        with self.session() as s:
+            return list(s.scalars(select(OpRow).where(OpRow.status == st.CANCELLED).order_by(OpRow.seq)))
 
     def count_ops(self, status: Optional[str] = None) -> int:
         with self.session() as s:

@@ -117,6 +117,7 @@ def test_serve_settles_a_cosigned_trade_on_its_own_chain(tmp_path, keys_dir):
         assert report["accepted"] == 4 and report["refused"] == 0 and report["throttled"] == 0
         assert report["settled"] == 4 and len(report["op_ids"]) == 4
         assert report["accepted_per_s"] > 0 and 0 < report["p50_ms"] <= report["p99_ms"]
+        assert 0 < report["settle_p50_s"] <= report["settle_p99_s"] <= report["settle_max_s"]
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)

@@ -52,9 +52,12 @@ def test_cancel_by_either_party_frees_the_nonces(world):
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
     r = world.client.post(f"/v1/ops/{op_id}/cancel", json=cancel_body(op_id, 1))
     assert r.status_code == 409
-    # the cancelled trade no longer counts: the same nonces are free again
-    assert world.client.post("/v1/trades", json=trade_body(buyer_nonce=5, seller_nonce=9)).status_code == 202
-    assert world.services.admission.pending.accounts[1].positions[0] == 1
+    # the cancelled trade no longer counts: the same nonces are free again, for a new op (the
+    # cancelled one itself, sent again by either party, stays refused)
+    r = world.client.post("/v1/trades", json=trade_body(buyer_nonce=5, seller_nonce=9))
+    assert r.status_code == 409 and r.json()["reason"] == "op was cancelled"
+    assert world.client.post("/v1/trades", json=trade_body(buyer_nonce=5, seller_nonce=9, size=2)).status_code == 202
+    assert world.services.admission.pending.accounts[1].positions[0] == 2
 
 
 def test_cancel_too_late_once_batched(world):
