@@ -276,38 +276,45 @@ def _at(inputs: dict, name: str, index: tuple):
     return v
 
 
+def _each_tamper_rejected(cc, inputs: dict, tampers: list) -> None:
+    cc.witness(inputs)
+    for name, index, value in tampers:
+        assert _at(inputs, name.rsplit(".", 2)[0] + ".enabled", ()) == 1
+        old = _at(inputs, name, index)
+        if value is None or value == old:
+            value = old + 1
+        with pytest.raises(ConstraintError):
+            cc.witness(_tampered(inputs, name, index, value))
+
+
 def test_a_wrong_box_opening_is_rejected(cc):
     """The batch circuit opens each box commitment on the path of a write (`tree.leaf_write`):
     a sibling's box widened to the full range (the substitution `spec.tree` explains), or
     any other box, blind or box commitment of the witness that is not the committed one,
     no longer recomputes the old root. Box-changing writes (a touch), writes that keep
     the box (a trade's buyer) and a registration (new blinds up the path)."""
-    state = settled_state()
-    lo = state.accounts[1].box[0][0]
-    extra = [trade_op(state, 1, 5, 100_000, 1, 2, buyer_nonce=1, seller_nonce=1), register_op(state, 4)]
-    record = process_batch(state, pinned(state, Batch(2, 2, (lo - 1, 1000), (Touch(1), *extra))))
-    inputs = batch_inputs(record, TINY, cc)
-    cc.witness(inputs)
     full = spec_box.pack(spec_box.FULL_MARKET)
     d, m = TINY.depth, TINY.num_markets
+    state = settled_state()
+    lo = state.accounts[1].box[0][0]
+    touch = batch_inputs(process_batch(state, pinned(state, Batch(2, 2, (lo - 1, 1000), (Touch(1),)))), TINY, cc)
     tampers = []
     for k in range(d):  # a touch: every level's sibling boxes, own old boxes and blinds
         tampers += [("touch[0].account.sib_box", (k, 0, j), full) for j in range(m)]
         tampers += [("touch[0].account.node_box", (k, j), None) for j in range(m)]
         tampers += [("touch[0].account.blind", (k,), None)]
+    _each_tamper_rejected(cc, touch, tampers)
+    state = settled_state()
+    ops = (trade_op(state, 0, 5, LOT_PRICE, 2, 1, buyer_nonce=1, seller_nonce=1), register_op(state, 4))
+    other = batch_inputs(process_batch(state, pinned(state, Batch(2, 2, (1000, 1000), ops))), TINY, cc)
     # a write keeping the box: level 0's boxes and level 1's blind, the commitments above
-    tampers += [("trade[0].buyer.sib_box", (0, 0, j), full) for j in range(m)]
+    tampers = [("trade[0].buyer.sib_box", (0, 0, j), full) for j in range(m)]
     tampers += [("trade[0].buyer.blind", (0,), None)]
     tampers += [("trade[0].buyer.box_commit", (k,), None) for k in range(d - 1)]
     # a registration: the siblings' boxes and blinds of every level
     tampers += [("register[0].account.sib_box", (k, 0, 0), None) for k in range(d)]
     tampers += [("register[0].account.sib_blind", (k, 0), None) for k in range(d)]
-    for name, index, value in tampers:
-        old = _at(inputs, name, index)
-        if value is None or value == old:
-            value = old + 1
-        with pytest.raises(ConstraintError):
-            cc.witness(_tampered(inputs, name, index, value))
+    _each_tamper_rejected(cc, other, tampers)
 
 
 # --- refusals: no witness for what the spec refuses ---------------------------------------------
