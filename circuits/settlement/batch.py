@@ -34,7 +34,8 @@ Every leaf write checks the account against its box (S_m >= 0 at the box's worst
 everywhere in the box; `spec.margin` has the argument), except the insurance fund's writes
 inside ops, whose box the closing write re-checks. Most writes keep the leaf's box; a touch
 (and the closing write, and a liquidated account) writes a new one. `tree.leaf_write` keeps every node's box the
-intersection of its children's (each node hashes its children's boxes), so the root's box
+intersection of its children's (each node commits to its children's boxes, through a
+hiding commitment that the path's writes open: `spec.tree`), so the root's box
 is the intersection of all leaf boxes; the closing write computes it and the circuit checks
 that the batch's prices and final funding indices lie in it. Leaves not written keep their
 last checked box, so every account is above maintenance margin at the batch prices.

@@ -3,10 +3,12 @@
 Each gadget here is the circuit form of one function of `sequencer.spec` and names it:
 
     hash_fields(c, xs)       spec.hashing.hash_fields   Poseidon, nested above 16 inputs
-    leaf_hash(c, leaf)       spec.state.account_hash    over Leaf.fields() (0 is "empty")
+    leaf_hash(c, leaf)       spec.state.account_hash    over Leaf.fields(), salt last (0 is "empty")
     pack_market_box(...)     spec.box.pack              one field element per market box
     unpack_market_box(c, x)  spec.box.unpack            one 128-bit decomposition
-    node_hash(c, ...)        spec.tree.node_hash        children's hashes and packed boxes
+    blind_hash(c, blinds)    spec.tree.blind_hash       a node's blind from its children's
+    box_commitment(c, ...)   spec.tree.box_commitment   children's packed boxes and the blind
+    node_hash(c, ...)        spec.tree.node_hash        children's hashes, packed boxes, blind
 
 Signed values are field elements (a negative x is r - |x|), as the spec hashes them.
 """
@@ -37,6 +39,11 @@ def hash_fields(c: Circuit, xs: Sequence) -> LC:
     return poseidon(c, [poseidon(c, ch) for ch in chunks])
 
 
+def leaf_width(num_markets: int) -> int:
+    """The number of field elements of a leaf (`spec.state.Account.fields()`): 7 + 2M."""
+    return 7 + 2 * num_markets
+
+
 @dataclass
 class Leaf:
     """An account leaf as circuit values, in `spec.state.Account.fields()` order."""
@@ -49,12 +56,19 @@ class Leaf:
     collateral: LC
     positions: list  # q_j
     snapshots: list  # f_j
+    salt: LC  # fixed at registration: every write carries it over
+
+    @classmethod
+    def from_fields(cls, v: Sequence, m: int) -> "Leaf":
+        """From `Account.fields()` order: pk_x, pk_y, l1, nonce_hi, bitmap, C, (q_j, f_j)*, salt."""
+        assert len(v) == leaf_width(m)
+        return cls(v[0], v[1], v[2], v[3], v[4], v[5], list(v[6:6 + 2 * m:2]), list(v[7:6 + 2 * m:2]), v[6 + 2 * m])
 
     def fields(self) -> list:
         out = [self.pk_x, self.pk_y, self.l1_address, self.nonce_hi, self.nonce_bitmap, self.collateral]
         for q, f in zip(self.positions, self.snapshots):
             out += [q, f]
-        return out
+        return out + [self.salt]
 
     def replace(self, **changes) -> "Leaf":
         d = dict(self.__dict__)
@@ -88,17 +102,27 @@ def unpack_market_box(c: Circuit, packed) -> tuple[LC, LC, LC, LC]:
 
 
 @gadget
-def box_hash(c: Circuit, packed_boxes: Sequence) -> LC:
-    """`spec.tree.box_hash`: the hash of a node's children's packed boxes (child-major)."""
-    return hash_fields(c, list(packed_boxes))
+def blind_hash(c: Circuit, child_blinds: Sequence) -> LC:
+    """`spec.tree.blind_hash`: a node's blind, Poseidon of its children's blinds."""
+    return hash_fields(c, list(child_blinds))
 
 
 @gadget
-def node_hash(c: Circuit, children: Sequence, packed_boxes: Sequence) -> LC:
-    """`spec.tree.node_hash`: Poseidon(children's hashes, box_hash(their packed boxes))."""
-    return node_hash_from(c, children, box_hash(c, packed_boxes))
+def box_commitment(c: Circuit, packed_boxes: Sequence, blind) -> LC:
+    """`spec.tree.box_commitment`: the hash of a node's children's packed boxes (child-major)
+    and the node's blind; one Poseidon where they fit, else Poseidon(hash_fields(boxes), blind)."""
+    packed = list(packed_boxes)
+    if len(packed) < POSEIDON_MAX_INPUTS:
+        return hash_fields(c, packed + [blind])
+    return poseidon(c, [hash_fields(c, packed), blind])
 
 
-def node_hash_from(c: Circuit, children: Sequence, boxes_hash) -> LC:
-    """A node hash from its children's hashes and their boxes' hash."""
-    return poseidon(c, list(children) + [boxes_hash])
+@gadget
+def node_hash(c: Circuit, children: Sequence, packed_boxes: Sequence, blind) -> LC:
+    """`spec.tree.node_hash`: Poseidon(children's hashes, box_commitment(their packed boxes, blind))."""
+    return node_hash_from(c, children, box_commitment(c, packed_boxes, blind))
+
+
+def node_hash_from(c: Circuit, children: Sequence, commitment) -> LC:
+    """A node hash from its children's hashes and their box commitment."""
+    return poseidon(c, list(children) + [commitment])

@@ -22,12 +22,15 @@ Public inputs (verifier order, `verifier_contracts.rollup.EXIT_PUBLIC_INPUT_NAME
 
 Private inputs (`exit_inputs` builds them from a spec `State`):
 
-    leaf[6 + 2M]                 the account leaf, `spec.state.Account.fields()` order
-    path.node_box[D][M]          per level k, the packed box (`spec.box.pack`) of the path's
-                                 own node at level k; level 0 is the account's leaf box
+    leaf[7 + 2M]                 the account leaf, `spec.state.Account.fields()` order (its
+                                 salt last)
     path.sib_hash[D][a - 1]      per level, the siblings' hashes (the path's slot left out)
-    path.sib_box[D][a - 1][M]    per level, the siblings' packed boxes
+    path.box_commit[D]           per level, the parent's box commitment (`spec.tree`)
     tree_root                    the state tree's root
+
+The path is the owner's (`spec.tree.BoxTree.path`, the account route's `merkle_path`): only
+hashes. The exit changes nothing in the tree, so it needs no box: a node's box commitment
+enters its hash as one opaque value, and the owner never sees another account's box.
     batch_number, oracle_round, registration_index, deposit_index, forced_index
                                  the other globals (prices and funding are public)
 
@@ -39,15 +42,15 @@ below the capacity a^D.
 Why this is sound
 -----------------
 1. The root binds everything opened. The circuit hashes the leaf (`leaf_hash`), then per
-   level the parent `spec.tree.node_hash(children, their packed boxes)` with the path's
-   node placed at its position, and asserts the result is `tree_root`; then it asserts
-   root = Poseidon(tree_root, hash_fields(globals)) exactly as `State.root()`, with the
-   public prices and funding indices in the globals. Poseidon being collision resistant, a
-   proof for a root opens the leaf at accountId of *that* state, and its prices and funding
-   indices are the state's. The boxes along the path are only hashed: every node box is in
-   its parent's preimage, so they are the committed ones and nothing needs recomputing (no
-   intersection: the exit does not change the tree). An empty leaf has hash 0, which no
-   leaf preimage hashes to, so only registered accounts can exit.
+   level the parent Poseidon(children, box commitment) (`spec.tree.node_hash`) with the
+   path's node placed at its position, and asserts the result is `tree_root`; then it
+   asserts root = Poseidon(tree_root, hash_fields(globals)) exactly as `State.root()`, with
+   the public prices and funding indices in the globals. Poseidon being collision
+   resistant, a proof for a root opens the leaf at accountId of *that* state, and its
+   prices and funding indices are the state's. The box commitments are bound as values;
+   what they open to does not matter here (no intersection: the exit does not change the
+   tree). An empty leaf has hash 0, which no leaf preimage hashes to, so only registered
+   accounts can exit.
 2. The payee is the owner's: l1Address equals the opened leaf's l1_address.
 3. The equity is computed, not claimed. C, q_j, f_j are range-checked as signed values of
    COLLATERAL_BITS, POSITION_BITS and FUNDING_BITS, and (for self-containment, they are
@@ -59,23 +62,26 @@ Why this is sound
    for every account, which the batch circuit proves, so every owner can exit.)
 
 Cost: one leaf hash, D node hashes, the globals and root hashes, per level the placement of
-the path's hash and M boxes among the siblings (arity 2: 1 + M products; arity 4:
-1 + 4(1 + M)), the range checks and 2M products. 3844 constraints for TINY, 5286 for
-DEMO, 11646 for MAINNET.
+the path's hash among the siblings (arity 2: 1 product; arity 4: 5), the range checks and
+2M products: 2654 constraints for TINY, 3242 for DEMO, 5432 for MAINNET (with boxes in the path
+it was 3844, 5286 and 11646; `python -m circuits.settlement.stats` prints the counts).
 """
 from __future__ import annotations
+
+from typing import Sequence
 
 from circuits.dsl import LC, Circuit, gadget
 from circuits.gadgets.bits import to_bits
 from circuits.gadgets.merkle import _place
-from sequencer.spec import box as spec_box
 from sequencer.spec.constants import (COLLATERAL_BITS, FUNDING_BITS, GRID_BITS, POSITION_BITS, TV_BITS,
                                       Preset)
+from sequencer.spec.hashing import hash_fields as hash_fields_int
 from sequencer.spec.hashing import to_field
 from sequencer.spec.margin import total_value
-from sequencer.spec.state import State
+from sequencer.spec.state import Account, State
+from sequencer.spec.tree import PathLevel
 
-from .common import Leaf, hash_fields, leaf_hash, node_hash
+from .common import Leaf, hash_fields, leaf_hash, leaf_width, node_hash_from
 
 GLOBAL_NAMES = ("batch_number", "oracle_round", "registration_index", "deposit_index", "forced_index")
 
@@ -115,12 +121,11 @@ def _insert(c: Circuit, own, sibs: list, bits: list, sel: list, arity: int) -> l
 
 
 @gadget
-def open_leaf(c: Circuit, preset: Preset, leaf_h, index_bits: list, node_box: list, sib_hash: list,
-              sib_box: list) -> LC:
-    """The tree root reached from the leaf hash `leaf_h` along the path: per level the
-    parent `node_hash` of the children (own node placed by its position bits) and their
-    packed boxes (own box `node_box[k]`, siblings' `sib_box[k]`), child-major."""
-    a, m = preset.arity, preset.num_markets
+def open_leaf(c: Circuit, preset: Preset, leaf_h, index_bits: list, sib_hash: list, box_commit: list) -> LC:
+    """The tree root reached from the leaf hash `leaf_h` along an owner's path (hashes
+    only, `spec.tree.path_root`): per level Poseidon(children, box_commit[k]) with the own
+    node placed among the siblings by its position bits."""
+    a = preset.arity
     k_bits = a.bit_length() - 1
     cur = LC.of(leaf_h)
     for k in range(preset.depth):
@@ -128,10 +133,7 @@ def open_leaf(c: Circuit, preset: Preset, leaf_h, index_bits: list, node_box: li
             bits = index_bits[k * k_bits:(k + 1) * k_bits]
             sel = _position_selectors(c, bits, a)
             children = _insert(c, cur, list(sib_hash[k]), bits, sel, a)
-            per_market = [_insert(c, node_box[k][j], [sib_box[k][s][j] for s in range(a - 1)], bits, sel, a)
-                          for j in range(m)]
-            packed = [per_market[j][i] for i in range(a) for j in range(m)]
-            cur = node_hash(c, children, packed)
+            cur = node_hash_from(c, children, box_commit[k])
     return cur
 
 
@@ -161,19 +163,18 @@ def build_exit_circuit(c: Circuit, preset: Preset) -> None:
     l1_address = c.public_input("l1Address")
     equity = c.public_input("equity")
     # private
-    fields = c.private_input("leaf", 6 + 2 * m)
-    node_box = c.private_input("path.node_box", (d, m))
+    fields = c.private_input("leaf", leaf_width(m))
     sib_hash = c.private_input("path.sib_hash", (d, a - 1))
-    sib_box = c.private_input("path.sib_box", (d, a - 1, m))
+    box_commit = c.private_input("path.box_commit", d)
     tree_root = c.private_input("tree_root")
     globals_ = [c.private_input(n) for n in GLOBAL_NAMES]
 
-    leaf = Leaf(*fields[:6], positions=list(fields[6::2]), snapshots=list(fields[7::2]))
+    leaf = Leaf.from_fields(fields, m)
 
     # the leaf at index accountId (< capacity) under tree_root
     with c.scope("account_bits"):
         index_bits = to_bits(c, account_id, preset.account_bits)
-    computed = open_leaf(c, preset, leaf_hash(c, leaf), index_bits, node_box, sib_hash, sib_box)
+    computed = open_leaf(c, preset, leaf_hash(c, leaf), index_bits, sib_hash, box_commit)
     c.assert_equal(computed, tree_root)
 
     # the state root: Poseidon(tree_root, globals_hash), the public prices and funding inside
@@ -213,26 +214,34 @@ def exit_public(state: State, account_id: int) -> list[int]:
 
 
 def exit_inputs(state: State, account_id: int) -> dict:
-    """The compiled exit circuit's input dict (ints, field elements) for `account_id`."""
-    account = _account(state, account_id)
-    tree, a = state.tree, state.preset.arity
-    path = tree.path(account_id)
-    node_box = [spec_box.pack_box(tree.box_at(k, account_id // a ** k)) for k in range(tree.depth)]
-    pub = exit_public(state, account_id)
-    m = state.preset.num_markets
+    """The compiled exit circuit's input dict (ints, field elements) for `account_id`: the
+    account's own leaf and its owner's path (`State.tree.path`: hashes only)."""
+    return owner_exit_inputs(state.preset, account_id, _account(state, account_id), state.tree.path(account_id),
+                             state.tree.root, state.globals_fields())
+
+
+def owner_exit_inputs(preset: Preset, account_id: int, account: Account, path: Sequence[PathLevel], tree_root: int,
+                      globals_fields: Sequence[int]) -> dict:
+    """The exit circuit's input dict from what the owner holds: its own leaf (salt included),
+    its path (hashes only: the account route's `merkle_path`), the tree root and the
+    globals (`State.globals_fields()`: batch number, oracle round, queue indices, prices,
+    funding indices). Nothing of another account enters but the path's hashes."""
+    m = preset.num_markets
+    g = list(globals_fields)
+    prices, funding = g[len(GLOBAL_NAMES):len(GLOBAL_NAMES) + m], g[len(GLOBAL_NAMES) + m:]
+    root = hash_fields_int([tree_root, hash_fields_int(g)])
     inputs = {
-        "root": pub[0],
-        "prices": pub[1:1 + m],
-        "fundingIndices": pub[1 + m:1 + 2 * m],
-        "accountId": pub[1 + 2 * m],
-        "l1Address": pub[2 + 2 * m],
-        "equity": pub[3 + 2 * m],
+        "root": root,
+        "prices": list(prices),
+        "fundingIndices": [to_field(f) for f in funding],
+        "accountId": account_id,
+        "l1Address": account.l1_address,
+        "equity": to_field(total_value(account, preset, prices, funding)),
         "leaf": [to_field(x) for x in account.fields()],
-        "path.node_box": node_box,
         "path.sib_hash": [list(level.sibling_hashes) for level in path],
-        "path.sib_box": [[spec_box.pack_box(b) for b in level.sibling_boxes] for level in path],
-        "tree_root": tree.root,
+        "path.box_commit": [level.box_commitment for level in path],
+        "tree_root": tree_root,
     }
-    for name, value in zip(GLOBAL_NAMES, state.globals_fields()):
+    for name, value in zip(GLOBAL_NAMES, g):
         inputs[name] = to_field(value)
     return inputs

@@ -36,7 +36,7 @@ from sequencer.spec.public import FIRST_L1_ACCOUNT
 
 from .arith import (assert_bits, assert_equal_when, assert_nonzero, assert_signed, assert_true, gate,
                     is_negative_gated, one_hot, pick, sign_abs)
-from .common import Leaf, hash_fields, leaf_hash, unpack_market_box
+from .common import Leaf, hash_fields, leaf_hash, leaf_width, unpack_market_box
 from .margin import (Positions, assert_box_safe, assert_nonnegative, funding_paid, is_nonnegative,
                      signed_positions, surplus)
 from .nonce import use_nonce
@@ -64,8 +64,8 @@ class BatchState:
 
 # --- shared pieces ---------------------------------------------------------------------------
 def _leaf_input(c: Circuit, prefix: str, preset: Preset) -> Leaf:
-    v = c.private_input(f"{prefix}.leaf", 6 + 2 * preset.num_markets)
-    return Leaf(v[0], v[1], v[2], v[3], v[4], v[5], list(v[6::2]), list(v[7::2]))
+    v = c.private_input(f"{prefix}.leaf", leaf_width(preset.num_markets))
+    return Leaf.from_fields(v, preset.num_markets)
 
 
 def _settled(c: Circuit, st: BatchState, leaf: Leaf) -> Leaf:
@@ -75,7 +75,7 @@ def _settled(c: Circuit, st: BatchState, leaf: Leaf) -> Leaf:
 
 
 def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, index_bits, old_hash,
-           new: Leaf, check_box, rebox: str = "", want_root_box: bool = False):
+           new: Leaf, check_box, rebox: str = "", want_root_box: bool = False, register: bool = False):
     """Write `new` (its snapshots must be the current funding indices) at the index.
 
     rebox "" keeps the leaf's box (`spec.transition._Writes.commit`): the box check is
@@ -85,7 +85,7 @@ def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, ind
     # collateral and positions within their bounds
     assert_signed(c, enabled, new.collateral, COLLATERAL_BITS)
     pos = signed_positions(c, enabled, new.positions)
-    path = declare_path(c, prefix, preset, keep_box=not rebox)
+    path = declare_path(c, prefix, preset, keep_box=not rebox, register=register)
     if rebox == "chosen":
         _, parts = declare_box(c, prefix, preset)
     elif rebox == "full":
@@ -97,7 +97,7 @@ def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, ind
         check_parts = parts if parts is not None else [unpack_market_box(c, x) for x in path.leaf_box]
         assert_box_safe(c, gate(c, enabled, check_box), preset, new.collateral, pos, check_parts, st.funding)
     st.root, root_box = leaf_write(c, preset, enabled, st.root, index_bits, old_hash, leaf_hash(c, new),
-                                   parts, path, want_root_box)
+                                   parts, path, want_root_box, new_salt=new.salt if register else None)
     if want_root_box:
         st.root_box = root_box
     return pos, path
@@ -166,6 +166,8 @@ def register_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> No
     en = _enabled(c, prefix)
     s = _in_order(c, st, prefix, en)
     pk_x, pk_y, l1 = (c.private_input(f"{prefix}.{k}") for k in ("pk_x", "pk_y", "l1_address"))
+    # the leaf's salt: the sequencer's choice (`spec.state.State.leaf_salt`), private
+    salt = c.private_input(f"{prefix}.salt")
     # the fields fit their widths (the contract enforces it: else the message cannot match)
     l1_bits = assert_bits(c, en, l1, ADDRESS_BITS)
     # the id the contract assigned: FIRST_L1_ACCOUNT + the entry's queue index (registrationFrom
@@ -175,9 +177,10 @@ def register_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> No
     # the old leaf is empty (hash 0, full box); the new one holds the key and the L1 owner
     path_prefix = f"{prefix}.account"
     m = preset.num_markets
-    new = Leaf(pk_x, pk_y, l1, LC.of(0), LC.of(0), LC.of(0), [LC.of(0)] * m, list(st.funding))
-    # a new account (no position, no collateral) is safe in the empty leaf's full box
-    _, path = _write(c, st, preset, path_prefix, en, bits, 0, new, check_box=0)
+    new = Leaf(pk_x, pk_y, l1, LC.of(0), LC.of(0), LC.of(0), [LC.of(0)] * m, list(st.funding), LC.of(salt))
+    # a new account (no position, no collateral) is safe in the empty leaf's full box; the
+    # salt changes the blinds up the path
+    _, path = _write(c, st, preset, path_prefix, en, bits, 0, new, check_box=0, register=True)
     old_leaf_box_is_full(c, en, path, preset)
     st.registration_index = LC.of(st.registration_index) + en
     # the message's entry: the key and the owner (zero when the slot is unused)
@@ -235,7 +238,7 @@ def _applied_or_read(c: Circuit, st: BatchState, q: QueueEntry, applied, collate
     pre = q.pre
     return Leaf(pre.pk_x, pre.pk_y, pre.l1_address, pre.nonce_hi, pre.nonce_bitmap,
                 select(c, applied, collateral, pre.collateral), list(pre.positions),
-                [select(c, applied, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)])
+                [select(c, applied, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)], pre.salt)
 
 
 def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:

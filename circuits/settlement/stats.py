@@ -16,8 +16,9 @@ Each op slot is independent of the others, so a preset's batch circuit costs
 The base and each kind's slot are measured by building the circuit with no slots and with
 one slot of that kind, less the SHA-256 of each one's message (before --O2 linear
 elimination, which removes well under 1 %).
-Also printed: one leaf write alone (the box tree's path update) and one EdDSA-Poseidon
-verification, the two big parts of every signed op.
+Also printed: one leaf write alone (the box tree's path update: keeping the box, changing
+it, and a registration's, which changes the blinds), the exit circuit, and one
+EdDSA-Poseidon verification, the two big parts of every signed op.
 """
 from __future__ import annotations
 
@@ -89,19 +90,29 @@ def total(preset: Preset, kinds: dict, sha: int) -> int:
                                      for k, attr, _ in SLOTS)
 
 
-def leaf_write_cost(preset: Preset, new_box: bool = True) -> int:
+def leaf_write_cost(preset: Preset, new_box: bool = True, register: bool = False) -> int:
     """One leaf write's path update on its own: with a new box (old and new path, box
-    intersections, the new box unpacked) or keeping the box (two node hashes a level)."""
+    intersections, the new box unpacked), keeping the box (two node hashes a level), or a
+    registration's (boxes kept, the blinds up the path recomputed)."""
     from .tree import declare_box, declare_path, leaf_write
 
     c = Circuit("write")
+    new_box = new_box and not register
     parts = declare_box(c, "w", preset)[1] if new_box else None
-    path = declare_path(c, "w", preset, keep_box=not new_box)
+    path = declare_path(c, "w", preset, keep_box=not new_box, register=register)
     before = c.n_constraints
     bits = c.private_input("bits", preset.account_bits)
     leaf_write(c, preset, 1, c.private_input("root"), bits, c.private_input("old"), c.private_input("new"),
-               parts, path)
+               parts, path, new_salt=c.private_input("salt") if register else None)
     return c.n_constraints - before + (preset.num_markets * 128 if new_box else 0)
+
+
+def exit_cost(preset: Preset) -> int:
+    from .exit import build_exit_circuit
+
+    c = Circuit("exit")
+    build_exit_circuit(c, preset)
+    return c.n_constraints
 
 
 def eddsa_cost() -> int:
@@ -122,17 +133,19 @@ def table(names: list[str]) -> tuple[str, dict]:
         results[name] = {"kinds": kinds, "total": n, "sha256": sha, "message_bytes": message_length(p),
                          "sha256_blocks": sha256_blocks(p), "leaf_write": leaf_write_cost(p),
                          "leaf_write_keep_box": leaf_write_cost(p, new_box=False),
+                         "leaf_write_register": leaf_write_cost(p, register=True), "exit": exit_cost(p),
                          "shape": f"{p.capacity} accounts, arity {p.arity}, depth {p.depth}, M={p.num_markets}",
                          "slots": {k: getattr(p, attr) for k, attr, _ in SLOTS}}
     kinds = ["base"] + [k for k, _, _ in SLOTS]
     lines = ["| preset | shape | " + " | ".join(kinds) + " | message: bytes, SHA-256 blocks, constraints"
-             " | write keeping / changing the box | total | SHA-256 share |",
-             "|---" * (len(kinds) + 6) + "|"]
+             " | write keeping / changing the box / registering | exit | total | SHA-256 share |",
+             "|---" * (len(kinds) + 7) + "|"]
     for name, r in results.items():
         cells = [f"{r['kinds']['base']:,}"] + [f"{r['kinds'][k]:,} x{r['slots'][k]}" for k in kinds[1:]]
         lines.append(f"| {name} | {r['shape']} | " + " | ".join(cells)
                      + f" | {r['message_bytes']} B, {r['sha256_blocks']} blocks, {r['sha256']:,}"
-                     + f" | {r['leaf_write_keep_box']:,} / {r['leaf_write']:,} | {r['total']:,}"
+                     + f" | {r['leaf_write_keep_box']:,} / {r['leaf_write']:,} / {r['leaf_write_register']:,}"
+                     + f" | {r['exit']:,} | {r['total']:,}"
                      + f" | {100 * r['sha256'] / r['total']:.1f} % |")
     lines.append(f"\nOne EdDSA-Poseidon verification: {eddsa_cost():,} constraints.")
     return "\n".join(lines), results

@@ -59,7 +59,7 @@ from circuits.gadgets.bits import assert_bool, to_bits
 from circuits.gadgets.poseidon import poseidon
 from sequencer.spec.constants import FUNDING_BITS, GRID_BITS, PRESETS, Preset
 
-from .common import Leaf, leaf_hash
+from .common import Leaf, leaf_hash, leaf_width
 from .margin import assert_nonnegative, signed_positions, surplus
 
 _F_SHIFT = 1 << (FUNDING_BITS - 1)
@@ -80,11 +80,8 @@ def sweep_preset(preset: Preset, account_bits: int | None = None, arity: int | N
 
 
 def leaf_of(fields: list, m: int) -> Leaf:
-    """A `Leaf` from `Account.fields()` order: pk_x, pk_y, l1, nonce_hi, bitmap, C, (q_j, f_j)*."""
-    return Leaf(pk_x=fields[0], pk_y=fields[1], l1_address=fields[2], nonce_hi=fields[3],
-                nonce_bitmap=fields[4], collateral=fields[5],
-                positions=[fields[6 + 2 * j] for j in range(m)],
-                snapshots=[fields[7 + 2 * j] for j in range(m)])
+    """A `Leaf` from `Account.fields()` order: pk_x, pk_y, l1, nonce_hi, bitmap, C, (q_j, f_j)*, salt."""
+    return Leaf.from_fields(fields, m)
 
 
 @gadget
@@ -124,14 +121,14 @@ def build_sweep_circuit(c: Circuit, preset: Preset, account_bits: int | None = N
     """The full sweep over 2^account_bits leaves (default: the preset's capacity) in a tree
     of the preset's arity.
 
-    Public: root, prices[M], funding[M]. Private: leaf[N][6 + 2M] (`Account.fields()` order,
+    Public: root, prices[M], funding[M]. Private: leaf[N][7 + 2M] (`Account.fields()` order,
     signed values as field elements), registered[N]."""
     p = sweep_preset(preset, account_bits)
     m, n = p.num_markets, p.capacity
     root = c.public_input("root")
     prices = c.public_input("prices", m)
     funding = c.public_input("funding", m)
-    leaves = c.private_input("leaf", (n, 6 + 2 * m))
+    leaves = c.private_input("leaf", (n, leaf_width(m)))
     registered = c.private_input("registered", n)
     check_public(c, prices, funding)
     hashes = []
@@ -181,7 +178,7 @@ def sweep_parts(preset: Preset) -> SweepParts:
     m = preset.num_markets
     c = Circuit("leaf")
     prices, funding = c.public_input("prices", m), c.public_input("funding", m)
-    fields, reg = c.private_input("leaf", 6 + 2 * m), c.private_input("registered")
+    fields, reg = c.private_input("leaf", leaf_width(m)), c.private_input("registered")
     sweep_leaf(c, preset, fields, reg, prices, funding)
     leaf = c.n_constraints
     c = Circuit("node")

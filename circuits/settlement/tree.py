@@ -1,27 +1,38 @@
 """One leaf write of the state tree, as a circuit: old path -> old root, new path -> new root.
 
 The witness of a write (`spec.state.LeafUpdate`) is the leaf's old data and box, and per
-level of its path the siblings' hashes and packed boxes and the old packed box of the path's
-own node. The gadget
+level of its path the siblings' hashes, packed boxes and blinds, the old packed box of the
+path's own node and the node's blind (`spec.tree`: a node's box commitment hashes its
+children's boxes and its blind). The gadget
 
-1. recomputes the old root from the old leaf hash, the old boxes along the path and the
-   siblings (`spec.tree.node_hash` per level) and asserts it is the current root: that binds
-   every sibling hash and box and every old path box to what the tree commits to;
-2. recomputes the new root from the new leaf hash and box with the same siblings, where the
-   box of each new path node is the intersection (per market: max of the lower bounds, min
-   of the upper bounds) of its children's boxes, the siblings' boxes unpacked from their
-   (now bound) packed form.
+1. recomputes the old root from the old leaf hash, the old boxes along the path, the
+   siblings and the blinds (`spec.tree.node_hash` per level) and asserts it is the current
+   root: that binds every sibling hash and box, every old path box and every blind to what
+   the tree commits to (a box commitment is a Poseidon hash: binding whatever the blind);
+2. recomputes the new root from the new leaf hash and box with the same siblings and
+   blinds, where the box of each new path node is the intersection (per market: max of the
+   lower bounds, min of the upper bounds) of its children's boxes, the siblings' boxes
+   unpacked from their (now bound) packed form.
 
-Why old path boxes may be witness values: by induction over proved writes, every node box
-the tree commits to is the intersection of its children's boxes (step 2 computes each new
-one so). The old root binds the old path boxes, so they are those intersections; nothing
-needs recomputing on the old side. The new root's box (the intersection of all leaf boxes)
-comes out of step 2 at the top level; the batch's closing write hands it to the root-box
-check (`spec.margin` explains why that proves every account above maintenance margin).
+Why old path boxes and blinds may be witness values: by induction over proved writes, every
+node box the tree commits to is the intersection of its children's boxes (step 2 computes
+each new one so). The old root binds the old path boxes, so they are those intersections;
+nothing needs recomputing on the old side. A blind changes only with a leaf's salt, which
+only a registration sets (every other write carries the leaf's salt over: `Leaf.salt`), so
+the blinds of step 1 are those of step 2. The new root's box (the intersection of all leaf
+boxes) comes out of step 2 at the top level; the batch's closing write hands it to the
+root-box check (`spec.margin` explains why that proves every account above maintenance
+margin).
 
-A write that keeps the leaf's box (most writes: `spec.transition` changes boxes only in
-touches, liquidations and the closing write) skips step 2's intersections: every node box
-stays as it was, and each level costs its two node hashes.
+A write that keeps the leaf's box and salt (most writes: `spec.transition` changes boxes
+only in touches, liquidations and the closing write) skips step 2's intersections: every
+box commitment stays as it was, and each level costs its two node hashes (level 1's box
+commitment is opened once, to bind the leaf's box, which the caller checks).
+
+A registration keeps every box (an empty leaf's is FULL, a new account's too) but changes
+the leaf's salt from 0 to the new one, and so every blind up the path: per level it takes
+the siblings' blinds, recomputes the old blind (binding them) and the new one, and hashes
+the level's box commitment (boxes unchanged) with each.
 
 A disabled write (a no-op slot) asserts nothing and leaves the root as it was.
 """
@@ -38,7 +49,7 @@ from sequencer.spec import box as spec_box
 from sequencer.spec.constants import FUNDING_BITS, GRID_BITS, Preset
 
 from .arith import assert_equal_when
-from .common import box_hash, node_hash, node_hash_from, pack_market_box, unpack_market_box
+from .common import blind_hash, box_commitment, node_hash, node_hash_from, pack_market_box, unpack_market_box
 
 FULL_PACKED = spec_box.pack(spec_box.FULL_MARKET)
 _FUNDING_SHIFT = 1 << (FUNDING_BITS - 1)
@@ -48,29 +59,37 @@ _FUNDING_SHIFT = 1 << (FUNDING_BITS - 1)
 class PathWitness:
     """The inputs of one write's path (declared by `declare_path`).
 
-    A write that changes the leaf's box needs every level's boxes (`sib_box`, `node_box`);
-    one that keeps it needs the boxes of level 0 only (the leaf's, checked against the
-    account, and its siblings', to recompute level 1's box hash) and, above, each level's
-    box hash as it stands (`box_hash[k - 1]` for level k), since no box changes there."""
+    A write that changes the leaf's box needs every level's boxes (`sib_box`, `node_box`)
+    and blinds (`blind[k]`: the blind of the path's node at level k + 1). One that keeps box
+    and salt needs level 0's boxes (the leaf's, checked against the account, and its
+    siblings') and level 1's blind, to open level 1's box commitment, and above, each
+    level's box commitment as it stands (`box_commit[k - 1]` for level k + 1). A
+    registration needs every level's boxes and the siblings' blinds (`sib_blind`)."""
 
     sib_hash: list  # [level][a - 1]
     sib_box: list  # [level][a - 1][market], packed (keep: level 0 only)
     node_box: list  # [level][market], packed old box of the path's node (keep: level 0 only)
-    box_hash: list | None = None  # keep: [level - 1], the old box hash of levels 1..D-1
+    blind: list | None = None  # [level], the blind of the parent (keep: level 0 only; registration: none)
+    box_commit: list | None = None  # keep: [level - 1], the box commitments of the nodes of levels 2..D
+    sib_blind: list | None = None  # registration: [level][a - 1], the siblings' blinds
 
     @property
     def leaf_box(self) -> list:
         return self.node_box[0]
 
 
-def declare_path(c: Circuit, prefix: str, preset: Preset, keep_box: bool = False) -> PathWitness:
+def declare_path(c: Circuit, prefix: str, preset: Preset, keep_box: bool = False,
+                 register: bool = False) -> PathWitness:
     d, a, m = preset.depth, preset.arity, preset.num_markets
-    rows = 1 if keep_box else d
+    keep = keep_box and not register
+    rows = 1 if keep else d
     return PathWitness(
         sib_hash=c.private_input(f"{prefix}.sib_hash", (d, a - 1)),
         sib_box=c.private_input(f"{prefix}.sib_box", (rows, a - 1, m)),
         node_box=c.private_input(f"{prefix}.node_box", (rows, m)),
-        box_hash=c.private_input(f"{prefix}.box_hash", d - 1) if keep_box else None,
+        blind=None if register else c.private_input(f"{prefix}.blind", rows),
+        box_commit=c.private_input(f"{prefix}.box_commit", d - 1) if keep else None,
+        sib_blind=c.private_input(f"{prefix}.sib_blind", (d, a - 1)) if register else None,
     )
 
 
@@ -104,13 +123,18 @@ def intersect(c: Circuit, market_boxes: list) -> tuple:
 
 @gadget
 def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_hash, new_hash,
-               new_box: list, path: PathWitness, want_root_box: bool = False):
+               new_box: list, path: PathWitness, want_root_box: bool = False, new_salt=None):
     """Write one leaf: enabled => the old leaf (hash `old_hash`, box path.node_box[0]) is at
     the index under `root`. Returns (the root after the write, the new root's box or None).
 
     `new_box` is the leaf's new box per market, unpacked (lo, hi, flo, fhi), already range
     checked by the caller (`unpack_market_box` does it), or None when the write keeps the
-    leaf's box: then no node box changes, and each level costs the two node hashes only."""
+    leaf's box: then no node box changes, and each level costs the two node hashes only.
+    A registration (a path declared with `register=True`) keeps the boxes and writes the
+    salt `new_salt` over the empty leaf's 0."""
+    if path.sib_blind is not None:
+        assert new_box is None and new_salt is not None
+        return _register_write(c, preset, enabled, root, index_bits, old_hash, new_hash, new_salt, path), None
     if new_box is None:
         return _keep_box_write(c, preset, enabled, root, index_bits, old_hash, new_hash, path), None
     a, m = preset.arity, preset.num_markets
@@ -132,8 +156,8 @@ def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_
                 sibs = [path.sib_box[k][s][j] for s in range(a - 1)]
                 old_boxes.append(place(LC.of(path.node_box[k][j]), sibs))
                 new_boxes.append(place(new_packed[j], sibs))
-            old = node_hash(c, old_children, [old_boxes[j][i] for i in range(a) for j in range(m)])
-            new = node_hash(c, new_children, [new_boxes[j][i] for i in range(a) for j in range(m)])
+            old = node_hash(c, old_children, [old_boxes[j][i] for i in range(a) for j in range(m)], path.blind[k])
+            new = node_hash(c, new_children, [new_boxes[j][i] for i in range(a) for j in range(m)], path.blind[k])
             if not last or want_root_box:
                 sib_unpacked = [[unpack_market_box(c, path.sib_box[k][s][j]) for j in range(m)]
                                 for s in range(a - 1)]
@@ -146,10 +170,11 @@ def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_
 
 def _keep_box_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_hash, new_hash,
                     path: PathWitness) -> LC:
-    """A write that keeps the leaf's box: every level's box hash is the same on both sides.
-    Level 1's is computed from the leaf's and its siblings' packed boxes (binding the leaf's
-    box, which the caller checks the account against); above, the old ones are witnesses
-    bound by the old root. Each level costs two Poseidon(a + 1)."""
+    """A write that keeps the leaf's box and salt: every level's box commitment is the same
+    on both sides. Level 1's is computed from the leaf's and its siblings' packed boxes and
+    level 1's blind (binding the leaf's box, which the caller checks the account against);
+    above, the old ones are witnesses bound by the old root. Each level costs two
+    Poseidon(a + 1)."""
     a, m = preset.arity, preset.num_markets
     old, new = LC.of(old_hash), LC.of(new_hash)
     for k, bits in enumerate(position_bits(index_bits, preset)):
@@ -160,11 +185,36 @@ def _keep_box_write(c: Circuit, preset: Preset, enabled, root, index_bits: list,
             if k == 0:
                 placed = [place(LC.of(path.node_box[0][j]), [path.sib_box[0][s][j] for s in range(a - 1)])
                           for j in range(m)]
-                boxes_hash = box_hash(c, [placed[j][i] for i in range(a) for j in range(m)])
+                commitment = box_commitment(c, [placed[j][i] for i in range(a) for j in range(m)], path.blind[0])
             else:
-                boxes_hash = path.box_hash[k - 1]
-            old = node_hash_from(c, place(old, path.sib_hash[k]), boxes_hash)
-            new = node_hash_from(c, place(new, path.sib_hash[k]), boxes_hash)
+                commitment = path.box_commit[k - 1]
+            old = node_hash_from(c, place(old, path.sib_hash[k]), commitment)
+            new = node_hash_from(c, place(new, path.sib_hash[k]), commitment)
+    assert_equal_when(c, enabled, old, root)
+    return c.mul(enabled, new - LC.of(root), plus=root)
+
+
+def _register_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_hash, new_hash, new_salt,
+                    path: PathWitness) -> LC:
+    """A registration: the boxes stay, the leaf's blind goes from 0 (an empty leaf's salt)
+    to `new_salt`, and with it every blind up the path. Per level: the old and new blind
+    from the siblings' (the old one binds them, through the old root), the level's packed
+    boxes placed once, and the box commitment and node hash on each side."""
+    a, m = preset.arity, preset.num_markets
+    old, new = LC.of(old_hash), LC.of(new_hash)
+    old_blind, new_blind = LC.of(0), LC.of(new_salt)
+    for k, bits in enumerate(position_bits(index_bits, preset)):
+        with c.scope("level"):
+            def place(own, others):
+                return _place(c, own, bits, list(others) if a > 2 else others[0], a)
+
+            old_blind = blind_hash(c, place(old_blind, path.sib_blind[k]))
+            new_blind = blind_hash(c, place(new_blind, path.sib_blind[k]))
+            placed = [place(LC.of(path.node_box[k][j]), [path.sib_box[k][s][j] for s in range(a - 1)])
+                      for j in range(m)]
+            packed = [placed[j][i] for i in range(a) for j in range(m)]
+            old = node_hash(c, place(old, path.sib_hash[k]), packed, old_blind)
+            new = node_hash(c, place(new, path.sib_hash[k]), packed, new_blind)
     assert_equal_when(c, enabled, old, root)
     return c.mul(enabled, new - LC.of(root), plus=root)
 

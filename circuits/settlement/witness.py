@@ -10,12 +10,16 @@ Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
                                                   deposit (account, amount), forced (account,
                                                   amount, registered), funding, liquidation,
                                                   touch, withdrawal, trade, deleverage
-    <kind>[i].<role>.leaf[6 + 2M]                the leaf before the write (Account.fields())
+    <kind>[i].<role>.leaf[7 + 2M]                the leaf before the write (Account.fields())
+    register[i].salt                             the new account's salt
     <kind>[i].<role>.box[M]                      the packed box chosen (touch and the closing
                                                   write only: other writes keep the box)
-    <kind>[i].<role>.sib_hash[D][a-1], .sib_box[D][a-1][M], .node_box[D][M]   the path of
-                                                  a write that changes the box; one that keeps
-                                                  it has level 0's boxes only and .box_hash[D-1]
+    <kind>[i].<role>.sib_hash[D][a-1], .sib_box[D][a-1][M], .node_box[D][M], .blind[D]
+                                                  the path of a write that changes the box;
+                                                  one that keeps it has level 0's boxes, level
+                                                  1's blind and .box_commit[D-1]; a
+                                                  registration every level's boxes and
+                                                  .sib_blind[D][a-1] instead of .blind
     <kind>[i](.<role>).sig[3]                    R8x, R8y, S of a signature
     close.fund.*                                  the closing write
 
@@ -34,6 +38,7 @@ from sequencer.spec.public import batch_digest
 from sequencer.spec.state import LeafUpdate
 from sequencer.spec.witness import BatchRecord
 
+from .common import leaf_width
 from .ops import SLOTS
 
 KIND_OF_SLOT = {"register": spec_ops.Register, "deposit": spec_ops.Deposit, "forced": spec_ops.ForcedWithdraw,
@@ -62,30 +67,39 @@ def _sig(sig) -> list[int]:
     return [sig.R8[0], sig.R8[1], sig.S]
 
 
-def _write_inputs(u: LeafUpdate, preset: Preset, keep_box: bool) -> dict:
+def _write_inputs(u: LeafUpdate, preset: Preset, keep_box: bool, register: bool = False) -> dict:
     """leaf, box and path inputs of one leaf write (`tree.declare_path` for the shapes)."""
     m = preset.num_markets
     full = spec_box.full(m)
     pre_box = u.pre.box if u.pre is not None else full
     post_box = u.post.box if u.post is not None else full
-    node_boxes, level_box_hashes, b = [], [], pre_box
-    for level in u.path:  # the old box of the path's node at each level, and its box hash
+    blind = u.pre.salt if u.pre is not None else spec_tree.EMPTY_LEAF_SALT
+    node_boxes, blinds, commitments, b = [], [], [], pre_box
+    for level in u.path:  # the old box of the path's node at each level, its parent's blind and box commitment
         node_boxes.append(spec_box.pack_box(b))
         children = list(level.sibling_boxes)
         children.insert(level.position, b)
-        level_box_hashes.append(spec_tree.box_hash(children))
+        child_blinds = list(level.sibling_blinds)
+        child_blinds.insert(level.position, blind)
+        blind = spec_tree.blind_hash(child_blinds)
+        blinds.append(blind)
+        commitments.append(spec_tree.box_commitment(children, blind))
         b = spec_box.intersect(children)
-    leaf = [to_field(x) for x in u.pre.fields()] if u.pre is not None else [0] * (6 + 2 * m)
+    leaf = [to_field(x) for x in u.pre.fields()] if u.pre is not None else [0] * leaf_width(m)
     out = {
         "leaf": leaf,
         "box": spec_box.pack_box(post_box),
         "sib_hash": [list(level.sibling_hashes) for level in u.path],
         "sib_box": [[spec_box.pack_box(sb) for sb in level.sibling_boxes] for level in u.path],
         "node_box": node_boxes,
+        "blind": blinds,
     }
-    if keep_box:
-        out["sib_box"], out["node_box"] = out["sib_box"][:1], node_boxes[:1]
-        out["box_hash"] = level_box_hashes[1:]
+    if register:
+        del out["blind"]
+        out["sib_blind"] = [list(level.sibling_blinds) for level in u.path]
+    elif keep_box:
+        out["sib_box"], out["node_box"], out["blind"] = out["sib_box"][:1], node_boxes[:1], blinds[:1]
+        out["box_commit"] = commitments[1:]
     return out
 
 
@@ -94,7 +108,7 @@ def _op_inputs(slot: str, op, updates: tuple) -> dict:
     out: dict = {"enabled": 1}
     roles: list[str]
     if slot == "register":
-        out.update(pk_x=op.pubkey[0], pk_y=op.pubkey[1], l1_address=op.l1_address)
+        out.update(pk_x=op.pubkey[0], pk_y=op.pubkey[1], l1_address=op.l1_address, salt=updates[0].post.salt)
         roles = ["account"]
     elif slot in ("deposit", "forced"):
         out.update(account=op.account, amount=op.amount, registered=int(updates[0].pre is not None))
@@ -166,7 +180,7 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
             own, writes = _op_inputs(slot, w.op, w.updates)
             put(f"{slot}[{i}]", own)
             for role, u in writes:
-                values = _write_inputs(u, preset, keep_box=(slot, role) not in NEW_BOX)
+                values = _write_inputs(u, preset, keep_box=(slot, role) not in NEW_BOX, register=slot == "register")
                 if slot == "register":  # the old leaf is empty: the circuit takes no leaf data
                     del values["leaf"]
                 if (slot, role) not in CHOSEN_BOX:  # the write keeps the box (or sets the full one)

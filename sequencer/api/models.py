@@ -154,6 +154,7 @@ class Leaf(BaseModel):
     collateral: int
     positions: list[int]
     snapshots: list[int]
+    salt: str  # 0x hex field element: the leaf hash's salt, which the owner's exit proof needs
 
 
 class MarginOut(BaseModel):
@@ -168,9 +169,12 @@ class MarginOut(BaseModel):
 
 
 class PathLevelOut(BaseModel):
+    """One level of the account's Merkle path (`spec.tree.PathLevel`): only hashes, so that
+    a path tells its reader nothing about other accounts (0x hex field elements)."""
+
     position: int
     sibling_hashes: list[str]
-    sibling_boxes: list[list[list[int]]]
+    box_commitment: str  # the parent's hiding commitment to its children's boxes
 
 
 class AccountPublic(BaseModel):

@@ -44,7 +44,7 @@ from .state import Account, State, account_hash
 from .transition import (Batch, BuiltBatch, OpRefused, build_batch, process_batch, process_deleverage,
                          process_deposit, process_forced_withdrawal, process_funding, process_liquidation, process_op,
                          process_register, process_touch, process_trade, process_withdrawal)
-from .tree import BoxTree, compute_root
+from .tree import BoxTree, compute_root, path_root
 from .public import FIRST_L1_ACCOUNT, BatchPublic, batch_digest, batch_message
 from .witness import BatchRecord
 
@@ -56,6 +56,6 @@ __all__ = [
     "Batch", "BuiltBatch", "OpRefused", "build_batch", "process_batch", "process_op",
     "process_register", "process_deposit", "process_forced_withdrawal", "process_withdrawal", "process_trade",
     "process_funding", "process_touch", "process_liquidation", "process_deleverage",
-    "BoxTree", "compute_root",
+    "BoxTree", "compute_root", "path_root",
     "BatchRecord", "BatchPublic", "FIRST_L1_ACCOUNT", "batch_digest", "batch_message",
 ]

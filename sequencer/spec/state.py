@@ -1,8 +1,8 @@
 """The exchange state: account leaves, global fields, the state tree, the state root.
 
-Leaf layout (`account_hash`, 6 + 2M field elements, nested by `hash_fields` above 16):
+Leaf layout (`account_hash`, 7 + 2M field elements, nested by `hash_fields` above 16):
 
-    [ pk_x, pk_y, l1_address, nonce_hi, nonce_bitmap, C, q_0, f_0, q_1, f_1, ..., q_{M-1}, f_{M-1} ]
+    [ pk_x, pk_y, l1_address, nonce_hi, nonce_bitmap, C, q_0, f_0, ..., q_{M-1}, f_{M-1}, salt ]
 
     pk_x, pk_y    owner's Baby Jubjub public key (field elements)
     l1_address    owner's L1 address, 160-bit integer: withdrawals and exits are paid there
@@ -11,9 +11,24 @@ Leaf layout (`account_hash`, 6 + 2M field elements, nested by `hash_fields` abov
     C             collateral, signed COLLATERAL_BITS, collateral units
     q_j           position in market j, signed POSITION_BITS, lots
     f_j           funding snapshot in market j, signed FUNDING_BITS, units per lot
+    salt          a field element fixed at registration (`State.leaf_salt`): it makes the
+                  leaf hash unsearchable and is the leaf's blind in the tree (`tree`)
 
-The account's box is not in its data hash: it enters the parent node's preimage
-(`tree.node_hash`). M = 4 gives 14 inputs, one Poseidon; an empty leaf hashes to 0.
+The account's box is not in its data hash: it enters the parent node's box commitment
+(`tree.box_commitment`). M = 4 gives 15 inputs, one Poseidon; an empty leaf hashes to 0.
+
+Salts. The sequencer draws each account's salt when it registers it, as a PRF of a secret
+seed and the account id: salt = Poseidon(salt_seed, id). A PRF rather than fresh randomness
+so that the state stays a function of (genesis, batches): a service that replays its
+settled batches after a restart recomputes the same roots. The salt is a leaf field, so
+the owner learns it with its leaf (the account route; later, data published with the
+batch) and can prove its exit; knowing Poseidon(seed, id) for its own id tells it nothing
+of the seed, hence nothing of another account's salt. It is fixed for the account's life:
+refreshing it per write would change every blind up the path (D more Poseidon(a) per write
+in the circuit and the box commitments of every level) for no gain, since a leaf hash
+already changes with every change of the data it hides. `salt_seed` defaults to the public
+`DEV_SALT_SEED` (tests and demos, reproducible); a deployment must pass a secret one, or the
+salts, and with them every box commitment, can be recomputed by anyone.
 
 State root (oldRoot / newRoot of the batch message, `public.py`) = Poseidon(tree_root, globals_hash), with
 
@@ -34,7 +49,10 @@ from .box import Box
 from .constants import Preset
 from .hashing import hash_fields
 from .public import FIRST_L1_ACCOUNT
-from .tree import EMPTY_LEAF_HASH, BoxTree, PathLevel
+from .tree import EMPTY_LEAF_HASH, EMPTY_LEAF_SALT, BoxTree, OpeningLevel
+
+# The public development seed of the salts (module docstring): a deployment passes its own.
+DEV_SALT_SEED = 0x7A6B636C6561722D64657673616C74
 
 
 @dataclass(frozen=True)
@@ -49,12 +67,13 @@ class Account:
     positions: tuple[int, ...]  # q_j
     snapshots: tuple[int, ...]  # f_j
     box: Box
+    salt: int  # field element, fixed at registration (module docstring)
 
     @classmethod
-    def new(cls, pubkey: tuple[int, int], l1_address: int, funding: tuple[int, ...]) -> "Account":
+    def new(cls, pubkey: tuple[int, int], l1_address: int, funding: tuple[int, ...], salt: int) -> "Account":
         m = len(funding)
         return cls(pubkey=tuple(pubkey), l1_address=l1_address, nonce_hi=0, nonce_bitmap=0,
-                   collateral=0, positions=(0,) * m, snapshots=tuple(funding), box=boxes.full(m))
+                   collateral=0, positions=(0,) * m, snapshots=tuple(funding), box=boxes.full(m), salt=salt)
 
     def fields(self) -> list[int]:
         """The leaf's field elements in layout order (signed values as integers)."""
@@ -62,7 +81,7 @@ class Account:
                self.collateral]
         for q, f in zip(self.positions, self.snapshots):
             out += [q, f]
-        return out
+        return out + [self.salt]
 
     def with_position(self, market: int, q: int) -> "Account":
         pos = list(self.positions)
@@ -71,18 +90,19 @@ class Account:
 
 
 def account_hash(account: Optional[Account]) -> int:
-    """The leaf's data hash: Poseidon over `Account.fields()`; 0 for an empty leaf."""
+    """The leaf's salted data hash: Poseidon over `Account.fields()`; 0 for an empty leaf."""
     return EMPTY_LEAF_HASH if account is None else hash_fields(account.fields())
 
 
 @dataclass(frozen=True)
 class LeafUpdate:
-    """Witness of one leaf write: pre/post leaf, the path (valid before and after), roots."""
+    """Witness of one leaf write: pre/post leaf, the path's opening (valid before and after:
+    siblings' hashes, boxes and blinds, `tree.OpeningLevel`), roots."""
 
     index: int
     pre: Optional[Account]
     post: Optional[Account]  # == pre for a read (a bounced deposit proves the leaf it reads)
-    path: tuple[PathLevel, ...]
+    path: tuple[OpeningLevel, ...]
     pre_tree_root: int
     post_tree_root: int
 
@@ -113,19 +133,25 @@ class State:
     withdrawals: list[tuple[int, int]] = field(default_factory=list)  # signed withdrawals: (account, amount)
     log: Optional[list[LeafUpdate]] = None  # witness of the current batch, when recording
     observed: Optional[dict] = None  # build_batch's first pass: index -> accounts written with a kept box
+    salt_seed: int = DEV_SALT_SEED  # secret of the salts (module docstring)
     _journal: Optional[list] = None
 
     @classmethod
     def genesis(cls, preset: Preset, insurance_pubkey: tuple[int, int], insurance_l1_address: int,
-                prices: tuple[int, ...]) -> "State":
+                prices: tuple[int, ...], salt_seed: int = DEV_SALT_SEED) -> "State":
         """A fresh state: account `preset.insurance_account` (= 0) is the insurance fund."""
         assert preset.insurance_account == 0
         m = preset.num_markets
         state = cls(preset=preset, tree=BoxTree(preset.arity, preset.depth, m),
-                    prices=tuple(prices), funding=(0,) * m)
-        state.write_account(0, Account.new(insurance_pubkey, insurance_l1_address, state.funding))
+                    prices=tuple(prices), funding=(0,) * m, salt_seed=salt_seed)
+        state.write_account(0, Account.new(insurance_pubkey, insurance_l1_address, state.funding,
+                                           state.leaf_salt(0)))
         assert FIRST_L1_ACCOUNT == 1
         return state
+
+    def leaf_salt(self, index: int) -> int:
+        """The salt of account `index`: Poseidon(salt_seed, index) (module docstring)."""
+        return hash_fields([self.salt_seed, index])
 
     @property
     def num_accounts(self) -> int:
@@ -147,9 +173,9 @@ class State:
         if self._journal is not None:
             self._journal.append(("account", index, pre))
         pre_root = self.tree.root
-        path = tuple(self.tree.path(index)) if self.log is not None else ()
+        path = tuple(self.tree.opening(index)) if self.log is not None else ()
         self.accounts[index] = account
-        self.tree.update(index, account_hash(account), account.box)
+        self.tree.update(index, account_hash(account), account.box, account.salt)
         if self.log is not None:
             self.log.append(LeafUpdate(index, pre, account, path, pre_root, self.tree.root))
 
@@ -157,7 +183,7 @@ class State:
         """Log a read: the circuit proves the leaf's content without changing it."""
         if self.log is not None:
             pre, root = self.accounts.get(index), self.tree.root
-            self.log.append(LeafUpdate(index, pre, pre, tuple(self.tree.path(index)), root, root))
+            self.log.append(LeafUpdate(index, pre, pre, tuple(self.tree.opening(index)), root, root))
 
     # --- journal: undo everything since `begin()` -------------------------------------------
     _GLOBALS = ("batch_number", "oracle_round", "prices", "funding", "fees", "registration_index",
@@ -180,10 +206,10 @@ class State:
                 _, index, pre = entry
                 if pre is None:
                     self.accounts.pop(index, None)
-                    self.tree.update(index, EMPTY_LEAF_HASH, boxes.full(self.preset.num_markets))
+                    self.tree.update(index, EMPTY_LEAF_HASH, boxes.full(self.preset.num_markets), EMPTY_LEAF_SALT)
                 else:
                     self.accounts[index] = pre
-                    self.tree.update(index, account_hash(pre), pre.box)
+                    self.tree.update(index, account_hash(pre), pre.box, pre.salt)
             else:
                 _, globals_, lists, log = entry
                 for k, v in {**globals_, **lists}.items():
@@ -194,4 +220,4 @@ class State:
     def rebuild_tree(self) -> BoxTree:
         """The tree hashed from scratch out of `accounts` (tests compare its root)."""
         return BoxTree.build(self.preset.arity, self.preset.depth, self.preset.num_markets,
-                             leaves=[(i, account_hash(a), a.box) for i, a in self.accounts.items()])
+                             leaves=[(i, account_hash(a), a.box, a.salt) for i, a in self.accounts.items()])

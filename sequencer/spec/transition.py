@@ -178,7 +178,7 @@ def process_register(state: State, op: Register) -> None:
     assert op.account not in state.accounts, "the registration's leaf is taken"
 
     w = _Writes(state)
-    w.put(op.account, Account.new(op.pubkey, op.l1_address, state.funding))
+    w.put(op.account, Account.new(op.pubkey, op.l1_address, state.funding, state.leaf_salt(op.account)))
     w.commit()
     state.registration_index += 1
     state.registrations.append((op.pubkey[0], op.pubkey[1], op.l1_address))

@@ -1,35 +1,68 @@
-"""The state tree: a Poseidon Merkle tree whose inner nodes also commit to their children's boxes.
+"""The state tree: a Poseidon Merkle tree whose inner nodes also commit to their children's boxes,
+through a hiding commitment, so that a Merkle path carries nothing but hashes.
 
 Shape: arity a (2 or 4), depth D levels, a^D leaves; leaf index = account id. Level 0 holds
 the leaves, level D the root.
 
-Node hash (level k+1, children c_0..c_{a-1} at level k with boxes B_0..B_{a-1}):
+Every node has a hash, a box and a blind. Node at level k+1 with children c_0..c_{a-1} (at
+level k) with boxes B_0..B_{a-1} and blinds s_0..s_{a-1}:
 
-    node = Poseidon(c_0, ..., c_{a-1}, box_hash)
-    box_hash = hash_fields(pack(B_0)_0..pack(B_0)_{M-1}, ..., pack(B_{a-1})_{M-1})
+    blind  = Poseidon(s_0, ..., s_{a-1})
+    P      = pack(B_0)_0, ..., pack(B_0)_{M-1}, ..., pack(B_{a-1})_{M-1}    (a*M elements)
+    box_commitment = Poseidon(P, blind)                  if a*M < 16
+                     Poseidon(hash_fields(P), blind)     otherwise
+    node   = Poseidon(c_0, ..., c_{a-1}, box_commitment)
+    box    = intersect(B_0, ..., B_{a-1})
 
-The boxes go through their own hash, even where all would fit one Poseidon, so that a write
-that keeps its leaf's box (most writes, `transition`) changes no box hash: the circuit
-takes the path's box hashes above level 1 as they are and pays two Poseidon(a + 1) a level
-(binary, M = 4: 528 constraints instead of 918 with the boxes inline).
+(The blind goes into the boxes' Poseidon where there is room; where a*M fills the 16 inputs
+(MAINNET: 4 x 4) it joins their hash in a Poseidon(2), which is cheaper in the circuit than
+hash_fields' nesting of a 17th input.)
 
-The hash of a leaf is the account's data hash (`state.account_hash`, 0 for an empty leaf);
-the leaf's box enters its parent's preimage. The box *of* a node is the intersection of its
-children's boxes, so the root's box (the intersection of the root's children's boxes) is
-the intersection of all leaf boxes.
+A leaf's hash is the account's salted data hash (`state.account_hash`, 0 for an empty leaf),
+its blind is the leaf's salt (a field of the leaf, 0 for an empty leaf), and its box enters
+its parent's box commitment. The root's box is the intersection of all leaf boxes.
 
-Why the parent hashes every child's box, not only their intersection: a Merkle path gives
-the circuit the siblings' hashes and boxes. If a parent bound only the intersection, a
-sibling's box would be bound only through `max`/`min` with the path's own box, and a
-prover could substitute a wider sibling box wherever the old leaf box dominated, then
-widen the leaf and publish a root box wider than the true intersection. With every child's
-box in the parent's preimage, the siblings' boxes on a verified old path are exactly the
-committed ones, and by induction on proved updates every node's box is the intersection of
-its subtree.
+What a path reveals (`path`, handed to an owner and to the exit circuit): per level the
+siblings' hashes and the parent's box commitment, nothing else. Each is a hash:
 
-Per level of a path update that changes a box the circuit computes the box hash and the
-node hash, and the new node box as the min/max of the a children's bounds: 4*M comparisons
-of (a - 1) pairs, 16-bit for price bounds and 48-bit for funding bounds.
+- a sibling leaf's hash is Poseidon over its data *and its salt*: a salt is a uniformly
+  random field element (`state.State.leaf_salt`), so a published leaf hash cannot be
+  searched by hashing candidate leaves;
+- a sibling inner node's hash has other hashes in its preimage that the path does not give;
+- the box commitment of an ancestor is the one place with low-entropy data (boxes) whose
+  other inputs the owner knows (its own path), so it carries a blind: the hash of the
+  blinds of the children, recursively the hash of all leaf salts of the subtree. An owner
+  knows its own salt only; any ancestor with another account below has a blind that
+  depends on that account's salt, which the owner does not know, so it cannot test candidate
+  boxes against the commitment. (An ancestor with no other account below commits to the
+  owner's box and the empty leaves' FULL boxes only: public already.) Owners who pool their
+  salts learn the commitments over their pooled subtrees only, i.e. nothing beyond the
+  union of their own openings, unless they cover a whole subtree.
+
+Why blinds are derived, not drawn per node: the tree stays a function of its leaves (every
+blind is the hash of the salts below), so whoever holds all leaf openings (the sequencer; a
+successor given the published data) rebuilds it bit for bit, and empty subtrees keep
+constant hashes (`empty_hashes`), which a sparse tree needs.
+
+The boxes and the blind go through their own hash, even where all would fit one Poseidon,
+so that a write that keeps its leaf's box and salt (most writes, `transition`) changes no
+box commitment: the circuit takes the path's box commitments above level 1 as they are and
+pays two Poseidon(a + 1) a level.
+
+Why the parent commits to every child's box, not only their intersection: the batch circuit
+takes the siblings' boxes as witnesses where it recomputes an intersection. If a parent
+bound only the intersection, a sibling's box would be bound only through `max`/`min` with
+the path's own box, and a prover could substitute a wider sibling box wherever the old leaf
+box dominated, then widen the leaf and publish a root box wider than the true intersection.
+With every child's box in the parent's commitment, the siblings' boxes the circuit opens
+against a verified old root are exactly the committed ones (the commitment is a Poseidon
+hash: binding whatever the blind, which is itself in the preimage), and by induction on
+proved updates every node's box is the intersection of its subtree. The blind does not
+weaken this: it is an input of the same hash, bound like the boxes.
+
+Per level of a path update that changes a box the circuit computes the box commitment and
+the node hash, and the new node box as the min/max of the a children's bounds: 4*M
+comparisons of (a - 1) pairs, 16-bit for price bounds and 48-bit for funding bounds.
 """
 from __future__ import annotations
 
@@ -48,42 +81,79 @@ from .constants import FIELD_MODULUS, FUNDING_BITS, FUNDING_MAX, FUNDING_MIN, GR
 from .hashing import POSEIDON_MAX_INPUTS, hash_fields, poseidon_hash_many
 
 EMPTY_LEAF_HASH = 0  # the data hash of an unregistered account
+EMPTY_LEAF_SALT = 0  # the salt (blind) of an unregistered account
 
 
 @dataclass(frozen=True)
 class PathLevel:
-    """One level of a Merkle path: the position of the path's node among its siblings,
-    and the other a-1 children of the parent (in order, the path's own slot left out)."""
+    """One level of a Merkle path as an owner gets it: the position of the path's node among
+    its siblings, the other a-1 children's hashes (in order, the path's own slot left out),
+    and the parent's box commitment. Only hashes (module docstring)."""
+
+    position: int
+    sibling_hashes: tuple[int, ...]
+    box_commitment: int
+
+
+@dataclass(frozen=True)
+class OpeningLevel:
+    """One level of a path as the prover opens it (the batch witness, never handed out): the
+    siblings' hashes, boxes and blinds. The parent's blind and box commitment follow from
+    them and the path's own node (`compute_root`)."""
 
     position: int
     sibling_hashes: tuple[int, ...]
     sibling_boxes: tuple[Box, ...]
+    sibling_blinds: tuple[int, ...]
 
 
-def box_hash(child_boxes: Sequence[Box]) -> int:
-    """The hash of a node's children's boxes: hash_fields of their packed forms, child-major."""
-    return hash_fields([x for b in child_boxes for x in boxes.pack_box(b)])
+def blind_hash(child_blinds: Sequence[int]) -> int:
+    """The blind of an inner node: Poseidon of its children's blinds (a leaf's is its salt)."""
+    return hash_fields(list(child_blinds))
 
 
-def node_hash(children: Sequence[int], child_boxes: Sequence[Box]) -> int:
-    """The hash of an inner node from its children's hashes and boxes (module docstring):
-    Poseidon(c_0, ..., c_{a-1}, box_hash(B_0, ..., B_{a-1}))."""
-    return hash_fields([*children, box_hash(child_boxes)])
+def box_commitment(child_boxes: Sequence[Box], blind: int) -> int:
+    """The hiding commitment to a node's children's boxes: their packed forms, child-major,
+    then the node's blind; in one Poseidon where they fit, else Poseidon(hash_fields(packed),
+    blind) (module docstring)."""
+    packed = [x for b in child_boxes for x in boxes.pack_box(b)]
+    if len(packed) < POSEIDON_MAX_INPUTS:
+        return hash_fields(packed + [blind])
+    return hash_fields([hash_fields(packed), blind])
 
 
-def compute_root(arity: int, leaf_hash: int, leaf_box: Box, index: int,
-                 path: Sequence[PathLevel]) -> tuple[int, Box]:
-    """Recompute (root hash, root box) from a leaf and its path: what the circuit does."""
-    h, b = leaf_hash, leaf_box
+def node_hash(children: Sequence[int], child_boxes: Sequence[Box], blind: int) -> int:
+    """The hash of an inner node from its children's hashes and boxes and its own blind
+    (module docstring): Poseidon(c_0, ..., c_{a-1}, box_commitment(B_0, ..., B_{a-1}, blind))."""
+    return hash_fields([*children, box_commitment(child_boxes, blind)])
+
+
+def compute_root(arity: int, leaf_hash: int, leaf_box: Box, leaf_salt: int, index: int,
+                 opening: Sequence[OpeningLevel]) -> tuple[int, Box]:
+    """Recompute (root hash, root box) from a leaf and its opening: what the batch circuit does."""
+    h, b, s = leaf_hash, leaf_box, leaf_salt
+    for level in opening:
+        assert level.position == index % arity
+        hs, bs, ss = list(level.sibling_hashes), list(level.sibling_boxes), list(level.sibling_blinds)
+        hs.insert(level.position, h)
+        bs.insert(level.position, b)
+        ss.insert(level.position, s)
+        s = blind_hash(ss)
+        h, b = node_hash(hs, bs, s), boxes.intersect(bs)
+        index //= arity
+    return h, b
+
+
+def path_root(arity: int, leaf_hash: int, index: int, path: Sequence[PathLevel]) -> int:
+    """The root hash from a leaf hash and an owner's path (hashes only): what the exit circuit does."""
+    h = leaf_hash
     for level in path:
         assert level.position == index % arity
         hs = list(level.sibling_hashes)
-        bs = list(level.sibling_boxes)
         hs.insert(level.position, h)
-        bs.insert(level.position, b)
-        h, b = node_hash(hs, bs), boxes.intersect(bs)
+        h = hash_fields([*hs, level.box_commitment])
         index //= arity
-    return h, b
+    return h
 
 
 # --- whole levels as arrays -------------------------------------------------------------------
@@ -167,12 +237,15 @@ def _intersect_groups(groups: np.ndarray) -> np.ndarray:
     return out
 
 
-def _box_tails(groups: np.ndarray) -> np.ndarray:
+def _box_tails(groups: np.ndarray, blinds: np.ndarray) -> np.ndarray:
     """What follows the a child hashes in each parent's preimage, from the children's boxes
-    (p, a, M, 4): `box_hash`, the `hash_fields` of the a*M packed boxes -> (p, 1, 4) limbs."""
+    (p, a, M, 4) and the parents' blinds (p, 4): `box_commitment`, the `hash_fields` of the
+    a*M packed boxes and the blind -> (p, 1, 4) limbs."""
     p, a, m = groups.shape[:3]
     packed = _pack_limbs(groups).reshape(p, a * m, 4)
-    return _hash_fields_rows(packed)[:, None, :]
+    if a * m >= POSEIDON_MAX_INPUTS:
+        packed = _hash_fields_rows(packed)[:, None, :]
+    return _poseidon_rows(np.concatenate([packed, blinds[:, None, :]], axis=1))[:, None, :]
 
 
 def _node_hashes(child_hashes: np.ndarray, tails: np.ndarray) -> np.ndarray:
@@ -188,10 +261,10 @@ def _distinct_sorted(xs: np.ndarray) -> np.ndarray:
 
 
 class BoxTree:
-    """A dense a-ary Poseidon tree of depth D with per-node boxes.
+    """A dense a-ary Poseidon tree of depth D with per-node boxes and blinds.
 
-    Level k holds a^(D-k) hashes (`node_limbs[k]`, (n, 4) limbs, see above) and boxes
-    (`boxes[k]`, (n, M, 4) int64). `update` recomputes one path; `build` hashes only the
+    Level k holds a^(D-k) hashes (`node_limbs[k]`, (n, 4) limbs, see above), boxes
+    (`boxes[k]`, (n, M, 4) int64) and blinds (`blinds[k]`, (n, 4) limbs; level 0: the salts). `update` recomputes one path; `build` hashes only the
     ancestors of non-empty leaves, level by level, each level in one batched native call."""
 
     def __init__(self, arity: int, depth: int, num_markets: int):
@@ -199,12 +272,15 @@ class BoxTree:
         assert arity in (2, 4) and depth >= 1
         self.arity, self.depth, self.num_markets = arity, depth, num_markets
         full = np.array(boxes.full(num_markets), dtype=np.int64)
+        self.empty_blinds = self._empty_blinds(arity, depth)  # per level
         self.empty_hashes = self._empty_hashes(arity, depth, num_markets)  # per level
         self.node_limbs: list[np.ndarray] = [
             np.tile(_to_limbs([self.empty_hashes[k]]), (arity ** (depth - k), 1)) for k in range(depth + 1)]
         self.boxes: list[np.ndarray] = [
             np.broadcast_to(full, (arity ** (depth - k), num_markets, 4)).copy()
             for k in range(depth + 1)]
+        self.blinds: list[np.ndarray] = [
+            np.tile(_to_limbs([self.empty_blinds[k]]), (arity ** (depth - k), 1)) for k in range(depth + 1)]
 
     # --- reading -------------------------------------------------------------------------
     @property
@@ -221,74 +297,109 @@ class BoxTree:
     def box_at(self, level: int, index: int) -> Box:
         return tuple(map(tuple, self.boxes[level][index].tolist()))
 
+    def blind_at(self, level: int, index: int) -> int:
+        return _to_ints(self.blinds[level][index:index + 1])[0]
+
+    def box_commitment_at(self, level: int, index: int) -> int:
+        """The box commitment in the preimage of node (level >= 1, index)."""
+        a = self.arity
+        children = [self.box_at(level - 1, index * a + i) for i in range(a)]
+        return box_commitment(children, self.blind_at(level, index))
+
     def leaf(self, index: int) -> tuple[int, Box]:
         return self.hash_at(0, index), self.box_at(0, index)
 
     def path(self, index: int) -> list[PathLevel]:
-        """The Merkle path of leaf `index`, leaf level first."""
+        """The Merkle path of leaf `index` as its owner gets it, leaf level first: hashes only
+        (module docstring)."""
         a, out = self.arity, []
         for k in range(self.depth):
             pos, base = index % a, index - index % a
             sib = [base + i for i in range(a) if i != pos]
             out.append(PathLevel(pos, tuple(_to_ints(self.node_limbs[k][sib])),
-                                 tuple(self.box_at(k, s) for s in sib)))
+                                 self.box_commitment_at(k + 1, index // a)))
+            index //= a
+        return out
+
+    def opening(self, index: int) -> list[OpeningLevel]:
+        """The path of leaf `index` as the prover opens it (siblings' boxes and blinds too),
+        leaf level first. For the batch witness only: never hand it to an owner."""
+        a, out = self.arity, []
+        for k in range(self.depth):
+            pos, base = index % a, index - index % a
+            sib = [base + i for i in range(a) if i != pos]
+            out.append(OpeningLevel(pos, tuple(_to_ints(self.node_limbs[k][sib])),
+                                    tuple(self.box_at(k, s) for s in sib),
+                                    tuple(_to_ints(self.blinds[k][sib]))))
             index //= a
         return out
 
     # --- writing -------------------------------------------------------------------------
-    def update(self, index: int, leaf_hash: int, leaf_box: Box) -> None:
-        """Write one leaf and recompute its path: D box intersections, D node hashes.
+    def update(self, index: int, leaf_hash: int, leaf_box: Box, leaf_salt: int = 0) -> None:
+        """Write one leaf and recompute its path: D box intersections, D node hashes, and D
+        blind hashes when the salt changes (a registration: a leaf keeps its salt).
 
-        A node's box, and so the box part of its parent's preimage (`_box_tails`), depends on
-        boxes only. So the path's boxes are intersected first, the D box tails hashed in one
-        batch (with 4 markets the expensive Poseidon(16) of each level, which the extension
-        runs in parallel), and only the short Poseidons over the child hashes are sequential."""
+        A node's box commitment (`_box_tails`) depends on boxes and blinds only. So the
+        path's boxes are intersected first, the D box tails hashed in one batch (with 4
+        markets the expensive Poseidon(16) of each level, which the extension runs in
+        parallel), and only the short Poseidons over the child hashes are sequential."""
         a, m = self.arity, self.num_markets
         box = np.asarray(leaf_box, dtype=np.int64).reshape(m, 4)
         _check_boxes(box)
         self.node_limbs[0][index] = _to_limbs([leaf_hash])[0]
         self.boxes[0][index] = box
         parents = [index // a ** (k + 1) for k in range(self.depth)]
+        salt = _to_limbs([leaf_salt])[0]
+        if (self.blinds[0][index] != salt).any():
+            self.blinds[0][index] = salt
+            for k, p in enumerate(parents):
+                self.blinds[k + 1][p] = _poseidon_rows(self.blinds[k][p * a:(p + 1) * a][None])[0]
         groups = []
         for k, p in enumerate(parents):
             groups.append(self.boxes[k][p * a:(p + 1) * a])
             self.boxes[k + 1][p] = _intersect_groups(groups[-1][None])[0]
-        tails = _box_tails(np.stack(groups))
+        tails = _box_tails(np.stack(groups), np.stack([self.blinds[k + 1][p] for k, p in enumerate(parents)]))
         for k, p in enumerate(parents):
             children = self.node_limbs[k][p * a:(p + 1) * a]
             self.node_limbs[k + 1][p] = _node_hashes(children[None], tails[k:k + 1])[0]
 
     @classmethod
     def build(cls, arity: int, depth: int, num_markets: int,
-              leaves: Iterable[tuple[int, int, Box]] | None = None,
-              leaf_hashes: list[int] | None = None, leaf_boxes: np.ndarray | None = None) -> "BoxTree":
+              leaves: Iterable[tuple] | None = None,
+              leaf_hashes: list[int] | None = None, leaf_boxes: np.ndarray | None = None,
+              leaf_salts: list[int] | None = None) -> "BoxTree":
         """Hash a whole tree from scratch, level by level.
 
-        Either `leaves` = (index, hash, box) for the non-empty leaves (a later entry for the same
-        index wins), or the dense level 0 as `leaf_hashes` (a^D ints) and `leaf_boxes`
-        ((a^D, M, 4) int64 array)."""
+        Either `leaves` = (index, hash, box[, salt]) for the non-empty leaves (a later entry for
+        the same index wins; salt 0 if left out), or the dense level 0 as `leaf_hashes` (a^D
+        ints), `leaf_boxes` ((a^D, M, 4) int64 array) and `leaf_salts` (a^D ints, or 0s)."""
         t = cls(arity, depth, num_markets)
         n = arity ** depth
         if leaf_hashes is None:
-            latest = {index: (h, b) for index, h, b in leaves or ()}
+            latest = {entry[0]: (entry[1], entry[2], entry[3] if len(entry) > 3 else 0) for entry in leaves or ()}
             idx = np.fromiter(latest, dtype=np.int64, count=len(latest))
-            leaf_boxes = np.array([b for _, b in latest.values()], dtype=np.int64).reshape(-1, num_markets, 4)
+            leaf_boxes = np.array([b for _, b, _ in latest.values()], dtype=np.int64).reshape(-1, num_markets, 4)
             _check_boxes(leaf_boxes)
-            t.node_limbs[0][idx] = _to_limbs([h for h, _ in latest.values()])
+            t.node_limbs[0][idx] = _to_limbs([h for h, _, _ in latest.values()])
             t.boxes[0][idx] = leaf_boxes
+            t.blinds[0][idx] = _to_limbs([s for _, _, s in latest.values()])
         else:
             assert len(leaf_hashes) == n and leaf_boxes.shape == (n, num_markets, 4)
             _check_boxes(leaf_boxes)
             t.node_limbs[0][:] = _to_limbs(leaf_hashes)
             t.boxes[0][:] = leaf_boxes
+            if leaf_salts is not None:
+                t.blinds[0][:] = _to_limbs(leaf_salts)
         t._rehash_above(t._nonempty(0))
         return t
 
     def _nonempty(self, level: int) -> np.ndarray:
-        """Indices of the nodes of `level` that differ from the empty subtree's (hash or box)."""
+        """Indices of the nodes of `level` that differ from the empty subtree's (hash, box or blind)."""
         empty_hash = _to_limbs([self.empty_hashes[level]])[0]
+        empty_blind = _to_limbs([self.empty_blinds[level]])[0]
         full = np.array(boxes.full(self.num_markets), dtype=np.int64)
-        differs = (self.node_limbs[level] != empty_hash).any(axis=1) | (self.boxes[level] != full).any(axis=(1, 2))
+        differs = (self.node_limbs[level] != empty_hash).any(axis=1) | (self.boxes[level] != full).any(axis=(1, 2)) \
+            | (self.blinds[level] != empty_blind).any(axis=1)
         return np.flatnonzero(differs)
 
     def _rehash_above(self, changed: np.ndarray) -> None:
@@ -308,17 +419,27 @@ class BoxTree:
             n_par = len(self.node_limbs[k + 1])
             groups = self.boxes[k].reshape(n_par, a, m, 4)
             children = self.node_limbs[k].reshape(n_par, a, 4)
+            child_blinds = self.blinds[k].reshape(n_par, a, 4)
             if len(parents) < n_par:  # else all of them: the views need no gather
-                groups, children = groups[parents], children[parents]
+                groups, children, child_blinds = groups[parents], children[parents], child_blinds[parents]
             self.boxes[k + 1][parents] = _intersect_groups(groups)
-            self.node_limbs[k + 1][parents] = _node_hashes(children, _box_tails(groups))
+            blinds = _poseidon_rows(child_blinds)
+            self.blinds[k + 1][parents] = blinds
+            self.node_limbs[k + 1][parents] = _node_hashes(children, _box_tails(groups, blinds))
             changed = parents
 
     @staticmethod
-    def _empty_hashes(arity: int, depth: int, num_markets: int) -> list[int]:
-        out = [EMPTY_LEAF_HASH]
+    def _empty_blinds(arity: int, depth: int) -> list[int]:
+        out = [EMPTY_LEAF_SALT]
         for _ in range(depth):
-            out.append(node_hash([out[-1]] * arity, [boxes.full(num_markets)] * arity))
+            out.append(blind_hash([out[-1]] * arity))
+        return out
+
+    @classmethod
+    def _empty_hashes(cls, arity: int, depth: int, num_markets: int) -> list[int]:
+        blinds, out = cls._empty_blinds(arity, depth), [EMPTY_LEAF_HASH]
+        for k in range(depth):
+            out.append(node_hash([out[-1]] * arity, [boxes.full(num_markets)] * arity, blinds[k + 1]))
         return out
 
     # --- the sequencer's use of the boxes ---------------------------------------------------

@@ -94,7 +94,7 @@ def test_every_internal_wire_is_pinned(cc, state):
 
 def test_four_ary_tree_demo_preset():
     """DEMO (arity 4, depth 5): accounts at every position among their siblings, with
-    positions; a tampered sibling hash or sibling box at each slot is refused."""
+    positions; a tampered sibling hash at each slot or box commitment at each level is refused."""
     cd = registry.build("exit", preset="demo")
     s = funded_state(6, amount=10**10, preset=DEMO)
     apply(s, trade_op(s, 0, 2, 5 * 10**9, 1, 2))
@@ -108,8 +108,8 @@ def test_four_ary_tree_demo_preset():
         assert from_field(cd.public_signals(w)[-1]) == margin.total_value(a, DEMO, s.prices, s.funding)
         for slot in range(DEMO.arity - 1):
             assert_rejects(cd, _with(inputs, "path.sib_hash", inputs["path.sib_hash"][0][slot] + 1, 0, slot))
-            box = inputs["path.sib_box"][0][slot][1]
-            assert_rejects(cd, _with(inputs, "path.sib_box", box + 1, 0, slot, 1))
+        for k in range(DEMO.depth):
+            assert_rejects(cd, _with(inputs, "path.box_commit", inputs["path.box_commit"][k] + 1, k))
         assert_rejects(cd, _with(inputs, "accountId", account_id ^ 3))
 
 
@@ -168,10 +168,9 @@ def test_other_state_rejected(cc, state):
 
 
 # --- soundness: tampered private inputs ---------------------------------------------------------
-PRIVATE_TAMPERS = ([("leaf", (i,)) for i in range(6 + 2 * M)]
+PRIVATE_TAMPERS = ([("leaf", (i,)) for i in range(7 + 2 * M)]
                    + [("path.sib_hash", (k, 0)) for k in range(TINY.depth)]
-                   + [("path.sib_box", (k, 0, j)) for k in range(TINY.depth) for j in range(M)]
-                   + [("path.node_box", (k, j)) for k in range(TINY.depth) for j in range(M)]
+                   + [("path.box_commit", (k,)) for k in range(TINY.depth)]
                    + [("tree_root", ()), ("batch_number", ()), ("oracle_round", ()), ("registration_index", ()),
                       ("deposit_index", ()), ("forced_index", ())])
 
@@ -215,7 +214,7 @@ def test_negative_equity_cannot_be_proved(cc):
 def _account(collateral, positions, snapshots, box=None, l1_address=ADDRESS_BASE + 7, pubkey=None) -> Account:
     return Account(pubkey=pubkey or key(7).public_key, l1_address=l1_address, nonce_hi=3, nonce_bitmap=5,
                    collateral=collateral, positions=tuple(positions), snapshots=tuple(snapshots),
-                   box=box or spec_box.full(M))
+                   box=box or spec_box.full(M), salt=0x5A17)
 
 
 def _state_with(account: Account, index: int, prices=(1000, 1000), funding=(0, 0)) -> State:

@@ -28,6 +28,7 @@ from circuits.settlement.witness import batch_inputs  # noqa: E402
 from prover.field import R  # noqa: E402
 from sequencer.spec import (TINY, Batch, Deposit, ForcedWithdraw, Funding, Liquidate, OpRefused, Register,  # noqa: E402
                             Touch, batch_digest, build_batch, process_batch)
+from sequencer.spec import box as spec_box  # noqa: E402
 from sequencer.spec.constants import COLLATERAL_MAX  # noqa: E402
 from sequencer.spec.state import Account  # noqa: E402
 from sequencer.spec import transition  # noqa: E402
@@ -202,7 +203,7 @@ def test_deposit_to_a_missing_leaf_bounces_and_a_credit_has_no_witness(cc, monke
     state = settled_state()
 
     def credit_missing(state, op):  # a new leaf holding the deposit, as if it existed
-        account = replace(Account.new((0, 0), 0, state.funding), collateral=op.amount)
+        account = replace(Account.new((0, 0), 0, state.funding, state.leaf_salt(op.account)), collateral=op.amount)
         state.write_account(op.account, account)
         state.deposits.append((op.account, op.amount, 0))
         state.deposit_index += 1
@@ -223,7 +224,7 @@ def test_registration_is_written_where_and_as_the_queue_says(cc, monkeypatch, wr
         index = op.account + (1 if wrong == "id" else 0)
         owner = op.l1_address + (1 if wrong == "owner" else 0)
         key = (op.pubkey[0], op.pubkey[1] + 1) if wrong == "key" else op.pubkey
-        state.write_account(index, Account.new(key, owner, state.funding))
+        state.write_account(index, Account.new(key, owner, state.funding, state.leaf_salt(index)))
         state.registration_index += 1
         state.registrations.append((op.pubkey[0], op.pubkey[1], op.l1_address))
 
@@ -254,6 +255,66 @@ def test_touch_after_prices_leave_the_box(cc):
     lo = state.accounts[1].box[0][0]
     record = process_batch(state, pinned(state, Batch(2, 2, (lo - 1, 1000), (Touch(1),))))
     solves(cc, record)
+
+
+def _tampered(inputs: dict, name: str, index: tuple, value) -> dict:
+    out = copy.deepcopy(inputs)
+    if not index:
+        out[name] = value % R
+        return out
+    target = out[name]
+    for i in index[:-1]:
+        target = target[i]
+    target[index[-1]] = value % R
+    return out
+
+
+def _at(inputs: dict, name: str, index: tuple):
+    v = inputs[name]
+    for i in index:
+        v = v[i]
+    return v
+
+
+def _each_tamper_rejected(cc, inputs: dict, tampers: list) -> None:
+    cc.witness(inputs)
+    for name, index, value in tampers:
+        assert _at(inputs, name.rsplit(".", 2)[0] + ".enabled", ()) == 1
+        old = _at(inputs, name, index)
+        if value is None or value == old:
+            value = old + 1
+        with pytest.raises(ConstraintError):
+            cc.witness(_tampered(inputs, name, index, value))
+
+
+def test_a_wrong_box_opening_is_rejected(cc):
+    """The batch circuit opens each box commitment on the path of a write (`tree.leaf_write`):
+    a sibling's box widened to the full range (the substitution `spec.tree` explains), or
+    any other box, blind or box commitment of the witness that is not the committed one,
+    no longer recomputes the old root. Box-changing writes (a touch), writes that keep
+    the box (a trade's buyer) and a registration (new blinds up the path)."""
+    full = spec_box.pack(spec_box.FULL_MARKET)
+    d, m = TINY.depth, TINY.num_markets
+    state = settled_state()
+    lo = state.accounts[1].box[0][0]
+    touch = batch_inputs(process_batch(state, pinned(state, Batch(2, 2, (lo - 1, 1000), (Touch(1),)))), TINY, cc)
+    tampers = []
+    for k in range(d):  # a touch: every level's sibling boxes, own old boxes and blinds
+        tampers += [("touch[0].account.sib_box", (k, 0, j), full) for j in range(m)]
+        tampers += [("touch[0].account.node_box", (k, j), None) for j in range(m)]
+        tampers += [("touch[0].account.blind", (k,), None)]
+    _each_tamper_rejected(cc, touch, tampers)
+    state = settled_state()
+    ops = (trade_op(state, 0, 5, LOT_PRICE, 2, 1, buyer_nonce=1, seller_nonce=1), register_op(state, 4))
+    other = batch_inputs(process_batch(state, pinned(state, Batch(2, 2, (1000, 1000), ops))), TINY, cc)
+    # a write keeping the box: level 0's boxes and level 1's blind, the commitments above
+    tampers = [("trade[0].buyer.sib_box", (0, 0, j), full) for j in range(m)]
+    tampers += [("trade[0].buyer.blind", (0,), None)]
+    tampers += [("trade[0].buyer.box_commit", (k,), None) for k in range(d - 1)]
+    # a registration: the siblings' boxes and blinds of every level
+    tampers += [("register[0].account.sib_box", (k, 0, 0), None) for k in range(d)]
+    tampers += [("register[0].account.sib_blind", (k, 0), None) for k in range(d)]
+    _each_tamper_rejected(cc, other, tampers)
 
 
 # --- refusals: no witness for what the spec refuses ---------------------------------------------

@@ -59,7 +59,7 @@ def sweep_inputs(state, prices=None, funding=None) -> dict:
     leaves, registered, hashes = [], [], []
     for i in range(n):
         acc = state.accounts.get(i)
-        leaves.append(acc.fields() if acc is not None else [0] * (6 + 2 * m))
+        leaves.append(acc.fields() if acc is not None else [0] * (7 + 2 * m))
         registered.append(int(acc is not None))
         hashes.append(account_hash(acc))
     return {"root": plain_root(hashes, TINY.arity), "prices": list(prices or state.prices),

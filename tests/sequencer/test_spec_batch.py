@@ -99,9 +99,12 @@ def test_witness_paths_recompute_roots():
     assert record.ops[0].updates[0].pre == record.ops[0].updates[0].post and record.public.deposits[0][2] == 1
     for u in updates:
         pre_box = u.pre.box if u.pre else boxes.full(TINY.num_markets)
-        assert compute_root(TINY.arity, account_hash(u.pre), pre_box, u.index, u.path)[0] == u.pre_tree_root
+        pre_salt = u.pre.salt if u.pre else 0
+        assert compute_root(TINY.arity, account_hash(u.pre), pre_box, pre_salt, u.index, u.path)[0] == u.pre_tree_root
         post_box = u.post.box if u.post else boxes.full(TINY.num_markets)
-        assert compute_root(TINY.arity, account_hash(u.post), post_box, u.index, u.path)[0] == u.post_tree_root
+        post_salt = u.post.salt if u.post else 0
+        assert compute_root(TINY.arity, account_hash(u.post), post_box, post_salt, u.index, u.path)[0] \
+            == u.post_tree_root
     for a, b in zip(updates, updates[1:]):  # the writes chain from one root to the next
         assert a.post_tree_root == b.pre_tree_root
     assert updates[-1].post_tree_root == state.tree.root

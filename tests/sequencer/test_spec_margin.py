@@ -15,7 +15,7 @@ M = TINY.num_markets
 
 def account(c, qs, fs):
     return Account(pubkey=(0, 1), l1_address=0, nonce_hi=0, nonce_bitmap=0, collateral=c,
-                   positions=tuple(qs), snapshots=tuple(fs), box=boxes.full(len(qs)))
+                   positions=tuple(qs), snapshots=tuple(fs), box=boxes.full(len(qs)), salt=1)
 
 
 accounts = st.builds(account, st.integers(-10**9, 10**10), st.lists(st.integers(-2000, 2000), min_size=M, max_size=M),

@@ -35,7 +35,7 @@ def request_account(body: AccountRequestIn, services: ServicesDep) -> Registrati
 
 def _leaf(a: Account) -> Leaf:
     return Leaf(nonce_hi=a.nonce_hi, nonce_bitmap=a.nonce_bitmap, collateral=a.collateral,
-                positions=list(a.positions), snapshots=list(a.snapshots))
+                positions=list(a.positions), snapshots=list(a.snapshots), salt=hex(a.salt))
 
 
 @router.get("/{account_id}", response_model=AccountPublic, responses=PRIVATE)
@@ -62,7 +62,7 @@ def get_account(account_id: AccountIdPath, reader: ReaderDep, services: Services
                 maintenance_surplus_bps=margin.maintenance_surplus(leaf, preset, g, f),
                 initial_surplus_bps=margin.initial_surplus(leaf, preset, g, f)),
             merkle_path=[PathLevelOut(position=lv.position, sibling_hashes=[hex(h) for h in lv.sibling_hashes],
-                                      sibling_boxes=[[list(mb) for mb in b] for b in lv.sibling_boxes])
+                                      box_commitment=hex(lv.box_commitment))
                          for lv in settled.tree.path(account_id)])
         if out["l1_address"] is None:
             out["l1_address"] = "0x%040x" % leaf.l1_address

@@ -152,3 +152,39 @@ def test_login_flood_does_not_accumulate(world):
         assert world.client.post("/v1/auth/challenge", json={"account": 1}).status_code == 200
     assert world.counts()["auth_tokens"] == world.store.MAX_LIVE_PER_ACCOUNT
     world.login(1)  # the newest challenges still work
+
+
+def _shape(v):
+    """The JSON value with every hex string replaced by "hash"."""
+    if isinstance(v, dict):
+        return {k: _shape(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_shape(x) for x in v]
+    return "hash" if isinstance(v, str) and v.startswith("0x") else v
+
+
+def test_owner_path_is_hashes_only(world):
+    """The route's Merkle path is the spec's owner path (`BoxTree.path`): per level a position
+    and hashes; the leaf carries its salt, so the owner can prove its exit. Rewriting another
+    account (collateral, positions, box) changes hash values in the answer and nothing else."""
+    from dataclasses import replace
+
+    from sequencer.spec.state import account_hash
+    from sequencer.spec.tree import path_root
+
+    token = world.login(1)
+    headers = {"Authorization": f"Bearer {token}"}
+    a = world.client.get("/v1/accounts/1", headers=headers).json()
+    settled = world.services.settled
+    spec_path = settled.tree.path(1)
+    assert a["merkle_path"] == [{"position": lv.position, "sibling_hashes": [hex(h) for h in lv.sibling_hashes],
+                                 "box_commitment": hex(lv.box_commitment)} for lv in spec_path]
+    assert a["leaf"]["salt"] == hex(settled.accounts[1].salt)
+    assert path_root(TINY.arity, account_hash(settled.accounts[1]), 1, spec_path) == settled.tree.root
+    other = settled.accounts[0]  # the sibling of account 1
+    settled.write_account(0, replace(other, collateral=other.collateral + 777,
+                                     positions=tuple(q + 3 for q in other.positions),
+                                     box=tuple((900, 1100, -5, 5) for _ in other.box)))
+    b = world.client.get("/v1/accounts/1", headers=headers).json()
+    assert _shape(b) == _shape(a) and b["leaf"] == a["leaf"] and b["margin"] == a["margin"]
+    assert b["merkle_path"] != a["merkle_path"] and b["root"] != a["root"]
