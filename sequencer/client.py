@@ -280,20 +280,23 @@ def _chain_globals(rollup, block: int) -> dict:
 
 
 def root_from_leaf(acc: dict, head: dict, preset) -> int:
-    """The state root from an account as GET /v1/accounts/{id} shows it (leaf, box, Merkle
-    path) and the chain's globals, with the spec's hashing: Poseidon(tree root, globals hash)."""
+    """The state root from an account as GET /v1/accounts/{id} shows it (leaf with its salt,
+    Merkle path of hashes only) and the chain's globals, with the spec's hashing:
+    Poseidon(tree root, globals hash). The account's box is not checked: the leaf hash does
+    not include it, and the parent's box commitment that does is hidden (blinded by the
+    neighbours' salts); the batch circuit opens it."""
     from .spec.hashing import hash_fields
     from .spec.state import Account, account_hash
-    from .spec.tree import PathLevel, compute_root
+    from .spec.tree import PathLevel, path_root
 
     leaf = acc["leaf"]
     box = tuple(tuple(int(v) for v in mb) for mb in acc["box"])
     account = Account(pubkey=(int(acc["pubkey"][0]), int(acc["pubkey"][1])), l1_address=int(acc["l1_address"], 16),
                       nonce_hi=leaf["nonce_hi"], nonce_bitmap=leaf["nonce_bitmap"], collateral=leaf["collateral"],
-                      positions=tuple(leaf["positions"]), snapshots=tuple(leaf["snapshots"]), box=box)
-    path = [PathLevel(lv["position"], tuple(int(h, 16) for h in lv["sibling_hashes"]),
-                      tuple(tuple(tuple(int(v) for v in mb) for mb in b) for b in lv["sibling_boxes"]))
+                      positions=tuple(leaf["positions"]), snapshots=tuple(leaf["snapshots"]), box=box,
+                      salt=int(leaf["salt"], 16))
+    path = [PathLevel(lv["position"], tuple(int(h, 16) for h in lv["sibling_hashes"]), int(lv["box_commitment"], 16))
             for lv in acc["merkle_path"]]
-    tree_root, _ = compute_root(preset.arity, account_hash(account), box, int(acc["id"]), path)
+    tree_root = path_root(preset.arity, account_hash(account), int(acc["id"]), path)
     globals_ = [head["batch"], head["round"], *head["queues"], *head["prices"], *head["funding"]]
     return hash_fields([tree_root, hash_fields(globals_)])

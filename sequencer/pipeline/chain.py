@@ -105,9 +105,21 @@ class LocalAnvil:
 
 @dataclass
 class Genesis:
+    """The service's genesis: the insurance fund's key seed and L1 address, the genesis prices,
+    and the secret seed of the leaves' salts (`spec.state`: salt = Poseidon(salt_seed, id)).
+    Both seeds are drawn from the OS's randomness when the contracts are deployed and kept
+    only in the database: whoever knows `salt_seed` can search published leaf hashes."""
+
     insurance_seed: bytes
     insurance_l1: int
     prices: tuple[int, ...]
+    salt_seed: int
+
+    @classmethod
+    def fresh(cls, insurance_l1: int, prices: tuple[int, ...]) -> "Genesis":
+        from ..spec.constants import FIELD_MODULUS
+
+        return cls(secrets.token_bytes(32), insurance_l1, prices, 1 + secrets.randbelow(FIELD_MODULUS - 1))
 
     def state(self, preset):
         from circuits.crypto.eddsa import PrivateKey
@@ -115,16 +127,20 @@ class Genesis:
         from ..spec.state import State
 
         key = PrivateKey.from_seed(self.insurance_seed)
-        return State.genesis(preset, key.public_key, self.insurance_l1, self.prices)
+        return State.genesis(preset, key.public_key, self.insurance_l1, self.prices, salt_seed=self.salt_seed)
 
     def to_json(self) -> str:
         return json.dumps({"insurance_seed": self.insurance_seed.hex(), "insurance_l1": hex(self.insurance_l1),
-                           "prices": list(self.prices)})
+                           "prices": list(self.prices), "salt_seed": hex(self.salt_seed)})
 
     @classmethod
     def from_json(cls, text: str) -> "Genesis":
         d = json.loads(text)
-        return cls(bytes.fromhex(d["insurance_seed"]), int(d["insurance_l1"], 16), tuple(d["prices"]))
+        if "salt_seed" not in d:
+            raise RuntimeError("this database was made by a zkclear before salted leaves: its state roots "
+                               "cannot be rebuilt; start with a fresh --db and chain")
+        return cls(bytes.fromhex(d["insurance_seed"]), int(d["insurance_l1"], 16), tuple(d["prices"]),
+                   int(d["salt_seed"], 16))
 
 
 def genesis_prices(preset) -> tuple[int, ...]:
@@ -177,7 +193,7 @@ def open_chain(store, rpc_url: str, preset, vk_jsons, reporters: bool) -> ChainH
         rollup = RollupClient.at(chain, known)
         log.info("contracts found: rollup %s", known)
     else:
-        genesis = Genesis(secrets.token_bytes(32), int(chain.w3.eth.accounts[0], 16), genesis_prices(preset))
+        genesis = Genesis.fresh(int(chain.w3.eth.accounts[0], 16), genesis_prices(preset))
         state = genesis.state(preset)
         batch_vk, exit_vk = vk_jsons()
         dev = DevCommittee.from_seed(COMMITTEE_SEED)
