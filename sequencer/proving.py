@@ -177,9 +177,11 @@ def _die_with_parent() -> None:
             os._exit(1)
 
 
-def _worker_init(preset_name: str, data_dir: str, zkey: Optional[str], backend: str) -> None:
+def _worker_init(preset_name: str, data_dir: str, zkey: Optional[str], backend: str, nice: int = 0) -> None:
     global _WORKER
     _die_with_parent()
+    if nice:
+        os.nice(nice)  # its threads (rayon) inherit it
     _WORKER = BatchProver(preset_name, data_dir, zkey, backend)
 
 
@@ -197,14 +199,18 @@ def _worker_prove(record) -> ProvedBatch:
 
 class ProvingWorker:
     """One prover process ('spawn': a fresh interpreter, no inherited threads or sockets).
-    `submit(record)` returns a Future of ProvedBatch; `close()` kills the process."""
+    `submit(record)` returns a Future of ProvedBatch; `close()` kills the process.
+
+    `nice`: the worker lowers its own CPU priority by that much (os.nice). A service on a
+    few cores gives it a positive value: a proof then takes the CPU the API leaves, instead
+    of queueing the API's requests behind its threads for seconds per batch."""
 
     def __init__(self, preset, data_dir: Path | str = DEFAULT_DATA_DIR, zkey: Optional[Path | str] = None,
-                 backend: str = "native"):
+                 backend: str = "native", nice: int = 0):
         name = preset if isinstance(preset, str) else preset.name
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=_worker_init,
-                                         initargs=(name, str(data_dir), str(zkey) if zkey else None, backend))
+                                         initargs=(name, str(data_dir), str(zkey) if zkey else None, backend, nice))
 
     def warm(self) -> Future:
         """Build the circuit and load (or set up) the key now; the future gives the key's path."""

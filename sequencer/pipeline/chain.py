@@ -39,9 +39,9 @@ def free_port() -> int:
 
 class LocalAnvil:
     """`state`: a file anvil loads at start and dumps every second (so the service's own chain
-    outlives a restart with the same data dir)."""
+    outlives a restart with the same data dir). `nice`: anvil runs at that lower CPU priority."""
 
-    def __init__(self, port: Optional[int] = None, state: Optional[Path] = None):
+    def __init__(self, port: Optional[int] = None, state: Optional[Path] = None, nice: int = 0):
         if not ANVIL.exists():
             raise RuntimeError(f"{ANVIL} not found: run `make setup` (npm ci)")
         self.port = port or free_port()
@@ -49,7 +49,8 @@ class LocalAnvil:
         extra = ["--state", str(state), "--state-interval", "1"] if state is not None else []
         self.proc = subprocess.Popen([str(ANVIL), "--host", "127.0.0.1", "--port", str(self.port), "--silent",
                                       "--gas-limit", "60000000", *extra],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                                     preexec_fn=(lambda: os.nice(nice)) if nice else None)
         deadline = time.monotonic() + 30
         while True:
             try:
