@@ -177,12 +177,13 @@ def _die_with_parent() -> None:
             os._exit(1)
 
 
+_NICE = 0  # applied before the first proof (os.nice), not during the setup
+
+
 def _worker_init(preset_name: str, data_dir: str, zkey: Optional[str], backend: str, nice: int = 0) -> None:
-    global _WORKER
+    global _WORKER, _NICE
     _die_with_parent()
-    if nice:
-        os.nice(nice)  # its threads (rayon) inherit it
-    _WORKER = BatchProver(preset_name, data_dir, zkey, backend)
+    _WORKER, _NICE = BatchProver(preset_name, data_dir, zkey, backend), nice
 
 
 def _worker_warm() -> str:
@@ -194,6 +195,10 @@ def _worker_vks() -> tuple[dict, dict]:
 
 
 def _worker_prove(record) -> ProvedBatch:
+    global _NICE
+    if _NICE:  # the key is ready (the service waits for it before it listens): yield the CPU from now on
+        os.nice(_NICE)  # the native prover's threads start after this and inherit it
+        _NICE = 0
     return _WORKER.prove(record)
 
 
@@ -201,9 +206,11 @@ class ProvingWorker:
     """One prover process ('spawn': a fresh interpreter, no inherited threads or sockets).
     `submit(record)` returns a Future of ProvedBatch; `close()` kills the process.
 
-    `nice`: the worker lowers its own CPU priority by that much (os.nice). A service on a
-    few cores gives it a positive value: a proof then takes the CPU the API leaves, instead
-    of queueing the API's requests behind its threads for seconds per batch."""
+    `nice`: before its first proof the worker lowers its own CPU priority by that much
+    (os.nice; the setup of the keys, which the service waits for before it listens, runs at
+    full priority). A service on a few cores gives it a positive value: a proof then takes
+    the CPU the API leaves, instead of queueing the API's requests behind its threads for
+    seconds per batch."""
 
     def __init__(self, preset, data_dir: Path | str = DEFAULT_DATA_DIR, zkey: Optional[Path | str] = None,
                  backend: str = "native", nice: int = 0):

@@ -10,9 +10,10 @@ DATA/anvil_state.json, with the Rollup (committee oracle, TestStablecoin collate
 verifiers from the development keys) deployed and the reference reporters posting a round
 every few seconds. With --rpc-url it uses that node: the contracts are deployed once and
 their addresses kept in the database (a restart finds them); --dev-reporters posts rounds
-there too (local chains only: the reporter keys are public). The proving worker and the
-local anvil run `--background-nice` (10) below the API's CPU priority: on a few cores a
-proof takes the CPU the requests leave rather than delaying their answers.
+there too (local chains only: the reporter keys are public). The proving worker (from its
+first proof on: the key is set up at full priority) and the local anvil run
+`--background-nice` (10) below the API's CPU priority: on a few cores a proof takes the CPU
+the requests leave rather than delaying their answers.
 
 Prints one line `listening on http://HOST:PORT` when ready. SIGTERM/SIGINT: the HTTP server
 stops, the pipeline abandons the batch in hand (re-proved after a restart), the proving
