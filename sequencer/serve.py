@@ -10,10 +10,12 @@ DATA/anvil_state.json, with the Rollup (committee oracle, TestStablecoin collate
 verifiers from the development keys) deployed and the reference reporters posting a round
 every few seconds. With --rpc-url it uses that node: the contracts are deployed once and
 their addresses kept in the database (a restart finds them); --dev-reporters posts rounds
-there too (local chains only: the reporter keys are public). The proving worker (from its
-first proof on: the key is set up at full priority) and the local anvil run
-`--background-nice` (10) below the API's CPU priority: on a few cores a proof takes the CPU
-the requests leave rather than delaying their answers.
+there too (local chains only: the reporter keys are public). `--background-nice N` runs
+the proving worker (from its first proof on: the key is set up at full priority) and the
+local anvil N below the API's CPU priority: on a machine of its own with few cores, a proof
+then takes the CPU the requests leave rather than delaying their answers. It is off (0) by
+default: on a machine shared with other busy processes a niced prover can starve, and
+batches then settle minutes late.
 
 Prints one line `listening on http://HOST:PORT` when ready. SIGTERM/SIGINT: the HTTP server
 stops, the pipeline abandons the batch in hand (re-proved after a restart), the proving
@@ -132,8 +134,8 @@ def register(sub) -> None:
     p.add_argument("--round-interval", type=float, default=3.0, help="seconds between the reporters' rounds")
     p.add_argument("--confirmations", type=int, default=0, help="blocks before an L1 event is acted on")
     p.add_argument("--data-dir", default="zkclear_data", help="keys, SQLite file, local chain state")
-    p.add_argument("--background-nice", type=int, default=10,
-                   help="CPU priority the proving worker and the local anvil give up (os.nice; 0: none), "
-                        "so that proving does not delay the API's answers")
+    p.add_argument("--background-nice", type=int, default=0,
+                   help="CPU priority the proving worker and the local anvil give up (os.nice; default 0: "
+                        "none), so that proving does not delay the API's answers on a machine of its own")
     p.add_argument("--zkey", default=None, help="a ceremony's .zkey for the settlement circuit (default: dev key)")
     p.set_defaults(func=run_serve)
