@@ -194,10 +194,25 @@ def _worker_vks() -> tuple[dict, dict]:
     return _WORKER.vk_json(), _WORKER.exit_vk_json()
 
 
+def lower_priority(n: int) -> None:
+    """Lower the CPU priority of every thread of this process by n (Linux: a nice value is
+    per thread, and the native code's thread pool may exist already); elsewhere os.nice."""
+    try:
+        tids = [int(t) for t in os.listdir("/proc/self/task")]
+    except OSError:
+        os.nice(n)
+        return
+    for tid in tids:
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + n))
+        except OSError:  # a thread that just ended
+            pass
+
+
 def _worker_prove(record) -> ProvedBatch:
     global _NICE
     if _NICE:  # the key is ready (the service waits for it before it listens): yield the CPU from now on
-        os.nice(_NICE)  # the native prover's threads start after this and inherit it
+        lower_priority(_NICE)  # threads started later inherit it
         _NICE = 0
     return _WORKER.prove(record)
 
