@@ -6,9 +6,9 @@
    chain from its prefunded accounts, the test stablecoin's open `mint`), deposits for each,
    and waits until a settled batch holds them all.
 2. Signs N random co-signed trades between them (fresh nonces; before the measured window).
-3. Submits them from C concurrent clients (keep-alive connections, `send_all`) and reports accepted, refused, throttled (429),
-   accepted per second (accepted trades over the time from the first trade request to the
-   last answer) and latency percentiles; `--wait-settled` then waits until every accepted op
+3. Submits them from C concurrent clients (keep-alive connections, `send_all`) and reports
+   accepted, refused, throttled (429), accepted per second (accepted trades over the time
+   from the first trade request to the last answer) and latency percentiles; `--wait-settled` then waits until every accepted op
    is settled and adds `settled`.
 """
 from __future__ import annotations
