@@ -52,6 +52,7 @@ from circuits.crypto.eddsa import Signature, verify_poseidon
 from .metrics import Metrics
 from .oplog import Store
 from .oplog import status as st
+from .preverify import Preverifier, signatures_of
 from .spec.ops import Cancel, Trade, Withdraw, message_hash
 from .spec.state import Account, State
 from .spec.transition import OpRefused, process_trade, process_withdrawal
@@ -253,6 +254,7 @@ class Admission:
         for row in store.cancelled_ops():
             self._note_cancelled(op_from_payload(row.kind, row.payload))
         self.committer = GroupCommitter(store, on_failure=self._log_failed)
+        self.preverifier = Preverifier()
         self.rebuild()
 
     def _log_failed(self, failed_ids: set, drain) -> list:
@@ -268,6 +270,7 @@ class Admission:
         return queued
 
     def close(self) -> None:
+        self.preverifier.close()
         self.committer.close()
 
     @property
@@ -353,16 +356,37 @@ class Admission:
         committed.result()
         return accepted
 
-    def admit(self, op) -> tuple[Accepted, Future]:
-        """`submit` without the wait: the op is applied and queued for the log; the future
-        completes when its row is committed (LogUnavailable if it is not). Acknowledge only
-        after that."""
-        kind = kind_of(op)
+    def throttle(self, op) -> None:
+        """Raise Throttled when a known party's token bucket is empty (one token is taken
+        from each otherwise) or the pending queue is full: decided before any verification
+        work is spent on the op."""
         known = [a for a in parties(op) if a is not None and a in self.pending.accounts]
         wait = self.buckets.take(known)
         if wait is not None:
             self.metrics.throttled.labels("rate").inc()
             raise Throttled("rate limit", math.ceil(wait))
+        if self.depth >= self.max_pending:
+            self.metrics.throttled.labels("queue").inc()
+            raise Throttled("pending queue full", 1)
+
+    def preverify(self, op) -> Future:
+        """Check the op's signatures ahead, off the caller's thread (`preverify.py`): the
+        future completes when they are checked; `admit` then finds the valid ones in the
+        memo. Only a speed-up: `admit` checks every signature whether or not this ran."""
+        items = signatures_of(op, self.pending.accounts, self.preset.domain)
+        if not items:
+            done: Future = Future()
+            done.set_result(None)
+            return done
+        return self.preverifier.submit(items)
+
+    def admit(self, op, *, throttled: bool = False) -> tuple[Accepted, Future]:
+        """`submit` without the wait: the op is applied and queued for the log; the future
+        completes when its row is committed (LogUnavailable if it is not). Acknowledge only
+        after that. `throttled=True`: the caller already passed `throttle(op)`."""
+        kind = kind_of(op)
+        if not throttled:
+            self.throttle(op)
         with self.lock:
             if self.depth >= self.max_pending:
                 self.metrics.throttled.labels("queue").inc()

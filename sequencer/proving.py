@@ -177,10 +177,13 @@ def _die_with_parent() -> None:
             os._exit(1)
 
 
-def _worker_init(preset_name: str, data_dir: str, zkey: Optional[str], backend: str) -> None:
-    global _WORKER
+_NICE = 0  # applied before the first proof (os.nice), not during the setup
+
+
+def _worker_init(preset_name: str, data_dir: str, zkey: Optional[str], backend: str, nice: int = 0) -> None:
+    global _WORKER, _NICE
     _die_with_parent()
-    _WORKER = BatchProver(preset_name, data_dir, zkey, backend)
+    _WORKER, _NICE = BatchProver(preset_name, data_dir, zkey, backend), nice
 
 
 def _worker_warm() -> str:
@@ -191,20 +194,45 @@ def _worker_vks() -> tuple[dict, dict]:
     return _WORKER.vk_json(), _WORKER.exit_vk_json()
 
 
+def lower_priority(n: int) -> None:
+    """Lower the CPU priority of every thread of this process by n (Linux: a nice value is
+    per thread, and the native code's thread pool may exist already); elsewhere os.nice."""
+    try:
+        tids = [int(t) for t in os.listdir("/proc/self/task")]
+    except OSError:
+        os.nice(n)
+        return
+    for tid in tids:
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + n))
+        except OSError:  # a thread that just ended
+            pass
+
+
 def _worker_prove(record) -> ProvedBatch:
+    global _NICE
+    if _NICE:  # the key is ready (the service waits for it before it listens): yield the CPU from now on
+        lower_priority(_NICE)  # threads started later inherit it
+        _NICE = 0
     return _WORKER.prove(record)
 
 
 class ProvingWorker:
     """One prover process ('spawn': a fresh interpreter, no inherited threads or sockets).
-    `submit(record)` returns a Future of ProvedBatch; `close()` kills the process."""
+    `submit(record)` returns a Future of ProvedBatch; `close()` kills the process.
+
+    `nice`: before its first proof the worker lowers its own CPU priority by that much
+    (os.nice; the setup of the keys, which the service waits for before it listens, runs at
+    full priority). A service on a few cores gives it a positive value: a proof then takes
+    the CPU the API leaves, instead of queueing the API's requests behind its threads for
+    seconds per batch."""
 
     def __init__(self, preset, data_dir: Path | str = DEFAULT_DATA_DIR, zkey: Optional[Path | str] = None,
-                 backend: str = "native"):
+                 backend: str = "native", nice: int = 0):
         name = preset if isinstance(preset, str) else preset.name
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=_worker_init,
-                                         initargs=(name, str(data_dir), str(zkey) if zkey else None, backend))
+                                         initargs=(name, str(data_dir), str(zkey) if zkey else None, backend, nice))
 
     def warm(self) -> Future:
         """Build the circuit and load (or set up) the key now; the future gives the key's path."""

@@ -2,6 +2,7 @@
 
     zkclear serve [--db URL] [--rpc-url URL] [--preset tiny|demo|mainnet] [--host H] [--port N]
                   [--batch-age S] [--max-pending N] [--dev-reporters] [--data-dir DIR]
+                  [--background-nice N]
 
 Defaults that work on a fresh clone: SQLite under ./zkclear_data/, the tiny preset, and a
 chain of its own: anvil (node_modules/.bin/anvil) on a free loopback port, its state kept in
@@ -9,7 +10,12 @@ DATA/anvil_state.json, with the Rollup (committee oracle, TestStablecoin collate
 verifiers from the development keys) deployed and the reference reporters posting a round
 every few seconds. With --rpc-url it uses that node: the contracts are deployed once and
 their addresses kept in the database (a restart finds them); --dev-reporters posts rounds
-there too (local chains only: the reporter keys are public).
+there too (local chains only: the reporter keys are public). `--background-nice N` runs
+the proving worker (from its first proof on: the key is set up at full priority) and the
+local anvil N below the API's CPU priority: on a machine of its own with few cores, a proof
+then takes the CPU the requests leave rather than delaying their answers. It is off (0) by
+default: on a machine shared with other busy processes a niced prover can starve, and
+batches then settle minutes late.
 
 Prints one line `listening on http://HOST:PORT` when ready. SIGTERM/SIGINT: the HTTP server
 stops, the pipeline leaves the batch in hand (abandoned and re-proved after a restart, or
@@ -61,10 +67,10 @@ def run_serve(args) -> int:
     try:
         rpc_url, reporters = args.rpc_url, args.dev_reporters
         if rpc_url is None:
-            anvil = LocalAnvil(state=data_dir / "anvil_state.json")
+            anvil = LocalAnvil(state=data_dir / "anvil_state.json", nice=args.background_nice)
             rpc_url, reporters = anvil.url, True
             log.info("local chain: anvil at %s", rpc_url)
-        proving = ProvingStage(preset, data_dir, args.zkey)
+        proving = ProvingStage(preset, data_dir, args.zkey, nice=args.background_nice)
         warm = proving.worker.warm()  # build the circuit and load (or set up) the key meanwhile
         try:
             handle = open_chain(store, rpc_url, preset, lambda: proving.vk_jsons(stop), reporters)
@@ -132,5 +138,8 @@ def register(sub) -> None:
     p.add_argument("--confirmations", type=int, default=0, help="blocks deep an L1 entry must be before it is acted on, and a batch before it is "
                         "settled (a batch a reorg drops meanwhile is sent again)")
     p.add_argument("--data-dir", default="zkclear_data", help="keys, SQLite file, local chain state")
+    p.add_argument("--background-nice", type=int, default=0,
+                   help="CPU priority the proving worker and the local anvil give up (os.nice; default 0: "
+                        "none), so that proving does not delay the API's answers on a machine of its own")
     p.add_argument("--zkey", default=None, help="a ceremony's .zkey for the settlement circuit (default: dev key)")
     p.set_defaults(func=run_serve)

@@ -63,13 +63,19 @@ def die_with_parent(sig: int = signal.SIGTERM) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, sig)
 
 
+def _child_setup(nice: int) -> None:
+    die_with_parent()
+    if nice:
+        os.nice(nice)
+
+
 class LocalAnvil:
     """`state`: a file anvil loads at start and dumps every second (so the service's own chain
     outlives a restart with the same data dir). The process dies with the one that started
     it (the thread, in fact: start it from the main thread), so a SIGKILLed service leaves no
-    anvil behind; `stop()` is the clean way."""
+    anvil behind; `stop()` is the clean way. `nice`: anvil runs at that lower CPU priority."""
 
-    def __init__(self, port: Optional[int] = None, state: Optional[Path] = None):
+    def __init__(self, port: Optional[int] = None, state: Optional[Path] = None, nice: int = 0):
         binary = anvil_binary()
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -77,7 +83,7 @@ class LocalAnvil:
         self.proc = subprocess.Popen([str(binary), "--host", "127.0.0.1", "--port", str(self.port), "--silent",
                                       "--gas-limit", "60000000", *extra],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                                     preexec_fn=die_with_parent)
+                                     preexec_fn=lambda: _child_setup(nice))
         deadline = time.monotonic() + 30
         while True:
             try:

@@ -14,8 +14,8 @@ class Stopped(Exception):
 
 
 class ProvingStage:
-    def __init__(self, preset, data_dir, zkey=None, backend: str = "native"):
-        self.worker = ProvingWorker(preset, data_dir, zkey, backend)
+    def __init__(self, preset, data_dir, zkey=None, backend: str = "native", nice: int = 0):
+        self.worker = ProvingWorker(preset, data_dir, zkey, backend, nice=nice)
 
     def vk_jsons(self, stop: threading.Event) -> tuple[dict, dict]:
         return self._wait(self.worker.vk_jsons(), stop)

@@ -30,17 +30,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
-from circuits.crypto.eddsa import verify_poseidon
-
 from . import box as boxes
 from . import margin
 from .constants import (BPS, COLLATERAL_MAX, COLLATERAL_MIN, FIELD_MODULUS, FUNDING_MAX, FUNDING_MIN, GRID_MAX,
                         POSITION_MAX, POSITION_MIN, ROUND_BITS)
 from .ops import (KIND_RANK, SLOT_NAMES, Deleverage, Deposit, ForcedWithdraw, Funding, Liquidate, Register, Touch,
                   Trade, Withdraw,
-                  fields_in_range, message_hash, use_nonce)
+                  fields_in_range, use_nonce)
 from .public import BatchPublic
 from .state import Account, State
+from .verified import signature_valid
 from .witness import BatchRecord, OpWitness
 
 
@@ -93,7 +92,7 @@ def check_signature(state: State, op, signature, pubkey) -> None:
     # the op carries a signature, by the account's key, over the op's message hash
     require(signature is not None, "missing signature")
     try:
-        valid = verify_poseidon(message_hash(op, state.preset.domain), signature, tuple(pubkey))
+        valid = signature_valid(op, state.preset.domain, signature, tuple(pubkey))  # memoized (verified.py)
     except Exception:  # malformed signature data is a bad signature, not a crash
         valid = False
     require(valid, "bad signature")

@@ -19,8 +19,13 @@ def op_public(row) -> OpPublic:
 
 
 async def admit(admission, op) -> str:
-    """Admission runs on the event loop (its work is CPU under the GIL either way; no thread
-    hop); the answer waits, without blocking the loop, for the op's row to be committed."""
-    accepted, committed = admission.admit(op)
+    """Throttling first (no work spent on a throttled request); then the op's signatures are
+    checked off the event loop, batched with other requests' (`sequencer/preverify.py`),
+    while the loop serves others; admission proper runs on the event loop (CPU under the GIL
+    either way; no thread hop) and finds them checked; the answer waits, without blocking
+    the loop, for the op's row to be committed."""
+    admission.throttle(op)
+    await asyncio.wrap_future(admission.preverify(op))
+    accepted, committed = admission.admit(op, throttled=True)
     await asyncio.wrap_future(committed)
     return accepted.id
