@@ -64,7 +64,7 @@ def test_the_memo_is_bounded(monkeypatch):
 
 def test_preverifier_fills_the_memo_for_what_admission_will_check():
     verified.clear()
-    accounts = {i: Account.new(KEYS[i].public_key, 0xA000 + i, (0, 0)) for i in (1, 2)}
+    accounts = {i: Account.new(KEYS[i].public_key, 0xA000 + i, (0, 0), salt=i) for i in (1, 2)}
     good, forged = _trade(7), _trade(8, signers=(0, 2))
     pv = Preverifier(max_batch=3)
     try:
