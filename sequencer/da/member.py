@@ -5,14 +5,18 @@ signature says: "I hold data that rebuilds this root", and an owner who reaches 
 honest signer can rebuild its leaf and path (sequencer/da/owner.py).
 
 `check(payload, tree, old_root)` is the whole consistency rule, shared by members and owners:
-  * each write is inside the tree, with a full path and a ciphertext of the right length;
+  * each write is inside the tree, with a leaf entry (its hash), a full path of inner
+    entries (hash, box commitment) and a ciphertext of the right length;
   * laid over the tree one after another, each write's path is the parent chain of its
-    children at that moment (layout.consistent): the entries are a sequence of path updates
-    of one tree, not unrelated claims;
+    children at that moment (layout.consistent: a node's hash is Poseidon of its children's
+    hashes and its box commitment): the entries are a sequence of path updates of one
+    tree, not unrelated claims;
   * the previous root is `old_root`, and state_root(new tree root, globals) is the payload's
     new_root.
 What it cannot check: that a ciphertext decrypts to the leaf (only its owner can) — until the
-batch proof binds the ciphertexts (TODO issue 10), a sequencer could publish garbage there.
+batch proof binds the ciphertexts (TODO issue 10), a sequencer could publish garbage there —
+nor what a box commitment opens to (it hides boxes under salts; the batch proof binds it,
+and the root a member rebuilds is the proved root, so the commitments are the true ones).
 """
 from __future__ import annotations
 
@@ -46,8 +50,9 @@ def check(payload: BatchPayload, tree: SparseTree, old_root: int | None) -> tupl
     for w in payload.writes:
         if not 0 <= w.index < n_leaves:
             raise DAError(f"batch {payload.batch_number}: write index {w.index} outside the tree")
-        if len(w.path) != shape.depth or len(w.ciphertext) != ct_len:
-            raise DAError(f"batch {payload.batch_number}: write {w.index} has a malformed path or ciphertext")
+        if len(w.path) != shape.depth or len(w.ciphertext) != ct_len or not (
+                layout.well_formed(0, w.leaf) and all(layout.well_formed(k, e) for k, e in enumerate(w.path, 1))):
+            raise DAError(f"batch {payload.batch_number}: write {w.index} has a malformed entry, path or ciphertext")
         new.set(0, w.index, w.leaf)
         for level, entry in enumerate(w.path, 1):
             new.set(level, w.index // shape.arity ** level, entry)

@@ -4,8 +4,10 @@ its leaf and Merkle path at the last settled root, to prove its exit after a fre
 The owner trusts neither the member nor the sequencer: it replays every payload with the
 member's own check (each must extend the tree and rebuild its root), compares the final root
 with the contract's `stateRoot` (a stale or forged store fails there), decrypts its leaf with
-k_a = ECDH(owner scalar, sequencer public key) (circuits/crypto/ecdh.py) and checks that the
-opening hashes to the leaf the tree holds."""
+k_a = ECDH(owner scalar, sequencer public key) (circuits/crypto/ecdh.py), checks that the
+opening (its salt included) hashes to the leaf the tree holds, and reads its path off the
+tree: per level the siblings' hashes and the parent's box commitment (`spec.tree.PathLevel`),
+exactly what the exit circuit takes. It never sees another account's box or salt."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from circuits.crypto.ecdh import account_key, cipher_key, eddsa_scalar
 from circuits.crypto.poseidon_cipher import decrypt
 from sequencer.spec.state import Account
 from sequencer.spec.tree import PathLevel
+from sequencer.spec.tree import path_root as spec_path_root
 
 from . import layout
 from .member import DAError, check
@@ -27,12 +30,11 @@ class Rebuilt:
 
     account_id: int
     account: Account  # the leaf's opening
-    path: tuple[PathLevel, ...]  # the spec's Merkle path (what the exit witness takes)
+    path: tuple[PathLevel, ...]  # the owner's Merkle path, hashes only (what the exit witness takes)
     tree_root: int
     state_root: int
     globals: tuple[int, ...]
     batch_number: int  # the last batch of the store
-    own_nodes: tuple[layout.NodeEntry, ...]  # the entries of the leaf and its ancestors, levels 0..D-1
 
     def equity(self, preset) -> int:
         """Total value at the last batch's prices and funding (what the exit proves)."""
@@ -40,8 +42,7 @@ class Rebuilt:
 
     def exit_inputs(self, preset) -> dict:
         """The exit circuit's inputs (circuits/settlement/exit.py) from this data alone."""
-        return layout.exit_inputs(self.account_id, self.account, self.path, self.own_nodes, self.tree_root,
-                                  self.globals, preset)
+        return layout.exit_inputs(self.account_id, self.account, self.path, self.tree_root, self.globals, preset)
 
 
 def rebuild(store: PayloadStore, account_id: int, owner_key: bytes, expected_root: int | None = None) -> Rebuilt:
@@ -70,9 +71,11 @@ def rebuild(store: PayloadStore, account_id: int, owner_key: bytes, expected_roo
     account = layout.account_from_opening(opening, shape.num_markets)
     if layout.leaf_entry_of(account) != tree.get(0, account_id):
         raise DAError("the decrypted leaf does not hash to the tree's leaf")
-    path = tuple(layout.path_levels(tree.siblings(account_id)))
-    own = tuple(tree.get(k, account_id // shape.arity ** k) for k in range(shape.depth))
-    return Rebuilt(account_id, account, path, tree.root, root, payload.globals, payload.batch_number, own)
+    ancestors = [tree.get(k, account_id // shape.arity ** k) for k in range(1, shape.depth + 1)]
+    path = tuple(layout.path_levels(tree.siblings(account_id), ancestors))
+    if spec_path_root(shape.arity, tree.get(0, account_id).hash, account_id, path) != tree.root:
+        raise DAError("the rebuilt path does not reach the tree's root")  # check() makes this impossible
+    return Rebuilt(account_id, account, path, tree.root, root, payload.globals, payload.batch_number)
 
 
 __all__ = ["Rebuilt", "rebuild"]

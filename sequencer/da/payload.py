@@ -7,8 +7,9 @@ an owner needs, with its own key, to rebuild its leaf and Merkle path after a fr
                                                 (state.State.globals_fields: all public)
       writes: one LeafWrite per leaf write, in the batch's order (as the circuit makes them)
         index                                   the account id
-        leaf                                    the leaf's new entry (hash, aux)
-        path                                    the new entries of its ancestors, level 1..D
+        leaf                                    the leaf's new entry: its (salted) hash
+        path                                    the new entries of its ancestors, level 1..D:
+                                                (hash, box commitment) each (layout.py)
         nonce, ciphertext                       the leaf's opening (layout.leaf_opening)
                                                 encrypted to its owner: Poseidon cipher under
                                                 (k_a, index), k_a = ECDH(sequencer, owner)
@@ -17,8 +18,10 @@ Each write carries the entries right after it (a leaf written twice appears twic
 second path showing the first write), so laid one after another the payloads of batches
 0..n rebuild the tree at batch n's root, and the payload is the sequence of path updates the
 batch circuit proves, ready to be absorbed slot by slot when the proof binds it. The path
-entries are redundant in the current layout (a member recomputes them) but not in a
-hash-only one, where a node's aux cannot be recomputed from public data.
+entries are needed: a node's box commitment hides its children's boxes under their salts,
+so nobody but the sequencer can recompute it; a member checks each published node's hash
+against its children's hashes and that commitment (layout.consistent). No box and no salt
+is published: which leaves a batch wrote is all the payload shows in the clear.
 
 `commitment(payload)` = Poseidon sponge (15 fields per Poseidon(16), chained) over batch
 number, old root, new root, the globals and each write's fields: the `daCommitment` the
@@ -44,7 +47,7 @@ from .layout import NodeEntry
 
 SPONGE_RATE = 15
 NONCE_BATCH_SHIFT = 32
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2  # 2: hash-only entries (1: the boxes in the clear)
 
 
 @dataclass(frozen=True)
@@ -134,8 +137,8 @@ def payload_from_updates(updates: Iterable[LeafUpdate], *, batch_number: int, ol
         if u.post is None or u.pre == u.post:
             continue
         leaf = layout.leaf_entry_of(u.post)
-        writes.append(_write(u.index, u.post, layout.climb(leaf, u.path), leaf, batch_number, len(writes),
-                             sequencer_scalar))
+        writes.append(_write(u.index, u.post, layout.climb(u.index, u.post, u.path), leaf, batch_number,
+                             len(writes), sequencer_scalar))
     return BatchPayload(int(batch_number), int(old_root), int(new_root), tuple(int(g) for g in globals_fields),
                         tuple(writes))
 
@@ -149,22 +152,18 @@ def batch_payload(record: BatchRecord, state: State, sequencer_scalar: int) -> B
 
 
 def genesis_payload(state: State, sequencer_scalar: int) -> BatchPayload:
-    """Batch 0: the genesis state's leaves written one by one over the empty tree."""
-    from .tree import SparseTree
+    """Batch 0: the genesis state's leaves written one by one over the empty tree (each
+    write's entries read off a tree that holds the leaves written so far)."""
+    from sequencer.spec.state import account_hash
+    from sequencer.spec.tree import BoxTree
 
-    tree = SparseTree(layout.tree_shape(state.tree))
-    a, writes = tree.shape.arity, []
+    p = state.preset
+    tree, writes = BoxTree(p.arity, p.depth, p.num_markets), []
     for index in sorted(state.accounts):
         account = state.accounts[index]
-        leaf = layout.leaf_entry_of(account)
-        tree.set(0, index, leaf)
-        path, j = [], index
-        for level in range(1, tree.shape.depth + 1):
-            j //= a
-            e = layout.parent(tree.children(level, j))
-            tree.set(level, j, e)
-            path.append(e)
-        writes.append(_write(index, account, path, leaf, 0, len(writes), sequencer_scalar))
+        tree.update(index, account_hash(account), account.box, account.salt)
+        path = [layout.tree_entry(tree, level, index // p.arity ** level) for level in range(1, p.depth + 1)]
+        writes.append(_write(index, account, path, layout.leaf_entry_of(account), 0, len(writes), sequencer_scalar))
     return BatchPayload(0, 0, int(state.root()), tuple(state.globals_fields()), tuple(writes))
 
 

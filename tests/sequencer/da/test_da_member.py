@@ -1,10 +1,11 @@
 """sequencer/da/: payloads, a member's check and store, the owner's rebuild (issue 10).
 
-The sequencer's state is the spec's (sequencer/spec/state.py, current tree layout) driven by
-direct leaf writes: registrations, collateral, positions and boxes changing over a few
-batches. The owner then rebuilds its leaf and path from a member's folder alone (the
-sequencer's State is dropped), and they equal the sequencer's. Refusals: a member signs
-nothing that does not rebuild the root; an owner refuses a stale or forged store."""
+The sequencer's state is the spec's (sequencer/spec/state.py: salted leaves, hash-only paths)
+driven by direct leaf writes: registrations, collateral, positions and boxes changing over a
+few batches. The owner then rebuilds its leaf and path from a member's folder alone (the
+sequencer's State is dropped), and they equal the sequencer's. The payload shows no box and
+no salt. Refusals: a member signs nothing that does not rebuild the root; an owner refuses a
+stale or forged store."""
 from __future__ import annotations
 
 import random
@@ -24,7 +25,8 @@ from sequencer.da.store import PayloadStore, StoreError
 from sequencer.da.tree import SparseTree
 from sequencer.spec.constants import TINY
 from sequencer.spec.state import Account, State
-from sequencer.spec.tree import compute_root
+from sequencer.spec import box as boxes
+from sequencer.spec.tree import path_root
 
 SEQUENCER = PrivateKey.from_seed(b"da sequencer")
 OWNERS = [PrivateKey.from_seed(b"da owner %d" % i) for i in range(4)]
@@ -53,7 +55,8 @@ def _history(rng: random.Random, batches: int = 4):
             for _ in range(2):
                 i = state.num_accounts
                 state.registration_index += 1
-                state.write_account(i, Account.new(owner_of(i).public_key, 0x1000 + i, state.funding))
+                state.write_account(i, Account.new(owner_of(i).public_key, 0x1000 + i, state.funding,
+                                                   state.leaf_salt(i)))
         for i in rng.sample(range(state.num_accounts), min(2, state.num_accounts)):
             a = state.accounts[i]
             lo = rng.randrange(1, 100)
@@ -104,7 +107,7 @@ def test_member_checks_stores_signs_and_the_owner_rebuilds(tmp_path, history):
         got = rebuild(PayloadStore(tmp_path / "member"), i, owner_of(i).secret, expected_root=final_root)
         assert got.account == account and list(got.path) == path
         leaf = layout.leaf_entry_of(got.account)
-        assert compute_root(TINY.arity, leaf.hash, got.account.box, i, got.path)[0] == got.tree_root
+        assert path_root(TINY.arity, leaf.hash, i, got.path) == got.tree_root
         assert got.state_root == final_root
         with pytest.raises(CipherError):  # another key does not open it
             rebuild(PayloadStore(tmp_path / "member"), i, STRANGER.secret, expected_root=final_root)
@@ -116,8 +119,11 @@ def _tamper_cases(p: BatchPayload):
     w = p.writes[0]
     e = w.path[0]
     yield "leaf hash", replace(p, writes=(replace(w, leaf=replace(w.leaf, hash=w.leaf.hash + 1)),) + p.writes[1:])
-    yield "leaf box", replace(p, writes=(replace(w, leaf=replace(w.leaf, aux=(w.leaf.aux[0] + 1,) + w.leaf.aux[1:])),)
-                              + p.writes[1:])
+    yield "a leaf with an aux field", replace(p, writes=(replace(w, leaf=replace(w.leaf, aux=(0,))),) + p.writes[1:])
+    yield "box commitment", replace(p, writes=(replace(w, path=(replace(e, aux=(e.aux[0] + 1,)),) + w.path[1:]),)
+                                    + p.writes[1:])
+    yield "a node without its box commitment", replace(p, writes=(replace(w, path=(replace(e, aux=()),) + w.path[1:]),)
+                                                       + p.writes[1:])
     yield "path node", replace(p, writes=(replace(w, path=(replace(e, hash=e.hash + 1),) + w.path[1:]),)
                                + p.writes[1:])
     yield "new root", replace(p, new_root=p.new_root + 1)
@@ -187,3 +193,15 @@ def test_rebuilt_exit_inputs_equal_the_sequencers(tmp_path, history):
         got = rebuild(store, i, owner_of(i).secret, expected_root=state.root())
         assert got.exit_inputs(TINY) == exit_inputs(state, i)
         assert got.equity(TINY) == exit_equity(state, i)
+
+
+def test_payloads_show_no_box_and_no_salt(history):
+    """Only hashes and box commitments are in the clear: no account's packed box or salt is
+    among a payload's fields outside the ciphertexts (boxes are liquidation bounds)."""
+    state, payloads = history
+    secret = {x for a in state.accounts.values() for x in (*boxes.pack_box(a.box), a.salt)}
+    for p in payloads:
+        for w in p.writes:
+            clear = [*w.leaf.fields(), *(x for e in w.path for x in e.fields())]
+            assert not secret & set(clear)
+            assert len(w.leaf.aux) == 0 and all(len(e.aux) == 1 for e in w.path)
