@@ -9,13 +9,15 @@ that made the failing constraint.
 """
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 from prover.field import R
-from prover.formats.r1cs import R1CS
+from prover.formats.r1cs import R1CS, CompactConstraints
 
 from .circuit import K_INT, K_OUT, K_PRV, K_PUB, S_HINT, S_LIN, S_MUL, S_MULADD, Circuit, CircuitError, _compact
 from .lc import ONE
+from .store import LCStore
 
 
 class InputError(ValueError):
@@ -56,19 +58,33 @@ def _lc_eval(terms: dict, w: list[int]) -> int:
 
 
 class CompiledCircuit:
-    def __init__(self, circuit: Circuit, r1cs: R1CS, wire_sids: list[int], eliminated: dict):
+    def __init__(self, circuit: Circuit, r1cs: R1CS, wire_sids, eliminated: dict | None = None):
         self.circuit = circuit
         self.name = circuit.name
         self.r1cs = r1cs
-        self.wire_sids = wire_sids
-        self.eliminated = eliminated  # sid -> LC over kept signals
-        self.n_signals = len(circuit._kind)
+        self.wire_sids = wire_sids  # signal id of each wire (an int32 array)
+        self.eliminated = eliminated if eliminated is not None else {}  # sid -> LC over kept signals
+        self.n_signals = circuit.n_signals
         self._steps = circuit._steps
-        # the constraints a step does not already guarantee, checked after solving
-        self._checks = [(i, _compact(a), _compact(b), _compact(cc))
-                        for i, ((a, b, cc), d) in enumerate(zip(circuit._cons, circuit._cdefining)) if not d]
-        sid_to_wire = {s: w for w, s in enumerate(wire_sids)}
-        self.sid_to_wire = sid_to_wire
+        self._checks_cache = None
+        self._sid_to_wire = None
+
+    @property
+    def _checks(self) -> list:
+        """The constraints a step does not already guarantee, checked after solving (made
+        at the first witness: a build that only writes the R1CS never holds them)."""
+        if self._checks_cache is None:
+            c = self.circuit
+            co = c._coefs
+            self._checks_cache = [(i, *(_compact(t, co) for t in c.constraint(i)))
+                                  for i, d in enumerate(c._cdefining) if not d]
+        return self._checks_cache
+
+    @property
+    def sid_to_wire(self) -> dict:
+        if self._sid_to_wire is None:
+            self._sid_to_wire = {s: w for w, s in enumerate(self.wire_sids)}
+        return self._sid_to_wire
 
     # --- shape --------------------------------------------------------------------------
     @property
@@ -156,12 +172,7 @@ class CompiledCircuit:
 
     def _error(self, i: int, w: list[int]) -> ConstraintError:
         c = self.circuit
-        a, b, cc = c._cons[i]
-        sids = []
-        for t in (a, b, cc):
-            for k in t:
-                if k != ONE and k not in sids:
-                    sids.append(k)
+        sids = c.constraint_signals(i)
         names = [c.signal_name(s) for s in sids]
         path = c._paths[c._cpath[i]] or "(top level)"
         shown = ", ".join(names[:8]) + (f", ... ({len(names)} signals)" if len(names) > 8 else "")
@@ -171,7 +182,7 @@ class CompiledCircuit:
     def witness(self, inputs: dict) -> list[int]:
         """The full witness in R1CS wire order (wire 0 = 1), every constraint checked."""
         w = self.solve_signals(inputs)
-        return [w[s] for s in self.wire_sids]
+        return list(map(w.__getitem__, self.wire_sids))
 
     def outputs(self, witness_or_signals: list[int], by_wire: bool = True) -> dict:
         """The public outputs, shaped as declared, from a wire-order witness."""
@@ -190,7 +201,8 @@ class CompiledCircuit:
     def sym_entries(self) -> list[tuple[int, int, int, str]]:
         """(label id, wire id or -1 when eliminated, component id, name) per signal, as circom."""
         c = self.circuit
-        return [(sid, self.sid_to_wire.get(sid, -1), c._spath[sid], "main." + c.signal_name(sid))
+        s2w = self.sid_to_wire
+        return [(sid, s2w.get(sid, -1), c._spath[sid], "main." + c.signal_name(sid))
                 for sid in range(1, self.n_signals)]
 
     def wire_name(self, wire: int) -> str:
@@ -210,10 +222,16 @@ def unsatisfied(r1cs: R1CS, witness: list[int], only: "list[int] | None" = None)
 
 # --- compilation ------------------------------------------------------------------------
 def compile_circuit(c: Circuit) -> CompiledCircuit:
+    """The R1CS of `c` after --O2 linear elimination. Constraints are read back from the
+    circuit's arrays one at a time and the kept ones written to new arrays over wire ids, so
+    no pass holds the whole circuit as dicts."""
+    import heapq
+
     kind = c._kind
     sub: dict[int, dict] = {}        # eliminated sid -> LC over kept sids (kept fully reduced)
     occ: dict[int, set] = {}         # sid -> eliminated sids whose LC mentions it (may be stale)
-    kept: dict[int, tuple] = {}      # constraint index -> reduced (A, B, C)
+    zero_kept: dict[int, dict] = {}  # constraint index -> -L of a linear constraint on inputs only
+    get = c._cons.get
 
     def reduce(terms: dict) -> dict:
         for k in terms:
@@ -260,7 +278,7 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
             if len(L) == 1 and ONE in L:
                 raise CircuitError(f"circuit {c.name}: constraint {ci} in "
                                    f"{c._paths[c._cpath[ci]] or '(top level)'} can never hold")
-            kept[ci] = ({}, {}, {k: (R - v) % R for k, v in L.items()})  # 0 * 0 == -L
+            zero_kept[ci] = {k: (R - v) % R for k, v in L.items()}  # 0 * 0 == -L
             return
         inv = pow(L[pivot], -1, R)
         expr = {k: (R - v) * inv % R for k, v in L.items() if k != pivot}
@@ -280,41 +298,38 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
         for k in expr:
             occ.setdefault(k, set()).add(pivot)
 
-    for sid, terms in c._alias.items():  # materialized signals: eliminated from the start
-        sub[sid] = dict(terms)
+    for sid in c._alias:  # materialized signals: eliminated from the start
+        terms = c.alias_terms(sid)
+        sub[sid] = terms
         for k in terms:
             occ.setdefault(k, set()).add(sid)
-    quad = []
-    for i, (a, b, cc) in enumerate(c._cons):
+    quad = array("i")
+    for i in range(c.n_constraints):
+        a, b, cc = get(3 * i), get(3 * i + 1), get(3 * i + 2)
         L = linear_form(a, b, cc)
         if L is None:
             quad.append(i)
         else:
             eliminate(L, i)
-    while True:
+    while True:  # constraints that became linear by substitution are eliminated in turn
         changed = False
-        rest = []
+        rest = array("i")
         for i in quad:
-            a, b, cc = c._cons[i]
-            ra, rb, rc = reduce(a), reduce(b), reduce(cc)
-            L = linear_form(ra, rb, rc)
+            a, b, cc = get(3 * i), get(3 * i + 1), get(3 * i + 2)
+            L = linear_form(reduce(a), reduce(b), reduce(cc))
             if L is None:
-                kept[i] = (ra, rb, rc)
                 rest.append(i)
             else:
                 eliminate(L, i)
                 changed = True
+        quad = rest
         if not changed:
             break
-        quad = rest
-        for i in rest:
-            del kept[i]
+    del occ
 
     # wires: one, outputs, public inputs, private inputs, kept internals (creation order)
-    order = {K_OUT: [], K_PUB: [], K_PRV: [], K_INT: []}
-    for sid in range(1, len(kind)):
-        if sid not in sub:
-            order[kind[sid]].append(sid)
+    n = len(kind)
+    s2w = array("i", [-1]) * n
 
     def flat(x):
         return [s for y in x for s in flat(y)] if isinstance(x, list) else [x.id]
@@ -322,14 +337,24 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
     outs = [s for _, _, sigs in c._outputs for s in flat(sigs)]
     pubs = [s for _, _, sigs, p in c._inputs if p for s in flat(sigs)]
     prvs = [s for _, _, sigs, p in c._inputs if not p for s in flat(sigs)]
-    wire_sids = [ONE] + outs + pubs + prvs + order[K_INT]
-    s2w = {s: w for w, s in enumerate(wire_sids)}
-    constraints = []
-    for i in sorted(kept):
-        a, b, cc = kept[i]
-        constraints.append(({s2w[k]: v for k, v in a.items()},
-                            {s2w[k]: v for k, v in b.items()},
-                            {s2w[k]: v for k, v in cc.items()}))
+    wire_sids = array("i", [ONE] + outs + pubs + prvs)
+    wire_sids.extend(sid for sid in range(1, n) if kind[sid] == K_INT and sid not in sub)
+    for w, s in enumerate(wire_sids):
+        s2w[s] = w
+
+    # the kept constraints, in index order, reduced by the final substitution, over wires
+    table = c._coefs
+    out = LCStore(table)
+    index = table.index
+    for i in heapq.merge(quad, sorted(zero_kept)):
+        z = zero_kept.get(i)
+        triple = ({}, {}, z) if z is not None else (reduce(get(3 * i)), reduce(get(3 * i + 1)),
+                                                    reduce(get(3 * i + 2)))
+        for t in triple:
+            out.add_pairs([s2w[k] for k in t], [index(v) for v in t.values()])
     r1cs = R1CS(n_wires=len(wire_sids), n_pub_out=len(outs), n_pub_in=len(pubs), n_prv_in=len(prvs),
-                constraints=constraints, wire_to_label=list(wire_sids), n_labels=len(kind), prime=R)
-    return CompiledCircuit(c, r1cs, wire_sids, sub)
+                constraints=CompactConstraints(out.sig, out.coef, out.ends, table.values),
+                wire_to_label=wire_sids, n_labels=n, prime=R)
+    cc = CompiledCircuit(c, r1cs, wire_sids)
+    cc.n_eliminated = len(sub)
+    return cc

@@ -6,10 +6,57 @@ linear combinations {wire: coefficient mod r}, satisfied when <A,w> * <B,w> == <
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 LinearCombination = dict[int, int]
 Constraint = tuple[LinearCombination, LinearCombination, LinearCombination]
+
+
+class CompactConstraints(Sequence):
+    """The constraints of a large R1CS in flat arrays (what the circuit DSL compiles to):
+    LC j of constraint i = j-th of 3i..3i+2 holds terms ends[j]..ends[j+1], each a wire
+    (`wires`, int32) and a coefficient (`coefs`, int32 index into `table`). A sequence of
+    (A, B, C) dicts like a plain list (each made when asked for), and written to .r1cs
+    bytes without making them (`r1cs_to_bytes`)."""
+
+    __slots__ = ("wires", "coefs", "ends", "table")
+
+    def __init__(self, wires, coefs, ends, table: list[int]):
+        self.wires, self.coefs, self.ends, self.table = wires, coefs, ends, table
+
+    def __len__(self) -> int:
+        return (len(self.ends) - 1) // 3
+
+    def _lc(self, j: int) -> LinearCombination:
+        s, e = self.ends[j], self.ends[j + 1]
+        t = self.table
+        return dict(zip(self.wires[s:e], [t[i] for i in self.coefs[s:e]]))
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("constraint index out of range")
+        return self._lc(3 * i), self._lc(3 * i + 1), self._lc(3 * i + 2)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self._lc(3 * i), self._lc(3 * i + 1), self._lc(3 * i + 2)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Sequence) or len(other) != len(self):
+            return False
+        return all(x == y for x, y in zip(self, other))
+
+    __hash__ = None
+
+    @property
+    def n_terms(self) -> int:
+        return len(self.wires)
 
 
 @dataclass
@@ -60,6 +107,9 @@ def r1cs_to_bytes(r1cs: R1CS) -> bytes:
               + _struct.pack("<IIIIQI", r1cs.n_wires, r1cs.n_pub_out, r1cs.n_pub_in, r1cs.n_prv_in,
                              r1cs.n_labels if r1cs.n_labels is not None else r1cs.n_wires,
                              len(r1cs.constraints)))
+    cons = r1cs.constraints
+    if isinstance(cons, CompactConstraints) and all(v % p for v in cons.table):
+        return _compact_to_bytes(r1cs, cons, header)
     pack_u32 = _struct.Struct("<I").pack
     parts: list[bytes] = []
     n_wires = r1cs.n_wires
@@ -80,6 +130,59 @@ def r1cs_to_bytes(r1cs: R1CS) -> bytes:
     w.section(_HEADER, header)
     w.section(_WIRE2LABEL, _struct.pack(f"<{r1cs.n_wires}Q", *labels))
     return w.bytes()
+
+
+def _compact_to_bytes(r1cs: R1CS, cons: CompactConstraints, header: bytes) -> bytes:
+    """The .r1cs file of compact constraints, laid out by numpy: in u32 words, LC j's term
+    count sits at j + 9 ends[j] and its term t (global index) at j + 1 + 9 t (one word per
+    earlier count, nine per earlier term: the wire and the 32-byte coefficient)."""
+    import numpy as np
+
+    n8 = 32
+    n_wires = r1cs.n_wires
+    wires = np.frombuffer(cons.wires, dtype=np.int32)
+    coefs = np.frombuffer(cons.coefs, dtype=np.int32)
+    ends = np.frombuffer(cons.ends, dtype=np.int64)
+    if len(wires) and (wires.min() < 0 or wires.max() >= n_wires):
+        ci = int(np.searchsorted(ends, int(np.argmax((wires < 0) | (wires >= n_wires))), side="right") - 1) // 3
+        raise ValueError(f"constraint {ci} uses wire outside 0..{n_wires - 1}")
+    labels = r1cs.wire_to_label if r1cs.wire_to_label is not None else range(r1cs.n_wires)
+    if len(labels) != n_wires:
+        raise ValueError(f"wire_to_label has {len(labels)} entries for {n_wires} wires")
+    p = r1cs.prime
+    table = np.frombuffer(b"".join((v % p).to_bytes(n8, "little") for v in cons.table) or bytes(n8),
+                          dtype="<u4").reshape(-1, 8)
+    n_lc, n_terms = len(ends) - 1, len(wires)
+    body_words = n_lc + 9 * n_terms
+    # the whole file in one buffer: magic, version, 3 sections (constraints, header, map)
+    lead = R1CS_MAGIC + _struct.pack("<II", 1, 3)
+    sec2 = _struct.pack("<IQ", _CONSTRAINTS, 4 * body_words)
+    sec1 = _struct.pack("<IQ", _HEADER, len(header)) + header
+    sec3 = _struct.pack("<IQ", _WIRE2LABEL, 8 * n_wires)
+    start = len(lead) + len(sec2)
+    total = start + 4 * body_words + len(sec1) + len(sec3) + 8 * n_wires
+    buf = bytearray(total)
+    buf[:start] = lead + sec2
+    body = np.frombuffer(buf, dtype="<u4", count=body_words, offset=start)
+    lc_ix = np.arange(n_lc, dtype=np.int64)
+    body[lc_ix + 9 * ends[:-1]] = np.diff(ends)
+    del lc_ix
+    step = 1 << 20
+    offs = np.arange(8, dtype=np.int64) + 1
+    for s in range(0, n_terms, step):
+        e = min(n_terms, s + step)
+        t = np.arange(s, e, dtype=np.int64)
+        pos = np.searchsorted(ends, t, side="right") - 1 + 1 + 9 * t
+        body[pos] = wires[s:e]
+        body[pos[:, None] + offs] = table[coefs[s:e]]
+    del body
+    q = start + 4 * body_words
+    buf[q:q + len(sec1)] = sec1
+    q += len(sec1)
+    buf[q:q + len(sec3)] = sec3
+    q += len(sec3)
+    np.frombuffer(buf, dtype="<u8", count=n_wires, offset=q)[:] = np.asarray(labels, dtype=np.uint64)
+    return bytes(buf)
 
 
 def write_r1cs(path, r1cs: R1CS) -> None:
