@@ -100,6 +100,11 @@ class Circuit:
         self._alias: dict[int, int] = {}  # materialized signal -> index of its LC in _alias_lcs
         self._alias_lcs = LCStore(self._coefs)
 
+    def __getstate__(self):  # for the on-disk cache (cache.py): the hint-sharing table stays behind
+        state = dict(self.__dict__)
+        state["_hint_fns"] = {}
+        return state
+
     # --- gadget scopes ------------------------------------------------------------------
     @contextmanager
     def scope(self, name: str):

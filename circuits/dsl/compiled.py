@@ -69,6 +69,12 @@ class CompiledCircuit:
         self._checks_cache = None
         self._sid_to_wire = None
 
+    def __getstate__(self):  # for the on-disk cache: what solving makes is made again
+        state = dict(self.__dict__)
+        state.update(_checks_cache=None, _sid_to_wire=None)
+        state.pop("cache_note", None)
+        return state
+
     @property
     def _checks(self) -> list:
         """The constraints a step does not already guarantee, checked after solving (made
