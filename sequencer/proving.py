@@ -50,9 +50,9 @@ class ProvedBatch:
 
 
 def r1cs_digest(r1cs) -> str:
-    from prover.formats.r1cs import r1cs_to_bytes
+    from prover.formats.r1cs import r1cs_sha256
 
-    return hashlib.sha256(r1cs_to_bytes(r1cs)).hexdigest()
+    return r1cs_sha256(r1cs)  # hashed piece by piece: a mainnet R1CS is ~2.7 GB of bytes
 
 
 class BatchProver:

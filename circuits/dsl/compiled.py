@@ -227,6 +227,10 @@ def unsatisfied(r1cs: R1CS, witness: list[int], only: "list[int] | None" = None)
 
 
 # --- compilation ------------------------------------------------------------------------
+def _is_constant(terms: dict) -> bool:
+    return len(terms) <= 1 and all(k == ONE for k in terms)
+
+
 def compile_circuit(c: Circuit) -> CompiledCircuit:
     """The R1CS of `c` after --O2 linear elimination. Constraints are read back from the
     circuit's arrays one at a time and the kept ones written to new arrays over wire ids, so
@@ -301,33 +305,50 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
                 else:
                     se.pop(k2, None)
         sub[pivot] = expr
+        insub[pivot] = 1
         for k in expr:
             occ.setdefault(k, set()).add(pivot)
+
+    insub = bytearray(len(kind))  # insub[s]: s is eliminated (sub only grows)
+    sig, ends = c._cons.sig, c._cons.ends
+
+    def constant(j: int) -> bool:  # LC j as written is a constant
+        s, e = ends[j], ends[j + 1]
+        return s == e or (e - s == 1 and sig[s] == ONE)
+
+    def touched(j: int) -> bool:  # LC j mentions an eliminated signal
+        return any(map(insub.__getitem__, sig[ends[j]:ends[j + 1]]))
 
     for sid in c._alias:  # materialized signals: eliminated from the start
         terms = c.alias_terms(sid)
         sub[sid] = terms
+        insub[sid] = 1
         for k in terms:
             occ.setdefault(k, set()).add(sid)
     quad = array("i")
     for i in range(c.n_constraints):
-        a, b, cc = get(3 * i), get(3 * i + 1), get(3 * i + 2)
-        L = linear_form(a, b, cc)
-        if L is None:
-            quad.append(i)
+        if constant(3 * i) or constant(3 * i + 1):
+            eliminate(linear_form(get(3 * i), get(3 * i + 1), get(3 * i + 2)), i)
         else:
-            eliminate(L, i)
+            quad.append(i)
     while True:  # constraints that became linear by substitution are eliminated in turn
         changed = False
         rest = array("i")
         for i in quad:
-            a, b, cc = get(3 * i), get(3 * i + 1), get(3 * i + 2)
-            L = linear_form(reduce(a), reduce(b), reduce(cc))
-            if L is None:
+            # unchanged by substitution, A and B are what they were: not constant
+            ta, tb = touched(3 * i), touched(3 * i + 1)
+            if not (ta or tb):
                 rest.append(i)
-            else:
-                eliminate(L, i)
-                changed = True
+                continue
+            ra = reduce(get(3 * i)) if ta else None
+            rb = reduce(get(3 * i + 1)) if tb else None
+            if (ra is None or not _is_constant(ra)) and (rb is None or not _is_constant(rb)):
+                rest.append(i)
+                continue
+            L = linear_form(ra if ra is not None else get(3 * i), rb if rb is not None else get(3 * i + 1),
+                            reduce(get(3 * i + 2)))
+            eliminate(L, i)
+            changed = True
         quad = rest
         if not changed:
             break

@@ -99,17 +99,22 @@ R1CS_MAGIC = b"r1cs"
 _HEADER, _CONSTRAINTS, _WIRE2LABEL = 1, 2, 3
 
 
+def _header(r1cs: R1CS) -> bytes:
+    n8 = 32
+    return (_struct.pack("<I", n8) + r1cs.prime.to_bytes(n8, "little")
+            + _struct.pack("<IIIIQI", r1cs.n_wires, r1cs.n_pub_out, r1cs.n_pub_in, r1cs.n_prv_in,
+                           r1cs.n_labels if r1cs.n_labels is not None else r1cs.n_wires,
+                           len(r1cs.constraints)))
+
+
 def r1cs_to_bytes(r1cs: R1CS) -> bytes:
     """Serialise `r1cs` as an iden3 .r1cs file (terms in the dicts' order, zero coefficients dropped)."""
     p = r1cs.prime
     n8 = 32
-    header = (_struct.pack("<I", n8) + p.to_bytes(n8, "little")
-              + _struct.pack("<IIIIQI", r1cs.n_wires, r1cs.n_pub_out, r1cs.n_pub_in, r1cs.n_prv_in,
-                             r1cs.n_labels if r1cs.n_labels is not None else r1cs.n_wires,
-                             len(r1cs.constraints)))
+    header = _header(r1cs)
     cons = r1cs.constraints
     if isinstance(cons, CompactConstraints) and all(v % p for v in cons.table):
-        return _compact_to_bytes(r1cs, cons, header)
+        return b"".join(_compact_chunks(r1cs, cons, header))
     pack_u32 = _struct.Struct("<I").pack
     parts: list[bytes] = []
     n_wires = r1cs.n_wires
@@ -132,10 +137,12 @@ def r1cs_to_bytes(r1cs: R1CS) -> bytes:
     return w.bytes()
 
 
-def _compact_to_bytes(r1cs: R1CS, cons: CompactConstraints, header: bytes) -> bytes:
-    """The .r1cs file of compact constraints, laid out by numpy: in u32 words, LC j's term
-    count sits at j + 9 ends[j] and its term t (global index) at j + 1 + 9 t (one word per
-    earlier count, nine per earlier term: the wire and the 32-byte coefficient)."""
+def _compact_chunks(r1cs: R1CS, cons: CompactConstraints, header: bytes, lcs_per_chunk: int = 1 << 18):
+    """The .r1cs file of compact constraints in pieces (a mainnet R1CS is ~2.7 GB: hashing or
+    writing it never needs it whole), laid out by numpy: in u32 words from the start of a
+    piece of LCs j0.., LC j's term count sits at (j - j0) + 9 (ends[j] - ends[j0]) and its term t
+    at (j - j0) + 1 + 9 (t - ends[j0]) (one word per earlier count, nine per earlier term:
+    the wire and the 32-byte coefficient)."""
     import numpy as np
 
     n8 = 32
@@ -144,7 +151,8 @@ def _compact_to_bytes(r1cs: R1CS, cons: CompactConstraints, header: bytes) -> by
     coefs = np.frombuffer(cons.coefs, dtype=np.int32)
     ends = np.frombuffer(cons.ends, dtype=np.int64)
     if len(wires) and (wires.min() < 0 or wires.max() >= n_wires):
-        ci = int(np.searchsorted(ends, int(np.argmax((wires < 0) | (wires >= n_wires))), side="right") - 1) // 3
+        bad = int(np.argmax((wires < 0) | (wires >= n_wires)))
+        ci = (int(np.searchsorted(ends, bad, side="right")) - 1) // 3
         raise ValueError(f"constraint {ci} uses wire outside 0..{n_wires - 1}")
     labels = r1cs.wire_to_label if r1cs.wire_to_label is not None else range(r1cs.n_wires)
     if len(labels) != n_wires:
@@ -153,41 +161,56 @@ def _compact_to_bytes(r1cs: R1CS, cons: CompactConstraints, header: bytes) -> by
     table = np.frombuffer(b"".join((v % p).to_bytes(n8, "little") for v in cons.table) or bytes(n8),
                           dtype="<u4").reshape(-1, 8)
     n_lc, n_terms = len(ends) - 1, len(wires)
-    body_words = n_lc + 9 * n_terms
-    # the whole file in one buffer: magic, version, 3 sections (constraints, header, map)
-    lead = R1CS_MAGIC + _struct.pack("<II", 1, 3)
-    sec2 = _struct.pack("<IQ", _CONSTRAINTS, 4 * body_words)
-    sec1 = _struct.pack("<IQ", _HEADER, len(header)) + header
-    sec3 = _struct.pack("<IQ", _WIRE2LABEL, 8 * n_wires)
-    start = len(lead) + len(sec2)
-    total = start + 4 * body_words + len(sec1) + len(sec3) + 8 * n_wires
-    buf = bytearray(total)
-    buf[:start] = lead + sec2
-    body = np.frombuffer(buf, dtype="<u4", count=body_words, offset=start)
-    lc_ix = np.arange(n_lc, dtype=np.int64)
-    body[lc_ix + 9 * ends[:-1]] = np.diff(ends)
-    del lc_ix
-    step = 1 << 20
-    offs = np.arange(8, dtype=np.int64) + 1
-    for s in range(0, n_terms, step):
-        e = min(n_terms, s + step)
-        t = np.arange(s, e, dtype=np.int64)
-        pos = np.searchsorted(ends, t, side="right") - 1 + 1 + 9 * t
-        body[pos] = wires[s:e]
-        body[pos[:, None] + offs] = table[coefs[s:e]]
-    del body
-    q = start + 4 * body_words
-    buf[q:q + len(sec1)] = sec1
-    q += len(sec1)
-    buf[q:q + len(sec3)] = sec3
-    q += len(sec3)
-    np.frombuffer(buf, dtype="<u8", count=n_wires, offset=q)[:] = np.asarray(labels, dtype=np.uint64)
-    return bytes(buf)
+    # magic, version, 3 sections in circom's order: constraints, header, wire -> label map
+    yield R1CS_MAGIC + _struct.pack("<II", 1, 3) + _struct.pack("<IQ", _CONSTRAINTS, 4 * (n_lc + 9 * n_terms))
+    offs = np.arange(1, 9, dtype=np.int64)
+    for j0 in range(0, n_lc, lcs_per_chunk):
+        j1 = min(n_lc, j0 + lcs_per_chunk)
+        t0, t1 = int(ends[j0]), int(ends[j1])
+        body = np.zeros((j1 - j0) + 9 * (t1 - t0), dtype="<u4")
+        js = np.arange(j1 - j0, dtype=np.int64)
+        body[js + 9 * (ends[j0:j1] - t0)] = np.diff(ends[j0:j1 + 1])
+        t = np.arange(t0, t1, dtype=np.int64)
+        pos = (np.searchsorted(ends, t, side="right") - 1 - j0) + 1 + 9 * (t - t0)
+        body[pos] = wires[t0:t1]
+        body[pos[:, None] + offs] = table[coefs[t0:t1]]
+        del t, pos, js
+        yield body.tobytes()
+    yield _struct.pack("<IQ", _HEADER, len(header)) + header + _struct.pack("<IQ", _WIRE2LABEL, 8 * n_wires)
+    yield np.asarray(labels, dtype="<u8").tobytes()
+
+
+def r1cs_chunks(r1cs: R1CS):
+    """The bytes of `r1cs_to_bytes(r1cs)` in pieces (compact constraints: without making them whole)."""
+    cons = r1cs.constraints
+    if isinstance(cons, CompactConstraints) and all(v % r1cs.prime for v in cons.table):
+        yield from _compact_chunks(r1cs, cons, _header(r1cs))
+    else:
+        yield r1cs_to_bytes(r1cs)
+
+
+def r1cs_sha256(r1cs: R1CS) -> str:
+    """SHA-256 (hex) of the .r1cs bytes, computed piece by piece."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for part in r1cs_chunks(r1cs):
+        h.update(part)
+    return h.hexdigest()
 
 
 def write_r1cs(path, r1cs: R1CS) -> None:
-    """Write `r1cs` to `path` in the iden3 .r1cs format that circom emits and snarkjs reads."""
-    write_atomic(path, r1cs_to_bytes(r1cs))
+    """Write `r1cs` to `path` in the iden3 .r1cs format that circom emits and snarkjs reads
+    (piece by piece, through a temporary name)."""
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        for part in r1cs_chunks(r1cs):
+            f.write(part)
+    os.replace(tmp, path)
 
 
 def read_r1cs(path_or_bytes: PathOrBytes) -> R1CS:

@@ -242,6 +242,13 @@ def test_compact_r1cs_writes_the_bytes_of_its_dicts():
     plain = R1CS(compact.n_wires, compact.n_pub_out, compact.n_pub_in, compact.n_prv_in,
                  list(compact.constraints), list(compact.wire_to_label), compact.n_labels, compact.prime)
     assert r1cs_to_bytes(plain) == r1cs_to_bytes(compact)
+    import hashlib
+
+    from prover.formats.r1cs import _compact_chunks, _header, r1cs_sha256
+
+    pieces = list(_compact_chunks(compact, compact.constraints, _header(compact), lcs_per_chunk=2))
+    assert len(pieces) > 4 and b"".join(pieces) == r1cs_to_bytes(plain)
+    assert r1cs_sha256(compact) == hashlib.sha256(r1cs_to_bytes(plain)).hexdigest()
     assert compact.constraints == plain.constraints and compact.constraints[-1] == plain.constraints[-1]
 
 
