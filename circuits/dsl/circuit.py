@@ -88,8 +88,14 @@ class Circuit:
         self._cons = LCStore(self._coefs)
         self._cpath = array("i")
         self._cdefining = bytearray()  # 1 when a step computes the constraint's C exactly
-        self._steps: list[tuple] = []
-        self._hint_fns: dict[tuple, Callable] = {}
+        # the witness program in flat arrays (see `steps`): per step its kind, its output
+        # signal(s) and its operands, each a signal id (>= 0: the LC {id: 1}) or -(1 + j)
+        # for LC j of _step_lcs; hints name their function by index into _hints
+        self._prog = array("q")
+        self._n_steps = 0
+        self._step_lcs = LCStore(self._coefs)
+        self._hints: list[Callable] = []
+        self._hint_fns: dict[tuple, int] = {}
         self._paths: list[str] = [""]
         self._path_ids: dict[str, int] = {"": 0}
         self._stack: list[str] = []
@@ -179,7 +185,7 @@ class Circuit:
                 return [build(f"{prefix}[{i}]", x) for i, x in enumerate(v)]
             lc = LC.of(v)
             s = self._new(K_OUT, prefix)
-            self._steps.append((S_LIN, s.id, _compact(lc.terms, self._coefs)))
+            self._step(S_LIN, s.id, self._ref(lc.terms))
             self._add((lc - s).terms, {ONE: 1}, {}, defining=True)
             return s
 
@@ -231,12 +237,11 @@ class Circuit:
             return prod if plus is None else prod + LC.of(plus)
         out = self._new(K_INT, name)
         if plus is None or (isinstance(plus, int) and plus % R == 0):
-            self._steps.append((S_MUL, out.id, _compact(a.terms, self._coefs), _compact(b.terms, self._coefs)))
+            self._step(S_MUL, out.id, self._ref(a.terms), self._ref(b.terms))
             self._add(a.terms, b.terms, {out.id: 1}, defining=True)
         else:
             p = LC.of(plus)
-            co = self._coefs
-            self._steps.append((S_MULADD, out.id, _compact(a.terms, co), _compact(b.terms, co), _compact(p.terms, co)))
+            self._step(S_MULADD, out.id, self._ref(a.terms), self._ref(b.terms), self._ref(p.terms))
             self._add(a.terms, b.terms, (out - p).terms, defining=True)
         return out
 
@@ -250,7 +255,7 @@ class Circuit:
         out = self._new(K_INT, name)
         terms = self._expand(a.terms)
         self._alias[out.id] = self._alias_lcs.add(terms)
-        self._steps.append((S_LIN, out.id, _compact(a.terms, self._coefs)))
+        self._step(S_LIN, out.id, self._ref(a.terms))
         return out
 
     def _expand(self, terms: dict) -> dict:
@@ -310,11 +315,58 @@ class Circuit:
             return outs[0] if n is None else outs
         outs = [self._new(K_INT, names[i] if names else None) for i in range(count)]
         key = _hint_key(fn)
-        if key is not None:
-            fn = self._hint_fns.setdefault(key, fn)
-        self._steps.append((S_HINT, fn, tuple(_compact(x.terms, self._coefs) for x in lcs),
-                            tuple(s.id for s in outs), n is None))
+        ix = self._hint_fns.get(key) if key is not None else None
+        if ix is None:
+            ix = len(self._hints)
+            self._hints.append(fn)
+            if key is not None:
+                self._hint_fns[key] = ix
+        self._step(S_HINT, ix, len(lcs), *[self._ref(x.terms) for x in lcs], len(outs), *[s.id for s in outs],
+                   1 if n is None else 0)
         return outs[0] if n is None else outs
+
+    # --- the witness program ------------------------------------------------------------
+    def _ref(self, terms: dict) -> int:
+        """A step operand: the signal id of a bare signal, else -(1 + its index in _step_lcs)."""
+        if len(terms) == 1:
+            for k, v in terms.items():
+                if v == 1:
+                    return k
+        return -1 - self._step_lcs.add(terms)
+
+    def _step(self, *fields: int) -> None:
+        self._prog.extend(fields)
+        self._n_steps += 1
+
+    def _operand(self, r: int) -> "int | tuple":
+        if r >= 0:
+            return r
+        return tuple(self._step_lcs.get(-1 - r).items())
+
+    def steps(self):
+        """The witness program as tuples, one per step, in order: (S_MUL, out, a, b),
+        (S_LIN, out, a), (S_MULADD, out, a, b, p) or (S_HINT, fn, (inputs...), (outs...),
+        single); an operand is a signal id (the LC {id: 1}) or ((signal id, coeff), ...)."""
+        prog, op = self._prog, self._operand
+        pc, n = 0, len(prog)
+        while pc < n:
+            kind = prog[pc]
+            if kind == S_MUL:
+                yield S_MUL, prog[pc + 1], op(prog[pc + 2]), op(prog[pc + 3])
+                pc += 4
+            elif kind == S_LIN:
+                yield S_LIN, prog[pc + 1], op(prog[pc + 2])
+                pc += 3
+            elif kind == S_MULADD:
+                yield S_MULADD, prog[pc + 1], op(prog[pc + 2]), op(prog[pc + 3]), op(prog[pc + 4])
+                pc += 5
+            else:
+                n_in = prog[pc + 2]
+                ins = tuple(op(r) for r in prog[pc + 3:pc + 3 + n_in])
+                q = pc + 3 + n_in
+                n_out = prog[q]
+                yield S_HINT, self._hints[prog[pc + 1]], ins, tuple(prog[q + 1:q + 1 + n_out]), bool(prog[q + 1 + n_out])
+                pc = q + 2 + n_out
 
     # --- introspection ------------------------------------------------------------------
     @property

@@ -10,6 +10,7 @@ that made the failing constraint.
 from __future__ import annotations
 
 from array import array
+from operator import mul
 from typing import Any
 
 from prover.field import R
@@ -65,7 +66,6 @@ class CompiledCircuit:
         self.wire_sids = wire_sids  # signal id of each wire (an int32 array)
         self.eliminated = eliminated if eliminated is not None else {}  # sid -> LC over kept signals
         self.n_signals = circuit.n_signals
-        self._steps = circuit._steps
         self._checks_cache = None
         self._sid_to_wire = None
 
@@ -137,33 +137,50 @@ class CompiledCircuit:
         w = [0] * self.n_signals
         w[0] = 1
         self._fill_inputs(inputs, w)
-        for st in self._steps:
-            kind = st[0]
+        c = self.circuit
+        prog = c._prog
+        lcs = c._step_lcs
+        sig, cof, ends = lcs.sig, lcs.coef, lcs.ends
+        vals = c._coefs.values
+        hints = c._hints
+        get, cget = w.__getitem__, vals.__getitem__
+
+        def ev(r: int) -> int:  # an operand that is not a bare signal (not reduced mod R)
+            j = -1 - r
+            s, e = ends[j], ends[j + 1]
+            return sum(map(mul, map(get, sig[s:e]), map(cget, cof[s:e])))
+
+        pc, n = 0, len(prog)
+        while pc < n:
+            kind = prog[pc]
             if kind == S_MUL:
-                a = st[2]
-                b = st[3]
-                va = w[a] if a.__class__ is int else sum([w[k] * v for k, v in a])
-                vb = w[b] if b.__class__ is int else sum([w[k] * v for k, v in b])
-                w[st[1]] = va * vb % R
+                a = prog[pc + 2]
+                b = prog[pc + 3]
+                w[prog[pc + 1]] = (w[a] if a >= 0 else ev(a)) * (w[b] if b >= 0 else ev(b)) % R
+                pc += 4
             elif kind == S_LIN:
-                a = st[2]
-                w[st[1]] = w[a] if a.__class__ is int else sum([w[k] * v for k, v in a]) % R
+                a = prog[pc + 2]
+                w[prog[pc + 1]] = w[a] if a >= 0 else ev(a) % R
+                pc += 3
             elif kind == S_MULADD:
-                a = st[2]
-                b = st[3]
-                p = st[4]
-                va = w[a] if a.__class__ is int else sum([w[k] * v for k, v in a])
-                vb = w[b] if b.__class__ is int else sum([w[k] * v for k, v in b])
-                vp = w[p] if p.__class__ is int else sum([w[k] * v for k, v in p])
-                w[st[1]] = (va * vb + vp) % R
+                a = prog[pc + 2]
+                b = prog[pc + 3]
+                p = prog[pc + 4]
+                w[prog[pc + 1]] = ((w[a] if a >= 0 else ev(a)) * (w[b] if b >= 0 else ev(b))
+                                   + (w[p] if p >= 0 else ev(p))) % R
+                pc += 5
             else:
-                args = [w[a] if a.__class__ is int else sum([w[k] * v for k, v in a]) % R for a in st[2]]
-                res = st[1](*args)
-                if st[4]:
-                    w[st[3][0]] = int(res) % R
+                n_in = prog[pc + 2]
+                q = pc + 3 + n_in
+                args = [w[a] if a >= 0 else ev(a) % R for a in prog[pc + 3:q]]
+                res = hints[prog[pc + 1]](*args)
+                n_out = prog[q]
+                if prog[q + 1 + n_out]:
+                    w[prog[q + 1]] = int(res) % R
                 else:
-                    for sid, v in zip(st[3], res):
+                    for sid, v in zip(prog[q + 1:q + 1 + n_out], res):
                         w[sid] = int(v) % R
+                pc = q + 2 + n_out
         if check:
             self._check(w)
         return w
