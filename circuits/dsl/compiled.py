@@ -59,12 +59,12 @@ def _lc_eval(terms: dict, w: list[int]) -> int:
 
 
 class CompiledCircuit:
-    def __init__(self, circuit: Circuit, r1cs: R1CS, wire_sids, eliminated: dict | None = None):
+    def __init__(self, circuit: Circuit, r1cs: R1CS, wire_sids):
         self.circuit = circuit
         self.name = circuit.name
         self.r1cs = r1cs
         self.wire_sids = wire_sids  # signal id of each wire (an int32 array)
-        self.eliminated = eliminated if eliminated is not None else {}  # sid -> LC over kept signals
+        self.n_eliminated = 0  # signals that are not wires (substituted away, or materialized)
         self.n_signals = circuit.n_signals
         self._checks_cache = None
         self._sid_to_wire = None
@@ -336,12 +336,10 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
     def touched(j: int) -> bool:  # LC j mentions an eliminated signal
         return any(map(insub.__getitem__, sig[ends[j]:ends[j + 1]]))
 
-    for sid in c._alias:  # materialized signals: eliminated from the start
-        terms = c.alias_terms(sid)
-        sub[sid] = terms
+    # materialized signals are not wires; no constraint mentions one (Circuit._add writes
+    # the LC it stands for instead), so substitution never needs their LCs
+    for sid in c._alias:
         insub[sid] = 1
-        for k in terms:
-            occ.setdefault(k, set()).add(sid)
     quad = array("i")
     for i in range(c.n_constraints):
         if constant(3 * i) or constant(3 * i + 1):
@@ -382,7 +380,7 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
     pubs = [s for _, _, sigs, p in c._inputs if p for s in flat(sigs)]
     prvs = [s for _, _, sigs, p in c._inputs if not p for s in flat(sigs)]
     wire_sids = array("i", [ONE] + outs + pubs + prvs)
-    wire_sids.extend(sid for sid in range(1, n) if kind[sid] == K_INT and sid not in sub)
+    wire_sids.extend(sid for sid in range(1, n) if kind[sid] == K_INT and not insub[sid])
     for w, s in enumerate(wire_sids):
         s2w[s] = w
 
@@ -400,5 +398,5 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
                 constraints=CompactConstraints(out.sig, out.coef, out.ends, table.values),
                 wire_to_label=wire_sids, n_labels=n, prime=R)
     cc = CompiledCircuit(c, r1cs, wire_sids)
-    cc.n_eliminated = len(sub)
+    cc.n_eliminated = n - len(wire_sids)
     return cc
