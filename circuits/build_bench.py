@@ -31,7 +31,26 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _child(preset_name: str, cache_dir: str, witness: bool) -> dict:
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def _watch(c, every: float) -> None:
+    """Print the build's progress to stderr every `every` seconds (constraints so far, RSS,
+    CPU seconds): how a build too long to wait for is extrapolated."""
+    import threading
+
+    def loop():
+        while True:
+            time.sleep(every)
+            print(f"progress: {c.n_constraints} constraints {c.n_signals} signals rss {_rss_mb():.0f} MB "
+                  f"cpu {time.process_time():.0f} s", file=sys.stderr, flush=True)
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
+def _child(preset_name: str, cache_dir: str, witness: bool, progress: float = 0) -> dict:
     from circuits.dsl import Circuit
     from circuits.dsl.cache import cached_compile
     from circuits.settlement import preset_named
@@ -44,6 +63,8 @@ def _child(preset_name: str, cache_dir: str, witness: bool) -> dict:
     def build():
         t0, c0 = time.perf_counter(), time.process_time()
         c = Circuit("settlement")
+        if progress:
+            _watch(c, progress)
         build_batch_circuit(c, preset)
         t1, c1 = time.perf_counter(), time.process_time()
         times["build_mb"] = round(_peak_mb())
@@ -94,10 +115,11 @@ def main(argv=None) -> int:
     ap.add_argument("--preset", default="tiny,demo")
     ap.add_argument("--cache", default=None, help="compiled-circuit cache folder (default: a new temporary one)")
     ap.add_argument("--witness", action="store_true", help="also solve an empty batch's witness after loading")
+    ap.add_argument("--progress", type=float, default=0, help="print build progress every this many seconds")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        print(json.dumps(_child(args.child, args.cache, args.witness)))
+        print(json.dumps(_child(args.child, args.cache, args.witness, args.progress)))
         return 0
     with tempfile.TemporaryDirectory(prefix="zkclear-build-bench-") as tmp:
         cache = args.cache or tmp

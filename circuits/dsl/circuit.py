@@ -105,6 +105,7 @@ class Circuit:
         self._declared: set[str] = set()
         self._alias: dict[int, int] = {}  # materialized signal -> index of its LC in _alias_lcs
         self._alias_lcs = LCStore(self._coefs)
+        self._alias_recent: dict[int, dict] = {}
 
     def __getstate__(self):  # for the on-disk cache (cache.py): the hint-sharing table stays behind
         state = dict(self.__dict__)
@@ -223,6 +224,17 @@ class Circuit:
                     out.append(k)
         return out
 
+    def _alias_terms(self, j: int) -> dict:
+        """Alias LC j, read back from the store (the few most recent kept as dicts: an
+        S-box uses its materialized input in three constraints in a row)."""
+        recent = self._alias_recent
+        d = recent.get(j)
+        if d is None:
+            if len(recent) >= 16:
+                recent.clear()
+            d = recent[j] = self._alias_lcs.get(j)
+        return d
+
     def alias_terms(self, sid: int) -> dict:
         """The LC a materialized signal stands for."""
         return self._alias_lcs.get(self._alias[sid])
@@ -269,7 +281,7 @@ class Circuit:
         else:
             return terms
         out: dict[int, int] = {}
-        get = self._alias_lcs.get
+        get = self._alias_terms
         for k, v in terms.items():
             e = al.get(k)
             if e is None:

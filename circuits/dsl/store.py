@@ -59,9 +59,13 @@ class LCStore:
     def add(self, terms: dict) -> int:
         """Append the LC {signal: coeff}; returns its index."""
         if terms:
-            index = self.table.index
             self.sig.extend(terms)
-            self.coef.extend([index(v) for v in terms.values()])
+            ids = self.table._ids
+            try:  # the hot path of a build: every coefficient already in the table
+                self.coef.extend([ids[v] for v in terms.values()])
+            except KeyError:
+                index = self.table.index
+                self.coef.extend([index(v) for v in terms.values()])
         self.ends.append(len(self.sig))
         return len(self.ends) - 2
 
