@@ -112,6 +112,11 @@ def dumps(compiled) -> bytes:
     return buf.getvalue()
 
 
+def dump(compiled, f) -> None:
+    """Pickle straight into the open file `f` (a mainnet entry is ~2.3 GB: never whole in memory)."""
+    _Pickler(f, protocol=pickle.HIGHEST_PROTOCOL).dump(compiled)
+
+
 # --- the cache -----------------------------------------------------------------------------
 def load(path: Path, key: str):
     """The compiled circuit stored at `path` under `key`, or None (absent, other key, unreadable)."""
@@ -129,15 +134,15 @@ def load(path: Path, key: str):
 
 def store(path: Path, key: str, compiled) -> str | None:
     """Write the entry (temporary name, then renamed); returns why not, or None."""
-    try:
-        data = dumps(compiled)
-    except Exception as exc:  # e.g. a hint capturing an unpicklable value
-        return f"not cached: {type(exc).__name__}: {exc}"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        pickle.dump(key, f, protocol=pickle.HIGHEST_PROTOCOL)
-        f.write(data)
+    try:
+        with open(tmp, "wb") as f:
+            pickle.dump(key, f, protocol=pickle.HIGHEST_PROTOCOL)
+            dump(compiled, f)
+    except Exception as exc:  # e.g. a hint capturing an unpicklable value
+        tmp.unlink(missing_ok=True)
+        return f"not cached: {type(exc).__name__}: {exc}"
     os.replace(tmp, path)
     return None
 
