@@ -24,12 +24,14 @@ import io
 import marshal
 import os
 import pickle
+import struct
 import sys
 import types
+from array import array
 from pathlib import Path
 from typing import Callable
 
-FORMAT = 1
+FORMAT = 2
 ROOT = Path(__file__).resolve().parents[2]
 # what a circuit built from this tree can depend on (folders: every .py file below them)
 SOURCES = ("circuits/dsl", "circuits/gadgets", "circuits/settlement", "circuits/crypto", "circuits/registry.py",
@@ -86,8 +88,16 @@ def _rebuild_function(module: str, code: bytes, name: str, defaults, cells):
     return types.FunctionType(marshal.loads(code), g, name, defaults, closure)
 
 
+def _array_from(typecode: str, buf) -> array:
+    a = array(typecode)
+    a.frombytes(buf)
+    return a
+
+
 class _Pickler(pickle.Pickler):
     def reducer_override(self, obj):
+        if type(obj) is array:  # the flat arrays go out of band, each written once, raw
+            return _array_from, (obj.typecode, pickle.PickleBuffer(obj))
         if type(obj) is types.FunctionType:
             import importlib
 
@@ -106,15 +116,38 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-def dumps(compiled) -> bytes:
-    buf = io.BytesIO()
-    _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(compiled)
-    return buf.getvalue()
-
-
 def dump(compiled, f) -> None:
-    """Pickle straight into the open file `f` (a mainnet entry is ~2.3 GB: never whole in memory)."""
-    _Pickler(f, protocol=pickle.HIGHEST_PROTOCOL).dump(compiled)
+    """Write `compiled` to the open file `f`: the pickle of its Python objects, then the raw
+    bytes of each flat array (out of band: a mainnet entry is ~2.3 GB, and neither writing
+    nor loading it holds a second copy of the arrays)."""
+    buffers: list = []
+    main = io.BytesIO()
+    _Pickler(main, protocol=5, buffer_callback=buffers.append).dump(compiled)
+    f.write(struct.pack("<Q", main.tell()))
+    f.write(main.getbuffer())
+    del main
+    f.write(struct.pack("<Q", len(buffers)))
+    for b in buffers:
+        raw = b.raw()
+        f.write(struct.pack("<Q", raw.nbytes))
+        f.write(raw)
+
+
+def load_from(f):
+    """What `dump` wrote, the arrays read one at a time."""
+    (n,) = struct.unpack("<Q", f.read(8))
+    main = f.read(n)
+    (count,) = struct.unpack("<Q", f.read(8))
+
+    def buffers():
+        for _ in range(count):
+            (size,) = struct.unpack("<Q", f.read(8))
+            b = bytearray(size)
+            if f.readinto(b) != size:
+                raise EOFError("truncated cache entry")
+            yield b
+
+    return pickle.loads(main, buffers=buffers())
 
 
 # --- the cache -----------------------------------------------------------------------------
@@ -125,7 +158,7 @@ def load(path: Path, key: str):
             stored_key = pickle.load(f)
             if stored_key != key:
                 return None
-            return pickle.load(f)
+            return load_from(f)
     except FileNotFoundError:
         return None
     except Exception:  # a truncated or incompatible entry is rebuilt and overwritten
