@@ -91,6 +91,8 @@ def _rebuild_function(module: str, code: bytes, name: str, defaults, cells):
 def _array_from(typecode: str, buf) -> array:
     a = array(typecode)
     a.frombytes(buf)
+    if isinstance(buf, bytearray):  # the unpickler's memo keeps the argument tuple: free its bytes now
+        buf.clear()
     return a
 
 
