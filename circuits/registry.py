@@ -98,6 +98,23 @@ def _build_cached(name: str, params: tuple) -> CompiledCircuit:
     return c.compile()
 
 
+def build_cached(name: str, cache_dir=None, **params) -> CompiledCircuit:
+    """`build`, through the on-disk cache of compiled circuits (`circuits.dsl.cache`: keyed by
+    the circuit's source files and parameters; `cache_dir=None` is ~/.cache/zkclear/circuits
+    or $ZKCLEAR_CIRCUIT_CACHE). A large circuit (the mainnet settlement circuit) then builds
+    once per source version and loads in seconds after."""
+    spec = get(name)
+    p = spec.resolve(params)
+    return _disk_cached(name, tuple(sorted(p.items())), None if cache_dir is None else str(cache_dir))
+
+
+@functools.lru_cache(maxsize=16)
+def _disk_cached(name: str, params: tuple, cache_dir: str | None) -> CompiledCircuit:
+    from circuits.dsl.cache import cached_compile
+
+    return cached_compile(name, dict(params), lambda: _build_cached(name, params), cache_dir)
+
+
 def parse_params(items: list[str] | None) -> dict[str, str]:
     """["n=3", "preset=tiny"] -> {"n": "3", "preset": "tiny"}; `CircuitSpec.resolve` converts
     each value to its parameter's type (int, or str for named parameters such as presets)."""

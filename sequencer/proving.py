@@ -3,8 +3,10 @@
     prover = BatchProver(TINY, data_dir="zkclear_data")     # builds the circuit once
     proved = prover.prove(record)                           # witness, proof, local verification
 
-- The settlement circuit of a preset is built once per process (`circuits.registry.build`
-  caches it).
+- The settlement circuit of a preset is built once per source version: compiled circuits
+  are cached on disk (`circuits.registry.build_cached`: ~/.cache/zkclear/circuits or
+  $ZKCLEAR_CIRCUIT_CACHE, keyed by the circuit's source files and preset) and kept in
+  process.
 - The key is set up once and kept on disk under `DATA/keys/`, keyed by the SHA-256 of the
   circuit's R1CS (`settlement-<preset>-<r1cs sha256[:16]>.{zkey,vk.json,meta.json}`): a
   changed circuit gets a new key, an unchanged one reuses it across runs and restarts. The
@@ -48,9 +50,9 @@ class ProvedBatch:
 
 
 def r1cs_digest(r1cs) -> str:
-    from prover.formats.r1cs import r1cs_to_bytes
+    from prover.formats.r1cs import r1cs_sha256
 
-    return hashlib.sha256(r1cs_to_bytes(r1cs)).hexdigest()
+    return r1cs_sha256(r1cs)  # hashed piece by piece: a mainnet R1CS is ~2.7 GB of bytes
 
 
 class BatchProver:
@@ -74,9 +76,9 @@ class BatchProver:
     @property
     def circuit(self):
         if self._circuit is None:
-            from circuits.registry import build
+            from circuits.registry import build_cached
 
-            self._circuit = build("settlement", preset=self.preset.name)
+            self._circuit = build_cached("settlement", preset=self.preset.name)
         return self._circuit
 
     def key(self):

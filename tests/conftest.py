@@ -251,3 +251,13 @@ def run_snarkjs():
     """run_snarkjs(*args, cwd=None, check=True) -> CompletedProcess; fails without node tools."""
     require_node_tools()
     return snarkjs
+
+
+@pytest.fixture(scope="session", autouse=True)
+def circuit_cache(tmp_path_factory):
+    """Compiled circuits built through `registry.build_cached` (BatchProver, the scenario, the
+    service) are cached beside the other test artifacts, not in ~/.cache/zkclear, unless
+    ZKCLEAR_CIRCUIT_CACHE names a folder (worker processes inherit the variable)."""
+    if not os.environ.get("ZKCLEAR_CIRCUIT_CACHE"):
+        os.environ["ZKCLEAR_CIRCUIT_CACHE"] = str(tmp_path_factory.getbasetemp().parent / "zkclear-circuits")
+    return Path(os.environ["ZKCLEAR_CIRCUIT_CACHE"])

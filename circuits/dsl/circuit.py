@@ -16,12 +16,15 @@ the constraints and adds none: the gadget that hints a signal must constrain it.
 from __future__ import annotations
 
 import functools
+import sys
+from array import array
 from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
 from prover.field import R
 
 from .lc import LC, ONE, Signal
+from .store import CoefTable, LCStore
 
 # signal kinds, in the order iden3 lays out wires
 K_ONE, K_OUT, K_PUB, K_PRV, K_INT = 0, 1, 2, 3, 4
@@ -35,13 +38,32 @@ class CircuitError(Exception):
     """A circuit that cannot be built (a constant constraint that fails, a bad declaration)."""
 
 
-def _compact(terms: dict[int, int]) -> "int | tuple":
-    """A step's LC: a bare signal id when it is one signal with coefficient 1, else pairs."""
+def _compact(terms: dict[int, int], coefs: "CoefTable | None" = None) -> "int | tuple":
+    """A step's LC: a bare signal id when it is one signal with coefficient 1, else pairs
+    (with `coefs`, each coefficient is the table's shared int object)."""
     if len(terms) == 1:
         (k, v), = terms.items()
         if v == 1:
             return k
-    return tuple(terms.items())
+    if coefs is None:
+        return tuple(terms.items())
+    intern = coefs.intern
+    return tuple([(k, intern(v)) for k, v in terms.items()])
+
+
+def _hint_key(fn) -> "tuple | None":
+    """What makes two hint functions the same: code, defaults and captured values (when they
+    are hashable). Each gadget call makes a new lambda; the circuit keeps one per key."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    try:
+        cells = tuple(cl.cell_contents for cl in fn.__closure__ or ())
+        key = (code, fn.__defaults__, cells, id(fn.__globals__))
+        hash(key)
+    except (TypeError, ValueError):
+        return None
+    return key
 
 
 def _shape_of(shape: "int | Sequence[int] | None") -> tuple[int, ...]:
@@ -55,14 +77,25 @@ def _shape_of(shape: "int | Sequence[int] | None") -> tuple[int, ...]:
 class Circuit:
     def __init__(self, name: str = "main"):
         self.name = name
-        self._kind: list[int] = [K_ONE]
+        self._kind = bytearray([K_ONE])
+        # a signal's name: None (named after its gadget path and id), a full name, or (when
+        # _name_rel is set) the part after its gadget path's "path." (interned: "bits[3]")
         self._name: list[str | None] = ["one"]
-        self._spath: list[int] = [0]
-        # constraints A * B == C, each a dict {signal id: coeff}
-        self._cons: list[tuple[dict, dict, dict]] = []
-        self._cpath: list[int] = []
-        self._cdefining: list[bool] = []  # True when a step computes the constraint's C exactly
-        self._steps: list[tuple] = []
+        self._name_rel = bytearray(1)
+        self._spath = array("i", [0])
+        # constraints A * B == C: LCs 3i, 3i+1, 3i+2 of _cons (see store.py)
+        self._coefs = CoefTable()
+        self._cons = LCStore(self._coefs)
+        self._cpath = array("i")
+        self._cdefining = bytearray()  # 1 when a step computes the constraint's C exactly
+        # the witness program in flat arrays (see `steps`): per step its kind, its output
+        # signal(s) and its operands, each a signal id (>= 0: the LC {id: 1}) or -(1 + j)
+        # for LC j of _step_lcs; hints name their function by index into _hints
+        self._prog = array("q")
+        self._n_steps = 0
+        self._step_lcs = LCStore(self._coefs)
+        self._hints: list[Callable] = []
+        self._hint_fns: dict[tuple, int] = {}
         self._paths: list[str] = [""]
         self._path_ids: dict[str, int] = {"": 0}
         self._stack: list[str] = []
@@ -70,7 +103,14 @@ class Circuit:
         self._inputs: list[tuple[str, tuple, Any, bool]] = []
         self._outputs: list[tuple[str, tuple, Any]] = []
         self._declared: set[str] = set()
-        self._alias: dict[int, dict] = {}  # materialized signal -> the LC it stands for
+        self._alias: dict[int, int] = {}  # materialized signal -> index of its LC in _alias_lcs
+        self._alias_lcs = LCStore(self._coefs)
+        self._alias_recent: dict[int, dict] = {}
+
+    def __getstate__(self):  # for the on-disk cache (cache.py): the hint-sharing table stays behind
+        state = dict(self.__dict__)
+        state["_hint_fns"] = {}
+        return state
 
     # --- gadget scopes ------------------------------------------------------------------
     @contextmanager
@@ -98,7 +138,13 @@ class Circuit:
     def _new(self, kind: int, name: str | None = None) -> Signal:
         sid = len(self._kind)
         self._kind.append(kind)
+        rel = 0
+        if name is not None:
+            path = self._paths[self._cur]
+            if path and name.startswith(path) and name[len(path):len(path) + 1] == ".":
+                name, rel = sys.intern(name[len(path) + 1:]), 1
         self._name.append(name)
+        self._name_rel.append(rel)
         self._spath.append(self._cur)
         return Signal(sid)
 
@@ -140,7 +186,7 @@ class Circuit:
                 return [build(f"{prefix}[{i}]", x) for i, x in enumerate(v)]
             lc = LC.of(v)
             s = self._new(K_OUT, prefix)
-            self._steps.append((S_LIN, s.id, _compact(lc.terms)))
+            self._step(S_LIN, s.id, self._ref(lc.terms))
             self._add((lc - s).terms, {ONE: 1}, {}, defining=True)
             return s
 
@@ -157,9 +203,41 @@ class Circuit:
     def _add(self, a: dict, b: dict, cc: dict, defining: bool = False) -> None:
         if self._alias:
             a, b, cc = self._expand(a), self._expand(b), self._expand(cc)
-        self._cons.append((a, b, cc))
+        cons = self._cons
+        cons.add(a)
+        cons.add(b)
+        cons.add(cc)
         self._cpath.append(self._cur)
-        self._cdefining.append(defining)
+        self._cdefining.append(1 if defining else 0)
+
+    def constraint(self, i: int) -> tuple[dict, dict, dict]:
+        """Constraint i as written (A, B, C), each {signal id: coeff}."""
+        cons = self._cons
+        return cons.get(3 * i), cons.get(3 * i + 1), cons.get(3 * i + 2)
+
+    def constraint_signals(self, i: int) -> list[int]:
+        """The signals constraint i mentions (not the constant one), in order, once each."""
+        out: list[int] = []
+        for j in range(3 * i, 3 * i + 3):
+            for k in self._cons.signals(j):
+                if k != ONE and k not in out:
+                    out.append(k)
+        return out
+
+    def _alias_terms(self, j: int) -> dict:
+        """Alias LC j, read back from the store (the few most recent kept as dicts: an
+        S-box uses its materialized input in three constraints in a row)."""
+        recent = self._alias_recent
+        d = recent.get(j)
+        if d is None:
+            if len(recent) >= 16:
+                recent.clear()
+            d = recent[j] = self._alias_lcs.get(j)
+        return d
+
+    def alias_terms(self, sid: int) -> dict:
+        """The LC a materialized signal stands for."""
+        return self._alias_lcs.get(self._alias[sid])
 
     def mul(self, a, b, plus=None, name: str | None = None) -> LC:
         """a * b (+ plus): one constraint a * b == out - plus and one new signal `out`, unless
@@ -171,11 +249,11 @@ class Circuit:
             return prod if plus is None else prod + LC.of(plus)
         out = self._new(K_INT, name)
         if plus is None or (isinstance(plus, int) and plus % R == 0):
-            self._steps.append((S_MUL, out.id, _compact(a.terms), _compact(b.terms)))
+            self._step(S_MUL, out.id, self._ref(a.terms), self._ref(b.terms))
             self._add(a.terms, b.terms, {out.id: 1}, defining=True)
         else:
             p = LC.of(plus)
-            self._steps.append((S_MULADD, out.id, _compact(a.terms), _compact(b.terms), _compact(p.terms)))
+            self._step(S_MULADD, out.id, self._ref(a.terms), self._ref(b.terms), self._ref(p.terms))
             self._add(a.terms, b.terms, (out - p).terms, defining=True)
         return out
 
@@ -188,8 +266,8 @@ class Circuit:
             return a
         out = self._new(K_INT, name)
         terms = self._expand(a.terms)
-        self._alias[out.id] = terms
-        self._steps.append((S_LIN, out.id, _compact(a.terms)))
+        self._alias[out.id] = self._alias_lcs.add(terms)
+        self._step(S_LIN, out.id, self._ref(a.terms))
         return out
 
     def _expand(self, terms: dict) -> dict:
@@ -203,12 +281,13 @@ class Circuit:
         else:
             return terms
         out: dict[int, int] = {}
+        get = self._alias_terms
         for k, v in terms.items():
             e = al.get(k)
             if e is None:
                 out[k] = out.get(k, 0) + v
             else:
-                for k2, v2 in e.items():
+                for k2, v2 in get(e).items():
                     out[k2] = out.get(k2, 0) + v * v2
         return {k: m for k, v in out.items() if (m := v % R)}
 
@@ -247,20 +326,74 @@ class Circuit:
             outs = [LC.of(int(v)) for v in vals]
             return outs[0] if n is None else outs
         outs = [self._new(K_INT, names[i] if names else None) for i in range(count)]
-        self._steps.append((S_HINT, fn, tuple(_compact(x.terms) for x in lcs),
-                            tuple(s.id for s in outs), n is None))
+        key = _hint_key(fn)
+        ix = self._hint_fns.get(key) if key is not None else None
+        if ix is None:
+            ix = len(self._hints)
+            self._hints.append(fn)
+            if key is not None:
+                self._hint_fns[key] = ix
+        self._step(S_HINT, ix, len(lcs), *[self._ref(x.terms) for x in lcs], len(outs), *[s.id for s in outs],
+                   1 if n is None else 0)
         return outs[0] if n is None else outs
+
+    # --- the witness program ------------------------------------------------------------
+    def _ref(self, terms: dict) -> int:
+        """A step operand: the signal id of a bare signal, else -(1 + its index in _step_lcs)."""
+        if len(terms) == 1:
+            for k, v in terms.items():
+                if v == 1:
+                    return k
+        return -1 - self._step_lcs.add(terms)
+
+    def _step(self, *fields: int) -> None:
+        self._prog.extend(fields)
+        self._n_steps += 1
+
+    def _operand(self, r: int) -> "int | tuple":
+        if r >= 0:
+            return r
+        return tuple(self._step_lcs.get(-1 - r).items())
+
+    def steps(self):
+        """The witness program as tuples, one per step, in order: (S_MUL, out, a, b),
+        (S_LIN, out, a), (S_MULADD, out, a, b, p) or (S_HINT, fn, (inputs...), (outs...),
+        single); an operand is a signal id (the LC {id: 1}) or ((signal id, coeff), ...)."""
+        prog, op = self._prog, self._operand
+        pc, n = 0, len(prog)
+        while pc < n:
+            kind = prog[pc]
+            if kind == S_MUL:
+                yield S_MUL, prog[pc + 1], op(prog[pc + 2]), op(prog[pc + 3])
+                pc += 4
+            elif kind == S_LIN:
+                yield S_LIN, prog[pc + 1], op(prog[pc + 2])
+                pc += 3
+            elif kind == S_MULADD:
+                yield S_MULADD, prog[pc + 1], op(prog[pc + 2]), op(prog[pc + 3]), op(prog[pc + 4])
+                pc += 5
+            else:
+                n_in = prog[pc + 2]
+                ins = tuple(op(r) for r in prog[pc + 3:pc + 3 + n_in])
+                q = pc + 3 + n_in
+                n_out = prog[q]
+                yield S_HINT, self._hints[prog[pc + 1]], ins, tuple(prog[q + 1:q + 1 + n_out]), bool(prog[q + 1 + n_out])
+                pc = q + 2 + n_out
 
     # --- introspection ------------------------------------------------------------------
     @property
     def n_constraints(self) -> int:
-        return len(self._cons)
+        return len(self._cpath)
+
+    @property
+    def n_signals(self) -> int:
+        return len(self._kind)
 
     def signal_name(self, sid: int) -> str:
         nm = self._name[sid]
-        if nm is not None:
-            return nm
         path = self._paths[self._spath[sid]]
+        if nm is not None:
+            return f"{path}.{nm}" if self._name_rel[sid] else nm
         return f"{path}.s{sid}" if path else f"s{sid}"
 
     def compile(self):

@@ -9,13 +9,16 @@ that made the failing constraint.
 """
 from __future__ import annotations
 
+from array import array
+from operator import mul
 from typing import Any
 
 from prover.field import R
-from prover.formats.r1cs import R1CS
+from prover.formats.r1cs import R1CS, CompactConstraints
 
 from .circuit import K_INT, K_OUT, K_PRV, K_PUB, S_HINT, S_LIN, S_MUL, S_MULADD, Circuit, CircuitError, _compact
 from .lc import ONE
+from .store import LCStore
 
 
 class InputError(ValueError):
@@ -56,19 +59,38 @@ def _lc_eval(terms: dict, w: list[int]) -> int:
 
 
 class CompiledCircuit:
-    def __init__(self, circuit: Circuit, r1cs: R1CS, wire_sids: list[int], eliminated: dict):
+    def __init__(self, circuit: Circuit, r1cs: R1CS, wire_sids):
         self.circuit = circuit
         self.name = circuit.name
         self.r1cs = r1cs
-        self.wire_sids = wire_sids
-        self.eliminated = eliminated  # sid -> LC over kept signals
-        self.n_signals = len(circuit._kind)
-        self._steps = circuit._steps
-        # the constraints a step does not already guarantee, checked after solving
-        self._checks = [(i, _compact(a), _compact(b), _compact(cc))
-                        for i, ((a, b, cc), d) in enumerate(zip(circuit._cons, circuit._cdefining)) if not d]
-        sid_to_wire = {s: w for w, s in enumerate(wire_sids)}
-        self.sid_to_wire = sid_to_wire
+        self.wire_sids = wire_sids  # signal id of each wire (an int32 array)
+        self.n_eliminated = 0  # signals that are not wires (substituted away, or materialized)
+        self.n_signals = circuit.n_signals
+        self._checks_cache = None
+        self._sid_to_wire = None
+
+    def __getstate__(self):  # for the on-disk cache: what solving makes is made again
+        state = dict(self.__dict__)
+        state.update(_checks_cache=None, _sid_to_wire=None)
+        state.pop("cache_note", None)
+        return state
+
+    @property
+    def _checks(self) -> list:
+        """The constraints a step does not already guarantee, checked after solving (made
+        at the first witness: a build that only writes the R1CS never holds them)."""
+        if self._checks_cache is None:
+            c = self.circuit
+            co = c._coefs
+            self._checks_cache = [(i, *(_compact(t, co) for t in c.constraint(i)))
+                                  for i, d in enumerate(c._cdefining) if not d]
+        return self._checks_cache
+
+    @property
+    def sid_to_wire(self) -> dict:
+        if self._sid_to_wire is None:
+            self._sid_to_wire = {s: w for w, s in enumerate(self.wire_sids)}
+        return self._sid_to_wire
 
     # --- shape --------------------------------------------------------------------------
     @property
@@ -115,33 +137,50 @@ class CompiledCircuit:
         w = [0] * self.n_signals
         w[0] = 1
         self._fill_inputs(inputs, w)
-        for st in self._steps:
-            kind = st[0]
+        c = self.circuit
+        prog = c._prog
+        lcs = c._step_lcs
+        sig, cof, ends = lcs.sig, lcs.coef, lcs.ends
+        vals = c._coefs.values
+        hints = c._hints
+        get, cget = w.__getitem__, vals.__getitem__
+
+        def ev(r: int) -> int:  # an operand that is not a bare signal (not reduced mod R)
+            j = -1 - r
+            s, e = ends[j], ends[j + 1]
+            return sum(map(mul, map(get, sig[s:e]), map(cget, cof[s:e])))
+
+        pc, n = 0, len(prog)
+        while pc < n:
+            kind = prog[pc]
             if kind == S_MUL:
-                a = st[2]
-                b = st[3]
-                va = w[a] if a.__class__ is int else sum([w[k] * v for k, v in a])
-                vb = w[b] if b.__class__ is int else sum([w[k] * v for k, v in b])
-                w[st[1]] = va * vb % R
+                a = prog[pc + 2]
+                b = prog[pc + 3]
+                w[prog[pc + 1]] = (w[a] if a >= 0 else ev(a)) * (w[b] if b >= 0 else ev(b)) % R
+                pc += 4
             elif kind == S_LIN:
-                a = st[2]
-                w[st[1]] = w[a] if a.__class__ is int else sum([w[k] * v for k, v in a]) % R
+                a = prog[pc + 2]
+                w[prog[pc + 1]] = w[a] if a >= 0 else ev(a) % R
+                pc += 3
             elif kind == S_MULADD:
-                a = st[2]
-                b = st[3]
-                p = st[4]
-                va = w[a] if a.__class__ is int else sum([w[k] * v for k, v in a])
-                vb = w[b] if b.__class__ is int else sum([w[k] * v for k, v in b])
-                vp = w[p] if p.__class__ is int else sum([w[k] * v for k, v in p])
-                w[st[1]] = (va * vb + vp) % R
+                a = prog[pc + 2]
+                b = prog[pc + 3]
+                p = prog[pc + 4]
+                w[prog[pc + 1]] = ((w[a] if a >= 0 else ev(a)) * (w[b] if b >= 0 else ev(b))
+                                   + (w[p] if p >= 0 else ev(p))) % R
+                pc += 5
             else:
-                args = [w[a] if a.__class__ is int else sum([w[k] * v for k, v in a]) % R for a in st[2]]
-                res = st[1](*args)
-                if st[4]:
-                    w[st[3][0]] = int(res) % R
+                n_in = prog[pc + 2]
+                q = pc + 3 + n_in
+                args = [w[a] if a >= 0 else ev(a) % R for a in prog[pc + 3:q]]
+                res = hints[prog[pc + 1]](*args)
+                n_out = prog[q]
+                if prog[q + 1 + n_out]:
+                    w[prog[q + 1]] = int(res) % R
                 else:
-                    for sid, v in zip(st[3], res):
+                    for sid, v in zip(prog[q + 1:q + 1 + n_out], res):
                         w[sid] = int(v) % R
+                pc = q + 2 + n_out
         if check:
             self._check(w)
         return w
@@ -156,12 +195,7 @@ class CompiledCircuit:
 
     def _error(self, i: int, w: list[int]) -> ConstraintError:
         c = self.circuit
-        a, b, cc = c._cons[i]
-        sids = []
-        for t in (a, b, cc):
-            for k in t:
-                if k != ONE and k not in sids:
-                    sids.append(k)
+        sids = c.constraint_signals(i)
         names = [c.signal_name(s) for s in sids]
         path = c._paths[c._cpath[i]] or "(top level)"
         shown = ", ".join(names[:8]) + (f", ... ({len(names)} signals)" if len(names) > 8 else "")
@@ -171,7 +205,7 @@ class CompiledCircuit:
     def witness(self, inputs: dict) -> list[int]:
         """The full witness in R1CS wire order (wire 0 = 1), every constraint checked."""
         w = self.solve_signals(inputs)
-        return [w[s] for s in self.wire_sids]
+        return list(map(w.__getitem__, self.wire_sids))
 
     def outputs(self, witness_or_signals: list[int], by_wire: bool = True) -> dict:
         """The public outputs, shaped as declared, from a wire-order witness."""
@@ -190,7 +224,8 @@ class CompiledCircuit:
     def sym_entries(self) -> list[tuple[int, int, int, str]]:
         """(label id, wire id or -1 when eliminated, component id, name) per signal, as circom."""
         c = self.circuit
-        return [(sid, self.sid_to_wire.get(sid, -1), c._spath[sid], "main." + c.signal_name(sid))
+        s2w = self.sid_to_wire
+        return [(sid, s2w.get(sid, -1), c._spath[sid], "main." + c.signal_name(sid))
                 for sid in range(1, self.n_signals)]
 
     def wire_name(self, wire: int) -> str:
@@ -209,11 +244,21 @@ def unsatisfied(r1cs: R1CS, witness: list[int], only: "list[int] | None" = None)
 
 
 # --- compilation ------------------------------------------------------------------------
+def _is_constant(terms: dict) -> bool:
+    return len(terms) <= 1 and all(k == ONE for k in terms)
+
+
 def compile_circuit(c: Circuit) -> CompiledCircuit:
+    """The R1CS of `c` after --O2 linear elimination. Constraints are read back from the
+    circuit's arrays one at a time and the kept ones written to new arrays over wire ids, so
+    no pass holds the whole circuit as dicts."""
+    import heapq
+
     kind = c._kind
     sub: dict[int, dict] = {}        # eliminated sid -> LC over kept sids (kept fully reduced)
     occ: dict[int, set] = {}         # sid -> eliminated sids whose LC mentions it (may be stale)
-    kept: dict[int, tuple] = {}      # constraint index -> reduced (A, B, C)
+    zero_kept: dict[int, dict] = {}  # constraint index -> -L of a linear constraint on inputs only
+    get = c._cons.get
 
     def reduce(terms: dict) -> dict:
         for k in terms:
@@ -260,7 +305,7 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
             if len(L) == 1 and ONE in L:
                 raise CircuitError(f"circuit {c.name}: constraint {ci} in "
                                    f"{c._paths[c._cpath[ci]] or '(top level)'} can never hold")
-            kept[ci] = ({}, {}, {k: (R - v) % R for k, v in L.items()})  # 0 * 0 == -L
+            zero_kept[ci] = {k: (R - v) % R for k, v in L.items()}  # 0 * 0 == -L
             return
         inv = pow(L[pivot], -1, R)
         expr = {k: (R - v) * inv % R for k, v in L.items() if k != pivot}
@@ -277,44 +322,56 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
                 else:
                     se.pop(k2, None)
         sub[pivot] = expr
+        insub[pivot] = 1
         for k in expr:
             occ.setdefault(k, set()).add(pivot)
 
-    for sid, terms in c._alias.items():  # materialized signals: eliminated from the start
-        sub[sid] = dict(terms)
-        for k in terms:
-            occ.setdefault(k, set()).add(sid)
-    quad = []
-    for i, (a, b, cc) in enumerate(c._cons):
-        L = linear_form(a, b, cc)
-        if L is None:
-            quad.append(i)
+    insub = bytearray(len(kind))  # insub[s]: s is eliminated (sub only grows)
+    sig, ends = c._cons.sig, c._cons.ends
+
+    def constant(j: int) -> bool:  # LC j as written is a constant
+        s, e = ends[j], ends[j + 1]
+        return s == e or (e - s == 1 and sig[s] == ONE)
+
+    def touched(j: int) -> bool:  # LC j mentions an eliminated signal
+        return any(map(insub.__getitem__, sig[ends[j]:ends[j + 1]]))
+
+    # materialized signals are not wires; no constraint mentions one (Circuit._add writes
+    # the LC it stands for instead), so substitution never needs their LCs
+    for sid in c._alias:
+        insub[sid] = 1
+    quad = array("i")
+    for i in range(c.n_constraints):
+        if constant(3 * i) or constant(3 * i + 1):
+            eliminate(linear_form(get(3 * i), get(3 * i + 1), get(3 * i + 2)), i)
         else:
-            eliminate(L, i)
-    while True:
+            quad.append(i)
+    while True:  # constraints that became linear by substitution are eliminated in turn
         changed = False
-        rest = []
+        rest = array("i")
         for i in quad:
-            a, b, cc = c._cons[i]
-            ra, rb, rc = reduce(a), reduce(b), reduce(cc)
-            L = linear_form(ra, rb, rc)
-            if L is None:
-                kept[i] = (ra, rb, rc)
+            # unchanged by substitution, A and B are what they were: not constant
+            ta, tb = touched(3 * i), touched(3 * i + 1)
+            if not (ta or tb):
                 rest.append(i)
-            else:
-                eliminate(L, i)
-                changed = True
+                continue
+            ra = reduce(get(3 * i)) if ta else None
+            rb = reduce(get(3 * i + 1)) if tb else None
+            if (ra is None or not _is_constant(ra)) and (rb is None or not _is_constant(rb)):
+                rest.append(i)
+                continue
+            L = linear_form(ra if ra is not None else get(3 * i), rb if rb is not None else get(3 * i + 1),
+                            reduce(get(3 * i + 2)))
+            eliminate(L, i)
+            changed = True
+        quad = rest
         if not changed:
             break
-        quad = rest
-        for i in rest:
-            del kept[i]
+    del occ
 
     # wires: one, outputs, public inputs, private inputs, kept internals (creation order)
-    order = {K_OUT: [], K_PUB: [], K_PRV: [], K_INT: []}
-    for sid in range(1, len(kind)):
-        if sid not in sub:
-            order[kind[sid]].append(sid)
+    n = len(kind)
+    s2w = array("i", [-1]) * n
 
     def flat(x):
         return [s for y in x for s in flat(y)] if isinstance(x, list) else [x.id]
@@ -322,14 +379,24 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
     outs = [s for _, _, sigs in c._outputs for s in flat(sigs)]
     pubs = [s for _, _, sigs, p in c._inputs if p for s in flat(sigs)]
     prvs = [s for _, _, sigs, p in c._inputs if not p for s in flat(sigs)]
-    wire_sids = [ONE] + outs + pubs + prvs + order[K_INT]
-    s2w = {s: w for w, s in enumerate(wire_sids)}
-    constraints = []
-    for i in sorted(kept):
-        a, b, cc = kept[i]
-        constraints.append(({s2w[k]: v for k, v in a.items()},
-                            {s2w[k]: v for k, v in b.items()},
-                            {s2w[k]: v for k, v in cc.items()}))
+    wire_sids = array("i", [ONE] + outs + pubs + prvs)
+    wire_sids.extend(sid for sid in range(1, n) if kind[sid] == K_INT and not insub[sid])
+    for w, s in enumerate(wire_sids):
+        s2w[s] = w
+
+    # the kept constraints, in index order, reduced by the final substitution, over wires
+    table = c._coefs
+    out = LCStore(table)
+    index = table.index
+    for i in heapq.merge(quad, sorted(zero_kept)):
+        z = zero_kept.get(i)
+        triple = ({}, {}, z) if z is not None else (reduce(get(3 * i)), reduce(get(3 * i + 1)),
+                                                    reduce(get(3 * i + 2)))
+        for t in triple:
+            out.add_pairs([s2w[k] for k in t], [index(v) for v in t.values()])
     r1cs = R1CS(n_wires=len(wire_sids), n_pub_out=len(outs), n_pub_in=len(pubs), n_prv_in=len(prvs),
-                constraints=constraints, wire_to_label=list(wire_sids), n_labels=len(kind), prime=R)
-    return CompiledCircuit(c, r1cs, wire_sids, sub)
+                constraints=CompactConstraints(out.sig, out.coef, out.ends, table.values),
+                wire_to_label=wire_sids, n_labels=n, prime=R)
+    cc = CompiledCircuit(c, r1cs, wire_sids)
+    cc.n_eliminated = n - len(wire_sids)
+    return cc

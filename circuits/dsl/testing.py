@@ -86,7 +86,7 @@ def forge_witness(compiled: CompiledCircuit, inputs: dict, overrides: dict[str, 
     def ev(a):
         return w[a] if isinstance(a, int) else sum(w[k] * v for k, v in a) % R
 
-    for st in compiled._steps:
+    for st in c.steps():
         if st[0] == S_MUL:
             outs, vals = (st[1],), (ev(st[2]) * ev(st[3]) % R,)
         elif st[0] == S_MULADD:

@@ -6,10 +6,57 @@ linear combinations {wire: coefficient mod r}, satisfied when <A,w> * <B,w> == <
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 LinearCombination = dict[int, int]
 Constraint = tuple[LinearCombination, LinearCombination, LinearCombination]
+
+
+class CompactConstraints(Sequence):
+    """The constraints of a large R1CS in flat arrays (what the circuit DSL compiles to):
+    LC j of constraint i = j-th of 3i..3i+2 holds terms ends[j]..ends[j+1], each a wire
+    (`wires`, int32) and a coefficient (`coefs`, int32 index into `table`). A sequence of
+    (A, B, C) dicts like a plain list (each made when asked for), and written to .r1cs
+    bytes without making them (`r1cs_to_bytes`)."""
+
+    __slots__ = ("wires", "coefs", "ends", "table")
+
+    def __init__(self, wires, coefs, ends, table: list[int]):
+        self.wires, self.coefs, self.ends, self.table = wires, coefs, ends, table
+
+    def __len__(self) -> int:
+        return (len(self.ends) - 1) // 3
+
+    def _lc(self, j: int) -> LinearCombination:
+        s, e = self.ends[j], self.ends[j + 1]
+        t = self.table
+        return dict(zip(self.wires[s:e], [t[i] for i in self.coefs[s:e]]))
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("constraint index out of range")
+        return self._lc(3 * i), self._lc(3 * i + 1), self._lc(3 * i + 2)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self._lc(3 * i), self._lc(3 * i + 1), self._lc(3 * i + 2)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Sequence) or len(other) != len(self):
+            return False
+        return all(x == y for x, y in zip(self, other))
+
+    __hash__ = None
+
+    @property
+    def n_terms(self) -> int:
+        return len(self.wires)
 
 
 @dataclass
@@ -52,14 +99,22 @@ R1CS_MAGIC = b"r1cs"
 _HEADER, _CONSTRAINTS, _WIRE2LABEL = 1, 2, 3
 
 
+def _header(r1cs: R1CS) -> bytes:
+    n8 = 32
+    return (_struct.pack("<I", n8) + r1cs.prime.to_bytes(n8, "little")
+            + _struct.pack("<IIIIQI", r1cs.n_wires, r1cs.n_pub_out, r1cs.n_pub_in, r1cs.n_prv_in,
+                           r1cs.n_labels if r1cs.n_labels is not None else r1cs.n_wires,
+                           len(r1cs.constraints)))
+
+
 def r1cs_to_bytes(r1cs: R1CS) -> bytes:
     """Serialise `r1cs` as an iden3 .r1cs file (terms in the dicts' order, zero coefficients dropped)."""
     p = r1cs.prime
     n8 = 32
-    header = (_struct.pack("<I", n8) + p.to_bytes(n8, "little")
-              + _struct.pack("<IIIIQI", r1cs.n_wires, r1cs.n_pub_out, r1cs.n_pub_in, r1cs.n_prv_in,
-                             r1cs.n_labels if r1cs.n_labels is not None else r1cs.n_wires,
-                             len(r1cs.constraints)))
+    header = _header(r1cs)
+    cons = r1cs.constraints
+    if isinstance(cons, CompactConstraints) and all(v % p for v in cons.table):
+        return b"".join(_compact_chunks(r1cs, cons, header))
     pack_u32 = _struct.Struct("<I").pack
     parts: list[bytes] = []
     n_wires = r1cs.n_wires
@@ -82,9 +137,80 @@ def r1cs_to_bytes(r1cs: R1CS) -> bytes:
     return w.bytes()
 
 
+def _compact_chunks(r1cs: R1CS, cons: CompactConstraints, header: bytes, lcs_per_chunk: int = 1 << 18):
+    """The .r1cs file of compact constraints in pieces (a mainnet R1CS is ~2.7 GB: hashing or
+    writing it never needs it whole), laid out by numpy: in u32 words from the start of a
+    piece of LCs j0.., LC j's term count sits at (j - j0) + 9 (ends[j] - ends[j0]) and its term t
+    at (j - j0) + 1 + 9 (t - ends[j0]) (one word per earlier count, nine per earlier term:
+    the wire and the 32-byte coefficient)."""
+    import numpy as np
+
+    n8 = 32
+    n_wires = r1cs.n_wires
+    wires = np.frombuffer(cons.wires, dtype=np.int32)
+    coefs = np.frombuffer(cons.coefs, dtype=np.int32)
+    ends = np.frombuffer(cons.ends, dtype=np.int64)
+    if len(wires) and (wires.min() < 0 or wires.max() >= n_wires):
+        bad = int(np.argmax((wires < 0) | (wires >= n_wires)))
+        ci = (int(np.searchsorted(ends, bad, side="right")) - 1) // 3
+        raise ValueError(f"constraint {ci} uses wire outside 0..{n_wires - 1}")
+    labels = r1cs.wire_to_label if r1cs.wire_to_label is not None else range(r1cs.n_wires)
+    if len(labels) != n_wires:
+        raise ValueError(f"wire_to_label has {len(labels)} entries for {n_wires} wires")
+    p = r1cs.prime
+    table = np.frombuffer(b"".join((v % p).to_bytes(n8, "little") for v in cons.table) or bytes(n8),
+                          dtype="<u4").reshape(-1, 8)
+    n_lc, n_terms = len(ends) - 1, len(wires)
+    # magic, version, 3 sections in circom's order: constraints, header, wire -> label map
+    yield R1CS_MAGIC + _struct.pack("<II", 1, 3) + _struct.pack("<IQ", _CONSTRAINTS, 4 * (n_lc + 9 * n_terms))
+    offs = np.arange(1, 9, dtype=np.int64)
+    for j0 in range(0, n_lc, lcs_per_chunk):
+        j1 = min(n_lc, j0 + lcs_per_chunk)
+        t0, t1 = int(ends[j0]), int(ends[j1])
+        body = np.zeros((j1 - j0) + 9 * (t1 - t0), dtype="<u4")
+        js = np.arange(j1 - j0, dtype=np.int64)
+        body[js + 9 * (ends[j0:j1] - t0)] = np.diff(ends[j0:j1 + 1])
+        t = np.arange(t0, t1, dtype=np.int64)
+        pos = (np.searchsorted(ends, t, side="right") - 1 - j0) + 1 + 9 * (t - t0)
+        body[pos] = wires[t0:t1]
+        body[pos[:, None] + offs] = table[coefs[t0:t1]]
+        del t, pos, js
+        yield body.tobytes()
+    yield _struct.pack("<IQ", _HEADER, len(header)) + header + _struct.pack("<IQ", _WIRE2LABEL, 8 * n_wires)
+    yield np.asarray(labels, dtype="<u8").tobytes()
+
+
+def r1cs_chunks(r1cs: R1CS):
+    """The bytes of `r1cs_to_bytes(r1cs)` in pieces (compact constraints: without making them whole)."""
+    cons = r1cs.constraints
+    if isinstance(cons, CompactConstraints) and all(v % r1cs.prime for v in cons.table):
+        yield from _compact_chunks(r1cs, cons, _header(r1cs))
+    else:
+        yield r1cs_to_bytes(r1cs)
+
+
+def r1cs_sha256(r1cs: R1CS) -> str:
+    """SHA-256 (hex) of the .r1cs bytes, computed piece by piece."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for part in r1cs_chunks(r1cs):
+        h.update(part)
+    return h.hexdigest()
+
+
 def write_r1cs(path, r1cs: R1CS) -> None:
-    """Write `r1cs` to `path` in the iden3 .r1cs format that circom emits and snarkjs reads."""
-    write_atomic(path, r1cs_to_bytes(r1cs))
+    """Write `r1cs` to `path` in the iden3 .r1cs format that circom emits and snarkjs reads
+    (piece by piece, through a temporary name)."""
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        for part in r1cs_chunks(r1cs):
+            f.write(part)
+    os.replace(tmp, path)
 
 
 def read_r1cs(path_or_bytes: PathOrBytes) -> R1CS:

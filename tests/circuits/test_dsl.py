@@ -226,3 +226,38 @@ def test_r1cs_and_wtns_files_round_trip(tmp_path):
 
 def test_constraint_error_is_a_value_error():
     assert issubclass(ConstraintError, ValueError)
+
+
+def test_compact_r1cs_writes_the_bytes_of_its_dicts():
+    from prover.formats.r1cs import R1CS, CompactConstraints, r1cs_to_bytes
+
+    c = Circuit()
+    xs = c.private_input("x", 4)
+    y = c.mul(xs[0] * 3 + xs[1] - 7, xs[2] + xs[3] * (R - 2))
+    c.assert_product(y, xs[1], xs[3] + 5)
+    c.output("out", c.mul(y, y, plus=xs[0]))
+    cc = c.compile()
+    compact = cc.r1cs
+    assert isinstance(compact.constraints, CompactConstraints)
+    plain = R1CS(compact.n_wires, compact.n_pub_out, compact.n_pub_in, compact.n_prv_in,
+                 list(compact.constraints), list(compact.wire_to_label), compact.n_labels, compact.prime)
+    assert r1cs_to_bytes(plain) == r1cs_to_bytes(compact)
+    import hashlib
+
+    from prover.formats.r1cs import _compact_chunks, _header, r1cs_sha256
+
+    pieces = list(_compact_chunks(compact, compact.constraints, _header(compact), lcs_per_chunk=2))
+    assert len(pieces) > 4 and b"".join(pieces) == r1cs_to_bytes(plain)
+    assert r1cs_sha256(compact) == hashlib.sha256(r1cs_to_bytes(plain)).hexdigest()
+    assert compact.constraints == plain.constraints and compact.constraints[-1] == plain.constraints[-1]
+
+
+def test_hints_of_one_gadget_share_one_function():
+    from circuits.gadgets.bits import to_bits
+
+    c = Circuit()
+    for x in c.private_input("x", 5):
+        to_bits(c, x, 8)
+    assert len(c._hint_fns) == 1
+    cc = c.compile()
+    assert cc.witness({"x": [1, 2, 3, 4, 255]})
