@@ -158,13 +158,14 @@ async def send_all(url: str, bodies: list[dict], concurrency: int, on_accepted=N
 
 
 def run_load(url: str, accounts: int, trades: int, concurrency: int, *, seed: int = 1, wait_settled: bool = False,
-             settle_timeout: float = 600.0, preset: str = "tiny", log=print) -> dict:
+             settle_timeout: float = 600.0, preset: str | None = None, log=print) -> dict:
     import httpx
 
     from .client import Institution, sig_json
 
     url = url.rstrip("/")
     info = httpx.get(f"{url}/v1/chain", timeout=30).json()
+    preset = preset or info.get("preset") or "tiny"  # the service says which it runs
     from web3 import Web3
 
     l1 = Web3(Web3.HTTPProvider(info["rpc_url"])).eth.accounts[1:9]  # anvil's prefunded accounts, not the sequencer's
@@ -223,8 +224,8 @@ def register(sub) -> None:
     p.add_argument("--trades", type=int, default=1000)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--preset", default="tiny", choices=("tiny", "demo", "mainnet"),
-                   help="the service's preset (its signing domain and markets)")
+    p.add_argument("--preset", default=None, choices=("tiny", "demo", "mainnet"),
+                   help="the service's preset (its signing domain and markets; default: as GET /v1/chain says)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--wait-settled", action="store_true", help="wait until every accepted op is settled")
     p.add_argument("--settle-timeout", type=float, default=600.0,

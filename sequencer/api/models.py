@@ -259,3 +259,4 @@ class ChainOut(BaseModel):
     rollup: str
     oracle: str
     collateral_token: Optional[str] = None
+    preset: Optional[str] = None  # the circuit preset: its signing domain, markets and slots

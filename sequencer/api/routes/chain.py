@@ -12,4 +12,4 @@ def chain(services: ServicesDep) -> ChainOut:
     info = services.chain
     if not info.get("rollup"):
         raise HTTPException(503, "no chain configured")
-    return ChainOut(**{k: info.get(k) for k in ChainOut.model_fields})
+    return ChainOut(**{k: info.get(k) for k in ChainOut.model_fields if k != "preset"}, preset=services.preset.name)
