@@ -37,7 +37,7 @@ class OpRow(Base):
     updated_at: Mapped[float] = mapped_column(Float, nullable=False)
 
     __table_args__ = (Index("ix_ops_status_seq", "status", "seq"), Index("ix_ops_account_a", "account_a"),
-                      Index("ix_ops_account_b", "account_b"))
+                      Index("ix_ops_account_b", "account_b"), Index("ix_ops_batch", "batch"))
 
 
 class BatchRow(Base):
