@@ -121,7 +121,10 @@ def test_ctrl_c_stops_the_service_and_the_chain(tmp_path):
     """SIGINT while the service starts: the demo stops zkclear serve and its anvil, exit 130."""
     demo = subprocess.Popen([sys.executable, "-m", "sequencer.cli", "demo", "--out", str(tmp_path / "out"),
                              "--data-dir", str(tmp_path / "data")], stdout=subprocess.PIPE, text=True,
-                            cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(REPO)))
+                            cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(REPO)),
+                            # as from a terminal: a runner started in the background (`cmd &` in
+                            # a script) ignores SIGINT, and its children would inherit that
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     said, deadline = "", time.monotonic() + 120
     while "zkclear serve: pid" not in said:
         assert time.monotonic() < deadline and demo.poll() is None, said
