@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-SLOT_REASON = "no free slot in this batch"
+from .spec.transition import SLOT_REASON  # the builder's "wait for a later batch", not a refusal
+
 WAIT_REASON = "waiting for registration"
 L1_REFUSED = "the contract refuses a deposit to an account not registered on L1"
 INSURANCE = "insurance"

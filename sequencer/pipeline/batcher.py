@@ -21,11 +21,10 @@ from typing import Optional
 
 from ..admission import op_from_payload
 from ..spec.ops import Funding
-from ..spec.transition import OpRefused, build_batch, process_batch
+from ..spec.transition import SLOT_REASON, OpRefused, build_batch, process_batch
 from .watchers import Round
 
 log = logging.getLogger("zkclear.batcher")
-SLOT_REASON = "no free slot in this batch"
 
 
 @dataclass

@@ -42,6 +42,9 @@ from .state import Account, State
 from .verified import signature_valid
 from .witness import BatchRecord, OpWitness
 
+SLOT_REASON = "no free slot in this batch"  # not a refusal: the op waits for a later batch
+BOX_REASON = "account outside its box: touch it first"
+
 
 class OpRefused(Exception):
     """An op (or a batch) is invalid; the state is unchanged."""
@@ -157,7 +160,7 @@ class _Writes:
                 else:
                     # the account is solvent everywhere in its box
                     require(margin.box_surplus(account, p, account.box) >= 0,
-                            "account outside its box: touch it first")
+                            BOX_REASON)
             final[index] = account
         for index, account in final.items():
             state.write_account(index, account)
@@ -513,6 +516,10 @@ class BuiltBatch:
     waiting: list = field(default_factory=list)
 
 
+def _parties(op) -> tuple[int, ...]:
+    return (op.buyer, op.seller) if isinstance(op, Trade) else (op.account,)
+
+
 def build_batch(state: State, pending: Sequence, prices: Sequence[int],
                 oracle_round: Optional[int] = None, bounce_unregistered: bool = False) -> BuiltBatch:
     """Cut a valid batch at `prices` from `pending` ops, adding the touches, liquidations and
@@ -566,7 +573,7 @@ def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, len
             kind = type(op)
             if sum(1 for o in included if type(o) is kind) >= getattr(p, SLOT_NAMES[kind]):
                 require(not forced, f"not enough {kind.__name__} slots for these prices")
-                refused.append((op, "no free slot in this batch"))
+                refused.append((op, SLOT_REASON))
                 return False
             try:
                 process_op(state, op)
@@ -611,6 +618,7 @@ def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, len
         for op in pending_of(Touch):
             attempt(op)
         touched = {op.account for op in included if isinstance(op, Touch)}
+        unslotted = set()  # accounts whose wanted touch found no free slot: their ops wait
         for index in touch + [i for i in wants if i not in touch]:
             if index in touched or index not in state.accounts:
                 continue
@@ -620,14 +628,16 @@ def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, len
                 if forced:
                     attempt(Touch(index), forced=True)
                 continue
-            attempt(Touch(index, box), forced=forced)
+            if not attempt(Touch(index, box), forced=forced) and refused[-1][1] == SLOT_REASON:
+                unslotted.add(index)
         for op in pending_of(Liquidate):
             attempt(op)
         for index in liquidate:
             if index in state.accounts and state.accounts[index].positions != (0,) * p.num_markets:
                 attempt(Liquidate(index, ins), forced=True)
         for op in pending_of(Withdraw) + pending_of(Trade):
-            attempt(op)
+            if not attempt(op) and refused[-1][1] == BOX_REASON and unslotted & set(_parties(op)):
+                refused[-1] = (op, SLOT_REASON)  # not refused: its touch waits for a free slot
         _deleverage_fund(state, attempt)
         process_batch_end(state)  # the batch it returns closes
     finally:

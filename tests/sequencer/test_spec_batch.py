@@ -231,3 +231,26 @@ def test_a_deposit_waits_for_its_registration_unless_bounced():
     assert all(op in bounces.batch.ops for op in deps)
     record = process_batch(state, bounces.batch)
     assert record.public.deposits == ((5, 70, 1), (3, 9, 0))
+
+
+def test_ops_whose_touch_finds_no_slot_wait_for_the_next_batch():
+    """More accounts need a touch than the batch has touch slots: their ops are not refused
+    ("account outside its box") but wait, with the slot reason, and settle in a later batch."""
+    from sequencer.spec import DEMO
+
+    state = funded_state(8, amount=10**12, preset=DEMO)
+    price = DEMO.markets[0].mark_price(1000)
+    pending = [trade_op(state, 0, 10, price, b, s, buyer_nonce=1, seller_nonce=1)
+               for b, s in ((1, 2), (3, 4), (5, 6), (7, 8))]  # 8 accounts leave their boxes; 4 touch slots
+    built = build_batch(state, pending, (1000, 1000), oracle_round=1)
+    touched = {op.account for op in built.batch.ops if isinstance(op, Touch)}
+    assert len(touched) == DEMO.touch_slots
+    assert built.refused and {reason for _, reason in built.refused} == {"no free slot in this batch"}
+    settled = [op for op in built.batch.ops if type(op).__name__ == "Trade"]
+    process_batch(state, built.batch)
+    rest = [op for op, _ in built.refused if op in pending]  # (the touches that found no slot are not ops of ours)
+    assert len(settled) + len(rest) == 4 and len(rest) == 2
+    built = build_batch(state, rest, (1000, 1000), oracle_round=2)
+    assert not built.refused
+    process_batch(state, built.batch)
+    assert all(state.accounts[i].positions[0] == (10 if i % 2 else -10) for i in range(1, 9))
