@@ -618,7 +618,12 @@ def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, len
         for op in pending_of(Touch):
             attempt(op)
         touched = {op.account for op in included if isinstance(op, Touch)}
-        unslotted = set()  # accounts whose wanted touch found no free slot: their ops wait
+        # Accounts whose ops may have to wait for the next batch rather than be refused: those
+        # whose wanted touch found no free slot, and those touched with a box chosen from the
+        # first pass's states, which an op deferred in this pass can make differ. The oldest
+        # op of a touched account always fits (its state is a prefix of the first pass's), so
+        # every batch makes progress.
+        may_wait = set()
         for index in touch + [i for i in wants if i not in touch]:
             if index in touched or index not in state.accounts:
                 continue
@@ -628,16 +633,22 @@ def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, len
                 if forced:
                     attempt(Touch(index), forced=True)
                 continue
-            if not attempt(Touch(index, box), forced=forced) and refused[-1][1] == SLOT_REASON:
-                unslotted.add(index)
+            if attempt(Touch(index, box), forced=forced) or refused[-1][1] == SLOT_REASON:
+                may_wait.add(index)
         for op in pending_of(Liquidate):
             attempt(op)
         for index in liquidate:
             if index in state.accounts and state.accounts[index].positions != (0,) * p.num_markets:
                 attempt(Liquidate(index, ins), forced=True)
+        deferred = False  # an earlier withdrawal or trade of this pass waits for a later batch
         for op in pending_of(Withdraw) + pending_of(Trade):
-            if not attempt(op) and refused[-1][1] == BOX_REASON and unslotted & set(_parties(op)):
-                refused[-1] = (op, SLOT_REASON)  # not refused: its touch waits for a free slot
+            if attempt(op):
+                continue
+            if refused[-1][1] == BOX_REASON and (deferred or may_wait & set(_parties(op))):
+                # its parties' states differ from the first pass's (an op before it waits), so
+                # the boxes chosen or kept for them may not hold it: it waits too, not refused
+                refused[-1] = (op, SLOT_REASON)
+            deferred = deferred or refused[-1][1] == SLOT_REASON
         _deleverage_fund(state, attempt)
         process_batch_end(state)  # the batch it returns closes
     finally:
