@@ -540,7 +540,11 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
     Writes keep boxes, so an account whose trades or withdrawals would leave its box must be
     touched first. A first pass notes every state such an account takes in the batch; the
     second pass touches it with the intersection of `margin.choose_box` over those states
-    (and its state at the touch), a box safe for all of them, so its ops then fit."""
+    (and its state at the touch), a box safe for all of them, so its ops then fit. What does
+    not fit waits for a later batch (`SLOT_REASON` in `refused`, which the sequencer keeps
+    pending): an op beyond its kind's slots, an op of an account whose touch found no free
+    touch slot, and an op refused only for its box after an earlier op of the pass waited
+    (its parties' states then differ from the first pass's). Only other reasons refuse."""
     header = Batch(number=state.batch_number + 1,
                    oracle_round=state.oracle_round if oracle_round is None else oracle_round,
                    prices=tuple(prices))
