@@ -49,13 +49,16 @@ FUNDING_LIMIT = 2**47
 MAX_FUTURE_SKEW = 15
 BPS = 10_000
 
+#: The EIP-712 domain's fields (name, version, chain id, contract), shared by every typed message here.
+EIP712_DOMAIN_FIELDS = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+
 REPORT_TYPES = {
-    "EIP712Domain": [
-        {"name": "name", "type": "string"},
-        {"name": "version", "type": "string"},
-        {"name": "chainId", "type": "uint256"},
-        {"name": "verifyingContract", "type": "address"},
-    ],
+    "EIP712Domain": EIP712_DOMAIN_FIELDS,
     "Report": [
         {"name": "roundId", "type": "uint256"},
         {"name": "timestamp", "type": "uint256"},

@@ -19,17 +19,14 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from web3 import Web3
 
+from verifier_contracts.oracle import EIP712_DOMAIN_FIELDS
+
 EIP712_NAME = "zkclear Rollup"
 EIP712_VERSION = "1"
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 BATCH_DATA_TYPES = {
-    "EIP712Domain": [
-        {"name": "name", "type": "string"},
-        {"name": "version", "type": "string"},
-        {"name": "chainId", "type": "uint256"},
-        {"name": "verifyingContract", "type": "address"},
-    ],
+    "EIP712Domain": EIP712_DOMAIN_FIELDS,
     "BatchData": [
         {"name": "batchNumber", "type": "uint256"},
         {"name": "newRoot", "type": "uint256"},

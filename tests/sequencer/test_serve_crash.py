@@ -11,12 +11,8 @@ the same --db (and --rpc-url, or data dir for its own chain).
 Bounded: each start builds the circuit in the prover (tens of seconds on 2 busy cores)."""
 from __future__ import annotations
 
-import os
-import select
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -24,33 +20,10 @@ import httpx
 import pytest
 
 from sequencer.client import Institution
+from serve_helpers import data_dir, start_serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("node_tools")]
 REPO = Path(__file__).resolve().parents[2]
-
-
-def start_serve(data: Path, *extra: str, crash_at: str | None = None) -> tuple[subprocess.Popen, str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.pop("ZKCLEAR_CRASH_AT", None)
-    if crash_at:
-        env["ZKCLEAR_CRASH_AT"] = crash_at
-    proc = subprocess.Popen([sys.executable, "-m", "sequencer.cli", "serve", "--port", "0", "--data-dir", str(data),
-                             "--batch-age", "1", "--round-interval", "1", *extra],
-                            stdout=subprocess.PIPE, stderr=open(data.parent / "serve.log", "ab"), text=True,
-                            cwd=data.parent, env=env)
-    ready, _, _ = select.select([proc.stdout], [], [], 300)  # the first start sets up the keys
-    if not ready:
-        proc.kill()
-    line = proc.stdout.readline() if ready else ""
-    assert line.startswith("listening on http://"), (line, (data.parent / "serve.log").read_text()[-3000:])
-    return proc, line.split()[-1]
-
-
-def data_dir(tmp_path: Path, keys: Path) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "keys").symlink_to(keys, target_is_directory=True)
-    return data
 
 
 def children(pid: int) -> dict[int, str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import socket
 import subprocess
@@ -22,31 +21,11 @@ import httpx
 import pytest
 
 from sequencer.client import Institution
+from serve_helpers import data_dir, start_serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("node_tools")]
 REPO = Path(__file__).resolve().parents[2]
 ORDER = ["accepted", "batched", "proved", "submitted", "settled"]
-
-
-def start_serve(data: Path, *extra: str) -> tuple[subprocess.Popen, str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, "-m", "sequencer.cli", "serve", "--port", "0", "--data-dir", str(data),
-                             "--batch-age", "1", "--round-interval", "1", *extra],
-                            stdout=subprocess.PIPE, stderr=open(data.parent / "serve.log", "ab"), text=True,
-                            cwd=data.parent, env=env)
-    ready, _, _ = select.select([proc.stdout], [], [], 300)  # the first start sets up the keys
-    if not ready:
-        proc.kill()
-    line = proc.stdout.readline() if ready else ""
-    assert line.startswith("listening on http://"), (line, (data.parent / "serve.log").read_text()[-3000:])
-    return proc, line.split()[-1]
-
-
-def data_dir(tmp_path: Path, keys: Path) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "keys").symlink_to(keys, target_is_directory=True)
-    return data
 
 
 def test_serve_settles_a_cosigned_trade_on_its_own_chain(tmp_path, keys_dir):

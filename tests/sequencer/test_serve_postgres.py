@@ -7,11 +7,8 @@ Bounded: four tiny batches and two starts (about two minutes on an idle 2-core m
 the development keys exist: they are kept in the artifact cache, shared across sessions)."""
 from __future__ import annotations
 
-import os
-import select
 import signal
 import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
@@ -23,6 +20,7 @@ import pytest
 from sequencer.client import Institution, sig_json
 
 from api.pgcluster import Cluster, bindir
+from serve_helpers import start_serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("node_tools")]
 REPO = Path(__file__).resolve().parents[2]
@@ -35,20 +33,6 @@ def pg():
     cluster = Cluster()
     yield cluster
     cluster.stop()
-
-
-def start_serve(data: Path, *extra: str) -> tuple[subprocess.Popen, str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, "-m", "sequencer.cli", "serve", "--port", "0", "--data-dir", str(data),
-                             "--batch-age", "1", "--round-interval", "1", *extra],
-                            stdout=subprocess.PIPE, stderr=open(data.parent / "serve.log", "ab"), text=True,
-                            cwd=data.parent, env=env)
-    ready, _, _ = select.select([proc.stdout], [], [], 300)  # a first start sets up the keys
-    if not ready:
-        proc.kill()
-    line = proc.stdout.readline() if ready else ""
-    assert line.startswith("listening on http://"), (line, (data.parent / "serve.log").read_text()[-3000:])
-    return proc, line.split()[-1]
 
 
 def stop_serve(proc: subprocess.Popen) -> int:
