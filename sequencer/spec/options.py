@@ -28,9 +28,11 @@ the digest of the account's option box (`OptionBox.digest`: vol bounds, time bou
 cached corner rows, below). K = 0 (every preset but the option presets) keeps the leaf as it
 was. Fixed slots rather than a per-account subtree: the margin check of every write reads
 every position of the account (it sums the scenario losses of all of them), so a subtree
-would be opened whole at each write anyway, paying its inner hashes on top; with fixed slots
-a write hashes 2K more leaf fields (K = 4: 8 fields, +2 Poseidon(16) rounds of hash_fields,
-~1.2k constraints), the subtree 2K leaves plus K - 1 inner nodes (~2.5k at K = 4).
+would be opened whole at each write anyway, paying its inner hashes on top. Measured at
+M = 4 (`python -m circuits.settlement.options_estimate`): the leaf hash grows by 516 / 573 /
+678 / 885 constraints for K = 1 / 2 / 4 / 8 with fixed slots, by 297 / 798 / 1,800 / 3,804
+with a subtree (K position leaves and K - 1 inner nodes hashed at every write). K = 4 is
+the intended production value; the spec's test preset TINY_OPTIONS has K = 2.
 
 The published grid (`GRID`, the risk module's grids in basis points)
 -------------------------------------------------------------------
@@ -92,7 +94,7 @@ each evaluated at the scenario's moves. A series that may expire inside the box 
 expiry) may instead be settled at a price P the batch recorded; P lies in the root spot range
 (checked), hence in [lo, hi], so its value intrinsic(P) is at least intrinsic(lo) (call; put:
 hi) for a long and at most intrinsic(hi) for a short, in every scenario: the row takes the min
-(long) / max (short) of both bounds. These per-position bounds are *rows*: 46 values per lot,
+(long) / max (short) of both bounds. These per-position bounds are *rows*: 22 values per lot,
 one per scenario, per (series, side, corner), computed by the committee
 (`OptionFigures.corner_row`). Summing n_i times the row of n_i's side per scenario, the
 perpetual at its own worst end (lo for a long, hi for a short, with the funding corner of
@@ -108,24 +110,30 @@ trades box width for surplus. Write rule (what the circuit checks): box_surplus 
 account is above maintenance at every figures in its box; writes keep the box; only a touch
 (and a liquidated or forced-withdrawn account, and the fund's closing write) re-boxes.
 
-Where rows come from, and the cost. The committee publishes per round, for every listed
-series, the current risk array and the rows of the *published corner set* around the round's
-figures (`published_corners`: spot ends at SPOT_OFFSETS_BPS of the mark, vol ends at
-VOL_OFFSETS_BPS of the vol, t_lo = the round's time, t_hi = t_lo + one of HORIZONS_S): 5 x 3 x 4
-= 60 corners per side, 120 rows + 1 array per series, 46 values each; committed as a Poseidon
-Merkle tree whose root the committee signs with the round (`OptionFigures.commitment`; one field
-in the batch message and in Oracle.sol's round, next session). A touch opens each slot's two
-rows against that root (depth ceil(log2(121 * series)): 12 at 32 series, ~2.9k constraints,
-plus the row's hash, 4 Poseidon(16) ~ 2.4k: ~5.3k per row) and *caches* them in the leaf (the
-OptionBox digest): a row is a value of a fixed function at fixed corners, true at every later
-round, so writes that keep the box re-hash the cached rows (K = 4: 8 rows, 368 values, ~25
-Poseidon(16), ~15k constraints) instead of opening them, and never need a round's table again.
-Cheaper per write than opening rows at every write (8 x 5.3k = 42k), and than Black–Scholes in
-the circuit (exp, log, two normal CDFs in fixed point: ~3-4k constraints an evaluation, 46 per
-position per write: ~170k per position). Margin arithmetic per write: per slot and scenario a
-mux of the side and a product (2K x 22), per grid market 22 range checks of ~112 bits (~2.5k).
-At batch figures (trade and withdrawal margin, liquidation marks) each slot opens its series'
-current array (one per series per batch, shared by the writes: ~5.3k per series per batch).
+Where rows come from, and the cost (constraints measured from this repository's gadgets:
+`python -m circuits.settlement.options_estimate`, M = 4, 32 series). The committee publishes
+per round, for every listed series, the current risk array (46 values) and the rows (the 22
+maintenance scenarios) of the *published corner set* around the round's figures
+(`published_corners`: spot ends at SPOT_OFFSETS_BPS of the mark, vol ends at VOL_OFFSETS_BPS of
+the vol, t_lo = the round's time, t_hi = t_lo + one of HORIZONS_S): 5 x 3 x 4 = 60 corners per
+side, 120 rows + 1 array per series; committed as a Poseidon Merkle tree whose root the
+committee signs with the round (`OptionFigures.commitment`; one field in the batch message and
+in Oracle.sol's round, next session: no per-series data on chain). A touch opens each slot's
+two rows against that root (4,257 constraints a row: its hash and a depth-12 path) and
+*caches* them in the leaf (the OptionBox digest): a row is a value of a fixed function at
+fixed corners, true at every later round, so writes that keep the box re-hash the cached rows
+(2,022 a slot) instead of opening them, and never need an old round's table. Per write that
+keeps its box, K = 1 / 2 / 4 / 8: +5,690 / 7,852 / 12,122 / 21,145 constraints (leaf fields,
+cached rows, box digest, and the grid margin of one option market: per slot and scenario a side
+select and a product, per scenario a 113-bit min step, 2.7-3.0k); a touch +14.2k / 24.9k / 46.2k
+/ 89.3k; a trade's initial margin at the marks ~5.5-6.1k per grid market, plus 4,992 per series
+per batch to open its current array once. Alternatives, per write: opening the rows at every
+write instead of caching them, 2K x 4,257 (34k at K = 4); Black–Scholes in the circuit (a
+fixed-point exp, log, square root and two normal CDFs, each a few range-checked products:
+thousands of constraints an evaluation, 22 evaluations per position per write: ~100k per
+position) and with it a proof that the fixed-point formula is monotone; publishing every
+series' figures in the batch's calldata (46 values x series per batch, ~1.5 KB per series
+hashed by the contract's SHA-256 and by the circuit's: ~30k constraints per 64 bytes).
 
 Error bounds. Rows are rounded conservatively: long rows down, short rows up, by
 ROW_SLACK_UNITS = 1 unit plus 1e-9 of (S' + K) per lot beyond the float value (the committee's
@@ -250,7 +258,8 @@ def _grid_from_risk() -> OptionGrid:
 GRID = _grid_from_risk()  # THE published grid
 SCENARIOS = GRID.scenarios()
 N_SCENARIOS = len(SCENARIOS)  # 46
-assert N_SCENARIOS == 46 and len(GRID.indices("maintenance")) == 22
+MAINTENANCE = GRID.indices("maintenance")  # a corner row's scenarios, in this order
+assert N_SCENARIOS == 46 and len(MAINTENANCE) == 22
 
 
 # --- series --------------------------------------------------------------------------------------
@@ -331,7 +340,8 @@ def corner_row(series: Series, price_step: int, corner: Corner) -> tuple[int, ..
     lot over the box, valid at every later round: a long's lower bound, a short's upper bound."""
     t = corner.t_hi if corner.side > 0 else corner.t_lo
     settle = corner.g if corner.t_hi >= series.expiry else None
-    return _value_rows(series, price_step, corner.g, corner.v, t, "down" if corner.side > 0 else "up", settle)
+    values = _value_rows(series, price_step, corner.g, corner.v, t, "down" if corner.side > 0 else "up", settle)
+    return tuple(values[s] for s in MAINTENANCE)  # the box needs the maintenance scenarios only
 
 
 def row_corner(series: Series, side: int, box_market: tuple, vol: tuple[int, int], times: tuple[int, int]) -> Corner:
@@ -550,7 +560,7 @@ def box_surplus(account, preset, book: OptionBook, box=None, obox: Optional[Opti
     box = account.box if box is None else box
     obox = account.obox if obox is None else obox
     live, cash = _slots_by_market(account, book)
-    idx = GRID.indices("maintenance")
+    idx = MAINTENANCE
     out = BPS * account.collateral
     for j, (mk, q, f, (lo, hi, flo, fhi)) in enumerate(zip(preset.markets, account.positions, account.snapshots, box)):
         out += BPS * cash.get(j, 0)
@@ -566,7 +576,7 @@ def box_surplus(account, preset, book: OptionBook, box=None, obox: Optional[Opti
                 return None
             rows.append((n, cached[1] if n > 0 else cached[2]))
         p = mk.mark_price(g)
-        worst = min(sum(BPS * n * r[s] for n, r in rows) + q * p * (BPS + SCENARIOS[s][0]) for s in idx)
+        worst = min(sum(BPS * n * r[i] for n, r in rows) + q * p * (BPS + SCENARIOS[s][0]) for i, s in enumerate(idx))
         short = sum(-n for _, _, n in live[j] if n < 0)
         out += worst - BPS * q * (big_f - f) - GRID.maintenance_floor_bps * mk.mark_price(hi) * short
     return out

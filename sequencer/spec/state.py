@@ -14,6 +14,12 @@ Leaf layout (`account_hash`, 7 + 2M field elements, nested by `hash_fields` abov
     salt          a field element fixed at registration (`State.leaf_salt`): it makes the
                   leaf hash unsearchable and is the leaf's blind in the tree (`tree`)
 
+Options presets (K = `preset.option_slots` > 0, `options.py`) insert, before the salt, K
+option slots `series_k, n_k` (series id, 0 for an empty slot; signed size in lots) and the
+digest of the account's option box (`options.OptionBox`: vol and time bounds and the cached
+corner rows); the globals then end with the options book's digest (`options.OptionBook`:
+listed series, settlement prices, the last oracle timestamp and vols). K = 0 changes nothing.
+
 The account's box is not in its data hash: it enters the parent node's box commitment
 (`tree.box_commitment`). M = 4 gives 15 inputs, one Poseidon; an empty leaf hashes to 0.
 

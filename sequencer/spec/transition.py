@@ -21,6 +21,13 @@ Rules every leaf write obeys (`_Writes.commit`), which the circuit checks per wr
 At the end of the batch the prices and funding indices must lie in the root's box
 (margin.py explains why this proves every account above maintenance margin).
 
+Options presets (K > 0, options.py): a batch carries the committee's option figures
+(`Batch.options`); accounts are measured by `cross_margin` (the grid margin where they hold
+options), a write first closes the account's positions in settled series into collateral,
+re-boxes take a (perpetual box, OptionBox) pair whose rows the round publishes, option trades
+(`process_option_trade`) come after the deleverages, liquidations move options at their
+marks, and the batch's vols, time and settlement prices must lie in the root boxes.
+
 Conservation: sum over accounts of (C + sum_j q_j f_j) changes only by deposits credited
 minus withdrawals and executed forced withdrawals paid (fees, penalties, bad debt and haircuts move between accounts;
 sum_j q_j = 0 per market since every position change is two-sided).
