@@ -597,9 +597,13 @@ def make_box(account, preset, book: OptionBook, figures: OptionFigures, funding:
     from . import box as boxes
 
     m = preset.num_markets
+    # the slots that need rows: a position now or in a later state (a reserved slot, series
+    # with no position, gets none: the touch before its first trade gives it its rows)
+    used = [bool(sid) and any(a.option_slots[k][1] for a in (account, *later) if a.option_slots[k][0] == sid)
+            for k, (sid, _) in enumerate(account.option_slots)]
     slot_markets = {}
-    for sid, n in account.option_slots:
-        if sid:
+    for (sid, n), use in zip(account.option_slots, used):
+        if use:
             if not book.live(sid):
                 return None
             slot_markets[book.series[sid].market] = True
@@ -619,8 +623,8 @@ def make_box(account, preset, book: OptionBook, figures: OptionFigures, funding:
         return tuple(pbox), OptionBox.full(m, len(account.option_slots))
     times = (figures.timestamp, min(TIME_MAX, figures.timestamp + horizon_s))
     rows = []
-    for sid, n in account.option_slots:
-        if not sid:
+    for (sid, n), use in zip(account.option_slots, used):
+        if not use:
             rows.append(None)
             continue
         s = book.series[sid]
@@ -632,13 +636,13 @@ def make_box(account, preset, book: OptionBook, figures: OptionFigures, funding:
 
 
 def check_published(account, preset, book: OptionBook, figures: OptionFigures, box, obox: OptionBox) -> bool:
-    """A re-box's rows are published by this round: each slot's rows are the committee's rows at
-    its corners, and those corners are in the round's corner set (the circuit opens them
-    against the round's commitment)."""
+    """A re-box's rows are published by this round: each slot's rows (if any) are the
+    committee's rows at its corners, and those corners are in the round's corner set (the
+    circuit opens them against the round's commitment)."""
     for (sid, _), r in zip(account.option_slots, obox.rows):
-        if not sid:
+        if r is None:  # no rows: the slot is not usable in this box (box_surplus says None)
             continue
-        if r is None or r[0] != sid or not book.live(sid):
+        if r[0] != sid or not book.live(sid):
             return False
         s = book.series[sid]
         step = preset.markets[s.market].price_step

@@ -145,6 +145,25 @@ def test_spec_requirement_equals_risk_margin_in_floating_point():
             assert abs(spec - ref[key_] * USD) <= tolerance, (grid, spec, ref[key_] * USD)
 
 
+def test_zkclear_risk_margin_prints_the_spec_requirement(capsys):
+    """`zkclear risk margin --portfolio examples/portfolio_hedged.json` (floats) against the spec's
+    integers for the same book in TINY_OPTIONS (1 BTC = 1000 lots): equal to the documented
+    tolerance, sum |n| + 1 collateral units (0.002 USD here)."""
+    import json
+    from pathlib import Path
+
+    from sequencer.cli import main
+
+    assert main(["risk", "margin", "--portfolio",
+                 str(Path(__file__).resolve().parents[2] / "examples" / "portfolio_hedged.json")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    call = opt.Series(0, True, 65_000, T0 + round(0.1 * YEAR))
+    book, fig = book_with(call), figures(1, T0, 60_000)
+    a = account(perp=1000, slots=((1, -2000), (0, 0)))
+    for grid in ("maintenance", "initial"):
+        assert abs(requirement_units(a, book, fig, grid) - out[grid] * USD) <= 2000 + 1
+
+
 # --- the transition: trades, touches, expiry, liquidation ------------------------------------------
 def option_trade(series, size, premium, buyer, seller, bn, sn, expiry=100):
     op = OptionTrade(series, size, premium, buyer, seller, bn, sn, expiry, 0)
@@ -324,7 +343,9 @@ def test_refusals():
     # a touch with rows the round does not publish (a corner outside the published set)
     a1 = state.accounts[1]
     acc = opt.assign_slots(a1, P, state.options, ((0, 1),))
-    pbox, obox = opt.make_box(acc, P, replace(state.options, figures=fig), fig, state.funding, 500, 1000, 3600)
+    later = (opt.with_option(acc, 0, 1, -10),)  # a trade after the touch opens a position in slot 0
+    pbox, obox = opt.make_box(acc, P, replace(state.options, figures=fig), fig, state.funding, 500, 1000, 3600, later)
+    assert obox.rows[0] is not None
     odd = replace(obox, times=(obox.times[0], obox.times[1] + 1))
     with pytest.raises(OpRefused, match="rows not published"):
         process_batch(state, Batch(n, r, (60_000, 1000), (Touch(1, (pbox, odd), ((0, 1),)),), fig))
