@@ -364,3 +364,59 @@ def test_presets_without_options_are_unchanged():
     assert TINY.option_slots == 0
     with pytest.raises(OpRefused, match="preset without options"):
         process_batch(state, Batch(1, 0, (1000, 1000), (), figures(0, T0, 1000)))
+
+
+# --- random op sequences with options -------------------------------------------------------------
+option_op = st.one_of(
+    st.tuples(st.just("option"), st.integers(1, 3), st.integers(1, 3000), st.integers(-500, 500),
+              st.permutations((1, 2, 3))),
+    st.tuples(st.just("perp"), st.integers(1, 2000), st.integers(-100, 100), st.permutations((1, 2, 3))),
+)
+steps = st.lists(st.tuples(st.integers(-300, 300), st.integers(-2000, 3000), st.integers(60, 2 * 86400),
+                           st.lists(option_op, max_size=3)), min_size=1, max_size=4)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps, st.lists(st.integers(5 * 10**9, 10**11), min_size=3, max_size=3))
+def test_random_batches_with_options_keep_every_account_above_maintenance(plan, deposits):
+    """Random option and perpetual trades through spot moves (up to 3 % a batch), vol moves and
+    time passing (a series expires on the way): after every batch every account is above
+    maintenance at the batch's marks and safe in its boxes, collateral (with the settled
+    options' unclosed cash) is conserved, the incremental root equals the rebuilt one, and
+    option sizes sum to zero per series. A batch the builder cannot cut is skipped, unchanged."""
+    near = opt.Series(0, False, 59_000, T0 + 2 * 86400)
+    state = started(deposits=tuple(deposits), listings=(CALL, PUT, near))
+    nonces = {1: 1, 2: 1, 3: 1}
+    for rnd, (move_bps, vol_bps, dt, specs) in enumerate(plan, start=3):
+        g = min(65_000, max(30_000, state.prices[0] + state.prices[0] * move_bps // 10_000))
+        t = state.options.timestamp + dt
+        vol = max(1000, min(30_000, state.options.vols[0] + state.options.vols[0] * vol_bps // 10_000))
+        due = [(sid, g) for sid, s in state.options.series.items()
+               if sid not in state.options.settled and s.expiry <= t]
+        fig = figures(rnd, t, g, vol, settlements=due)
+        pending = []
+        for spec in specs:
+            if spec[0] == "option":
+                _, sid, size, bps, (buyer, seller, _) = spec
+                premium = max(0, fig.current_row(state.options.series[sid], STEP)[0] * (10_000 + bps) // 10_000)
+                pending.append(option_trade(sid, size, premium, buyer, seller, nonces[buyer], nonces[seller]))
+            else:
+                _, size, bps, (buyer, seller, _) = spec
+                pending.append(perp_trade(size, g * STEP * (10_000 + bps) // 10_000, buyer, seller,
+                                          nonces[buyer], nonces[seller]))
+            nonces[buyer] += 1
+            nonces[seller] += 1
+        total, root = conserved(state), state.root()
+        try:
+            built = build_batch(state, pending, (g, 1000), oracle_round=rnd, options=fig)
+        except OpRefused:
+            assert state.root() == root
+            continue
+        assert state.root() == root  # a dry run
+        process_batch(state, built.batch)
+        assert conserved(state) == total
+        assert_all_above_maintenance(state)
+        assert state.rebuild_tree().root == state.tree.root
+        for sid in state.options.series:
+            assert sum(opt.sizes_by_series(a).get(sid, 0) for a in state.accounts.values()) == 0
+        assert sum(a.positions[0] for a in state.accounts.values()) == 0
