@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from circuits.dsl import Circuit, LC
+from circuits.dsl import Circuit
 from circuits.gadgets.bits import assert_in_range
 from circuits.gadgets.comparators import less_than
 from circuits.gadgets.mux import select
@@ -86,10 +86,12 @@ def estimate(k: int, series: int, option_markets: int, num_markets: int = 4) -> 
     open_row = hash_cost(6 + n_maint) + depth * merkle_level_cost()
     open_array = hash_cost(2 + n_scen) + depth * merkle_level_cost()
     touch = kept + 2 * k * open_row
-    marks = option_markets * (k * n_scen * side_product_cost() + n_scen * min_step_cost(bits) + assert_range_cost(bits))
+    marks = option_markets * (k * n_scen * side_product_cost() + n_scen * min_step_cost(bits)
+                              + assert_range_cost(bits))
     return {"K": k, "series": series, "option_markets": option_markets, "leaf_hash_extra": leaf_extra,
             "cached_rows_hash_per_slot": row_slot, "option_box_digest": digest, "grid_margin": margin,
-            "kept_box_write": kept, "marks_check": marks, "row_open": open_row, "table_depth": depth, "touch_extra": touch,
+            "kept_box_write": kept, "marks_check": marks, "row_open": open_row, "table_depth": depth,
+            "touch_extra": touch,
             "per_series_per_batch": open_array, "subtree_alternative_per_write": subtree_cost(k, num_markets),
             "margin_range_bits": bits, "perp_margin_bits": MARGIN_BITS}
 
@@ -118,7 +120,8 @@ def main(argv=None) -> int:
         e = estimate(k, args.series, args.markets)
         print(f"| {k} | {e['leaf_hash_extra']:,} | {e['subtree_alternative_per_write']:,} | "
               f"{k * e['cached_rows_hash_per_slot']:,} | {e['option_box_digest']:,} | {e['grid_margin']:,} | "
-              f"{e['kept_box_write']:,} | {e['marks_check']:,} | {e['row_open']:,} ({e['table_depth']}) | {e['touch_extra']:,} | "
+              f"{e['kept_box_write']:,} | {e['marks_check']:,} | {e['row_open']:,} ({e['table_depth']}) | "
+              f"{e['touch_extra']:,} | "
               f"{e['per_series_per_batch']:,} |")
     return 0
 

@@ -156,6 +156,11 @@ intrinsic value (margin, liquidation, exits), and each holder's position is clos
 collateral on its next write or touch (`close_settled`, like funding: slots cannot close every
 holder in one batch). Sum of sizes per series is 0, so closing conserves collateral.
 
+Trust: the rows and arrays are the committee's, as the prices are: a quorum that signs
+wrong values can misstate margins as it can misstate prices (README: oracle honesty). What
+the spec adds to the committee's signed round is one commitment (`OptionFigures.commitment`)
+over the figures; the batch message binding it is the next session's (with the circuit).
+
 Interest is 0 in every formula here (crypto collateral: the committee prices on the
 perpetual's mark with Black-76 at r = 0, which equals Black–Scholes at r = 0); theta <= 0 needs it.
 """
@@ -169,7 +174,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .constants import BPS, FIELD_MODULUS, FUNDING_MAX, FUNDING_MIN, GRID_MAX, MAX_MARKETS, POSITION_BITS, PRICE_BITS
+from .constants import BPS, FIELD_MODULUS, FUNDING_MAX, FUNDING_MIN, GRID_MAX, POSITION_BITS, PRICE_BITS
 from .hashing import hash_fields
 
 # --- widths --------------------------------------------------------------------------------
@@ -315,7 +320,8 @@ def _value_rows(series: Series, price_step: int, g: int, v: int, t: int, roundin
     with np.errstate(all="ignore"):
         vals = bs_price(series.is_call, np.maximum(spot, 1e-300), float(k), years, 0.0,
                         np.maximum(sigma * (1.0 + b / BPS), 1e-12))
-    vals = np.where(spot > 0, vals, 0.0 if series.is_call else float(k))  # spot 0: a call is worthless, a put is worth K
+    # at spot 0 a call is worthless and a put is worth K
+    vals = np.where(spot > 0, vals, 0.0 if series.is_call else float(k))
     out = []
     for x, sp in zip(vals.tolist(), spot.tolist()):
         slack = ROW_SLACK_UNITS + ROW_SLACK_REL * (sp + k)
@@ -386,7 +392,7 @@ class OptionFigures:
         """The series' risk array at this round: 46 values per lot, rounded to nearest; [0] is its mark."""
         return _current_row(series, price_step, self.prices[series.market], self.vols[series.market], self.timestamp)
 
-    def market_box(self, market: int, spot_offset_bps: int, vol_offset_bps: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    def market_box(self, market: int, spot_offset_bps: int, vol_offset_bps: int) -> tuple[tuple, tuple]:
         g, v = self.prices[market], self.vols[market]
         return ((_round_out(g, spot_offset_bps, False, GRID_MAX), _round_out(g, spot_offset_bps, True, GRID_MAX)),
                 (max(1, _round_out(v, vol_offset_bps, False, VOL_MAX)), _round_out(v, vol_offset_bps, True, VOL_MAX)))
@@ -481,7 +487,8 @@ class OptionBox:
         return hash_fields(parts)
 
     def contains(self, vols: Sequence[int], timestamp: int) -> bool:
-        return all(lo <= v <= hi for (lo, hi), v in zip(self.vols, vols)) and self.times[0] <= timestamp <= self.times[1]
+        return all(lo <= v <= hi for (lo, hi), v in zip(self.vols, vols)) \
+            and self.times[0] <= timestamp <= self.times[1]
 
 
 def intersect_option_boxes(boxes_: Sequence[OptionBox], num_markets: int) -> tuple:
@@ -576,7 +583,8 @@ def box_surplus(account, preset, book: OptionBook, box=None, obox: Optional[Opti
                 return None
             rows.append((n, cached[1] if n > 0 else cached[2]))
         p = mk.mark_price(g)
-        worst = min(sum(BPS * n * r[i] for n, r in rows) + q * p * (BPS + SCENARIOS[s][0]) for i, s in enumerate(idx))
+        worst = min(sum(BPS * n * r[i] for n, r in rows) + q * p * (BPS + SCENARIOS[s][0])
+                    for i, s in enumerate(idx))
         short = sum(-n for _, _, n in live[j] if n < 0)
         out += worst - BPS * q * (big_f - f) - GRID.maintenance_floor_bps * mk.mark_price(hi) * short
     return out
@@ -599,7 +607,8 @@ def make_box(account, preset, book: OptionBook, figures: OptionFigures, funding:
     m = preset.num_markets
     # the slots that need rows: a position now or in a later state (a reserved slot, series
     # with no position, gets none: the touch before its first trade gives it its rows)
-    used = [bool(sid) and any(a.option_slots[k][1] for a in (account, *later) if a.option_slots[k][0] == sid)
+    used = [bool(sid) and any(a.option_slots[k][1] for a in (account, *later)
+                              if a.option_slots[k][0] == sid)
             for k, (sid, _) in enumerate(account.option_slots)]
     slot_markets = {}
     for (sid, n), use in zip(account.option_slots, used):

@@ -203,7 +203,6 @@ def settle_batch(state, ops, g, t, rnd=None, vol=6000, settlements=(), expect_re
 
 
 def assert_all_above_maintenance(state):
-    fig = state.options.figures
     for i, a in state.accounts.items():
         assert xm.marks_surplus(state, a) >= 0, i
         s = xm.box_surplus(state, a)
@@ -278,7 +277,6 @@ def test_expiry_in_and_out_of_the_money():
     settle_batch(state, ops, 60_000, T0 + 60)
     total = conserved(state)
     # the price drifts up to 61000 by expiry (inside the boxes: 1 % steps a batch)
-    g, t = 60_000, T0 + 60
     for k in range(1, 5):
         settle_batch(state, [], 60_000 + 250 * k, T0 + k * 12 * 3600 - 10)
     before = {i: state.accounts[i].collateral for i in (1, 2, 3)}
