@@ -115,25 +115,31 @@ Where rows come from, and the cost (constraints measured from this repository's 
 per round, for every listed series, the current risk array (46 values) and the rows (the 22
 maintenance scenarios) of the *published corner set* around the round's figures
 (`published_corners`: spot ends at SPOT_OFFSETS_BPS of the mark, vol ends at VOL_OFFSETS_BPS of
-the vol, t_lo = the round's time, t_hi = t_lo + one of HORIZONS_S): 5 x 3 x 4 = 60 corners per
-side, 120 rows + 1 array per series; committed as a Poseidon Merkle tree whose root the
+the vol, t_lo = the round's time, t_hi = t_lo + one of HORIZONS_S): 5 x 3 x 6 = 90 corners per
+side, 180 rows + 1 array per series; committed as a Poseidon Merkle tree whose root the
 committee signs with the round (`OptionFigures.commitment`; one field in the batch message and
 in Oracle.sol's round, next session: no per-series data on chain). A touch opens each slot's
-two rows against that root (4,257 constraints a row: its hash and a depth-12 path) and
+two rows against that root (4,499 constraints a row: its hash and a depth-13 path) and
 *caches* them in the leaf (the OptionBox digest): a row is a value of a fixed function at
 fixed corners, true at every later round, so writes that keep the box re-hash the cached rows
 (2,022 a slot) instead of opening them, and never need an old round's table. Per write that
 keeps its box, K = 1 / 2 / 4 / 8: +5,690 / 7,852 / 12,122 / 21,145 constraints (leaf fields,
 cached rows, box digest, and the grid margin of one option market: per slot and scenario a side
-select and a product, per scenario a 113-bit min step, 2.7-3.0k); a touch +14.2k / 24.9k / 46.2k
-/ 89.3k; a trade's initial margin at the marks ~5.5-6.1k per grid market, plus 4,992 per series
+select and a product, per scenario a 113-bit min step, 2.7-3.0k); a touch +14.7k / 25.8k / 48.1k
+/ 93.1k; a trade's initial margin at the marks ~5.5-6.1k per grid market, plus 5,234 per series
 per batch to open its current array once. Alternatives, per write: opening the rows at every
-write instead of caching them, 2K x 4,257 (34k at K = 4); Black–Scholes in the circuit (a
+write instead of caching them, 2K x 4,499 (36k at K = 4); Black–Scholes in the circuit (a
 fixed-point exp, log, square root and two normal CDFs, each a few range-checked products:
 thousands of constraints an evaluation, 22 evaluations per position per write: ~100k per
 position) and with it a proof that the fixed-point formula is monotone; publishing every
 series' figures in the batch's calldata (46 values x series per batch, ~1.5 KB per series
 hashed by the contract's SHA-256 and by the circuit's: ~30k constraints per 64 bytes).
+
+Time costs touches: a box's time interval ends, so every option holder is touched at least once
+per horizon (at most 30 days) whatever happens to prices; longer horizons cost a long option
+the theta of the horizon, and cost a short nothing (its rows sit at t_lo), so the sequencer
+gives short books the longest one. Amortized, N option holders cost at most N / (30 days of
+batches) touches per batch at the longest horizon.
 
 Error bounds. Rows are rounded conservatively: long rows down, short rows up, by
 ROW_SLACK_UNITS = 1 unit plus 1e-9 of (S' + K) per lot beyond the float value (the committee's
@@ -193,7 +199,7 @@ assert OPTION_MARGIN_BITS < 250 and (1 << OPTION_MARGIN_BITS) < FIELD_MODULUS
 # --- the published corner set -----------------------------------------------------------------
 SPOT_OFFSETS_BPS = (0, 100, 250, 500, 1000)  # box spot ends: mark x (1 -/+ o), rounded outward to the ladder
 VOL_OFFSETS_BPS = (0, 1000, 2500)  # box vol ends: vol x (1 -/+ o), rounded outward
-HORIZONS_S = (0, 3600, 6 * 3600, 86400)  # box time: [t, t + H]
+HORIZONS_S = (0, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400)  # box time: [t, t + H]
 FUNDING_ROOM = 4  # the box's funding interval: F -/+ 4 x max_funding_delta (four funding updates)
 ROW_SLACK_UNITS = 1  # rows' conservative rounding: this plus 1e-9 of (S' + K), per lot
 ROW_SLACK_REL = 1e-9
