@@ -836,10 +836,11 @@ def process_figures(state, batch) -> None:
         require(isinstance(s, Series) and s.valid(m) and s.expiry > fig.timestamp, "bad series listing")
         require(len(series) + 1 < (1 << SERIES_BITS), "too many series")
         series[len(series) + 1] = s
-    # every live series has a vol to be priced with
-    require(all(fig.vols[s.market] >= 1 for s in series.values()), "vol out of range")
     # exactly the series whose expiry this round reached get their settlement price, on the ladder
     due = {sid for sid, s in series.items() if sid not in book.settled and s.expiry <= fig.timestamp}
+    # every series still live has a vol to be priced with
+    require(all(fig.vols[s.market] >= 1 for sid, s in series.items() if sid not in book.settled and sid not in due),
+            "vol out of range")
     given = dict(fig.settlements)
     require(len(given) == len(fig.settlements) and set(given) == due, "settlement prices missing or unexpected")
     require(all(isinstance(g, int) and 0 <= g <= GRID_MAX for g in given.values()), "settlement price off the ladder")
