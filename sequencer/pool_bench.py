@@ -1,6 +1,6 @@
 """Proving throughput of the pool (`sequencer.pipeline.pool`) with 1, 2, ... workers:
 
-    python -m sequencer.pool_bench [--preset tiny] [--provers 1,2] [--batches 6] [--json]
+    python -m sequencer.pool_bench [--preset tiny] [--provers 1,2] [--batches 6] [--cluster ADDRESS] [--json]
 
 For each worker count: a pool (1: today's single worker process; more: a local Dask
 cluster), every worker's key loaded first (not timed), then `--batches` consecutive batches
@@ -45,11 +45,12 @@ def sample_records(preset, count: int) -> list:
     return records
 
 
-def measure(preset, provers: int, records: list, data_dir: str) -> dict:
+def measure(preset, provers: int, records: list, data_dir: str, cluster=None) -> dict:
     from sequencer.pipeline.pool import open_pool
 
     t = time.perf_counter()
-    pool = open_pool(preset, data_dir, provers=provers)
+    pool = open_pool(preset, data_dir, provers=provers, cluster=cluster)
+    provers = pool.size
     try:
         pool.warm_all()
         warm_s = time.perf_counter() - t
@@ -76,13 +77,16 @@ def main(argv=None) -> int:
     ap.add_argument("--provers", default="1,2")
     ap.add_argument("--batches", type=int, default=6)
     ap.add_argument("--data-dir", default="zkclear_data")
+    ap.add_argument("--cluster", default=None, metavar="ADDRESS",
+                    help="a running Dask scheduler (its workers' count replaces --provers)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     preset = PRESETS[args.preset]
     records = sample_records(preset, args.batches)
     rows = []
-    for n in (int(x) for x in args.provers.split(",")):
-        row = measure(preset, n, records, args.data_dir)
+    counts = [0] if args.cluster else [int(x) for x in args.provers.split(",")]
+    for n in counts:
+        row = measure(preset, n, records, args.data_dir, args.cluster)
         rows.append(row)
         if not args.json:
             print(row, flush=True)

@@ -128,3 +128,20 @@ def test_a_worker_killed_mid_proof_has_its_batch_proven_by_the_other_and_it_sett
     assert w.sent_block(3) > w.sent_block(2)
     assert w.store.get_batch(3).status == "settled" and w.store.batch_attempts(3) == []
     assert w.rollup.rollup.functions.batchNumber().call() == 3
+
+
+def test_serve_with_two_provers_starts_its_workers_and_leaves_none_behind_on_sigkill(tmp_path, keys_dir):
+    from serve_helpers import start_serve
+    from test_serve_crash import children, wait_gone
+
+    proc, _ = start_serve(data_dir(tmp_path, keys_dir), "--provers", "2")
+    try:
+        kids = children(proc.pid)
+        workers = [pid for pid, cmd in kids.items() if "spawn_main" in cmd]
+        assert len(workers) == 2, kids  # the local cluster's two worker processes
+        proc.kill()
+        proc.wait(timeout=30)
+        assert wait_gone(list(kids)) == []  # workers and anvil die with the service
+    finally:
+        if proc.poll() is None:
+            proc.kill()
