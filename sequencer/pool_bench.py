@@ -50,9 +50,9 @@ def measure(preset, provers: int, records: list, data_dir: str, cluster=None) ->
 
     t = time.perf_counter()
     pool = open_pool(preset, data_dir, provers=provers, cluster=cluster)
-    provers = pool.size
     try:
         pool.warm_all()
+        provers = pool.size
         warm_s = time.perf_counter() - t
         t0 = time.perf_counter()
         futures = [pool.submit(r) for r in records]
