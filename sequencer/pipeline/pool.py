@@ -8,12 +8,13 @@
 
 Two kinds, one interface (`size`, `warm`, `vk_jsons`, `submit`, `close`):
 
-- `LocalWorkerPool`: today's single worker process (`sequencer.proving.ProvingWorker`). The
-  default (`--provers 1`, no `--cluster`): nothing more to start than before.
+- `LocalWorkerPool`: one worker process, as `sequencer.proving.ProvingWorker` was (killed
+  with the service, even by SIGKILL). The default (`--provers 1`, no `--cluster`): nothing
+  more to start than before.
 - `DaskPool`: a Dask distributed cluster, local (`LocalCluster`, N one-thread worker
   processes under nannies) or joined by address. Each worker holds one prover object
-  (`ProverPlugin`, installed on every worker, those that join later or are restarted
-  included), so the circuit is built and the key loaded once per worker, not per batch.
+  (`HeldProver`, installed on every worker by `ProverPlugin`, those that join later or are
+  restarted included), so the circuit is built and the key loaded once per worker, not per batch.
   One thread per worker: a worker proves one batch at a time. A worker that dies while it
   proves is noticed by the scheduler, which runs its task again on another worker (its
   nanny restarts the dead one, which loads the key again); after three deaths of workers
@@ -58,27 +59,88 @@ def make_prover(factory: str, preset_name: str, data_dir: str, zkey: Optional[st
     return getattr(importlib.import_module(module), name)(preset_name, data_dir, zkey, backend)
 
 
+# --- the worker side: what each worker process holds ------------------------------------------------
+class HeldProver:
+    """The prover object of one worker process (made by the factory; the circuit and the
+    key load at its first call, `warm` or a proof), one call at a time. `nice`: before its
+    first proof the process lowers its CPU priority by that much (the key's setup, which the
+    service waits for, runs at full priority), as `--background-nice` asks."""
+
+    def __init__(self, factory: str, preset_name: str, data_dir: str, zkey: Optional[str], backend: str,
+                 nice: int = 0):
+        self.prover = make_prover(factory, preset_name, data_dir, zkey, backend)
+        self.lock = threading.Lock()
+        self.nice = nice
+
+    def warm(self) -> str:
+        with self.lock:
+            return str(self.prover.key()[2])
+
+    def vk_jsons(self) -> tuple[dict, dict]:
+        with self.lock:
+            return self.prover.vk_json(), self.prover.exit_vk_json()
+
+    def prove(self, record):
+        from ..proving import lower_priority
+
+        with self.lock:
+            if self.nice:
+                lower_priority(self.nice)  # threads started later inherit it
+                self.nice = 0
+            proved = self.prover.prove(record)
+        proved.meta["worker_pid"] = os.getpid()
+        return proved
+
+
 # --- the single local worker (default) ----------------------------------------------------------
+_LOCAL: Optional[HeldProver] = None  # in the single worker process
+
+
+def _local_init(*args) -> None:
+    from ..proving import _die_with_parent
+
+    global _LOCAL
+    _die_with_parent()  # the kernel kills it when the service dies, even by SIGKILL
+    _LOCAL = HeldProver(*args)
+
+
+def _local_warm() -> str:
+    return _LOCAL.warm()
+
+
+def _local_vks() -> tuple[dict, dict]:
+    return _LOCAL.vk_jsons()
+
+
+def _local_prove(record):
+    return _LOCAL.prove(record)
+
+
 class LocalWorkerPool:
-    """One worker process, today's `ProvingWorker`: the cheap default."""
+    """One worker process ('spawn': a fresh interpreter, no inherited threads or sockets):
+    the cheap default, as `sequencer.proving.ProvingWorker` was. `close()` kills it."""
 
-    def __init__(self, preset_name: str, data_dir: str, zkey: Optional[str], backend: str, nice: int):
-        from ..proving import ProvingWorker
+    def __init__(self, preset_name: str, data_dir: str, zkey: Optional[str], backend: str, nice: int,
+                 factory: str = PROVER_FACTORY):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-        self.worker = ProvingWorker(preset_name, data_dir, zkey, backend, nice=nice)
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_local_init,
+                                         initargs=(factory, preset_name, data_dir, zkey, backend, nice))
 
     @property
     def size(self) -> int:
         return 1
 
     def warm(self) -> Future:
-        return self.worker.warm()
+        return self._pool.submit(_local_warm)
 
     def vk_jsons(self) -> Future:
-        return self.worker.vk_jsons()
+        return self._pool.submit(_local_vks)
 
     def submit(self, record) -> Future:
-        return self.worker.submit(record)
+        return self._pool.submit(_local_prove, record)
 
     def warm_all(self) -> list[str]:
         return [self.warm().result()]
@@ -87,7 +149,13 @@ class LocalWorkerPool:
         future.cancel()
 
     def close(self) -> None:
-        self.worker.close()
+        procs = list((getattr(self._pool, "_processes", None) or {}).values())
+        for p in procs:  # a batch in hand is abandoned: the service re-proves it after a restart
+            if p.is_alive():
+                p.kill()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            p.join(timeout=5)
 
 
 # --- the Dask pool ----------------------------------------------------------------------------------
@@ -98,51 +166,35 @@ except ImportError:  # only `--provers N>1` / `--cluster` need it
 
 
 class ProverPlugin(_WorkerPlugin):
-    """Installed on every worker: the worker's prover object, made at the worker's start
-    (cheap: the circuit and the key load at its first task, `warm` or a proof)."""
+    """Installed on every worker (those that join later or are restarted included): the
+    worker's `HeldProver`."""
 
     name = PLUGIN
 
     def __init__(self, factory: str, preset_name: str, data_dir: str, zkey: Optional[str], backend: str,
                  nice: int = 0):
-        self.args = (factory, preset_name, data_dir, zkey, backend)
-        self.nice = nice
+        self.args = (factory, preset_name, data_dir, zkey, backend, nice)
 
     def setup(self, worker) -> None:
-        self.lock = threading.Lock()
-        self.prover = make_prover(*self.args)
-        self.lowered = False
+        self.held = HeldProver(*self.args)
 
 
-def _plugin() -> ProverPlugin:
+def _held() -> HeldProver:
     from distributed import get_worker
 
-    return get_worker().plugins[PLUGIN]
+    return get_worker().plugins[PLUGIN].held
 
 
 def _warm() -> str:
-    p = _plugin()
-    with p.lock:
-        return str(p.prover.key()[2])
+    return _held().warm()
 
 
 def _vks() -> tuple[dict, dict]:
-    p = _plugin()
-    with p.lock:
-        return p.prover.vk_json(), p.prover.exit_vk_json()
+    return _held().vk_jsons()
 
 
 def _prove(record):
-    from ..proving import lower_priority
-
-    p = _plugin()
-    with p.lock:
-        if p.nice and not p.lowered:  # after the key's setup, as ProvingWorker does
-            lower_priority(p.nice)
-            p.lowered = True
-        proved = p.prover.prove(record)
-    proved.meta["worker_pid"] = os.getpid()
-    return proved
+    return _held().prove(record)
 
 
 class DaskPool:
@@ -238,10 +290,10 @@ def open_pool(preset, data_dir, zkey=None, backend: str = "native", nice: int = 
               cluster: Optional[str] = None, factory: Optional[str] = None):
     """The pool `zkclear serve` proves with: today's single worker process unless more
     provers or a cluster are asked for (`factory`: the workers' prover, PROVER_FACTORY by
-    default; the single worker process always holds a BatchProver)."""
+    default)."""
     name = preset if isinstance(preset, str) else preset.name
     zkey = str(zkey) if zkey else None
+    factory = factory or PROVER_FACTORY
     if cluster is None and provers <= 1:
-        return LocalWorkerPool(name, str(data_dir), zkey, backend, nice)
-    return DaskPool(name, str(data_dir), zkey, backend, nice, provers=provers, cluster=cluster,
-                    factory=factory or PROVER_FACTORY)
+        return LocalWorkerPool(name, str(data_dir), zkey, backend, nice, factory)
+    return DaskPool(name, str(data_dir), zkey, backend, nice, provers=provers, cluster=cluster, factory=factory)

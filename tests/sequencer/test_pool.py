@@ -5,7 +5,10 @@ the tiny preset's key, with a gate in the prover (`gated_prover.py`) to choose t
 - a batch whose proof is held while the next one's finishes first: the later proof waits,
   and the chain settles them in batch order;
 - the worker proving a batch SIGKILLed mid-proof: the other worker proves it, and it settles
-  once (never abandoned, one BatchSubmitted on chain).
+  once (never abandoned, one BatchSubmitted on chain);
+- `zkclear serve --provers 2` starts two worker processes, and a SIGKILL leaves none;
+- the default pool (one worker process, no Dask) proves with the factory's prover, at the
+  CPU priority `--background-nice` gives it from its first proof on.
 
 One pool for the module (starting one loads the circuit and key in each worker)."""
 from __future__ import annotations
@@ -25,6 +28,7 @@ from sequencer.pipeline.prover import ProvingStage
 from sequencer.pipeline.service import Pipeline
 from sequencer.spec import TINY
 from serve_helpers import data_dir
+from test_serve_crash import children, wait_gone
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("node_tools")]
 GATED = (1, 3)
@@ -132,7 +136,6 @@ def test_a_worker_killed_mid_proof_has_its_batch_proven_by_the_other_and_it_sett
 
 def test_serve_with_two_provers_starts_its_workers_and_leaves_none_behind_on_sigkill(tmp_path, keys_dir):
     from serve_helpers import start_serve
-    from test_serve_crash import children, wait_gone
 
     proc, _ = start_serve(data_dir(tmp_path, keys_dir), "--provers", "2")
     try:
@@ -145,3 +148,24 @@ def test_serve_with_two_provers_starts_its_workers_and_leaves_none_behind_on_sig
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_the_default_pool_is_one_worker_process_lowered_from_its_first_proof(tmp_path, keys_dir):
+    from one_trade import one_trade_record
+    from sequencer.pipeline.pool import LocalWorkerPool, open_pool
+
+    pool = open_pool(TINY, data_dir(tmp_path, keys_dir), nice=3)
+    try:
+        assert isinstance(pool, LocalWorkerPool) and pool.size == 1
+        pool.warm().result(timeout=300)
+        (proc,) = pool._pool._processes.values()
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, proc.pid) == ours  # the key's load: full priority
+        record = one_trade_record()
+        proved = pool.submit(record).result(timeout=300)
+        assert proved.verified and proved.digest == record.digest and proved.meta["worker_pid"] == proc.pid
+        tids = [int(t) for t in os.listdir(f"/proc/{proc.pid}/task")]
+        assert {os.getpriority(os.PRIO_PROCESS, t) for t in tids} == {min(19, ours + 3)}
+    finally:
+        pool.close()
+    assert wait_gone([proc.pid]) == []
