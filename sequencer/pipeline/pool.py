@@ -8,7 +8,7 @@
 
 Two kinds, one interface (`size`, `warm`, `vk_jsons`, `submit`, `close`):
 
-- `LocalWorkerPool`: one worker process, as `sequencer.proving.ProvingWorker` was (killed
+- `LocalWorkerPool`: one worker process, like `sequencer.proving.ProvingWorker` (killed
   with the service, even by SIGKILL). The default (`--provers 1`, no `--cluster`): nothing
   more to start than before.
 - `DaskPool`: a Dask distributed cluster, local (`LocalCluster`, N one-thread worker
@@ -118,7 +118,7 @@ def _local_prove(record):
 
 class LocalWorkerPool:
     """One worker process ('spawn': a fresh interpreter, no inherited threads or sockets):
-    the cheap default, as `sequencer.proving.ProvingWorker` was. `close()` kills it."""
+    the cheap default, like `sequencer.proving.ProvingWorker`. `close()` kills it."""
 
     def __init__(self, preset_name: str, data_dir: str, zkey: Optional[str], backend: str, nice: int,
                  factory: str = PROVER_FACTORY):
