@@ -10,6 +10,7 @@ mod phase2;
 mod poseidon;
 mod prove;
 mod r1cs;
+mod resident;
 mod setup;
 mod zkey;
 
@@ -169,5 +170,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(poseidon_hash_many, m)?)?;
     m.add_function(wrap_pyfunction!(eddsa_poseidon_verify, m)?)?;
     m.add_function(wrap_pyfunction!(eddsa_poseidon_verify_many, m)?)?;
+    m.add_class::<resident::ResidentProver>()?;
     Ok(())
 }
