@@ -15,8 +15,9 @@
 - The witness comes from a spec `BatchRecord` (`circuits.settlement.witness.batch_inputs`);
   the proof is made with the native backend by default and verified locally before it is
   returned. With `resident=True` (the proving worker) the key is also kept preprocessed in
-  memory (`prover.resident.ResidentProver`: fixed-base tables for the MSMs, built once by
-  `warm()` or the first proof), so each later proof skips the key's load and runs faster.
+  memory (`prover.resident.ResidentProver`, built once by `warm()` or the first proof), so a
+  proof skips the key's load; with $ZKCLEAR_RESIDENT_TABLE_MB set (e.g. 1024) it also keeps
+  fixed-base tables for the MSMs, which makes each proof faster still (README, Benchmarks).
 
 `ProvingWorker` runs a `BatchProver` in a separate process (one worker, 'spawn'), so that a
 service stays responsive while a batch proves; `close()` kills the worker, so it never
@@ -107,10 +108,10 @@ class BatchProver:
     def _resident_prover(self, zkey: bytes):
         """The ResidentProver of the key when this prover keeps it, else None."""
         if self.resident and self._resident is None:
-            from prover.resident import ResidentProver, resident_available
+            from prover.resident import ResidentProver, resident_available, worker_table_mb
 
             if resident_available():
-                self._resident = ResidentProver(zkey)
+                self._resident = ResidentProver(zkey, table_mb=worker_table_mb())
             else:
                 self.resident = False
         return self._resident

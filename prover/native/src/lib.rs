@@ -3,6 +3,7 @@
 //! (see `codec`) and releases the GIL while it computes.
 mod codec;
 mod eddsa;
+mod fft;
 mod kernels;
 mod mpc;
 mod msm;

@@ -49,8 +49,8 @@ fn msm<P: crate::msm::FastMsm>(bases: &[Affine<P>], scalars: &[Fr]) -> Projectiv
     sum_ones + P::fast_msm(&b, &s)
 }
 
-/// h's evaluations on the odd coset of the 2n domain: (A·w)(B·w) − (A·w)∘(B·w) interpolated.
-pub fn h_evaluations(n: usize, coefs: &[(u32, u32, u32, Fr)], w: &[Fr], phases: &mut Phases) -> PyResult<Vec<Fr>> {
+/// A·w, B·w and their product on the n-point domain (the zkey's sparse A, B rows).
+pub fn witness_products(n: usize, coefs: &[(u32, u32, u32, Fr)], w: &[Fr]) -> (Vec<Fr>, Vec<Fr>, Vec<Fr>) {
     let mut a = vec![Fr::zero(); n];
     let mut b = vec![Fr::zero(); n];
     for &(m, c, s, v) in coefs {
@@ -62,6 +62,12 @@ pub fn h_evaluations(n: usize, coefs: &[(u32, u32, u32, Fr)], w: &[Fr], phases: 
         }
     }
     let c: Vec<Fr> = a.par_iter().zip(b.par_iter()).map(|(x, y)| *x * y).collect();
+    (a, b, c)
+}
+
+/// h's evaluations on the odd coset of the 2n domain: (A·w)(B·w) − (A·w)∘(B·w) interpolated.
+pub fn h_evaluations(n: usize, coefs: &[(u32, u32, u32, Fr)], w: &[Fr], phases: &mut Phases) -> PyResult<Vec<Fr>> {
+    let (a, b, c) = witness_products(n, coefs, w);
     phases.mark("witness_products");
     let domain = match Radix2EvaluationDomain::<Fr>::new(n) {
         Some(d) if d.size() == n => d,

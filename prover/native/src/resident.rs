@@ -23,7 +23,8 @@
 //! holds n points, not 2n. G2 scalars stay 254-bit.
 use crate::codec::{err, fr_std, g1_bytes, g2_bytes};
 use crate::msm::{booth_digit, glv_decompose, Buckets};
-use crate::prove::{h_evaluations, Phases};
+use crate::fft::CosetFft;
+use crate::prove::{witness_products, Phases};
 use crate::zkey::{read_wtns, read_zkey, ProvingKey};
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
@@ -216,6 +217,7 @@ pub struct Resident {
     delta1: G1Affine,
     delta2: G2Affine,
     coefs: Vec<(u32, u32, u32, Fr)>,
+    fft: CosetFft,
     a: FixedBase<ark_bn254::g1::Config>,
     b1: FixedBase<ark_bn254::g1::Config>,
     b2: FixedBase<ark_bn254::g2::Config>,
@@ -226,7 +228,7 @@ pub struct Resident {
 impl Resident {
     /// Tables within `budget` bytes: each MSM's best rows if they all fit, else each MSM gets
     /// the share of the budget its best rows would have taken.
-    pub fn new(pk: ProvingKey, budget: usize) -> Self {
+    pub fn new(pk: ProvingKey, budget: usize) -> PyResult<Self> {
         use ark_ec::scalar_mul::glv::GLVConfig;
         let threads = rayon::current_num_threads();
         let g1 = std::mem::size_of::<G1Affine>();
@@ -260,7 +262,10 @@ impl Resident {
             .collect();
         let beta = ark_bn254::g1::Config::ENDO_COEFFS[0];
         let ProvingKey { n_vars, n_public, domain_size, alpha1, beta1, beta2, delta1, delta2, coefs, a, b1, b2, c, h } = pk;
-        Resident {
+        let Some(fft) = CosetFft::new(domain_size) else {
+            return err("domain size is not supported");
+        };
+        Ok(Resident {
             n_vars,
             n_public,
             domain_size,
@@ -270,12 +275,24 @@ impl Resident {
             delta1,
             delta2,
             coefs,
+            fft,
             a: FixedBase::new(a, Some(beta), max_rows[0]),
             b1: FixedBase::new(b1, Some(beta), max_rows[1]),
             b2: FixedBase::new(b2, None, max_rows[2]),
             c: FixedBase::new(c, Some(beta), max_rows[3]),
             h: FixedBase::new(h, Some(beta), max_rows[4]),
-        }
+        })
+    }
+
+    /// prove.rs's h_evaluations with the key's precomputed transform.
+    fn h_evaluations(&self, w: &[Fr], phases: &mut Phases) -> Vec<Fr> {
+        let (mut a, mut b, mut c) = witness_products(self.domain_size, &self.coefs, w);
+        phases.mark("witness_products");
+        let f = &self.fft;
+        rayon::join(|| f.to_coset(&mut a), || rayon::join(|| f.to_coset(&mut b), || f.to_coset(&mut c)));
+        let h = a.par_iter().zip(b.par_iter()).zip(c.par_iter()).map(|((x, y), z)| *x * y - z).collect();
+        phases.mark("h_ffts");
+        h
     }
 
     pub fn table_bytes(&self) -> usize {
@@ -298,7 +315,7 @@ impl Resident {
                 (b2, t.elapsed().as_secs_f64())
             },
             || -> PyResult<_> {
-                let h = h_evaluations(self.domain_size, &self.coefs, w, &mut phases)?;
+                let h = self.h_evaluations(w, &mut phases);
                 let pi_a = G1Projective::from(self.alpha1) + self.a.msm(w) + self.delta1 * r;
                 phases.mark("msm_a");
                 let pi_b1 = G1Projective::from(self.beta1) + self.b1.msm(w) + self.delta1 * s;
@@ -339,7 +356,7 @@ impl ResidentProver {
     #[pyo3(signature = (zkey, table_mb = 1024.0))]
     fn new(py: Python<'_>, zkey: &[u8], table_mb: f64) -> PyResult<Self> {
         let budget = (table_mb.max(0.0) * (1u64 << 20) as f64) as usize;
-        let key = py.allow_threads(|| -> PyResult<Resident> { Ok(Resident::new(read_zkey(zkey)?, budget)) })?;
+        let key = py.allow_threads(|| -> PyResult<Resident> { Resident::new(read_zkey(zkey)?, budget) })?;
         Ok(ResidentProver { key })
     }
 
