@@ -14,7 +14,10 @@
   `.zkey` is given (made by a ceremony for the same R1CS).
 - The witness comes from a spec `BatchRecord` (`circuits.settlement.witness.batch_inputs`);
   the proof is made with the native backend by default and verified locally before it is
-  returned.
+  returned. With `resident=True` (the proving worker) the key is also kept preprocessed in
+  memory (`prover.resident.ResidentProver`, built once by `warm()` or the first proof), so a
+  proof skips the key's load; with $ZKCLEAR_RESIDENT_TABLE_MB set (e.g. 1024) it also keeps
+  fixed-base tables for the MSMs, which makes each proof faster still (README, Benchmarks).
 
 `ProvingWorker` runs a `BatchProver` in a separate process (one worker, 'spawn'), so that a
 service stays responsive while a batch proves; `close()` kills the worker, so it never
@@ -59,7 +62,7 @@ class BatchProver:
     """The settlement circuit of one preset, its key, and the steps that prove a batch."""
 
     def __init__(self, preset, data_dir: Path | str = DEFAULT_DATA_DIR, zkey: Optional[Path | str] = None,
-                 backend: str = "native"):
+                 backend: str = "native", resident: bool = False):
         from prover.backends import get_backend
 
         if isinstance(preset, str):
@@ -72,6 +75,8 @@ class BatchProver:
         self.backend = get_backend(backend)
         self._circuit = None
         self._key = None  # (zkey bytes, vk, path)
+        self.resident = resident and self.backend.name == "native"
+        self._resident = None  # prover.resident.ResidentProver, built once
 
     @property
     def circuit(self):
@@ -93,6 +98,23 @@ class BatchProver:
             else:
                 self._key = dev_key(self.circuit, "settlement", self.preset.name, self.data_dir, self.backend)
         return self._key
+
+    def warm(self) -> Path:
+        """Load (or set up) the key now, and preprocess it when resident; its path."""
+        zkey, _, path = self.key()
+        self._resident_prover(zkey)
+        return path
+
+    def _resident_prover(self, zkey: bytes):
+        """The ResidentProver of the key when this prover keeps it, else None."""
+        if self.resident and self._resident is None:
+            from prover.resident import ResidentProver, resident_available, worker_table_mb
+
+            if resident_available():
+                self._resident = ResidentProver(zkey, table_mb=worker_table_mb())
+            else:
+                self.resident = False
+        return self._resident
 
     def exit_vk_json(self) -> dict:
         """The exit circuit's verifying key (development key, cached like the batch key):
@@ -121,7 +143,11 @@ class BatchProver:
         witness = circuit.witness(batch_inputs(record, self.preset, circuit))
         witness_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        proof = self.backend.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
+        resident = self._resident_prover(zkey)
+        if resident is not None:
+            proof = resident.prove(witness)
+        else:
+            proof = self.backend.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
         prove_s = time.perf_counter() - t0
         public = circuit.public_signals(witness)
         verified = bool(self.backend.verify(vk, public, proof))
@@ -185,11 +211,11 @@ _NICE = 0  # applied before the first proof (os.nice), not during the setup
 def _worker_init(preset_name: str, data_dir: str, zkey: Optional[str], backend: str, nice: int = 0) -> None:
     global _WORKER, _NICE
     _die_with_parent()
-    _WORKER, _NICE = BatchProver(preset_name, data_dir, zkey, backend), nice
+    _WORKER, _NICE = BatchProver(preset_name, data_dir, zkey, backend, resident=True), nice
 
 
 def _worker_warm() -> str:
-    return str(_WORKER.key()[2])
+    return str(_WORKER.warm())
 
 
 def _worker_vks() -> tuple[dict, dict]:
