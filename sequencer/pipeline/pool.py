@@ -8,7 +8,7 @@
 
 Two kinds, one interface (`size`, `warm`, `vk_jsons`, `submit`, `close`):
 
-- `LocalWorkerPool`: one worker process, like `sequencer.proving.ProvingWorker` (killed
+- `LocalWorkerPool`: one worker process (killed
   with the service, even by SIGKILL). The default (`--provers 1`, no `--cluster`): nothing
   more to start than before.
 - `DaskPool`: a Dask distributed cluster, local (`LocalCluster`, N one-thread worker
@@ -50,7 +50,7 @@ from typing import Optional
 
 log = logging.getLogger("zkclear.pool")
 
-PROVER_FACTORY = "sequencer.proving:BatchProver"
+PROVER_FACTORY = "sequencer.proving:resident_batch_prover"
 PLUGIN = "zkclear-prover"
 
 
@@ -73,7 +73,11 @@ class HeldProver:
         self.nice = nice
 
     def warm(self) -> str:
+        """Load (or set up) the key; a prover with `warm()` (the resident one) also
+        preprocesses it here, before the first proof."""
         with self.lock:
+            if hasattr(self.prover, "warm"):
+                return str(self.prover.warm())
             return str(self.prover.key()[2])
 
     def vk_jsons(self) -> tuple[dict, dict]:
@@ -118,7 +122,7 @@ def _local_prove(record):
 
 class LocalWorkerPool:
     """One worker process ('spawn': a fresh interpreter, no inherited threads or sockets):
-    the cheap default, like `sequencer.proving.ProvingWorker`. `close()` kills it."""
+    the cheap default. `close()` kills it."""
 
     def __init__(self, preset_name: str, data_dir: str, zkey: Optional[str], backend: str, nice: int,
                  factory: str = PROVER_FACTORY):
