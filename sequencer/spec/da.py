@@ -47,7 +47,7 @@ from __future__ import annotations
 import functools
 from typing import Iterable, Sequence
 
-from circuits.crypto.ecdh import public_key, shared_point
+from circuits.crypto.ecdh import SCALAR_BITS, public_key, shared_point
 from circuits.crypto.poseidon_cipher import ciphertext_length, encrypt
 
 from . import box as boxes
@@ -149,7 +149,7 @@ def batch_commitment(updates, batch_number: int) -> int:
     return commitment_of(batch_records(updates, batch_number))
 
 
-__all__ = ["DEV_DA_SCALAR", "DEV_DA_PUBLIC_KEY", "NONCE_BATCH_SHIFT", "SPONGE_RATE", "da_public_key",
+__all__ = ["SCALAR_BITS", "DEV_DA_SCALAR", "DEV_DA_PUBLIC_KEY", "NONCE_BATCH_SHIFT", "SPONGE_RATE", "da_public_key",
            "account_salt", "owner_salt", "cipher_key", "write_nonce", "leaf_opening", "opening_length",
            "record_length", "encrypt_leaf", "write_record", "sponge", "commitment_of", "record_updates",
            "batch_records", "batch_commitment"]
