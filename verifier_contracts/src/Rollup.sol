@@ -83,9 +83,9 @@ interface IGroth16Verifier {
 /// (decryptable by the owner alone) and path after a freeze. The committee and k are set at
 /// deployment and never change: an owner able to swap members could install its own and
 /// then let the data disappear; a new committee means a new deployment (owners move by
-/// withdrawing, or exiting after a freeze). k = 0 (no members: development and tests) keeps
-/// `submitBatch` as it was (no DA calldata, no extra gas); `submitBatchWithData` then
-/// only emits the commitment.
+/// withdrawing, or exiting after a freeze). k = 0 (no members: development and tests) settles
+/// through `submitBatch` (the commitment is still in the proved message, one calldata word);
+/// `submitBatchWithData` then only emits the commitment.
 /// The members sign the proved commitment, so one honest signer holds ciphertexts that the
 /// proof shows decrypt, under each owner's key, to the leaves of the new root.
 ///
