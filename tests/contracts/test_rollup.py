@@ -173,7 +173,7 @@ def test_contract_digest_is_the_specs_on_random_batches(env):
                   "forced_to": rng.randint(q["forcedConsumed"], q["forcedCount"]),
                   "oracle_round": rng.choice([1, 2])}
             ws = [(rng.choice(ids), rng.randrange(2**63)) for _ in range(rng.randint(0, 2))]
-            pub = r.next_batch(rng.randrange(R), withdrawals=ws, **kw)
+            pub = r.next_batch(rng.randrange(R), withdrawals=ws, da_commitment=rng.randrange(R), **kw)
             pub = replace(pub, deposits=tuple((a, x, rng.randint(0, 1)) for a, x, _ in pub.deposits),
                           forced=tuple((a, x, rng.randint(0, 1)) for a, x, _ in pub.forced))
             assert r.batch_message(pub) == batch_message(pub, slots)

@@ -12,6 +12,7 @@ import pytest
 from eth_account import Account
 from web3.logs import DISCARD
 
+from sequencer.spec.da import DEV_DA_PUBLIC_KEY
 from sequencer.da.attest import addresses, dev_member_keys, recover_signer, sign_batch_data
 from test_rollup import M, SLOTS, Env, arts, chain, keys, verifiers  # noqa: F401  (fixtures)
 from verifier_contracts.build import R
@@ -122,6 +123,12 @@ def test_the_signed_commitment_must_be_the_proved_one(da):
     from dataclasses import replace
 
     assert r.digest(replace(pub, da_commitment=other)) != r.digest(pub) == r.batch_digest(pub)
+    # the message carries the commitment, then the contract's DA key (an immutable)
+    msg = r.batch_message(pub)
+    assert r.da_public_key == DEV_DA_PUBLIC_KEY == pub.da_public_key
+    assert msg[64:160] == b"".join(x.to_bytes(32, "big") for x in (COMMITMENT, *DEV_DA_PUBLIC_KEY))
+    with pytest.raises(RollupError, match="DA commitment not a field element"):
+        r.submit_batch(replace(pub, da_commitment=R), proof, da_signatures=atts)
     with pytest.raises(RollupError, match="Rollup: invalid proof"):
         r.submit_batch(replace(pub, da_commitment=other), proof, da_signatures=atts)
     with pytest.raises(RollupError, match="Rollup: signer not a DA member"):
