@@ -426,7 +426,7 @@ def test_batch_rejected(env, case):
     pub = make(e, r.next_batch(0xBEEF))
     struct, ws = batch_calldata(pub)
     if case == "forced flag on an unused slot":
-        struct = struct[:8] + (1,)  # executed bit for slot 0 with no forced entry consumed
+        struct = struct[:8] + (1,) + struct[9:]  # executed bit for slot 0 with no forced entry consumed
         reason = "Rollup: flag on an unused slot"
         proof = e.prove(pub)
     elif case == "new root not a field element":

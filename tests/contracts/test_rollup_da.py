@@ -128,7 +128,8 @@ def test_the_signed_commitment_must_be_the_proved_one(da):
     assert r.da_public_key == DEV_DA_PUBLIC_KEY == pub.da_public_key
     assert msg[64:160] == b"".join(x.to_bytes(32, "big") for x in (COMMITMENT, *DEV_DA_PUBLIC_KEY))
     with pytest.raises(RollupError, match="DA commitment not a field element"):
-        r.submit_batch(replace(pub, da_commitment=R), proof, da_signatures=atts)
+        r.submit_batch(replace(pub, da_commitment=R), proof, da_signatures=[e.sign(k, pub, commitment=R)
+                                                                            for k in MEMBERS[:3]])
     with pytest.raises(RollupError, match="Rollup: invalid proof"):
         r.submit_batch(replace(pub, da_commitment=other), proof, da_signatures=atts)
     with pytest.raises(RollupError, match="Rollup: signer not a DA member"):

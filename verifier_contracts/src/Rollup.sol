@@ -14,6 +14,7 @@ interface IRollupOracle {
     function latestRound() external view returns (uint256);
     function roundHash(uint256 roundId) external view returns (bytes32);
     function roundTimestamp(uint256 roundId) external view returns (uint256);
+    function roundInfo(uint256 roundId) external view returns (bytes32 hash, uint256 timestamp);
     function getRound(uint256 roundId)
         external
         view
@@ -599,10 +600,9 @@ contract Rollup is ReentrancyGuardTransient {
         uint256 round = pub.oracleRound;
         require(round >= lastOracleRound, "Rollup: oracle round goes back");
         IRollupOracle o = oracle;
-        bytes32 h = o.roundHash(round);
+        (bytes32 h, uint256 ts) = o.roundInfo(round);
         require(h != bytes32(0), "Rollup: unknown oracle round");
         require(h == _roundHash(pub.prices, pub.fundingIndices), "Rollup: prices differ from the oracle round");
-        uint256 ts = o.roundTimestamp(round);
         require(block.timestamp <= ts + maxRoundAge, "Rollup: oracle round too old");
         // A newer round must be used once it has existed for roundGrace. Round timestamps
         // grow with the id, so while this round is younger than the grace any newer one is
@@ -661,7 +661,8 @@ contract Rollup is ReentrancyGuardTransient {
         returns (bytes memory message, uint256 credited)
     {
         uint256 m = markets;
-        require(pub.newRoot < R && pub.daCommitment < R, "Rollup: new root or DA commitment not a field element");
+        require(pub.newRoot < R, "Rollup: new root not a field element");
+        require(pub.daCommitment < R, "Rollup: DA commitment not a field element");
         require(pub.oracleRound < (1 << 64), "Rollup: oracle round out of range");
         require(pub.prices.length == m && pub.fundingIndices.length == m, "Rollup: wrong number of markets");
         require(withdrawals.length <= withdrawalSlots, "Rollup: more withdrawals than slots");
