@@ -46,6 +46,7 @@ from .constants import (BPS, COLLATERAL_MAX, COLLATERAL_MIN, FIELD_MODULUS, FUND
 from .ops import (KIND_RANK, SLOT_NAMES, Deleverage, Deposit, ForcedWithdraw, Funding, Liquidate, OptionTrade,
                   Register, Touch, Trade, Withdraw,
                   fields_in_range, use_nonce)
+from .da import batch_commitment
 from .public import BatchPublic
 from .state import Account, State
 from .verified import signature_valid
@@ -197,8 +198,8 @@ def process_register(state: State, op: Register) -> None:
     assert op.account not in state.accounts, "the registration's leaf is taken"
 
     w = _Writes(state)
-    w.put(op.account, Account.new(op.pubkey, op.l1_address, state.funding, state.leaf_salt(op.account),
-                                  state.preset.option_slots))
+    salt = state.leaf_salt(op.account, op.pubkey)  # Poseidon(ECDH(sequencer, owner).x, id): spec.da
+    w.put(op.account, Account.new(op.pubkey, op.l1_address, state.funding, salt, state.preset.option_slots))
     w.commit()
     state.registration_index += 1
     state.registrations.append((op.pubkey[0], op.pubkey[1], op.l1_address))
@@ -578,9 +579,13 @@ def process_batch(state: State, batch: Batch) -> BatchRecord:
         registrations=tuple(state.registrations),
         deposit_from=old_queues[1], deposit_to=state.deposit_index, deposits=tuple(state.deposits),
         forced_from=old_queues[2], forced_to=state.forced_index, forced=tuple(state.forced),
-        withdrawals=tuple(state.withdrawals))
+        withdrawals=tuple(state.withdrawals),
+        # every leaf written, encrypted to its owner (da.py): the DA payload the proof binds
+        da_commitment=batch_commitment([u for w in (*witnesses, settle) for u in w.updates], state.batch_number),
+        da_public_key=state.da_public)
     return BatchRecord(batch=batch, public=public, ops=witnesses, settle=settle, root_box=state.tree.root_box,
-                       preset=state.preset, old_tree_root=old_tree_root, old_globals=old_globals)
+                       preset=state.preset, old_tree_root=old_tree_root, old_globals=old_globals,
+                       da_scalar=state.da_scalar)
 
 
 # --- the sequencer's batch builder -------------------------------------------------------------
