@@ -120,12 +120,21 @@ class Genesis:
     insurance_l1: int
     prices: tuple[int, ...]
     salt_seed: int
+    da_seed: bytes = b""  # the sequencer's Baby Jubjub key that encrypts DA payloads to owners
 
     @classmethod
     def fresh(cls, insurance_l1: int, prices: tuple[int, ...]) -> "Genesis":
         from ..spec.constants import FIELD_MODULUS
 
-        return cls(secrets.token_bytes(32), insurance_l1, prices, 1 + secrets.randbelow(FIELD_MODULUS - 1))
+        return cls(secrets.token_bytes(32), insurance_l1, prices, 1 + secrets.randbelow(FIELD_MODULUS - 1),
+                   secrets.token_bytes(32))
+
+    def da_key(self):
+        """The sequencer's DA encryption key (`circuits.crypto.eddsa.PrivateKey`): a leaf's
+        opening is encrypted under k_a = ECDH(this key, the owner's key) (sequencer/da/)."""
+        from circuits.crypto.eddsa import PrivateKey
+
+        return PrivateKey.from_seed(self.da_seed)
 
     def state(self, preset):
         from circuits.crypto.eddsa import PrivateKey
@@ -137,7 +146,8 @@ class Genesis:
 
     def to_json(self) -> str:
         return json.dumps({"insurance_seed": self.insurance_seed.hex(), "insurance_l1": hex(self.insurance_l1),
-                           "prices": list(self.prices), "salt_seed": hex(self.salt_seed)})
+                           "prices": list(self.prices), "salt_seed": hex(self.salt_seed),
+                           "da_seed": self.da_seed.hex()})
 
     @classmethod
     def from_json(cls, text: str) -> "Genesis":
@@ -145,8 +155,10 @@ class Genesis:
         if "salt_seed" not in d:
             raise RuntimeError("this database was made by a zkclear before salted leaves: its state roots "
                                "cannot be rebuilt; start with a fresh --db and chain")
+        # a database made before the DA committee: its DA key is derived from its salt seed (secret too)
+        da_seed = bytes.fromhex(d["da_seed"]) if "da_seed" in d else b"da|" + bytes.fromhex(d["salt_seed"][2:].zfill(64))
         return cls(bytes.fromhex(d["insurance_seed"]), int(d["insurance_l1"], 16), tuple(d["prices"]),
-                   int(d["salt_seed"], 16))
+                   int(d["salt_seed"], 16), da_seed)
 
 
 def genesis_prices(preset) -> tuple[int, ...]:
@@ -181,8 +193,12 @@ def _committee(chain, oracle_address: str, preset, start, walk_seed: int):
     return committee
 
 
-def open_chain(store, rpc_url: str, preset, vk_jsons, reporters: bool) -> ChainHandle:
-    """Connect, find the contracts the database names on this chain, or deploy them."""
+def open_chain(store, rpc_url: str, preset, vk_jsons, reporters: bool, da_members=None,
+               da_threshold: int = 0, deploy_options: Optional[dict] = None) -> ChainHandle:
+    """Connect, find the contracts the database names on this chain, or deploy them.
+    `da_members` (a callable giving the DA members' addresses, asked only when deploying)
+    and `da_threshold`: the Rollup's DA committee (none by default); fixed at deployment, as are
+    `deploy_options` (RollupClient.deploy's keywords, e.g. deadline_blocks)."""
     from verifier_contracts.build import compile_verifier
     from verifier_contracts.evm import Chain
     from verifier_contracts.oracle import DevCommittee
@@ -207,7 +223,10 @@ def open_chain(store, rpc_url: str, preset, vk_jsons, reporters: bool) -> ChainH
         oracle = dev.deploy(chain, preset.num_markets, steps)
         rollup = RollupClient.deploy(chain, compile_verifier(batch_vk), compile_verifier(exit_vk),
                                      markets=preset.num_markets, slots=preset, genesis_root=state.root(),
-                                     oracle=oracle.address, price_steps=steps)
+                                     oracle=oracle.address, price_steps=steps,
+                                     da_members=da_members() if da_members is not None else (),
+                                     da_threshold=da_threshold if da_members is not None else 0,
+                                     **(deploy_options or {}))
         store.set_config("deployed_at", str(chain.w3.eth.block_number))
         for k, v in (("genesis", genesis.to_json()), ("chain_id", str(chain_id)), ("preset", preset.name),
                      ("oracle", rollup.oracle.address), ("collateral_token", rollup.token.address),
