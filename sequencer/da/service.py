@@ -277,6 +277,19 @@ class MemberService:
         with self.lock:
             return self._sync_locked()
 
+    def follow(self, stop: threading.Event, interval: float = 2.0) -> threading.Thread:
+        """`sync` every `interval` s in a thread until `stop`: the batch the chain settles last
+        is stored even if nobody sends this member anything again."""
+        def loop():
+            while not stop.wait(interval):
+                try:
+                    self.sync()
+                except Exception as exc:  # the node may be down for a while: try again later
+                    log.warning("sync with the chain failed: %s", exc)
+        thread = threading.Thread(target=loop, name="da-sync", daemon=True)
+        thread.start()
+        return thread
+
     def _sync_locked(self) -> int:
         member = self.member
         if member is None:
@@ -344,6 +357,10 @@ def create_app(service: MemberService):
 
     @app.get("/v1/member")
     def member():
+        try:
+            service.sync()
+        except Exception as exc:  # the chain is unreachable: answer what is stored
+            log.warning("sync with the chain failed: %s", exc)
         return service.status()
 
     @app.post("/v1/genesis")
@@ -401,12 +418,9 @@ def run_member(args) -> int:
         time.sleep(0.05)
     h, p = server.servers[0].sockets[0].getsockname()[:2]
     print(f"listening on http://{h}:{p} as {service.address}", flush=True)
+    service.follow(stop, args.sync_interval)
     try:
-        while not stop.wait(args.sync_interval):
-            try:
-                service.sync()
-            except Exception as exc:  # the node may be down for a while: try again later
-                log.warning("sync with the chain failed: %s", exc)
+        stop.wait()
     finally:
         server.should_exit = True
         thread.join(timeout=10)
