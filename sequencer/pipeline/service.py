@@ -103,14 +103,18 @@ class Pipeline:
         from ..da.payload import batch_payload
         from ..spec.transition import process_batch
 
-        if number not in self._payloads:
+        got = self._payloads.get(number)  # (read once: the loop prunes the cache meanwhile)
+        if got is None:
             state = self.handle.genesis.state(self.preset)
-            for row in self.store.settled_batches():
-                if row.number > number:
-                    break
+            for row in self.store.settled_batches():  # the later ones too: a catch-up asks for them next
                 record = process_batch(state, load_record(row.record).batch)
-                self._payloads.setdefault(row.number, batch_payload(record, state, self.da_scalar))
-        return self._payloads[number]
+                if row.number >= number:
+                    payload = batch_payload(record, state, self.da_scalar)
+                    self._payloads.setdefault(row.number, payload)
+                    got = payload if row.number == number else got
+            if got is None:
+                raise KeyError(f"batch {number} is not settled")
+        return got
 
     def _signatures(self, cut) -> Optional[tuple]:
         """(DA commitment, threshold attestations) of the batch; None without a committee."""
