@@ -21,7 +21,8 @@ DATA/keys/exit-<preset>-<r1cs hash>.zkey). Not the sequencer, nor its database.
 
 KEYFILE: the owner's 32-byte EdDSA secret in hex (`PrivateKey.secret`), or `seed:TEXT` for a
 key made by `PrivateKey.from_seed(TEXT)` (the client's and the tests' seeds). Prints one JSON
-line: account, equity (units), paid (token base units), the transactions."""
+line: account, owner, the last batch, the rebuilt leaf's collateral and positions, equity
+(units), paid (token base units), the transactions."""
 from __future__ import annotations
 
 import json
@@ -133,7 +134,8 @@ def run_exit(args) -> int:
         owner = Web3.to_checksum_address(f"{got.account.l1_address:040x}")
         sender = args.sender or owner
         exit_tx = rollup.exit(args.account, owner, equity, proof_to_json(proof), sender=sender)
-        out = {"account": args.account, "owner": owner, "batch": got.batch_number, "equity": equity,
+        out = {"account": args.account, "owner": owner, "batch": got.batch_number,
+               "collateral": got.account.collateral, "positions": list(got.account.positions), "equity": equity,
                "exit_tx": Web3.to_hex(exit_tx["transactionHash"])}
         if not args.no_claim:
             before = rollup.balance(owner)

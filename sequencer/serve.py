@@ -18,6 +18,11 @@ then takes the CPU the requests leave rather than delaying their answers. It is 
 default: on a machine shared with other busy processes a niced prover can starve, and
 batches then settle minutes late.
 
+With `--da-member URL` (repeatable) batches settle through the DA committee: the members
+(`zkclear da member`) get each batch's payload and the batch is sent with the Rollup's
+threshold of their signatures (`pipeline/committee.py`); when serve deploys the Rollup, those
+members and `--da-threshold` are its committee.
+
 Prints one line `listening on http://HOST:PORT` when ready. SIGTERM/SIGINT: the HTTP server
 stops, the pipeline leaves the batch in hand (abandoned and re-proved after a restart, or
 settled then if the chain has it), the proving worker is killed, and the chain it started is

@@ -7,6 +7,7 @@
     batcher.py    cuts a batch (the preset's slots, or age) with the spec's build_batch on the
                   settled state, and persists it (record and op -> batch) before proving
     prover.py     the proving worker (sequencer.proving.ProvingWorker) for the pipeline
+    committee.py  the DA committee: each batch's payload to the members, their signatures back
     submitter.py  submits a proved batch, idempotently (reads the contract's batch number first)
     service.py    the loop: recover, watch, cut, prove, submit, settle (ops -> settled,
                   admission.set_settled)

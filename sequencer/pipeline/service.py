@@ -122,9 +122,14 @@ class Pipeline:
             return None
         from ..da.payload import batch_payload, commitment
 
+        t0 = time.perf_counter()
         payload = batch_payload(cut.record, cut.state, self.da_scalar)
         self._payloads[cut.number] = payload
-        return commitment(payload), self.committee.collect(payload, self.stop)
+        t1 = time.perf_counter()
+        signatures = self.committee.collect(payload, self.stop)
+        log.info("batch %d: DA payload of %d write(s) built in %.2f s, signed in %.2f s", cut.number,
+                 len(payload.writes), t1 - t0, time.perf_counter() - t1)
+        return commitment(payload), signatures
 
     # --- recovery -----------------------------------------------------------------------------------
     def replay_settled(self):
