@@ -48,7 +48,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from .attest import Attestation, sign_batch_data
 from .member import DAError, Member, check
