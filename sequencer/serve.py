@@ -91,7 +91,7 @@ def run_serve(args) -> int:
                 return 0
             raise CliError(f"cannot open the chain at {rpc_url}: {type(exc).__name__}: {exc}", 1) from None
         services = Services.build(store, handle.genesis.state(preset), max_pending=settings.max_pending,
-                                  chain=handle.info(rpc_url))
+                                  chain=dict(handle.info(rpc_url), da_members=da_urls))
         try:
             pipeline = Pipeline(store, services.admission, handle, proving, preset, batch_age=args.batch_age,
                                 confirmations=args.confirmations, metrics=services.metrics, da_urls=da_urls)

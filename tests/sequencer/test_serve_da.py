@@ -100,6 +100,7 @@ def test_serve_settles_through_the_committee_and_an_owner_exits_from_one_member(
         for inst in (alice, bob):
             inst.wait_registered(min_collateral=10**10, timeout=150)
         rollup = alice.rollup
+        assert alice.chain_info()["da_members"] == urls  # what an owner keeps for its exit
         before_trade = rollup.state()["batchNumber"]
         trade, sig = bob.co_sign(alice.propose_trade(bob.account_id, market=0, size=3, price=1_000_000))
         alice.submit_trade(trade, sig)
