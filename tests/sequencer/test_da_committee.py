@@ -8,7 +8,8 @@ test_serve_da.py runs it all with the real prover as processes).
 - the member that comes back late is sent genesis and every batch it missed (rebuilt from the
   log), signs again, and its store alone rebuilds an owner's leaf at the chain's root;
 - a member restarted on its folder re-checks it and keeps its candidates; a payload the
-  chain contradicts is refused; a member is never bound to a Rollup that does not list it."""
+  chain contradicts is refused; a member is never bound to a Rollup that does not list it;
+- `zkclear exit` refuses to run before a freeze."""
 from __future__ import annotations
 
 import random
@@ -140,10 +141,18 @@ def test_two_of_three_settle_a_late_member_is_caught_up_and_its_store_rebuilds_t
     assert r.status_code == 200 and BatchPayload.from_json(r.text) == stored
 
 
-def test_a_member_is_bound_only_to_a_rollup_that_lists_it(w, tmp_path):
+def test_a_member_is_bound_only_to_a_rollup_that_lists_it_and_no_exit_before_a_freeze(w, tmp_path, capsys):
+    from sequencer.cli import main
+
     stranger = dev_member_keys("not-a-member", 1)[0]
     svc = MemberService(tmp_path / "stranger", stranger, ChainView(w.anvil.url))
     manifest = w.pipeline.committee.manifest
     with pytest.raises(Conflict, match="not a DA member"):
         svc.genesis(w.rollup.rollup.address, manifest, w.pipeline.committee.genesis)
     assert svc.member is None and not (tmp_path / "stranger" / "member.json").exists()
+    # an owner's exit opens only after a freeze (and `--freeze` sends none while nothing is overdue)
+    keyfile = tmp_path / "owner.key"
+    keyfile.write_text("seed:committee-alice")
+    code = main(["exit", "--account", "1", "--key", str(keyfile), "--da-member", w.urls[0], "--rpc-url", w.anvil.url,
+                 "--rollup", w.rollup.rollup.address, "--freeze"])
+    assert code == 1 and "not frozen" in capsys.readouterr().err and not w.rollup.state()["frozen"]
