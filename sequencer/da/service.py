@@ -28,9 +28,9 @@ chain has that batch: the one whose (new root, commitment) the chain's `BatchSub
 `BatchData` events carry. A payload for a batch the chain already has is stored at once if
 it is the chain's. So the store only ever holds the chain's history, every signature this
 member gave is backed by a payload on its disk, and the sequencer never meets "batch N is
-stored with another payload" after a re-cut. The member follows the chain in the
-background (every `--sync-interval` s), so the last batch before the sequencer vanishes is
-stored too. Restart: the store is re-checked from genesis (`Member`), the candidates
+stored with another payload" after a re-cut (at most 16 candidates a batch). The member
+follows the chain in the background (every `--sync-interval` s), so the last batch before
+the sequencer vanishes is stored too. Restart: the store is re-checked from genesis (`Member`), the candidates
 re-checked against it.
 
 Answers: 200 with the attestation; 409 `{"reason": "behind", "expected": k}` when the
@@ -58,6 +58,7 @@ from .store import MANIFEST, PayloadStore, StoreError
 log = logging.getLogger("zkclear.da.member")
 BINDING = "member.json"
 CANDIDATES = "candidates"
+MAX_CANDIDATES = 16  # per batch number: re-cuts are few; a sequencer cannot fill the member's disk
 
 
 class Behind(Exception):
@@ -260,6 +261,8 @@ class MemberService:
                 self._drop_candidates(n)
                 return self._sign(payload)
             if c not in self.candidates.get(n, {}):
+                if len(self.candidates.get(n, {})) >= MAX_CANDIDATES:
+                    raise Conflict(f"batch {n} already has {MAX_CANDIDATES} candidates: wait for the chain")
                 self._write(self.dir / CANDIDATES / f"batch_{n:08d}_{c:064x}.json", payload.to_json())
                 self.candidates.setdefault(n, {})[c] = payload
                 log.info("batch %d: candidate %#x checked, kept and signed", n, c)
