@@ -1,5 +1,5 @@
 """Subcommands of the sequencer: `zkclear demo`, `zkclear scenario run`, `zkclear serve`, `zkclear load`,
-`zkclear risk`."""
+`zkclear da member`, `zkclear exit`, `zkclear risk`."""
 from __future__ import annotations
 
 import argparse
@@ -8,10 +8,14 @@ from pathlib import Path
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `demo`, `scenario`, `serve`, `load` and `risk` to the zkclear command line."""
+    from sequencer import exit as exit_cmd
     from sequencer import load, serve
+    from sequencer.da import service as da_service
     from sequencer.risk import cli as risk_cli
 
     serve.register(sub)
+    da_service.register(sub)
+    exit_cmd.register(sub)
     load.register(sub)
     risk_cli.register(sub)
     demo = sub.add_parser("demo", help="run the service end to end: institutions trade, settle, get audited",

@@ -19,6 +19,10 @@ It starts a local chain (anvil, unless --rpc-url names a node with unlocked acco
 5. alice hands a viewing key to an auditor (`sequencer.client.Auditor`, which holds nothing
    else): it reads her account and recomputes the state root from her leaf, its Merkle path
    and the globals the chain holds; it must equal the Rollup's `stateRoot`.
+6. Data availability: two DA committee members (`zkclear da member`, development keys) run
+   beside the service, which settles every batch with both signatures; at the end each has
+   stored every settled batch, and alice, with only her key and one member's URL, rebuilds her
+   leaf at the Rollup's root (`zkclear exit`'s first half, without the freeze).
 
 Progress lines follow each batch (GET /v1/batches: cut, proved, settled with its gas). The
 service verifies every proof before it submits it, and the Rollup verifies it again on
@@ -143,13 +147,14 @@ class ServeProcess:
     """`zkclear serve` as a subprocess (its own session, so a Ctrl-C reaches only the demo,
     which then stops it: SIGTERM, and SIGKILL if it does not exit)."""
 
-    def __init__(self, rpc_url: str, db_url: str, data_dir: Path, preset: str, log_path: Path):
+    def __init__(self, rpc_url: str, db_url: str, data_dir: Path, preset: str, log_path: Path, da_members=()):
         env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         self.log_path = log_path
         self.url: Optional[str] = None
+        da = [a for u in da_members for a in ("--da-member", u)]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sequencer.cli", "serve", "--rpc-url", rpc_url, "--db", db_url,
-             "--data-dir", str(data_dir), "--preset", preset, "--port", "0", "--batch-age", "1"],
+             "--data-dir", str(data_dir), "--preset", preset, "--port", "0", "--batch-age", "1", *da],
             stdout=subprocess.PIPE, stderr=open(log_path, "ab"), text=True, env=env, start_new_session=True)
 
     def wait_ready(self, timeout: float = 900.0) -> str:
@@ -179,6 +184,33 @@ class ServeProcess:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         return self.proc.returncode
+
+
+class MemberProcess:
+    """`zkclear da member` as a subprocess (its folder and key file under OUT/da/)."""
+
+    def __init__(self, rpc_url: str, directory: Path, key: bytes, log_path: Path):
+        env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        directory.mkdir(parents=True)
+        keyfile = directory.with_suffix(".key")
+        keyfile.write_text(key.hex())
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sequencer.cli", "da", "member", "--store", str(directory), "--key", str(keyfile),
+             "--listen", "127.0.0.1:0", "--rpc-url", rpc_url, "--sync-interval", "0.5"],
+            stdout=subprocess.PIPE, stderr=open(log_path, "ab"), text=True, env=env, start_new_session=True)
+        self.url: Optional[str] = None
+
+    def wait_ready(self, timeout: float = 120.0) -> str:
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line.startswith("listening on http://"):
+            self.stop()
+            raise ServeFailed(f"zkclear da member did not start: {line!r}")
+        self.url = line.split()[2]
+        return self.url
+
+    def stop(self) -> Optional[int]:
+        return ServeProcess.stop(self)
 
 
 class BatchProgress(threading.Thread):
@@ -252,10 +284,11 @@ def _oracle_committee(chain, oracle_address: str):
     return committee, accounts[min(REPORTER_ACCOUNT, len(accounts) - 1)]
 
 
-def run_scenario(url: str, preset_name: str = "tiny", log=say, sync=None) -> Report:
+def run_scenario(url: str, preset_name: str = "tiny", log=say, sync=None, da_members=()) -> Report:
     """Play the institutions against a running `zkclear serve` whose oracle has no reporters
     of its own (this function posts the rounds); returns the report with its checks. `sync`
-    is called once the ops of a step have settled (the progress lines catch up)."""
+    is called once the ops of a step have settled (the progress lines catch up).
+    `da_members`: the service's DA members' URLs (the data availability check)."""
     import httpx
     from web3 import Web3
 
@@ -384,6 +417,9 @@ def run_scenario(url: str, preset_name: str = "tiny", log=say, sync=None) -> Rep
                      f"with only a viewing key: alice's leaf and Merkle path hash to {hex(result.root_from_leaf)[:14]}"
                      f"..., the Rollup's stateRoot at batch {result.batch}; bob's account: HTTP {other}", log)
 
+        if da_members:
+            report.check("data availability", *da_check(da_members, rollup, alice, accounts["alice"]), log)
+
         report.trades_settled = sum(1 for i, what in ops.items() if what.startswith("trade") and
                                     statuses[i] == "settled")
         report.ops_settled = sum(len(b["op_ids"]) for b in settled)
@@ -399,6 +435,32 @@ def run_scenario(url: str, preset_name: str = "tiny", log=say, sync=None) -> Rep
         api.close()
         report.elapsed_s = time.time() - t0
     return report
+
+
+def da_check(urls, rollup, alice, api_account: dict) -> tuple[bool, str]:
+    """Each member stored every settled batch (the last once it saw it on chain), and alice's
+    leaf rebuilt from the last member's store alone, at the Rollup's root, is the service's."""
+    import tempfile
+
+    import httpx
+
+    from .da.owner import rebuild
+    from .exit import fetch_store
+
+    head = rollup.state()["batchNumber"]
+    deadline = time.time() + 30
+    while (lasts := [httpx.get(f"{u}/v1/member", timeout=10).json()["last"] for u in urls]) != [head] * len(urls):
+        if time.time() > deadline:
+            return False, f"the members stored batches up to {lasts}, the Rollup is at {head}"
+        time.sleep(0.5)
+    with tempfile.TemporaryDirectory() as tmp:
+        got = rebuild(fetch_store(urls[-1], Path(tmp)), alice.account_id, alice.key.secret,
+                      expected_root=rollup.state()["stateRoot"], da_public_key=rollup.da_public_key)
+    leaf = api_account["leaf"]
+    same = (got.account.collateral == leaf["collateral"] and list(got.account.positions) == leaf["positions"])
+    return same, (f"{len(urls)} DA members signed and stored batches 0..{head}; from one member's store alone "
+                  f"alice rebuilt her leaf ({got.account.collateral:,} units, positions "
+                  f"{list(got.account.positions)}) and its path to the Rollup's root")
 
 
 def print_report(report: Report, log=say) -> None:
@@ -428,22 +490,39 @@ def run_demo(out: Path, rpc_url: str | None = None, log=say, data_dir: Path | No
     db = out.resolve() / "zkclear.db"
     for stale in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), out / "serve.log"):
         stale.unlink(missing_ok=True)  # a fresh op log: the contracts are deployed anew
+    import shutil
+
+    shutil.rmtree(out / "da", ignore_errors=True)  # and a fresh committee with them
     previous = None
     if threading.current_thread() is threading.main_thread():  # SIGTERM stops the children too
         def on_term(signum, _frame):
             raise KeyboardInterrupt
         previous = signal.signal(signal.SIGTERM, on_term)
     anvil = serve = progress = None
+    members: list = []
     t0 = time.time()
     try:
         if rpc_url is None:
             _step("Starting a local chain (anvil)", log)
             anvil = LocalAnvil()
             rpc_url = anvil.url
+        from .da.attest import dev_member_keys
+
+        _step("Starting two DA committee members (development keys, UNSAFE)", log)
+        (out / "da").mkdir()
+        for j, key in enumerate(dev_member_keys("zkclear-demo", 2)):
+            members.append(MemberProcess(rpc_url, out / "da" / f"member{j}", key, out / "da" / f"member{j}.log"))
+        try:
+            urls = [m.wait_ready() for m in members]
+        except ServeFailed as exc:
+            log(f"    FAILED: {exc}")
+            return 1
+        for j, u in enumerate(urls):
+            log(f"    DA member {j}: pid {members[j].proc.pid}, at {u}, store {out / 'da' / f'member{j}'}")
         _step(f"Starting zkclear serve (preset {preset}) on {rpc_url}; proving keys under {data_dir / 'keys'} "
               f"(development setup, UNSAFE; the first run sets them up: about a minute at tiny)", log)
         start = time.time()
-        serve = ServeProcess(rpc_url, f"sqlite:///{db}", data_dir, preset, out / "serve.log")
+        serve = ServeProcess(rpc_url, f"sqlite:///{db}", data_dir, preset, out / "serve.log", da_members=urls)
         log(f"    zkclear serve: pid {serve.proc.pid}, log {out / 'serve.log'}")
         try:
             serve.wait_ready()
@@ -453,7 +532,7 @@ def run_demo(out: Path, rpc_url: str | None = None, log=say, data_dir: Path | No
         log(f"    listening on {serve.url} after {time.time() - start:.0f} s")
         progress = BatchProgress(serve.url, log)
         progress.start()
-        report = run_scenario(serve.url, preset, log, sync=progress.catch_up)
+        report = run_scenario(serve.url, preset, log, sync=progress.catch_up, da_members=urls)
         progress.stop()
         progress = None
         code = serve.stop()
@@ -469,6 +548,8 @@ def run_demo(out: Path, rpc_url: str | None = None, log=say, data_dir: Path | No
             progress.stop()
         if serve is not None:
             serve.stop()
+        for m in members:
+            m.stop()
         if anvil is not None:
             anvil.stop()
         if previous is not None:

@@ -3,6 +3,7 @@
     zkclear serve [--db URL] [--rpc-url URL] [--preset tiny|demo|mainnet] [--host H] [--port N]
                   [--batch-age S] [--max-pending N] [--dev-reporters] [--data-dir DIR]
                   [--background-nice N] [--provers N] [--cluster ADDRESS]
+                  [--da-member URL ...] [--da-threshold K] [--deadline-blocks D] [--batch-interval-blocks N]
 
 Defaults that work on a fresh clone: SQLite under ./zkclear_data/, the tiny preset, and a
 chain of its own: anvil (node_modules/.bin/anvil) on a free loopback port, its state kept in
@@ -22,6 +23,11 @@ loaded), `--cluster ADDRESS` on a running one (scale out: start `dask worker ADD
 --nthreads 1` on more machines); up to that many batches prove at once and settle in batch
 order, and a worker that dies mid-proof has its batch proven by another
 (`pipeline/pool.py`). The default is today's single worker process.
+
+With `--da-member URL` (repeatable) batches settle through the DA committee: the members
+(`zkclear da member`) get each batch's payload and the batch is sent with the Rollup's
+threshold of their signatures (`pipeline/committee.py`); when serve deploys the Rollup, those
+members and `--da-threshold` are its committee.
 
 Prints one line `listening on http://HOST:PORT` when ready. SIGTERM/SIGINT: the HTTP server
 stops, the pipeline leaves the batch in hand (abandoned and re-proved after a restart, or
@@ -49,6 +55,7 @@ def run_serve(args) -> int:
     from .api import Services, Settings, create_app
     from .oplog import Store
     from .pipeline.chain import LocalAnvil, open_chain
+    from .pipeline.committee import members_of
     from .pipeline.prover import ProvingStage
     from .pipeline.service import Pipeline
     from .spec.constants import PRESETS
@@ -80,15 +87,23 @@ def run_serve(args) -> int:
                                provers=getattr(args, "provers", 1), cluster=getattr(args, "cluster", None))
         warm = proving.worker.warm()  # build the circuit and load (or set up) the key meanwhile
         try:
-            handle = open_chain(store, rpc_url, preset, lambda: proving.vk_jsons(stop), reporters)
+            da_urls = list(args.da_member or ())
+            handle = open_chain(store, rpc_url, preset, lambda: proving.vk_jsons(stop), reporters,
+                                da_members=(lambda: members_of(da_urls, stop=stop)) if da_urls else None,
+                                da_threshold=args.da_threshold or len(da_urls),
+                                deploy_options={"deadline_blocks": args.deadline_blocks,
+                                                "batch_interval_blocks": args.batch_interval_blocks})
         except Exception as exc:
             if stop.is_set():
                 return 0
             raise CliError(f"cannot open the chain at {rpc_url}: {type(exc).__name__}: {exc}", 1) from None
         services = Services.build(store, handle.genesis.state(preset), max_pending=settings.max_pending,
-                                  chain=handle.info(rpc_url))
-        pipeline = Pipeline(store, services.admission, handle, proving, preset, batch_age=args.batch_age,
-                            confirmations=args.confirmations, metrics=services.metrics)
+                                  chain=dict(handle.info(rpc_url), da_members=da_urls))
+        try:
+            pipeline = Pipeline(store, services.admission, handle, proving, preset, batch_age=args.batch_age,
+                                confirmations=args.confirmations, metrics=services.metrics, da_urls=da_urls)
+        except (RuntimeError, ValueError) as exc:
+            raise CliError(str(exc), 1) from None
         pipeline.recover()
         app = create_app(settings, services)
         config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False,
@@ -155,4 +170,15 @@ def register(sub) -> None:
     p.add_argument("--cluster", default=None, metavar="ADDRESS",
                    help="prove on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786) instead: its "
                         "workers (one thread each) read the key from the same --zkey/--data-dir paths")
+    p.add_argument("--da-member", action="append", default=[], metavar="URL",
+                   help="a DA committee member (`zkclear da member`), repeatable: each batch's payload goes to "
+                        "them and settles with the Rollup's threshold of their signatures. When serve deploys the "
+                        "Rollup, these members (their addresses asked from the URLs) are its committee")
+    p.add_argument("--deadline-blocks", type=int, default=7200,
+                   help="when serve deploys the Rollup: blocks within which an L1 queue entry must be consumed, "
+                        "else anyone may freeze it")
+    p.add_argument("--batch-interval-blocks", type=int, default=300,
+                   help="when serve deploys the Rollup: the promised blocks between batches (<= deadline)")
+    p.add_argument("--da-threshold", type=int, default=0,
+                   help="signatures a batch needs, fixed when serve deploys the Rollup (default: every member)")
     p.set_defaults(func=run_serve)

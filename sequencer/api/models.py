@@ -260,3 +260,4 @@ class ChainOut(BaseModel):
     oracle: str
     collateral_token: Optional[str] = None
     preset: Optional[str] = None  # the circuit preset: its signing domain, markets and slots
+    da_members: list[str] = []  # the DA committee members' URLs: where an owner rebuilds its exit data

@@ -9,6 +9,7 @@
     prover.py     the proving stage: submits cut batches to the pool, waits for their proofs
     pool.py       the proving pool: one worker process (default), or a Dask cluster of
                   workers each holding the key (`--provers N`, `--cluster ADDRESS`)
+    committee.py  the DA committee: each batch's payload to the members, their signatures back
     submitter.py  submits a proved batch, idempotently (reads the contract's batch number first)
     service.py    the loop: recover, watch, cut (ahead, up to the pool's size), prove,
                   submit and settle in batch order (ops -> settled, admission.set_settled)

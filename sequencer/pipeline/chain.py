@@ -184,8 +184,12 @@ def _committee(chain, oracle_address: str, preset, start, walk_seed: int):
     return committee
 
 
-def open_chain(store, rpc_url: str, preset, vk_jsons, reporters: bool) -> ChainHandle:
-    """Connect, find the contracts the database names on this chain, or deploy them."""
+def open_chain(store, rpc_url: str, preset, vk_jsons, reporters: bool, da_members=None,
+               da_threshold: int = 0, deploy_options: Optional[dict] = None) -> ChainHandle:
+    """Connect, find the contracts the database names on this chain, or deploy them.
+    `da_members` (a callable giving the DA members' addresses, asked only when deploying)
+    and `da_threshold`: the Rollup's DA committee (none by default); fixed at deployment, as are
+    `deploy_options` (RollupClient.deploy's keywords, e.g. deadline_blocks)."""
     from verifier_contracts.build import compile_verifier
     from verifier_contracts.evm import Chain
     from verifier_contracts.oracle import DevCommittee
@@ -210,7 +214,10 @@ def open_chain(store, rpc_url: str, preset, vk_jsons, reporters: bool) -> ChainH
         oracle = dev.deploy(chain, preset.num_markets, steps)
         rollup = RollupClient.deploy(chain, compile_verifier(batch_vk), compile_verifier(exit_vk),
                                      markets=preset.num_markets, slots=preset, genesis_root=state.root(),
-                                     oracle=oracle.address, price_steps=steps, da_public_key=state.da_public)
+                                     oracle=oracle.address, price_steps=steps, da_public_key=state.da_public,
+                                     da_members=da_members() if da_members is not None else (),
+                                     da_threshold=da_threshold if da_members is not None else 0,
+                                     **(deploy_options or {}))
         store.set_config("deployed_at", str(chain.w3.eth.block_number))
         for k, v in (("genesis", genesis.to_json()), ("chain_id", str(chain_id)), ("preset", preset.name),
                      ("oracle", rollup.oracle.address), ("collateral_token", rollup.token.address),

@@ -40,3 +40,22 @@ def crash_point(point: str, record) -> None:
         for h in logging.getLogger().handlers:
             h.flush()
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+TAMPER_ENV = "ZKCLEAR_DA_TAMPER"
+
+
+def tamper_payload(member: int, payload):
+    """`payload` as the sequencer sends it to DA member number `member` (the order of
+    `--da-member`): itself, unless ZKCLEAR_DA_TAMPER names that member (tests only), which then
+    gets each batch's payload (not genesis) with the first write's level-1 path entry altered,
+    as a lying sequencer would send it. The member must refuse it and sign nothing."""
+    want = os.environ.get(TAMPER_ENV)
+    if not want or int(want) != member or payload.batch_number == 0 or not payload.writes:
+        return payload
+    from dataclasses import replace
+
+    w = payload.writes[0]
+    entry = w.path[0]
+    bad = replace(w, path=(replace(entry, hash=(entry.hash + 1) % (1 << 253)), *w.path[1:]))
+    return replace(payload, writes=(bad, *payload.writes[1:]))

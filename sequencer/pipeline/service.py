@@ -12,7 +12,11 @@ abandoned with it (their old root is gone) and re-cut:
 2. cut: when due, `Batcher.cut` builds the batch on the settled state and persists it
    (batch `proving`, its ops `batched`, refused ops `refused`) before proving;
 3. prove: the worker proves and verifies locally (batch and ops `proved`, `prove_s`);
-4. submit: `Submitter` (idempotent; batch and ops `submitted`, `l1_tx`, `gas`);
+   with a DA committee (the Rollup has one: `committee.py`), the batch's DA payload
+   (`sequencer.da.payload.batch_payload`) goes to the members and the batch waits for
+   `daThreshold` signatures (as long as it takes: never sent with fewer);
+4. submit: `Submitter` (idempotent; batch and ops `submitted`, `l1_tx`, `gas`), with the
+   DA commitment and signatures through `submitBatchWithData` when there is a committee;
 5. confirm: wait until the chain `confirmations` blocks behind the head has the batch; if
    the head loses it meanwhile (its transaction reorged out), send it again (same proof);
 6. settle: batch and ops `settled`; the new state becomes the settled state
@@ -59,6 +63,7 @@ class InHand:
     proof: Optional[dict]
     settled: object
     t0: Optional[float] = None
+    da: Optional[tuple] = None  # (DA commitment, attestations) with a committee
 
 
 @dataclass
@@ -74,7 +79,7 @@ class Proving:
 
 class Pipeline:
     def __init__(self, store, admission, handle, proving: ProvingStage, preset, *, batch_age: float = 5.0,
-                 confirmations: int = 0, metrics=None, poll_s: float = 0.5):
+                 confirmations: int = 0, metrics=None, poll_s: float = 0.5, da_urls=()):
         self.store, self.admission, self.handle, self.proving = store, admission, handle, proving
         self.preset, self.metrics, self.poll_s = preset, metrics, poll_s
         self.watcher = L1Watcher(handle.rollup, store, confirmations, getattr(handle, "deployed_at", 0))
@@ -85,6 +90,62 @@ class Pipeline:
         self.error: Optional[BaseException] = None
         self._in_hand: Optional[InHand] = None
         self._proving: deque[Proving] = deque()  # cut and proving, in batch order
+        self.committee = self._committee(list(da_urls))
+        self._payloads: dict = {}  # batch number -> DA payload (this process's, and rebuilt for catch-ups)
+
+    # --- the DA committee ---------------------------------------------------------------------------
+    def _committee(self, urls):
+        """A `Committee` when the Rollup has one (its members and threshold are the contract's)."""
+        members, k = self.handle.rollup.da_committee()
+        if not k:
+            if urls:
+                raise RuntimeError("--da-member given, but the Rollup has no DA committee (fixed at deployment)")
+            return None
+        if not urls:
+            raise RuntimeError(f"the Rollup has a DA committee ({k} of {len(members)}): pass --da-member URL")
+        from ..da.payload import genesis_payload
+        from .committee import Committee
+
+        genesis = self.handle.genesis.state(self.preset)
+        p = self.preset
+        manifest = {"arity": p.arity, "depth": p.depth, "num_markets": p.num_markets,
+                    "genesis_root": str(genesis.root()), "sequencer_public_key": [str(v) for v in genesis.da_public]}
+        return Committee(urls, threshold=k, members=members, chain_id=self.handle.rollup.chain_id,
+                         rollup=self.handle.rollup.rollup.address, manifest=manifest,
+                         genesis=genesis_payload(genesis), payload_of=self.payload_of)
+
+    def payload_of(self, number: int):
+        """The DA payload of settled batch `number` (a member catching up): replayed from the log."""
+        from ..da.payload import batch_payload
+        from ..spec.transition import process_batch
+
+        got = self._payloads.get(number)  # (read once: the loop prunes the cache meanwhile)
+        if got is None:
+            state = self.handle.genesis.state(self.preset)
+            for row in self.store.settled_batches():  # the later ones too: a catch-up asks for them next
+                record = process_batch(state, load_record(row.record).batch)
+                if row.number >= number:
+                    payload = batch_payload(record, state)
+                    self._payloads.setdefault(row.number, payload)
+                    got = payload if row.number == number else got
+            if got is None:
+                raise KeyError(f"batch {number} is not settled")
+        return got
+
+    def _signatures(self, cut) -> Optional[tuple]:
+        """(DA commitment, threshold attestations) of the batch; None without a committee."""
+        if self.committee is None:
+            return None
+        from ..da.payload import batch_payload, commitment
+
+        t0 = time.perf_counter()
+        payload = batch_payload(cut.record, cut.state)
+        self._payloads[cut.number] = payload
+        t1 = time.perf_counter()
+        signatures = self.committee.collect(payload, self.stop)
+        log.info("batch %d: DA payload of %d write(s) built in %.2f s, signed in %.2f s", cut.number,
+                 len(payload.writes), t1 - t0, time.perf_counter() - t1)
+        return commitment(payload), signatures
 
     # --- recovery -----------------------------------------------------------------------------------
     def replay_settled(self):
@@ -146,6 +207,8 @@ class Pipeline:
 
     def _run(self) -> None:
         try:
+            if self.committee is not None:
+                self.committee.ensure_genesis()  # batch 0 first; a member down now is caught up later
             while not self.stop.is_set():
                 if not self.step() and not self._proving:  # (a proof in flight: waited on in step)
                     self.stop.wait(self.poll_s)
@@ -188,7 +251,7 @@ class Pipeline:
         self.store.batch_status(cut.number, "proved", ops_to=st.PROVED, prove_s=proved.prove_s)
         if self.metrics is not None:
             self.metrics.observe_proof(proved.prove_s)
-        return InHand(cut, proved.proof, head.settled, head.t0)
+        return InHand(cut, proved.proof, head.settled, head.t0, self._signatures(cut))
 
     def _cut_and_submit(self) -> bool:
         """Cut the next batch, on the state after the batches proving (or the settled
@@ -257,7 +320,7 @@ class Pipeline:
                     if n < cut.number:
                         raise Diverged(f"batch {cut.number} is no longer on chain and its proof is gone")
                 else:
-                    sent = self.submitter.submit(cut.record, h.proof)
+                    sent = self.submitter.submit(cut.record, h.proof, h.da)
                     recorded = self.store.get_batch(cut.number).status != "proved"
                     if sent.l1_tx is None and not recorded:  # it landed before, unrecorded: find its tx
                         sent = self.submitter.find_sent(cut.number, self.watcher.deployed_at) or sent
@@ -290,6 +353,8 @@ class Pipeline:
         self._in_hand = None
         self.store.batch_status(cut.number, "settled", ops_to=st.SETTLED)
         self.admission.set_settled(cut.state)
+        for n in sorted(self._payloads)[:-8]:  # a member catching up further back gets them rebuilt
+            del self._payloads[n]
         if self.metrics is not None and h.t0 is not None:
             self.metrics.observe_batch(time.time() - h.t0)
         log.info("batch %d settled: root %#x", cut.number, cut.record.public.new_root)
@@ -317,6 +382,8 @@ class Pipeline:
             self._committee_thread.join(timeout=15)
         if self.thread is not None:
             self.thread.join(timeout=15)
+        if self.committee is not None:
+            self.committee.close()
 
     def start_reporters(self, interval: float = 3.0) -> None:
         if self.handle.committee is not None:

@@ -1,4 +1,5 @@
-"""The submitter: sends a proved batch to `Rollup.submitBatch`, idempotently.
+"""The submitter: sends a proved batch to `Rollup.submitBatch` (`submitBatchWithData`, with the
+DA committee's signatures, when the Rollup has a committee), idempotently.
 
 Before sending it reads the contract's batch number and root: a batch the chain already has
 (same number, same new root: an earlier send landed before a crash) is not sent again, so a
@@ -55,7 +56,9 @@ class Submitter:
         receipt = self.rollup.chain.w3.eth.get_transaction_receipt(ev["transactionHash"])
         return Submitted(number, _hex(ev["transactionHash"]), int(receipt["gasUsed"]), int(receipt["blockNumber"]))
 
-    def submit(self, record, proof_json: dict) -> Submitted:
+    def submit(self, record, proof_json: dict, da: Optional[tuple] = None) -> Submitted:
+        """`da`: (DA commitment, attestations) for a Rollup with a DA committee (the
+        commitment is the proved one, `record.public.da_commitment`: the members signed it)."""
         pub = record.public
         number, root = self.chain_head()
         if number >= pub.batch_number:
@@ -66,7 +69,10 @@ class Submitter:
         if number != pub.batch_number - 1 or root != pub.old_root:
             raise Diverged(f"chain at batch {number}, batch in hand {pub.batch_number} does not follow it")
         crash_point("before_send", record)  # tests: ZKCLEAR_CRASH_AT (faults.py)
-        receipt = self.rollup.submit_batch(pub, proof_json)
+        if da is not None and int(da[0]) != int(pub.da_commitment):
+            raise RuntimeError(f"batch {pub.batch_number}: the members signed another DA commitment than the proved one")
+        extra = {} if da is None else {"da_signatures": da[1]}
+        receipt = self.rollup.submit_batch(pub, proof_json, **extra)
         crash_point("after_send", record)  # mined, the log does not know yet
         tx = _hex(receipt["transactionHash"])
         log.info("batch %d submitted: %s, %d gas", pub.batch_number, tx, receipt["gasUsed"])

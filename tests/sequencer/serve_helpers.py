@@ -10,13 +10,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def start_serve(data: Path, *extra: str, crash_at: str | None = None) -> tuple[subprocess.Popen, str]:
+def start_serve(data: Path, *extra: str, crash_at: str | None = None,
+                env_extra: dict | None = None) -> tuple[subprocess.Popen, str]:
     """`zkclear serve --data-dir DATA ...` (log in DATA/../serve.log) until it prints its URL;
-    `crash_at` sets the fault-injection hook ZKCLEAR_CRASH_AT (unset otherwise)."""
+    `crash_at` sets the fault-injection hook ZKCLEAR_CRASH_AT (unset otherwise), `env_extra`
+    other variables (e.g. ZKCLEAR_DA_TAMPER)."""
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     env.pop("ZKCLEAR_CRASH_AT", None)
+    env.pop("ZKCLEAR_DA_TAMPER", None)
     if crash_at:
         env["ZKCLEAR_CRASH_AT"] = crash_at
+    env.update(env_extra or {})
     proc = subprocess.Popen([sys.executable, "-m", "sequencer.cli", "serve", "--port", "0", "--data-dir", str(data),
                              "--batch-age", "1", "--round-interval", "1", *extra],
                             stdout=subprocess.PIPE, stderr=open(data.parent / "serve.log", "ab"), text=True,

@@ -28,7 +28,7 @@ from sequencer.spec.ops import Deleverage, Deposit, Liquidate, Register, Trade, 
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKS = ("onboarding", "every op settled exactly once", "the chain agrees", "funding", "liquidation",
-          "withdrawal", "auditor", "the service stopped cleanly")
+          "withdrawal", "auditor", "data availability", "the service stopped cleanly")
 
 
 @pytest.mark.slow
@@ -51,8 +51,8 @@ def test_demo_plays_institutions_through_the_service(tmp_path, keys_dir, capsys)
     assert all(g > 0 for g in report["gas"]) and all(p > 0 for p in report["prove_s"])
     assert "settled on L1" in said and "UNSAFE" in said and "every check passed" in said
     # neither the service nor its chain outlives the demo
-    ports = [int(p) for p in re.findall(r"(?:on|listening on) http://127\.0\.0\.1:(\d+)", said)]
-    assert len(ports) == 2
+    ports = [int(p) for p in re.findall(r"(?:on|listening on|at) http://127\.0\.0\.1:(\d+)", said)]
+    assert len(ports) == 4  # anvil, serve, two DA members
     for port in ports:
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", port), timeout=1).close()

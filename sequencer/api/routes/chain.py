@@ -12,4 +12,5 @@ def chain(services: ServicesDep) -> ChainOut:
     info = services.chain
     if not info.get("rollup"):
         raise HTTPException(503, "no chain configured")
-    return ChainOut(**{k: info.get(k) for k in ChainOut.model_fields if k != "preset"}, preset=services.preset.name)
+    return ChainOut(**{k: info.get(k) for k in ChainOut.model_fields if k not in ("preset", "da_members")},
+                    preset=services.preset.name, da_members=list(info.get("da_members") or ()))

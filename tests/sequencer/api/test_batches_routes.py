@@ -57,7 +57,8 @@ def test_chain_route(world):
                                 oracle="0x" + "22" * 20, collateral_token="0x" + "33" * 20)
     got = world.client.get("/v1/chain").json()
     assert got == {"rpc_url": "http://127.0.0.1:8545", "chain_id": 31337, "rollup": "0x" + "11" * 20,
-                   "oracle": "0x" + "22" * 20, "collateral_token": "0x" + "33" * 20, "preset": "tiny"}
+                   "oracle": "0x" + "22" * 20, "collateral_token": "0x" + "33" * 20, "preset": "tiny",
+                   "da_members": []}
 
 
 def test_a_deposit_waiting_for_its_registration_is_bounced_after_bounce_after(world):
