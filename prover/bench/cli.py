@@ -1,4 +1,5 @@
-"""`zkclear bench prove`: the prover benchmark's command line."""
+"""`zkclear bench prove` (the prover against its peers) and `zkclear bench settlement` (settlement
+batches: constraints, proof time, trades per second; `circuits.settlement.bench`)."""
 from __future__ import annotations
 
 import argparse
@@ -26,6 +27,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="do not pip-install the benchmark-only peers (groth16py, matplotlib)")
     prove.add_argument("--out", default="bench_out", help="output folder (default bench_out)")
     prove.set_defaults(func=_run_prove)
+    settlement = kinds.add_parser(
+        "settlement",
+        help="settlement batches: constraints, build, witness, setup and proof time, peak RSS, trades/s",
+        description="For circuits with slots for that many co-signed trades at the preset's shape, or with "
+        "--full the preset's whole batch circuit filled from the random trading flow: constraints, "
+        "build time and peak memory, witness, setup and proof time (in process, whole process, "
+        "resident when available), peak RSS, trades per second (trades / (witness + proof)).",
+    )
+    from circuits.settlement.bench import add_arguments
+
+    add_arguments(settlement)
+    settlement.set_defaults(func=_run_settlement)
 
 
 def _run_prove(args: argparse.Namespace) -> int:
@@ -43,3 +56,17 @@ def _run_prove(args: argparse.Namespace) -> int:
     results = run_benchmark(Path(args.out), powers, args.repeat, args.rapidsnark, args.python_max_power,
                             install_peers=not args.no_install)
     return 0 if all(not m.error for m in results) else 1
+
+
+def _run_settlement(args: argparse.Namespace) -> int:
+    from prover.errors import CliError
+    from circuits.settlement.bench import parse_trades, run
+
+    try:
+        trades = [] if args.full else parse_trades(args.trades)
+    except ValueError as exc:
+        raise CliError(str(exc))
+    if args.repeat < 1:
+        raise CliError("--repeat must be at least 1")
+    rows = run(args.preset, trades, args.full, args.repeat, args.json, args.flow_batches, args.seed)
+    return 0 if all(r.verified for r in rows) else 1
