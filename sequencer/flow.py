@@ -1,6 +1,6 @@
 """The random trading flow: what a venue's batches look like, seeded and reproducible.
 
-    python -m sequencer.flow [--preset demo] [--batches 40] [--seed 1] [--json]
+    python -m sequencer.flow [--preset demo] [--batches 40] [--seed 1] [--slots touch_slots=16,...] [--json]
 
 Throughput is counted on this flow (`zkclear bench settlement --full`, issue 12), so it is
 defined here once, and in the README:
@@ -269,9 +269,14 @@ def main(argv=None) -> int:
     ap.add_argument("--preset", default="demo", choices=sorted(PRESETS))
     ap.add_argument("--batches", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--slots", default="",
+                    help="try other slot counts, e.g. touch_slots=16,trade_slots=72 (the spec only: no circuit)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    flow = Flow(PRESETS[args.preset], args.seed)
+    preset = PRESETS[args.preset]
+    if args.slots:
+        preset = replace(preset, **{k: int(v) for k, v in (kv.split("=") for kv in args.slots.split(","))})
+    flow = Flow(preset, args.seed)
     for _, s in flow.run(args.batches):
         if not args.json:
             print(json.dumps(asdict(s)), flush=True)

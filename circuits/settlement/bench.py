@@ -24,11 +24,13 @@ the key included, no tables left from an earlier run; `prove_s` is the median wa
 `zkclear verify` (`verified`). `resident_prove_s` is the proof time of a prover holding the
 key in memory across batches, when `prover.resident` provides one (`_resident_prove`), else null.
 
-    trades_per_s = trades the batch settles / (witness_s + prove_s)
+    trades_per_s = trades_per_batch / (witness_s + prove_s)
 
-(and `trades_per_s_resident` with the resident proof time). For a `--full` row that is the
-honest figure of issue 12: the trades one batch of the preset settles on the flow, over the
-witness and proof time of the preset's whole circuit. `--json` prints one JSON object with a
+(and `trades_per_s_resident` with the resident proof time). `trades_per_batch` is n for a
+`--trades` row; for a `--full` row it is the mean over every batch of the flow (the batches
+a venue would settle, the first ones included), so trades_per_s is the honest figure of
+issue 12: the trades a batch of the preset settles on the flow, over the witness and proof
+time of the preset's whole circuit; `trades` is then the measured batch's count. `--json` prints one JSON object with a
 `rows` list (keys as in `Row`), else a Markdown table.
 """
 from __future__ import annotations
@@ -104,6 +106,7 @@ class Row:
 
     preset: str
     trades: int  # trades the measured batch settles
+    trades_per_batch: float  # trade rows: trades; --full: the flow's mean over all its batches
     full: bool  # the preset's whole batch circuit (else: n trade slots and nothing else)
     trade_slots: int
     constraints: int
@@ -117,7 +120,7 @@ class Row:
     prove_s: float  # a fresh `zkclear prove` process, whole process (median wall)
     peak_rss_mb: float  # the largest peak RSS of those `zkclear prove` processes
     resident_prove_s: Optional[float]  # a resident prover (key held across proofs), when there is one
-    trades_per_s: float  # trades / (witness_s + prove_s)
+    trades_per_s: float  # trades_per_batch / (witness_s + prove_s)
     trades_per_s_resident: Optional[float]
     verified: bool  # every whole-process proof passed `zkclear verify`
     zkey_mb: float
@@ -173,6 +176,7 @@ def _child(preset_name: str, trades: int, full: bool, repeat: int, workdir: str,
     if full:
         record, stats, summary = _flow_record(shape, flow_batches, seed)
         out["trades"] = stats.trades
+        out["trades_per_batch"] = round(summary.total("trades") / len(summary.batches), 2)
         out["touches_per_trade"] = round(summary.touches_per_trade, 4)
         out["flow"] = summary.to_json()
         mix: dict = {}
@@ -182,7 +186,7 @@ def _child(preset_name: str, trades: int, full: bool, repeat: int, workdir: str,
     else:
         state, batch = trading_state(shape, trades)
         record = process_batch(state, batch)
-        out["trades"] = trades
+        out["trades"] = out["trades_per_batch"] = trades
     out["trade_slots"] = shape.trade_slots
     out["constraints"] = compiled.n_constraints
     out["domain_log2"] = (compiled.n_constraints + compiled.r1cs.n_pub_in + compiled.r1cs.n_pub_out).bit_length()
@@ -227,7 +231,7 @@ def _resident_prove(zkey: Path, wtns: Path, repeat: int) -> Optional[float]:
     return round(statistics.median(bench_prove(str(zkey), str(wtns), repeat)), 3)
 
 
-def measure(preset_name: str, trades: int = 0, full: bool = False, repeat: int = 3, flow_batches: int = 40,
+def measure(preset_name: str, trades: int = 0, full: bool = False, repeat: int = 3, flow_batches: int = 60,
             seed: int = 1) -> Row:
     """One row: the child process (build, witness, setup, in-process proofs), then whole-process
     proofs by `zkclear prove`, each verified by `zkclear verify`."""
@@ -258,7 +262,7 @@ def measure(preset_name: str, trades: int = 0, full: bool = False, repeat: int =
             verified = verified and check.returncode == 0
         resident = _resident_prove(work / "k.zkey", work / "w.wtns", repeat)
     prove_s = round(statistics.median(times), 3)
-    n = child["trades"]
+    n = child["trades_per_batch"]
     return Row(**child, prove_s=prove_s, peak_rss_mb=round(max(peaks)), resident_prove_s=resident,
                trades_per_s=round(n / (child["witness_s"] + prove_s), 3),
                trades_per_s_resident=None if resident is None else round(n / (child["witness_s"] + resident), 3),
@@ -268,12 +272,12 @@ def measure(preset_name: str, trades: int = 0, full: bool = False, repeat: int =
 def table(preset: Preset, rows: list[Row], repeat: int) -> str:
     lines = [f"preset {preset.name}: {preset.capacity} accounts, arity {preset.arity}, depth {preset.depth}, "
              f"M = {preset.num_markets}; native backend, median of {repeat}",
-             "| circuit | trades | constraints | domain | build s (peak MB) | witness s | setup s | prove s in process "
+             "| circuit | trades (a batch) | constraints | domain | build s (peak MB) | witness s | setup s | prove s in process "
              "| prove s whole process (peak RSS MB) | prove s resident | trades/s | verified |",
              "|---" * 12 + "|"]
     for r in rows:
         what = f"full ({r.trade_slots} trade slots, every slot)" if r.full else f"{r.trade_slots} trade slots"
-        lines.append(f"| {what} | {r.trades} | {r.constraints:,} | 2^{r.domain_log2} | {r.build_s} "
+        lines.append(f"| {what} | {r.trades_per_batch} | {r.constraints:,} | 2^{r.domain_log2} | {r.build_s} "
                      f"({r.build_peak_mb:,.0f}{', cache ' + r.build_cache if r.full else ''}) | {r.witness_s} "
                      f"| {r.setup_s} | {r.prove_inproc_s} | {r.prove_s} ({r.peak_rss_mb:,.0f}) "
                      f"| {'-' if r.resident_prove_s is None else r.resident_prove_s} | {r.trades_per_s} "
@@ -292,7 +296,7 @@ def table(preset: Preset, rows: list[Row], repeat: int) -> str:
     return "\n".join(lines)
 
 
-def run(preset_name: str, trades: list[int], full: bool, repeat: int, as_json: bool, flow_batches: int = 40,
+def run(preset_name: str, trades: list[int], full: bool, repeat: int, as_json: bool, flow_batches: int = 60,
         seed: int = 1, out=print) -> list[Row]:
     preset = PRESETS[preset_name]
     rows = [measure(preset_name, n, repeat=repeat, seed=seed) for n in ([] if full else trades)]
@@ -316,8 +320,8 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                       help="the preset's whole batch circuit, filled from the random trading flow")
     ap.add_argument("--repeat", type=int, default=3, help="proofs per row; the median is kept (default 3)")
     ap.add_argument("--json", action="store_true", help="one JSON object with a `rows` list")
-    ap.add_argument("--flow-batches", type=int, default=40,
-                    help="--full: batches of the random flow run from genesis (default 40)")
+    ap.add_argument("--flow-batches", type=int, default=60,
+                    help="--full: batches of the random flow run from genesis (default 60)")
     ap.add_argument("--seed", type=int, default=1, help="--full: the flow's seed (default 1)")
 
 
