@@ -35,7 +35,7 @@ Boxes chosen in the same few batches would expire together when the price leaves
 band, and every account whose box misses the batch's prices must be touched in that batch:
 more than the batch's touch slots, and no batch could be cut. So the builder spends the touch
 slots a batch leaves free on the accounts closest to an edge of their box (`refresh_order`:
-within REFRESH_BPS of the price), which spreads the re-boxing over time. Free slots cost
+closer than REFRESH_SHARE_BPS of the band it would get), which spreads the re-boxing over time. Free slots cost
 nothing more to prove (the circuit pays for every slot), but they count as touches.
 """
 from __future__ import annotations
@@ -51,7 +51,7 @@ BAND_BPS = 1_000  # at most +-10 % of the price: ~100 batches of a 1 % random wa
 MIN_BAND_BPS = 200  # below +-2 % the account keeps margin.choose_box's box
 SPEND_BPS = 5_000  # half the surplus pays for the band; the other half is slack for trades
 FUNDING_DIVISOR = 20  # the funding band is 1/20 of the price band (0.5 % of the price at 10 %)
-REFRESH_BPS = 600  # a free touch slot re-boxes an account within 6 % of an edge of its box
+REFRESH_SHARE_BPS = 6_000  # a free touch slot re-boxes an account closer to an edge than 60 % of its band
 
 
 def band_bps(account: Account, preset: Preset, grid_prices: Sequence[int], surplus: int) -> int:
@@ -98,14 +98,23 @@ def edge_distance_bps(account: Account, preset: Preset, grid_prices: Sequence[in
 
 
 def refresh_order(state, exclude) -> list[int]:
-    """The accounts with a position whose box's nearest edge is within REFRESH_BPS of the
-    batch's prices and funding, nearest first (ties by id): what free touch slots re-box."""
+    """The accounts worth re-boxing in a free touch slot, nearest an edge first (ties by id):
+    those with a position and a banded box to come (band_bps >= MIN_BAND_BPS: an account
+    close to maintenance gets `margin.choose_box`'s box, whose bound against it is where its
+    surplus runs out, so re-boxing it gains nothing) whose box's nearest edge is closer than
+    REFRESH_SHARE_BPS of that band."""
     p = state.preset
     near = []
     for index, account in state.accounts.items():
         if index in exclude or all(q == 0 for q in account.positions):
             continue
+        s = margin.maintenance_surplus(account, p, state.prices, state.funding)
+        if s < 0:
+            continue
+        w = band_bps(account, p, state.prices, s)
+        if w < MIN_BAND_BPS:
+            continue
         d = edge_distance_bps(account, p, state.prices, state.funding)
-        if d < REFRESH_BPS:
+        if d * BPS < REFRESH_SHARE_BPS * w:
             near.append((d, index))
     return [index for _, index in sorted(near)]

@@ -58,5 +58,5 @@ def test_refresh_order_nearest_edge_first():
     state = flow.state
     order = box_policy.refresh_order(state, set())
     dist = [box_policy.edge_distance_bps(state.accounts[i], TINY, state.prices, state.funding) for i in order]
-    assert dist == sorted(dist) and all(d < box_policy.REFRESH_BPS for d in dist)
+    assert dist == sorted(dist) and all(d < box_policy.BAND_BPS for d in dist)
     assert TINY.insurance_account not in box_policy.refresh_order(state, {TINY.insurance_account})
