@@ -20,7 +20,8 @@ circuit, solve the witness, make a development key with the native backend, prov
 (`prove_inproc_s`, the median of `--repeat`) and write the .zkey, .wtns and vk. Then the
 proof is made `--repeat` times by a fresh `zkclear prove` process (whole process: reading
 the key included, no tables left from an earlier run; `prove_s` is the median wall time,
-`peak_rss_mb` the largest peak RSS of those processes) and each proof is checked by
+`peak_rss_mb` the largest peak RSS of those processes, `prove_cpu_s` their median CPU
+seconds: on a shared machine wall times stretch with the load, CPU seconds much less) and each proof is checked by
 `zkclear verify` (`verified`). `resident_prove_s` is the proof time of a prover holding the
 key in memory across batches, when `prover.resident` provides one (`_resident_prove`), else null.
 
@@ -115,9 +116,11 @@ class Row:
     build_cache: str  # "built" for the trade-slot circuits; "hit" / "miss" for the full circuit's cache
     build_peak_mb: float  # peak RSS of the child process once the circuit is built
     witness_s: float
+    witness_cpu_s: float  # CPU seconds of the witness (on a shared machine, the figure to compare)
     setup_s: float
     prove_inproc_s: float  # in the child process, key already in memory (median)
     prove_s: float  # a fresh `zkclear prove` process, whole process (median wall)
+    prove_cpu_s: float  # its CPU seconds, user + system, all threads (median): on 2 idle cores ~2x prove_s
     peak_rss_mb: float  # the largest peak RSS of those `zkclear prove` processes
     resident_prove_s: Optional[float]  # a resident prover (key held across proofs), when there is one
     trades_per_s: float  # trades_per_batch / (witness_s + prove_s)
@@ -190,9 +193,10 @@ def _child(preset_name: str, trades: int, full: bool, repeat: int, workdir: str,
     out["trade_slots"] = shape.trade_slots
     out["constraints"] = compiled.n_constraints
     out["domain_log2"] = (compiled.n_constraints + compiled.r1cs.n_pub_in + compiled.r1cs.n_pub_out).bit_length()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     witness = compiled.witness(batch_inputs(record, shape, compiled))
     out["witness_s"] = round(time.perf_counter() - t0, 3)
+    out["witness_cpu_s"] = round(time.process_time() - c0, 3)
     be = get_backend("native")
     t0 = time.perf_counter()
     zkey = be.setup(compiled.r1cs, ToxicWaste.random())
@@ -248,13 +252,16 @@ def measure(preset_name: str, trades: int = 0, full: bool = False, repeat: int =
             raise RuntimeError(f"bench settlement ({preset_name}, trades {trades}, full {full}): {res.stderr[-3000:]}")
         child = json.loads(res.stdout.strip().splitlines()[-1])
         work = Path(tmp)
-        times, peaks, verified = [], [], True
+        times, cpus, peaks, verified = [], [], [], True
         for k in range(repeat):
             proof, public = work / f"proof{k}.json", work / f"public{k}.json"
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             run = run_process(_zkclear("prove", "--zkey", str(work / "k.zkey"), "--wtns", str(work / "w.wtns"),
                                        "--proof", str(proof), "--public", str(public)), env=env)
             if run.returncode != 0:
                 raise RuntimeError(f"zkclear prove failed: {run.stderr[-2000:]}")
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the reaped prover (and GNU time)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
             times.append(run.seconds)
             peaks.append(run.peak_rss_mb)
             check = subprocess.run(_zkclear("verify", "--vk", str(work / "vk.json"), "--proof", str(proof),
@@ -263,7 +270,8 @@ def measure(preset_name: str, trades: int = 0, full: bool = False, repeat: int =
         resident = _resident_prove(work / "k.zkey", work / "w.wtns", repeat)
     prove_s = round(statistics.median(times), 3)
     n = child["trades_per_batch"]
-    return Row(**child, prove_s=prove_s, peak_rss_mb=round(max(peaks)), resident_prove_s=resident,
+    return Row(**child, prove_s=prove_s, prove_cpu_s=round(statistics.median(cpus), 3),
+               peak_rss_mb=round(max(peaks)), resident_prove_s=resident,
                trades_per_s=round(n / (child["witness_s"] + prove_s), 3),
                trades_per_s_resident=None if resident is None else round(n / (child["witness_s"] + resident), 3),
                verified=verified)
@@ -272,14 +280,15 @@ def measure(preset_name: str, trades: int = 0, full: bool = False, repeat: int =
 def table(preset: Preset, rows: list[Row], repeat: int) -> str:
     lines = [f"preset {preset.name}: {preset.capacity} accounts, arity {preset.arity}, depth {preset.depth}, "
              f"M = {preset.num_markets}; native backend, median of {repeat}",
-             "| circuit | trades (a batch) | constraints | domain | build s (peak MB) | witness s | setup s | prove s in process "
-             "| prove s whole process (peak RSS MB) | prove s resident | trades/s | verified |",
+             "| circuit | trades (a batch) | constraints | domain | build s (peak MB) | witness s (CPU) | setup s "
+             "| prove s in process | prove s whole process (CPU s, peak RSS MB) | prove s resident | trades/s | verified |",
              "|---" * 12 + "|"]
     for r in rows:
         what = f"full ({r.trade_slots} trade slots, every slot)" if r.full else f"{r.trade_slots} trade slots"
         lines.append(f"| {what} | {r.trades_per_batch} | {r.constraints:,} | 2^{r.domain_log2} | {r.build_s} "
                      f"({r.build_peak_mb:,.0f}{', cache ' + r.build_cache if r.full else ''}) | {r.witness_s} "
-                     f"| {r.setup_s} | {r.prove_inproc_s} | {r.prove_s} ({r.peak_rss_mb:,.0f}) "
+                     f"({r.witness_cpu_s}) | {r.setup_s} | {r.prove_inproc_s} | {r.prove_s} ({r.prove_cpu_s}, "
+                     f"{r.peak_rss_mb:,.0f}) "
                      f"| {'-' if r.resident_prove_s is None else r.resident_prove_s} | {r.trades_per_s} "
                      f"| {'yes' if r.verified else 'NO'} |")
     trade_rows = [r for r in rows if not r.full]
