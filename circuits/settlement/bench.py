@@ -320,20 +320,6 @@ def run(preset_name: str, trades: list[int], full: bool, repeat: int, as_json: b
     return rows
 
 
-def add_arguments(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("--preset", default="tiny", choices=sorted(PRESETS))
-    what = ap.add_mutually_exclusive_group()
-    what.add_argument("--trades", default="1,8,64",
-                      help="comma-separated numbers of trade slots, one circuit each (default 1,8,64)")
-    what.add_argument("--full", action="store_true",
-                      help="the preset's whole batch circuit, filled from the random trading flow")
-    ap.add_argument("--repeat", type=int, default=3, help="proofs per row; the median is kept (default 3)")
-    ap.add_argument("--json", action="store_true", help="one JSON object with a `rows` list")
-    ap.add_argument("--flow-batches", type=int, default=60,
-                    help="--full: batches of the random flow run from genesis (default 60)")
-    ap.add_argument("--seed", type=int, default=1, help="--full: the flow's seed (default 1)")
-
-
 def parse_trades(text: str) -> list[int]:
     try:
         out = [int(x) for x in text.split(",") if x.strip()]
@@ -345,8 +331,10 @@ def parse_trades(text: str) -> list[int]:
 
 
 def main(argv=None) -> int:
+    from prover.bench.cli import settlement_arguments
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(ap)
+    settlement_arguments(ap)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--workdir", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)

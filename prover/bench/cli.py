@@ -35,10 +35,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         "build time and peak memory, witness, setup and proof time (in process, whole process, "
         "resident when available), peak RSS, trades per second (trades / (witness + proof)).",
     )
-    from circuits.settlement.bench import add_arguments
-
-    add_arguments(settlement)
+    settlement_arguments(settlement)
     settlement.set_defaults(func=_run_settlement)
+
+
+def settlement_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options of `zkclear bench settlement` (also `python -m circuits.settlement.bench`);
+    kept here, light, so that `zkclear --help` imports no circuit code."""
+    ap.add_argument("--preset", default="tiny", choices=("tiny", "demo", "mainnet"))
+    what = ap.add_mutually_exclusive_group()
+    what.add_argument("--trades", default="1,8,64",
+                      help="comma-separated numbers of trade slots, one circuit each (default 1,8,64)")
+    what.add_argument("--full", action="store_true",
+                      help="the preset's whole batch circuit, filled from the random trading flow")
+    ap.add_argument("--repeat", type=int, default=3, help="proofs per row; the median is kept (default 3)")
+    ap.add_argument("--json", action="store_true", help="one JSON object with a `rows` list")
+    ap.add_argument("--flow-batches", type=int, default=60,
+                    help="--full: batches of the random flow run from genesis (default 60)")
+    ap.add_argument("--seed", type=int, default=1, help="--full: the flow's seed (default 1)")
 
 
 def _run_prove(args: argparse.Namespace) -> int:
