@@ -92,8 +92,8 @@ class FlowSummary:
         return self.total("touches") / trades if trades else 0.0
 
     def to_json(self) -> dict:
-        names = ("trades", "touches", "drift_touches", "trade_touches", "refresh_touches", "liquidations", "deleverages", "funding",
-                 "refused", "carried")
+        names = ("trades", "touches", "drift_touches", "trade_touches", "refresh_touches", "liquidations",
+                 "deleverages", "funding", "refused", "carried")
         n = len(self.batches) or 1
         return {"preset": self.preset, "seed": self.seed, "institutions": self.institutions,
                 "batches": len(self.batches), "totals": {k: self.total(k) for k in names},
@@ -205,9 +205,9 @@ class Flow:
                     continue
                 chosen = (buyer, seller, min(size, room))
             buyer, seller, size = chosen
-            held[buyer.account, j] = held.get((buyer.account, j), self.state.accounts[buyer.account].positions[j]) + size
-            held[seller.account, j] = held.get((seller.account, j),
-                                               self.state.accounts[seller.account].positions[j]) - size
+            for party, signed in ((buyer, size), (seller, -size)):
+                key = (party.account, j)
+                held[key] = held.get(key, self.state.accounts[party.account].positions[j]) + signed
             price = p.markets[j].mark_price(self.grid[j])
             unsigned = Trade(market=j, size=size, price=price, buyer=buyer.account, seller=seller.account,
                              buyer_nonce=buyer.next_nonce(), seller_nonce=seller.next_nonce(), expiry=EXPIRY,

@@ -281,7 +281,8 @@ def table(preset: Preset, rows: list[Row], repeat: int) -> str:
     lines = [f"preset {preset.name}: {preset.capacity} accounts, arity {preset.arity}, depth {preset.depth}, "
              f"M = {preset.num_markets}; native backend, median of {repeat}",
              "| circuit | trades (a batch) | constraints | domain | build s (peak MB) | witness s (CPU) | setup s "
-             "| prove s in process | prove s whole process (CPU s, peak RSS MB) | prove s resident | trades/s | verified |",
+             "| prove s in process | prove s whole process (CPU s, peak RSS MB) | prove s resident | trades/s "
+             "| verified |",
              "|---" * 12 + "|"]
     for r in rows:
         what = f"full ({r.trade_slots} trade slots, every slot)" if r.full else f"{r.trade_slots} trade slots"
