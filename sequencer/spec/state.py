@@ -14,6 +14,12 @@ Leaf layout (`account_hash`, 7 + 2M field elements, nested by `hash_fields` abov
     salt          a field element fixed at registration (`State.leaf_salt`): it makes the
                   leaf hash unsearchable and is the leaf's blind in the tree (`tree`)
 
+Options presets (K = `preset.option_slots` > 0, `options.py`) insert, before the salt, K
+option slots `series_k, n_k` (series id, 0 for an empty slot; signed size in lots) and the
+digest of the account's option box (`options.OptionBox`: vol and time bounds and the cached
+corner rows); the globals then end with the options book's digest (`options.OptionBook`:
+listed series, settlement prices, the last oracle timestamp and vols). K = 0 changes nothing.
+
 The account's box is not in its data hash: it enters the parent node's box commitment
 (`tree.box_commitment`). M = 4 gives 15 inputs, one Poseidon; an empty leaf hashes to 0.
 
@@ -68,12 +74,21 @@ class Account:
     snapshots: tuple[int, ...]  # f_j
     box: Box
     salt: int  # field element, fixed at registration (module docstring)
+    # options presets only (options.py): K slots (series id, size in lots) and the option box
+    option_slots: tuple = ()
+    obox: Optional[object] = None  # options.OptionBox
 
     @classmethod
-    def new(cls, pubkey: tuple[int, int], l1_address: int, funding: tuple[int, ...], salt: int) -> "Account":
+    def new(cls, pubkey: tuple[int, int], l1_address: int, funding: tuple[int, ...], salt: int,
+            option_slots: int = 0) -> "Account":
         m = len(funding)
+        obox = None
+        if option_slots:
+            from .options import OptionBox
+            obox = OptionBox.full(m, option_slots)
         return cls(pubkey=tuple(pubkey), l1_address=l1_address, nonce_hi=0, nonce_bitmap=0,
-                   collateral=0, positions=(0,) * m, snapshots=tuple(funding), box=boxes.full(m), salt=salt)
+                   collateral=0, positions=(0,) * m, snapshots=tuple(funding), box=boxes.full(m), salt=salt,
+                   option_slots=((0, 0),) * option_slots, obox=obox)
 
     def fields(self) -> list[int]:
         """The leaf's field elements in layout order (signed values as integers)."""
@@ -81,6 +96,10 @@ class Account:
                self.collateral]
         for q, f in zip(self.positions, self.snapshots):
             out += [q, f]
+        if self.option_slots:  # options presets: (series, size) per slot, the option box's digest
+            for sid, n in self.option_slots:
+                out += [sid, n]
+            out.append(self.obox.digest())
         return out + [self.salt]
 
     def with_position(self, market: int, q: int) -> "Account":
@@ -134,6 +153,7 @@ class State:
     log: Optional[list[LeafUpdate]] = None  # witness of the current batch, when recording
     observed: Optional[dict] = None  # build_batch's first pass: index -> accounts written with a kept box
     salt_seed: int = DEV_SALT_SEED  # secret of the salts (module docstring)
+    options: Optional[object] = None  # options.OptionBook on options presets (K > 0), else None
     _journal: Optional[list] = None
 
     @classmethod
@@ -144,8 +164,11 @@ class State:
         m = preset.num_markets
         state = cls(preset=preset, tree=BoxTree(preset.arity, preset.depth, m),
                     prices=tuple(prices), funding=(0,) * m, salt_seed=salt_seed)
+        if preset.option_slots:
+            from .options import empty_book
+            state.options = empty_book(preset)
         state.write_account(0, Account.new(insurance_pubkey, insurance_l1_address, state.funding,
-                                           state.leaf_salt(0)))
+                                           state.leaf_salt(0), preset.option_slots))
         assert FIRST_L1_ACCOUNT == 1
         return state
 
@@ -160,8 +183,9 @@ class State:
 
     # --- roots ----------------------------------------------------------------------------
     def globals_fields(self) -> list[int]:
-        return [self.batch_number, self.oracle_round, self.registration_index, self.deposit_index,
-                self.forced_index, *self.prices, *self.funding]
+        out = [self.batch_number, self.oracle_round, self.registration_index, self.deposit_index,
+               self.forced_index, *self.prices, *self.funding]
+        return out if self.options is None else out + [self.options.digest()]  # options presets
 
     def root(self) -> int:
         """The state root: Poseidon(tree_root, globals_hash)."""
@@ -187,7 +211,7 @@ class State:
 
     # --- journal: undo everything since `begin()` -------------------------------------------
     _GLOBALS = ("batch_number", "oracle_round", "prices", "funding", "fees", "registration_index",
-                "deposit_index", "forced_index")
+                "deposit_index", "forced_index", "options")
     _LISTS = ("registrations", "deposits", "forced", "withdrawals")
 
     def begin(self) -> None:
