@@ -22,8 +22,9 @@ proof is made `--repeat` times by a fresh `zkclear prove` process (whole process
 the key included, no tables left from an earlier run; `prove_s` is the median wall time,
 `peak_rss_mb` the largest peak RSS of those processes, `prove_cpu_s` their median CPU
 seconds: on a shared machine wall times stretch with the load, CPU seconds much less) and each proof is checked by
-`zkclear verify` (`verified`). `resident_prove_s` is the proof time of a prover holding the
-key in memory across batches, when `prover.resident` provides one (`_resident_prove`), else null.
+`zkclear verify` (`verified`). `resident_prove_s` is the proof time of `prover.resident`'s
+ResidentProver, which holds the key and its tables in memory across batches (its load is not
+timed), or null where the native extension has none.
 
     trades_per_s = trades_per_batch / (witness_s + prove_s)
 
@@ -222,17 +223,20 @@ def _zkclear(*args: str) -> list[str]:
 
 
 def _resident_prove(zkey: Path, wtns: Path, repeat: int) -> Optional[float]:
-    """Hook for the resident prover (issue 12): the median proof time of a prover that keeps
-    `zkey` loaded across proofs, or None while `prover.resident` does not provide
-    `bench_prove(zkey_path, wtns_path, repeat) -> list of seconds`."""
-    try:
-        from prover import resident  # noqa: F401  (being built in another branch)
-    except ImportError:
+    """The median proof time of `prover.resident.ResidentProver` (the key loaded and its
+    tables built once, not timed; then `repeat` proofs), or None where the native extension
+    has no resident prover."""
+    from prover.resident import ResidentProver, resident_available
+
+    if not resident_available():
         return None
-    bench_prove = getattr(resident, "bench_prove", None)
-    if bench_prove is None:
-        return None
-    return round(statistics.median(bench_prove(str(zkey), str(wtns), repeat)), 3)
+    rp = ResidentProver(str(zkey))
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        rp.prove(str(wtns))
+        times.append(time.perf_counter() - t0)
+    return round(statistics.median(times), 3)
 
 
 def measure(preset_name: str, trades: int = 0, full: bool = False, repeat: int = 3, flow_batches: int = 60,
