@@ -1,24 +1,55 @@
-"""Proof time of settlement batches, and trades proven per second.
+"""`zkclear bench settlement`: what a settlement batch costs to prove, and trades per second.
 
-    python -m circuits.settlement.bench [--preset mainnet] [--trades 1,2] [--repeat 3] [--out F.json]
+    zkclear bench settlement [--preset P] [--trades 1,8,64 | --full] [--repeat N] [--json]
+    (also: python -m circuits.settlement.bench ...)
 
-For each n: the preset's shape (tree, markets) with n trade slots and no other op slots;
-a spec state with 2n funded accounts, each boxed (by an earlier touch) for its position
-after the trade, so the batch needs no touch; one batch of n co-signed
-trades between distinct pairs through `process_batch`; the circuit compiled, a development
-key made with the native backend, the witness solved, and the proof made with the native
-backend `--repeat` times (median, in process, both cores), then verified. Reported per n:
-constraints, the proving domain 2^k, setup / witness / prove seconds, trades per second of
-the whole batch (n / prove time) and, between consecutive n, the marginal cost of a trade.
+Rows:
+
+- `--trades n` (each n): the preset's shape (tree, markets) with n trade slots and no other
+  op slots; a spec state with 2n funded accounts, each boxed (by an earlier touch) for its
+  position after the trade, so the batch needs no touch; one batch of n co-signed trades
+  between distinct pairs. The cost of trade slots alone.
+- `--full`: the preset's whole batch circuit, every slot (what a venue pays for every
+  batch), from the compiled-circuit cache (`circuits.registry.build_cached`; `build_cache`
+  says whether it was built or loaded), its witness for the fullest batch of the random
+  trading flow (`sequencer.flow`, `--flow-batches` batches from genesis), and the flow's
+  touches per trade and per-batch mix.
+
+Each row runs in a fresh child process (so its build's peak memory is its own): build the
+circuit, solve the witness, make a development key with the native backend, prove in process
+(`prove_inproc_s`, the median of `--repeat`) and write the .zkey, .wtns and vk. Then the
+proof is made `--repeat` times by a fresh `zkclear prove` process (whole process: reading
+the key included, no tables left from an earlier run; `prove_s` is the median wall time,
+`peak_rss_mb` the largest peak RSS of those processes, `prove_cpu_s` their median CPU
+seconds: on a shared machine wall times stretch with the load, CPU seconds much less) and each proof is checked by
+`zkclear verify` (`verified`). `resident_prove_s` is the proof time of `prover.resident`'s
+ResidentProver, which holds the key and its tables in memory across batches (its load is not
+timed), or null where the native extension has none.
+
+    trades_per_s = trades_per_batch / (witness_s + prove_s)
+
+(and `trades_per_s_resident` with the resident proof time). `trades_per_batch` is n for a
+`--trades` row; for a `--full` row it is the mean over every batch of the flow (the batches
+a venue would settle, the first ones included), so trades_per_s is the honest figure of
+issue 12: the trades a batch of the preset settles on the flow, over the witness and proof
+time of the preset's whole circuit; `trades` is then the measured batch's count. `--json` prints one JSON object with a
+`rows` list (keys as in `Row`), else a Markdown table.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import secrets
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Optional
 
 from circuits.crypto.eddsa import PrivateKey
 from circuits.dsl import Circuit
@@ -69,64 +100,254 @@ def trading_state(preset: Preset, n: int):
     return state, Batch(1, 1, prices, tuple(trades))
 
 
-def measure(preset: Preset, n: int, repeat: int) -> dict:
+
+
+@dataclass
+class Row:
+    """One row of the benchmark (JSON keys: keep these names)."""
+
+    preset: str
+    trades: int  # trades the measured batch settles
+    trades_per_batch: float  # trade rows: trades; --full: the flow's mean over all its batches
+    full: bool  # the preset's whole batch circuit (else: n trade slots and nothing else)
+    trade_slots: int
+    constraints: int
+    domain_log2: int
+    build_s: float  # building (or, with build_cache "hit", loading) the compiled circuit
+    build_cache: str  # "built" for the trade-slot circuits; "hit" / "miss" for the full circuit's cache
+    build_peak_mb: float  # peak RSS of the child process once the circuit is built
+    witness_s: float
+    witness_cpu_s: float  # CPU seconds of the witness (on a shared machine, the figure to compare)
+    setup_s: float
+    prove_inproc_s: float  # in the child process, key already in memory (median)
+    prove_s: float  # a fresh `zkclear prove` process, whole process (median wall)
+    prove_cpu_s: float  # its CPU seconds, user + system, all threads (median): on 2 idle cores ~2x prove_s
+    peak_rss_mb: float  # the largest peak RSS of those `zkclear prove` processes
+    resident_prove_s: Optional[float]  # a resident prover (key held across proofs), when there is one
+    trades_per_s: float  # trades_per_batch / (witness_s + prove_s)
+    trades_per_s_resident: Optional[float]
+    verified: bool  # every whole-process proof passed `zkclear verify`
+    zkey_mb: float
+    touches_per_trade: Optional[float] = None  # --full: on the random flow
+    flow: Optional[dict] = None  # --full: the flow's per-batch mix (sequencer.flow.FlowSummary)
+    batch_mix: Optional[dict] = None  # --full: the ops of the measured batch, per kind
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _flow_record(preset: Preset, batches: int, seed: int):
+    """The fullest batch (most trades, the latest of equals) of `batches` batches of the
+    random flow, and the flow's summary."""
+    from sequencer.flow import Flow
+
+    flow = Flow(preset, seed)
+    best = None
+    for record, stats in flow.run(batches):
+        if best is None or stats.trades >= best[1].trades:
+            best = (record, stats)
+    return best[0], best[1], flow.summary
+
+
+def _child(preset_name: str, trades: int, full: bool, repeat: int, workdir: str, flow_batches: int,
+           seed: int) -> dict:
+    """Build, witness, set up and prove in process; write w.wtns, k.zkey, vk.json to workdir."""
     from prover.backends import get_backend
     from prover.field import R
+    from prover.formats.snarkjs_json import write_vk
+    from prover.formats.wtns import write_wtns
+    from prover.formats.zkey import read_zkey
     from prover.groth16.setup import ToxicWaste
 
-    shape = trade_preset(preset, n)
+    preset = PRESETS[preset_name]
+    out: dict = {"preset": preset_name, "full": full}
     t0 = time.perf_counter()
-    c = Circuit("settlement")
-    build_batch_circuit(c, shape)
-    compiled = c.compile()
-    build_s = time.perf_counter() - t0
-    state, batch = trading_state(shape, n)
-    record = process_batch(state, batch)
-    t0 = time.perf_counter()
+    if full:
+        from circuits.registry import build_cached
+
+        shape = preset
+        compiled = build_cached("settlement", preset=preset_name)
+        out["build_cache"] = compiled.cache_note.split(":")[0]
+    else:
+        shape = trade_preset(preset, trades)
+        c = Circuit("settlement")
+        build_batch_circuit(c, shape)
+        compiled = c.compile()
+        out["build_cache"] = "built"
+    out["build_s"] = round(time.perf_counter() - t0, 2)
+    out["build_peak_mb"] = round(_peak_mb())
+    if full:
+        record, stats, summary = _flow_record(shape, flow_batches, seed)
+        out["trades"] = stats.trades
+        out["trades_per_batch"] = round(summary.total("trades") / len(summary.batches), 2)
+        out["touches_per_trade"] = round(summary.touches_per_trade, 4)
+        out["flow"] = summary.to_json()
+        mix: dict = {}
+        for op in record.batch.ops:
+            mix[type(op).__name__] = mix.get(type(op).__name__, 0) + 1
+        out["batch_mix"] = mix
+    else:
+        state, batch = trading_state(shape, trades)
+        record = process_batch(state, batch)
+        out["trades"] = out["trades_per_batch"] = trades
+    out["trade_slots"] = shape.trade_slots
+    out["constraints"] = compiled.n_constraints
+    out["domain_log2"] = (compiled.n_constraints + compiled.r1cs.n_pub_in + compiled.r1cs.n_pub_out).bit_length()
+    t0, c0 = time.perf_counter(), time.process_time()
     witness = compiled.witness(batch_inputs(record, shape, compiled))
-    witness_s = time.perf_counter() - t0
+    out["witness_s"] = round(time.perf_counter() - t0, 3)
+    out["witness_cpu_s"] = round(time.process_time() - c0, 3)
     be = get_backend("native")
     t0 = time.perf_counter()
     zkey = be.setup(compiled.r1cs, ToxicWaste.random())
-    setup_s = time.perf_counter() - t0
+    out["setup_s"] = round(time.perf_counter() - t0, 2)
+    vk = read_zkey(zkey).verifying_key()
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         proof = be.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
         times.append(time.perf_counter() - t0)
-    from prover.formats.zkey import read_zkey
+    assert be.verify(vk, compiled.public_signals(witness), proof)
+    out["prove_inproc_s"] = round(statistics.median(times), 3)
+    work = Path(workdir)
+    write_wtns(work / "w.wtns", witness)
+    (work / "k.zkey").write_bytes(zkey)
+    write_vk(work / "vk.json", vk)
+    out["zkey_mb"] = round(len(zkey) / 2**20, 1)
+    return out
 
-    assert be.verify(read_zkey(zkey).verifying_key(), compiled.public_signals(witness), proof)
-    prove_s = statistics.median(times)
-    return {"trades": n, "constraints": compiled.n_constraints,
-            "domain_log2": (compiled.n_constraints + compiled.r1cs.n_pub_in + compiled.r1cs.n_pub_out).bit_length(),
-            "build_s": round(build_s, 2), "witness_s": round(witness_s, 2), "setup_s": round(setup_s, 2),
-            "prove_s": round(prove_s, 2), "trades_per_s": round(n / prove_s, 3)}
+
+def _zkclear(*args: str) -> list[str]:
+    return [sys.executable, "-m", "sequencer.cli", *args]
+
+
+def _resident_prove(zkey: Path, wtns: Path, repeat: int) -> Optional[float]:
+    """The median proof time of `prover.resident.ResidentProver` (the key loaded and its
+    tables built once, not timed; then `repeat` proofs), or None where the native extension
+    has no resident prover."""
+    from prover.resident import ResidentProver, resident_available
+
+    if not resident_available():
+        return None
+    rp = ResidentProver(str(zkey))
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        rp.prove(str(wtns))
+        times.append(time.perf_counter() - t0)
+    return round(statistics.median(times), 3)
+
+
+def measure(preset_name: str, trades: int = 0, full: bool = False, repeat: int = 3, flow_batches: int = 60,
+            seed: int = 1) -> Row:
+    """One row: the child process (build, witness, setup, in-process proofs), then whole-process
+    proofs by `zkclear prove`, each verified by `zkclear verify`."""
+    from prover.bench.processes import run_process
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(Path(__file__).resolve().parents[2]),
+                                                                     os.environ.get("PYTHONPATH", "")) if p)}
+    with tempfile.TemporaryDirectory(prefix="zkclear-bench-settlement-") as tmp:
+        cmd = [sys.executable, "-m", "circuits.settlement.bench", "--child", "--preset", preset_name,
+               "--repeat", str(repeat), "--workdir", tmp, "--flow-batches", str(flow_batches),
+               "--seed", str(seed)] + (["--full"] if full else ["--trades", str(trades)])
+        res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        if res.returncode != 0:
+            raise RuntimeError(f"bench settlement ({preset_name}, trades {trades}, full {full}): {res.stderr[-3000:]}")
+        child = json.loads(res.stdout.strip().splitlines()[-1])
+        work = Path(tmp)
+        times, cpus, peaks, verified = [], [], [], True
+        for k in range(repeat):
+            proof, public = work / f"proof{k}.json", work / f"public{k}.json"
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            run = run_process(_zkclear("prove", "--zkey", str(work / "k.zkey"), "--wtns", str(work / "w.wtns"),
+                                       "--proof", str(proof), "--public", str(public)), env=env)
+            if run.returncode != 0:
+                raise RuntimeError(f"zkclear prove failed: {run.stderr[-2000:]}")
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the reaped prover (and GNU time)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+            times.append(run.seconds)
+            peaks.append(run.peak_rss_mb)
+            check = subprocess.run(_zkclear("verify", "--vk", str(work / "vk.json"), "--proof", str(proof),
+                                            "--public", str(public)), capture_output=True, env=env, check=False)
+            verified = verified and check.returncode == 0
+        resident = _resident_prove(work / "k.zkey", work / "w.wtns", repeat)
+    prove_s = round(statistics.median(times), 3)
+    n = child["trades_per_batch"]
+    return Row(**child, prove_s=prove_s, prove_cpu_s=round(statistics.median(cpus), 3),
+               peak_rss_mb=round(max(peaks)), resident_prove_s=resident,
+               trades_per_s=round(n / (child["witness_s"] + prove_s), 3),
+               trades_per_s_resident=None if resident is None else round(n / (child["witness_s"] + resident), 3),
+               verified=verified)
+
+
+def table(preset: Preset, rows: list[Row], repeat: int) -> str:
+    lines = [f"preset {preset.name}: {preset.capacity} accounts, arity {preset.arity}, depth {preset.depth}, "
+             f"M = {preset.num_markets}; native backend, median of {repeat}",
+             "| circuit | trades (a batch) | constraints | domain | build s (peak MB) | witness s (CPU) | setup s "
+             "| prove s in process | prove s whole process (CPU s, peak RSS MB) | prove s resident | trades/s "
+             "| verified |",
+             "|---" * 12 + "|"]
+    for r in rows:
+        what = f"full ({r.trade_slots} trade slots, every slot)" if r.full else f"{r.trade_slots} trade slots"
+        lines.append(f"| {what} | {r.trades_per_batch} | {r.constraints:,} | 2^{r.domain_log2} | {r.build_s} "
+                     f"({r.build_peak_mb:,.0f}{', cache ' + r.build_cache if r.full else ''}) | {r.witness_s} "
+                     f"({r.witness_cpu_s}) | {r.setup_s} | {r.prove_inproc_s} | {r.prove_s} ({r.prove_cpu_s}, "
+                     f"{r.peak_rss_mb:,.0f}) "
+                     f"| {'-' if r.resident_prove_s is None else r.resident_prove_s} | {r.trades_per_s} "
+                     f"| {'yes' if r.verified else 'NO'} |")
+    trade_rows = [r for r in rows if not r.full]
+    for a, b in zip(trade_rows, trade_rows[1:]):
+        per = (b.constraints - a.constraints) / (b.trades - a.trades)
+        lines.append(f"marginal cost of a trade ({a.trades} -> {b.trades}): {per:,.0f} constraints, "
+                     f"{(b.prove_s - a.prove_s) / (b.trades - a.trades):.2f} s")
+    for r in rows:
+        if r.full:
+            lines.append(f"flow ({r.flow['batches']} batches, {r.flow['institutions']} institutions, seed "
+                         f"{r.flow['seed']}): touches per trade {r.touches_per_trade}; per batch "
+                         + ", ".join(f"{k} {v}" for k, v in r.flow["per_batch"].items())
+                         + f"; the measured batch: {r.batch_mix}")
+    return "\n".join(lines)
+
+
+def run(preset_name: str, trades: list[int], full: bool, repeat: int, as_json: bool, flow_batches: int = 60,
+        seed: int = 1, out=print) -> list[Row]:
+    preset = PRESETS[preset_name]
+    rows = [measure(preset_name, n, repeat=repeat, seed=seed) for n in ([] if full else trades)]
+    if full:
+        rows.append(measure(preset_name, full=True, repeat=repeat, flow_batches=flow_batches, seed=seed))
+    if as_json:
+        out(json.dumps({"preset": preset_name, "shape": {"accounts": preset.capacity, "arity": preset.arity,
+                                                         "depth": preset.depth, "markets": preset.num_markets},
+                        "backend": "native", "repeat": repeat, "rows": [asdict(r) for r in rows]}))
+    else:
+        out(table(preset, rows, repeat))
+    return rows
+
+
+def parse_trades(text: str) -> list[int]:
+    try:
+        out = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        out = []
+    if not out or any(n < 1 for n in out):
+        raise ValueError(f"--trades must be comma-separated positive integers, got {text!r}")
+    return out
 
 
 def main(argv=None) -> int:
+    from prover.bench.cli import settlement_arguments
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--preset", default="mainnet", choices=sorted(PRESETS))
-    ap.add_argument("--trades", default="1,2")
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--out", default=None)
+    settlement_arguments(ap)
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--workdir", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    preset = PRESETS[args.preset]
-    rows = [measure(preset, int(n), args.repeat) for n in args.trades.split(",")]
-    print(f"preset {preset.name}: {preset.capacity} accounts, arity {preset.arity}, depth {preset.depth}, "
-          f"M = {preset.num_markets}; native backend, median of {args.repeat}")
-    print("| trades | constraints | domain | setup s | witness s | prove s | trades/s |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['trades']} | {r['constraints']:,} | 2^{r['domain_log2']} | {r['setup_s']} | {r['witness_s']} "
-              f"| {r['prove_s']} | {r['trades_per_s']} |")
-    for a, b in zip(rows, rows[1:]):
-        per = (b["constraints"] - a["constraints"]) / (b["trades"] - a["trades"])
-        print(f"marginal cost of a trade ({a['trades']} -> {b['trades']}): {per:,.0f} constraints, "
-              f"{(b['prove_s'] - a['prove_s']) / (b['trades'] - a['trades']):.2f} s")
-    if args.out:
-        with open(args.out, "w") as f:
-            json.dump(rows, f, indent=1)
+    if args.child:
+        print(json.dumps(_child(args.preset, 0 if args.full else int(args.trades), args.full, args.repeat, args.workdir,
+                                args.flow_batches, args.seed)))
+        return 0
+    run(args.preset, parse_trades(args.trades), args.full, args.repeat, args.json, args.flow_batches, args.seed)
     return 0
 
 

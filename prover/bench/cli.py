@@ -1,4 +1,5 @@
-"""`zkclear bench prove`: the prover benchmark's command line."""
+"""`zkclear bench prove` (the prover against its peers) and `zkclear bench settlement` (settlement
+batches: constraints, proof time, trades per second; `circuits.settlement.bench`)."""
 from __future__ import annotations
 
 import argparse
@@ -37,6 +38,32 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="do not pip-install the benchmark-only peers (groth16py, matplotlib)")
     prove.add_argument("--out", default="bench_out", help="output folder (default bench_out)")
     prove.set_defaults(func=_run_prove)
+    settlement = kinds.add_parser(
+        "settlement",
+        help="settlement batches: constraints, build, witness, setup and proof time, peak RSS, trades/s",
+        description="For circuits with slots for that many co-signed trades at the preset's shape, or with "
+        "--full the preset's whole batch circuit filled from the random trading flow: constraints, "
+        "build time and peak memory, witness, setup and proof time (in process, whole process, "
+        "resident when available), peak RSS, trades per second (trades / (witness + proof)).",
+    )
+    settlement_arguments(settlement)
+    settlement.set_defaults(func=_run_settlement)
+
+
+def settlement_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options of `zkclear bench settlement` (also `python -m circuits.settlement.bench`);
+    kept here, light, so that `zkclear --help` imports no circuit code."""
+    ap.add_argument("--preset", default="tiny", choices=("tiny", "demo", "mainnet"))
+    what = ap.add_mutually_exclusive_group()
+    what.add_argument("--trades", default="1,8,64",
+                      help="comma-separated numbers of trade slots, one circuit each (default 1,8,64)")
+    what.add_argument("--full", action="store_true",
+                      help="the preset's whole batch circuit, filled from the random trading flow")
+    ap.add_argument("--repeat", type=int, default=3, help="proofs per row; the median is kept (default 3)")
+    ap.add_argument("--json", action="store_true", help="one JSON object with a `rows` list")
+    ap.add_argument("--flow-batches", type=int, default=60,
+                    help="--full: batches of the random flow run from genesis (default 60)")
+    ap.add_argument("--seed", type=int, default=1, help="--full: the flow's seed (default 1)")
 
 
 def _run_prove(args: argparse.Namespace) -> int:
@@ -60,3 +87,17 @@ def _run_prove(args: argparse.Namespace) -> int:
                             key=tuple(Path(k) for k in key) if all(key) else None,
                             resident_runs=args.resident_runs, only=only)
     return 0 if all(not m.error for m in results) else 1
+
+
+def _run_settlement(args: argparse.Namespace) -> int:
+    from prover.errors import CliError
+    from circuits.settlement.bench import parse_trades, run
+
+    try:
+        trades = [] if args.full else parse_trades(args.trades)
+    except ValueError as exc:
+        raise CliError(str(exc))
+    if args.repeat < 1:
+        raise CliError("--repeat must be at least 1")
+    rows = run(args.preset, trades, args.full, args.repeat, args.json, args.flow_batches, args.seed)
+    return 0 if all(r.verified for r in rows) else 1

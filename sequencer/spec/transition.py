@@ -38,8 +38,8 @@ from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
 from . import box as boxes
+from . import box_policy, margin
 from . import cross_margin as xm
-from . import margin
 from . import options as opt
 from .constants import (BPS, COLLATERAL_MAX, COLLATERAL_MIN, FIELD_MODULUS, FUNDING_MAX, FUNDING_MIN, GRID_MAX,
                         POSITION_MAX, POSITION_MIN, ROUND_BITS)
@@ -647,11 +647,12 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
         for index, accounts in observed.items():
             if any(_unsafe_in_box(state, a) for a in accounts):
                 wants[index] = accounts
-    return _build_pass(state, header, pending, wants, lenient=False, bounce_unregistered=bounce_unregistered)
+    return _build_pass(state, header, pending, wants, lenient=False, bounce_unregistered=bounce_unregistered,
+                       seen=observed if first is not None else {})
 
 
 def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, lenient: bool,
-                bounce_unregistered: bool = False) -> BuiltBatch:
+                bounce_unregistered: bool = False, seen: Optional[dict] = None) -> BuiltBatch:
     p = state.preset
     ins = p.insurance_account
     included, refused, waiting = [], [], []
@@ -728,6 +729,18 @@ def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, len
             touch_op = Touch(index, box) if state.options is None else Touch(index, box[0], box[1])
             if attempt(touch_op, forced=forced) or refused[-1][1] == SLOT_REASON:
                 may_wait.add(index)
+        if not lenient and state.options is None:
+            # Touch slots left over re-box the accounts closest to leaving their box (a box
+            # that holds their states of the first pass), so that boxes chosen together do not
+            # all expire in one batch, which would need more touches than the batch has slots
+            # (perpetual presets: an options preset keeps its cross-margin boxes as they were).
+            busy = {op.account for op in included if isinstance(op, Touch)} | set(touch) | {ins}
+            for index in box_policy.refresh_order(state, busy):
+                if sum(1 for o in included if isinstance(o, Touch)) >= p.touch_slots:
+                    break
+                box = box_holding(state, index, (seen or {}).get(index, ()))
+                if box is not None and attempt(Touch(index, box)):
+                    may_wait.add(index)
         for op in pending_of(Liquidate):
             attempt(op)
         for index in liquidate:
@@ -763,7 +776,8 @@ def _unsafe_in_box(state: State, account: Account) -> bool:
 
 def box_holding(state: State, index: int, later: Sequence[Account]):
     """A box safe for the account now (settled) and in each of its `later` states: the
-    intersection of `margin.choose_box` of each; None if one of them cannot be boxed."""
+    intersection of the builder's box (`box_policy.slack_box`, which leaves slack for the
+    account's next trades) of each; None if one of them cannot be boxed."""
     p = state.preset
     now = settle_funding(state.accounts[index], state.funding)
     if state.options is not None:  # options presets: ((perpetual box, OptionBox), slots to assign)
@@ -772,7 +786,7 @@ def box_holding(state: State, index: int, later: Sequence[Account]):
         now = opt.assign_slots(now, p, state.options, assign) if assign else now
         chosen = xm.choose_box(state, now, later)
         return None if chosen is None else (chosen, assign)
-    chosen = [margin.choose_box(a, p, state.prices, state.funding) for a in (now, *later)]
+    chosen = [box_policy.slack_box(a, p, state.prices, state.funding) for a in (now, *later)]
     if any(b is None for b in chosen):
         return None
     return boxes.intersect(chosen)
