@@ -22,7 +22,8 @@ DIR/member.json: any other Rollup is refused for good.
 Stored vs pending. A payload is signed before its batch settles, and a batch the sequencer
 abandons (a crash, an expired oracle round) is cut again, with another payload, under the
 same number. So a member keeps what it signed for the next batch as *candidates*
-(DIR/candidates/, one file per (batch, commitment), durable before the signature is
+(DIR/candidates/, one file per (batch, new root, commitment): the commitment covers the
+writes only, so a re-cut under a later oracle round has the same one and another root; durable before the signature is
 answered) and moves one into its append-only store (`store.PayloadStore`) only once the
 chain has that batch: the one whose (new root, commitment) the chain's `BatchSubmitted` and
 `BatchData` events carry. A payload for a batch the chain already has is stored at once if
@@ -151,7 +152,7 @@ class MemberService:
         self.lock = threading.RLock()
         self.member: Optional[Member] = None
         self.rollup: Optional[str] = None
-        self.candidates: dict[int, dict[int, BatchPayload]] = {}
+        self.candidates: dict[int, dict[tuple[int, int], BatchPayload]] = {}  # n -> (root, commitment) -> payload
         binding = self.dir / BINDING
         if binding.exists():
             b = json.loads(binding.read_text())
@@ -187,7 +188,7 @@ class MemberService:
                 log.warning("candidate %s dropped: %s", path.name, exc)
                 path.unlink()
                 continue
-            self.candidates.setdefault(payload.batch_number, {})[commitment(payload)] = payload
+            self.candidates.setdefault(payload.batch_number, {})[(payload.new_root, commitment(payload))] = payload
         log.info("store %s: batches 0..%d, %d candidate(s)", self.dir, self.member.batch_number,
                  sum(len(c) for c in self.candidates.values()))
         self.sync()
@@ -260,11 +261,12 @@ class MemberService:
                 member.receive(payload)
                 self._drop_candidates(n)
                 return self._sign(payload)
-            if c not in self.candidates.get(n, {}):
+            if (payload.new_root, c) not in self.candidates.get(n, {}):
                 if len(self.candidates.get(n, {})) >= MAX_CANDIDATES:
                     raise Conflict(f"batch {n} already has {MAX_CANDIDATES} candidates: wait for the chain")
-                self._write(self.dir / CANDIDATES / f"batch_{n:08d}_{c:064x}.json", payload.to_json())
-                self.candidates.setdefault(n, {})[c] = payload
+                name = f"batch_{n:08d}_{payload.new_root:064x}_{c:064x}.json"
+                self._write(self.dir / CANDIDATES / name, payload.to_json())
+                self.candidates.setdefault(n, {})[(payload.new_root, c)] = payload
                 log.info("batch %d: candidate %#x checked, kept and signed", n, c)
             return self._sign(payload)
 
@@ -304,8 +306,8 @@ class MemberService:
             if not cands:
                 break
             on_chain = self.chain.settled(n)
-            payload = cands.get(on_chain[1]) if on_chain is not None else None
-            if payload is None or payload.new_root != on_chain[0]:
+            payload = cands.get(on_chain) if on_chain is not None else None
+            if payload is None:
                 log.warning("batch %d is on chain but not among this member's candidates: waiting for it", n)
                 break
             member.receive(payload)
