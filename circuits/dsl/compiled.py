@@ -6,6 +6,10 @@ and inputs are never eliminated). Constraints that become linear after substitut
 eliminated in turn. Eliminated signals are not wires, but the witness program still
 computes them, and solving checks the original constraints, so an error names the gadget
 that made the failing constraint.
+
+Witnesses: `witness` / `witness_wtns` run the witness program natively when the Rust
+extension has the solver (`native.py`: same values, same errors), else in Python;
+`solve_signals` is the Python solver, the reference the native one is tested against.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from typing import Any
 from prover.field import R
 from prover.formats.r1cs import R1CS, CompactConstraints
 
+from . import native
 from .circuit import K_INT, K_OUT, K_PRV, K_PUB, S_HINT, S_LIN, S_MUL, S_MULADD, Circuit, CircuitError, _compact
 from .lc import ONE
 from .store import LCStore
@@ -68,10 +73,11 @@ class CompiledCircuit:
         self.n_signals = circuit.n_signals
         self._checks_cache = None
         self._sid_to_wire = None
+        self._native = None
 
     def __getstate__(self):  # for the on-disk cache: what solving makes is made again
         state = dict(self.__dict__)
-        state.update(_checks_cache=None, _sid_to_wire=None)
+        state.update(_checks_cache=None, _sid_to_wire=None, _native=None)
         state.pop("cache_note", None)
         return state
 
@@ -204,8 +210,59 @@ class CompiledCircuit:
 
     def witness(self, inputs: dict) -> list[int]:
         """The full witness in R1CS wire order (wire 0 = 1), every constraint checked."""
+        if native.available():
+            return native.ints(self.witness_values(inputs))
         w = self.solve_signals(inputs)
         return list(map(w.__getitem__, self.wire_sids))
+
+    def native_program(self):
+        """The witness program in Rust (made at the first native witness, then kept)."""
+        if getattr(self, "_native", None) is None:
+            self._native = native.program(self.circuit)
+        return self._native
+
+    def solve_native(self, inputs: dict, order=None, check: bool = True) -> bytes:
+        """The native solver: values as 32-byte little-endian words, in the order of `order`
+        (signal ids; None: every signal by id). Raises what `solve_signals` raises."""
+        w: dict[int, int] = {}
+        self._fill_inputs(inputs, w)
+        sids = array("q", w)
+        vals = b"".join([v.to_bytes(32, "little") for v in w.values()])
+        order_b = None if order is None else bytes(array("i", order))
+        failed, out = self.native_program().solve(bytes(sids), vals, native.python_hints(self.circuit._hints),
+                                                  order_b, check)
+        if failed >= 0:
+            raise self._error(failed, native.Values(out))
+        return out
+
+    def witness_values(self, inputs: dict) -> bytes:
+        """The wire-order witness as 32-byte little-endian words (a .wtns's values section)."""
+        if native.available():
+            return self.solve_native(inputs, self.wire_sids)
+        w = self.solve_signals(inputs)
+        return b"".join([w[s].to_bytes(32, "little") for s in self.wire_sids])
+
+    def witness_wtns(self, inputs: dict) -> bytes:
+        """The witness as .wtns bytes (what a prover backend takes), without Python ints."""
+        import struct
+
+        from prover.formats.binfile import Writer
+        from prover.formats.wtns import WTNS_MAGIC
+
+        vals = self.witness_values(inputs)
+        w = Writer(WTNS_MAGIC, 2)
+        w.section(1, struct.pack("<I", 32) + R.to_bytes(32, "little") + struct.pack("<I", len(vals) // 32))
+        w.section(2, vals)
+        return w.bytes()
+
+    def public_from_wtns(self, wtns: bytes) -> list[int]:
+        """The public signals (snarkjs order) of a `witness_wtns` result."""
+        from prover.formats.binfile import BinFile
+        from prover.formats.wtns import WTNS_MAGIC
+
+        values = BinFile(wtns, WTNS_MAGIC, "wtns", max_version=2).section(2, "values")
+        values.raw(32)  # wire 0, the constant one
+        return values.ints_le(self.r1cs.n_public, 32)
 
     def outputs(self, witness_or_signals: list[int], by_wire: bool = True) -> dict:
         """The public outputs, shaped as declared, from a wire-order witness."""

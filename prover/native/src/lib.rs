@@ -11,6 +11,7 @@ mod poseidon;
 mod prove;
 mod r1cs;
 mod setup;
+mod witness;
 mod zkey;
 
 use pyo3::prelude::*;
@@ -169,5 +170,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(poseidon_hash_many, m)?)?;
     m.add_function(wrap_pyfunction!(eddsa_poseidon_verify, m)?)?;
     m.add_function(wrap_pyfunction!(eddsa_poseidon_verify_many, m)?)?;
+    m.add_class::<witness::WitnessProgram>()?;
     Ok(())
 }
