@@ -23,7 +23,6 @@ from prover.formats.r1cs import R1CS, CompactConstraints
 from . import native
 from .circuit import K_INT, K_OUT, K_PRV, K_PUB, S_HINT, S_LIN, S_MUL, S_MULADD, Circuit, CircuitError, _compact
 from .lc import ONE
-from .store import LCStore
 
 
 class InputError(ValueError):
@@ -443,17 +442,71 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
 
     # the kept constraints, in index order, reduced by the final substitution, over wires
     table = c._coefs
-    out = LCStore(table)
-    index = table.index
-    for i in heapq.merge(quad, sorted(zero_kept)):
-        z = zero_kept.get(i)
-        triple = ({}, {}, z) if z is not None else (reduce(get(3 * i)), reduce(get(3 * i + 1)),
-                                                    reduce(get(3 * i + 2)))
-        for t in triple:
-            out.add_pairs([s2w[k] for k in t], [index(v) for v in t.values()])
+    out_sig, out_coef, out_ends = _write_kept(c, heapq.merge(quad, sorted(zero_kept)), zero_kept, insub, s2w,
+                                              reduce, table.index)
     r1cs = R1CS(n_wires=len(wire_sids), n_pub_out=len(outs), n_pub_in=len(pubs), n_prv_in=len(prvs),
-                constraints=CompactConstraints(out.sig, out.coef, out.ends, table.values),
+                constraints=CompactConstraints(out_sig, out_coef, out_ends, table.values),
                 wire_to_label=wire_sids, n_labels=n, prime=R)
     cc = CompiledCircuit(c, r1cs, wire_sids)
     cc.n_eliminated = n - len(wire_sids)
     return cc
+
+
+def _write_kept(c: Circuit, kept, zero_kept: dict, insub: bytearray, s2w: array, reduce, index):
+    """The kept constraints' LCs over wires, as flat arrays (wires, coefficient ids, ends).
+    An LC that mentions no eliminated signal is the circuit's own, its signals renamed to
+    wires and its coefficient ids unchanged: those are copied in bulk (numpy); the others
+    (reduced by the substitution, or a linear constraint kept on inputs) one by one."""
+    import numpy as np
+
+    cons = c._cons
+    sig = np.frombuffer(cons.sig, dtype=np.int32)
+    coef = np.frombuffer(cons.coef, dtype=np.int32)
+    ends = np.frombuffer(cons.ends, dtype=np.int64)
+    kept = np.fromiter(kept, dtype=np.int64)
+    # LC j mentions an eliminated signal
+    cum = np.zeros(len(sig) + 1, dtype=np.int32)
+    np.cumsum(np.frombuffer(insub, dtype=np.uint8)[sig], dtype=np.int32, out=cum[1:])
+    touched = cum[ends[1:]] != cum[ends[:-1]]
+    del cum
+    lcs = (3 * kept[:, None] + np.arange(3)).ravel()  # the output's LCs, in order
+    special = touched[lcs]
+    if zero_kept:
+        zk = np.isin(kept, np.fromiter(zero_kept, dtype=np.int64))
+        special |= np.repeat(zk, 3)
+    lengths = ends[lcs + 1] - ends[lcs]
+    made: dict[int, dict] = {}  # output LC position -> its terms, for the special ones
+    for pos in np.flatnonzero(special).tolist():
+        j = int(lcs[pos])
+        z = zero_kept.get(j // 3)
+        if z is not None:
+            t = z if j % 3 == 2 else {}
+        else:
+            t = reduce(cons.get(j))
+        made[pos] = t
+        lengths[pos] = len(t)
+    ends_a = array("q", [0]) * (len(lcs) + 1)
+    out_ends = np.frombuffer(ends_a, dtype=np.int64)
+    np.cumsum(lengths, out=out_ends[1:])
+    total = int(out_ends[-1])
+    sig_a, coef_a = array("i", [0]) * total, array("i", [0]) * total
+    out_sig = np.frombuffer(sig_a, dtype=np.int32)
+    out_coef = np.frombuffer(coef_a, dtype=np.int32)
+    wire_of = np.frombuffer(s2w, dtype=np.int32)
+    # bulk copy of the plain LCs (term k of LC lcs[p] goes to out_ends[p] + k), in chunks
+    plain = np.flatnonzero(~special)
+    for a in range(0, len(plain), 1 << 20):
+        part = plain[a:a + (1 << 20)]
+        n_part = lengths[part]
+        skip = np.cumsum(n_part) - n_part
+        k = np.arange(int(n_part.sum()), dtype=np.int64)
+        src = np.repeat(ends[lcs[part]] - skip, n_part) + k
+        dst = np.repeat(out_ends[part] - skip, n_part) + k
+        out_sig[dst] = wire_of[sig[src]]
+        out_coef[dst] = coef[src]
+    for pos, t in made.items():
+        o = int(out_ends[pos])
+        out_sig[o:o + len(t)] = [s2w[k] for k in t]
+        out_coef[o:o + len(t)] = [index(v) for v in t.values()]
+    del out_sig, out_coef, out_ends  # views: the arrays can be resized again once they are gone
+    return sig_a, coef_a, ends_a
