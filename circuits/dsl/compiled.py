@@ -23,6 +23,7 @@ from prover.formats.r1cs import R1CS, CompactConstraints
 from . import native
 from .circuit import K_INT, K_OUT, K_PRV, K_PUB, S_HINT, S_LIN, S_MUL, S_MULADD, Circuit, CircuitError, _compact
 from .lc import ONE
+from .store import LCStore
 
 
 class InputError(ValueError):
@@ -455,8 +456,9 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
 def _write_kept(c: Circuit, kept, zero_kept: dict, insub: bytearray, s2w: array, reduce, index):
     """The kept constraints' LCs over wires, as flat arrays (wires, coefficient ids, ends).
     An LC that mentions no eliminated signal is the circuit's own, its signals renamed to
-    wires and its coefficient ids unchanged: those are copied in bulk (numpy); the others
-    (reduced by the substitution, or a linear constraint kept on inputs) one by one."""
+    wires and its coefficient ids unchanged: those are copied in bulk (numpy, a chunk at a
+    time); the others (reduced by the substitution, or a linear constraint kept on inputs)
+    are written one by one to a store of their own, then copied in bulk too."""
     import numpy as np
 
     cons = c._cons
@@ -464,27 +466,35 @@ def _write_kept(c: Circuit, kept, zero_kept: dict, insub: bytearray, s2w: array,
     coef = np.frombuffer(cons.coef, dtype=np.int32)
     ends = np.frombuffer(cons.ends, dtype=np.int64)
     kept = np.fromiter(kept, dtype=np.int64)
-    # LC j mentions an eliminated signal
-    cum = np.zeros(len(sig) + 1, dtype=np.int32)
-    np.cumsum(np.frombuffer(insub, dtype=np.uint8)[sig], dtype=np.int32, out=cum[1:])
-    touched = cum[ends[1:]] != cum[ends[:-1]]
-    del cum
+    # LC j mentions an eliminated signal (in chunks of LCs: no array over every term)
+    ins = np.frombuffer(insub, dtype=np.uint8)
+    touched = np.empty(len(ends) - 1, dtype=bool)
+    chunk = 1 << 20
+    for a in range(0, len(touched), chunk):
+        e = ends[a:a + chunk + 1]
+        cum = np.zeros(int(e[-1] - e[0]) + 1, dtype=np.int32)
+        np.cumsum(ins[sig[e[0]:e[-1]]], dtype=np.int32, out=cum[1:])
+        rel = e - e[0]
+        touched[a:a + len(e) - 1] = cum[rel[1:]] != cum[rel[:-1]]
+        del cum
     lcs = (3 * kept[:, None] + np.arange(3)).ravel()  # the output's LCs, in order
+    del kept
     special = touched[lcs]
+    del touched
     if zero_kept:
-        zk = np.isin(kept, np.fromiter(zero_kept, dtype=np.int64))
-        special |= np.repeat(zk, 3)
+        zk = np.fromiter(sorted(zero_kept), dtype=np.int64)
+        special[np.searchsorted(lcs, 3 * zk)[:, None] + np.arange(3)] = True
     lengths = ends[lcs + 1] - ends[lcs]
-    made: dict[int, dict] = {}  # output LC position -> its terms, for the special ones
-    for pos in np.flatnonzero(special).tolist():
+    # the special LCs, over wires, in a store of their own (in output order)
+    made = LCStore(c._coefs)
+    where = np.flatnonzero(special)
+    for pos in where.tolist():
         j = int(lcs[pos])
         z = zero_kept.get(j // 3)
-        if z is not None:
-            t = z if j % 3 == 2 else {}
-        else:
-            t = reduce(cons.get(j))
-        made[pos] = t
-        lengths[pos] = len(t)
+        t = (z if j % 3 == 2 else {}) if z is not None else reduce(cons.get(j))
+        made.add_pairs([s2w[k] for k in t], [index(v) for v in t.values()])
+    made_ends = np.frombuffer(made.ends, dtype=np.int64)
+    lengths[where] = made_ends[1:] - made_ends[:-1]
     ends_a = array("q", [0]) * (len(lcs) + 1)
     out_ends = np.frombuffer(ends_a, dtype=np.int64)
     np.cumsum(lengths, out=out_ends[1:])
@@ -494,9 +504,8 @@ def _write_kept(c: Circuit, kept, zero_kept: dict, insub: bytearray, s2w: array,
     out_coef = np.frombuffer(coef_a, dtype=np.int32)
     wire_of = np.frombuffer(s2w, dtype=np.int32)
     # bulk copy of the plain LCs (term k of LC lcs[p] goes to out_ends[p] + k), in chunks
-    plain = np.flatnonzero(~special)
-    for a in range(0, len(plain), 1 << 20):
-        part = plain[a:a + (1 << 20)]
+    for a in range(0, len(lcs), chunk):
+        part = a + np.flatnonzero(~special[a:a + chunk])
         n_part = lengths[part]
         skip = np.cumsum(n_part) - n_part
         k = np.arange(int(n_part.sum()), dtype=np.int64)
@@ -504,9 +513,13 @@ def _write_kept(c: Circuit, kept, zero_kept: dict, insub: bytearray, s2w: array,
         dst = np.repeat(out_ends[part] - skip, n_part) + k
         out_sig[dst] = wire_of[sig[src]]
         out_coef[dst] = coef[src]
-    for pos, t in made.items():
-        o = int(out_ends[pos])
-        out_sig[o:o + len(t)] = [s2w[k] for k in t]
-        out_coef[o:o + len(t)] = [index(v) for v in t.values()]
+        del part, n_part, skip, k, src, dst
+    n_made = made_ends[1:] - made_ends[:-1]
+    skip = np.cumsum(n_made) - n_made
+    k = np.arange(int(made_ends[-1]), dtype=np.int64)
+    dst = np.repeat(out_ends[where] - skip, n_made) + k
+    out_sig[dst] = np.frombuffer(made.sig, dtype=np.int32)
+    out_coef[dst] = np.frombuffer(made.coef, dtype=np.int32)
+    del made_ends, n_made, skip, k, dst
     del out_sig, out_coef, out_ends  # views: the arrays can be resized again once they are gone
     return sig_a, coef_a, ends_a
