@@ -465,11 +465,11 @@ def _write_kept(c: Circuit, kept, zero_kept: dict, insub: bytearray, s2w: array,
     sig = np.frombuffer(cons.sig, dtype=np.int32)
     coef = np.frombuffer(cons.coef, dtype=np.int32)
     ends = np.frombuffer(cons.ends, dtype=np.int64)
-    kept = np.fromiter(kept, dtype=np.int64)
+    kept = np.fromiter(kept, dtype=np.int32)
     # LC j mentions an eliminated signal (in chunks of LCs: no array over every term)
     ins = np.frombuffer(insub, dtype=np.uint8)
     touched = np.empty(len(ends) - 1, dtype=bool)
-    chunk = 1 << 20
+    chunk = 1 << 18
     for a in range(0, len(touched), chunk):
         e = ends[a:a + chunk + 1]
         cum = np.zeros(int(e[-1] - e[0]) + 1, dtype=np.int32)
@@ -477,14 +477,14 @@ def _write_kept(c: Circuit, kept, zero_kept: dict, insub: bytearray, s2w: array,
         rel = e - e[0]
         touched[a:a + len(e) - 1] = cum[rel[1:]] != cum[rel[:-1]]
         del cum
-    lcs = (3 * kept[:, None] + np.arange(3)).ravel()  # the output's LCs, in order
+    lcs = (3 * kept[:, None] + np.arange(3, dtype=np.int32)).ravel()  # the output's LCs, in order
     del kept
     special = touched[lcs]
     del touched
     if zero_kept:
-        zk = np.fromiter(sorted(zero_kept), dtype=np.int64)
+        zk = np.fromiter(sorted(zero_kept), dtype=np.int32)
         special[np.searchsorted(lcs, 3 * zk)[:, None] + np.arange(3)] = True
-    lengths = ends[lcs + 1] - ends[lcs]
+    lengths = (ends[lcs + 1] - ends[lcs]).astype(np.int32)
     # the special LCs, over wires, in a store of their own (in output order)
     made = LCStore(c._coefs)
     where = np.flatnonzero(special)
