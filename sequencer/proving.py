@@ -15,21 +15,22 @@
 - The witness comes from a spec `BatchRecord` (`circuits.settlement.witness.batch_inputs`),
   solved by the native witness solver straight to .wtns bytes (`CompiledCircuit.witness_wtns`);
   the proof is made with the native backend by default and verified locally before it is
-  returned.
+  returned. With `resident=True` (the proving pool's workers) the key is also kept preprocessed in
+  memory (`prover.resident.ResidentProver`, built once by `warm()` or the first proof), so a
+  proof skips the key's load; with $ZKCLEAR_RESIDENT_TABLE_MB set (e.g. 1024) it also keeps
+  fixed-base tables for the MSMs, which makes each proof faster still (README, Benchmarks).
 
-`ProvingWorker` runs a `BatchProver` in a separate process (one worker, 'spawn'), so that a
-service stays responsive while a batch proves; `close()` kills the worker, so it never
-outlives the service."""
+The service runs its provers in worker processes (`sequencer/pipeline/pool.py`: one local
+worker by default, or a Dask pool), each holding a resident `BatchProver`
+(`resident_batch_prover`), so that the service stays responsive while a batch proves; the
+workers never outlive the service (`_die_with_parent`)."""
 from __future__ import annotations
 
-import hashlib
 import json
-import multiprocessing
 import os
 import secrets
 import sys
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -60,7 +61,7 @@ class BatchProver:
     """The settlement circuit of one preset, its key, and the steps that prove a batch."""
 
     def __init__(self, preset, data_dir: Path | str = DEFAULT_DATA_DIR, zkey: Optional[Path | str] = None,
-                 backend: str = "native"):
+                 backend: str = "native", resident: bool = False):
         from prover.backends import get_backend
 
         if isinstance(preset, str):
@@ -73,6 +74,8 @@ class BatchProver:
         self.backend = get_backend(backend)
         self._circuit = None
         self._key = None  # (zkey bytes, vk, path)
+        self.resident = resident and self.backend.name == "native"
+        self._resident = None  # prover.resident.ResidentProver, built once
 
     @property
     def circuit(self):
@@ -94,6 +97,23 @@ class BatchProver:
             else:
                 self._key = dev_key(self.circuit, "settlement", self.preset.name, self.data_dir, self.backend)
         return self._key
+
+    def warm(self) -> Path:
+        """Load (or set up) the key now, and preprocess it when resident; its path."""
+        zkey, _, path = self.key()
+        self._resident_prover(zkey)
+        return path
+
+    def _resident_prover(self, zkey: bytes):
+        """The ResidentProver of the key when this prover keeps it, else None."""
+        if self.resident and self._resident is None:
+            from prover.resident import ResidentProver, resident_available, worker_table_mb
+
+            if resident_available():
+                self._resident = ResidentProver(zkey, table_mb=worker_table_mb())
+            else:
+                self.resident = False
+        return self._resident
 
     def exit_vk_json(self) -> dict:
         """The exit circuit's verifying key (development key, cached like the batch key):
@@ -123,7 +143,11 @@ class BatchProver:
         witness = circuit.witness_wtns(batch_inputs(record, self.preset, circuit))
         witness_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        proof = self.backend.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
+        resident = self._resident_prover(zkey)
+        if resident is not None:
+            proof = resident.prove(witness)
+        else:
+            proof = self.backend.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
         prove_s = time.perf_counter() - t0
         public = circuit.public_from_wtns(witness)
         verified = bool(self.backend.verify(vk, public, proof))
@@ -134,6 +158,12 @@ class BatchProver:
         return ProvedBatch(number=record.public.batch_number, digest=int(public[0]), public=[str(x) for x in public],
                            proof=proof_to_json(proof), prove_s=round(prove_s, 3), witness_s=round(witness_s, 3),
                            verified=verified, key=str(zkey_path))
+
+
+def resident_batch_prover(preset_name: str, data_dir: str, zkey: Optional[str], backend: str) -> BatchProver:
+    """The proving pool's prover (sequencer/pipeline/pool.py PROVER_FACTORY): a BatchProver
+    that keeps its key preprocessed in memory across batches (`resident=True`)."""
+    return BatchProver(preset_name, data_dir, zkey, backend, resident=True)
 
 
 def dev_key(circuit, name: str, preset_name: str, data_dir: Path, backend):
@@ -164,10 +194,7 @@ def dev_key(circuit, name: str, preset_name: str, data_dir: Path, backend):
     return zkey, vk, zkey_path
 
 
-# --- the worker process ---------------------------------------------------------------------------
-_WORKER: Optional[BatchProver] = None
-
-
+# --- helpers of the worker processes (sequencer/pipeline/pool.py) ---------------------------------
 def _die_with_parent() -> None:
     """Linux: the kernel kills this process when its parent dies, even by SIGKILL, so a
     restarted service never races a leftover worker."""
@@ -179,23 +206,6 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() == 1:  # the parent died before the call
             os._exit(1)
-
-
-_NICE = 0  # applied before the first proof (os.nice), not during the setup
-
-
-def _worker_init(preset_name: str, data_dir: str, zkey: Optional[str], backend: str, nice: int = 0) -> None:
-    global _WORKER, _NICE
-    _die_with_parent()
-    _WORKER, _NICE = BatchProver(preset_name, data_dir, zkey, backend), nice
-
-
-def _worker_warm() -> str:
-    return str(_WORKER.key()[2])
-
-
-def _worker_vks() -> tuple[dict, dict]:
-    return _WORKER.vk_json(), _WORKER.exit_vk_json()
 
 
 def lower_priority(n: int) -> None:
@@ -211,49 +221,3 @@ def lower_priority(n: int) -> None:
             os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + n))
         except OSError:  # a thread that just ended
             pass
-
-
-def _worker_prove(record) -> ProvedBatch:
-    global _NICE
-    if _NICE:  # the key is ready (the service waits for it before it listens): yield the CPU from now on
-        lower_priority(_NICE)  # threads started later inherit it
-        _NICE = 0
-    return _WORKER.prove(record)
-
-
-class ProvingWorker:
-    """One prover process ('spawn': a fresh interpreter, no inherited threads or sockets).
-    `submit(record)` returns a Future of ProvedBatch; `close()` kills the process.
-
-    `nice`: before its first proof the worker lowers its own CPU priority by that much
-    (os.nice; the setup of the keys, which the service waits for before it listens, runs at
-    full priority). A service on a few cores gives it a positive value: a proof then takes
-    the CPU the API leaves, instead of queueing the API's requests behind its threads for
-    seconds per batch."""
-
-    def __init__(self, preset, data_dir: Path | str = DEFAULT_DATA_DIR, zkey: Optional[Path | str] = None,
-                 backend: str = "native", nice: int = 0):
-        name = preset if isinstance(preset, str) else preset.name
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_worker_init,
-                                         initargs=(name, str(data_dir), str(zkey) if zkey else None, backend, nice))
-
-    def warm(self) -> Future:
-        """Build the circuit and load (or set up) the key now; the future gives the key's path."""
-        return self._pool.submit(_worker_warm)
-
-    def vk_jsons(self) -> Future:
-        """The (batch, exit) verifying keys as snarkjs JSON (to deploy the verifiers)."""
-        return self._pool.submit(_worker_vks)
-
-    def submit(self, record) -> Future:
-        return self._pool.submit(_worker_prove, record)
-
-    def close(self) -> None:
-        procs = list((getattr(self._pool, "_processes", None) or {}).values())
-        for p in procs:  # a batch in hand is abandoned: the service re-proves it after a restart
-            if p.is_alive():
-                p.kill()
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for p in procs:
-            p.join(timeout=5)

@@ -2,7 +2,7 @@
 
     zkclear serve [--db URL] [--rpc-url URL] [--preset tiny|demo|mainnet] [--host H] [--port N]
                   [--batch-age S] [--max-pending N] [--dev-reporters] [--data-dir DIR]
-                  [--background-nice N]
+                  [--background-nice N] [--provers N] [--cluster ADDRESS]
 
 Defaults that work on a fresh clone: SQLite under ./zkclear_data/, the tiny preset, and a
 chain of its own: anvil (node_modules/.bin/anvil) on a free loopback port, its state kept in
@@ -16,6 +16,12 @@ local anvil N below the API's CPU priority: on a machine of its own with few cor
 then takes the CPU the requests leave rather than delaying their answers. It is off (0) by
 default: on a machine shared with other busy processes a niced prover can starve, and
 batches then settle minutes late.
+
+`--provers N` proves on a local Dask cluster of N workers (each a process with the key
+loaded), `--cluster ADDRESS` on a running one (scale out: start `dask worker ADDRESS
+--nthreads 1` on more machines); up to that many batches prove at once and settle in batch
+order, and a worker that dies mid-proof has its batch proven by another
+(`pipeline/pool.py`). The default is today's single worker process.
 
 Prints one line `listening on http://HOST:PORT` when ready. SIGTERM/SIGINT: the HTTP server
 stops, the pipeline leaves the batch in hand (abandoned and re-proved after a restart, or
@@ -70,7 +76,8 @@ def run_serve(args) -> int:
             anvil = LocalAnvil(state=data_dir / "anvil_state.json", nice=args.background_nice)
             rpc_url, reporters = anvil.url, True
             log.info("local chain: anvil at %s", rpc_url)
-        proving = ProvingStage(preset, data_dir, args.zkey, nice=args.background_nice)
+        proving = ProvingStage(preset, data_dir, args.zkey, nice=args.background_nice,
+                               provers=getattr(args, "provers", 1), cluster=getattr(args, "cluster", None))
         warm = proving.worker.warm()  # build the circuit and load (or set up) the key meanwhile
         try:
             handle = open_chain(store, rpc_url, preset, lambda: proving.vk_jsons(stop), reporters)
@@ -142,4 +149,10 @@ def register(sub) -> None:
                    help="CPU priority the proving worker and the local anvil give up (os.nice; default 0: "
                         "none), so that proving does not delay the API's answers on a machine of its own")
     p.add_argument("--zkey", default=None, help="a ceremony's .zkey for the settlement circuit (default: dev key)")
+    p.add_argument("--provers", type=int, default=1,
+                   help="proving workers on this machine (default 1: one worker process; more: a local Dask "
+                        "cluster, that many batches proving at once, settled in batch order)")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS",
+                   help="prove on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786) instead: its "
+                        "workers (one thread each) read the key from the same --zkey/--data-dir paths")
     p.set_defaults(func=run_serve)

@@ -8,7 +8,7 @@ and the test collateral tokens (``src/TestTokens.sol``).
     r.mint(alice, 5_000_000); r.deposit(alice_id, 5_000_000, sender=alice)   # token units (approve + deposit)
     pub = r.next_batch(new_root, withdrawals=[(alice_id, 1_000)])  # a spec BatchPublic from the chain
     r.submit_batch(pub, proof=proof_json)           # proof over sequencer.spec.public.batch_digest(pub)
-    r.submit_batch(pub, proof, da_commitment=c, da_signatures=atts)  # with a DA committee (sequencer/da/)
+    r.submit_batch(pub, proof, da_signatures=atts)  # with a DA committee (sequencer/da/): pub.da_commitment signed
     r.claim(alice_id)                               # alice receives credit * unitScale tokens
 
 The batch proof has ONE public input, ``sequencer.spec.public.batch_digest(pub, slots)``;
@@ -35,7 +35,10 @@ credited in units to the account (``accounts(id) = (owner, credit)``, one slot) 
 tokens by ``claim(account_id)`` to the owner recorded at registration; fees stay in ETH
 (``claim_fees``).
 
-Data availability: ``RollupClient.deploy(da_members=[...], da_threshold=k)`` gives the contract a
+Data availability: every batch message carries the batch's DA commitment (``pub.da_commitment``,
+which the proof binds: sequencer/spec/da.py) and the sequencer's DA public key
+(``RollupClient.deploy(da_public_key=S)``, default the development key ``DEV_DA_PUBLIC_KEY``).
+``RollupClient.deploy(da_members=[...], da_threshold=k)`` gives the contract a
 fixed committee; each batch then needs k members' EIP-712 signatures of (batch number, new root,
 DA commitment) (``sequencer.da.attest.sign_batch_data``), passed to ``submit_batch`` as
 ``da_signatures`` (attestations are sorted by signer; raw ``(v, r, s)`` tuples are passed as they
@@ -64,6 +67,7 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError, MethodUnavailable
 from web3.logs import DISCARD
 
+from sequencer.spec.da import DEV_DA_PUBLIC_KEY
 from sequencer.spec.constants import FIELD_MODULUS as R
 from sequencer.spec.constants import PRESETS, Preset
 from sequencer.spec.public import FIRST_L1_ACCOUNT, FUNDING_OFFSET, BatchPublic, batch_digest, batch_message
@@ -159,8 +163,8 @@ def _signed(x: int) -> int:
     return x - R if x > R // 2 else x
 
 
-def da_calldata(commitment: int = 0, signatures: Sequence[Any] = ()) -> tuple:
-    """``(daCommitment, daSignatures)`` for ``submitBatchWithData``: the signatures are objects with
+def da_calldata(signatures: Sequence[Any] = ()) -> list:
+    """``daSignatures`` for ``submitBatchWithData``: the signatures are objects with
     ``signer`` and ``sig_tuple()`` (``sequencer.da.attest.Attestation``) sorted by ascending
     signer as the contract wants, raw ``(v, r, s)`` tuples as given."""
     sigs = list(signatures)
@@ -168,19 +172,20 @@ def da_calldata(commitment: int = 0, signatures: Sequence[Any] = ()) -> tuple:
         sigs = [a.sig_tuple() for a in sorted(sigs, key=lambda a: int(a.signer, 16))]
     else:
         sigs = [a.sig_tuple() if hasattr(a, "sig_tuple") else tuple(a) for a in sigs]
-    return int(commitment), sigs
+    return sigs
 
 
 def batch_calldata(pub: BatchPublic) -> tuple[tuple, list[tuple[int, int]]]:
     """``(BatchPublic struct, withdrawals)`` for ``submitBatch``/``batchDigest`` from a spec
     ``BatchPublic``: the contract takes newRoot, oracleRound, prices, funding (offset: F + 2^47,
     as the message carries it; fewer non-zero calldata bytes than a negative field word),
-    the queue ends and the flag bit masks; the rest it reads from its own storage."""
+    the queue ends, the flag bit masks and the DA commitment; the rest (the DA key included) it
+    reads from its own storage."""
     bounced = sum(1 << s for s, d in enumerate(pub.deposits) if d[2])
     executed = sum(1 << s for s, f in enumerate(pub.forced) if f[2])
     struct = (int(pub.new_root), int(pub.oracle_round), [int(g) for g in pub.prices],
               [_signed(f) + FUNDING_OFFSET for f in pub.funding], int(pub.registration_to), int(pub.deposit_to), bounced,
-              int(pub.forced_to), executed)
+              int(pub.forced_to), executed, int(pub.da_commitment))
     return struct, [(int(a), int(x)) for a, x in pub.withdrawals]
 
 
@@ -326,6 +331,7 @@ class RollupClient:
         forced_request_fee: int = 0,
         da_members: Sequence[str] = (),
         da_threshold: int = 0,
+        da_public_key: Sequence[int] = DEV_DA_PUBLIC_KEY,
         artifacts: Mapping[str, dict] | None = None,
     ) -> "RollupClient":
         """Deploy the oracle (unless ``oracle`` gives an address), the collateral (a
@@ -337,7 +343,8 @@ class RollupClient:
         the committee oracle with ``committee`` (default: ``DevCommittee.from_seed()``, UNSAFE
         development reporters) and ``price_steps`` (default: the preset's ladder steps).
         ``da_members``/``da_threshold``: the DA committee and the signatures a batch needs
-        (none by default)."""
+        (none by default). ``da_public_key``: the sequencer's DA key (its state's
+        ``State.da_public``), which every batch message carries."""
         arts = dict(artifacts) if artifacts is not None else load_rollup_artifacts()
         w3 = chain.w3
         me = w3.eth.default_account
@@ -361,7 +368,7 @@ class RollupClient:
                tok.address, unit_scale, _addr(insurance_owner or seq), int(genesis_root), s.account_bits,
                s.register_slots, s.deposit_slots, s.forced_slots, s.withdrawal_slots, batch_interval_blocks,
                deadline_blocks, max_round_age, round_grace, min_deposit_units, registration_fee, forced_request_fee,
-               [_addr(a) for a in da_members], int(da_threshold))
+               [_addr(a) for a in da_members], int(da_threshold), int(da_public_key[0]), int(da_public_key[1]))
         rollup = chain.deploy(arts["Rollup"], cfg)
         return cls(chain, rollup, orc, tok, arts, committee)
 
@@ -434,21 +441,20 @@ class RollupClient:
         return int(ev["args"]["index"])
 
     def submit_batch(self, pub: BatchPublic, proof: Any, withdrawals: Iterable[tuple[int, int]] | None = None,
-                     sender: str | None = None, check: bool = True, da_commitment: int | None = None,
-                     da_signatures: Sequence[Any] = ()) -> dict:
-        """``submitBatch`` for a spec ``BatchPublic`` (its withdrawals unless given);
-        ``proof`` as in ``proof_words``; ``check`` as in ``_send``. With a DA commitment or
-        signatures (``da_calldata``), ``submitBatchWithData`` (a contract with a committee
-        needs it)."""
+                     sender: str | None = None, check: bool = True, da_signatures: Sequence[Any] | None = None
+                     ) -> dict:
+        """``submitBatch`` for a spec ``BatchPublic`` (its withdrawals unless given; its
+        ``da_commitment`` is in the struct); ``proof`` as in ``proof_words``; ``check`` as in
+        ``_send``. With ``da_signatures`` (``da_calldata``; even an empty list),
+        ``submitBatchWithData`` (a contract with a committee needs it)."""
         struct, ws = batch_calldata(pub)
         if withdrawals is not None:
             ws = [(int(a), int(x)) for a, x in withdrawals]
         f = self.rollup.functions
-        if da_commitment is None and not da_signatures:
+        if da_signatures is None:
             fn = f.submitBatch(struct, ws, proof_words(proof))
         else:
-            fn = f.submitBatchWithData(struct, ws, *da_calldata(da_commitment or 0, da_signatures),
-                                       proof_words(proof))
+            fn = f.submitBatchWithData(struct, ws, da_calldata(da_signatures), proof_words(proof))
         return self._send(fn, sender, check=check)
 
     def freeze(self, sender: str | None = None) -> dict:
@@ -538,7 +544,8 @@ class RollupClient:
     def next_batch(self, new_root: int, *, withdrawals: Iterable[tuple[int, int]] = (),
                    oracle_round: int | None = None, registration_to: int | None = None,
                    deposit_to: int | None = None, forced_to: int | None = None,
-                   bounced: Iterable[int] = (), not_executed: Iterable[int] = ()) -> BatchPublic:
+                   bounced: Iterable[int] = (), not_executed: Iterable[int] = (),
+                   da_commitment: int = 0) -> BatchPublic:
         """The next batch's ``sequencer.spec.public.BatchPublic`` from the chain: old root,
         batch number, the oracle round (latest by default) and, per queue, the entries from
         its consumed pointer to ``*_to`` (default: as many as the slots take). ``bounced``
@@ -564,7 +571,14 @@ class RollupClient:
             prices=tuple(prices), funding=tuple(_signed(f) for f in funding),
             registration_from=r0, registration_to=r1, registrations=tuple(self.registration_entries(r0, r1)),
             deposit_from=d0, deposit_to=d1, deposits=deposits, forced_from=f0, forced_to=f1, forced=forced,
-            withdrawals=tuple((int(a), int(x)) for a, x in withdrawals))
+            withdrawals=tuple((int(a), int(x)) for a, x in withdrawals), da_commitment=int(da_commitment),
+            da_public_key=self.da_public_key)
+
+    @property
+    def da_public_key(self) -> tuple[int, int]:
+        """The sequencer's DA public key the contract puts in every batch message."""
+        f = self.rollup.functions
+        return int(f.daKeyX().call()), int(f.daKeyY().call())
 
     def digest(self, pub: BatchPublic) -> int:
         """The spec's digest of ``pub`` under this contract's slot counts (what the proof proves)."""
@@ -631,8 +645,8 @@ def measure_gas(client: RollupClient, batch_key, withdrawal_counts: Sequence[int
     every L1 slot full (registrations, deposits, forced requests, one executed) and ``n``
     withdrawals to distinct accounts, claim (to an owner already holding tokens) and exit.
     Verification gas depends only on the number of inputs, so a synthetic key gives the
-    real figures. ``da_keys``: DA member keys that sign every batch (a random commitment;
-    none: commitment 0, for a contract without a committee). ``extras=False``: submitBatch
+    real figures. Every batch has a random DA commitment; ``da_keys``: DA member keys that
+    sign every batch (none: ``submitBatch``, for a contract without a committee). ``extras=False``: submitBatch
     only (no claim, no exit)."""
     rng = random.Random(seed)
     w3 = client.chain.w3
@@ -681,16 +695,14 @@ def measure_gas(client: RollupClient, batch_key, withdrawal_counts: Sequence[int
     out["submitBatch"] = {}
 
     def settle(withdrawals):
-        pub = client.next_batch(rng.randrange(1, 2**250), withdrawals=withdrawals)
-        commitment, sigs = None, []
+        pub = client.next_batch(rng.randrange(1, 2**250), withdrawals=withdrawals, da_commitment=rng.randrange(1, R))
+        sigs = None
         if da_keys:
             from sequencer.da.attest import sign_batch_data
 
-            commitment = rng.randrange(1, R)
-            sigs = [sign_batch_data(k, pub.batch_number, pub.new_root, commitment, chain_id=client.chain_id,
+            sigs = [sign_batch_data(k, pub.batch_number, pub.new_root, pub.da_commitment, chain_id=client.chain_id,
                                     rollup=client.rollup.address) for k in da_keys]
-        return client.submit_batch(pub, prove_synthetic(client, batch_key, pub, rng), da_commitment=commitment,
-                                   da_signatures=sigs)
+        return client.submit_batch(pub, prove_synthetic(client, batch_key, pub, rng), da_signatures=sigs)
 
     settle([])  # consume the deposits above: the contract now holds custody
     for n in counts:

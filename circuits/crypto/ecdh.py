@@ -1,13 +1,12 @@
-"""The per-account encryption key: Diffie-Hellman on Baby Jubjub between the sequencer and
-the account's owner, so that the sequencer's circuit can encrypt every new leaf to its owner
-and the owner, holding only its own EdDSA key, can decrypt it (sequencer/da/).
+"""Diffie-Hellman on Baby Jubjub between the sequencer and an account's owner, so that the
+batch circuit can encrypt every new leaf to its owner and the owner, holding only its own
+EdDSA key, can decrypt it (sequencer/spec/da.py, sequencer/da/).
 
     owner:      secret scalar a (its EdDSA key's, `eddsa_scalar`), public key A = a * Base8
                 (what it registers on L1)
-    sequencer:  secret scalar s, public key S = s * Base8 (published)
+    sequencer:  secret DA scalar s, public key S = s * Base8 (published: Rollup.daPublicKey)
     shared:     P = s * (8 * A') = a * (8 * S)          A' = A if A is on the curve, else Base8
-    k_a  = Poseidon(P.x, P.y)                           one field element, kept in the leaf
-    cipher key of account i = (k_a, i)                  (circuits/crypto/poseidon_cipher.py)
+    the leaf's salt = Poseidon(P.x, id), its cipher key (Poseidon(salt), id)   (spec/da.py)
 
 The cofactor 8 makes P a point of the prime-order subgroup whatever point was registered
 (the contract takes any pair of field elements), so the circuit's variable-base
@@ -15,7 +14,8 @@ multiplication never meets an exceptional case and no registration can make a ba
 unprovable; a key off the curve is replaced by Base8 (such an owner cannot sign anything
 either, and its leaf is then encrypted under a key the sequencer alone knows: clients must
 register real keys). For an honest owner 8 * A = (8a) * Base8, so both sides get
-8 * a * s * Base8.
+8 * a * s * Base8. (`account_key`, Poseidon(P.x, P.y), and `cipher_key` are the earlier
+per-account key, kept for the gadget tests.)
 """
 from __future__ import annotations
 

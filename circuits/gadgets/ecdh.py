@@ -1,16 +1,17 @@
-"""The per-account key k_a of circuits/crypto/ecdh.py in circuits.
+"""Diffie-Hellman on Baby Jubjub (circuits/crypto/ecdh.py) in circuits.
 
-Where it is computed: once per account, in the registration slot that creates the leaf (the
-owner's key is in that slot's public data), and stored as a leaf field, so that every later
-write encrypts the leaf with a Poseidon cipher only (circuits/gadgets/poseidon_cipher.py), not
-a scalar multiplication per write. The sequencer's scalar s is a private input of the batch
-circuit; `assert_public_key` proves once per batch that s is the secret of the published key
-S (otherwise a prover could encrypt under keys the owners cannot derive), and
-`account_key` derives k_a per registration slot.
+Where the batch circuit uses it: once per account, in the registration slot that creates the
+leaf (the owner's key is in that slot's public data), to derive the leaf's salt from the
+shared point (`shared_point`; sequencer/spec/da.py), so that every later write encrypts the
+leaf under a key hashed from its salt (a Poseidon cipher only, circuits/gadgets/
+poseidon_cipher.py), not a scalar multiplication per write. The sequencer's scalar s is a
+private input of the batch circuit; `public_key` computes S = s * Base8 once per batch, which
+the batch message carries (so the contract checks the prover used the published key's
+secret: otherwise it could encrypt under keys the owners cannot derive).
 
 Costs (measured by tests/circuits/test_ecdh.py): `account_key` 2,558 constraints (on-curve test + select +
-3 doublings + EscalarMulAny(252) + Poseidon(2)); `assert_public_key` 775 (Num2Bits(252) +
-EscalarMulFix(252)), once per batch.
+3 doublings + EscalarMulAny(252) + Poseidon(2)), `shared_point` the same less the Poseidon;
+`assert_public_key` 775 (Num2Bits(252) + EscalarMulFix(252)), once per batch.
 """
 from __future__ import annotations
 
@@ -39,8 +40,14 @@ def assert_public_key(c: Circuit, bits, public_key) -> None:
 
 
 @gadget
-def account_key(c: Circuit, bits, other_public_key) -> LC:
-    """Poseidon(bits * (8 * Q)), Q = other_public_key, or Base8 when Q is off the curve."""
+def public_key(c: Circuit, bits) -> tuple[LC, LC]:
+    """bits * Base8."""
+    return babyjub.escalar_mul_fix(c, bits, babyjub.BASE8)
+
+
+@gadget
+def shared_point(c: Circuit, bits, other_public_key) -> tuple[LC, LC]:
+    """bits * (8 * Q), Q = other_public_key, or Base8 when Q is off the curve."""
     qx, qy = LC.of(other_public_key[0]), LC.of(other_public_key[1])
     x2, y2 = c.mul(qx, qx), c.mul(qy, qy)
     x2y2 = c.mul(x2, y2)
@@ -48,8 +55,13 @@ def account_key(c: Circuit, bits, other_public_key) -> LC:
     q = (select(c, on, qx, babyjub.BASE8[0]), select(c, on, qy, babyjub.BASE8[1]))
     for _ in range(3):
         q = babyjub.babyjub_double(c, q)
-    p = babyjub.escalar_mul_any(c, bits, q)
-    return poseidon(c, list(p))
+    return babyjub.escalar_mul_any(c, bits, q)
 
 
-__all__ = ["scalar_bits", "assert_public_key", "account_key"]
+@gadget
+def account_key(c: Circuit, bits, other_public_key) -> LC:
+    """Poseidon(bits * (8 * Q)), Q = other_public_key, or Base8 when Q is off the curve."""
+    return poseidon(c, list(shared_point(c, bits, other_public_key)))
+
+
+__all__ = ["scalar_bits", "public_key", "assert_public_key", "shared_point", "account_key"]

@@ -24,7 +24,12 @@ calldata, so the proof binds everything the contract acts on:
   (an enabled slot follows an enabled one) and to = from + the enabled count; each slot puts
   its entry's fields, gated by its enable bit, in the message, so the entries are exactly the
   contract's queued ones, in order, and unused slots are zero;
-- the contract pays from the flags and the withdrawal entries, which the slots compute.
+- the contract pays from the flags and the withdrawal entries, which the slots compute;
+- daCommitment is the DA commitment the slots compute (`ops._publish`, `spec.da`): every
+  leaf written, encrypted to its owner; the DA committee signs the same value on chain;
+- daKeyX, daKeyY = s * Base8 for the private DA scalar s from which the registration slots
+  derive the new leaves' salts: the contract puts its published DA key there, so the prover
+  must know its secret.
 
 The state root is Poseidon(tree_root, globals_hash) (`spec.state.State.root`).
 
@@ -43,6 +48,7 @@ last checked box, so every account is above maintenance margin at the batch pric
 from __future__ import annotations
 
 from circuits.dsl import LC, Circuit
+from circuits.gadgets import ecdh
 from circuits.gadgets.bits import to_bits
 from sequencer.spec.constants import BATCH_BITS, FUNDING_BITS, GRID_BITS, ROUND_BITS, Preset
 
@@ -82,10 +88,18 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
     for q in ("registration", "deposit", "forced"):
         msg.put(c, f"{q}From", queues[q])
 
+    # the sequencer's DA key: s * Base8 for the scalar the registrations use (spec.da)
+    with c.scope("da_key"):
+        da_bits = ecdh.scalar_bits(c, c.private_input("da_scalar"))
+        da_x, da_y = ecdh.public_key(c, da_bits)
+    msg.put(c, "daKeyX", da_x)
+    msg.put(c, "daKeyY", da_y)
+
     st = BatchState(root=LC.of(old["tree_root"]), funding=[LC.of(f) for f in old["funding"]],
                     registration_index=LC.of(queues["registration"]), deposit_index=LC.of(queues["deposit"]),
                     forced_index=LC.of(queues["forced"]), fees=LC.of(0),
-                    batch_number=LC.of(hdr["batch_number"]), prices=[LC.of(g) for g in hdr["prices"]], message=msg)
+                    batch_number=LC.of(hdr["batch_number"]), prices=[LC.of(g) for g in hdr["prices"]], message=msg,
+                    da_bits=da_bits)
     for kind, attr, slot in SLOTS:
         for i in range(getattr(preset, attr)):
             with c.scope(f"{kind}[{i}]"):
@@ -111,6 +125,7 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
     new_globals = [hdr["batch_number"], hdr["oracle_round"], ends["registration"], ends["deposit"],
                    ends["forced"], *hdr["prices"], *st.funding]
     msg.put(c, "newRoot", hash_fields(c, [st.root, hash_fields(c, new_globals)]))
+    msg.put(c, "daCommitment", st.da_hash)
 
     # the one public input: sha256 of the message, >> 3
     c.assert_equal(msg.digest(c), digest)

@@ -17,6 +17,13 @@ write of the insurance fund inside an op, checks the leaf's box: S_m >= 0 at its
 corner. Writes keep the leaf's box (a path update of two node hashes per level), except a
 touch and the closing write (a box chosen by the sequencer) and a liquidated account (the
 full box): those recompute the node boxes along the path (`tree.leaf_write`).
+
+Every write also publishes its DA record (`_publish`, `spec.da`): the new leaf's opening
+encrypted under (Poseidon(salt), index) with nonce batch * 2^32 + the write's ordinal,
+absorbed with the index, the leaf hash and the nonce into the batch's DA commitment (a slot
+whose write is disabled, or reads an empty leaf, absorbs nothing and takes no ordinal). A
+registration derives the new leaf's salt from the ECDH point of the sequencer's DA scalar
+and the registered key: Poseidon(P.x, id).
 """
 from __future__ import annotations
 
@@ -26,9 +33,12 @@ from typing import Any
 from circuits.dsl import LC, Circuit
 from circuits.gadgets.bits import assert_bool, from_bits
 from circuits.gadgets.comparators import is_zero, less_eq, less_than
+from circuits.gadgets import ecdh
 from circuits.gadgets.eddsa import assert_eddsa_poseidon
 from circuits.gadgets.mux import select
+from circuits.gadgets.poseidon_cipher import poseidon_encrypt
 from sequencer.spec import box as spec_box
+from sequencer.spec import da as spec_da
 from sequencer.spec import ops as spec_ops
 from sequencer.spec.constants import (ADDRESS_BITS, AMOUNT_BITS, BATCH_BITS, BPS, BPS_BITS, COLLATERAL_BITS,
                                       FUNDING_BITS, POSITION_BITS, TV_BITS, Preset)
@@ -40,7 +50,7 @@ from .common import Leaf, hash_fields, leaf_hash, leaf_width, unpack_market_box
 from .margin import (Positions, assert_box_safe, assert_nonnegative, funding_paid, is_nonnegative,
                      signed_positions, surplus)
 from .nonce import use_nonce
-from .tree import declare_box, declare_path, index_bits_of, leaf_write, old_leaf_box_is_full
+from .tree import FULL_PACKED, declare_box, declare_path, index_bits_of, leaf_write, old_leaf_box_is_full
 
 ACCOUNT_BITS = spec_ops.ACCOUNT_ID_BITS
 
@@ -58,6 +68,9 @@ class BatchState:
     batch_number: LC  # this batch's number
     prices: list  # ladder indices g_j
     message: Any = None  # message.Message: the slots put their entries in the batch message
+    da_bits: list | None = None  # the sequencer's DA scalar, 252 bits (spec.da)
+    da_hash: Any = 0  # the DA commitment so far (spec.da.commitment_of)
+    da_writes: Any = 0  # the DA records so far: the next write's ordinal
     root_box: list | None = None  # set by the closing write
     last_enabled: dict = field(default_factory=dict)  # kind -> the enable bit of its previous slot
 
@@ -74,6 +87,29 @@ def _settled(c: Circuit, st: BatchState, leaf: Leaf) -> Leaf:
     return leaf.replace(collateral=LC.of(leaf.collateral) - paid, snapshots=list(st.funding))
 
 
+def _index_of(index_bits) -> LC:
+    return sum((LC.of(b) * (1 << i) for i, b in enumerate(index_bits)), LC())
+
+
+def _publish(c: Circuit, st: BatchState, flag, index, new: Leaf, packed_box, new_hash) -> None:
+    """`spec.da.write_record` of the write of `new` (its packed box `packed_box`, its hash
+    `new_hash`) at `index`, absorbed into the DA commitment when `flag` (a bit)."""
+    with c.scope("da"):
+        key = (hash_fields(c, [new.salt]), index)
+        nonce = LC.of(st.batch_number) * (1 << spec_da.NONCE_BATCH_SHIFT) + st.da_writes
+        ct = poseidon_encrypt(c, [*new.fields(), *packed_box], key, nonce)
+        record = [index, new_hash, nonce, *ct]
+        h = st.da_hash
+        for i in range(0, len(record), spec_da.SPONGE_RATE):
+            h = hash_fields(c, [h, *record[i:i + spec_da.SPONGE_RATE]])
+        if isinstance(flag, int):
+            assert flag == 1
+            st.da_hash = h
+        else:
+            st.da_hash = select(c, flag, h, st.da_hash)
+        st.da_writes = LC.of(st.da_writes) + flag
+
+
 def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, index_bits, old_hash,
            new: Leaf, check_box, rebox: str = "", want_root_box: bool = False, register: bool = False):
     """Write `new` (its snapshots must be the current funding indices) at the index.
@@ -86,18 +122,21 @@ def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, ind
     assert_signed(c, enabled, new.collateral, COLLATERAL_BITS)
     pos = signed_positions(c, enabled, new.positions)
     path = declare_path(c, prefix, preset, keep_box=not rebox, register=register)
+    m = preset.num_markets
     if rebox == "chosen":
-        _, parts = declare_box(c, prefix, preset)
+        packed, parts = declare_box(c, prefix, preset)
     elif rebox == "full":
-        parts = [spec_box.FULL_MARKET] * preset.num_markets
-    else:
-        parts = None
+        packed, parts = [FULL_PACKED] * m, [spec_box.FULL_MARKET] * m
+    else:  # kept: a registration's is the empty leaf's full box (the caller asserts it)
+        packed, parts = ([FULL_PACKED] * m if register else path.leaf_box), None
     # the account is solvent everywhere in its (kept or new) box
     if not (isinstance(check_box, int) and check_box == 0):
         check_parts = parts if parts is not None else [unpack_market_box(c, x) for x in path.leaf_box]
         assert_box_safe(c, gate(c, enabled, check_box), preset, new.collateral, pos, check_parts, st.funding)
-    st.root, root_box = leaf_write(c, preset, enabled, st.root, index_bits, old_hash, leaf_hash(c, new),
+    new_hash = leaf_hash(c, new)
+    st.root, root_box = leaf_write(c, preset, enabled, st.root, index_bits, old_hash, new_hash,
                                    parts, path, want_root_box, new_salt=new.salt if register else None)
+    _publish(c, st, enabled, _index_of(index_bits), new, packed, new_hash)
     if want_root_box:
         st.root_box = root_box
     return pos, path
@@ -166,18 +205,19 @@ def register_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> No
     en = _enabled(c, prefix)
     s = _in_order(c, st, prefix, en)
     pk_x, pk_y, l1 = (c.private_input(f"{prefix}.{k}") for k in ("pk_x", "pk_y", "l1_address"))
-    # the leaf's salt: the sequencer's choice (`spec.state.State.leaf_salt`), private
-    salt = c.private_input(f"{prefix}.salt")
     # the fields fit their widths (the contract enforces it: else the message cannot match)
     l1_bits = assert_bits(c, en, l1, ADDRESS_BITS)
     # the id the contract assigned: FIRST_L1_ACCOUNT + the entry's queue index (registrationFrom
     # + s, the slots being used in order), below the capacity
     account = LC.of(st.registration_index) + FIRST_L1_ACCOUNT
     bits = index_bits_of(c, en, account, preset)
+    # the leaf's salt: Poseidon(P.x, id), P = ECDH(the sequencer's DA scalar, the registered
+    # key) (`spec.da.account_salt`): the owner derives it, and its cipher key, from its own key
+    salt = hash_fields(c, [ecdh.shared_point(c, st.da_bits, (pk_x, pk_y))[0], account])
     # the old leaf is empty (hash 0, full box); the new one holds the key and the L1 owner
     path_prefix = f"{prefix}.account"
     m = preset.num_markets
-    new = Leaf(pk_x, pk_y, l1, LC.of(0), LC.of(0), LC.of(0), [LC.of(0)] * m, list(st.funding), LC.of(salt))
+    new = Leaf(pk_x, pk_y, l1, LC.of(0), LC.of(0), LC.of(0), [LC.of(0)] * m, list(st.funding), salt)
     # a new account (no position, no collateral) is safe in the empty leaf's full box; the
     # salt changes the blinds up the path
     _, path = _write(c, st, preset, path_prefix, en, bits, 0, new, check_box=0, register=True)
@@ -263,8 +303,11 @@ def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> Non
     assert_box_safe(c, c.mul(credited, not_fund), preset, new.collateral, pos, parts, st.funding)
     # registered: the old hash is a leaf hash (never 0) under the root; else the leaf is empty
     # (hash 0) and stays so
+    new_hash = leaf_hash(c, new)
     st.root, _ = leaf_write(c, preset, q.enabled, st.root, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
-                            c.mul(q.registered, leaf_hash(c, new)), None, path)
+                            c.mul(q.registered, new_hash), None, path)
+    # a registered leaf is written back (credited or not): its DA record
+    _publish(c, st, q.registered, q.account, new, path.leaf_box, new_hash)
     # the queue advances; the message carries the entry and its bounced flag
     st.deposit_index = LC.of(st.deposit_index) + q.enabled
     q.emit(c, st, "deposit", "bounced", bounced)
@@ -306,8 +349,10 @@ def forced_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None
         assert_equal_when(c, q.enabled - executed, packed[j], path.leaf_box[j])
     assert_signed(c, q.enabled, new.collateral, COLLATERAL_BITS)
     assert_box_safe(c, executed, preset, new.collateral, pos, parts, st.funding)
+    new_hash = leaf_hash(c, new)
     st.root, _ = leaf_write(c, preset, q.enabled, st.root, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
-                            c.mul(q.registered, leaf_hash(c, new)), parts, path)
+                            c.mul(q.registered, new_hash), parts, path)
+    _publish(c, st, q.registered, q.account, new, packed, new_hash)
     # the queue advances; the message carries the entry and its executed flag (the contract pays)
     st.forced_index = LC.of(st.forced_index) + q.enabled
     q.emit(c, st, "forced", "executed", executed)

@@ -17,8 +17,12 @@ The base and each kind's slot are measured by building the circuit with no slots
 one slot of that kind, less the SHA-256 of each one's message (before --O2 linear
 elimination, which removes well under 1 %).
 Also printed: one leaf write alone (the box tree's path update: keeping the box, changing
-it, and a registration's, which changes the blinds), the exit circuit, and one
-EdDSA-Poseidon verification, the two big parts of every signed op.
+it, and a registration's, which changes the blinds), the exit circuit, one EdDSA-Poseidon
+verification, the two big parts of every signed op, and what binding the DA payload costs
+(`spec.da`; included in the figures above): each write's DA record (the leaf encrypted
+under Poseidon(salt), absorbed into the commitment), each registration's salt from the ECDH
+point, once per batch the DA key s * Base8, and the batch's leaf writes (slots' writes and
+the closing write: each pays a record).
 """
 from __future__ import annotations
 
@@ -107,6 +111,57 @@ def leaf_write_cost(preset: Preset, new_box: bool = True, register: bool = False
     return c.n_constraints - before + (preset.num_markets * 128 if new_box else 0)
 
 
+def da_write_cost(preset: Preset) -> int:
+    """One write's DA record (`ops._publish`): the key Poseidon(salt), the cipher of the
+    leaf's opening, the sponge over (index, leaf hash, nonce, ciphertext), the select."""
+    from circuits.dsl import LC
+
+    from .common import Leaf, leaf_width
+    from .ops import BatchState, _publish
+
+    c = Circuit("da_write")
+    m = preset.num_markets
+    st = BatchState(root=LC(), funding=[], registration_index=LC(), deposit_index=LC(), forced_index=LC(),
+                    fees=LC(), batch_number=c.private_input("batch"), prices=[], da_hash=c.private_input("h"),
+                    da_writes=c.private_input("n"))
+    leaf = Leaf.from_fields(c.private_input("leaf", leaf_width(m)), m)
+    before = c.n_constraints
+    _publish(c, st, c.private_input("flag"), c.private_input("index"), leaf, c.private_input("box", m),
+             c.private_input("hash"))
+    return c.n_constraints - before
+
+
+def da_registration_cost() -> int:
+    """A registration's salt: the ECDH point with the sequencer's scalar, then Poseidon(P.x, id)."""
+    from circuits.gadgets import ecdh
+
+    from .common import hash_fields
+
+    c = Circuit("da_register")
+    bits = c.private_input("bits", 252)
+    before = c.n_constraints
+    hash_fields(c, [ecdh.shared_point(c, bits, c.private_input("pk", 2))[0], c.private_input("id")])
+    return c.n_constraints - before
+
+
+def da_key_cost() -> int:
+    """Once per batch: the scalar's 252 bits and s * Base8 (the message's daKeyX, daKeyY)."""
+    from circuits.gadgets import ecdh
+
+    c = Circuit("da_key")
+    ecdh.public_key(c, ecdh.scalar_bits(c, c.private_input("s")))
+    return c.n_constraints
+
+
+WRITES_PER_SLOT = {"register": 1, "deposit": 1, "forced": 1, "funding": 0, "touch": 1, "liquidation": 3,
+                   "withdrawal": 1, "trade": 2, "deleverage": 2}
+
+
+def batch_writes(preset: Preset) -> int:
+    """The leaf writes of a full batch: each slot's, plus the closing write."""
+    return 1 + sum(WRITES_PER_SLOT[k] * getattr(preset, attr) for k, attr, _ in SLOTS)
+
+
 def exit_cost(preset: Preset) -> int:
     from .exit import build_exit_circuit
 
@@ -134,6 +189,8 @@ def table(names: list[str]) -> tuple[str, dict]:
                          "sha256_blocks": sha256_blocks(p), "leaf_write": leaf_write_cost(p),
                          "leaf_write_keep_box": leaf_write_cost(p, new_box=False),
                          "leaf_write_register": leaf_write_cost(p, register=True), "exit": exit_cost(p),
+                         "da_write": da_write_cost(p), "da_registration": da_registration_cost(),
+                         "da_key": da_key_cost(), "writes": batch_writes(p),
                          "shape": f"{p.capacity} accounts, arity {p.arity}, depth {p.depth}, M={p.num_markets}",
                          "slots": {k: getattr(p, attr) for k, attr, _ in SLOTS}}
     kinds = ["base"] + [k for k, _, _ in SLOTS]
@@ -148,6 +205,13 @@ def table(names: list[str]) -> tuple[str, dict]:
                      + f" | {r['exit']:,} | {r['total']:,}"
                      + f" | {100 * r['sha256'] / r['total']:.1f} % |")
     lines.append(f"\nOne EdDSA-Poseidon verification: {eddsa_cost():,} constraints.")
+    lines.append("\nBinding the DA payload (included above): | preset | per write | per registration "
+                 "(salt) | per batch (DA key) | writes per batch | in all | share |")
+    for name, r in results.items():
+        p = PRESETS[name]
+        da = r["da_write"] * r["writes"] + r["da_registration"] * p.register_slots + r["da_key"]
+        lines.append(f"| {name} | {r['da_write']:,} | {r['da_registration']:,} | {r['da_key']:,} | {r['writes']} "
+                     f"| {da:,} | {100 * da / r['total']:.1f} % |")
     return "\n".join(lines), results
 
 

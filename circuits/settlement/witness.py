@@ -11,7 +11,8 @@ Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
                                                   amount, registered), funding, liquidation,
                                                   touch, withdrawal, trade, deleverage
     <kind>[i].<role>.leaf[7 + 2M]                the leaf before the write (Account.fields())
-    register[i].salt                             the new account's salt
+    da_scalar                                    the sequencer's secret DA scalar (the registrations
+                                                  derive the new salts from it: spec.da)
     <kind>[i].<role>.box[M]                      the packed box chosen (touch and the closing
                                                   write only: other writes keep the box)
     <kind>[i].<role>.sib_hash[D][a-1], .sib_box[D][a-1][M], .node_box[D][M], .blind[D]
@@ -108,7 +109,7 @@ def _op_inputs(slot: str, op, updates: tuple) -> dict:
     out: dict = {"enabled": 1}
     roles: list[str]
     if slot == "register":
-        out.update(pk_x=op.pubkey[0], pk_y=op.pubkey[1], l1_address=op.l1_address, salt=updates[0].post.salt)
+        out.update(pk_x=op.pubkey[0], pk_y=op.pubkey[1], l1_address=op.l1_address)
         roles = ["account"]
     elif slot in ("deposit", "forced"):
         out.update(account=op.account, amount=op.amount, registered=int(updates[0].pre is not None))
@@ -153,6 +154,7 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
     pub = record.public
     m = preset.num_markets
     inputs["digest"] = batch_digest(pub, preset)
+    inputs["da_scalar"] = record.da_scalar
     inputs.update(batch_number=pub.batch_number, oracle_round=pub.oracle_round, prices=list(pub.prices),
                   registration_from=pub.registration_from, deposit_from=pub.deposit_from,
                   forced_from=pub.forced_from)

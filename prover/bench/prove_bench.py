@@ -1,6 +1,11 @@
 """The prover benchmark: circomlib Poseidon chains at 2^12 .. 2^16 constraints, each proven by
 zkclear (native, and python at small sizes), snarkjs, the arkworks-based groth16py wheel and,
 when its binary is given, iden3's rapidsnark — whole processes on the same .zkey and .wtns.
+Two more columns time a proof inside a process that keeps its key loaded: zkclear's resident
+prover (`prover.resident`, the proving worker's path; `prover.bench.resident_run`) and, when
+its binary is given, gnark's `Prove()` (the gnark-zkey tool: a snarkjs key converted to
+gnark's, proven by gnark v0.16's unmodified groth16.Prove); gnark's whole process too.
+`--zkey/--wtns/--vk/--r1cs` bench a given key (e.g. a circomlib circuit) instead of the chains.
 
 Per size: compile with circom2 --O2, compute the witness with circom's wasm calculator, make one
 development key with `zkclear setup --dev-unsafe` (every prover reads that same .zkey), then
@@ -33,10 +38,11 @@ class CircuitFiles:
     power: int
     constraints: int
     r1cs: Path
-    wasm: Path
+    wasm: Path | None
     wtns: Path
     zkey: Path
     vk: Path
+    gnark_dir: Path | None = None  # the key converted for gnark (when --gnark is given)
 
 
 @dataclass
@@ -46,6 +52,8 @@ class Prover:
     max_power: int = 30
     env: dict = field(default_factory=dict)
     output: str = "snarkjs-json"  # or "self-checked": the command verifies its own proof
+    # in-process timing: the seconds a run reports on its stdout (None: the process's wall time)
+    reported: Callable[[str], float] | None = None
 
 
 @dataclass
@@ -59,6 +67,7 @@ class Measurement:
     verified: bool
     phases: dict = field(default_factory=dict)
     error: str = ""
+    in_process: bool = False  # seconds of a proof in a process that keeps the key, not a whole process
 
 
 def zkclear_cmd() -> list[str]:
@@ -78,8 +87,21 @@ def _groth16py_script() -> str:
     )
 
 
-def peers(rapidsnark: str | None, python_max_power: int) -> list[Prover]:
+def _reported(tag: str, scale: float = 1.0) -> Callable[[str], float]:
+    """Parse `TAG median=X ...` from a run's stdout: X·scale seconds."""
+    def parse(stdout: str) -> float:
+        for line in stdout.splitlines():
+            if line.startswith(tag):
+                return float(line.split("median=")[1].split()[0]) * scale
+        raise ValueError(f"no {tag} line in the output")
+    return parse
+
+
+def peers(rapidsnark: str | None, python_max_power: int, gnark: str | None = None,
+          resident_runs: int = 5) -> list[Prover]:
     """The provers to compare, in table order."""
+    from prover.resident import resident_available
+
     provers = [
         Prover(
             "zkclear-native",
@@ -88,6 +110,12 @@ def peers(rapidsnark: str | None, python_max_power: int) -> list[Prover]:
                "--proof", str(proof), "--public", str(public)],
             env={"ZKCLEAR_PROFILE": "1"},
         ),
+        *([Prover(
+            "zkclear-resident",
+            lambda f, proof, public: [sys.executable, "-m", "prover.bench.resident_run", str(f.zkey), str(f.wtns),
+                                      str(proof), str(public), "--runs", str(resident_runs)],
+            reported=_reported("RESIDENT_PROVE_S"),
+        )] if resident_available() else []),
         Prover(
             "zkclear-python",
             lambda f, proof, public: zkclear_cmd()
@@ -110,6 +138,17 @@ def peers(rapidsnark: str | None, python_max_power: int) -> list[Prover]:
                 output="self-checked",
             )
         )
+    if gnark:
+        ncpu = str(os.cpu_count())
+        provers += [
+            Prover("gnark (whole process)",
+                   lambda f, proof, public: [gnark, "prove", str(f.gnark_dir), str(f.r1cs), "0", "1", str(proof)],
+                   env={"GOMAXPROCS": ncpu}, output="gnark"),
+            Prover("gnark Prove() in-process",
+                   lambda f, proof, public: [gnark, "prove", str(f.gnark_dir), str(f.r1cs), "1", str(resident_runs),
+                                             str(proof)],
+                   env={"GOMAXPROCS": ncpu}, output="gnark", reported=_reported("GNARK_PROVE_MS", 1e-3)),
+        ]
     if rapidsnark:
         provers.append(
             Prover(
@@ -178,51 +217,103 @@ def _parse_profile(stderr: str) -> dict:
 
 
 def measure(prover: Prover, files: CircuitFiles, work: Path, repeat: int) -> Measurement:
-    proof = work / f"proof.{prover.name.split()[0]}.json"
-    public = work / f"public.{prover.name.split()[0]}.json"
-    if prover.output == "self-checked":
-        # groth16py checks its proof against circom's public signals; write them once.
-        subprocess.run(zkclear_cmd() + ["prove", "--backend", "native", "--zkey", str(files.zkey),
-                                        "--wtns", str(files.wtns), "--proof", str(proof),
-                                        "--public", str(public)], check=True, capture_output=True)
-    env = dict(os.environ, **prover.env)
-    runs, peaks, phases, error = [], [], [], ""
-    for _ in range(repeat):
-        run = run_process(prover.command(files, proof, public), env=env, cwd=str(REPO))
-        if run.returncode != 0:
-            error = (run.stderr.strip() or run.stdout.strip()).splitlines()[-1:] or ["failed"]
-            error = f"exit {run.returncode}: {error[0][:200]}"
-            break
-        runs.append(run.seconds)
-        peaks.append(run.peak_rss_mb)
-        profile = _parse_profile(run.stderr)
-        if profile:
-            phases.append(profile)
-    verified = False
-    if not error:
+    return measure_all([prover], files, work, repeat)[0]
+
+
+def measure_all(provers: list[Prover], files: CircuitFiles, work: Path, repeat: int) -> list[Measurement]:
+    """Each prover `repeat` times, in rounds (one run of every prover per round), so that a
+    machine's changing load falls on all of them alike; median per prover."""
+    @dataclass
+    class State:
+        prover: Prover
+        proof: Path
+        public: Path
+        env: dict
+        runs: list = field(default_factory=list)
+        peaks: list = field(default_factory=list)
+        phases: list = field(default_factory=list)
+        error: str = ""
+
+    states = []
+    for prover in provers:
+        proof = work / f"proof.{prover.name.split()[0]}{'.ip' if prover.reported else ''}.json"
+        public = work / f"public.{prover.name.split()[0]}{'.ip' if prover.reported else ''}.json"
         if prover.output == "self-checked":
-            verified = True
-        else:
-            check = subprocess.run(zkclear_cmd() + ["verify", "--vk", str(files.vk), "--proof", str(proof),
-                                                    "--public", str(public)], capture_output=True, text=True,
-                                   cwd=REPO)
-            verified = check.returncode == 0
-            if not verified:
-                error = f"proof rejected: {check.stderr.strip() or check.stdout.strip()}"
-    median_phases = {}
-    if phases:
-        for key in phases[0]:
-            median_phases[key] = median([p[key] for p in phases if key in p])
-    return Measurement(prover.name, files.power, files.constraints, median(runs) if runs else float("nan"),
-                       runs, max(peaks) if peaks else float("nan"), verified, median_phases, error)
+            # groth16py checks its proof against circom's public signals; write them once.
+            subprocess.run(zkclear_cmd() + ["prove", "--backend", "native", "--zkey", str(files.zkey),
+                                            "--wtns", str(files.wtns), "--proof", str(proof),
+                                            "--public", str(public)], check=True, capture_output=True)
+        if prover.output == "gnark":  # gnark-zkey wrote the public signals when it converted the key
+            shutil.copyfile(files.gnark_dir / "public.json", public)
+        states.append(State(prover, proof, public, dict(os.environ, **prover.env)))
+    for _ in range(repeat):
+        for st in states:
+            if st.error:
+                continue
+            run = run_process(st.prover.command(files, st.proof, st.public), env=st.env, cwd=str(REPO))
+            if run.returncode != 0:
+                error = (run.stderr.strip() or run.stdout.strip()).splitlines()[-1:] or ["failed"]
+                st.error = f"exit {run.returncode}: {error[0][:200]}"
+                continue
+            try:
+                st.runs.append(st.prover.reported(run.stdout) if st.prover.reported else run.seconds)
+            except ValueError as exc:
+                st.error = str(exc)
+                continue
+            st.peaks.append(run.peak_rss_mb)
+            profile = _parse_profile(run.stderr)
+            if profile:
+                st.phases.append(profile)
+    out = []
+    for st in states:
+        verified, error = False, st.error
+        if not error:
+            if st.prover.output == "self-checked":
+                verified = True
+            else:
+                check = subprocess.run(zkclear_cmd() + ["verify", "--vk", str(files.vk), "--proof", str(st.proof),
+                                                        "--public", str(st.public)], capture_output=True, text=True,
+                                       cwd=REPO)
+                verified = check.returncode == 0
+                if not verified:
+                    error = f"proof rejected: {check.stderr.strip() or check.stdout.strip()}"
+        median_phases = {}
+        if st.phases:
+            for key in st.phases[0]:
+                median_phases[key] = median([p[key] for p in st.phases if key in p])
+        out.append(Measurement(st.prover.name, files.power, files.constraints,
+                               median(st.runs) if st.runs else float("nan"), st.runs,
+                               max(st.peaks) if st.peaks else float("nan"), verified, median_phases, error,
+                               in_process=st.prover.reported is not None))
+    return out
+
+
+def prepare_key(work: Path, zkey: Path, wtns: Path, vk: Path, r1cs: Path) -> CircuitFiles:
+    """A given key (e.g. a circomlib circuit's): its domain's power labels the row."""
+    from prover.formats.r1cs import read_r1cs
+    from prover.formats.zkey import read_zkey
+
+    work.mkdir(parents=True, exist_ok=True)
+    power = read_zkey(zkey).domain_size.bit_length() - 1
+    return CircuitFiles(power, read_r1cs(r1cs).n_constraints, Path(r1cs), None, Path(wtns), Path(zkey), Path(vk))
+
+
+def convert_for_gnark(gnark: str, files: CircuitFiles, work: Path) -> None:
+    """gnark-zkey convert (once per key: the converted key is kept under work/gnark)."""
+    d = work / "gnark"
+    if not (d / "pk.bin").exists():
+        subprocess.run([gnark, "convert", str(files.zkey), str(files.r1cs), str(files.wtns), str(d)],
+                       check=True, capture_output=True)
+    files.gnark_dir = d
 
 
 def markdown_table(results: list[Measurement]) -> str:
     """One row per size: each prover's median seconds and peak MB, and zkclear-native's speed-up."""
     names = list(dict.fromkeys(m.prover for m in results))
     powers = sorted({m.power for m in results})
-    head = "| constraints | " + " | ".join(names) + " | native vs snarkjs | native vs fastest peer |"
-    rule = "|---" * (len(names) + 3) + "|"
+    head = ("| constraints | " + " | ".join(names)
+            + " | native vs snarkjs | native vs fastest peer | native vs rapidsnark | resident vs gnark Prove() |")
+    rule = "|---" * (len(names) + 5) + "|"
     lines = [head, rule]
     for power in powers:
         row = {m.prover: m for m in results if m.power == power}
@@ -240,11 +331,19 @@ def markdown_table(results: list[Measurement]) -> str:
         snark = row.get("snarkjs")
         ratio_snarkjs = (f"{snark.seconds / native.seconds:.1f}x" if native and snark and not native.error
                          and not snark.error else "–")
-        peer_times = [m.seconds for n, m in row.items() if not n.startswith("zkclear") and not m.error]
+        peer_times = [m.seconds for n, m in row.items()
+                      if not n.startswith("zkclear") and not m.error and not m.in_process]
         ratio_best = (f"{min(peer_times) / native.seconds:.2f}x" if native and peer_times and not native.error
                       else "–")
-        lines.append(f"| {constraints} (2^{power}) | " + " | ".join(cells) + f" | {ratio_snarkjs} | {ratio_best} |")
-    phase_rows = [m for m in results if m.phases]
+
+        def ratio(mine, theirs):  # time / time: below 1 is faster
+            a, b = row.get(mine), row.get(theirs)
+            return f"{a.seconds / b.seconds:.2f}x" if a and b and not a.error and not b.error else "–"
+
+        lines.append(f"| {constraints} (2^{power}) | " + " | ".join(cells) + f" | {ratio_snarkjs} | {ratio_best} | "
+                     f"{ratio('zkclear-native', 'rapidsnark')} | "
+                     f"{ratio('zkclear-resident', 'gnark Prove() in-process')} |")
+    phase_rows = [m for m in results if m.phases and m.prover == "zkclear-native"]
     if phase_rows:
         keys = list(phase_rows[0].phases)
         lines += ["", "zkclear-native phases (median seconds):", "",
@@ -280,7 +379,11 @@ def plot(results: list[Measurement], path: Path) -> bool:
 
 
 def run_benchmark(out: Path, powers: list[int], repeat: int, rapidsnark: str | None,
-                  python_max_power: int, install_peers: bool = True, log=print) -> list[Measurement]:
+                  python_max_power: int, install_peers: bool = True, log=print, gnark: str | None = None,
+                  key: tuple[Path, Path, Path, Path] | None = None, resident_runs: int = 5,
+                  only: list[str] | None = None) -> list[Measurement]:
+    """`key` = (zkey, wtns, vk, r1cs) benches that key instead of the Poseidon chains; `only`
+    keeps the provers whose names start with one of its entries."""
     out.mkdir(parents=True, exist_ok=True)
     notes = ensure_peer_packages() if install_peers else []
     for note in notes:
@@ -288,18 +391,27 @@ def run_benchmark(out: Path, powers: list[int], repeat: int, rapidsnark: str | N
     if rapidsnark and not shutil.which(rapidsnark) and not Path(rapidsnark).is_file():
         log(f"note: rapidsnark binary {rapidsnark} not found; skipped")
         rapidsnark = None
-    provers = peers(rapidsnark, python_max_power)
+    if gnark and not shutil.which(gnark) and not Path(gnark).is_file():
+        log(f"note: gnark-zkey binary {gnark} not found; skipped")
+        gnark = None
+    provers = peers(rapidsnark, python_max_power, gnark, resident_runs)
+    if only:
+        provers = [p for p in provers if any(p.name.startswith(o) for o in only)]
     results: list[Measurement] = []
-    for power in powers:
-        files = prepare_circuit(out / f"2^{power}", power)
-        log(f"2^{power}: {files.constraints} constraints")
-        for prover in provers:
-            if power > prover.max_power:
-                continue
-            m = measure(prover, files, out / f"2^{power}", repeat)
+    for power in ([None] if key else powers):
+        if key:
+            work = out / "key"
+            files = prepare_key(work, *key)
+        else:
+            work = out / f"2^{power}"
+            files = prepare_circuit(work, power)
+        if gnark:
+            convert_for_gnark(gnark, files, work)
+        log(f"2^{files.power}: {files.constraints} constraints")
+        for m in measure_all([p for p in provers if files.power <= p.max_power], files, work, repeat):
             results.append(m)
             status = m.error or ("verified" if m.verified else "NOT verified")
-            log(f"  {prover.name:22s} {m.seconds:8.3f} s  {m.peak_rss_mb:7.0f} MB  {status}")
+            log(f"  {m.prover:26s} {m.seconds:8.3f} s  {m.peak_rss_mb:7.0f} MB  {status}")
     (out / "results.json").write_text(json.dumps({
         "machine": {"cpus": os.cpu_count()},
         "repeat": repeat,

@@ -38,7 +38,7 @@ def settled_state(accounts: int):
 
     st = State.genesis(TINY, _key(0).public_key, 0xFEE, PRICES)
     for i in range(1, accounts + 1):
-        st.write_account(i, replace(Account.new(_key(i).public_key, 0xA000 + i, st.funding, st.leaf_salt(i)), collateral=COLLATERAL))
+        st.write_account(i, replace(Account.new(_key(i).public_key, 0xA000 + i, st.funding, st.leaf_salt(i, _key(i).public_key)), collateral=COLLATERAL))
     st.registration_index = accounts  # ids 1..accounts came through the L1 registration queue
     return st
 

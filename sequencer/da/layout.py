@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from sequencer.spec import box as boxes
+from sequencer.spec import da as spec_da
 from sequencer.spec import tree as spec_tree
 from sequencer.spec.constants import FIELD_MODULUS, Preset
 from sequencer.spec.hashing import from_field, hash_fields
@@ -122,13 +123,8 @@ def climb(index: int, account: Account, opening: Sequence[spec_tree.OpeningLevel
 
 # --- the leaf opening (what is encrypted to the owner) -------------------------------------------
 
-def leaf_opening(account: Account) -> list[int]:
-    """The leaf's content as field elements: Account.fields() (salt last) then its packed box."""
-    return [x % FIELD_MODULUS for x in account.fields()] + boxes.pack_box(account.box)
-
-
-def opening_length(num_markets: int) -> int:
-    return 7 + 2 * num_markets + num_markets
+leaf_opening = spec_da.leaf_opening  # Account.fields() (salt last) then its packed box
+opening_length = spec_da.opening_length
 
 
 def account_from_opening(fields: Sequence[int], num_markets: int) -> Account:

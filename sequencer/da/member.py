@@ -6,17 +6,23 @@ honest signer can rebuild its leaf and path (sequencer/da/owner.py).
 
 `check(payload, tree, old_root)` is the whole consistency rule, shared by members and owners:
   * each write is inside the tree, with a leaf entry (its hash), a full path of inner
-    entries (hash, box commitment) and a ciphertext of the right length;
+    entries (hash, box commitment), a ciphertext of the right length and the nonce of its
+    place in the batch (spec.da.write_nonce);
   * laid over the tree one after another, each write's path is the parent chain of its
     children at that moment (layout.consistent: a node's hash is Poseidon of its children's
     hashes and its box commitment): the entries are a sequence of path updates of one
     tree, not unrelated claims;
   * the previous root is `old_root`, and state_root(new tree root, globals) is the payload's
     new_root.
-What it cannot check: that a ciphertext decrypts to the leaf (only its owner can) — until the
-batch proof binds the ciphertexts (TODO issue 10), a sequencer could publish garbage there —
-nor what a box commitment opens to (it hides boxes under salts; the batch proof binds it,
-and the root a member rebuilds is the proved root, so the commitments are the true ones).
+What it cannot check itself: that a ciphertext decrypts to the leaf (only its owner can),
+nor what a box commitment opens to (it hides boxes under salts). The batch proof checks both:
+the circuit encrypts every leaf it writes and absorbs the ciphertexts into the batch's
+`daCommitment` (spec.da), which the proof's message carries and the contract checks the
+members' signatures against. So a member signs `commitment(payload)` and nothing else: a
+payload with a ciphertext that is not the leaf's has another commitment than any provable
+batch, and its signatures cannot move the root. `receive(payload, commitment=c)` refuses at
+once a payload whose commitment is not the one the sequencer says it proved. The root a
+member rebuilds is the proved root, so the box commitments are the true ones.
 """
 from __future__ import annotations
 
@@ -26,7 +32,8 @@ from circuits.crypto.poseidon_cipher import ciphertext_length
 
 from . import layout
 from .attest import Attestation, sign_batch_data
-from .payload import BatchPayload, commitment
+from .payload import BatchPayload, write_nonce
+from .payload import commitment as payload_commitment
 from .store import PayloadStore
 from .tree import SparseTree
 
@@ -47,7 +54,9 @@ def check(payload: BatchPayload, tree: SparseTree, old_root: int | None) -> tupl
     n_leaves = shape.arity ** shape.depth
     ct_len = ciphertext_length(layout.opening_length(shape.num_markets))
     new = tree.copy()
-    for w in payload.writes:
+    for i, w in enumerate(payload.writes):
+        if w.nonce != write_nonce(payload.batch_number, i):
+            raise DAError(f"batch {payload.batch_number}: write {i} has nonce {w.nonce}, not its place's")
         if not 0 <= w.index < n_leaves:
             raise DAError(f"batch {payload.batch_number}: write index {w.index} outside the tree")
         if len(w.path) != shape.depth or len(w.ciphertext) != ct_len or not (
@@ -91,10 +100,15 @@ class Member:
         """The last batch stored (-1: none, not even genesis)."""
         return self.store.last_number()
 
-    def receive(self, payload: BatchPayload) -> Attestation | None:
-        """Check, store, then sign (`None` for the genesis payload: no batch to sign)."""
+    def receive(self, payload: BatchPayload, commitment: int | None = None) -> Attestation | None:
+        """Check, store, then sign (`None` for the genesis payload: no batch to sign).
+        `commitment`: the `daCommitment` of the batch the sequencer proved (its
+        `BatchPublic.da_commitment`); a payload with another is refused."""
         if payload.batch_number != self.batch_number + 1:
             raise DAError(f"expected batch {self.batch_number + 1}, got {payload.batch_number}")
+        own = payload_commitment(payload)
+        if commitment is not None and int(commitment) != own:
+            raise DAError(f"batch {payload.batch_number}: the payload's commitment is not the proved daCommitment")
         old_root, old_tree = self.root, self.tree
         root = self._apply(payload)
         try:
@@ -104,7 +118,7 @@ class Member:
             raise
         if payload.batch_number == 0:
             return None
-        return sign_batch_data(self.key, payload.batch_number, root, commitment(payload), chain_id=self.chain_id,
+        return sign_batch_data(self.key, payload.batch_number, root, own, chain_id=self.chain_id,
                                rollup=self.rollup)
 
 

@@ -10,24 +10,25 @@ an owner needs, with its own key, to rebuild its leaf and Merkle path after a fr
         leaf                                    the leaf's new entry: its (salted) hash
         path                                    the new entries of its ancestors, level 1..D:
                                                 (hash, box commitment) each (layout.py)
-        nonce, ciphertext                       the leaf's opening (layout.leaf_opening)
+        nonce, ciphertext                       the leaf's opening (spec.da.leaf_opening)
                                                 encrypted to its owner: Poseidon cipher under
-                                                (k_a, index), k_a = ECDH(sequencer, owner)
+                                                (Poseidon(salt), index), nonce batch * 2^32 + i
 
 Each write carries the entries right after it (a leaf written twice appears twice, the
 second path showing the first write), so laid one after another the payloads of batches
-0..n rebuild the tree at batch n's root, and the payload is the sequence of path updates the
-batch circuit proves, ready to be absorbed slot by slot when the proof binds it. The path
-entries are needed: a node's box commitment hides its children's boxes under their salts,
-so nobody but the sequencer can recompute it; a member checks each published node's hash
-against its children's hashes and that commitment (layout.consistent). No box and no salt
-is published: which leaves a batch wrote is all the payload shows in the clear.
+0..n rebuild the tree at batch n's root. The path entries are needed: a node's box
+commitment hides its children's boxes under their salts, so nobody but the sequencer can
+recompute it; a member checks each published node's hash against its children's hashes and
+that commitment (layout.consistent). No box and no salt is published: which leaves a batch
+wrote is all the payload shows in the clear.
 
-`commitment(payload)` = Poseidon sponge (15 fields per Poseidon(16), chained) over batch
-number, old root, new root, the globals and each write's fields: the `daCommitment` the
-committee signs (and, once bound, the batch proof recomputes: TODO issue 10).
+`commitment(payload)` = spec.da.commitment_of over each write's record (index, leaf hash,
+nonce, ciphertext): exactly the `daCommitment` the batch circuit computes and puts in the
+batch message, so the proof binds it, and the value the committee signs. The paths are not
+in it: a member checks that they rebuild the proved root, which binds them.
 
-The nonce of write i of batch n is n * 2^32 + i: never repeated under one key.
+The writes are the spec's (`spec.da.record_updates`): every leaf write of the witness log,
+reads included (a bounced deposit rewrites its leaf, re-encrypted under a fresh nonce).
 """
 from __future__ import annotations
 
@@ -35,19 +36,14 @@ import json
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from circuits.crypto.ecdh import account_key, cipher_key
-from circuits.crypto.poseidon import poseidon_hash
-from circuits.crypto.poseidon_cipher import encrypt
-from sequencer.spec.constants import FIELD_MODULUS
+from sequencer.spec import da as spec_da
 from sequencer.spec.state import LeafUpdate, State
 from sequencer.spec.witness import BatchRecord
 
 from . import layout
 from .layout import NodeEntry
 
-SPONGE_RATE = 15
-NONCE_BATCH_SHIFT = 32
-PAYLOAD_VERSION = 2  # 2: hash-only entries (1: the boxes in the clear)
+PAYLOAD_VERSION = 3  # 3: bound by the proof, keys from the salt (2: hash-only entries; 1: boxes in the clear)
 
 
 @dataclass(frozen=True)
@@ -58,11 +54,9 @@ class LeafWrite:
     nonce: int
     ciphertext: tuple[int, ...]
 
-    def fields(self) -> list[int]:
-        out = [self.index, *self.leaf.fields()]
-        for e in self.path:
-            out += e.fields()
-        return out + [self.nonce, *self.ciphertext]
+    def record(self) -> list[int]:
+        """What the DA commitment absorbs of this write (spec.da.write_record)."""
+        return spec_da.write_record(self.index, self.leaf.hash, self.nonce, self.ciphertext)
 
 
 @dataclass(frozen=True)
@@ -98,60 +92,47 @@ class BatchPayload:
                    tuple(int(g) for g in d["globals"]), writes)
 
 
-def sponge(fields: Sequence[int], state: int = 0) -> int:
-    """h = Poseidon(h, next 15 fields), over all fields (a short last chunk as it is; signed
-    values, e.g. negative funding indices among the globals, as field elements)."""
-    h = state
-    for i in range(0, len(fields), SPONGE_RATE):
-        h = poseidon_hash([h, *[int(x) % FIELD_MODULUS for x in fields[i:i + SPONGE_RATE]]])
-    return h
-
-
 def commitment(payload: BatchPayload) -> int:
-    """The payload's `daCommitment` (a field element)."""
-    h = sponge([payload.batch_number, payload.old_root, payload.new_root, len(payload.globals), *payload.globals])
-    for w in payload.writes:
-        h = sponge(w.fields(), h)
-    return h
+    """The payload's `daCommitment` (a field element): what the batch proof binds."""
+    return spec_da.commitment_of(w.record() for w in payload.writes)
 
 
-def write_nonce(batch_number: int, ordinal: int) -> int:
-    return (int(batch_number) << NONCE_BATCH_SHIFT) + ordinal
+write_nonce = spec_da.write_nonce
 
 
-def _write(index: int, account, path_entries, leaf: NodeEntry, batch_number: int, ordinal: int,
-           sequencer_scalar: int) -> LeafWrite:
-    key = cipher_key(account_key(sequencer_scalar, account.pubkey), index)
+def _write(index: int, account, path_entries, leaf: NodeEntry, batch_number: int, ordinal: int) -> LeafWrite:
     nonce = write_nonce(batch_number, ordinal)
-    return LeafWrite(index, leaf, tuple(path_entries), nonce, tuple(encrypt(layout.leaf_opening(account), key, nonce)))
+    return LeafWrite(index, leaf, tuple(path_entries), nonce, tuple(spec_da.encrypt_leaf(index, account, nonce)))
 
 
 def payload_from_updates(updates: Iterable[LeafUpdate], *, batch_number: int, old_root: int, new_root: int,
-                         globals_fields: Sequence[int], sequencer_scalar: int) -> BatchPayload:
+                         globals_fields: Sequence[int]) -> BatchPayload:
     """The payload of a batch's leaf writes, in the order they were made (the witness log,
-    state.LeafUpdate: each with the path it was written along); reads (pre == post) carry
-    nothing and are left out. One LeafWrite per write, as the circuit makes them, so a leaf
-    written twice appears twice (the second with the first's effect in its path)."""
+    state.LeafUpdate: each with the path it was written along; spec.da.record_updates: a
+    read of an empty leaf carries nothing). One LeafWrite per write, as the circuit makes
+    them, so a leaf written twice appears twice (the second with the first's effect in its
+    path)."""
     writes = []
-    for u in updates:
-        if u.post is None or u.pre == u.post:
-            continue
+    for u in spec_da.record_updates(list(updates)):
         leaf = layout.leaf_entry_of(u.post)
         writes.append(_write(u.index, u.post, layout.climb(u.index, u.post, u.path), leaf, batch_number,
-                             len(writes), sequencer_scalar))
+                             len(writes)))
     return BatchPayload(int(batch_number), int(old_root), int(new_root), tuple(int(g) for g in globals_fields),
                         tuple(writes))
 
 
-def batch_payload(record: BatchRecord, state: State, sequencer_scalar: int) -> BatchPayload:
-    """The payload of a settled batch (sequencer.spec.process_batch's record; `state` after it)."""
+def batch_payload(record: BatchRecord, state: State) -> BatchPayload:
+    """The payload of a settled batch (sequencer.spec.process_batch's record; `state` after
+    it); its commitment is the record's `public.da_commitment`, which the proof binds."""
     updates = [u for w in (*record.ops, record.settle) for u in w.updates]
-    return payload_from_updates(updates, batch_number=record.public.batch_number, old_root=record.public.old_root,
-                                new_root=record.public.new_root, globals_fields=state.globals_fields(),
-                                sequencer_scalar=sequencer_scalar)
+    payload = payload_from_updates(updates, batch_number=record.public.batch_number,
+                                   old_root=record.public.old_root, new_root=record.public.new_root,
+                                   globals_fields=state.globals_fields())
+    assert commitment(payload) == record.public.da_commitment
+    return payload
 
 
-def genesis_payload(state: State, sequencer_scalar: int) -> BatchPayload:
+def genesis_payload(state: State) -> BatchPayload:
     """Batch 0: the genesis state's leaves written one by one over the empty tree (each
     write's entries read off a tree that holds the leaves written so far)."""
     from sequencer.spec.state import account_hash
@@ -163,9 +144,9 @@ def genesis_payload(state: State, sequencer_scalar: int) -> BatchPayload:
         account = state.accounts[index]
         tree.update(index, account_hash(account), account.box, account.salt)
         path = [layout.tree_entry(tree, level, index // p.arity ** level) for level in range(1, p.depth + 1)]
-        writes.append(_write(index, account, path, layout.leaf_entry_of(account), 0, len(writes), sequencer_scalar))
+        writes.append(_write(index, account, path, layout.leaf_entry_of(account), 0, len(writes)))
     return BatchPayload(0, 0, int(state.root()), tuple(state.globals_fields()), tuple(writes))
 
 
-__all__ = ["LeafWrite", "BatchPayload", "commitment", "sponge", "payload_from_updates", "batch_payload",
+__all__ = ["LeafWrite", "BatchPayload", "commitment", "payload_from_updates", "batch_payload",
            "genesis_payload", "write_nonce"]

@@ -112,20 +112,23 @@ class LocalAnvil:
 @dataclass
 class Genesis:
     """The service's genesis: the insurance fund's key seed and L1 address, the genesis prices,
-    and the secret seed of the leaves' salts (`spec.state`: salt = Poseidon(salt_seed, id)).
-    Both seeds are drawn from the OS's randomness when the contracts are deployed and kept
-    only in the database: whoever knows `salt_seed` can search published leaf hashes."""
+    and the sequencer's secret DA scalar (`spec.da`: the leaves' salts are Poseidon(ECDH(
+    da_scalar, owner key).x, id); its public key is the Rollup's `daPublicKey`). Both secrets
+    are drawn from the OS's randomness when the contracts are deployed and kept only in the
+    database: whoever knows `da_scalar` can search published leaf hashes and decrypt every
+    leaf of the DA payloads."""
 
     insurance_seed: bytes
     insurance_l1: int
     prices: tuple[int, ...]
-    salt_seed: int
+    da_scalar: int
 
     @classmethod
     def fresh(cls, insurance_l1: int, prices: tuple[int, ...]) -> "Genesis":
-        from ..spec.constants import FIELD_MODULUS
+        from ..spec.da import SCALAR_BITS
 
-        return cls(secrets.token_bytes(32), insurance_l1, prices, 1 + secrets.randbelow(FIELD_MODULUS - 1))
+        scalar = 1 + secrets.randbelow((1 << (SCALAR_BITS - 1)) - 1)
+        return cls(secrets.token_bytes(32), insurance_l1, prices, scalar)
 
     def state(self, preset):
         from circuits.crypto.eddsa import PrivateKey
@@ -133,20 +136,20 @@ class Genesis:
         from ..spec.state import State
 
         key = PrivateKey.from_seed(self.insurance_seed)
-        return State.genesis(preset, key.public_key, self.insurance_l1, self.prices, salt_seed=self.salt_seed)
+        return State.genesis(preset, key.public_key, self.insurance_l1, self.prices, da_scalar=self.da_scalar)
 
     def to_json(self) -> str:
         return json.dumps({"insurance_seed": self.insurance_seed.hex(), "insurance_l1": hex(self.insurance_l1),
-                           "prices": list(self.prices), "salt_seed": hex(self.salt_seed)})
+                           "prices": list(self.prices), "da_scalar": hex(self.da_scalar)})
 
     @classmethod
     def from_json(cls, text: str) -> "Genesis":
         d = json.loads(text)
-        if "salt_seed" not in d:
-            raise RuntimeError("this database was made by a zkclear before salted leaves: its state roots "
-                               "cannot be rebuilt; start with a fresh --db and chain")
+        if "da_scalar" not in d:
+            raise RuntimeError("this database was made by a zkclear before salts derived from the DA key: its "
+                               "state roots cannot be rebuilt; start with a fresh --db and chain")
         return cls(bytes.fromhex(d["insurance_seed"]), int(d["insurance_l1"], 16), tuple(d["prices"]),
-                   int(d["salt_seed"], 16))
+                   int(d["da_scalar"], 16))
 
 
 def genesis_prices(preset) -> tuple[int, ...]:
@@ -207,7 +210,7 @@ def open_chain(store, rpc_url: str, preset, vk_jsons, reporters: bool) -> ChainH
         oracle = dev.deploy(chain, preset.num_markets, steps)
         rollup = RollupClient.deploy(chain, compile_verifier(batch_vk), compile_verifier(exit_vk),
                                      markets=preset.num_markets, slots=preset, genesis_root=state.root(),
-                                     oracle=oracle.address, price_steps=steps)
+                                     oracle=oracle.address, price_steps=steps, da_public_key=state.da_public)
         store.set_config("deployed_at", str(chain.w3.eth.block_number))
         for k, v in (("genesis", genesis.to_json()), ("chain_id", str(chain_id)), ("preset", preset.name),
                      ("oracle", rollup.oracle.address), ("collateral_token", rollup.token.address),

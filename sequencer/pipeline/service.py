@@ -1,7 +1,12 @@
 """The pipeline loop: recover, then over and over watch L1, cut, prove, submit, settle.
 
-One thread runs the stages in order, one batch at a time (proving runs in the worker
-process, so the API's threads stay responsive):
+One thread runs the stages in order (proving runs in the pool's worker processes, so the
+API's threads stay responsive). With one prover (the default) it is one batch at a time;
+with a pool of N (`--provers N`, `--cluster`), up to N batches are cut ahead and proving at
+once, each cut on the state after the one before it; their proofs finish in any order and
+are taken in batch order, so batch n is submitted only after n-1 settled. If a batch is
+abandoned (not accepted on chain, or the chain diverged), the batches cut after it are
+abandoned with it (their old root is gone) and re-cut:
 
 1. watch: the L1 queues' unconsumed entries and the oracle's latest round (`watchers`);
 2. cut: when due, `Batcher.cut` builds the batch on the settled state and persists it
@@ -29,6 +34,9 @@ import copy
 import logging
 import threading
 import time
+from collections import deque
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Optional
 
@@ -53,6 +61,17 @@ class InHand:
     t0: Optional[float] = None
 
 
+@dataclass
+class Proving:
+    """A batch cut and handed to the pool, not proved yet: `settled` is the state it was
+    cut on (the settled state, or the state after the batch cut before it)."""
+
+    cut: Cut
+    future: Future
+    settled: object
+    t0: float
+
+
 class Pipeline:
     def __init__(self, store, admission, handle, proving: ProvingStage, preset, *, batch_age: float = 5.0,
                  confirmations: int = 0, metrics=None, poll_s: float = 0.5):
@@ -65,6 +84,7 @@ class Pipeline:
         self.thread: Optional[threading.Thread] = None
         self.error: Optional[BaseException] = None
         self._in_hand: Optional[InHand] = None
+        self._proving: deque[Proving] = deque()  # cut and proving, in batch order
 
     # --- recovery -----------------------------------------------------------------------------------
     def replay_settled(self):
@@ -127,7 +147,7 @@ class Pipeline:
     def _run(self) -> None:
         try:
             while not self.stop.is_set():
-                if not self.step():
+                if not self.step() and not self._proving:  # (a proof in flight: waited on in step)
                     self.stop.wait(self.poll_s)
         except Stopped:
             pass
@@ -138,37 +158,92 @@ class Pipeline:
     def step(self) -> bool:
         """One round of the loop; True when a batch settled."""
         if self._in_hand is None:
-            self._in_hand = self._cut_and_prove()
+            self._in_hand = self._next_proved()
             if self._in_hand is None:
                 return False
         return self._land(self._in_hand)
 
-    def _cut_and_prove(self) -> Optional["InHand"]:
-        settled = self.admission.settled
-        block = self.watcher.block()
-        queue_ops = self.watcher.queue_entries(settled, block)
-        rows = self.store.accepted_ops(limit=4 * (self.preset.trade_slots + self.preset.withdrawal_slots))
-        if not self.batcher.due(rows, queue_ops):
+    @property
+    def depth(self) -> int:
+        """How many batches may be proving at once: the pool's workers."""
+        return max(1, int(getattr(self.proving, "size", 1)))
+
+    def _next_proved(self) -> Optional["InHand"]:
+        """Cut ahead while a worker is free, then the oldest batch's proof: batches are taken
+        in batch order, whatever order their proofs finish in. While a worker is free, the
+        wait for it is short (new ops may make a batch due meanwhile)."""
+        while len(self._proving) < self.depth and self._cut_and_submit():
+            pass
+        if not self._proving:
             return None
-        rnd = self.watcher.latest_round(block)
-        if rnd is None:
-            return None
+        head = self._proving[0]
         try:
-            cut = self.batcher.cut(settled, rows, queue_ops, rnd)
-        except st.BadTransition as exc:  # a cancel won the race: cut again from the log
-            log.info("re-cutting: %s", exc)
+            proved = self._wait(head.future, self.poll_s if len(self._proving) < self.depth else None)
+        except FutureTimeout:
             return None
-        if cut is None:
-            return None
-        self.admission.batched(len(cut.op_ids) + len(cut.refused))
-        t0 = time.time()
-        proved = self.proving.prove(cut.record, self.stop)
+        self._proving.popleft()
+        cut = head.cut
         if not proved.verified:
             raise RuntimeError(f"batch {cut.number}: the proof does not verify")
         self.store.batch_status(cut.number, "proved", ops_to=st.PROVED, prove_s=proved.prove_s)
         if self.metrics is not None:
             self.metrics.observe_proof(proved.prove_s)
-        return InHand(cut, proved.proof, settled, t0)
+        return InHand(cut, proved.proof, head.settled, head.t0)
+
+    def _cut_and_submit(self) -> bool:
+        """Cut the next batch, on the state after the batches proving (or the settled
+        state), and hand it to the pool; False when no batch is due or none can be cut."""
+        settled = self._proving[-1].cut.state if self._proving else self.admission.settled
+        block = self.watcher.block()
+        queue_ops = self.watcher.queue_entries(settled, block)
+        rows = self.store.accepted_ops(limit=4 * (self.preset.trade_slots + self.preset.withdrawal_slots))
+        if not self.batcher.due(rows, queue_ops):
+            return False
+        rnd = self.watcher.latest_round(block)
+        if rnd is None:
+            return False
+        try:
+            cut = self.batcher.cut(settled, rows, queue_ops, rnd)
+        except st.BadTransition as exc:  # a cancel won the race: cut again from the log
+            log.info("re-cutting: %s", exc)
+            return False
+        if cut is None:
+            return False
+        self.admission.batched(len(cut.op_ids) + len(cut.refused))
+        t0 = time.time()
+        submit = getattr(self.proving, "submit", None)
+        if submit is None:  # a stage that proves in the caller (the reorg tests' synthetic proofs)
+            future = Future()
+            future.set_result(self.proving.prove(cut.record, self.stop))
+        else:
+            future = submit(cut.record)
+        self._proving.append(Proving(cut, future, settled, t0))
+        return True
+
+    def _wait(self, future: Future, timeout: Optional[float] = None):
+        """The proof; Stopped once the service stops; FutureTimeout after `timeout` (if given)."""
+        waited = 0.0
+        while True:
+            step = 0.2 if timeout is None else min(0.2, max(0.01, timeout - waited))
+            try:
+                return future.result(timeout=step)
+            except FutureTimeout:
+                if self.stop.is_set():
+                    raise Stopped() from None
+                waited += step
+                if timeout is not None and waited >= timeout:
+                    raise
+
+    def _drop_ahead(self, reason: str) -> None:
+        """The batch in hand is abandoned: so are the batches cut after it (cut on its
+        state), their proofs cancelled; their ops go back to accepted."""
+        while self._proving:
+            p = self._proving.pop()
+            cancel = getattr(self.proving, "cancel", None)
+            if cancel is not None:
+                cancel(p.future)
+            n = self.store.abandon(p.cut.number, f"batch before it abandoned: {reason}")
+            log.warning("batch %d abandoned with the batch before it: %d op(s) back to accepted", p.cut.number, n)
 
     def _land(self, h: "InHand") -> bool:
         """Submit (idempotent: not sent again if the chain has it) and wait until the batch
@@ -195,6 +270,7 @@ class Pipeline:
             raise
         except Diverged as exc:
             self._in_hand = None
+            self._drop_ahead(str(exc))
             n = self.store.abandon(cut.number, str(exc))
             log.error("batch %d abandoned (%s): %d op(s) back to accepted", cut.number, exc, n)
             self.recover()
@@ -205,6 +281,7 @@ class Pipeline:
                 log.warning("batch %d: %s; it is on chain: confirming it", cut.number, exc)
                 return False
             self._in_hand = None
+            self._drop_ahead(f"not accepted on chain: {exc}")
             n = self.store.abandon(cut.number, f"not accepted on chain: {exc}")
             log.warning("batch %d not accepted on chain (%s): abandoned, %d op(s) back to accepted",
                         cut.number, exc, n)

@@ -36,16 +36,11 @@ Properties the tests check (tests/sequencer/risk/test_margin.py):
 - perpetuals alone need exactly the linear worst case, |sum q| S max|a|;
 - a roughly delta-hedged book needs much less than the sum of its parts.
 
-Provability (for the circuit, later): the grid is small and fixed, so the circuit can take
-max over 21 scenarios per market of a sum of per-position terms. The option values at the
-grid points V(S (1+a), sigma (1+b), T - h) need not be computed in the circuit: they can
-be published per option series by the oracle committee, like the mark prices today, and
-the circuit only forms the integer sums of fixed.py. The margin's safety between grid
-points (the "safe box" of the spec's margin.py for options) is part of the circuit work; it
-can rest on monotonicity (tested in test_risk_pricing.py): at r = 0 a call's value rises
-with the spot and a put's falls, and both rise with vol and with time to expiry (and fall to
-intrinsic value at expiry), so over a box of spots x vols x times each position's worst value
-is at a known corner, as a perpetual's is in the spec today.
+Provability: the settlement spec computes this requirement in integers from per-series risk
+arrays the oracle committee publishes (sequencer/spec/options.py: `marks_surplus`, equal to
+this module's figure to the arrays' rounding, tested), and bounds it over an account's safe box
+by monotonicity (rows at each position's worst corner of spot, vol and time); the argument
+and its error bounds are in that module's docstring.
 """
 from __future__ import annotations
 

@@ -9,6 +9,9 @@ Modules, one per concern:
                children's boxes; the root's box is the intersection of all leaf boxes
 - `state`      account leaves, global fields, the state root, journal and witness log
 - `margin`     TV, MR, IR, the worst case over a box, `choose_box` (and the solvency argument)
+- `options`    European options (options presets): series, the oracle committee's figures and
+               rows, the scenario-grid margin, the option safe box (and its argument), expiry
+- `cross_margin` an account's margin in the state: margin.py's, or with options
 - `ops`        op dataclasses, op codes, field widths, signed-message hashes, nonce window
 - `transition` `process_batch`, `process_<op>`, `OpRefused`, `build_batch`
 - `public`     the batch message (`BatchPublic`) and its sha256 digest, the proof's one public input
@@ -30,6 +33,7 @@ ops in the kind order `ops.KIND_ORDER`:
     Withdraw   [account]
     Trade      [buyer, seller]           distinct, neither is the fund; fees accrue to `State.fees`
     Deleverage [fund, account]
+    OptionTrade [buyer, seller]          options presets only (after the deleverages)
     (closing)  [fund]                    `BatchRecord.settle`: credit the fees, re-box the fund, checked
 
 Every write: funding settled, range checks; the box is kept unless said otherwise above and

@@ -49,6 +49,7 @@ OP_TOUCH = 6
 OP_LIQUIDATE = 7
 OP_DELEVERAGE = 8
 OP_FORCED_WITHDRAW = 9
+OP_OPTION_TRADE = 10
 
 ACCOUNT_ID_BITS = 32  # wide enough for every preset (the tree's capacity is checked apart)
 MARKET_BITS = 4  # a market index is < 16
@@ -182,6 +183,10 @@ class Touch:
     FIELDS = (("account", ACCOUNT_ID_BITS, False),)
     account: int
     box: Optional[tuple] = None
+    # options presets (options.py): `box` may be a (perpetual box, options.OptionBox) pair, and
+    # `assign` puts series into option slots holding no position ((slot, series id), ...), so
+    # that the touch caches their rows before a trade opens a position in them
+    assign: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -218,7 +223,36 @@ class Deleverage:
     haircut: int
 
 
-OPS = (Register, Deposit, ForcedWithdraw, Withdraw, Trade, Funding, Touch, Liquidate, Deleverage)
+@dataclass(frozen=True)
+class OptionTrade:
+    """`buyer` buys `size` lots of option series `series` from `seller` at `premium` collateral
+    units per lot; each pays `fee` to the insurance fund. One message, signed by both (options
+    presets only, spec/options.py)."""
+
+    OP_CODE = OP_OPTION_TRADE
+    FIELDS = (("series", 16, False), ("size", POSITION_BITS - 1, False),
+              ("premium", PRICE_BITS, False), ("buyer", ACCOUNT_ID_BITS, False),
+              ("seller", ACCOUNT_ID_BITS, False), ("buyer_nonce", NONCE_BITS, False),
+              ("seller_nonce", NONCE_BITS, False), ("expiry", BATCH_BITS, False),
+              ("fee", FEE_BITS, False))
+    series: int
+    size: int
+    premium: int
+    buyer: int
+    seller: int
+    buyer_nonce: int
+    seller_nonce: int
+    expiry: int
+    fee: int
+    buyer_signature: Optional[Signature] = None
+    seller_signature: Optional[Signature] = None
+
+    def message_fields(self) -> list[int]:
+        return [self.series, self.size, self.premium, self.buyer, self.seller, self.buyer_nonce,
+                self.seller_nonce, self.expiry, self.fee]
+
+
+OPS = (Register, Deposit, ForcedWithdraw, Withdraw, Trade, Funding, Touch, Liquidate, Deleverage, OptionTrade)
 # The order of op kinds inside a batch. The batch circuit has fixed slots per kind and runs
 # the kinds in this order, so a batch lists its ops grouped by kind in this order (within a
 # kind in any order, except the L1 queue kinds: in queue order, filling their first slots).
@@ -226,13 +260,14 @@ OPS = (Register, Deposit, ForcedWithdraw, Withdraw, Trade, Funding, Touch, Liqui
 # can rescue an account), forced withdrawals; then what the batch's prices require (funding
 # moves indices, touches re-box the solvent accounts, including a liquidator before it takes
 # positions over, then the liquidations), then the signed requests, and the deleverages the
-# fund's shortfall needs last.
-KIND_ORDER = (Register, Deposit, ForcedWithdraw, Funding, Touch, Liquidate, Withdraw, Trade, Deleverage)
+# fund's shortfall needs last. Option trades (options presets) come after them: appended, so
+# that the kinds the circuit proves today keep their ranks.
+KIND_ORDER = (Register, Deposit, ForcedWithdraw, Funding, Touch, Liquidate, Withdraw, Trade, Deleverage, OptionTrade)
 KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 SLOT_NAMES = {Register: "register_slots", Deposit: "deposit_slots", ForcedWithdraw: "forced_slots",
               Withdraw: "withdrawal_slots",
               Trade: "trade_slots", Funding: "funding_slots", Touch: "touch_slots",
-              Liquidate: "liquidation_slots", Deleverage: "deleverage_slots"}
+              Liquidate: "liquidation_slots", Deleverage: "deleverage_slots", OptionTrade: "option_trade_slots"}
 
 
 def message_hash(op, domain: int) -> int:
@@ -271,7 +306,7 @@ def use_nonce(nonce_hi: int, bitmap: int, n: int) -> Optional[tuple[int, int]]:
 
 
 # --- off-chain messages: signed to the sequencer, never part of a batch -------------------------
-# Their codes lie outside the circuit's op codes (0..9), so none of these messages is the
+# Their codes lie outside the circuit's op codes (0..10), so none of these messages is the
 # message of an op: a signature on one of them authorises nothing in a batch, and no op's
 # signature is a valid cancel, login or registration request. They are hashed like ops:
 # hash_fields([domain, OP_CODE, *message fields in FIELDS order]) (`message_hash`).

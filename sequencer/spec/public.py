@@ -12,6 +12,13 @@ The message has a fixed length per preset (`message_length`); fields are big-end
 unsigned, in this order (`message_layout` lists them with their widths):
 
     oldRoot 32, newRoot 32                  state roots before and after the batch
+    daCommitment 32                         the commitment to the batch's DA payload: every
+                                            leaf written, encrypted to its owner (`da.py`);
+                                            what the DA committee signs
+    daKeyX 32, daKeyY 32                    the sequencer's DA public key S (a deployment
+                                            constant of the contract): the circuit proves it
+                                            knows s with s * Base8 = S and derives each new
+                                            account's salt from ECDH(s, owner key)
     batchNumber 4                           = the previous batch number + 1
     oracleRound 8                           the oracle round whose figures the batch uses
     price[j] 2            (j < M)           mark price as a ladder index g_j < 2^16
@@ -46,6 +53,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .constants import FIELD_MODULUS, FUNDING_BITS, Preset
+from .da import DEV_DA_PUBLIC_KEY
 
 #: The account id of the first L1 registration; lower ids exist at genesis (0 is the insurance fund).
 FIRST_L1_ACCOUNT = 1
@@ -74,6 +82,8 @@ class BatchPublic:
     forced_to: int = 0
     forced: tuple[tuple[int, int, int], ...] = ()  # (account, amount, executed)
     withdrawals: tuple[tuple[int, int], ...] = ()  # (account, amount), one per used withdrawal slot
+    da_commitment: int = 0  # the DA payload's commitment (da.batch_commitment)
+    da_public_key: tuple[int, int] = DEV_DA_PUBLIC_KEY  # the sequencer's DA public key S
 
     def __post_init__(self):
         assert len(self.registrations) == self.registration_to - self.registration_from
@@ -84,7 +94,8 @@ class BatchPublic:
 def message_layout(preset: Preset) -> list[tuple[str, int]]:
     """(field name, bytes) in message order; slot fields are named `section[s].field`."""
     m = preset.num_markets
-    out = [("oldRoot", 32), ("newRoot", 32), ("batchNumber", 4), ("oracleRound", 8)]
+    out = [("oldRoot", 32), ("newRoot", 32), ("daCommitment", 32), ("daKeyX", 32), ("daKeyY", 32),
+           ("batchNumber", 4), ("oracleRound", 8)]
     out += [(f"price[{j}]", 2) for j in range(m)]
     out += [(f"funding[{j}]", 6) for j in range(m)]
     out += [("registrationFrom", 4), ("registrationTo", 4)]
@@ -110,8 +121,9 @@ def message_fields(pub: BatchPublic, preset: Preset) -> dict[str, int]:
     """Every field of the message as an unsigned integer (unused slots are 0)."""
     m = preset.num_markets
     assert len(pub.prices) == m and len(pub.funding) == m
-    v: dict[str, int] = {"oldRoot": pub.old_root, "newRoot": pub.new_root, "batchNumber": pub.batch_number,
-                         "oracleRound": pub.oracle_round}
+    v: dict[str, int] = {"oldRoot": pub.old_root, "newRoot": pub.new_root, "daCommitment": pub.da_commitment,
+                         "daKeyX": pub.da_public_key[0], "daKeyY": pub.da_public_key[1],
+                         "batchNumber": pub.batch_number, "oracleRound": pub.oracle_round}
     for j in range(m):
         v[f"price[{j}]"] = pub.prices[j]
         v[f"funding[{j}]"] = pub.funding[j] + FUNDING_OFFSET

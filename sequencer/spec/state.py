@@ -14,21 +14,29 @@ Leaf layout (`account_hash`, 7 + 2M field elements, nested by `hash_fields` abov
     salt          a field element fixed at registration (`State.leaf_salt`): it makes the
                   leaf hash unsearchable and is the leaf's blind in the tree (`tree`)
 
+Options presets (K = `preset.option_slots` > 0, `options.py`) insert, before the salt, K
+option slots `series_k, n_k` (series id, 0 for an empty slot; signed size in lots) and the
+digest of the account's option box (`options.OptionBox`: vol and time bounds and the cached
+corner rows); the globals then end with the options book's digest (`options.OptionBook`:
+listed series, settlement prices, the last oracle timestamp and vols). K = 0 changes nothing.
+
 The account's box is not in its data hash: it enters the parent node's box commitment
 (`tree.box_commitment`). M = 4 gives 15 inputs, one Poseidon; an empty leaf hashes to 0.
 
-Salts. The sequencer draws each account's salt when it registers it, as a PRF of a secret
-seed and the account id: salt = Poseidon(salt_seed, id). A PRF rather than fresh randomness
-so that the state stays a function of (genesis, batches): a service that replays its
-settled batches after a restart recomputes the same roots. The salt is a leaf field, so
-the owner learns it with its leaf (the account route; later, data published with the
-batch) and can prove its exit; knowing Poseidon(seed, id) for its own id tells it nothing
-of the seed, hence nothing of another account's salt. It is fixed for the account's life:
-refreshing it per write would change every blind up the path (D more Poseidon(a) per write
-in the circuit and the box commitments of every level) for no gain, since a leaf hash
-already changes with every change of the data it hides. `salt_seed` defaults to the public
-`DEV_SALT_SEED` (tests and demos, reproducible); a deployment must pass a secret one, or the
-salts, and with them every box commitment, can be recomputed by anyone.
+Salts. The sequencer derives each account's salt when it registers it, from a Diffie-Hellman
+point between its secret DA scalar and the owner's key: salt = Poseidon(ECDH(s, owner_pk).x,
+id) (`da.account_salt`). So the salt is a secret of the owner and the sequencer (it makes the
+leaf hash unsearchable), the owner derives it, and with it the key its leaf is encrypted
+under in the DA payload, from its own key alone (`da.owner_salt`), and the batch circuit
+proves the derivation in the registration slot (`da` module docstring). It is a function of
+(the sequencer's secret, the account), not fresh randomness, so that the state stays a
+function of (genesis, batches): a service that replays its settled batches after a restart
+recomputes the same roots. It is fixed for the account's life: refreshing it per write would
+change every blind up the path (D more Poseidon(a) per write in the circuit and the box
+commitments of every level) for no gain, since a leaf hash already changes with every change
+of the data it hides. `da_scalar` defaults to the public `da.DEV_DA_SCALAR` (tests and
+demos, reproducible); a deployment must pass a secret one, or the salts, and with them every
+box commitment and every leaf in the DA payload, can be recomputed by anyone.
 
 State root (oldRoot / newRoot of the batch message, `public.py`) = Poseidon(tree_root, globals_hash), with
 
@@ -51,8 +59,7 @@ from .hashing import hash_fields
 from .public import FIRST_L1_ACCOUNT
 from .tree import EMPTY_LEAF_HASH, EMPTY_LEAF_SALT, BoxTree, OpeningLevel
 
-# The public development seed of the salts (module docstring): a deployment passes its own.
-DEV_SALT_SEED = 0x7A6B636C6561722D64657673616C74
+from .da import DEV_DA_SCALAR, account_salt, da_public_key
 
 
 @dataclass(frozen=True)
@@ -68,12 +75,21 @@ class Account:
     snapshots: tuple[int, ...]  # f_j
     box: Box
     salt: int  # field element, fixed at registration (module docstring)
+    # options presets only (options.py): K slots (series id, size in lots) and the option box
+    option_slots: tuple = ()
+    obox: Optional[object] = None  # options.OptionBox
 
     @classmethod
-    def new(cls, pubkey: tuple[int, int], l1_address: int, funding: tuple[int, ...], salt: int) -> "Account":
+    def new(cls, pubkey: tuple[int, int], l1_address: int, funding: tuple[int, ...], salt: int,
+            option_slots: int = 0) -> "Account":
         m = len(funding)
+        obox = None
+        if option_slots:
+            from .options import OptionBox
+            obox = OptionBox.full(m, option_slots)
         return cls(pubkey=tuple(pubkey), l1_address=l1_address, nonce_hi=0, nonce_bitmap=0,
-                   collateral=0, positions=(0,) * m, snapshots=tuple(funding), box=boxes.full(m), salt=salt)
+                   collateral=0, positions=(0,) * m, snapshots=tuple(funding), box=boxes.full(m), salt=salt,
+                   option_slots=((0, 0),) * option_slots, obox=obox)
 
     def fields(self) -> list[int]:
         """The leaf's field elements in layout order (signed values as integers)."""
@@ -81,6 +97,10 @@ class Account:
                self.collateral]
         for q, f in zip(self.positions, self.snapshots):
             out += [q, f]
+        if self.option_slots:  # options presets: (series, size) per slot, the option box's digest
+            for sid, n in self.option_slots:
+                out += [sid, n]
+            out.append(self.obox.digest())
         return out + [self.salt]
 
     def with_position(self, market: int, q: int) -> "Account":
@@ -133,25 +153,36 @@ class State:
     withdrawals: list[tuple[int, int]] = field(default_factory=list)  # signed withdrawals: (account, amount)
     log: Optional[list[LeafUpdate]] = None  # witness of the current batch, when recording
     observed: Optional[dict] = None  # build_batch's first pass: index -> accounts written with a kept box
-    salt_seed: int = DEV_SALT_SEED  # secret of the salts (module docstring)
+    da_scalar: int = DEV_DA_SCALAR  # the sequencer's secret DA scalar: the salts derive from it (module docstring)
+    options: Optional[object] = None  # options.OptionBook on options presets (K > 0), else None
     _journal: Optional[list] = None
 
     @classmethod
     def genesis(cls, preset: Preset, insurance_pubkey: tuple[int, int], insurance_l1_address: int,
-                prices: tuple[int, ...], salt_seed: int = DEV_SALT_SEED) -> "State":
-        """A fresh state: account `preset.insurance_account` (= 0) is the insurance fund."""
+                prices: tuple[int, ...], da_scalar: int = DEV_DA_SCALAR) -> "State":
+        """A fresh state: account `preset.insurance_account` (= 0) is the insurance fund (its
+        salt derives like every account's, but no proof covers genesis)."""
         assert preset.insurance_account == 0
         m = preset.num_markets
         state = cls(preset=preset, tree=BoxTree(preset.arity, preset.depth, m),
-                    prices=tuple(prices), funding=(0,) * m, salt_seed=salt_seed)
+                    prices=tuple(prices), funding=(0,) * m, da_scalar=da_scalar)
+        if preset.option_slots:
+            from .options import empty_book
+            state.options = empty_book(preset)
         state.write_account(0, Account.new(insurance_pubkey, insurance_l1_address, state.funding,
-                                           state.leaf_salt(0)))
+                                           state.leaf_salt(0, insurance_pubkey), preset.option_slots))
         assert FIRST_L1_ACCOUNT == 1
         return state
 
-    def leaf_salt(self, index: int) -> int:
-        """The salt of account `index`: Poseidon(salt_seed, index) (module docstring)."""
-        return hash_fields([self.salt_seed, index])
+    def leaf_salt(self, index: int, pubkey) -> int:
+        """The salt of account `index` registered with `pubkey`: Poseidon(ECDH(da_scalar,
+        pubkey).x, index) (module docstring)."""
+        return account_salt(self.da_scalar, pubkey, index)
+
+    @property
+    def da_public(self) -> tuple[int, int]:
+        """The sequencer's DA public key, da_scalar * Base8 (in every batch message)."""
+        return da_public_key(self.da_scalar)
 
     @property
     def num_accounts(self) -> int:
@@ -160,8 +191,9 @@ class State:
 
     # --- roots ----------------------------------------------------------------------------
     def globals_fields(self) -> list[int]:
-        return [self.batch_number, self.oracle_round, self.registration_index, self.deposit_index,
-                self.forced_index, *self.prices, *self.funding]
+        out = [self.batch_number, self.oracle_round, self.registration_index, self.deposit_index,
+               self.forced_index, *self.prices, *self.funding]
+        return out if self.options is None else out + [self.options.digest()]  # options presets
 
     def root(self) -> int:
         """The state root: Poseidon(tree_root, globals_hash)."""
@@ -187,7 +219,7 @@ class State:
 
     # --- journal: undo everything since `begin()` -------------------------------------------
     _GLOBALS = ("batch_number", "oracle_round", "prices", "funding", "fees", "registration_index",
-                "deposit_index", "forced_index")
+                "deposit_index", "forced_index", "options")
     _LISTS = ("registrations", "deposits", "forced", "withdrawals")
 
     def begin(self) -> None:

@@ -21,6 +21,13 @@ Rules every leaf write obeys (`_Writes.commit`), which the circuit checks per wr
 At the end of the batch the prices and funding indices must lie in the root's box
 (margin.py explains why this proves every account above maintenance margin).
 
+Options presets (K > 0, options.py): a batch carries the committee's option figures
+(`Batch.options`); accounts are measured by `cross_margin` (the grid margin where they hold
+options), a write first closes the account's positions in settled series into collateral,
+re-boxes take a (perpetual box, OptionBox) pair whose rows the round publishes, option trades
+(`process_option_trade`) come after the deleverages, liquidations move options at their
+marks, and the batch's vols, time and settlement prices must lie in the root boxes.
+
 Conservation: sum over accounts of (C + sum_j q_j f_j) changes only by deposits credited
 minus withdrawals and executed forced withdrawals paid (fees, penalties, bad debt and haircuts move between accounts;
 sum_j q_j = 0 per market since every position change is two-sided).
@@ -31,12 +38,15 @@ from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
 from . import box as boxes
+from . import cross_margin as xm
 from . import margin
+from . import options as opt
 from .constants import (BPS, COLLATERAL_MAX, COLLATERAL_MIN, FIELD_MODULUS, FUNDING_MAX, FUNDING_MIN, GRID_MAX,
                         POSITION_MAX, POSITION_MIN, ROUND_BITS)
-from .ops import (KIND_RANK, SLOT_NAMES, Deleverage, Deposit, ForcedWithdraw, Funding, Liquidate, Register, Touch,
-                  Trade, Withdraw,
+from .ops import (KIND_RANK, SLOT_NAMES, Deleverage, Deposit, ForcedWithdraw, Funding, Liquidate, OptionTrade,
+                  Register, Touch, Trade, Withdraw,
                   fields_in_range, use_nonce)
+from .da import batch_commitment
 from .public import BatchPublic
 from .state import Account, State
 from .verified import signature_valid
@@ -67,6 +77,7 @@ class Batch:
     oracle_round: int
     prices: tuple[int, ...]  # ladder indices, one per market
     ops: tuple = ()
+    options: Optional[opt.OptionFigures] = None  # the committee's option figures (options presets only)
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -84,11 +95,10 @@ def reduces_risk(old_q: int, new_q: int) -> bool:
 def margin_allows(state: State, old: Account, new: Account) -> bool:
     """A trade-like change is allowed if it leaves TV >= IR, or reduces risk in every market
     and leaves TV >= MR."""
-    p, g, f = state.preset, state.prices, state.funding
-    if margin.initial_surplus(new, p, g, f) >= 0:
+    if xm.initial_surplus(state, new) >= 0:
         return True
     return all(reduces_risk(a, b) for a, b in zip(old.positions, new.positions)) \
-        and margin.maintenance_surplus(new, p, g, f) >= 0
+        and opt.reduces_option_risk(old, new) and xm.maintenance_surplus(state, new) >= 0
 
 
 def check_signature(state: State, op, signature, pubkey) -> None:
@@ -140,10 +150,18 @@ class _Writes:
         state, p = self.state, self.state.preset
         final = {}
         for index, account in self.new.items():
+            if state.options is not None:  # options presets: settled series close into collateral
+                account = opt.close_settled(account, p, state.options)
             # collateral and positions within their bounds
             require(COLLATERAL_MIN <= account.collateral <= COLLATERAL_MAX, "collateral out of range")
             require(all(POSITION_MIN <= q <= POSITION_MAX for q in account.positions), "position out of range")
-            if rebox is not None and index in rebox:
+            if rebox is not None and index in rebox and state.options is not None:
+                chosen = rebox[index]
+                if chosen is None:
+                    chosen = xm.choose_box(state, account)
+                    require(chosen is not None, "account below maintenance margin")
+                account = xm.rebox_checks(state, account, chosen)
+            elif rebox is not None and index in rebox:
                 chosen = rebox[index]
                 if chosen is None:
                     chosen = margin.choose_box(account, p, state.prices, state.funding)
@@ -159,8 +177,8 @@ class _Writes:
                     state.observed.setdefault(index, []).append(account)
                 else:
                     # the account is solvent everywhere in its box
-                    require(margin.box_surplus(account, p, account.box) >= 0,
-                            BOX_REASON)
+                    surplus = xm.box_surplus(state, account)
+                    require(surplus is not None and surplus >= 0, BOX_REASON)
             final[index] = account
         for index, account in final.items():
             state.write_account(index, account)
@@ -180,7 +198,8 @@ def process_register(state: State, op: Register) -> None:
     assert op.account not in state.accounts, "the registration's leaf is taken"
 
     w = _Writes(state)
-    w.put(op.account, Account.new(op.pubkey, op.l1_address, state.funding, state.leaf_salt(op.account)))
+    salt = state.leaf_salt(op.account, op.pubkey)  # Poseidon(ECDH(sequencer, owner).x, id): spec.da
+    w.put(op.account, Account.new(op.pubkey, op.l1_address, state.funding, salt, state.preset.option_slots))
     w.commit()
     state.registration_index += 1
     state.registrations.append((op.pubkey[0], op.pubkey[1], op.l1_address))
@@ -229,7 +248,7 @@ def process_forced_withdrawal(state: State, op: ForcedWithdraw) -> None:
         settled = settle_funding(account, state.funding)
         after = replace(settled, collateral=settled.collateral - op.amount)
         # executed when the account keeps TV >= IR (and its collateral in range)
-        if COLLATERAL_MIN <= after.collateral and margin.initial_surplus(after, p, state.prices, state.funding) >= 0:
+        if COLLATERAL_MIN <= after.collateral and xm.initial_surplus(state, after) >= 0:
             new = after
     if new is not None:
         w = _Writes(state)
@@ -254,8 +273,7 @@ def process_withdrawal(state: State, op: Withdraw) -> None:
     account = consume_nonce(settle_funding(account, state.funding), op.nonce)
     new = replace(account, collateral=account.collateral - op.amount)
     # the account keeps TV >= IR at the batch prices
-    require(margin.initial_surplus(new, state.preset, state.prices, state.funding) >= 0,
-            "insufficient margin")
+    require(xm.initial_surplus(state, new) >= 0, "insufficient margin")
 
     w.put(op.account, new)
     w.commit()
@@ -315,8 +333,9 @@ def process_touch(state: State, op: Touch) -> None:
     require(fields_in_range(op), "field out of range")
     w = _Writes(state)
     account = settle_funding(w.get(op.account), state.funding)
-    require(margin.maintenance_surplus(account, state.preset, state.prices, state.funding) >= 0,
-            "account below maintenance margin")
+    require(xm.maintenance_surplus(state, account) >= 0, "account below maintenance margin")
+    if op.assign:  # options presets: reserve slots for series (no position yet)
+        account = opt.assign_slots(account, state.preset, state.options, op.assign)
 
     w.put(op.account, account)
     w.commit(rebox={op.account: op.box})
@@ -330,6 +349,14 @@ def process_insurance_settle(state: State) -> None:
     fund = replace(fund, collateral=fund.collateral + state.fees)
     # collateral within its bounds
     require(COLLATERAL_MIN <= fund.collateral <= COLLATERAL_MAX, "collateral out of range")
+    if state.options is not None:  # options presets: close settled series, a box with rows
+        fund = opt.close_settled(fund, p, state.options)
+        chosen = xm.choose_box(state, fund)
+        require(chosen is not None, "insurance fund below maintenance margin")
+        fund = xm.rebox_checks(state, fund, chosen)
+        state.write_account(p.insurance_account, fund)
+        state.fees = 0
+        return
     chosen = margin.choose_box(fund, p, state.prices, state.funding)
     # the insurance fund is solvent at the batch prices
     require(chosen is not None, "insurance fund below maintenance margin")
@@ -342,9 +369,11 @@ def liquidation_penalty(state: State, account: Account) -> int:
     """min(max(TV, 0), sum_j |q_j| p_j penalty_j / BPS) (floor division: the circuit takes
     quotient and remainder as witness and checks x = BPS*quot + rem, 0 <= rem < BPS)."""
     p = state.preset
-    tv = margin.total_value(account, p, state.prices, state.funding)
+    tv = xm.total_value(state, account)
     scaled = sum(abs(q) * mk.mark_price(g) * mk.penalty_bps
                  for mk, q, g in zip(p.markets, account.positions, state.prices))
+    if state.options is not None:  # options: the penalty rate on the options' marks
+        scaled += opt.option_penalty_scaled(account, p, state.options)
     return min(max(tv, 0), scaled // BPS)
 
 
@@ -358,8 +387,10 @@ def process_liquidation(state: State, op: Liquidate) -> None:
     w = _Writes(state)
     target = settle_funding(w.get(op.account), state.funding)
     receiver = settle_funding(w.get(op.receiver), state.funding)
+    if state.options is not None:  # settled series close into collateral first
+        target, receiver = (opt.close_settled(a, p, state.options) for a in (target, receiver))
     # only an account below maintenance margin at the batch prices can be liquidated
-    require(margin.maintenance_surplus(target, p, state.prices, state.funding) < 0,
+    require(xm.maintenance_surplus(state, target) < 0,
             "account is above maintenance margin")
     if op.receiver == ins:
         # the fund takes over unsigned: no nonce, no expiry
@@ -378,8 +409,13 @@ def process_liquidation(state: State, op: Liquidate) -> None:
         t_c += q * mk.mark_price(g)
         r_c -= q * mk.mark_price(g)
         r_q[j] += q
+    new_receiver = replace(receiver, positions=tuple(r_q))
+    if state.options is not None:  # options move to the receiver at their marks
+        target, new_receiver, moved = opt.move_options(target, new_receiver, p, state.options)
+        require(target is not None, "receiver has no free option slot")
+        t_c, r_c = t_c + moved, r_c - moved
     t_c, r_c = t_c - penalty, r_c + penalty
-    new_receiver = replace(receiver, collateral=r_c, positions=tuple(r_q))
+    new_receiver = replace(new_receiver, collateral=r_c)
     if op.receiver != ins:
         # the liquidator ends with TV >= IR, or reduced risk and TV >= MR
         require(margin_allows(state, old_receiver, new_receiver), "insufficient margin (liquidator)")
@@ -390,7 +426,9 @@ def process_liquidation(state: State, op: Liquidate) -> None:
     fund = settle_funding(w.get(ins), state.funding)
     w.put(ins, replace(fund, collateral=fund.collateral + bad_debt))
     # the target ends flat with C >= 0: safe at every price, it gets the full box
-    w.commit(rebox={op.account: boxes.full(p.num_markets)})
+    full = boxes.full(p.num_markets)
+    w.commit(rebox={op.account: full if state.options is None
+                    else (full, opt.OptionBox.full(p.num_markets, p.option_slots))})
 
 
 def process_deleverage(state: State, op: Deleverage) -> None:
@@ -405,15 +443,14 @@ def process_deleverage(state: State, op: Deleverage) -> None:
     fund = settle_funding(w.get(ins), state.funding)
     cp = settle_funding(w.get(op.account), state.funding)
     # the insurance fund is in shortfall: TV < MR at the batch prices
-    require(margin.maintenance_surplus(fund, p, state.prices, state.funding) < 0,
-            "insurance fund is not in shortfall")
+    require(xm.maintenance_surplus(state, fund) < 0, "insurance fund is not in shortfall")
     q_fund, q_cp = fund.positions[op.market], cp.positions[op.market]
     if op.size > 0:
         # the counterparty holds the opposite side, and both hold at least `size`
         require(q_fund * q_cp < 0, "counterparty does not hold the opposite side")
         require(op.size <= min(abs(q_fund), abs(q_cp)), "deleverage size too large")
     # the haircut covers at most the fund's negative total value
-    fund_tv = margin.total_value(fund, p, state.prices, state.funding)
+    fund_tv = xm.total_value(state, fund)
     require(op.haircut <= max(0, -fund_tv), "haircut larger than the fund's deficit")
 
     moved = op.size if q_fund > 0 else -op.size  # lots leaving the fund, signed like q_fund
@@ -426,10 +463,52 @@ def process_deleverage(state: State, op: Deleverage) -> None:
     w.commit()
 
 
+def process_option_trade(state: State, op: OptionTrade) -> None:
+    """An option trade (options presets; options.py): the premium moves from buyer to seller,
+    the series' positions change by +-size in each side's slot for it."""
+    p, book = state.preset, state.options
+    require(book is not None, "unknown op")
+    # the fields fit; a listed series, not expired; a positive size; two accounts, not the fund
+    require(fields_in_range(op), "field out of range")
+    require(op.series in book.series, "unknown series")
+    require(book.live(op.series) and book.series[op.series].expiry > book.timestamp, "series expired")
+    require(op.size > 0, "size must be positive")
+    require(op.buyer != op.seller, "buyer and seller are the same account")
+    require(p.insurance_account not in (op.buyer, op.seller), "the insurance fund does not trade")
+    w = _Writes(state)
+    buyer, seller = w.get(op.buyer), w.get(op.seller)
+    # both counterparties sign the same message; not expired; both nonces fresh
+    check_signature(state, op, op.buyer_signature, buyer.pubkey)
+    check_signature(state, op, op.seller_signature, seller.pubkey)
+    check_expiry(state, op.expiry)
+    buyer = opt.close_settled(consume_nonce(settle_funding(buyer, state.funding), op.buyer_nonce), p, book)
+    seller = opt.close_settled(consume_nonce(settle_funding(seller, state.funding), op.seller_nonce), p, book)
+    # each side has a slot for the series (the one holding it, else a free one)
+    kb, ks = opt.slot_for(buyer, op.series), opt.slot_for(seller, op.series)
+    require(kb is not None, "no free option slot (buyer)")
+    require(ks is not None, "no free option slot (seller)")
+    have_b = opt.sizes_by_series(buyer).get(op.series, 0)
+    have_s = opt.sizes_by_series(seller).get(op.series, 0)
+    cost = op.size * op.premium
+    new_buyer = replace(opt.with_option(buyer, kb, op.series, have_b + op.size),
+                        collateral=buyer.collateral - cost - op.fee)
+    new_seller = replace(opt.with_option(seller, ks, op.series, have_s - op.size),
+                         collateral=seller.collateral + cost - op.fee)
+    require(all(POSITION_MIN <= a.option_slots[k][1] <= POSITION_MAX
+                for a, k in ((new_buyer, kb), (new_seller, ks))), "position out of range")
+    # each side ends with TV >= IR, or reduced risk and TV >= MR (at the batch figures)
+    require(margin_allows(state, buyer, new_buyer), "insufficient margin (buyer)")
+    require(margin_allows(state, seller, new_seller), "insufficient margin (seller)")
+    w.put(op.buyer, new_buyer)
+    w.put(op.seller, new_seller)
+    w.commit()
+    state.fees += 2 * op.fee
+
+
 PROCESSORS = {Register: process_register, Deposit: process_deposit, ForcedWithdraw: process_forced_withdrawal,
               Withdraw: process_withdrawal,
               Trade: process_trade, Funding: process_funding, Touch: process_touch,
-              Liquidate: process_liquidation, Deleverage: process_deleverage}
+              Liquidate: process_liquidation, Deleverage: process_deleverage, OptionTrade: process_option_trade}
 
 
 def process_op(state: State, op) -> None:
@@ -458,6 +537,7 @@ def process_batch_header(state: State, batch: Batch) -> None:
     state.batch_number = batch.number
     state.oracle_round = batch.oracle_round
     state.prices = tuple(batch.prices)
+    opt.process_figures(state, batch)  # options presets: the committee's figures, listings, settlements
     state.registrations, state.deposits, state.forced, state.withdrawals = [], [], [], []
 
 
@@ -468,6 +548,7 @@ def process_batch_end(state: State) -> None:
     # the batch prices and funding indices lie in the root's box: every account is safe
     require(boxes.contains(state.tree.root_box, state.prices, state.funding),
             "batch prices outside the root's box: touch or liquidate the accounts first")
+    opt.check_batch_end(state)  # options presets: vols, time and settlement prices in the root boxes
 
 
 def process_batch(state: State, batch: Batch) -> BatchRecord:
@@ -498,9 +579,13 @@ def process_batch(state: State, batch: Batch) -> BatchRecord:
         registrations=tuple(state.registrations),
         deposit_from=old_queues[1], deposit_to=state.deposit_index, deposits=tuple(state.deposits),
         forced_from=old_queues[2], forced_to=state.forced_index, forced=tuple(state.forced),
-        withdrawals=tuple(state.withdrawals))
+        withdrawals=tuple(state.withdrawals),
+        # every leaf written, encrypted to its owner (da.py): the DA payload the proof binds
+        da_commitment=batch_commitment([u for w in (*witnesses, settle) for u in w.updates], state.batch_number),
+        da_public_key=state.da_public)
     return BatchRecord(batch=batch, public=public, ops=witnesses, settle=settle, root_box=state.tree.root_box,
-                       preset=state.preset, old_tree_root=old_tree_root, old_globals=old_globals)
+                       preset=state.preset, old_tree_root=old_tree_root, old_globals=old_globals,
+                       da_scalar=state.da_scalar)
 
 
 # --- the sequencer's batch builder -------------------------------------------------------------
@@ -517,11 +602,12 @@ class BuiltBatch:
 
 
 def _parties(op) -> tuple[int, ...]:
-    return (op.buyer, op.seller) if isinstance(op, Trade) else (op.account,)
+    return (op.buyer, op.seller) if isinstance(op, (Trade, OptionTrade)) else (op.account,)
 
 
 def build_batch(state: State, pending: Sequence, prices: Sequence[int],
-                oracle_round: Optional[int] = None, bounce_unregistered: bool = False) -> BuiltBatch:
+                oracle_round: Optional[int] = None, bounce_unregistered: bool = False,
+                options: Optional[opt.OptionFigures] = None) -> BuiltBatch:
     """Cut a valid batch at `prices` from `pending` ops, adding the touches, liquidations and
     deleverages the new prices need. The state is left unchanged (dry runs, rolled back).
 
@@ -547,7 +633,7 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
     (its parties' states then differ from the first pass's). Only other reasons refuse."""
     header = Batch(number=state.batch_number + 1,
                    oracle_round=state.oracle_round if oracle_round is None else oracle_round,
-                   prices=tuple(prices))
+                   prices=tuple(prices), options=options)
     state.observed = {}
     try:
         first = _build_pass(state, header, pending, {}, lenient=True, bounce_unregistered=bounce_unregistered)
@@ -559,7 +645,7 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
     wants = {}  # account -> the states its box must hold
     if first is not None:
         for index, accounts in observed.items():
-            if any(margin.box_surplus(a, p, a.box) < 0 for a in accounts):
+            if any(_unsafe_in_box(state, a) for a in accounts):
                 wants[index] = accounts
     return _build_pass(state, header, pending, wants, lenient=False, bounce_unregistered=bounce_unregistered)
 
@@ -611,11 +697,13 @@ def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, len
         for op in pending_of(Funding):
             attempt(op)
         liquidate, touch = [], []
-        for index in state.tree.leaves_outside(state.prices, state.funding):
+        outside = list(state.tree.leaves_outside(state.prices, state.funding))
+        outside += [i for i in opt.outside_option_boxes(state) if i not in outside]  # options presets
+        for index in outside:
             if index == ins or index not in state.accounts:
                 continue
             account = settle_funding(state.accounts[index], state.funding)
-            solvent = margin.maintenance_surplus(account, p, state.prices, state.funding) >= 0
+            solvent = xm.maintenance_surplus(state, account) >= 0
             (touch if solvent else liquidate).append(index)
         # touches change only the (solvent) accounts they touch, so doing them all before the
         # liquidations (the kind order) decides nothing differently
@@ -637,12 +725,14 @@ def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, len
                 if forced:
                     attempt(Touch(index), forced=True)
                 continue
-            if attempt(Touch(index, box), forced=forced) or refused[-1][1] == SLOT_REASON:
+            touch_op = Touch(index, box) if state.options is None else Touch(index, box[0], box[1])
+            if attempt(touch_op, forced=forced) or refused[-1][1] == SLOT_REASON:
                 may_wait.add(index)
         for op in pending_of(Liquidate):
             attempt(op)
         for index in liquidate:
-            if index in state.accounts and state.accounts[index].positions != (0,) * p.num_markets:
+            if index in state.accounts and (state.accounts[index].positions != (0,) * p.num_markets
+                                            or opt.has_options(state.accounts[index])):
                 attempt(Liquidate(index, ins), forced=True)
         deferred = False  # an earlier withdrawal or trade of this pass waits for a later batch
         for op in pending_of(Withdraw) + pending_of(Trade):
@@ -654,10 +744,21 @@ def _build_pass(state: State, header: Batch, pending: Sequence, wants: dict, len
                 refused[-1] = (op, SLOT_REASON)
             deferred = deferred or refused[-1][1] == SLOT_REASON
         _deleverage_fund(state, attempt)
+        for op in pending_of(OptionTrade):  # options presets (after the deleverages: ops.KIND_ORDER)
+            if attempt(op):
+                continue
+            if refused[-1][1] == BOX_REASON and (deferred or may_wait & set(_parties(op))):
+                refused[-1] = (op, SLOT_REASON)
+            deferred = deferred or refused[-1][1] == SLOT_REASON
         process_batch_end(state)  # the batch it returns closes
     finally:
         state.rollback()
     return BuiltBatch(replace(header, ops=tuple(included)), refused, waiting)
+
+
+def _unsafe_in_box(state: State, account: Account) -> bool:
+    surplus = xm.box_surplus(state, account)
+    return surplus is None or surplus < 0
 
 
 def box_holding(state: State, index: int, later: Sequence[Account]):
@@ -665,6 +766,12 @@ def box_holding(state: State, index: int, later: Sequence[Account]):
     intersection of `margin.choose_box` of each; None if one of them cannot be boxed."""
     p = state.preset
     now = settle_funding(state.accounts[index], state.funding)
+    if state.options is not None:  # options presets: ((perpetual box, OptionBox), slots to assign)
+        now = opt.close_settled(now, p, state.options)
+        assign = opt.assignments(now, later)
+        now = opt.assign_slots(now, p, state.options, assign) if assign else now
+        chosen = xm.choose_box(state, now, later)
+        return None if chosen is None else (chosen, assign)
     chosen = [margin.choose_box(a, p, state.prices, state.funding) for a in (now, *later)]
     if any(b is None for b in chosen):
         return None
@@ -683,7 +790,7 @@ def _deleverage_fund(state: State, attempt) -> None:
         return settle_funding(state.accounts[i], state.funding)
 
     def surplus(a: Account) -> int:
-        return margin.maintenance_surplus(a, p, state.prices, state.funding)
+        return xm.maintenance_surplus(state, a)
 
     for index in sorted((i for i in state.accounts if i != ins), key=lambda i: -surplus(settled(i))):
         for j in range(p.num_markets):
@@ -695,9 +802,10 @@ def _deleverage_fund(state: State, attempt) -> None:
             moved = size if q_fund > 0 else -size
             price = p.markets[j].mark_price(state.prices[j])
             cp_after = replace(cp.with_position(j, q_cp + moved), collateral=cp.collateral - moved * price)
-            deficit = max(0, -margin.total_value(fund, p, state.prices, state.funding))
+            deficit = max(0, -xm.total_value(state, fund))
             # the counterparty keeps its box: the haircut must leave it solvent there
-            cut = min(deficit, max(0, min(surplus(cp_after), margin.box_surplus(cp_after, p, cp.box)) // BPS))
+            kept = xm.box_surplus(state, cp_after) or 0
+            cut = min(deficit, max(0, min(surplus(cp_after), kept) // BPS))
             if size or cut:
                 attempt(Deleverage(index, j, size, cut), forced=True)
     require(surplus(settled(ins)) >= 0, "the insurance fund cannot be brought above maintenance")

@@ -15,6 +15,7 @@ a `public.BatchPublic`:
     forced_from/to, forced          the forced-withdrawal queue range and entries
                                     (account, amount, executed)
     withdrawals                     the signed withdrawals (account, amount), in slot order
+    da_commitment, da_public_key    the DA payload's commitment and the sequencer's DA key (da.py)
 
 `Rollup.submitBatch` rebuilds the same message from its storage (old root, batch number,
 the `from` indices, the queued entries) and the calldata, and verifies the proof against
@@ -50,6 +51,10 @@ class BatchRecord:
     preset: Any  # the spec Preset (the message layout depends on its slot counts)
     old_tree_root: int = 0  # the old state root opens to these (State.root)
     old_globals: tuple = ()  # State.globals_fields() before the batch
+    # the sequencer's secret DA scalar (the circuit proves it is the secret of
+    # public.da_public_key and derives new accounts' salts from it): a prover's secret, like
+    # the database that holds it
+    da_scalar: int = 0
 
     @property
     def withdrawals(self) -> list[tuple[int, int]]:

@@ -113,7 +113,7 @@ def test_owner_cannot_search_its_neighbours_leaf_or_box():
     level = s.tree.path(OWNER)[0]
     (neighbour_hash,) = level.sibling_hashes
     view = set(_flat(list(exit_inputs(s, OWNER).values())))
-    assert neighbour.salt not in view and s.salt_seed not in view
+    assert neighbour.salt not in view and s.da_scalar not in view
     # the owner's guesses: no salt, its own, the development seed's pattern without the seed
     guesses = [0, own.salt, 1, NEIGHBOUR, hash_fields([0, NEIGHBOUR])]
     true_fields = neighbour.fields()[:-1]
@@ -128,13 +128,14 @@ def test_owner_cannot_search_its_neighbours_leaf_or_box():
     assert box_commitment(pair, blind_hash([own.salt, neighbour.salt])) == level.box_commitment
 
 
-def test_salts_come_from_the_seed():
-    """Salts differ per account and with the seed; another seed gives other leaf hashes and
-    another root for the same accounts (nothing else in the state changes)."""
+def test_salts_come_from_the_da_key():
+    """Salts differ per account and with the sequencer's DA scalar (spec.da: Poseidon(ECDH(s,
+    owner key).x, id)); another scalar gives other leaf hashes and another root for the same
+    accounts (nothing else in the state changes)."""
     s = funded_state(3)
     salts = [s.accounts[i].salt for i in range(4)]
     assert len(set(salts)) == 4 and all(0 < x < FIELD_MODULUS for x in salts)
-    assert salts == [s.leaf_salt(i) for i in range(4)]
-    t = State.genesis(TINY, s.accounts[0].pubkey, s.accounts[0].l1_address, s.prices, salt_seed=12345)
+    assert salts == [s.leaf_salt(i, s.accounts[i].pubkey) for i in range(4)]
+    t = State.genesis(TINY, s.accounts[0].pubkey, s.accounts[0].l1_address, s.prices, da_scalar=12345)
     assert t.accounts[0].salt != salts[0] and t.tree.root != State.genesis(
         TINY, s.accounts[0].pubkey, s.accounts[0].l1_address, s.prices).tree.root

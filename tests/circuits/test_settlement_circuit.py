@@ -203,7 +203,7 @@ def test_deposit_to_a_missing_leaf_bounces_and_a_credit_has_no_witness(cc, monke
     state = settled_state()
 
     def credit_missing(state, op):  # a new leaf holding the deposit, as if it existed
-        account = replace(Account.new((0, 0), 0, state.funding, state.leaf_salt(op.account)), collateral=op.amount)
+        account = replace(Account.new((0, 0), 0, state.funding, state.leaf_salt(op.account, (0, 0))), collateral=op.amount)
         state.write_account(op.account, account)
         state.deposits.append((op.account, op.amount, 0))
         state.deposit_index += 1
@@ -224,7 +224,7 @@ def test_registration_is_written_where_and_as_the_queue_says(cc, monkeypatch, wr
         index = op.account + (1 if wrong == "id" else 0)
         owner = op.l1_address + (1 if wrong == "owner" else 0)
         key = (op.pubkey[0], op.pubkey[1] + 1) if wrong == "key" else op.pubkey
-        state.write_account(index, Account.new(key, owner, state.funding, state.leaf_salt(index)))
+        state.write_account(index, Account.new(key, owner, state.funding, state.leaf_salt(index, key)))
         state.registration_index += 1
         state.registrations.append((op.pubkey[0], op.pubkey[1], op.l1_address))
 

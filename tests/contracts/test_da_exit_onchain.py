@@ -1,17 +1,17 @@
 """Issue 10's end-to-end: exits that need nobody but the chain and one honest DA member, with
 real proofs, on eth-tester and on anvil.
 
-The Rollup has a DA committee (3 members, k = 2). Each batch the sequencer (the spec, preset
-tiny) hands the batch's DA payload to the members (sequencer/da/): each checks it rebuilds the
-batch's new root on its copy of the tree, stores it and signs; the batch settles with k
+The Rollup has a DA committee (3 members, k = 2) and the sequencer's DA public key. Each batch
+the sequencer (the spec, preset tiny) hands the batch's DA payload to the members
+(sequencer/da/): each checks it rebuilds the batch's new root on its copy of the tree and that
+its commitment is the one the batch proves (the batch message carries it: the circuit
+encrypts every written leaf itself), stores it and signs; the batch settles with k
 signatures. Then the sequencer stops: a deposit it ignores past the deadline freezes the
 contract, its state (its whole database) is dropped, and two of the three members' folders
 are deleted. Each owner, holding only its Baby Jubjub key and the remaining member's folder,
-rebuilds its leaf and path at the contract's stateRoot, proves its exit with the exit circuit
-and is paid in tokens.
-
-Not yet covered (issue 10, TODO in Rollup.sol): the batch proof does not bind daCommitment,
-so the ciphertexts are the sequencer's word until the circuit encrypts the leaves itself."""
+rebuilds its leaf and path at the contract's stateRoot (its decryption key derived from its
+own key and the contract's `daPublicKey`), proves its exit with the exit circuit and is paid
+in tokens."""
 from __future__ import annotations
 
 import secrets
@@ -37,7 +37,7 @@ from verifier_contracts.rollup import RollupClient, RollupError
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("node_tools", "native")]
 
-SEQUENCER = PrivateKey.from_seed(b"zkclear-da-sequencer")  # its ECDH key encrypts each leaf to its owner
+DA_SCALAR = eddsa_scalar(PrivateKey.from_seed(b"zkclear-da-sequencer").secret)  # salts and leaf keys derive from it
 MEMBER_KEYS = dev_member_keys("test-da-exit", 3)
 K = 2
 
@@ -48,33 +48,33 @@ def test_owners_exit_from_one_members_folder_after_the_sequencer_is_gone(keys, c
     backend = get_backend("native")
     l1 = chain.w3.eth.accounts
     bjj = [PrivateKey.from_seed(b"zkclear-da-exit-%d" % i) for i in range(3)]
-    state = State.genesis(TINY, bjj[0].public_key, int(l1[0], 16), PRICES)
+    state = State.genesis(TINY, bjj[0].public_key, int(l1[0], 16), PRICES, da_scalar=DA_SCALAR)
     rollup = RollupClient.deploy(chain, vk_to_json(keys.vk), vk_to_json(keys.exit_vk), markets=TINY.num_markets,
                                  slots=TINY, genesis_root=state.root(), insurance_owner=l1[0],
                                  deadline_blocks=DEADLINE, batch_interval_blocks=INTERVAL, unit_scale=UNIT,
-                                 da_members=addresses(MEMBER_KEYS), da_threshold=K)
-    seq_scalar = eddsa_scalar(SEQUENCER.secret)
+                                 da_members=addresses(MEMBER_KEYS), da_threshold=K, da_public_key=state.da_public)
     folders = [tmp_path / f"member{j}" for j in range(3)]
     members = []
     for j, folder in enumerate(folders):
         store = PayloadStore.create(folder, arity=TINY.arity, depth=TINY.depth, num_markets=TINY.num_markets,
-                                    genesis_root=state.root(), sequencer_public_key=SEQUENCER.public_key)
+                                    genesis_root=state.root(), sequencer_public_key=state.da_public)
         member = Member(store, MEMBER_KEYS[j], chain_id=rollup.chain_id, rollup=rollup.rollup.address)
-        member.receive(genesis_payload(state, seq_scalar))  # batch 0: the insurance fund's leaf
+        member.receive(genesis_payload(state))  # batch 0: the insurance fund's leaf
         members.append(member)
 
     def settle(batch_of) -> None:
         rid = rollup.post_round(PRICES, state.funding)
         record = process_batch(state, batch_of(rid))
-        payload = batch_payload(record, state, seq_scalar)  # the batch's leaf writes, in order
-        atts = [m.receive(payload) for m in members]
+        payload = batch_payload(record, state)  # the batch's leaf writes, in order
+        assert commitment(payload) == record.public.da_commitment  # what the proof binds
+        atts = [m.receive(payload, commitment=record.public.da_commitment) for m in members]
         witness = keys.circuit.witness(batch_inputs(record, TINY, keys.circuit))
         proof = proof_to_json(backend.prove(keys.zkey, witness, secrets.randbelow(R), secrets.randbelow(R)))
         with pytest.raises(RollupError, match="DA signatures required"):  # the committee cannot be skipped
             rollup.submit_batch(record.public, proof)
         with pytest.raises(RollupError, match="too few DA signatures"):
-            rollup.submit_batch(record.public, proof, da_commitment=commitment(payload), da_signatures=atts[:K - 1])
-        rollup.submit_batch(record.public, proof, da_commitment=commitment(payload), da_signatures=atts[:K])
+            rollup.submit_batch(record.public, proof, da_signatures=atts[:K - 1])
+        rollup.submit_batch(record.public, proof, da_signatures=atts[:K])
         assert rollup.state()["stateRoot"] == state.root() == payload.new_root
 
     # batches 1, 2: each institution registers on L1 and deposits; batch 3: a co-signed trade
@@ -112,7 +112,8 @@ def test_owners_exit_from_one_members_folder_after_the_sequencer_is_gone(keys, c
     root = rollup.state()["stateRoot"]
     token = rollup.token.functions
     for i in (1, 2, 0):
-        got = rebuild(PayloadStore(folders[2]), i, bjj[i].secret, expected_root=root)
+        got = rebuild(PayloadStore(folders[2]), i, bjj[i].secret, expected_root=root,
+                      da_public_key=rollup.da_public_key)  # from the chain
         assert got.account == expected[i]
         equity = got.equity(TINY)
         witness = keys.exit_circuit.witness(got.exit_inputs(TINY))

@@ -173,7 +173,7 @@ def test_contract_digest_is_the_specs_on_random_batches(env):
                   "forced_to": rng.randint(q["forcedConsumed"], q["forcedCount"]),
                   "oracle_round": rng.choice([1, 2])}
             ws = [(rng.choice(ids), rng.randrange(2**63)) for _ in range(rng.randint(0, 2))]
-            pub = r.next_batch(rng.randrange(R), withdrawals=ws, **kw)
+            pub = r.next_batch(rng.randrange(R), withdrawals=ws, da_commitment=rng.randrange(R), **kw)
             pub = replace(pub, deposits=tuple((a, x, rng.randint(0, 1)) for a, x, _ in pub.deposits),
                           forced=tuple((a, x, rng.randint(0, 1)) for a, x, _ in pub.forced))
             assert r.batch_message(pub) == batch_message(pub, slots)
@@ -426,7 +426,7 @@ def test_batch_rejected(env, case):
     pub = make(e, r.next_batch(0xBEEF))
     struct, ws = batch_calldata(pub)
     if case == "forced flag on an unused slot":
-        struct = struct[:8] + (1,)  # executed bit for slot 0 with no forced entry consumed
+        struct = struct[:8] + (1,) + struct[9:]  # executed bit for slot 0 with no forced entry consumed
         reason = "Rollup: flag on an unused slot"
         proof = e.prove(pub)
     elif case == "new root not a field element":

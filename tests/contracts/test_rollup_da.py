@@ -12,6 +12,7 @@ import pytest
 from eth_account import Account
 from web3.logs import DISCARD
 
+from sequencer.spec.da import DEV_DA_PUBLIC_KEY
 from sequencer.da.attest import addresses, dev_member_keys, recover_signer, sign_batch_data
 from test_rollup import M, SLOTS, Env, arts, chain, keys, verifiers  # noqa: F401  (fixtures)
 from verifier_contracts.build import R
@@ -37,17 +38,18 @@ class DAEnv(Env):
                                chain_id=self.r.chain_id if chain_id is None else chain_id,
                                rollup=self.r.rollup.address if rollup is None else rollup)
 
-    def batch(self):
-        pub = self.r.next_batch(self.rng.randrange(1, R))
+    def batch(self, commitment=COMMITMENT):
+        """The next batch with DA commitment `commitment` (its message carries it) and its proof."""
+        pub = self.r.next_batch(self.rng.randrange(1, R), da_commitment=commitment)
         return pub, self.prove(pub)
 
     def settle_signed(self, signers, commitment=COMMITMENT, check=True) -> dict:
         """The next batch, signed by `signers` (none: submitBatch); its receipt."""
-        pub, proof = self.batch()
+        pub, proof = self.batch(commitment)
         if not signers:
             return self.r.submit_batch(pub, proof, check=check)
         atts = [self.sign(k, pub, commitment=commitment) for k in signers]
-        return self.r.submit_batch(pub, proof, da_commitment=commitment, da_signatures=atts, check=check)
+        return self.r.submit_batch(pub, proof, da_signatures=atts, check=check)
 
 
 @pytest.fixture
@@ -105,8 +107,36 @@ def test_attack_refused(da, case):
     sigs = [a.sig_tuple() for a in _sorted(atts)] if case != "one member's signature twice" else \
         [a.sig_tuple() for a in atts]
     with pytest.raises(RollupError, match=reason):
-        r.submit_batch(pub, proof, da_commitment=COMMITMENT, da_signatures=sigs)
+        r.submit_batch(pub, proof, da_signatures=sigs)
     _unmoved(e, root)
+
+
+def test_the_signed_commitment_must_be_the_proved_one(da):
+    """A sequencer that proved one payload (commitment C) and had the members sign another (C',
+    say garbage ciphertexts) settles neither way: with C' in the calldata the proof fails (the
+    message carries the commitment), with C the signatures do not recover to members."""
+    e, r = da, da.r
+    pub, proof = e.batch(COMMITMENT)
+    root = r.state()["stateRoot"]
+    other = COMMITMENT + 1
+    atts = [e.sign(k, pub, commitment=other) for k in MEMBERS[:3]]
+    from dataclasses import replace
+
+    assert r.digest(replace(pub, da_commitment=other)) != r.digest(pub) == r.batch_digest(pub)
+    # the message carries the commitment, then the contract's DA key (an immutable)
+    msg = r.batch_message(pub)
+    assert r.da_public_key == DEV_DA_PUBLIC_KEY == pub.da_public_key
+    assert msg[64:160] == b"".join(x.to_bytes(32, "big") for x in (COMMITMENT, *DEV_DA_PUBLIC_KEY))
+    with pytest.raises(RollupError, match="DA commitment not a field element"):
+        r.submit_batch(replace(pub, da_commitment=R), proof, da_signatures=[e.sign(k, pub, commitment=R)
+                                                                            for k in MEMBERS[:3]])
+    with pytest.raises(RollupError, match="Rollup: invalid proof"):
+        r.submit_batch(replace(pub, da_commitment=other), proof, da_signatures=atts)
+    with pytest.raises(RollupError, match="Rollup: signer not a DA member"):
+        r.submit_batch(pub, proof, da_signatures=atts)
+    _unmoved(e, root)
+    r.submit_batch(pub, proof, da_signatures=[e.sign(k, pub) for k in MEMBERS[:3]])
+    assert r.state()["stateRoot"] == pub.new_root
 
 
 def test_unsorted_malleable_and_missing_signatures_refused(da):
@@ -115,16 +145,16 @@ def test_unsorted_malleable_and_missing_signatures_refused(da):
     root = r.state()["stateRoot"]
     atts = _sorted([e.sign(k, pub) for k in MEMBERS[:3]])
     with pytest.raises(RollupError, match="Rollup: DA signers not in ascending order"):
-        r.submit_batch(pub, proof, da_commitment=COMMITMENT, da_signatures=[a.sig_tuple() for a in atts[::-1]])
+        r.submit_batch(pub, proof, da_signatures=[a.sig_tuple() for a in atts[::-1]])
     n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
     a0 = atts[0]  # its malleable twin (s' = n - s, v flipped) recovers the same signer
     twin = (55 - a0.v, a0.r.to_bytes(32, "big"), (n - a0.s).to_bytes(32, "big"))
     with pytest.raises(RollupError, match="Rollup: malleable signature"):
-        r.submit_batch(pub, proof, da_commitment=COMMITMENT, da_signatures=[twin] + [a.sig_tuple() for a in atts[1:]])
+        r.submit_batch(pub, proof, da_signatures=[twin] + [a.sig_tuple() for a in atts[1:]])
     with pytest.raises(RollupError, match="Rollup: DA signatures required"):  # the committee cannot be skipped
         r.submit_batch(pub, proof)
     with pytest.raises(RollupError, match="Rollup: not the sequencer"):
-        r.submit_batch(pub, proof, da_commitment=COMMITMENT, da_signatures=atts, sender=e.mallory)
+        r.submit_batch(pub, proof, da_signatures=atts, sender=e.mallory)
     _unmoved(e, root)
 
 
@@ -138,28 +168,28 @@ def test_k_distinct_member_signatures_move_the_root(da):
     digest = r.batch_data_digest(pub.batch_number, pub.new_root, COMMITMENT)
     assert all(Account._recover_hash(digest, vrs=(a.v, a.r, a.s)) == a.signer for a in atts)
     assert all(recover_signer(a, chain_id=r.chain_id, rollup=r.rollup.address) == a.signer for a in atts)
-    receipt = r.submit_batch(pub, proof, da_commitment=COMMITMENT, da_signatures=atts)
+    receipt = r.submit_batch(pub, proof, da_signatures=atts)
     assert r.state()["stateRoot"] == pub.new_root and r.state()["batchNumber"] == 1
     (ev,) = r.rollup.events.BatchData().process_receipt(receipt, errors=DISCARD)
     assert dict(ev["args"]) == {"batchNumber": 1, "daCommitment": COMMITMENT}
     # a second batch: the first batch's signatures do not carry over; all five members may sign
     pub2, proof2 = e.batch()
     with pytest.raises(RollupError, match="Rollup: signer not a DA member"):
-        r.submit_batch(pub2, proof2, da_commitment=COMMITMENT, da_signatures=atts)
-    r.submit_batch(pub2, proof2, da_commitment=COMMITMENT, da_signatures=[e.sign(k, pub2) for k in MEMBERS])
+        r.submit_batch(pub2, proof2, da_signatures=atts)
+    r.submit_batch(pub2, proof2, da_signatures=[e.sign(k, pub2) for k in MEMBERS])
     assert r.state()["batchNumber"] == 2
 
 
 def test_without_a_committee_submit_batch_is_unchanged(chain, arts, verifiers, keys):
-    """k = 0 (development, tests): submitBatch needs no DA calldata; submitBatchWithData
-    needs no signature and emits the commitment."""
+    """k = 0 (development, tests): submitBatch needs no signatures (the commitment is still in
+    the proved message); submitBatchWithData needs none and emits the commitment."""
     e = DAEnv(chain, arts, verifiers, keys, threshold=0, members=[])
     r = e.r
     assert r.da_committee() == ([], 0)
     pub, proof = e.batch()
     r.submit_batch(pub, proof)
     pub, proof = e.batch()
-    receipt = r.submit_batch(pub, proof, da_commitment=COMMITMENT)
+    receipt = r.submit_batch(pub, proof, da_signatures=[])
     (ev,) = r.rollup.events.BatchData().process_receipt(receipt, errors=DISCARD)
     assert ev["args"]["daCommitment"] == COMMITMENT and r.state()["batchNumber"] == 2
 

@@ -24,7 +24,7 @@ def long_and_short() -> State:
     key = lambda i: PrivateKey.from_seed(b"batcher-funding-%d" % i)  # noqa: E731
     st = State.genesis(TINY, key(0).public_key, 0xF00D, PRICES)
     for i, q in ((1, 10), (2, -10)):
-        acc = Account.new(key(i).public_key, 0xA000 + i, st.funding, st.leaf_salt(i))
+        acc = Account.new(key(i).public_key, 0xA000 + i, st.funding, st.leaf_salt(i, key(i).public_key))
         cash = -q * TINY.markets[0].mark_price(PRICES[0])
         st.write_account(i, replace(acc, collateral=COLLATERAL + cash, positions=(q, 0)))
     st.registration_index = 2

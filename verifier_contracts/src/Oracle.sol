@@ -181,6 +181,12 @@ contract Oracle {
         return _packed[roundId][0] & 0xFFFFFFFFFFFFFFFF;
     }
 
+    /// @notice `roundHash(roundId)` and `roundTimestamp(roundId)` in one call (Rollup.submitBatch
+    /// reads both: one external call fewer per batch).
+    function roundInfo(uint256 roundId) external view returns (bytes32 hash, uint256 timestamp) {
+        return (roundHash[roundId], _packed[roundId][0] & 0xFFFFFFFFFFFFFFFF);
+    }
+
     /// @notice An accepted round: ladder indices, funding indices (field words) and timestamp.
     function getRound(uint256 roundId)
         external

@@ -14,6 +14,7 @@ interface IRollupOracle {
     function latestRound() external view returns (uint256);
     function roundHash(uint256 roundId) external view returns (bytes32);
     function roundTimestamp(uint256 roundId) external view returns (uint256);
+    function roundInfo(uint256 roundId) external view returns (bytes32 hash, uint256 timestamp);
     function getRound(uint256 roundId)
         external
         view
@@ -43,13 +44,14 @@ interface IGroth16Verifier {
 /// The batch proof has ONE public input, `digest = sha256(message) >> 3`, where the message
 /// is sequencer/spec/public.py's `batch_message` (fields big-endian, fixed length per slot
 /// counts; unused slots zero):
-///     oldRoot 32, newRoot 32, batchNumber 4, oracleRound 8, price[j] 2 (M), funding[j] 6 (M, F + 2^47),
+///     oldRoot 32, newRoot 32, daCommitment 32, daKeyX 32, daKeyY 32, batchNumber 4, oracleRound 8,
+///     price[j] 2 (M), funding[j] 6 (M, F + 2^47),
 ///     registrationFrom 4, registrationTo 4, R x (pubkeyX 32, pubkeyY 32, owner 20),
 ///     depositFrom 4, depositTo 4, D x (accountId 4, amount 8, bounced 1),
 ///     forcedFrom 4, forcedTo 4, F x (accountId 4, amount 8, executed 1),
 ///     W x (accountId 4, amount 8).
-/// oldRoot, batchNumber, the `From` indices and every queue entry come from storage; the
-/// rest from the calldata. Exit proofs keep 2M + 4 inputs:
+/// oldRoot, the DA key, batchNumber, the `From` indices and every queue entry come from
+/// storage; the rest (daCommitment included) from the calldata. Exit proofs keep 2M + 4 inputs:
 ///     [root, prices[0..M-1], fundingIndices[0..M-1], accountId, l1Address, equity].
 ///
 /// Bounded queues: why no sender can make the contract overdue. Each L1 queue q
@@ -68,8 +70,11 @@ interface IGroth16Verifier {
 /// Data availability (DA) committee. An exit needs the owner's leaf and Merkle path at the
 /// last settled root, which only the sequencer holds: if it vanished, nobody could exit. So
 /// a batch also carries `daCommitment`, the commitment to its DA payload (per written leaf:
-/// index, new leaf hash, node commitments along the written path, the leaf encrypted to its
-/// owner; sequencer/da/), and, when the contract has a committee (`daThreshold` k >= 1 of
+/// index, new leaf hash, nonce, the leaf encrypted to its owner; sequencer/spec/da.py), which
+/// the batch proof binds: the circuit encrypts every leaf it writes under a key the owner
+/// derives from its own key and `daPublicKey` (the sequencer's Baby Jubjub DA key, a
+/// deployment constant in every batch message: the circuit proves it knows its secret), and
+/// computes the commitment itself. When the contract has a committee (`daThreshold` k >= 1 of
 /// `daMembers()`), the root moves only through `submitBatchWithData`, with k distinct
 /// members' EIP-712 signatures of
 ///     BatchData(uint256 batchNumber,uint256 newRoot,uint256 daCommitment)
@@ -79,12 +84,11 @@ interface IGroth16Verifier {
 /// (decryptable by the owner alone) and path after a freeze. The committee and k are set at
 /// deployment and never change: an owner able to swap members could install its own and
 /// then let the data disappear; a new committee means a new deployment (owners move by
-/// withdrawing, or exiting after a freeze). k = 0 (no members: development and tests) keeps
-/// `submitBatch` as it was (no DA calldata, no extra gas); `submitBatchWithData` then
-/// only emits the commitment.
-/// TODO(issue 10): `daCommitment` is not yet bound by the batch proof (the batch message of
-/// sequencer/spec/public.py does not include it): until it is, the signatures bind the
-/// payload to the root, but nothing proves the ciphertexts encrypt the leaves.
+/// withdrawing, or exiting after a freeze). k = 0 (no members: development and tests) settles
+/// through `submitBatch` (the commitment is still in the proved message, one calldata word);
+/// `submitBatchWithData` then only emits the commitment.
+/// The members sign the proved commitment, so one honest signer holds ciphertexts that the
+/// proof shows decrypt, under each owner's key, to the leaves of the new root.
 ///
 /// Privacy: events carry roots, queue positions, DA commitments and L1 payments only.
 contract Rollup is ReentrancyGuardTransient {
@@ -134,6 +138,8 @@ contract Rollup is ReentrancyGuardTransient {
         uint256 forcedRequestFee; // wei, with each forced request, credited to the sequencer
         address[] daMembers; // the DA committee (empty: none)
         uint256 daThreshold; // k: member signatures a batch needs (0 iff no members)
+        uint256 daKeyX; // the sequencer's DA public key (Baby Jubjub): in every batch message
+        uint256 daKeyY;
     }
 
     /// The calldata half of a batch's message (the rest comes from storage).
@@ -147,6 +153,7 @@ contract Rollup is ReentrancyGuardTransient {
         uint256 depositBounced; // bit s: deposit slot s bounced (paid back, not credited)
         uint256 forcedTo;
         uint256 forcedExecuted; // bit s: forced slot s executed (paid to the owner)
+        uint256 daCommitment; // the DA payload commitment the proof binds (what the committee signs)
     }
 
     /// A signed withdrawal of the batch; at most `withdrawalSlots` of them (missing slots are zero).
@@ -214,6 +221,9 @@ contract Rollup is ReentrancyGuardTransient {
     bytes4 internal immutable exitSelector;
     /// k: DA member signatures a batch needs (0: no committee).
     uint256 public immutable daThreshold;
+    /// The sequencer's DA public key S (Baby Jubjub): owners derive their leaves' keys from it.
+    uint256 public immutable daKeyX;
+    uint256 public immutable daKeyY;
     uint256 internal immutable _cachedChainId;
     bytes32 internal immutable _cachedDomainSeparator;
 
@@ -247,7 +257,7 @@ contract Rollup is ReentrancyGuardTransient {
     event ForcedWithdrawalRequested(uint256 indexed index, uint256 indexed accountId, uint256 amount);
     /// The queue ends and the withdrawals are in the transaction's calldata.
     event BatchSubmitted(uint256 indexed batchNumber, uint256 newRoot, uint256 oracleRound, uint256 digest);
-    /// The batch's DA payload commitment (what the committee signed); not emitted when zero.
+    /// The batch's DA payload commitment (what the committee signed; submitBatchWithData only).
     event BatchData(uint256 indexed batchNumber, uint256 daCommitment);
     event Frozen(uint256 blockNumber);
     event Exited(uint256 indexed accountId, address indexed owner, uint256 amount);
@@ -290,7 +300,7 @@ contract Rollup is ReentrancyGuardTransient {
         minDepositUnits = cfg.minDepositUnits;
         registrationFee = cfg.registrationFee;
         forcedRequestFee = cfg.forcedRequestFee;
-        messageLength = 76 + 8 * m + 8 + 84 * cfg.registerSlots + 8 + 13 * cfg.depositSlots + 8
+        messageLength = 172 + 8 * m + 8 + 84 * cfg.registerSlots + 8 + 13 * cfg.depositSlots + 8
             + 13 * cfg.forcedSlots + 12 * cfg.withdrawalSlots;
         exitSelector = bytes4(
             keccak256(
@@ -311,6 +321,9 @@ contract Rollup is ReentrancyGuardTransient {
         }
         _daMembers = cfg.daMembers;
         daThreshold = cfg.daThreshold;
+        require(cfg.daKeyX < R && cfg.daKeyY < R, "Rollup: DA key not a field element pair");
+        daKeyX = cfg.daKeyX;
+        daKeyY = cfg.daKeyY;
         _cachedChainId = block.chainid;
         _cachedDomainSeparator = _buildDomainSeparator();
     }
@@ -442,25 +455,22 @@ contract Rollup is ReentrancyGuardTransient {
         _settle(_loadCounters(), pub, withdrawals, proof);
     }
 
-    /// @notice `submitBatch` with the batch's DA commitment and the committee's signatures:
-    /// the root moves only with at least `daThreshold` signatures by distinct DA members of
-    /// (batch number, pub.newRoot, daCommitment). Without a committee it settles like
-    /// `submitBatch` and emits the commitment.
-    /// @param daCommitment the batch's DA payload commitment (sequencer/da/; 0: none).
-    /// TODO(issue 10): not yet bound by the proof (see the contract's NatSpec).
+    /// @notice `submitBatch` with the committee's signatures: the root moves only with at
+    /// least `daThreshold` signatures by distinct DA members of (batch number, pub.newRoot,
+    /// pub.daCommitment), the commitment the proof binds (it is in the batch message).
+    /// Without a committee it settles like `submitBatch` and emits the commitment.
     /// @param daSignatures the members' signatures, by strictly ascending signer address.
     function submitBatchWithData(
         BatchPublic calldata pub,
         Withdrawal[] calldata withdrawals,
-        uint256 daCommitment,
         Signature[] calldata daSignatures,
         uint256[8] calldata proof
     ) external nonReentrant {
         require(msg.sender == sequencer, "Rollup: not the sequencer");
         Counters memory c = _loadCounters();
-        _checkAttestation(c.batchNumber + 1, pub.newRoot, daCommitment, daSignatures);
+        _checkAttestation(c.batchNumber + 1, pub.newRoot, pub.daCommitment, daSignatures);
         _settle(c, pub, withdrawals, proof);
-        if (daCommitment != 0) emit BatchData(c.batchNumber, daCommitment); // _settle counted the batch
+        emit BatchData(c.batchNumber, pub.daCommitment); // _settle counted the batch
     }
 
     function _settle(
@@ -590,10 +600,9 @@ contract Rollup is ReentrancyGuardTransient {
         uint256 round = pub.oracleRound;
         require(round >= lastOracleRound, "Rollup: oracle round goes back");
         IRollupOracle o = oracle;
-        bytes32 h = o.roundHash(round);
+        (bytes32 h, uint256 ts) = o.roundInfo(round);
         require(h != bytes32(0), "Rollup: unknown oracle round");
         require(h == _roundHash(pub.prices, pub.fundingIndices), "Rollup: prices differ from the oracle round");
-        uint256 ts = o.roundTimestamp(round);
         require(block.timestamp <= ts + maxRoundAge, "Rollup: oracle round too old");
         // A newer round must be used once it has existed for roundGrace. Round timestamps
         // grow with the id, so while this round is younger than the grace any newer one is
@@ -653,6 +662,7 @@ contract Rollup is ReentrancyGuardTransient {
     {
         uint256 m = markets;
         require(pub.newRoot < R, "Rollup: new root not a field element");
+        require(pub.daCommitment < R, "Rollup: DA commitment not a field element");
         require(pub.oracleRound < (1 << 64), "Rollup: oracle round out of range");
         require(pub.prices.length == m && pub.fundingIndices.length == m, "Rollup: wrong number of markets");
         require(withdrawals.length <= withdrawalSlots, "Rollup: more withdrawals than slots");
@@ -663,13 +673,19 @@ contract Rollup is ReentrancyGuardTransient {
             uint256 root = stateRoot;
             uint256 head = (uint256(c.batchNumber + 1) << 224) | (pub.oracleRound << 160);
             uint256 newRoot = pub.newRoot;
+            uint256 da = pub.daCommitment;
+            uint256 kx = daKeyX;
+            uint256 ky = daKeyY;
             assembly {
                 mstore(message, len)
                 p := add(message, 32)
                 mstore(p, root)
                 mstore(add(p, 32), newRoot)
-                mstore(add(p, 64), head)
-                p := add(p, 76)
+                mstore(add(p, 64), da)
+                mstore(add(p, 96), kx)
+                mstore(add(p, 128), ky)
+                mstore(add(p, 160), head)
+                p := add(p, 172)
             }
         }
         p = _marketSection(p, pub.prices, pub.fundingIndices);

@@ -3,6 +3,7 @@
 //! (see `codec`) and releases the GIL while it computes.
 mod codec;
 mod eddsa;
+mod fft;
 mod kernels;
 mod mpc;
 mod msm;
@@ -10,6 +11,7 @@ mod phase2;
 mod poseidon;
 mod prove;
 mod r1cs;
+mod resident;
 mod setup;
 mod witness;
 mod zkey;
@@ -170,6 +172,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(poseidon_hash_many, m)?)?;
     m.add_function(wrap_pyfunction!(eddsa_poseidon_verify, m)?)?;
     m.add_function(wrap_pyfunction!(eddsa_poseidon_verify_many, m)?)?;
+    m.add_class::<resident::ResidentProver>()?;
     m.add_class::<witness::WitnessProgram>()?;
     Ok(())
 }

@@ -46,7 +46,7 @@ fn window_bits(n: usize, nbits: usize) -> usize {
 /// when bit wc + c − 1 is set; Σ d_w 2^(wc) = s and |d_w| <= 2^(c−1), each digit computed on
 /// its own (no carry chain, no digit table).
 #[inline(always)]
-fn booth_digit(s: &BigInt<4>, w: usize, c: usize) -> i32 {
+pub(crate) fn booth_digit(s: &BigInt<4>, w: usize, c: usize) -> i32 {
     let pos = w * c;
     // bits [pos − 1, pos + c): c + 1 bits, the lowest being the borrow-in
     let v = if pos == 0 { bits(s, 0, c) << 1 } else { bits(s, pos - 1, c + 1) };
@@ -55,7 +55,7 @@ fn booth_digit(s: &BigInt<4>, w: usize, c: usize) -> i32 {
 }
 
 /// The buckets of one window, accumulated in affine coordinates with batched inversions.
-struct Buckets<P: SWCurveConfig> {
+pub(crate) struct Buckets<P: SWCurveConfig> {
     b: Vec<Affine<P>>,
     stamp: Vec<u32>,
     epoch: u32,
@@ -68,7 +68,7 @@ struct Buckets<P: SWCurveConfig> {
 }
 
 impl<P: SWCurveConfig> Buckets<P> {
-    fn new(count: usize) -> Self {
+    pub(crate) fn new(count: usize) -> Self {
         Buckets {
             b: vec![Affine::<P>::identity(); count],
             stamp: vec![0; count],
@@ -96,6 +96,23 @@ impl<P: SWCurveConfig> Buckets<P> {
             self.batch.push((k, p));
             if self.batch.len() == self.batch_size {
                 self.flush();
+            }
+        }
+    }
+
+    /// bucket |d| − 1 += sign(d)·p (d ≠ 0), then, right after a flush, the deferred retries:
+    /// one step of window_sum's loop, for callers that make their own (point, digit) stream.
+    #[inline]
+    pub(crate) fn add_digit(&mut self, d: i32, p: &Affine<P>) {
+        if d > 0 {
+            self.push((d - 1) as u32, *p);
+        } else {
+            self.push((-d - 1) as u32, -*p);
+        }
+        if self.batch.is_empty() && !self.deferred.is_empty() {
+            let d = std::mem::take(&mut self.deferred);
+            for (k, p) in d {
+                self.push(k, p);
             }
         }
     }
@@ -155,7 +172,7 @@ impl<P: SWCurveConfig> Buckets<P> {
 
     /// Apply what is still waiting: the batch, then the deferred additions (one more batch
     /// where they fit; the rest, and any that collide again, go to the overflow buckets).
-    fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         self.flush();
         let d = std::mem::take(&mut self.deferred);
         for (k, p) in d {
@@ -170,7 +187,7 @@ impl<P: SWCurveConfig> Buckets<P> {
     }
 
     /// Σ (k + 1)·bucket_k by the running sum.
-    fn sum(&self) -> Projective<P> {
+    pub(crate) fn sum(&self) -> Projective<P> {
         let mut running = Projective::<P>::zero();
         let mut res = Projective::<P>::zero();
         for (k, b) in self.b.iter().enumerate().rev() {
@@ -270,7 +287,7 @@ fn msm_bits<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], nbits:
 /// β_1 = −⌊s·G1 / 2^256⌋, β_2 = −⌊s·G2 / 2^256⌋ with G_i = ⌊2^256·|n22|/r⌋, ⌊2^256·|n12|/r⌋;
 /// k1 = s − (β_1·n11 + β_2·n21), k2 = −(β_1·n12 + β_2·n22). The floors are off by less than
 /// one, so |k_i| < |n11| + |n21| < 2^127 and the i128 arithmetic (mod 2^128) is exact.
-fn glv_decompose(s: &BigInt<4>) -> (i128, i128) {
+pub(crate) fn glv_decompose(s: &BigInt<4>) -> (i128, i128) {
     const G1: [u64; 3] = [0x5398fd0300ff6565, 0x4ccef014a773d2d2, 0x2];
     const G2: [u64; 2] = [0xd91d232ec7e0b3d7, 0x2];
     const N11: i128 = -147946756881789319000765030803803410728;

@@ -17,7 +17,7 @@ use pyo3::PyResult;
 use rayon::prelude::*;
 use std::time::Instant;
 
-pub struct Phases(Vec<(&'static str, f64)>, Instant);
+pub struct Phases(pub Vec<(&'static str, f64)>, pub Instant);
 
 impl Phases {
     pub fn new() -> Self {
@@ -49,12 +49,11 @@ fn msm<P: crate::msm::FastMsm>(bases: &[Affine<P>], scalars: &[Fr]) -> Projectiv
     sum_ones + P::fast_msm(&b, &s)
 }
 
-/// h's evaluations on the odd coset of the 2n domain: (A·w)(B·w) − (A·w)∘(B·w) interpolated.
-fn h_evaluations(pk: &ProvingKey, w: &[Fr], phases: &mut Phases) -> PyResult<Vec<Fr>> {
-    let n = pk.domain_size;
+/// A·w, B·w and their product on the n-point domain (the zkey's sparse A, B rows).
+pub fn witness_products(n: usize, coefs: &[(u32, u32, u32, Fr)], w: &[Fr]) -> (Vec<Fr>, Vec<Fr>, Vec<Fr>) {
     let mut a = vec![Fr::zero(); n];
     let mut b = vec![Fr::zero(); n];
-    for &(m, c, s, v) in &pk.coefs {
+    for &(m, c, s, v) in coefs {
         let t = v * w[s as usize];
         if m == 0 {
             a[c as usize] += t;
@@ -63,6 +62,12 @@ fn h_evaluations(pk: &ProvingKey, w: &[Fr], phases: &mut Phases) -> PyResult<Vec
         }
     }
     let c: Vec<Fr> = a.par_iter().zip(b.par_iter()).map(|(x, y)| *x * y).collect();
+    (a, b, c)
+}
+
+/// h's evaluations on the odd coset of the 2n domain: (A·w)(B·w) − (A·w)∘(B·w) interpolated.
+pub fn h_evaluations(n: usize, coefs: &[(u32, u32, u32, Fr)], w: &[Fr], phases: &mut Phases) -> PyResult<Vec<Fr>> {
+    let (a, b, c) = witness_products(n, coefs, w);
     phases.mark("witness_products");
     let domain = match Radix2EvaluationDomain::<Fr>::new(n) {
         Some(d) if d.size() == n => d,
@@ -98,7 +103,7 @@ pub fn prove(pk: &ProvingKey, w: &[Fr], r: Fr, s: Fr, mut phases: Phases) -> PyR
             (b2, t.elapsed().as_secs_f64())
         },
         || -> PyResult<_> {
-            let h = h_evaluations(pk, w, &mut phases)?;
+            let h = h_evaluations(pk.domain_size, &pk.coefs, w, &mut phases)?;
             let pi_a = G1Projective::from(pk.alpha1) + msm(&pk.a, w) + pk.delta1 * r;
             phases.mark("msm_a");
             let pi_b1 = G1Projective::from(pk.beta1) + msm(&pk.b1, w) + pk.delta1 * s;

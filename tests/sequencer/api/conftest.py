@@ -48,7 +48,7 @@ def sig_json(sig) -> dict:
 def settled_state() -> State:
     st = State.genesis(TINY, key(0).public_key, int(address(0), 16), PRICES)
     for i in range(1, N_ACCOUNTS + 1):
-        st.write_account(i, replace(Account.new(key(i).public_key, int(address(i), 16), st.funding, st.leaf_salt(i)),
+        st.write_account(i, replace(Account.new(key(i).public_key, int(address(i), 16), st.funding, st.leaf_salt(i, key(i).public_key)),
                                     collateral=COLLATERAL))
     st.registration_index = N_ACCOUNTS  # ids 1..N_ACCOUNTS came through the L1 registration queue
     return st

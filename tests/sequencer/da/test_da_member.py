@@ -15,7 +15,6 @@ import pytest
 
 from circuits.crypto.ecdh import eddsa_scalar
 from circuits.crypto.eddsa import PrivateKey
-from circuits.crypto.poseidon_cipher import CipherError
 from sequencer.da import layout
 from sequencer.da.attest import dev_member_keys, recover_signer
 from sequencer.da.member import DAError, Member, check
@@ -33,6 +32,7 @@ OWNERS = [PrivateKey.from_seed(b"da owner %d" % i) for i in range(4)]
 CHAIN_ID, ROLLUP = 31337, "0x" + "ab" * 20
 STRANGER = PrivateKey.from_seed(b"da stranger")
 MEMBER_KEY = dev_member_keys("test-da-member", 1)[0]
+DA_SCALAR = eddsa_scalar(SEQUENCER.secret)  # the sequencer's DA scalar (spec.da): any scalar below 2^252
 
 
 def owner_of(i: int) -> PrivateKey:
@@ -44,9 +44,8 @@ def _history(rng: random.Random, batches: int = 4):
     """The sequencer's state over `batches` batches and each batch's payload (genesis first),
     from the spec's witness log of its leaf writes."""
     m = TINY.num_markets
-    state = State.genesis(TINY, SEQUENCER.public_key, 0xFEE, prices=(100,) * m)
-    s = eddsa_scalar(SEQUENCER.secret)
-    payloads = [genesis_payload(state, s)]
+    state = State.genesis(TINY, SEQUENCER.public_key, 0xFEE, prices=(100,) * m, da_scalar=DA_SCALAR)
+    payloads = [genesis_payload(state)]
     for n in range(1, batches + 1):
         old = state.root()
         state.batch_number = n
@@ -56,7 +55,7 @@ def _history(rng: random.Random, batches: int = 4):
                 i = state.num_accounts
                 state.registration_index += 1
                 state.write_account(i, Account.new(owner_of(i).public_key, 0x1000 + i, state.funding,
-                                                   state.leaf_salt(i)))
+                                                   state.leaf_salt(i, owner_of(i).public_key)))
         for i in rng.sample(range(state.num_accounts), min(2, state.num_accounts)):
             a = state.accounts[i]
             lo = rng.randrange(1, 100)
@@ -66,10 +65,10 @@ def _history(rng: random.Random, batches: int = 4):
                         nonce_hi=a.nonce_hi + 1, box=box)
             state.write_account(i, a)
             state.write_account(i, replace(a, collateral=a.collateral + 1))  # a leaf written twice
-            state.read_account(i)  # a read carries nothing
+            state.read_account(i)  # a read is re-encrypted too (the circuit rewrites the leaf)
         log, state.log = state.log, None
         payloads.append(payload_from_updates(log, batch_number=n, old_root=old, new_root=state.root(),
-                                             globals_fields=state.globals_fields(), sequencer_scalar=s))
+                                             globals_fields=state.globals_fields()))
     return state, payloads
 
 
@@ -80,11 +79,11 @@ def history():
 
 def _store(tmp_path, state) -> PayloadStore:
     return PayloadStore.create(tmp_path / "member", arity=TINY.arity, depth=TINY.depth, num_markets=TINY.num_markets,
-                               genesis_root=history_genesis_root(state), sequencer_public_key=SEQUENCER.public_key)
+                               genesis_root=history_genesis_root(state), sequencer_public_key=state.da_public)
 
 
 def history_genesis_root(state) -> int:
-    g = State.genesis(TINY, SEQUENCER.public_key, 0xFEE, prices=(100,) * TINY.num_markets)
+    g = State.genesis(TINY, SEQUENCER.public_key, 0xFEE, prices=(100,) * TINY.num_markets, da_scalar=DA_SCALAR)
     return g.root()
 
 
@@ -109,7 +108,7 @@ def test_member_checks_stores_signs_and_the_owner_rebuilds(tmp_path, history):
         leaf = layout.leaf_entry_of(got.account)
         assert path_root(TINY.arity, leaf.hash, i, got.path) == got.tree_root
         assert got.state_root == final_root
-        with pytest.raises(CipherError):  # another key does not open it
+        with pytest.raises(DAError, match="does not decrypt"):  # another key does not open it
             rebuild(PayloadStore(tmp_path / "member"), i, STRANGER.secret, expected_root=final_root)
     # a member restarted on its folder re-checks it and has the same root
     assert Member(PayloadStore(tmp_path / "member"), MEMBER_KEY, chain_id=CHAIN_ID, rollup=ROLLUP).root == final_root
@@ -131,7 +130,8 @@ def _tamper_cases(p: BatchPayload):
     yield "globals", replace(p, globals=(p.globals[0] + 1,) + p.globals[1:])
     yield "a write dropped", replace(p, writes=p.writes[1:])
     yield "writes out of order", replace(p, writes=p.writes[::-1])
-    yield "a leaf's second write dropped", replace(p, writes=p.writes[:-1])
+    yield "a leaf's second write dropped", replace(p, writes=p.writes[:-2] + p.writes[-1:])
+    yield "a nonce", replace(p, writes=(replace(w, nonce=w.nonce + 1),) + p.writes[1:])
     yield "short ciphertext", replace(p, writes=(replace(w, ciphertext=w.ciphertext[:-1]),) + p.writes[1:])
 
 
@@ -169,12 +169,12 @@ def test_store_is_append_only_and_the_owner_refuses_a_stale_or_forged_store(tmp_
     forged = PayloadStore.create(forged_dir, **{k: v for k, v in store.manifest().items()
                                                 if k in ("arity", "depth", "num_markets")},
                                  genesis_root=int(store.manifest()["genesis_root"]),
-                                 sequencer_public_key=SEQUENCER.public_key)
+                                 sequencer_public_key=state.da_public)
     for p in payloads[:-1]:
         forged.append(p)
     bad_ct = (w.ciphertext[0] + 1,) + w.ciphertext[1:]
     forged.append(replace(payloads[-1], writes=payloads[-1].writes[:-1] + (replace(w, ciphertext=bad_ct),)))
-    with pytest.raises(CipherError):
+    with pytest.raises(DAError, match="does not decrypt"):
         rebuild(forged, w.index, owner_of(w.index).secret, expected_root=payloads[-1].new_root)
 
 

@@ -1,0 +1,414 @@
+//! The resident prover: a Groth16 proving key read once and kept in memory in the layout the
+//! MSMs want, for a long-lived worker that proves many witnesses on one key (`ResidentProver`).
+//!
+//! What a whole-process proof pays every time and this pays once: reading the `.zkey` (points
+//! out of Montgomery form, the coefficients), dropping the bases at infinity (signals absent
+//! from a matrix), and fixed-base tables, which only a key that stays loaded can afford:
+//!
+//!   rows[j] = 2^(c·t·j) · bases     (rows[0] = the bases; ⌈W/t⌉ rows in all)
+//!
+//! Each scalar is cut into W signed c-bit (Booth) digits d_w as in msm.rs. The windows
+//! w = q + t·j with the same q share ONE bucket set, fed d_w · rows[j][i]:
+//!   S_q = Σ_j Σ_i d_{q+tj,i} · 2^(c·t·j) P_i,   Σ_i s_i P_i = Σ_q 2^(c·q) · S_q,
+//! so an MSM does t bucket reductions and c·(t−1) doublings instead of W of each. t = W is
+//! msm.rs's Pippenger (one copy: the bases themselves); t = 1 is a full table, where a window
+//! as wide as 16 bits pays off because its 2^15 buckets are summed once, not W times. The
+//! additions themselves (one per non-zero digit) are the batch-affine ones of msm.rs.
+//! Each MSM gets the (c, t) of least estimated cost whose rows fit its share of `table_bytes`
+//! (the budget; 0 keeps only the bases), so a big key degrades to plain Pippenger instead of
+//! running out of memory.
+//!
+//! Windows are at most 13 bits in G1 and 16 in G2 (bigger G1 bucket arrays lost more to cache
+//! misses than they saved, measured on a 33k-constraint key); ZKCLEAR_CMAX1 / ZKCLEAR_CMAX2
+//! override the caps for experiments.
+//!
+//! G1 tables use the GLV endomorphism (msm.rs): s = k1 + λ·k2 with 127-bit halves, k2 applied
+//! to φ(P) = (β·x, y), made from the table's point on the fly (one multiplication), so a row
+//! holds n points, not 2n. G2 scalars stay 254-bit.
+use crate::codec::{err, fr_std, g1_bytes, g2_bytes};
+use crate::msm::{booth_digit, glv_decompose, Buckets};
+use crate::fft::CosetFft;
+use crate::prove::{witness_products, Phases};
+use crate::zkey::{read_wtns, read_zkey, ProvingKey};
+use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::{AdditiveGroup, CurveGroup};
+use ark_ff::{BigInt, Field, PrimeField, Zero};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Estimated field multiplications of one batch-affine addition and of one bucket's share of
+/// a reduction (two projective additions), per msm.rs's window_bits.
+const COST_ADD: usize = 6;
+const COST_BUCKET: usize = 14;
+
+/// How one MSM runs: c-bit windows, W of them, t passes (windows ≡ q mod t share buckets),
+/// each pass's terms split in `chunks` (so that a single pass still uses every core).
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    c: usize,
+    windows: usize,
+    stride: usize,
+    chunks: usize,
+}
+
+impl Plan {
+    fn rows(&self) -> usize {
+        self.windows.div_ceil(self.stride)
+    }
+
+    fn cost(&self, points: usize) -> usize {
+        points * self.windows * COST_ADD + self.stride * self.chunks * (COST_BUCKET << (self.c - 1))
+    }
+
+    /// The cheapest plan with at most `max_rows` copies of the bases, for `points` additions
+    /// per window (n bases; 2n with GLV) of `nbits`-bit scalars.
+    fn best(points: usize, nbits: usize, max_rows: usize, threads: usize) -> Plan {
+        let mut best: Option<(usize, Plan)> = None;
+        let env = |k: &str, d: usize| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+        let c_max = if nbits > 127 { env("ZKCLEAR_CMAX2", 16) } else { env("ZKCLEAR_CMAX1", 13) };
+        for c in 4..=c_max {
+            let windows = 1 + nbits / c;
+            for stride in 1..=windows {
+                let p = Plan { c, windows, stride, chunks: threads.div_ceil(stride).max(1) };
+                if p.rows() > max_rows.max(1) {
+                    continue;
+                }
+                let cost = p.cost(points);
+                if best.is_none_or(|(b, _)| cost < b) {
+                    best = Some((cost, p));
+                }
+            }
+        }
+        best.unwrap().1
+    }
+}
+
+/// One MSM's fixed bases: the non-infinity ones with their indices in the key, and the table.
+pub struct FixedBase<P: SWCurveConfig> {
+    idx: Vec<u32>,
+    rows: Vec<Vec<Affine<P>>>,
+    plan: Plan,
+    nbits: usize,
+    /// β of the GLV endomorphism φ(x, y) = (β·x, y) = λ·(x, y) (G1), None for plain scalars
+    endo: Option<P::BaseField>,
+}
+
+/// (non-infinity bases, points per window, scalar bits)
+fn shape<P: SWCurveConfig>(bases: &[Affine<P>], glv: bool) -> (usize, usize, usize) {
+    let live = bases.iter().filter(|p| !p.infinity).count();
+    if glv {
+        (live, 2 * live, 127)
+    } else {
+        (live, live, 254)
+    }
+}
+
+impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
+    fn new(bases: Vec<Affine<P>>, endo: Option<P::BaseField>, max_rows: usize) -> Self {
+        let (_, points, nbits) = shape(&bases, endo.is_some());
+        let plan = Plan::best(points, nbits, max_rows, rayon::current_num_threads());
+        let idx: Vec<u32> = (0..bases.len() as u32).filter(|&i| !bases[i as usize].infinity).collect();
+        let first = if idx.len() == bases.len() { bases } else { idx.iter().map(|&i| bases[i as usize]).collect() };
+        let shift = plan.c * plan.stride;
+        let mut rows = vec![first];
+        while rows.len() < plan.rows() {
+            let next: Vec<Projective<P>> = rows
+                .last()
+                .unwrap()
+                .par_iter()
+                .map(|p| {
+                    let mut q = Projective::<P>::from(*p);
+                    for _ in 0..shift {
+                        q.double_in_place();
+                    }
+                    q
+                })
+                .collect();
+            rows.push(Projective::<P>::normalize_batch(&next));
+        }
+        FixedBase { idx, rows, plan, nbits, endo }
+    }
+
+    fn table_bytes(&self) -> usize {
+        (self.rows.len() - 1) * self.idx.len() * std::mem::size_of::<Affine<P>>()
+    }
+
+    /// Σ scalars[i]·bases[i] over the key's bases (scalars indexed like the key's section).
+    fn msm(&self, scalars: &[Fr]) -> Projective<P> {
+        let glv = self.endo.is_some();
+        // the live terms: (row position, |k1|, |k2|, signs); zero scalars cost nothing
+        let terms: Vec<(u32, [BigInt<4>; 2], [bool; 2])> = self
+            .idx
+            .par_iter()
+            .enumerate()
+            .filter_map(|(pos, &i)| {
+                let s = scalars.get(i as usize)?;
+                if s.is_zero() {
+                    return None;
+                }
+                let b = s.into_bigint();
+                if !glv {
+                    return Some((pos as u32, [b, BigInt::zero()], [false, false]));
+                }
+                let (k1, k2) = glv_decompose(&b);
+                let (a1, a2) = (k1.unsigned_abs(), k2.unsigned_abs());
+                let k = [BigInt::new([a1 as u64, (a1 >> 64) as u64, 0, 0]), BigInt::new([a2 as u64, (a2 >> 64) as u64, 0, 0])];
+                Some((pos as u32, k, [k1 < 0, k2 < 0]))
+            })
+            .collect();
+        if terms.is_empty() {
+            return Projective::<P>::zero();
+        }
+        let Plan { c, windows, stride, chunks } = self.plan;
+        debug_assert!(windows * c > self.nbits);
+        let chunk_len = terms.len().div_ceil(chunks);
+        let tasks: Vec<(usize, usize)> = (0..stride).flat_map(|q| (0..chunks).map(move |k| (q, k))).collect();
+        let sums: Vec<(usize, Projective<P>)> = tasks
+            .into_par_iter()
+            .map(|(q, k)| {
+                let part = &terms[(k * chunk_len).min(terms.len())..((k + 1) * chunk_len).min(terms.len())];
+                let mut bk = Buckets::<P>::new(1 << (c - 1));
+                for (j, row) in self.rows.iter().enumerate() {
+                    let w = q + stride * j;
+                    if w >= windows {
+                        break;
+                    }
+                    for (pos, k, neg) in part {
+                        let p = &row[*pos as usize];
+                        let d = booth_digit(&k[0], w, c);
+                        if d != 0 {
+                            bk.add_digit(if neg[0] { -d } else { d }, p);
+                        }
+                        if let Some(beta) = self.endo {
+                            let d = booth_digit(&k[1], w, c);
+                            if d != 0 {
+                                let phi = Affine::<P>::new_unchecked(p.x * beta, p.y);
+                                bk.add_digit(if neg[1] { -d } else { d }, &phi);
+                            }
+                        }
+                    }
+                }
+                bk.finish();
+                (q, bk.sum())
+            })
+            .collect();
+        let mut passes = vec![Projective::<P>::zero(); stride];
+        for (q, s) in sums {
+            passes[q] += s;
+        }
+        let mut total = Projective::<P>::zero();
+        for s in passes.iter().rev() {
+            for _ in 0..c {
+                total.double_in_place();
+            }
+            total += s;
+        }
+        total
+    }
+}
+
+/// A proving key kept for many proofs: its scalars, and a FixedBase per MSM.
+pub struct Resident {
+    n_vars: usize,
+    n_public: usize,
+    domain_size: usize,
+    alpha1: G1Affine,
+    beta1: G1Affine,
+    beta2: G2Affine,
+    delta1: G1Affine,
+    delta2: G2Affine,
+    coefs: Vec<(u32, u32, u32, Fr)>,
+    fft: CosetFft,
+    a: FixedBase<ark_bn254::g1::Config>,
+    b1: FixedBase<ark_bn254::g1::Config>,
+    b2: FixedBase<ark_bn254::g2::Config>,
+    c: FixedBase<ark_bn254::g1::Config>,
+    h: FixedBase<ark_bn254::g1::Config>,
+}
+
+impl Resident {
+    /// Tables within `budget` bytes: each MSM's best rows if they all fit, else each MSM gets
+    /// the share of the budget its best rows would have taken.
+    pub fn new(pk: ProvingKey, budget: usize) -> PyResult<Self> {
+        use ark_ec::scalar_mul::glv::GLVConfig;
+        let threads = rayon::current_num_threads();
+        let g1 = std::mem::size_of::<G1Affine>();
+        let g2 = std::mem::size_of::<G2Affine>();
+        // (extra bytes of the best table, bytes of one row) per MSM: a, b1, b2, c, h
+        let want: Vec<(usize, usize)> = [
+            (shape(&pk.a, true), g1),
+            (shape(&pk.b1, true), g1),
+            (shape(&pk.b2, false), g2),
+            (shape(&pk.c, true), g1),
+            (shape(&pk.h, true), g1),
+        ]
+        .iter()
+        .map(|&((live, points, nbits), size)| {
+            let rows = Plan::best(points, nbits, usize::MAX, threads).rows();
+            ((rows - 1) * live * size, live * size)
+        })
+        .collect();
+        let total: usize = want.iter().map(|w| w.0).sum();
+        let max_rows: Vec<usize> = want
+            .iter()
+            .map(|&(extra, row)| {
+                if total <= budget {
+                    usize::MAX
+                } else if row == 0 {
+                    1
+                } else {
+                    1 + (budget as f64 * extra as f64 / total as f64 / row as f64) as usize
+                }
+            })
+            .collect();
+        let beta = ark_bn254::g1::Config::ENDO_COEFFS[0];
+        let ProvingKey { n_vars, n_public, domain_size, alpha1, beta1, beta2, delta1, delta2, coefs, a, b1, b2, c, h } = pk;
+        let Some(fft) = CosetFft::new(domain_size) else {
+            return err("domain size is not supported");
+        };
+        Ok(Resident {
+            n_vars,
+            n_public,
+            domain_size,
+            alpha1,
+            beta1,
+            beta2,
+            delta1,
+            delta2,
+            coefs,
+            fft,
+            a: FixedBase::new(a, Some(beta), max_rows[0]),
+            b1: FixedBase::new(b1, Some(beta), max_rows[1]),
+            b2: FixedBase::new(b2, None, max_rows[2]),
+            c: FixedBase::new(c, Some(beta), max_rows[3]),
+            h: FixedBase::new(h, Some(beta), max_rows[4]),
+        })
+    }
+
+    /// prove.rs's h_evaluations with the key's precomputed transform.
+    fn h_evaluations(&self, w: &[Fr], phases: &mut Phases) -> Vec<Fr> {
+        let (mut a, mut b, mut c) = witness_products(self.domain_size, &self.coefs, w);
+        phases.mark("witness_products");
+        let f = &self.fft;
+        rayon::join(|| f.to_coset(&mut a), || rayon::join(|| f.to_coset(&mut b), || f.to_coset(&mut c)));
+        let h = a.par_iter().zip(b.par_iter()).zip(c.par_iter()).map(|((x, y), z)| *x * y - z).collect();
+        phases.mark("h_ffts");
+        h
+    }
+
+    pub fn table_bytes(&self) -> usize {
+        self.a.table_bytes() + self.b1.table_bytes() + self.b2.table_bytes() + self.c.table_bytes() + self.h.table_bytes()
+    }
+
+    /// prove.rs's proof (same formulas, same bytes for the same r, s) with the tables.
+    pub fn prove(&self, w: &[Fr], r: Fr, s: Fr, mut phases: Phases) -> PyResult<Vec<u8>> {
+        if w.len() != self.n_vars {
+            return err(format!("witness has {} values, the key expects {}", w.len(), self.n_vars));
+        }
+        if w[0] != Fr::ONE {
+            return err("witness value 0 must be 1");
+        }
+        // the G2 MSM beside the rest, as in prove.rs
+        let (b2, g1) = rayon::join(
+            || {
+                let t = Instant::now();
+                let b2 = self.b2.msm(w);
+                (b2, t.elapsed().as_secs_f64())
+            },
+            || -> PyResult<_> {
+                let h = self.h_evaluations(w, &mut phases);
+                let pi_a = G1Projective::from(self.alpha1) + self.a.msm(w) + self.delta1 * r;
+                phases.mark("msm_a");
+                let pi_b1 = G1Projective::from(self.beta1) + self.b1.msm(w) + self.delta1 * s;
+                phases.mark("msm_b1");
+                let c_part = self.c.msm(&w[self.n_public + 1..]);
+                phases.mark("msm_c");
+                let h_part = self.h.msm(&h);
+                phases.mark("msm_h");
+                Ok((pi_a, pi_b1, c_part, h_part))
+            },
+        );
+        let (pi_a, pi_b1, c_part, h_part) = g1?;
+        phases.mark("msm_b2_wait");
+        phases.0.push(("msm_b2", b2.1));
+        let pi_b = G2Projective::from(self.beta2) + b2.0 + self.delta2 * s;
+        let pi_c = c_part + h_part + pi_a * s + pi_b1 * r - self.delta1 * (r * s);
+        let mut out = g1_bytes(&pi_a.into_affine());
+        out.extend(g2_bytes(&pi_b.into_affine()));
+        out.extend(g1_bytes(&pi_c.into_affine()));
+        phases.mark("finish");
+        phases.report();
+        Ok(out)
+    }
+}
+
+/// A Groth16 prover holding one `.zkey` in memory with fixed-base tables for its MSMs
+/// (see the module's docs): `ResidentProver(zkey_bytes, table_mb=1024)` reads and
+/// preprocesses the key once; `prove(wtns_bytes, r, s)` gives the same 256 bytes as
+/// `groth16_prove` for the same key, witness and r, s. Thread-safe; the GIL is released.
+#[pyclass(frozen, module = "prover._native")]
+pub struct ResidentProver {
+    key: Resident,
+}
+
+#[pymethods]
+impl ResidentProver {
+    #[new]
+    #[pyo3(signature = (zkey, table_mb = 1024.0))]
+    fn new(py: Python<'_>, zkey: &[u8], table_mb: f64) -> PyResult<Self> {
+        let budget = (table_mb.max(0.0) * (1u64 << 20) as f64) as usize;
+        let key = py.allow_threads(|| -> PyResult<Resident> { Resident::new(read_zkey(zkey)?, budget) })?;
+        Ok(ResidentProver { key })
+    }
+
+    /// A (G1, 64) || B (G2, 128) || C (G1, 64) for raw `.wtns` bytes and r, s (32 bytes LE).
+    fn prove(&self, py: Python<'_>, wtns: &[u8], r: &[u8], s: &[u8]) -> PyResult<Py<PyBytes>> {
+        if r.len() != 32 || s.len() != 32 {
+            return err("r and s must be 32 bytes each");
+        }
+        let out = py.allow_threads(|| {
+            let mut phases = Phases::new();
+            let w = read_wtns(wtns)?;
+            phases.mark("witness_read");
+            self.key.prove(&w, fr_std(r)?, fr_std(s)?, phases)
+        })?;
+        Ok(PyBytes::new(py, &out).unbind())
+    }
+
+    #[getter]
+    fn n_vars(&self) -> usize {
+        self.key.n_vars
+    }
+
+    #[getter]
+    fn n_public(&self) -> usize {
+        self.key.n_public
+    }
+
+    #[getter]
+    fn domain_size(&self) -> usize {
+        self.key.domain_size
+    }
+
+    /// Bytes of the fixed-base tables beyond the bases themselves.
+    #[getter]
+    fn table_bytes(&self) -> usize {
+        self.key.table_bytes()
+    }
+
+    /// {msm: (window bits c, passes t, rows)}: how each MSM runs.
+    fn plans(&self) -> Vec<(&'static str, usize, usize, usize)> {
+        let k = &self.key;
+        let row = |name, p: Plan, rows: usize| (name, p.c, p.stride, rows);
+        vec![
+            row("a", k.a.plan, k.a.rows.len()),
+            row("b1", k.b1.plan, k.b1.rows.len()),
+            row("b2", k.b2.plan, k.b2.rows.len()),
+            row("c", k.c.plan, k.c.rows.len()),
+            row("h", k.h.plan, k.h.rows.len()),
+        ]
+    }
+}
