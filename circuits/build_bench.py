@@ -132,7 +132,7 @@ def main(argv=None) -> int:
             second = run(name, cache, args.witness)
             assert second["cache"] == "hit", second
             row = (f"| {name} | {first['constraints']:,} | {first['terms']:,} | {first.get('build_s', '-')} "
-                   f"| {first.get('compile_s', '-')} | {first['seconds']} | {first['peak_mb']:,} "
+                   f"| {first.get('compile_s', '-')} | {first['seconds']} | {first['peak_mb']:,} (built {first.get('build_mb', '-')}) "
                    f"| {second['seconds']} | {second['peak_mb'] if not args.witness else '-'} "
                    f"| {second['r1cs_sha256_s']} |")
             if args.witness:

@@ -1,12 +1,16 @@
-"""Build and witness speed of the DSL against circom's wasm witness calculator.
+"""Build and witness speed of the DSL against circom's wasm and C++ witness calculators.
 
-    python -m circuits.speed [--links 256]
+    python -m circuits.speed [--links 256] [--cpp [--json-include DIR]]
 
 The circuit is the prover benchmark's Poseidon(2) chain (prover/bench/poseidon_chain.py):
 `links` hashes, 240 constraints each. We time the DSL build (gadget calls), the --O2
-compilation, and witness solving (every non-defining constraint checked); with the node
-tools present, circom's wasm calculator on the same circuit (in-process, after warm-up, and
-as a whole `node generate_witness.js` process). circom's own compile time is shown too.
+compilation, and witness solving (every non-defining constraint checked) by the native
+solver (`circuits/dsl/native.py`: the witness program run in Rust, in-process, after its
+first run) and by the Python solver; with the node tools present, circom's wasm calculator
+on the same circuit (in-process, after warm-up, and as a whole `node generate_witness.js`
+process). With `--cpp`, circom's C++ calculator too (circom --c, built with g++, nasm and
+GMP; nlohmann/json from --json-include; timed as the whole `./c input.json w.wtns` process,
+which is how it runs). circom's own compile time is shown too.
 """
 from __future__ import annotations
 
@@ -47,7 +51,7 @@ def chain(links: int) -> Circuit:
     return c
 
 
-def measure(links: int) -> dict:
+def measure(links: int, cpp: bool = False, json_include: str | None = None) -> dict:
     from prover.bench.poseidon_chain import circuit_input
 
     t0 = time.perf_counter()
@@ -56,21 +60,32 @@ def measure(links: int) -> dict:
     cc = c.compile()
     t2 = time.perf_counter()
     inputs = circuit_input(links)
-    solves = []
-    for _ in range(3):
+    res = {"constraints": cc.n_constraints, "build_s": t1 - t0, "compile_s": t2 - t1,
+           "solve_s": _best(lambda: cc.solve_signals(inputs))}
+    from circuits.dsl import native
+
+    if native.available():
         a = time.perf_counter()
-        cc.witness(inputs)
-        solves.append(time.perf_counter() - a)
-    n = cc.n_constraints
-    res = {"constraints": n, "build_s": t1 - t0, "compile_s": t2 - t1, "solve_s": min(solves)}
+        cc.witness_values(inputs)
+        res["native_first_s"] = time.perf_counter() - a  # includes handing the program to Rust
+        res["native_s"] = _best(lambda: cc.witness_values(inputs))
     from circuits import circom_ref
 
     if circom_ref.have_node_tools():
-        res.update(_circom(links, inputs))
+        res.update(_circom(links, inputs, cpp, json_include))
     return res
 
 
-def _circom(links: int, inputs: dict) -> dict:
+def _best(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        a = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - a)
+    return min(times)
+
+
+def _circom(links: int, inputs: dict, cpp: bool, json_include: str | None) -> dict:
     from circuits import circom_ref
     from prover.bench.poseidon_chain import circom_source
 
@@ -84,7 +99,8 @@ def _circom(links: int, inputs: dict) -> dict:
                                                                  'include "circomlib/circuits/poseidon.circom"'))
         a = time.perf_counter()
         subprocess.run(["node", str(circom_ref.NODE_MODULES / "circom2" / "cli.js"), "c.circom", "--O2", "--r1cs",
-                        "--wasm", "-l", "lib", "-o", "."], cwd=d, check=True, capture_output=True)
+                        "--wasm", *(["--c"] if cpp else []), "-l", "lib", "-o", "."], cwd=d, check=True,
+                       capture_output=True)
         compile_s = time.perf_counter() - a
         (d / "input.json").write_text(json.dumps(inputs))
         (d / "bench.cjs").write_text(_NODE_BENCH)
@@ -96,25 +112,38 @@ def _circom(links: int, inputs: dict) -> dict:
         subprocess.run(["node", "c_js/generate_witness.js", "c_js/c.wasm", "input.json", "w.wtns"], cwd=d,
                        check=True, capture_output=True)
         process_s = time.perf_counter() - a
-    return {"circom_compile_s": compile_s, "wasm_first_s": times[0], "wasm_warm_s": min(times[1:]),
-            "wasm_process_s": process_s}
+        out = {"circom_compile_s": compile_s, "wasm_first_s": times[0], "wasm_warm_s": min(times[1:]),
+               "wasm_process_s": process_s}
+        if cpp:
+            flags = "-std=c++11 -O3 -I." + (f" -I{json_include}" if json_include else "")
+            subprocess.run(["make", f"CFLAGS={flags}"], cwd=d / "c_cpp", check=True, capture_output=True)
+            out["cpp_process_s"] = _best(lambda: subprocess.run(["c_cpp/c", "input.json", "w.wtns"], cwd=d,
+                                                                check=True, capture_output=True))
+    return out
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--links", type=int, default=256)
+    ap.add_argument("--cpp", action="store_true", help="also circom's C++ witness calculator (g++, nasm, GMP)")
+    ap.add_argument("--json-include", default=None, help="a folder holding nlohmann/json.hpp (for --cpp)")
     args = ap.parse_args(argv)
-    r = measure(args.links)
+    r = measure(args.links, args.cpp, args.json_include)
     n = r["constraints"]
     print(f"Poseidon(2) chain, {args.links} links, {n} constraints")
     print(f"  zkclear build       {r['build_s']:7.3f} s  {n / r['build_s']:>10,.0f} constraints/s")
     print(f"  zkclear compile O2  {r['compile_s']:7.3f} s  {n / r['compile_s']:>10,.0f} constraints/s")
-    print(f"  zkclear solve       {r['solve_s']:7.3f} s  {n / r['solve_s']:>10,.0f} constraints/s")
+    print(f"  zkclear solve (Py)  {r['solve_s']:7.3f} s  {n / r['solve_s']:>10,.0f} constraints/s")
+    if "native_s" in r:
+        print(f"  zkclear native      {r['native_s']:7.3f} s  {n / r['native_s']:>10,.0f} constraints/s"
+              f"  (first {r['native_first_s']:.3f} s)")
     if "wasm_warm_s" in r:
         print(f"  circom2 --O2 compile{r['circom_compile_s']:7.3f} s  {n / r['circom_compile_s']:>10,.0f} constraints/s")
         print(f"  wasm witness, first {r['wasm_first_s']:7.3f} s  {n / r['wasm_first_s']:>10,.0f} constraints/s")
         print(f"  wasm witness, warm  {r['wasm_warm_s']:7.3f} s  {n / r['wasm_warm_s']:>10,.0f} constraints/s")
         print(f"  wasm, whole process {r['wasm_process_s']:7.3f} s  {n / r['wasm_process_s']:>10,.0f} constraints/s")
+    if "cpp_process_s" in r:
+        print(f"  C++, whole process  {r['cpp_process_s']:7.3f} s  {n / r['cpp_process_s']:>10,.0f} constraints/s")
 
 
 if __name__ == "__main__":

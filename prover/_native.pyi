@@ -82,3 +82,18 @@ class ResidentProver:
     @property
     def table_bytes(self) -> int: ...
     def plans(self) -> list[tuple[str, int, int, int]]: ...
+
+class WitnessProgram:
+    """A compiled circuit's witness program run natively (witness.rs; circuits/dsl/native.py
+    makes it): the steps, their LCs, the coefficient table, one (operation, parameter) pair
+    per hint function, and the constraints to check."""
+    def __init__(self, prog: bytes, lc_sig: bytes, lc_coef: bytes, lc_ends: bytes, coefs: bytes,
+                 hint_ops: bytes, n_signals: int, cons_sig: bytes, cons_coef: bytes, cons_ends: bytes,
+                 defining: bytes) -> None: ...
+    def solve(self, input_sids: bytes, input_vals: bytes, pyhint, order: bytes | None = None,
+              check: bool = True) -> tuple[int, bytes]:
+        """(lowest failing constraint or -1, values as 32-byte LE words in `order` or by signal id)."""
+    @property
+    def n_signals(self) -> int: ...
+    @property
+    def n_checks(self) -> int: ...

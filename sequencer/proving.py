@@ -12,7 +12,8 @@
   changed circuit gets a new key, an unchanged one reuses it across runs and restarts. The
   setup is the development setup (UNSAFE: toxic waste from local randomness) unless a
   `.zkey` is given (made by a ceremony for the same R1CS).
-- The witness comes from a spec `BatchRecord` (`circuits.settlement.witness.batch_inputs`);
+- The witness comes from a spec `BatchRecord` (`circuits.settlement.witness.batch_inputs`),
+  solved by the native witness solver straight to .wtns bytes (`CompiledCircuit.witness_wtns`);
   the proof is made with the native backend by default and verified locally before it is
   returned. With `resident=True` (the proving pool's workers) the key is also kept preprocessed in
   memory (`prover.resident.ResidentProver`, built once by `warm()` or the first proof), so a
@@ -138,7 +139,8 @@ class BatchProver:
         circuit = self.circuit
         zkey, vk, zkey_path = self.key()
         t0 = time.perf_counter()
-        witness = circuit.witness(batch_inputs(record, self.preset, circuit))
+        # .wtns bytes from the native solver: the witness never becomes Python ints
+        witness = circuit.witness_wtns(batch_inputs(record, self.preset, circuit))
         witness_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         resident = self._resident_prover(zkey)
@@ -147,7 +149,7 @@ class BatchProver:
         else:
             proof = self.backend.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
         prove_s = time.perf_counter() - t0
-        public = circuit.public_signals(witness)
+        public = circuit.public_from_wtns(witness)
         verified = bool(self.backend.verify(vk, public, proof))
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)

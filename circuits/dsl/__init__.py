@@ -4,7 +4,9 @@ witness solver.
 - `Circuit`: declare inputs/outputs, `mul`, `assert_product`, `assert_equal`, `hint`, `scope`
 - `LC`, `Signal`: linear combinations ({signal id: coeff}); `+ - *int` add no constraints
 - `gadget`: decorator that records a gadget's name on the constraint's gadget path
-- `CompiledCircuit` (`circuit.compile()`): `.r1cs`, `.witness(inputs)`, `.outputs(witness)`
+- `CompiledCircuit` (`circuit.compile()`): `.r1cs`, `.witness(inputs)`, `.outputs(witness)`;
+  `.witness_wtns(inputs)` .wtns bytes; the witness program runs in Rust when the extension
+  has it (`native.py`), else in Python (`.solve_signals`, the reference)
 - `ConstraintError`, `InputError`, `CircuitError`
 """
 from .circuit import Circuit, CircuitError, gadget

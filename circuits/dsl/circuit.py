@@ -275,6 +275,11 @@ class Circuit:
         al = self._alias
         if not al:
             return terms
+        if len(terms) == 1:  # a bare materialized signal (an S-box's x * x): its LC as stored
+            for k, v in terms.items():
+                e = al.get(k)
+                if e is not None and v == 1:
+                    return self._alias_terms(e)
         for k in terms:
             if k in al:
                 break

@@ -6,6 +6,10 @@ and inputs are never eliminated). Constraints that become linear after substitut
 eliminated in turn. Eliminated signals are not wires, but the witness program still
 computes them, and solving checks the original constraints, so an error names the gadget
 that made the failing constraint.
+
+Witnesses: `witness` / `witness_wtns` run the witness program natively when the Rust
+extension has the solver (`native.py`: same values, same errors), else in Python;
+`solve_signals` is the Python solver, the reference the native one is tested against.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from typing import Any
 from prover.field import R
 from prover.formats.r1cs import R1CS, CompactConstraints
 
+from . import native
 from .circuit import K_INT, K_OUT, K_PRV, K_PUB, S_HINT, S_LIN, S_MUL, S_MULADD, Circuit, CircuitError, _compact
 from .lc import ONE
 from .store import LCStore
@@ -68,10 +73,11 @@ class CompiledCircuit:
         self.n_signals = circuit.n_signals
         self._checks_cache = None
         self._sid_to_wire = None
+        self._native = None
 
     def __getstate__(self):  # for the on-disk cache: what solving makes is made again
         state = dict(self.__dict__)
-        state.update(_checks_cache=None, _sid_to_wire=None)
+        state.update(_checks_cache=None, _sid_to_wire=None, _native=None)
         state.pop("cache_note", None)
         return state
 
@@ -204,8 +210,59 @@ class CompiledCircuit:
 
     def witness(self, inputs: dict) -> list[int]:
         """The full witness in R1CS wire order (wire 0 = 1), every constraint checked."""
+        if native.available():
+            return native.ints(self.witness_values(inputs))
         w = self.solve_signals(inputs)
         return list(map(w.__getitem__, self.wire_sids))
+
+    def native_program(self):
+        """The witness program in Rust (made at the first native witness, then kept)."""
+        if getattr(self, "_native", None) is None:
+            self._native = native.program(self.circuit)
+        return self._native
+
+    def solve_native(self, inputs: dict, order=None, check: bool = True) -> bytes:
+        """The native solver: values as 32-byte little-endian words, in the order of `order`
+        (signal ids; None: every signal by id). Raises what `solve_signals` raises."""
+        w: dict[int, int] = {}
+        self._fill_inputs(inputs, w)
+        sids = array("q", w)
+        vals = b"".join([v.to_bytes(32, "little") for v in w.values()])
+        order_b = None if order is None else bytes(array("i", order))
+        failed, out = self.native_program().solve(bytes(sids), vals, native.python_hints(self.circuit._hints),
+                                                  order_b, check)
+        if failed >= 0:
+            raise self._error(failed, native.Values(out))
+        return out
+
+    def witness_values(self, inputs: dict) -> bytes:
+        """The wire-order witness as 32-byte little-endian words (a .wtns's values section)."""
+        if native.available():
+            return self.solve_native(inputs, self.wire_sids)
+        w = self.solve_signals(inputs)
+        return b"".join([w[s].to_bytes(32, "little") for s in self.wire_sids])
+
+    def witness_wtns(self, inputs: dict) -> bytes:
+        """The witness as .wtns bytes (what a prover backend takes), without Python ints."""
+        import struct
+
+        from prover.formats.binfile import Writer
+        from prover.formats.wtns import WTNS_MAGIC
+
+        vals = self.witness_values(inputs)
+        w = Writer(WTNS_MAGIC, 2)
+        w.section(1, struct.pack("<I", 32) + R.to_bytes(32, "little") + struct.pack("<I", len(vals) // 32))
+        w.section(2, vals)
+        return w.bytes()
+
+    def public_from_wtns(self, wtns: bytes) -> list[int]:
+        """The public signals (snarkjs order) of a `witness_wtns` result."""
+        from prover.formats.binfile import BinFile
+        from prover.formats.wtns import WTNS_MAGIC
+
+        values = BinFile(wtns, WTNS_MAGIC, "wtns", max_version=2).section(2, "values")
+        values.raw(32)  # wire 0, the constant one
+        return values.ints_le(self.r1cs.n_public, 32)
 
     def outputs(self, witness_or_signals: list[int], by_wire: bool = True) -> dict:
         """The public outputs, shaped as declared, from a wire-order witness."""
@@ -386,17 +443,83 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
 
     # the kept constraints, in index order, reduced by the final substitution, over wires
     table = c._coefs
-    out = LCStore(table)
-    index = table.index
-    for i in heapq.merge(quad, sorted(zero_kept)):
-        z = zero_kept.get(i)
-        triple = ({}, {}, z) if z is not None else (reduce(get(3 * i)), reduce(get(3 * i + 1)),
-                                                    reduce(get(3 * i + 2)))
-        for t in triple:
-            out.add_pairs([s2w[k] for k in t], [index(v) for v in t.values()])
+    out_sig, out_coef, out_ends = _write_kept(c, heapq.merge(quad, sorted(zero_kept)), zero_kept, insub, s2w,
+                                              reduce, table.index)
     r1cs = R1CS(n_wires=len(wire_sids), n_pub_out=len(outs), n_pub_in=len(pubs), n_prv_in=len(prvs),
-                constraints=CompactConstraints(out.sig, out.coef, out.ends, table.values),
+                constraints=CompactConstraints(out_sig, out_coef, out_ends, table.values),
                 wire_to_label=wire_sids, n_labels=n, prime=R)
     cc = CompiledCircuit(c, r1cs, wire_sids)
     cc.n_eliminated = n - len(wire_sids)
     return cc
+
+
+def _write_kept(c: Circuit, kept, zero_kept: dict, insub: bytearray, s2w: array, reduce, index):
+    """The kept constraints' LCs over wires, as flat arrays (wires, coefficient ids, ends).
+    An LC that mentions no eliminated signal is the circuit's own, its signals renamed to
+    wires and its coefficient ids unchanged: those are copied in bulk (numpy, a chunk at a
+    time); the others (reduced by the substitution, or a linear constraint kept on inputs)
+    are written one by one to a store of their own, then copied in bulk too."""
+    import numpy as np
+
+    cons = c._cons
+    sig = np.frombuffer(cons.sig, dtype=np.int32)
+    coef = np.frombuffer(cons.coef, dtype=np.int32)
+    ends = np.frombuffer(cons.ends, dtype=np.int64)
+    kept = np.fromiter(kept, dtype=np.int32)
+    # LC j mentions an eliminated signal (in chunks of LCs: no array over every term)
+    ins = np.frombuffer(insub, dtype=np.uint8)
+    touched = np.empty(len(ends) - 1, dtype=bool)
+    chunk = 1 << 18
+    for a in range(0, len(touched), chunk):
+        e = ends[a:a + chunk + 1]
+        cum = np.zeros(int(e[-1] - e[0]) + 1, dtype=np.int32)
+        np.cumsum(ins[sig[e[0]:e[-1]]], dtype=np.int32, out=cum[1:])
+        rel = e - e[0]
+        touched[a:a + len(e) - 1] = cum[rel[1:]] != cum[rel[:-1]]
+        del cum
+    lcs = (3 * kept[:, None] + np.arange(3, dtype=np.int32)).ravel()  # the output's LCs, in order
+    del kept
+    special = touched[lcs]
+    del touched
+    if zero_kept:
+        zk = np.fromiter(sorted(zero_kept), dtype=np.int32)
+        special[np.searchsorted(lcs, 3 * zk)[:, None] + np.arange(3)] = True
+    lengths = (ends[lcs + 1] - ends[lcs]).astype(np.int32)
+    # the special LCs, over wires, in a store of their own (in output order)
+    made = LCStore(c._coefs)
+    where = np.flatnonzero(special)
+    for pos in where.tolist():
+        j = int(lcs[pos])
+        z = zero_kept.get(j // 3)
+        t = (z if j % 3 == 2 else {}) if z is not None else reduce(cons.get(j))
+        made.add_pairs([s2w[k] for k in t], [index(v) for v in t.values()])
+    made_ends = np.frombuffer(made.ends, dtype=np.int64)
+    lengths[where] = made_ends[1:] - made_ends[:-1]
+    ends_a = array("q", [0]) * (len(lcs) + 1)
+    out_ends = np.frombuffer(ends_a, dtype=np.int64)
+    np.cumsum(lengths, out=out_ends[1:])
+    total = int(out_ends[-1])
+    sig_a, coef_a = array("i", [0]) * total, array("i", [0]) * total
+    out_sig = np.frombuffer(sig_a, dtype=np.int32)
+    out_coef = np.frombuffer(coef_a, dtype=np.int32)
+    wire_of = np.frombuffer(s2w, dtype=np.int32)
+    # bulk copy of the plain LCs (term k of LC lcs[p] goes to out_ends[p] + k), in chunks
+    for a in range(0, len(lcs), chunk):
+        part = a + np.flatnonzero(~special[a:a + chunk])
+        n_part = lengths[part]
+        skip = np.cumsum(n_part) - n_part
+        k = np.arange(int(n_part.sum()), dtype=np.int64)
+        src = np.repeat(ends[lcs[part]] - skip, n_part) + k
+        dst = np.repeat(out_ends[part] - skip, n_part) + k
+        out_sig[dst] = wire_of[sig[src]]
+        out_coef[dst] = coef[src]
+        del part, n_part, skip, k, src, dst
+    n_made = made_ends[1:] - made_ends[:-1]
+    skip = np.cumsum(n_made) - n_made
+    k = np.arange(int(made_ends[-1]), dtype=np.int64)
+    dst = np.repeat(out_ends[where] - skip, n_made) + k
+    out_sig[dst] = np.frombuffer(made.sig, dtype=np.int32)
+    out_coef[dst] = np.frombuffer(made.coef, dtype=np.int32)
+    del made_ends, n_made, skip, k, dst
+    del out_sig, out_coef, out_ends  # views: the arrays can be resized again once they are gone
+    return sig_a, coef_a, ends_a

@@ -8,6 +8,13 @@ rounds), then multiply by the MDS matrix M. Linear layers are free (LCs); each S
 3 constraints (x^2, x^4, x^5) and an S-box on a constant folds away, so
 Poseidon(n) costs 3 * (t * n_rounds_f + n_rounds_p) constraints, less 3 for the constant
 first lane of the first round.
+
+Building: after the first S-boxes every lane is a fresh signal or a constant (lane 0,
+C[0]^5, and the lane of an input that is a constant), so the rest of the permutation is
+the same LCs for every call with lanes of that shape, up to the signal ids:
+`_template(shape)` runs the plain rounds once on placeholders and records each S-box's
+input LC, and a call substitutes its signal ids (no field arithmetic; the R1CS is the
+plain rounds' own).
 """
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ from functools import lru_cache
 
 from prover.field import R
 
-from circuits.dsl import LC, Circuit, gadget
+from circuits.dsl import LC, Circuit, Signal, gadget
 
 
 @lru_cache(maxsize=None)
@@ -40,21 +47,75 @@ def poseidon(c: Circuit, inputs) -> LC:
         raise ValueError(f"poseidon takes 1 to 16 inputs, got {n}")
     t = n + 1
     p = _params(t)
-    C, M = p.C, p.M
+    state = [LC()] + [LC.of(x) for x in inputs]
+    state = [s + p.C[i] for i, s in enumerate(state)]
+    state = [_sbox(c, s) for s in state]  # the first full round's S-boxes
+    # each lane is now a fresh signal or (an input that is a constant, and lane 0) a constant
+    shape = tuple(None if isinstance(x, Signal) else tuple(x.terms.items()) for x in state)
+    if all(x is None or not x or (len(x) == 1 and x[0][0] == 0) for x in shape):
+        return _rounds_from_template(c, _template(shape), state)
+    return _rounds(lambda x: _sbox(c, x), p, state, 0)
+
+
+def _rounds(sbox, p, state: list, r0: int) -> LC:
+    """The permutation from round r0's mix on (round r0's S-boxes done), LCs mixed row by
+    row: the plain description, used when an input is constant and to make `_template`."""
+    t, C, M = len(state), p.C, p.M
     half = p.n_rounds_f // 2
     n_rounds = p.n_rounds_f + p.n_rounds_p
-    state = [LC()] + [LC.of(x) for x in inputs]
-    state = [s + C[i] for i, s in enumerate(state)]
-    for r in range(n_rounds):
-        if r < half or r >= half + p.n_rounds_p:
-            state = [_sbox(c, s) for s in state]
-        else:
-            state[0] = _sbox(c, state[0])
+    for r in range(r0, n_rounds):
+        if r > r0:
+            if r < half or r >= half + p.n_rounds_p:
+                state = [sbox(s) for s in state]
+            else:
+                state[0] = sbox(state[0])
         if r == n_rounds - 1:  # only lane 0 of the last mix is the output
             return _mix_row(M[0], state, 0)
         # mix, then add the next round's constants
         state = [_mix_row(M[i], state, C[(r + 1) * t + i]) for i in range(t)]
     raise AssertionError("unreachable")
+
+
+class _Recorder:
+    """The S-box while `_template` runs `_rounds`: each input LC is recorded and its
+    output is a new placeholder signal."""
+
+    def __init__(self, first: int):
+        self.inputs: list[tuple[tuple, tuple]] = []
+        self.next = first
+
+    def sbox(self, x: LC) -> LC:
+        if x.is_constant():  # folds, as `_sbox` folds it (c.mul of constants)
+            x2 = x * x.constant_value()
+            x4 = x2 * x2.constant_value()
+            return x * x4.constant_value()
+        self.inputs.append((tuple(x.terms), tuple(x.terms.values())))
+        self.next += 1
+        return LC({self.next - 1: 1})
+
+
+@lru_cache(maxsize=64)
+def _template(shape: tuple):
+    """The rounds after the first S-box layer as data, for lanes of this shape then (per
+    lane: None for a fresh signal, else the constant LC's terms): each later S-box's input
+    LC as (placeholders, coefficients), and the output's. Placeholder 0 is the constant
+    one, i + 1 lane i's signal, t + 1.. the later S-boxes' outputs in order. Every LC is
+    the one `_rounds` builds (same terms, same order), so the R1CS is the plain rounds'
+    own; a build substitutes signal ids and does no field arithmetic."""
+    t = len(shape)
+    rec = _Recorder(t + 1)
+    state = [LC({i + 1: 1}) if x is None else LC(dict(x)) for i, x in enumerate(shape)]
+    out = _rounds(rec.sbox, _params(t), state, 0)
+    return tuple(rec.inputs), (tuple(out.terms), tuple(out.terms.values()))
+
+
+def _rounds_from_template(c: Circuit, template, state: list) -> LC:
+    sbox_inputs, (out_keys, out_coefs) = template
+    ids = [0] + [s.id if isinstance(s, Signal) else -1 for s in state]
+    get = ids.__getitem__
+    for keys, coefs in sbox_inputs:
+        ids.append(_sbox(c, LC(dict(zip(map(get, keys), coefs)))).id)
+    return LC(dict(zip(map(get, out_keys), out_coefs)))
 
 
 def _mix_row(row, state, constant: int) -> LC:

@@ -13,6 +13,7 @@ mod prove;
 mod r1cs;
 mod resident;
 mod setup;
+mod witness;
 mod zkey;
 
 use pyo3::prelude::*;
@@ -172,5 +173,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(eddsa_poseidon_verify, m)?)?;
     m.add_function(wrap_pyfunction!(eddsa_poseidon_verify_many, m)?)?;
     m.add_class::<resident::ResidentProver>()?;
+    m.add_class::<witness::WitnessProgram>()?;
     Ok(())
 }

@@ -1,0 +1,377 @@
+//! The DSL's witness program run natively (`circuits.dsl.native`).
+//!
+//! A `WitnessProgram` holds a compiled circuit's witness program as the DSL stores it
+//! (`Circuit._prog` and its step LCs, see circuits/dsl/circuit.py), the coefficient table,
+//! one native operation per hint function (or "call Python"), and the constraints no step
+//! computes exactly (checked after solving). `solve` runs the steps in order over Fr:
+//!
+//!   MUL    [0, out, a, b]           w[out] = a * b
+//!   LIN    [1, out, a]              w[out] = a
+//!   HINT   [2, fn, n_in, ins.., n_out, outs.., single]
+//!   MULADD [3, out, a, b, p]        w[out] = a * b + p
+//!
+//! an operand is a signal id (>= 0) or -(1 + j) for step LC j. Hints the DSL recognised run
+//! here (field division, inverses, bit decompositions, halving); any other hint calls back
+//! into Python with its inputs (the function itself runs, so its values and its exceptions
+//! are the Python solver's). The checks then run in parallel, and the first failing
+//! constraint (lowest index, as the Python solver reports it) is returned instead of values.
+use ark_bn254::Fr;
+use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rayon::prelude::*;
+
+use crate::codec;
+
+const S_MUL: i64 = 0;
+const S_LIN: i64 = 1;
+const S_HINT: i64 = 2;
+const S_MULADD: i64 = 3;
+
+// native hint operations (circuits/dsl/native.py names them)
+const H_PYTHON: i64 = 0; // call back into Python
+const H_DIV: i64 = 1; // (n, d) -> n / d, 0 when d == 0
+const H_INV: i64 = 2; // (v) -> 1 / v, 0 when v == 0
+const H_INV_ENABLED: i64 = 3; // (v, e) -> 1 / v when v and e, else 0
+const H_BITS: i64 = 4; // (v) -> the n low bits of v (n = the parameter = the step's outputs)
+const H_HALVES: i64 = 5; // (v_1..v_k) -> v_i // 2 each
+
+/// A flat array of little-endian integers (`array.array` bytes).
+fn i64s(b: &[u8]) -> PyResult<Vec<i64>> {
+    if b.len() % 8 != 0 {
+        return codec::err("i64 array length is not a multiple of 8");
+    }
+    Ok(b.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect())
+}
+
+fn u32s(b: &[u8]) -> PyResult<Vec<u32>> {
+    if b.len() % 4 != 0 {
+        return codec::err("i32 array length is not a multiple of 4");
+    }
+    Ok(b.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect())
+}
+
+/// Linear combinations in flat arrays: LC j is terms ends[j]..ends[j+1].
+struct Lcs {
+    sig: Vec<u32>,
+    coef: Vec<u32>,
+    ends: Vec<u64>,
+}
+
+impl Lcs {
+    fn new(sig: &[u8], coef: &[u8], ends: &[u8]) -> PyResult<Self> {
+        let sig = u32s(sig)?;
+        let coef = u32s(coef)?;
+        let ends: Vec<u64> = i64s(ends)?.into_iter().map(|e| e as u64).collect();
+        if sig.len() != coef.len() || ends.last().map_or(true, |&e| e as usize != sig.len()) {
+            return codec::err("LC arrays disagree in length");
+        }
+        Ok(Lcs { sig, coef, ends })
+    }
+}
+
+#[pyclass(module = "prover._native", frozen)]
+pub struct WitnessProgram {
+    prog: Vec<i64>,
+    lcs: Lcs,
+    coefs: Vec<Fr>,
+    coef_kind: Vec<u8>, // 1: the coefficient is 1, 2: it is -1, 0: other
+    hint_ops: Vec<i64>, // (operation, parameter) per hint function
+    n_signals: usize,
+    checks: Lcs,          // 3 LCs (A, B, C) per checked constraint
+    check_index: Vec<u32>, // the constraint's index in the circuit
+}
+
+#[inline]
+fn eval(w: &[Fr], sig: &[u32], coef: &[u32], coefs: &[Fr], kind: &[u8]) -> Fr {
+    let mut acc = Fr::zero();
+    for (&s, &c) in sig.iter().zip(coef) {
+        let v = w[s as usize];
+        match kind[c as usize] {
+            1 => acc += v,
+            2 => acc -= v,
+            _ => acc += v * coefs[c as usize],
+        }
+    }
+    acc
+}
+
+fn bit(v: &Fr, i: usize) -> Fr {
+    if i >= 256 {
+        return Fr::zero();
+    }
+    let b = v.into_bigint();
+    if (b.0[i / 64] >> (i % 64)) & 1 == 1 {
+        Fr::one()
+    } else {
+        Fr::zero()
+    }
+}
+
+fn inverse_or_zero(v: &Fr) -> Fr {
+    v.inverse().unwrap_or_else(Fr::zero)
+}
+
+impl WitnessProgram {
+    #[inline]
+    fn operand(&self, w: &[Fr], r: i64) -> Fr {
+        if r >= 0 {
+            return w[r as usize];
+        }
+        let j = (-1 - r) as usize;
+        let (s, e) = (self.lcs.ends[j] as usize, self.lcs.ends[j + 1] as usize);
+        eval(w, &self.lcs.sig[s..e], &self.lcs.coef[s..e], &self.coefs, &self.coef_kind)
+    }
+
+    fn run(&self, py: Python<'_>, w: &mut [Fr], pyhint: &Bound<'_, PyAny>) -> PyResult<()> {
+        let prog = &self.prog;
+        let n = prog.len();
+        let mut pc = 0usize;
+        let mut args: Vec<Fr> = Vec::new();
+        while pc < n {
+            match prog[pc] {
+                S_MUL => {
+                    let v = self.operand(w, prog[pc + 2]) * self.operand(w, prog[pc + 3]);
+                    w[prog[pc + 1] as usize] = v;
+                    pc += 4;
+                }
+                S_LIN => {
+                    w[prog[pc + 1] as usize] = self.operand(w, prog[pc + 2]);
+                    pc += 3;
+                }
+                S_MULADD => {
+                    let v = self.operand(w, prog[pc + 2]) * self.operand(w, prog[pc + 3])
+                        + self.operand(w, prog[pc + 4]);
+                    w[prog[pc + 1] as usize] = v;
+                    pc += 5;
+                }
+                S_HINT => {
+                    let ix = prog[pc + 1] as usize;
+                    let n_in = prog[pc + 2] as usize;
+                    let q = pc + 3 + n_in;
+                    let n_out = prog[q] as usize;
+                    let outs = &prog[q + 1..q + 1 + n_out];
+                    let single = prog[q + 1 + n_out] != 0;
+                    args.clear();
+                    for &r in &prog[pc + 3..q] {
+                        args.push(self.operand(w, r));
+                    }
+                    let op = self.hint_ops.get(2 * ix).copied().unwrap_or(H_PYTHON);
+                    let param = self.hint_ops.get(2 * ix + 1).copied().unwrap_or(0);
+                    match op {
+                        H_DIV if n_in == 2 && n_out == 1 => {
+                            w[outs[0] as usize] = args[0] * inverse_or_zero(&args[1]);
+                        }
+                        H_INV if n_in == 1 && n_out == 1 => {
+                            w[outs[0] as usize] = inverse_or_zero(&args[0]);
+                        }
+                        H_INV_ENABLED if n_in == 2 && n_out == 1 => {
+                            w[outs[0] as usize] =
+                                if args[1].is_zero() { Fr::zero() } else { inverse_or_zero(&args[0]) };
+                        }
+                        H_BITS if n_in == 1 && !single && param == n_out as i64 => {
+                            for (i, &o) in outs.iter().enumerate() {
+                                w[o as usize] = bit(&args[0], i);
+                            }
+                        }
+                        H_HALVES if n_in == n_out && !single => {
+                            for (a, &o) in args.iter().zip(outs) {
+                                let mut b = a.into_bigint();
+                                b.div2();
+                                w[o as usize] = Fr::from_bigint(b).unwrap();
+                            }
+                        }
+                        _ => {
+                            let res = pyhint.call1((ix, single, n_out, PyBytes::new(py, &codec::fr_bytes(&args))))?;
+                            let res = res.downcast::<PyBytes>()?.as_bytes();
+                            if res.len() != 32 * n_out {
+                                return codec::err("a hint returned the wrong number of values");
+                            }
+                            for (chunk, &o) in res.chunks_exact(32).zip(outs) {
+                                w[o as usize] = codec::fr_std(chunk)?;
+                            }
+                        }
+                    }
+                    pc = q + 2 + n_out;
+                }
+                k => return codec::err(format!("witness program: unknown step kind {k} at {pc}")),
+            }
+        }
+        Ok(())
+    }
+
+    /// The lowest index of a checked constraint the values violate.
+    fn first_failure(&self, w: &[Fr]) -> Option<u32> {
+        let ch = &self.checks;
+        let lc = |j: usize| {
+            let (s, e) = (ch.ends[j] as usize, ch.ends[j + 1] as usize);
+            eval(w, &ch.sig[s..e], &ch.coef[s..e], &self.coefs, &self.coef_kind)
+        };
+        (0..self.check_index.len())
+            .into_par_iter()
+            .with_min_len(4096)
+            .filter(|&k| lc(3 * k) * lc(3 * k + 1) != lc(3 * k + 2))
+            .map(|k| self.check_index[k])
+            .min()
+    }
+}
+
+#[pymethods]
+impl WitnessProgram {
+    /// prog: the steps (i64 LE); lc_*: the step LCs (signal ids i32, coefficient ids i32,
+    /// ends i64); coefs: the coefficient table (32-byte LE, standard form); hint_ops: per
+    /// hint function its native operation and a parameter (i64 pairs); cons_*: every constraint's A, B, C as LCs
+    /// 3i..3i+2 and `defining` (one byte per constraint: 1 when a step computes it exactly,
+    /// so it is not checked).
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        prog: &[u8], lc_sig: &[u8], lc_coef: &[u8], lc_ends: &[u8], coefs: &[u8], hint_ops: &[u8],
+        n_signals: usize, cons_sig: &[u8], cons_coef: &[u8], cons_ends: &[u8], defining: &[u8],
+    ) -> PyResult<Self> {
+        let coefs = codec::scalars_std(coefs)?;
+        let minus_one = -Fr::one();
+        let coef_kind = coefs.iter().map(|c| if c.is_one() { 1 } else if *c == minus_one { 2 } else { 0 }).collect();
+        let lcs = Lcs::new(lc_sig, lc_coef, lc_ends)?;
+        let cons = Lcs::new(cons_sig, cons_coef, cons_ends)?;
+        if cons.ends.len() != 3 * defining.len() + 1 {
+            return codec::err("constraint arrays and `defining` disagree");
+        }
+        let mut checks = Lcs { sig: Vec::new(), coef: Vec::new(), ends: vec![0] };
+        let mut check_index = Vec::new();
+        for (i, &d) in defining.iter().enumerate() {
+            if d != 0 {
+                continue;
+            }
+            check_index.push(i as u32);
+            for j in 3 * i..3 * i + 3 {
+                let (s, e) = (cons.ends[j] as usize, cons.ends[j + 1] as usize);
+                checks.sig.extend_from_slice(&cons.sig[s..e]);
+                checks.coef.extend_from_slice(&cons.coef[s..e]);
+                checks.ends.push(checks.sig.len() as u64);
+            }
+        }
+        let n_coefs = coefs.len() as u32;
+        let bad_sig = lcs.sig.iter().chain(&checks.sig).any(|&s| s as usize >= n_signals);
+        let bad_coef = lcs.coef.iter().chain(&checks.coef).any(|&c| c >= n_coefs);
+        if bad_sig || bad_coef {
+            return codec::err("an LC names a signal or coefficient out of range");
+        }
+        let prog = i64s(prog)?;
+        let me = WitnessProgram {
+            prog, lcs, coefs, coef_kind, hint_ops: i64s(hint_ops)?, n_signals, checks, check_index,
+        };
+        me.validate()?;
+        Ok(me)
+    }
+
+    /// Solve from the inputs (signal ids i64, values 32-byte LE) with `pyhint(fn index,
+    /// single, n_out, input bytes) -> output bytes` for the hints not run here. Returns
+    /// (failed, values): failed is -1 when every checked constraint holds (or `check` is
+    /// false), else the lowest failing constraint's index; values are 32-byte LE standard
+    /// form, in the order of `order` (i32 signal ids, e.g. the wires) when given and nothing
+    /// failed, else every signal by id.
+    #[pyo3(signature = (input_sids, input_vals, pyhint, order = None, check = true))]
+    fn solve(
+        &self, py: Python<'_>, input_sids: &[u8], input_vals: &[u8], pyhint: &Bound<'_, PyAny>,
+        order: Option<&[u8]>, check: bool,
+    ) -> PyResult<(i64, Py<PyBytes>)> {
+        let mut w = vec![Fr::zero(); self.n_signals];
+        w[0] = Fr::one();
+        let sids = i64s(input_sids)?;
+        if input_vals.len() != 32 * sids.len() {
+            return codec::err("input values and signal ids disagree");
+        }
+        for (&s, v) in sids.iter().zip(input_vals.chunks_exact(32)) {
+            if s <= 0 || s as usize >= self.n_signals {
+                return codec::err("input signal id out of range");
+            }
+            w[s as usize] = codec::fr_std(v)?;
+        }
+        self.run(py, &mut w, pyhint)?;
+        let order = match order {
+            Some(o) => {
+                let o = u32s(o)?;
+                if o.iter().any(|&s| s as usize >= self.n_signals) {
+                    return codec::err("order names a signal out of range");
+                }
+                Some(o)
+            }
+            None => None,
+        };
+        let (failed, out) = py.allow_threads(|| {
+            let failed = if check { self.first_failure(&w) } else { None };
+            let out = match (&order, failed) {
+                (Some(o), None) => {
+                    let picked: Vec<Fr> = o.par_iter().map(|&s| w[s as usize]).collect();
+                    fr_bytes_par(&picked)
+                }
+                _ => fr_bytes_par(&w),
+            };
+            (failed.map_or(-1, |i| i as i64), out)
+        });
+        Ok((failed, PyBytes::new(py, &out).unbind()))
+    }
+
+    #[getter]
+    fn n_signals(&self) -> usize {
+        self.n_signals
+    }
+
+    #[getter]
+    fn n_checks(&self) -> usize {
+        self.check_index.len()
+    }
+}
+
+impl WitnessProgram {
+    /// Every step well formed: signal ids and LC indices in range (so `run` cannot panic).
+    fn validate(&self) -> PyResult<()> {
+        let (prog, n) = (&self.prog, self.prog.len());
+        let n_lcs = self.lcs.ends.len() as i64 - 1;
+        let sig_ok = |s: i64| s >= 0 && (s as usize) < self.n_signals;
+        let ref_ok = |r: i64| if r >= 0 { sig_ok(r) } else { -1 - r < n_lcs };
+        let mut pc = 0usize;
+        let bad = || codec::err("witness program is malformed");
+        while pc < n {
+            let need = match prog[pc] {
+                S_MUL => 4,
+                S_LIN => 3,
+                S_MULADD => 5,
+                S_HINT => {
+                    if pc + 3 > n || prog[pc + 2] < 0 {
+                        return bad();
+                    }
+                    let q = pc + 3 + prog[pc + 2] as usize;
+                    if q >= n || prog[q] < 0 || q + 2 + prog[q] as usize > n {
+                        return bad();
+                    }
+                    if !prog[pc + 3..q].iter().all(|&r| ref_ok(r))
+                        || !prog[q + 1..q + 1 + prog[q] as usize].iter().all(|&s| sig_ok(s))
+                        || prog[pc + 1] < 0
+                    {
+                        return bad();
+                    }
+                    pc = q + 2 + prog[q] as usize;
+                    continue;
+                }
+                _ => return bad(),
+            };
+            if pc + need > n || !sig_ok(prog[pc + 1]) || !prog[pc + 2..pc + need].iter().all(|&r| ref_ok(r)) {
+                return bad();
+            }
+            pc += need;
+        }
+        Ok(())
+    }
+}
+
+fn fr_bytes_par(xs: &[Fr]) -> Vec<u8> {
+    let mut out = vec![0u8; 32 * xs.len()];
+    out.par_chunks_mut(32 * 4096).zip(xs.par_chunks(4096)).for_each(|(o, x)| {
+        for (c, v) in o.chunks_exact_mut(32).zip(x) {
+            c.copy_from_slice(&v.into_bigint().to_bytes_le());
+        }
+    });
+    out
+}
