@@ -199,13 +199,15 @@ class MemberProcess:
              "--listen", "127.0.0.1:0", "--rpc-url", rpc_url, "--sync-interval", "0.5"],
             stdout=subprocess.PIPE, stderr=open(log_path, "ab"), text=True, env=env, start_new_session=True)
         self.url: Optional[str] = None
+        self.log_path = log_path
 
     def wait_ready(self, timeout: float = 120.0) -> str:
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
         line = self.proc.stdout.readline() if ready else ""
         if not line.startswith("listening on http://"):
             self.stop()
-            raise ServeFailed(f"zkclear da member did not start: {line!r}")
+            tail = "\n".join(self.log_path.read_text(errors="replace").strip().splitlines()[-5:])
+            raise ServeFailed(f"zkclear da member did not start (its log: {self.log_path}):\n{tail}")
         self.url = line.split()[2]
         return self.url
 

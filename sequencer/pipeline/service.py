@@ -48,7 +48,7 @@ from ..oplog import status as st
 from .batcher import Batcher, Cut, load_record
 from .prover import ProvingStage, Stopped
 from .submitter import Diverged, Submitter
-from .watchers import L1Watcher
+from .watchers import ChainMoved, L1Watcher
 
 log = logging.getLogger("zkclear.pipeline")
 
@@ -258,7 +258,11 @@ class Pipeline:
         state), and hand it to the pool; False when no batch is due or none can be cut."""
         settled = self._proving[-1].cut.state if self._proving else self.admission.settled
         block = self.watcher.block()
-        queue_ops = self.watcher.queue_entries(settled, block)
+        try:
+            queue_ops = self.watcher.queue_entries(settled, block)
+        except ChainMoved as exc:
+            log.info("not cutting this round: %s", exc)
+            return False
         rows = self.store.accepted_ops(limit=4 * (self.preset.trade_slots + self.preset.withdrawal_slots))
         if not self.batcher.due(rows, queue_ops):
             return False

@@ -28,6 +28,11 @@ class Round:
     timestamp: int
 
 
+class ChainMoved(RuntimeError):
+    """The block being read is no longer in the chain (a reorg shortened it between reading
+    the head and reading the state at it): transient, read again from the new head."""
+
+
 class L1Watcher:
     def __init__(self, rollup, store, confirmations: int = 0, deployed_at: int = 0):
         self.rollup, self.store, self.confirmations = rollup, store, int(confirmations)
@@ -40,7 +45,12 @@ class L1Watcher:
         return max(self.deployed_at, self.rollup.chain.w3.eth.block_number - self.confirmations)
 
     def _call(self, fn, block):
-        return fn.call(block_identifier=block)
+        try:
+            return fn.call(block_identifier=block)
+        except Exception as exc:
+            if self.rollup.chain.w3.eth.block_number < block:  # a reorg shortened the chain meanwhile
+                raise ChainMoved(f"block {block} is gone (reorg): read again at the new head") from exc
+            raise
 
     def queue_entries(self, state, block=None) -> list:
         """The unconsumed L1 entries beyond what `state` consumed, as spec ops, queue order

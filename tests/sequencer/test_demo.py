@@ -144,4 +144,5 @@ def test_a_service_that_cannot_start_fails_the_demo_with_its_reason(tmp_path, ca
     assert main(["demo", "--out", str(tmp_path), "--data-dir", str(tmp_path / "data"),
                  "--rpc-url", "http://127.0.0.1:1"]) == 1
     said = capsys.readouterr().out
-    assert "zkclear serve did not start" in said and "cannot open the chain at http://127.0.0.1:1" in said
+    # the DA members start first (serve deploys the Rollup with them): they name the missing node
+    assert "zkclear da member did not start" in said and "no Ethereum node at http://127.0.0.1:1" in said
