@@ -280,23 +280,30 @@ def process_withdrawal(state: State, op: Withdraw) -> None:
     state.withdrawals.append((op.account, op.amount))
 
 
+def _cosigned_parties(state: State, op) -> tuple["_Writes", Account, Account]:
+    """The checks every co-signed trade (Trade, OptionTrade) makes after its own fields, in
+    this order: a positive size, two different accounts, not the fund; both sign the same
+    message; not expired; both nonces fresh. The writes and both parties with the funding
+    settled and the nonces consumed."""
+    require(op.size > 0, "size must be positive")
+    require(op.buyer != op.seller, "buyer and seller are the same account")
+    require(state.preset.insurance_account not in (op.buyer, op.seller), "the insurance fund does not trade")
+    w = _Writes(state)
+    buyer, seller = w.get(op.buyer), w.get(op.seller)
+    check_signature(state, op, op.buyer_signature, buyer.pubkey)
+    check_signature(state, op, op.seller_signature, seller.pubkey)
+    check_expiry(state, op.expiry)
+    buyer = consume_nonce(settle_funding(buyer, state.funding), op.buyer_nonce)
+    seller = consume_nonce(settle_funding(seller, state.funding), op.seller_nonce)
+    return w, buyer, seller
+
+
 def process_trade(state: State, op: Trade) -> None:
     p = state.preset
     # the fields fit their widths; a real market, a positive size, two different accounts
     require(fields_in_range(op), "field out of range")
     require(op.market < p.num_markets, "unknown market")
-    require(op.size > 0, "size must be positive")
-    require(op.buyer != op.seller, "buyer and seller are the same account")
-    require(p.insurance_account not in (op.buyer, op.seller), "the insurance fund does not trade")
-    w = _Writes(state)
-    buyer, seller = w.get(op.buyer), w.get(op.seller)
-    # both counterparties sign the same message; not expired
-    check_signature(state, op, op.buyer_signature, buyer.pubkey)
-    check_signature(state, op, op.seller_signature, seller.pubkey)
-    check_expiry(state, op.expiry)
-    # both nonces fresh
-    buyer = consume_nonce(settle_funding(buyer, state.funding), op.buyer_nonce)
-    seller = consume_nonce(settle_funding(seller, state.funding), op.seller_nonce)
+    w, buyer, seller = _cosigned_parties(state, op)
 
     cost = op.size * op.price
     new_buyer = replace(buyer.with_position(op.market, buyer.positions[op.market] + op.size),
@@ -472,17 +479,8 @@ def process_option_trade(state: State, op: OptionTrade) -> None:
     require(fields_in_range(op), "field out of range")
     require(op.series in book.series, "unknown series")
     require(book.live(op.series) and book.series[op.series].expiry > book.timestamp, "series expired")
-    require(op.size > 0, "size must be positive")
-    require(op.buyer != op.seller, "buyer and seller are the same account")
-    require(p.insurance_account not in (op.buyer, op.seller), "the insurance fund does not trade")
-    w = _Writes(state)
-    buyer, seller = w.get(op.buyer), w.get(op.seller)
-    # both counterparties sign the same message; not expired; both nonces fresh
-    check_signature(state, op, op.buyer_signature, buyer.pubkey)
-    check_signature(state, op, op.seller_signature, seller.pubkey)
-    check_expiry(state, op.expiry)
-    buyer = opt.close_settled(consume_nonce(settle_funding(buyer, state.funding), op.buyer_nonce), p, book)
-    seller = opt.close_settled(consume_nonce(settle_funding(seller, state.funding), op.seller_nonce), p, book)
+    w, buyer, seller = _cosigned_parties(state, op)
+    buyer, seller = opt.close_settled(buyer, p, book), opt.close_settled(seller, p, book)
     # each side has a slot for the series (the one holding it, else a free one)
     kb, ks = opt.slot_for(buyer, op.series), opt.slot_for(seller, op.series)
     require(kb is not None, "no free option slot (buyer)")
@@ -641,7 +639,6 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
         first = None
     finally:
         observed, state.observed = state.observed, None
-    p = state.preset
     wants = {}  # account -> the states its box must hold
     if first is not None:
         for index, accounts in observed.items():

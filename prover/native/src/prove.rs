@@ -119,12 +119,39 @@ pub fn prove(pk: &ProvingKey, w: &[Fr], r: Fr, s: Fr, mut phases: Phases) -> PyR
     let (pi_a, pi_b1, c_part, h_part) = g1?;
     phases.mark("msm_b2_wait");
     phases.0.push(("msm_b2", b2.1));
-    let pi_b = G2Projective::from(pk.beta2) + b2.0 + pk.delta2 * s;
-    let pi_c = c_part + h_part + pi_a * s + pi_b1 * r - pk.delta1 * (r * s);
-    let mut out = g1_bytes(&pi_a.into_affine());
-    out.extend(g2_bytes(&pi_b.into_affine()));
-    out.extend(g1_bytes(&pi_c.into_affine()));
-    phases.mark("finish");
-    phases.report();
-    Ok(out)
+    let proof = ProofParts { pi_a, pi_b1, b2_msm: b2.0, c_part, h_part };
+    Ok(proof.finish(pk.beta2, pk.delta1, pk.delta2, r, s, phases))
+}
+
+/// A proof's MSM results, before the blinding: A = alpha + sum a_i w_i + r delta (in G1),
+/// B's G1 copy beta + sum b_i w_i + s delta, B's G2 MSM sum b_i w_i, C's private part, h's.
+pub(crate) struct ProofParts {
+    pub pi_a: G1Projective,
+    pub pi_b1: G1Projective,
+    pub b2_msm: G2Projective,
+    pub c_part: G1Projective,
+    pub h_part: G1Projective,
+}
+
+impl ProofParts {
+    /// Groth16's last step, the one place it is written: B = beta2 + B2 + s delta2,
+    /// C = c + h + s A + r B1 - r s delta1; the proof as A || B || C bytes (codec.rs).
+    pub(crate) fn finish(
+        self,
+        beta2: ark_bn254::G2Affine,
+        delta1: ark_bn254::G1Affine,
+        delta2: ark_bn254::G2Affine,
+        r: Fr,
+        s: Fr,
+        mut phases: Phases,
+    ) -> Vec<u8> {
+        let pi_b = G2Projective::from(beta2) + self.b2_msm + delta2 * s;
+        let pi_c = self.c_part + self.h_part + self.pi_a * s + self.pi_b1 * r - delta1 * (r * s);
+        let mut out = g1_bytes(&self.pi_a.into_affine());
+        out.extend(g2_bytes(&pi_b.into_affine()));
+        out.extend(g1_bytes(&pi_c.into_affine()));
+        phases.mark("finish");
+        phases.report();
+        out
+    }
 }

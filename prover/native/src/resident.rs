@@ -25,12 +25,12 @@
 //! G1 tables use the GLV endomorphism (msm.rs): s = k1 + λ·k2 with 127-bit halves, k2 applied
 //! to φ(P) = (β·x, y), made from the table's point on the fly (one multiplication), so a row
 //! holds n points, not 2n. G2 scalars stay 254-bit.
-use crate::codec::{err, fr_std, g1_bytes, g2_bytes};
+use crate::codec::{err, fr_std};
 use crate::msm::{booth_digit, glv_decompose, Buckets};
 use crate::fft::CosetFft;
-use crate::prove::{witness_products, Phases};
+use crate::prove::{witness_products, Phases, ProofParts};
 use crate::zkey::{read_wtns, read_zkey, ProvingKey};
-use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AdditiveGroup, CurveGroup};
 use ark_ff::{BigInt, Field, PrimeField, Zero};
@@ -334,14 +334,8 @@ impl Resident {
         let (pi_a, pi_b1, c_part, h_part) = g1?;
         phases.mark("msm_b2_wait");
         phases.0.push(("msm_b2", b2.1));
-        let pi_b = G2Projective::from(self.beta2) + b2.0 + self.delta2 * s;
-        let pi_c = c_part + h_part + pi_a * s + pi_b1 * r - self.delta1 * (r * s);
-        let mut out = g1_bytes(&pi_a.into_affine());
-        out.extend(g2_bytes(&pi_b.into_affine()));
-        out.extend(g1_bytes(&pi_c.into_affine()));
-        phases.mark("finish");
-        phases.report();
-        Ok(out)
+        let proof = ProofParts { pi_a, pi_b1, b2_msm: b2.0, c_part, h_part };
+        Ok(proof.finish(self.beta2, self.delta1, self.delta2, r, s, phases))
     }
 }
 
