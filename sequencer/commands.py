@@ -10,11 +10,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add `demo`, `scenario`, `serve`, `load` and `risk` to the zkclear command line."""
     from sequencer import exit as exit_cmd
     from sequencer import load, serve
-    from sequencer.da import service as da_service
+    from sequencer.da import cli as da_cli
     from sequencer.risk import cli as risk_cli
 
     serve.register(sub)
-    da_service.register(sub)
+    da_cli.register(sub)
     exit_cmd.register(sub)
     load.register(sub)
     risk_cli.register(sub)

@@ -30,7 +30,6 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
-import httpx
 
 
 def read_owner_key(path: str | Path):
@@ -47,6 +46,8 @@ def read_owner_key(path: str | Path):
 
 def fetch_store(url: str, directory: Path, timeout: float = 30.0):
     """Copy a member's manifest and payloads 0..last into `directory` (a PayloadStore)."""
+    import httpx
+
     from .da.payload import BatchPayload
     from .da.store import PayloadStore
 
@@ -103,6 +104,7 @@ def run_exit(args) -> int:
     from prover.formats.snarkjs_json import proof_to_json
     from prover.formats.zkey import read_zkey
     from verifier_contracts.evm import Chain
+    import httpx
     from verifier_contracts.rollup import RollupClient, RollupError
     from web3 import Web3
 

@@ -17,7 +17,6 @@
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import random
@@ -122,6 +121,8 @@ async def send_all(url: str, bodies: list[dict], concurrency: int, on_accepted=N
     client costs a few ms of CPU per request). Returns, per body in order, (status, latency
     ms, op id or None, refusal reason or None), and the seconds from the first request to
     the last answer. `on_accepted(op_id, unix time)` is called as each 202 arrives."""
+    import asyncio  # (here, not at the top: building the zkclear parser stays light)
+
     netloc = url.split("//", 1)[1].split("/", 1)[0]
     host, _, port = netloc.rpartition(":") if ":" in netloc else (netloc, "", "80")
     requests = []
@@ -194,6 +195,8 @@ def run_load(url: str, accounts: int, trades: int, concurrency: int, *, seed: in
     log(f"{trades} trades signed in {time.time() - t0:.1f} s")
 
     watch = SettleWatch(url) if wait_settled else None
+    import asyncio
+
     results, window = asyncio.run(send_all(url, bodies, concurrency,
                                            on_accepted=watch.accepted if watch is not None else None))
     accepted = [r for r in results if r[0] == 202]

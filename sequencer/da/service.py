@@ -432,22 +432,5 @@ def run_member(args) -> int:
     return 0
 
 
-def register(sub) -> None:
-    da = sub.add_parser("da", help="data availability: run a DA committee member",
-                        description="Data availability committee (README: Data availability).")
-    da_sub = da.add_subparsers(dest="da_command", required=True, metavar="ACTION")
-    p = da_sub.add_parser("member", help="run a DA committee member: check, store and sign batch payloads",
-                          description=__doc__.split("\n\n")[0])
-    p.add_argument("--store", required=True, help="the member's folder (payloads, candidates, its binding)")
-    p.add_argument("--key", required=True, help="file with the member's secp256k1 private key (64 hex digits)")
-    p.add_argument("--listen", default="127.0.0.1:8100", help="HOST:PORT (port 0: a free one)")
-    p.add_argument("--rpc-url", required=True, help="the Ethereum node the Rollup is on")
-    p.add_argument("--rollup", default=None,
-                   help="the Rollup's address (default: learnt from the sequencer's genesis push, once)")
-    p.add_argument("--sync-interval", type=float, default=2.0,
-                   help="seconds between reads of the chain (store what it settled)")
-    p.set_defaults(func=run_member)
-
-
-__all__ = ["MemberService", "ChainView", "create_app", "run_member", "register", "read_key", "attestation_json",
+__all__ = ["MemberService", "ChainView", "create_app", "run_member", "read_key", "attestation_json",
            "attestation_from_json"]

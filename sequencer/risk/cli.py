@@ -16,7 +16,6 @@ import argparse
 import json
 import math
 
-import numpy as np
 
 
 def _finite(text: str) -> float:
@@ -83,6 +82,8 @@ def _cmd_greeks(args: argparse.Namespace) -> int:
         raise CliError(f"--vol must be > 0, got {args.vol}")
     if not -1.0 <= args.rate <= 1.0:
         raise CliError(f"--rate must be within [-1, 1] (a fraction per year), got {args.rate}")
+    import numpy as np  # (here, not at the top: building the zkclear parser stays light)
+
     fn, model = (bs_greeks, "black_scholes") if args.spot is not None else (black76_greeks, "black76")
     with np.errstate(all="ignore"):  # overflow is reported as bad input by _print
         greeks = fn(args.option_type == "call", underlying, args.strike, args.years, args.rate, args.vol)
@@ -91,6 +92,8 @@ def _cmd_greeks(args: argparse.Namespace) -> int:
 
 
 def _cmd_margin(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from prover.errors import CliError
     from sequencer.risk import fixed
     from sequencer.risk.margin import INITIAL_GRID, MAINTENANCE_GRID, portfolio_margin
