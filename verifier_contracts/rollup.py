@@ -546,15 +546,18 @@ class RollupClient:
                    oracle_round: int | None = None, registration_to: int | None = None,
                    deposit_to: int | None = None, forced_to: int | None = None,
                    bounced: Iterable[int] = (), not_executed: Iterable[int] = (),
-                   da_commitment: int = 0, figures_root: int = 0) -> BatchPublic:
+                   da_commitment: int = 0, figures_root: int | None = None) -> BatchPublic:
         """The next batch's ``sequencer.spec.public.BatchPublic`` from the chain: old root,
         batch number, the oracle round (latest by default) and, per queue, the entries from
         its consumed pointer to ``*_to`` (default: as many as the slots take). ``bounced``
         and ``not_executed`` are queue indices of deposits bounced and forced requests not
-        executed (default: none bounced, all executed)."""
+        executed (default: none bounced, all executed). ``figures_root``: the round's options
+        commitment (default: the one the oracle posted with the round; 0 without options)."""
         s, q, slots = self.state(), self.queues(), self.slots
         rid = self.oracle.functions.latestRound().call() if oracle_round is None else oracle_round
         prices, funding, _ = self.oracle_round(rid)
+        if figures_root is None:
+            figures_root = self.figures_root(rid)
 
         def end(to, frm, count, n):
             return min(count, frm + n) if to is None else to
@@ -574,6 +577,20 @@ class RollupClient:
             deposit_from=d0, deposit_to=d1, deposits=deposits, forced_from=f0, forced_to=f1, forced=forced,
             withdrawals=tuple((int(a), int(x)) for a, x in withdrawals), da_commitment=int(da_commitment),
             da_public_key=self.da_public_key, figures_root=int(figures_root))
+
+    def figures_root(self, round_id: int) -> int:
+        """Round ``round_id``'s options commitment from the oracle's FiguresPosted event (checked
+        against the round hash); 0 on an oracle without options or a round without figures."""
+        from verifier_contracts.oracle import OracleClient
+
+        oc = OracleClient(self.chain, self.oracle)
+        try:
+            if not oc.options():
+                return 0
+        except Exception:  # an oracle with only the read interface Rollup.sol uses: no options
+            return 0
+        fig = oc.get_figures(round_id)
+        return 0 if fig is None else int(fig.figures_root)
 
     @property
     def da_public_key(self) -> tuple[int, int]:
@@ -662,11 +679,26 @@ def measure_gas(client: RollupClient, batch_key, withdrawal_counts: Sequence[int
         "withdrawal": slots.withdrawal_slots}, "n_public": N_PUBLIC}
     # oracle rounds through the committee: the first needs bigQuorum; a steady round inside
     # the band takes a quorum of signed reports (postRound is that round's submitRound)
+    # (an oracle with options: every round with its figures, signed by bigQuorum, synthetic
+    # values; every batch then carries a nonzero figures root)
     dev = client.committee
+    options = dev.oracle.options()
     ladder = [rng.randrange(1_000, 2**15) for _ in range(m)]
-    dev.post_round(ladder, [0] * m)
+
+    def figures(g):
+        from verifier_contracts.oracle import Figures
+
+        return lambda rid, ts: Figures(rid, ts, tuple(g), tuple(rng.randrange(3000, 9000) for _ in range(m)), (), (),
+                                       rng.randrange(1, R))
+
+    dev.post_round(ladder, [0] * m, figures=figures(ladder) if options else None)
     steady = dev.signed_reports([g + 1 for g in ladder], [rng.randrange(-2**40, 2**40) for _ in range(m)])
-    out["postRound"] = gas(dev.oracle.submit_round(steady))
+    if options:
+        fig = figures([g + 1 for g in ladder])(steady[0].report.round_id, steady[0].report.timestamp)
+        out["postRoundWithFigures"] = gas(dev.oracle.submit_round_with_figures(steady, dev.signed_figures(fig)))
+        out["postRoundFiguresSignatures"] = dev.big_quorum
+    else:
+        out["postRound"] = gas(dev.oracle.submit_round(steady))
     out["postRoundReports"] = len(steady)
 
     def key():
@@ -744,12 +776,20 @@ def _measure_exit(client: RollupClient, ekey, account_id: int, rng: random.Rando
         w3.provider.make_request("evm_revert", [snap])
 
 
-def gas_report(markets: int = 4, preset: str = "mainnet", url: str | None = None, **deploy_kwargs: Any) -> dict:
+def gas_report(markets: int = 4, preset: str = "mainnet", url: str | None = None, options: bool = False,
+               **deploy_kwargs: Any) -> dict:
     """``measure_gas`` on a fresh chain (embedded unless ``url``) with ``preset``'s slot
-    counts at ``markets`` markets."""
+    counts at ``markets`` markets; ``options``: an oracle with options (rounds with figures,
+    batches with a figures root)."""
     chain = Chain.connect(url) if url else Chain.embedded()
     deploy_kwargs.setdefault("deadline_blocks", 40)
     deploy_kwargs.setdefault("batch_interval_blocks", 2)
+    if options:
+        from verifier_contracts.oracle import DevCommittee
+
+        dev = DevCommittee.from_seed()
+        dev.deploy(chain, markets, [1] * markets, options=True)
+        deploy_kwargs.update(oracle=dev.oracle.address, committee=dev)
     client, bkey, ekey = deploy_synthetic(chain, markets, slots=slots_of(preset, markets), **deploy_kwargs)
     return {"preset": preset, **measure_gas(client, bkey, exit_key=ekey)}
 
@@ -783,6 +823,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--markets", type=int, default=4)
     g.add_argument("--preset", choices=sorted(PRESETS), default="mainnet",
                    help="slot counts of this preset (with --markets markets); default mainnet")
+    g.add_argument("--options", action="store_true", help="an oracle with options: rounds with figures")
     d = sub.add_parser("da-gas", help="submitBatch gas with a DA committee: k = 0, 1, 3 of 5 signatures")
     d.add_argument("--url", help="node URL (anvil); default: embedded eth-tester chain")
     d.add_argument("--markets", type=int, default=4)
@@ -794,7 +835,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.cmd == "da-gas":
         print(json.dumps(da_gas_report(args.markets, args.preset, args.url), indent=1))
     else:
-        print(json.dumps(gas_report(args.markets, args.preset, args.url), indent=1))
+        print(json.dumps(gas_report(args.markets, args.preset, args.url, options=args.options), indent=1))
     return 0
 
 

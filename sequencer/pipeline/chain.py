@@ -9,7 +9,10 @@
   same `--db` and `--rpc-url` finds them. The verifiers are generated from the proving keys
   (development keys, UNSAFE, unless a .zkey is given).
 - On local chains the oracle's reference reporters (`sequencer.reporter.ReporterCommittee`,
-  public dev keys) post a round every few seconds from a seeded random walk.
+  public dev keys) post a round every few seconds from a seeded random walk. Option presets
+  (K > 0) deploy the oracle with options: each round carries the committee's figures
+  (`sequencer.figures.OptionsDesk`, a flat DEV_VOL surface per market; its book replayed from
+  the oracle's events on a restart).
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ ANVIL = REPO / "node_modules" / ".bin" / "anvil"
 NATIVE_ANVILS = REPO / "node_modules" / "@foundry-rs"  # anvil-<platform>/bin/anvil
 COMMITTEE_SEED = 0  # public: development reporters only
 REPORTER_ACCOUNT = 9  # anvil's prefunded account the reporters send from (not the sequencer's)
+DEV_VOL = 0.6  # the local committee's flat vol surface on option presets
 
 
 def free_port() -> int:
@@ -179,8 +183,16 @@ def _committee(chain, oracle_address: str, preset, start, walk_seed: int):
     steps = [mk.price_step for mk in preset.markets]
     # funding stays put: the tiny preset moves one market's funding per batch at most
     walk = RandomWalk(steps, seed=walk_seed, start=start, funding_step=0)
-    committee = ReporterCommittee(OracleClient.at(chain, oracle_address), dev.keys, walk, seed=walk_seed,
-                                  sender=chain.w3.eth.accounts[REPORTER_ACCOUNT])
+    oracle = OracleClient.at(chain, oracle_address)
+    desk = None
+    if preset.option_slots:  # the round's options figures, on a flat surface
+        from sequencer.figures import CommitteeBook, OptionsDesk
+        from sequencer.risk.surface import VolSurface
+
+        desk = OptionsDesk(CommitteeBook.replay(oracle, preset),
+                           {j: VolSurface.flat(DEV_VOL) for j in range(preset.num_markets)})
+    committee = ReporterCommittee(oracle, dev.keys, walk, seed=walk_seed,
+                                  sender=chain.w3.eth.accounts[REPORTER_ACCOUNT], options=desk)
     return committee
 
 
@@ -211,7 +223,7 @@ def open_chain(store, rpc_url: str, preset, vk_jsons, reporters: bool, da_member
         batch_vk, exit_vk = vk_jsons()
         dev = DevCommittee.from_seed(COMMITTEE_SEED)
         steps = [mk.price_step for mk in preset.markets]
-        oracle = dev.deploy(chain, preset.num_markets, steps)
+        oracle = dev.deploy(chain, preset.num_markets, steps, options=preset.option_slots > 0)
         rollup = RollupClient.deploy(chain, compile_verifier(batch_vk), compile_verifier(exit_vk),
                                      markets=preset.num_markets, slots=preset, genesis_root=state.root(),
                                      oracle=oracle.address, price_steps=steps, da_public_key=state.da_public,
