@@ -25,10 +25,10 @@ only its own round's listings and settlements makes skipping or reusing a round 
 any unprovable (the check says so); a cumulative one (listings and settlements chained since
 genesis, the chain's value in the book) would let batches skip rounds freely.
 
-Trust: the committee signs the root, which covers every row and risk array of the live series
-at the round's prices, vols and time. The listings' parameters and the settlement prices are
-in the signed statement and the event; the spec's commitment does not hash them (the batch
-circuit sees them only through the rows keyed by series id): README / options.py say so.
+Trust: the committee signs the root (the spec's `OptionFigures.commitment`: every row and risk
+array of the live series at the round's prices, vols and time), and, in the same statement,
+the listings and settlement prices the sequencer reads back from the event; the batch proof
+binds whatever the commitment hashes (options.py says what it covers).
 """
 from __future__ import annotations
 
