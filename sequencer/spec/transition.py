@@ -641,9 +641,15 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
         observed, state.observed = state.observed, None
     wants = {}  # account -> the states its box must hold
     if first is not None:
-        for index, accounts in observed.items():
-            if any(_unsafe_in_box(state, a) for a in accounts):
-                wants[index] = accounts
+        # measured after the header (options presets: the states may hold series this batch lists)
+        state.begin()
+        try:
+            process_batch_header(state, header)
+            for index, accounts in observed.items():
+                if any(_unsafe_in_box(state, a) for a in accounts):
+                    wants[index] = accounts
+        finally:
+            state.rollback()
     return _build_pass(state, header, pending, wants, lenient=False, bounce_unregistered=bounce_unregistered,
                        seen=observed if first is not None else {})
 
