@@ -225,3 +225,17 @@ def test_an_option_trade_in_a_series_not_listed_yet_is_refused_by_the_spec():
     assert r.ok, r.failures
     assert len(option_trades(r)) == 1 and option_trades(r)[0].premium == \
         r.state.options.figures.current_row(r.state.options.series[1], 1000)[0]
+
+
+def test_the_readme_options_example_runs():
+    import re
+
+    text = (EXAMPLES / "README.md").read_text()
+    docs = [json.loads(d) for d in re.findall(r"```json\n(.*?)```", text, re.S)]
+    doc = next(d for d in docs if d.get("name") == "options example")
+    r = run_scenario(parse_scenario(doc))
+    assert r.ok, r.failures
+    assert r.scenario.preset is TINY_OPTIONS
+    assert r.state.options.settled == {2: 60_000}  # the put expired out of the money
+    assert all(sid != 2 for a in r.state.accounts.values() for sid, _ in a.option_slots)
+    assert conserved(r.state) == money_in(r)
