@@ -166,6 +166,13 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
+class OptionSlot(BaseModel):
+    """One option slot of the leaf (options presets): series id (0: empty) and signed size in lots."""
+
+    series: int
+    size: int
+
+
 class Leaf(BaseModel):
     nonce_hi: int
     nonce_bitmap: int
@@ -173,11 +180,14 @@ class Leaf(BaseModel):
     positions: list[int]
     snapshots: list[int]
     salt: str  # 0x hex field element: the leaf hash's salt, which the owner's exit proof needs
+    options: list[OptionSlot] = []  # options presets only: the K option slots
 
 
 class MarginOut(BaseModel):
     """At the last settled batch's prices: TV, MR and IR in collateral units (MR and IR
-    rounded up), and the exact surpluses scaled by BPS (`spec.margin`)."""
+    rounded up), and the exact surpluses scaled by BPS (`spec.margin`; on options presets
+    `spec.cross_margin` at the batch's option figures: options at their marks in TV, the grid
+    requirement where the account holds options)."""
 
     tv: int
     mr: int

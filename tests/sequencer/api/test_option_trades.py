@@ -6,7 +6,7 @@ helper's request."""
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import pytest
 
@@ -23,6 +23,7 @@ T0 = 1_800_000_000
 CALL = opt.Series(0, True, 65_000, T0 + 30 * 86400)  # series 1: live
 NEAR = opt.Series(0, False, 55_000, T0 + 3600)  # series 2: expires after the first hour
 COLLATERAL = 10**11
+HELD = 100  # lots of CALL account 5 holds long (and 6 short) in the settled state
 
 
 def figures(rnd, t, settlements=(), listings=()):
@@ -32,7 +33,8 @@ def figures(rnd, t, settlements=(), listings=()):
 
 def options_settled_state() -> State:
     """TINY_OPTIONS: accounts 1..N registered and funded through batches; round 1 lists CALL and
-    NEAR; round 2 (an hour later) settles NEAR: the service's settled state."""
+    NEAR; account 5 buys HELD lots of CALL from account 6; an hour later a round settles NEAR:
+    the service's settled state."""
     state = State.genesis(P, key(0).public_key, int(address(0), 16), (60_000, 1000))
     ops = [Register(i, key(i + 1).public_key, int(address(i + 1), 16)) for i in range(N_ACCOUNTS)]
     ops += [Deposit(i, i + 1, COLLATERAL) for i in range(N_ACCOUNTS)]
@@ -44,6 +46,14 @@ def options_settled_state() -> State:
         process_batch(state, built.batch)
         done = {id(op) for op in built.batch.ops}
         ops = [op for op in ops if id(op) not in done]
+    rnd += 1
+    fig = figures(rnd, T0 + 60)
+    held = OptionTrade(1, HELD, fig.current_row(CALL, P.markets[0].price_step)[0], 5, 6, 1, 1, 100, 0)
+    msg = message_hash(held, P.domain)
+    held = replace(held, buyer_signature=sign(5, msg), seller_signature=sign(6, msg))
+    built = build_batch(state, [held], (60_000, 1000), oracle_round=rnd, options=fig)
+    assert built.batch.ops[-1] == held
+    process_batch(state, built.batch)
     built = build_batch(state, [], (60_000, 1000), oracle_round=rnd + 1,
                         options=figures(rnd + 1, T0 + 3600, settlements=((2, 60_000),)))
     process_batch(state, built.batch)
@@ -236,3 +246,30 @@ def test_the_batcher_counts_option_trades_against_their_own_slots():
     assert Batcher(None, P, batch_age=60).due(rows, [], now=now)
     assert not Batcher(None, P, batch_age=60).due(rows[:1], [], now=now)
     assert P.withdrawal_slots == 1  # one option trade alone would have filled the withdrawal slots
+
+
+def test_the_account_view_shows_option_slots_and_the_cross_margin(oworld):
+    """GET /v1/accounts/{id} on an options preset: the option slots of the settled and pending
+    leaves, TV with the options at their marks, MR and IR from the grid (the spec's figures)."""
+    from sequencer.spec import cross_margin as xm
+    from sequencer.spec.constants import BPS
+
+    from sequencer.spec.ops import AuthChallenge
+
+    body = option_body(buyer=6, seller=5, size=40, buyer_nonce=2, seller_nonce=2)
+    assert oworld.client.post("/v1/option-trades", json=body).status_code == 202
+    ch = oworld.client.post("/v1/auth/challenge", json={"account": 5}).json()["challenge"]
+    sig = sign(5, message_hash(AuthChallenge(5, int(ch, 16)), P.domain))
+    token = oworld.client.post("/v1/auth/token", json={"account": 5, "challenge": ch,
+                                                       "signature": sig_json(sig)}).json()["token"]
+    r = oworld.client.get("/v1/accounts/5", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["leaf"]["options"] == [{"series": 1, "size": HELD}, {"series": 0, "size": 0}]
+    assert got["pending"]["options"] == [{"series": 1, "size": HELD - 40}, {"series": 0, "size": 0}]
+    state = oworld.services.settled
+    a5 = state.accounts[5]
+    tv = xm.total_value(state, a5)
+    assert got["margin"]["tv"] == tv and tv > a5.collateral  # the long calls count at their marks
+    assert got["margin"]["maintenance_surplus_bps"] == xm.marks_surplus(state, a5)
+    assert 0 < got["margin"]["mr"] <= got["margin"]["ir"] and got["margin"]["mr"] == -(-(BPS * tv - xm.marks_surplus(state, a5)) // BPS)
