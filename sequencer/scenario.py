@@ -888,6 +888,8 @@ class Runner:
         built, by_op, refused, carried = self._cut(prices, oracle_round)
         refused = [(it, None, reason) for it, reason in l1_refused] + refused
         record = self._apply(built)
+        if options is not None:
+            options["margins"] = self._margins(built.batch.ops)
         applied_intents = {id(by_op[id(op)]) for op in built.batch.ops if id(op) in by_op}
         done = applied_intents | {id(it) for it, _, _ in refused}
         self.pending = [it for it in self.pending if id(it) not in done]
@@ -923,6 +925,35 @@ class Runner:
                             "intrinsic": intrinsic(s, mk[s.market].price_step, g)})
         return {"time": fig.timestamp, "vols": {m.name: v for m, v in zip(mk, fig.vols)},
                 "listed": listed, "settled": settled}
+
+    def _margins(self, ops) -> dict:
+        """The parties of the batch's option trades, after it: TV and the maintenance and initial
+        requirements at the batch's marks, and the maintenance of the account's parts margined
+        apart (its options alone plus its perpetuals alone), collateral units."""
+        from dataclasses import replace
+
+        from sequencer.spec import cross_margin as xm
+        from sequencer.spec.constants import BPS
+        from sequencer.spec.ops import OptionTrade
+
+        state, out = self.state, {}
+
+        def requirement(a, grid):
+            return -(-(BPS * xm.total_value(state, a) - xm.marks_surplus(state, a, grid)) // BPS)
+
+        for op in ops:
+            if not isinstance(op, OptionTrade):
+                continue
+            for index in (op.buyer, op.seller):
+                a = state.accounts[index]
+                options_alone = replace(a, positions=(0,) * self.preset.num_markets)
+                perps_alone = replace(a, option_slots=((0, 0),) * self.preset.option_slots)
+                out[self._name(index)] = {
+                    "tv": xm.total_value(state, a), "maintenance": requirement(a, "maintenance"),
+                    "initial": requirement(a, "initial"),
+                    "maintenance_apart": requirement(options_alone, "maintenance")
+                    + requirement(perps_alone, "maintenance")}
+        return out
 
     def _apply(self, built):
         from sequencer.spec import process_batch
@@ -1065,6 +1096,9 @@ def _log_batch(b: BatchResult, log, drain: bool = False) -> None:
         log(f"      x {r['op']} ({r['where']}): refused: {r['reason']}" + (" (expected)" if r["expected"] else ""))
     for c in b.carried:
         log(f"      > {c['op']} ({c['where']}): carried over: {c['reason']}")
+    for name, m in (b.options or {}).get("margins", {}).items():
+        log(f"    margin of {name}: value {m['tv']}, maintenance {m['maintenance']} (its options and perpetuals "
+            f"margined apart: {m['maintenance_apart']}), initial {m['initial']}")
     log(f"    root {b.old_root:#066x}")
     log(f"      -> {b.new_root:#066x}")
     if b.proven:
