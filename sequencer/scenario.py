@@ -86,7 +86,8 @@ OP_FIELDS = {
                       "buyer_signature": None, "seller_signature": None}),
 }
 ACCOUNT_FIELDS = {"register": ("account",), "deposit": ("account",), "withdraw": ("account",),
-                  "trade": ("buyer", "seller"), "option_trade": ("buyer", "seller"), "touch": ("account",), "liquidate": ("account", "receiver"),
+                  "trade": ("buyer", "seller"), "option_trade": ("buyer", "seller"), "touch": ("account",),
+                  "liquidate": ("account", "receiver"),
                   "deleverage": ("account",), "funding": ()}
 
 

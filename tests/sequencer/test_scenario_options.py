@@ -121,7 +121,8 @@ def test_the_hedged_book_needs_visibly_less_margin_than_its_parts(vol_spike, tmp
     state = run_scenario(sc).state
     calls = replace(state.accounts[vol_spike.ids["dana"]], positions=(0, 0))
     assert requirement(state, calls, "initial") > 11_000
-    assert main(["scenario", "run", str(EXAMPLES / "options_vol_spike.json"), "--no-prove", "--out", str(tmp_path)]) == 0
+    path = str(EXAMPLES / "options_vol_spike.json")
+    assert main(["scenario", "run", path, "--no-prove", "--out", str(tmp_path)]) == 0
     assert (f"margin of dana: value 11000000000, maintenance {m['maintenance']} (its options and perpetuals "
             f"margined apart: {m['maintenance_apart']})") in capsys.readouterr().out
     summary = json.loads((tmp_path / "summary.json").read_text())

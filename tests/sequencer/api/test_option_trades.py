@@ -117,10 +117,13 @@ def test_bad_signatures_are_refused_and_nothing_is_logged(oworld):
     assert oworld.client.post("/v1/option-trades", json=option_body()).status_code == 202
 
 
-def test_unknown_and_expired_series_are_refused(oworld):
+def test_unknown_and_expired_series_and_unaffordable_trades_are_refused(oworld):
     refused(oworld, option_body(series=3), 400, "unknown series")
     refused(oworld, option_body(series=0), 400, "unknown series")
     refused(oworld, option_body(series=2), 400, "series expired")  # NEAR settled at the last batch
+    refused(oworld, option_body(size=10**8, premium=1), 400, "insufficient margin (seller)")  # a naked sale beyond margin
+    refused(oworld, option_body(size=10**8), 400, "insufficient margin (buyer)")  # premiums beyond the collateral
+    refused(oworld, option_body(buyer=0, seller=2), 400, "the insurance fund does not trade")
     assert oworld.services.admission.pending.accounts[1].option_slots == ((0, 0), (0, 0))
 
 
@@ -272,4 +275,5 @@ def test_the_account_view_shows_option_slots_and_the_cross_margin(oworld):
     tv = xm.total_value(state, a5)
     assert got["margin"]["tv"] == tv and tv > a5.collateral  # the long calls count at their marks
     assert got["margin"]["maintenance_surplus_bps"] == xm.marks_surplus(state, a5)
-    assert 0 < got["margin"]["mr"] <= got["margin"]["ir"] and got["margin"]["mr"] == -(-(BPS * tv - xm.marks_surplus(state, a5)) // BPS)
+    assert 0 < got["margin"]["mr"] <= got["margin"]["ir"]
+    assert got["margin"]["mr"] == -(-(BPS * tv - xm.marks_surplus(state, a5)) // BPS)
