@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from .spec.constants import TINY_OPTIONS
 from .spec.transition import SLOT_REASON  # the builder's "wait for a later batch", not a refusal
 
 WAIT_REASON = "waiting for registration"
@@ -63,7 +64,7 @@ KIND_NAMES = {"register": "Register", "deposit": "Deposit", "withdraw": "Withdra
               "option_trade": "OptionTrade",
               "funding": "Funding", "touch": "Touch", "liquidate": "Liquidate", "deleverage": "Deleverage"}
 # options (module docstring): a preset without option slots runs an options scenario on its variant
-OPTIONS_VARIANTS = {"tiny": "tiny-options"}
+OPTIONS_VARIANTS = {"tiny": TINY_OPTIONS.name}
 OPTION_TYPES = ("call", "put")  # a series' kind, named exactly so
 GENESIS_TIME = 1_800_000_000  # the default oracle timestamp at genesis (2027-01-15 08:00 UTC)
 PREMIUM_WORDS = ("mark",)
@@ -420,7 +421,6 @@ def load_scenario(path: Path | str, preset_name: Optional[str] = None) -> Scenar
 
 def parse_scenario(doc, preset_name: Optional[str] = None, source: str = "scenario") -> Scenario:
     from sequencer.spec import PRESETS
-    from sequencer.spec.constants import TINY_OPTIONS
 
     try:
         return _parse(doc, preset_name, {**PRESETS, TINY_OPTIONS.name: TINY_OPTIONS})
