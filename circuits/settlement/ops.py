@@ -50,6 +50,7 @@ from .common import Leaf, full_option_box_digest, hash_fields, leaf_hash, leaf_w
 from .margin import (Positions, assert_box_safe, assert_nonnegative, funding_paid, is_nonnegative,
                      signed_positions, surplus)
 from .nonce import use_nonce
+from .option_state import close_settled
 from .tree import declare_box, declare_path, full_packed, full_parts, index_bits_of, leaf_write, old_leaf_box_is_full
 
 ACCOUNT_BITS = spec_ops.ACCOUNT_ID_BITS
@@ -68,6 +69,8 @@ class BatchState:
     batch_number: LC  # this batch's number
     prices: list  # ladder indices g_j
     message: Any = None  # message.Message: the slots put their entries in the batch message
+    preset: Any = None  # the spec Preset
+    book: Any = None  # options presets: option_state.FigureState (the options book after the header)
     da_bits: list | None = None  # the sequencer's DA scalar, 252 bits (spec.da)
     da_hash: Any = 0  # the DA commitment so far (spec.da.commitment_of)
     da_writes: Any = 0  # the DA records so far: the next write's ordinal
@@ -78,7 +81,9 @@ class BatchState:
 # --- shared pieces ---------------------------------------------------------------------------
 def _leaf_input(c: Circuit, prefix: str, preset: Preset) -> Leaf:
     v = c.private_input(f"{prefix}.leaf", leaf_width(preset.num_markets, preset.option_slots))
-    return Leaf.from_fields(v, preset.num_markets, preset.option_slots)
+    leaf = Leaf.from_fields(v, preset.num_markets, preset.option_slots)
+    leaf.source = prefix
+    return leaf
 
 
 def _new_leaf_options(preset: Preset) -> dict:
@@ -90,18 +95,24 @@ def _new_leaf_options(preset: Preset) -> dict:
                 obox_digest=LC.of(full_option_box_digest(preset.num_markets, k)))
 
 
-def _chosen_obox_digest(c: Circuit, prefix: str, preset: Preset, parts: list) -> LC:
-    """The digest of a re-boxed account's new option box: its vol and time bounds (box entry M,
-    the tree's) and per slot its rows' hash (`<prefix>.row_hash[K]`: 0 for a slot without rows;
-    the option margin gadgets open the rows against the round's figures commitment)."""
+def _chosen_obox_digest(c: Circuit, prefix: str, preset: Preset, packed: list) -> LC:
+    """The digest of a re-boxed account's new option box: its packed vol and time bounds (box
+    entry M, the tree's) and per slot its rows' hash (`<prefix>.row_hash[K]`: 0 for a slot
+    without rows; the option margin gadgets open the rows against the round's figures root)."""
     rows = c.private_input(f"{prefix}.row_hash", preset.option_slots)
-    return option_box_digest(c, parts[preset.num_markets], rows)
+    return option_box_digest(c, packed[preset.num_markets], rows)
 
 
 def _settled(c: Circuit, st: BatchState, leaf: Leaf) -> Leaf:
-    """`spec.transition.settle_funding`: C -= sum q_j (F_j - f_j); f_j = F_j."""
+    """`spec.transition.settle_funding`: C -= sum q_j (F_j - f_j); f_j = F_j. On options presets
+    also `spec.options.close_settled` (every write closes the account's settled series; the
+    spec does it when the op commits, which gives the same leaf: no op changes a settled slot)."""
     paid = funding_paid(c, leaf.positions, leaf.snapshots, st.funding)
-    return leaf.replace(collateral=LC.of(leaf.collateral) - paid, snapshots=list(st.funding))
+    out = leaf.replace(collateral=LC.of(leaf.collateral) - paid, snapshots=list(st.funding))
+    if st.book is not None:
+        with c.scope("close_settled"):
+            out = close_settled(c, st.preset, st.book, leaf.source, out)
+    return out
 
 
 def _index_of(index_bits) -> LC:
@@ -143,7 +154,7 @@ def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, ind
     if rebox == "chosen":
         packed, parts = declare_box(c, prefix, preset)
         if preset.option_slots:  # the new option box: its bounds in the tree, its digest in the leaf
-            new = new.replace(obox_digest=_chosen_obox_digest(c, prefix, preset, parts))
+            new = new.replace(obox_digest=_chosen_obox_digest(c, prefix, preset, packed))
     elif rebox == "full":
         packed, parts = full_packed(preset), full_parts(preset)
         if preset.option_slots:
@@ -297,9 +308,14 @@ def _queue_entry(c: Circuit, st: BatchState, preset: Preset, prefix: str, leaf_r
 
 def _applied_or_read(c: Circuit, st: BatchState, q: QueueEntry, applied, collateral) -> Leaf:
     """The entry's leaf after it: settled with `collateral` when `applied`, else unchanged."""
-    pre = q.pre
-    return pre.replace(collateral=select(c, applied, collateral, pre.collateral),
-                       snapshots=[select(c, applied, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)])
+    pre, done = q.pre, q.settled
+    out = pre.replace(collateral=select(c, applied, collateral, pre.collateral),
+                      snapshots=[select(c, applied, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)])
+    if pre.obox_digest is not None:  # options presets: settled series closed when applied
+        out = out.replace(option_series=[select(c, applied, a, b) for a, b in zip(done.option_series, pre.option_series)],
+                          option_sizes=[select(c, applied, a, b) for a, b in zip(done.option_sizes, pre.option_sizes)],
+                          obox_digest=select(c, applied, done.obox_digest, pre.obox_digest))
+    return out
 
 
 def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
@@ -369,7 +385,7 @@ def forced_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None
     for j in range(len(packed)):
         assert_equal_when(c, q.enabled - executed, packed[j], path.leaf_box[j])
     if preset.option_slots:  # and the new option box (a read keeps the leaf's digest)
-        new = new.replace(obox_digest=select(c, executed, _chosen_obox_digest(c, f"{prefix}.account", preset, parts),
+        new = new.replace(obox_digest=select(c, executed, _chosen_obox_digest(c, f"{prefix}.account", preset, packed),
                                              new.obox_digest))
     assert_signed(c, q.enabled, new.collateral, COLLATERAL_BITS)
     assert_box_safe(c, executed, preset, new.collateral, pos, parts[:preset.num_markets], st.funding)

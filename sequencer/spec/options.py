@@ -421,9 +421,36 @@ class OptionFigures:
             return None
         return corner_row(series, price_step, corner)
 
+    def listings_digest(self) -> int:
+        """A chain over the listings, in order: h = hash_fields([h, *series.fields()]) from 0."""
+        h = 0
+        for s in self.listings:
+            h = hash_fields([h, *s.fields()])
+        return h
+
+    def settlements_digest(self) -> int:
+        """A chain over the settlements, in order: h = hash_fields([h, series id, ladder price]) from 0."""
+        h = 0
+        for sid, g in self.settlements:
+            h = hash_fields([h, sid, g])
+        return h
+
     def commitment(self, book: "OptionBook", preset) -> int:
-        """The Merkle root the committee signs: every published row and array of every live
-        series, keyed (series id, side, corner) (a binary Poseidon tree over the sorted leaves)."""
+        """What the committee signs with the round (the batch message's figures root):
+
+            hash_fields([round, timestamp, *prices, *vols, grid digest, rows root,
+                         listings digest, settlements digest])
+
+        the rows root being the Merkle root of every published row and array of every live
+        series, keyed (series id, side, corner) (a binary Poseidon tree over the sorted
+        leaves). The batch circuit recomputes it from the figures it processes (time, vols,
+        listings, settlements: the oracle's, not the sequencer's) and the rows root, against
+        which the option margin opens rows."""
+        return hash_fields([self.round, self.timestamp, *self.prices, *self.vols, self.grid_digest,
+                            self.rows_root(book, preset), self.listings_digest(), self.settlements_digest()])
+
+    def rows_root(self, book: "OptionBook", preset) -> int:
+        """The Merkle root of every published row and array of every live series (`commitment`)."""
         leaves = []
         for sid, series in sorted(book.series.items()):
             if sid in book.settled:
@@ -435,7 +462,7 @@ class OptionFigures:
         level = leaves or [0]
         while len(level) > 1:
             level = [hash_fields(level[i:i + 2]) for i in range(0, len(level), 2)]
-        return hash_fields([self.round, self.timestamp, *self.prices, *self.vols, self.grid_digest, level[0]])
+        return level[0]
 
 
 @lru_cache(maxsize=1 << 14)
@@ -456,17 +483,71 @@ class OptionBook:
     figures: Optional[OptionFigures] = None  # the current batch's (None between batches in a fresh state)
 
     def digest(self) -> int:
-        """Bound in the state root's globals (exits read settlements and the time from it)."""
-        items = []
-        for sid, s in sorted(self.series.items()):
-            items += [hash_fields([sid, *s.fields(), self.settled.get(sid, 0) + (1 << 20) * (sid in self.settled)])]
-        series_hash = 0
-        for x in items:
-            series_hash = hash_fields([series_hash, x])
-        return hash_fields([self.timestamp, *self.vols, series_hash])
+        """Bound in the state root's globals (exits read settlements and the time from it):
+
+            hash_fields([timestamp, *vols, number of series, series root])
+
+        The series root is a SERIES_ARITY-ary Poseidon tree of depth SERIES_DEPTH over the
+        series ids (`series_root`): leaf `sid` = hash_fields([*series.fields(), settled,
+        settlement price]) (settled 0/1, price 0 while live), 0 for an id not listed. So the
+        batch circuit appends a listing and records a settlement with one path update each,
+        and a write opens the series of its account's slots (expiry closing) with one path,
+        whatever the number of series."""
+        return hash_fields([self.timestamp, *self.vols, len(self.series), self.series_root()])
+
+    def series_leaf(self, sid: int) -> int:
+        s = self.series[sid]
+        return series_leaf(s, sid in self.settled, self.settled.get(sid, 0))
+
+    def series_root(self) -> int:
+        return _series_tree(tuple(sorted((sid, self.series_leaf(sid)) for sid in self.series)))[-1][0]
+
+    def series_path(self, sid: int) -> list[list[int]]:
+        """The siblings of leaf `sid` per level, leaf level first (SERIES_ARITY - 1 each)."""
+        levels = _series_tree(tuple(sorted((i, self.series_leaf(i)) for i in self.series)))
+        out = []
+        for k in range(SERIES_DEPTH):
+            base = sid - sid % SERIES_ARITY
+            out.append([levels[k].get(base + i, _EMPTY_SERIES[k]) for i in range(SERIES_ARITY) if base + i != sid])
+            sid //= SERIES_ARITY
+        return out
 
     def live(self, sid: int) -> bool:
         return sid in self.series and sid not in self.settled
+
+
+SERIES_ARITY = 4
+SERIES_DEPTH = 8  # 4^8 = 2^SERIES_BITS ids
+assert SERIES_ARITY ** SERIES_DEPTH == 1 << SERIES_BITS
+
+
+def series_leaf(series: Series, settled: bool, price: int) -> int:
+    """A listed series' leaf in the book's series tree (`OptionBook.digest`)."""
+    return hash_fields([*series.fields(), int(settled), price])
+
+
+def _empty_series_hashes() -> list[int]:
+    out = [0]
+    for _ in range(SERIES_DEPTH):
+        out.append(hash_fields([out[-1]] * SERIES_ARITY))
+    return out
+
+
+_EMPTY_SERIES = _empty_series_hashes()
+
+
+@lru_cache(maxsize=256)
+def _series_tree(leaves: tuple) -> list:
+    """The series tree's non-empty nodes per level ({index: hash}), the root last ({0: root})."""
+    levels = [dict(leaves)]
+    for k in range(SERIES_DEPTH):
+        parents = {}
+        for i in sorted({i // SERIES_ARITY for i in levels[-1]}):
+            parents[i] = hash_fields([levels[-1].get(i * SERIES_ARITY + c, _EMPTY_SERIES[k]) for c in range(SERIES_ARITY)])
+        levels.append(parents)
+    if not levels[-1]:
+        levels[-1] = {0: _EMPTY_SERIES[SERIES_DEPTH]}
+    return levels
 
 
 def empty_book(preset) -> OptionBook:
@@ -489,10 +570,15 @@ class OptionBox:
         return cls(vols=((0, VOL_MAX),) * num_markets, times=(0, TIME_MAX), rows=(None,) * slots)
 
     def digest(self) -> int:
-        parts = [x for lo_hi in self.vols for x in lo_hi] + list(self.times)
-        for r in self.rows:
-            parts.append(0 if r is None else hash_fields([r[0], *r[1], *r[2]]))
-        return hash_fields(parts)
+        """hash_fields([pack_option(vols, times), per slot its rows' hash (0 without rows)]): the
+        packed bounds are the tree's option box element of the leaf (`box.pack_option`)."""
+        from .box import pack_option
+
+        return hash_fields([pack_option((self.vols, self.times)), *self.row_hashes()])
+
+    def row_hashes(self) -> list[int]:
+        """Per slot hash_fields([series id, *long row, *short row]), 0 for a slot without rows."""
+        return [0 if r is None else hash_fields([r[0], *r[1], *r[2]]) for r in self.rows]
 
     def contains(self, vols: Sequence[int], timestamp: int) -> bool:
         return all(lo <= v <= hi for (lo, hi), v in zip(self.vols, vols)) \
@@ -832,6 +918,9 @@ def process_figures(state, batch) -> None:
     require(isinstance(fig.timestamp, int) and book.timestamp <= fig.timestamp <= TIME_MAX, "oracle time goes back")
     require(len(fig.vols) == m and all(isinstance(v, int) and 0 <= v <= VOL_MAX for v in fig.vols),
             "vol out of range")
+    # the batch circuit's listing and settlement slots (constants.Preset)
+    require(len(fig.listings) <= state.preset.listing_slots, "too many listings in one round")
+    require(len(fig.settlements) <= state.preset.settlement_slots, "too many settlements in one round")
     series = dict(book.series)
     for s in fig.listings:
         # a listing: a real market, a strike on its ladder, an expiry in the future, ids in order
