@@ -421,19 +421,40 @@ class OptionFigures:
 
     def commitment(self, book: "OptionBook", preset) -> int:
         """The Merkle root the committee signs: every published row and array of every live
-        series, keyed (series id, side, corner) (a binary Poseidon tree over the sorted leaves)."""
+        series, keyed (series id, side, corner) (a binary Poseidon tree over the sorted leaves,
+        `figures_levels`; an odd node out is hashed alone)."""
+        live = tuple((sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled)
+        return _commitment(self, live, tuple(mk.price_step for mk in preset.markets))
+
+    def commit_root(self, inner_root: int) -> int:
+        """The signed commitment from the leaves' tree root: the round's scalars and the grid around it."""
+        return hash_fields([self.round, self.timestamp, *self.prices, *self.vols, self.grid_digest, inner_root])
+
+    def leaves(self, live: Sequence[tuple[int, "Series"]], steps: Sequence[int]) -> list[int]:
+        """The tree's leaves in order: per live series (by id) its current array (tag 0), then its
+        corner rows (tag side + 1) sorted by (side, g, v, t_hi)."""
         leaves = []
-        for sid, series in sorted(book.series.items()):
-            if sid in book.settled:
-                continue
-            step = preset.markets[series.market].price_step
+        for sid, series in live:
+            step = steps[series.market]
             leaves.append(hash_fields([sid, 0, *self.current_row(series, step)]))
             for c in sorted(self.published_corners(series), key=lambda c: (c.side, c.g, c.v, c.t_hi)):
                 leaves.append(hash_fields([sid, c.side + 1, c.g, c.v, c.t_lo, c.t_hi, *corner_row(series, step, c)]))
-        level = leaves or [0]
-        while len(level) > 1:
-            level = [hash_fields(level[i:i + 2]) for i in range(0, len(level), 2)]
-        return hash_fields([self.round, self.timestamp, *self.prices, *self.vols, self.grid_digest, level[0]])
+        return leaves
+
+
+def figures_levels(leaves: Sequence[int]) -> list[list[int]]:
+    """The commitment's tree, leaves first, root last (`[0]` without leaves): pairs hashed
+    left to right, an odd node out hashed alone (Poseidon of one input)."""
+    levels = [list(leaves) or [0]]
+    while len(levels[-1]) > 1:
+        level = levels[-1]
+        levels.append([hash_fields(level[i:i + 2]) for i in range(0, len(level), 2)])
+    return levels
+
+
+@lru_cache(maxsize=64)
+def _commitment(fig: "OptionFigures", live: tuple, steps: tuple) -> int:
+    return fig.commit_root(figures_levels(fig.leaves(live, steps))[-1][0])
 
 
 @lru_cache(maxsize=1 << 14)
@@ -452,19 +473,68 @@ class OptionBook:
     timestamp: int = 0  # the last batch's oracle timestamp
     vols: tuple[int, ...] = ()
     figures: Optional[OptionFigures] = None  # the current batch's (None between batches in a fresh state)
+    figures_root: int = 0  # the last batch's `figures.commitment` (the batch message's figuresRoot)
 
     def digest(self) -> int:
-        """Bound in the state root's globals (exits read settlements and the time from it)."""
-        items = []
-        for sid, s in sorted(self.series.items()):
-            items += [hash_fields([sid, *s.fields(), self.settled.get(sid, 0) + (1 << 20) * (sid in self.settled)])]
-        series_hash = 0
-        for x in items:
-            series_hash = hash_fields([series_hash, x])
-        return hash_fields([self.timestamp, *self.vols, series_hash])
+        """Bound in the state root's globals: Poseidon(timestamp, vols, series root, figures root).
+
+        The series root is a sparse Merkle tree of depth SERIES_BITS keyed by series id
+        (`series_root`), so that an exit (and a batch that settles a series) opens one series
+        with SERIES_BITS hashes; the figures root is the last round's committee commitment, so
+        that an exit after a freeze opens a live series' mark from it (circuits/settlement/exit.py)."""
+        return hash_fields([self.timestamp, *self.vols, series_root(self), self.figures_root])
+
+    def series_leaf(self, sid: int) -> int:
+        """Poseidon(sid, series fields, settlement code): code = price + 2^20 once settled, else 0."""
+        s = self.series[sid]
+        return hash_fields([sid, *s.fields(), self.settled.get(sid, 0) + SETTLED_FLAG * (sid in self.settled)])
 
     def live(self, sid: int) -> bool:
         return sid in self.series and sid not in self.settled
+
+
+SETTLED_FLAG = 1 << 20  # a series leaf's settlement code: ladder price + SETTLED_FLAG once settled
+SERIES_DEPTH = SERIES_BITS  # the series tree: leaf index = series id (0 never used), empty leaf 0
+
+
+@lru_cache(maxsize=None)
+def _empty_series_hashes() -> tuple[int, ...]:
+    out = [0]
+    for _ in range(SERIES_DEPTH):
+        out.append(hash_fields([out[-1], out[-1]]))
+    return tuple(out)
+
+
+def series_root(book: OptionBook) -> int:
+    """The root of the book's series tree (binary Poseidon, depth SERIES_DEPTH, leaf = series_leaf)."""
+    return _series_root(tuple((sid, book.series_leaf(sid)) for sid in sorted(book.series)))
+
+
+@lru_cache(maxsize=256)
+def _series_root(leaves: tuple) -> int:
+    return _series_nodes(leaves)[SERIES_DEPTH][0]
+
+
+def _series_nodes(leaves: tuple) -> list[dict]:
+    empty = _empty_series_hashes()
+    level = dict(leaves)
+    out = [level]
+    for d in range(SERIES_DEPTH):
+        up = {}
+        for i in {i >> 1 for i in level}:
+            up[i] = hash_fields([level.get(2 * i, empty[d]), level.get(2 * i + 1, empty[d])])
+        level = up
+        out.append(level)
+    if not level:
+        out[-1] = {0: empty[SERIES_DEPTH]}
+    return out
+
+
+def series_path(book: OptionBook, sid: int) -> list[int]:
+    """The siblings of series `sid`'s leaf, bottom up (its position bits are sid's, LSB first)."""
+    nodes = _series_nodes(tuple((i, book.series_leaf(i)) for i in sorted(book.series)))
+    empty = _empty_series_hashes()
+    return [nodes[d].get((sid >> d) ^ 1, empty[d]) for d in range(SERIES_DEPTH)]
 
 
 def empty_book(preset) -> OptionBook:
@@ -844,8 +914,10 @@ def process_figures(state, batch) -> None:
     given = dict(fig.settlements)
     require(len(given) == len(fig.settlements) and set(given) == due, "settlement prices missing or unexpected")
     require(all(isinstance(g, int) and 0 <= g <= GRID_MAX for g in given.values()), "settlement price off the ladder")
-    state.options = replace(book, series=series, settled={**book.settled, **given}, timestamp=fig.timestamp,
-                            vols=tuple(fig.vols), figures=fig)
+    book = replace(book, series=series, settled={**book.settled, **given}, timestamp=fig.timestamp,
+                   vols=tuple(fig.vols), figures=fig)
+    # the round's commitment over the new book's live series (the batch message's figuresRoot)
+    state.options = replace(book, figures_root=fig.commitment(book, state.preset))
 
 
 def check_batch_end(state) -> None:
