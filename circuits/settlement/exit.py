@@ -63,8 +63,74 @@ Why this is sound
 
 Cost: one leaf hash, D node hashes, the globals and root hashes, per level the placement of
 the path's hash among the siblings (arity 2: 1 product; arity 4: 5), the range checks and
-2M products: 2654 constraints for TINY, 3242 for DEMO, 5432 for MAINNET (with boxes in the path
-it was 3844, 5286 and 11646; `python -m circuits.settlement.stats` prints the counts).
+2M products: 2640 constraints for TINY, 3228 for DEMO, 5410 for MAINNET (with boxes in the
+path it was 3844, 5286 and 11646; `python -m circuits.settlement.stats` prints the counts).
+
+Options (presets with K = option_slots > 0)
+-------------------------------------------
+What an exit pays. The equity is the account's total value at the last settled state as the
+batch's margin measures it (`spec.cross_margin.total_value`, `spec.option_exit`):
+
+    equity = TV above + sum_k n_k v_k,   v_k = intrinsic value at the recorded settlement
+                                               price (series settled in the book)
+                                             = the last round's mark, entry 0 of the series'
+                                               risk array (live series)
+
+A live series is valued at the last mark *whatever its expiry*, also one that expires after
+the freeze: the exit closes the book out at the last proven figures, as a clearing house
+closes out a defaulter's portfolio at its last marks, and never waits for the expiry. Why:
+- every exit is >= 0: the last batch proved every account above maintenance at exactly these
+  marks (`options.py`: box_surplus <= the marks' surplus S, in integers, and BPS * TV >= S,
+  since TV_j = W_j,0 >= min_s W_j,s), so each owner can exit (the equity range check passes);
+- the exits sum to the pool: one value per series for every holder, and the sizes of a live
+  series sum to zero (trades and liquidations move positions between accounts), so the
+  options' values cancel; a settled series' unclosed positions are the cash its closed
+  holders already took. Sum over accounts of the equities = sum C + sum q f + unclosed cash,
+  the collateral the contract holds (`tests/sequencer/test_option_exit.py` checks it on
+  random portfolios). The insurance fund exits like any account;
+- nothing after the freeze is needed: no oracle round (the committee may be what failed),
+  no batch. Letting positions run to expiry instead would leave them unmargined (no batch
+  liquidates any more): a short's loss beyond its collateral could not be collected and the
+  pool could not pay the longs. Intrinsic value at the last price for live series would be
+  zero-sum but not margin-backed (a long out-of-the-money option counts in the margin at its
+  time value; valued at 0 the account can be below 0, and the others' exits then exceed the pool).
+
+What it opens (private inputs, all bound by the public root):
+
+    options.book[M + 3]          timestamp, vols[M], series root, figures root: the book
+                                 digest (`OptionBook.digest`) is the globals' last field
+    options.figures[2M + 3]      round, timestamp, prices[M], vols[M], grid digest: with
+    options.figures_tree_root    the tree root, the preimage of the figures root
+                                 (`OptionFigures.commit_root`)
+    slot.series[K][5]            per slot the series' fields (market, is_call, strike,
+    slot.code[K]                 expiry, smile) and settlement code, with the path
+    slot.series_path[K][16]      of its leaf in the series tree (position = the series id)
+    slot.row[K][46]              a live series' risk array, row[0] its mark, and its path in
+    slot.fig_*[K][24]            the committee's tree: per level present, alone, right, sibling
+
+Why this is sound. (1) The series: its leaf Poseidon(sid, fields, code) reaches the book's
+series root along the bits of sid (range-checked to SERIES_BITS), so the fields and code are
+the book's for this id, and an id the book never listed has no opening (its leaf is empty:
+hash 0, which no Poseidon output is). The code is price + 2^20 * settled with price < 2^16
+and the bits between zero: unique. (2) A settled series takes intrinsic value, max(0,
++-(price - strike)) * step_j (the call/put sign from is_call, boolean; step_j by a one-hot
+of the series' market), the mark is not used; a live series takes row[0], which must be
+opened: its leaf Poseidon over (sid, 0, row) is a Poseidon of 3 chunk hashes, while the
+committee tree's inner nodes are Poseidons of 1 or 2 inputs and its corner-row leaves of 2,
+so by collision resistance a walk that reaches the tree root (whatever the level flags
+choose: each hashing step's inputs must be the true children of a true node) opens a real
+risk array of series sid, and the tree root with the round's scalars hashes to the book's
+figures root. (3) A slot with series 0 is empty and must hold size 0 (asserted), so its
+dummy opening (not enforced) adds nothing. (4) Bounds: |n| < 2^39, v < 2^49 (the mark range
+checked, intrinsic < 2^16 step), so each n v < 2^88 and the sum stays far below r; the
+equity's TV_BITS range check is unchanged (an account worth more than 2^93 units could not
+exit; none is).
+
+Cost per slot (compiled): 17.6k constraints: the figures path 24 x 459 (a Poseidon of 2 and
+one of 1 per level: the committee's tree hashes an odd node alone, and 24 levels cover
+181 x (2^16 - 1) leaves), the series path 16 x 241 and its leaf 381, the risk array's leaf
+2,088 (48 inputs), the rest ~100. The exit circuit is 20,985 constraints at K = 1, 38,565 at
+K = 2 (TINY_OPTIONS), 74,118 at K = 4. K = 0 builds the identical R1CS as before (same digest).
 """
 from __future__ import annotations
 
