@@ -6,11 +6,11 @@ The state: series 3 (a call) expired in the money and is settled in the book, it
 yet closed; the put (series 2) is live. Account 2 holds both (short), account 1 the settled
 call (long), account 3 the live put (long). Attacks: a forged settlement price, a forged mark,
 another series' mark, a series id the book does not hold, a settled series counted at the mark,
-a tampered book or figures opening. One Groth16 proof, verified.
+a tampered book or figures opening. (The Groth16 proof, paid on Rollup.sol:
+tests/contracts/test_option_exit_onchain.py.)
 """
 from __future__ import annotations
 
-import random
 from dataclasses import replace
 
 import pytest
@@ -177,27 +177,3 @@ def test_tampered_option_openings_rejected(cc, state, name, index):
     for i in index:
         value = value[i]
     assert_rejects(cc, _with(inputs, name, value + 1, *index))
-
-
-@pytest.mark.slow
-def test_options_exit_proof_verifies(cc, state, native):
-    """One Groth16 proof of account 2's exit (a settled and a live slot), verified; a wrong equity is not."""
-    from prover.backends import get_backend
-    from prover.groth16.setup import ToxicWaste
-    from prover.formats.zkey import read_zkey
-    import tempfile
-    from pathlib import Path
-
-    from prover.formats.r1cs import write_r1cs
-
-    backend = get_backend("native")
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "exit.r1cs"
-        write_r1cs(path, cc.r1cs)
-        zkey = backend.setup(path, ToxicWaste.random(random.Random(11)))
-    witness = cc.witness(exit_inputs(state, 2))
-    proof = backend.prove(zkey, witness, 123, 456)
-    vk = read_zkey(zkey).verifying_key()
-    public = exit_public(state, 2)
-    assert backend.verify(vk, public, proof)
-    assert not backend.verify(vk, public[:-1] + [(public[-1] + 1) % R], proof)
