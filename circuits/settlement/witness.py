@@ -129,26 +129,28 @@ def _figure_inputs(record: BatchRecord, preset: Preset) -> dict:
     stands before the slot), the figures root."""
     from dataclasses import replace
 
+    from sequencer.spec.options import series_path, series_root
+
     old, fig = record.old_book, record.batch.options
     out = {"old.book.timestamp": old.timestamp, "old.book.vols": list(old.vols),
-           "old.book.num_series": len(old.series), "old.book.series_root": old.series_root(),
+           "old.book.series_root": series_root(old), "old.book.figures_root": old.figures_root,
            "figures.timestamp": fig.timestamp, "figures.vols": list(fig.vols),
            "figures.rows_root": fig.rows_root(record.book, preset),
-           "figures_root": fig.commitment(record.book, preset)}
+           "figures_root": record.book.figures_root}
     if len(fig.listings) > preset.listing_slots or len(fig.settlements) > preset.settlement_slots:
         raise InputError("more listings or settlements than the circuit has slots")
     book = old
     for i, s in enumerate(fig.listings):
         sid = len(book.series) + 1
-        out.update({f"listing[{i}].enabled": 1, f"listing[{i}].series": s.fields(),
-                    f"listing[{i}].path": book.series_path(sid)})
+        out.update({f"listing[{i}].enabled": 1, f"listing[{i}].series_id": sid, f"listing[{i}].series": s.fields(),
+                    f"listing[{i}].path": series_path(book, sid)})
         book = replace(book, series={**book.series, sid: s})
     for i, (sid, g) in enumerate(fig.settlements):
         out.update({f"settlement[{i}].enabled": 1, f"settlement[{i}].series_id": sid,
                     f"settlement[{i}].series": book.series[sid].fields(), f"settlement[{i}].price": g,
-                    f"settlement[{i}].path": book.series_path(sid)})
+                    f"settlement[{i}].path": series_path(book, sid)})
         book = replace(book, settled={**book.settled, sid: g})
-    assert book.series_root() == record.book.series_root()
+    assert series_root(book) == series_root(record.book)
     return out
 
 
@@ -158,12 +160,13 @@ def _close_inputs(account, book, preset: Preset) -> dict:
     from sequencer.spec import options as spec_opt
 
     k, m = preset.option_slots, preset.num_markets
-    series = [[0] * 7 for _ in range(k)]
-    paths = [[[0] * (spec_opt.SERIES_ARITY - 1) for _ in range(spec_opt.SERIES_DEPTH)] for _ in range(k)]
+    series = [[0] * 6 for _ in range(k)]
+    paths = [[0] * spec_opt.SERIES_DEPTH for _ in range(k)]
     for i, (sid, _) in enumerate(account.option_slots):
         if sid:
-            series[i] = [*book.series[sid].fields(), int(sid in book.settled), book.settled.get(sid, 0)]
-            paths[i] = book.series_path(sid)
+            code = book.settled.get(sid, 0) + spec_opt.SETTLED_FLAG * (sid in book.settled)
+            series[i] = [*book.series[sid].fields(), code]
+            paths[i] = spec_opt.series_path(book, sid)
     obox = [spec_box.pack_option(spec_box.option_bounds(account.obox, m)), *account.obox.row_hashes()]
     return {"close.series": series, "close.path": paths, "close.obox": obox}
 
