@@ -5,7 +5,8 @@ each (a batch lists its ops grouped by kind in that order; unused slots are disa
 the closing write of the insurance fund.
 
 One public input: `digest` = sha256(message) >> 3 (`spec.public`). The message holds the old
-and new state roots, the batch number, the oracle round, the prices, the funding indices
+and new state roots, the batch number, the oracle round (and, on option presets, the round's
+options commitment `figuresRoot`), the prices, the funding indices
 after the batch, the three L1 queue ranges consumed with their entries (and the bounced /
 executed flags the circuit computes), and the signed withdrawals. The circuit computes every
 one of those values from its private inputs and its slots, packs them into the message's
@@ -100,6 +101,16 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
         da_x, da_y = ecdh.public_key(c, da_bits)
     msg.put(c, "daKeyX", da_x)
     msg.put(c, "daKeyY", da_y)
+
+    # the oracle round's options commitment (spec.public figuresRoot, which Rollup.sol requires
+    # to be the one Oracle.sol recorded with the round): option presets take it as a private
+    # input, decomposed canonically, that their option slots open the round's rows against;
+    # presets without options put 0 (constant bytes: the SHA-256 gadget folds them)
+    if preset.option_slots:
+        figures_root = c.private_input("figures_root")
+        msg.put(c, "figuresRoot", figures_root)
+    else:
+        msg.put_bits("figuresRoot", [])
 
     st = BatchState(root=LC.of(old["tree_root"]), funding=[LC.of(f) for f in old["funding"]],
                     registration_index=LC.of(queues["registration"]), deposit_index=LC.of(queues["deposit"]),

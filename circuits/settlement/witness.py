@@ -11,6 +11,8 @@ Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
                                                   amount, registered), funding, liquidation,
                                                   touch, withdrawal, trade, deleverage
     <kind>[i].<role>.leaf[7 + 2M]                the leaf before the write (Account.fields())
+    figures_root                                 option presets: the oracle round's options
+                                                  commitment (the message's figuresRoot)
     da_scalar                                    the sequencer's secret DA scalar (the registrations
                                                   derive the new salts from it: spec.da)
     <kind>[i].<role>.box[M]                      the packed box chosen (touch and the closing
@@ -222,6 +224,10 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
     m = preset.num_markets
     inputs["digest"] = batch_digest(pub, preset)
     inputs["da_scalar"] = record.da_scalar
+    if "figures_root" in inputs:  # option presets: the round's options commitment
+        inputs["figures_root"] = pub.figures_root
+    elif pub.figures_root:
+        raise InputError("a figures root on a preset without options")
     inputs.update(batch_number=pub.batch_number, oracle_round=pub.oracle_round, prices=list(pub.prices),
                   registration_from=pub.registration_from, deposit_from=pub.deposit_from,
                   forced_from=pub.forced_from)

@@ -962,6 +962,16 @@ def process_figures(state, batch) -> None:
     state.options = replace(book, figures_root=fig.commitment(book, state.preset))
 
 
+def figures_root(state) -> int:
+    """The batch message's `figuresRoot`: the commitment of the batch's figures over the book
+    as the round leaves it (its listings in, its settlements out), which is what the committee
+    computes and `Oracle.sol` records with the round; 0 on presets without options."""
+    book = state.options
+    if book is None:
+        return 0
+    return book.figures.commitment(book, state.preset)
+
+
 def check_batch_end(state) -> None:
     """The batch's vols and timestamp lie in the root option box, and each settlement price it
     recorded in the root's spot range (every account's box holds it: options.py)."""
