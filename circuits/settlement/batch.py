@@ -103,13 +103,10 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
     msg.put(c, "daKeyY", da_y)
 
     # the oracle round's options commitment (spec.public figuresRoot, which Rollup.sol requires
-    # to be the one Oracle.sol recorded with the round): option presets take it as a private
-    # input, decomposed canonically, that their option slots open the round's rows against;
-    # presets without options put 0 (constant bytes: the SHA-256 gadget folds them)
-    if preset.option_slots:
-        figures_root = c.private_input("figures_root")
-        msg.put(c, "figuresRoot", figures_root)
-    else:
+    # to be the one Oracle.sol recorded with the round): option presets compute it from the
+    # round's figures (option_state.process_figures) and put it at the end; presets without
+    # options put 0 (constant bytes: the SHA-256 gadget folds them)
+    if not preset.option_slots:
         msg.put_bits("figuresRoot", [])
 
     st = BatchState(root=LC.of(old["tree_root"]), funding=[LC.of(f) for f in old["funding"]],
@@ -133,11 +130,8 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
         to_bits(c, (LC.of(fhi) + _F_SHIFT) - f, FUNDING_BITS)
     if book is not None:  # the round's vols and time in the root's option box, settlement prices in its spot range
         check_batch_end(c, preset, book, st.root_box)
-        # the committee's figures root (spec.options.OptionFigures.commitment): a field of the batch message
-        if "figuresRoot" in msg.width:
-            msg.put(c, "figuresRoot", book.figures_root)
-        else:  # until the message carries it: a batch-level signal
-            c.assert_equal(book.figures_root, c.private_input("figures_root"))
+        # the committee's figures root (spec.options.OptionFigures.commitment), decomposed canonically
+        msg.put(c, "figuresRoot", book.figures_root)
 
     # the batch's outputs: funding indices (offset by 2^47, as the message carries them), the
     # queues' new positions, the new state root

@@ -11,8 +11,10 @@ Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
                                                   amount, registered), funding, liquidation,
                                                   touch, withdrawal, trade, deleverage
     <kind>[i].<role>.leaf[7 + 2M]                the leaf before the write (Account.fields())
-    figures_root                                 option presets: the oracle round's options
-                                                  commitment (the message's figuresRoot)
+    old.book.*, figures.*, listing[i].*,         option presets: the old book's parts, the round's
+    settlement[i].*                               figures (the circuit computes the message's
+                                                  figuresRoot from them: option_state.py)
+    <kind>[i].<role>.close.*                     option presets: expiry closing of each leaf read
     da_scalar                                    the sequencer's secret DA scalar (the registrations
                                                   derive the new salts from it: spec.da)
     <kind>[i].<role>.box[M]                      the packed box chosen (touch and the closing
@@ -137,8 +139,7 @@ def _figure_inputs(record: BatchRecord, preset: Preset) -> dict:
     out = {"old.book.timestamp": old.timestamp, "old.book.vols": list(old.vols),
            "old.book.series_root": series_root(old), "old.book.figures_root": old.figures_root,
            "figures.timestamp": fig.timestamp, "figures.vols": list(fig.vols),
-           "figures.rows_root": fig.rows_root(record.book, preset),
-           "figures_root": record.book.figures_root}
+           "figures.rows_root": fig.rows_root(record.book, preset)}
     if len(fig.listings) > preset.listing_slots or len(fig.settlements) > preset.settlement_slots:
         raise InputError("more listings or settlements than the circuit has slots")
     book = old
@@ -224,9 +225,7 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
     m = preset.num_markets
     inputs["digest"] = batch_digest(pub, preset)
     inputs["da_scalar"] = record.da_scalar
-    if "figures_root" in inputs:  # option presets: the round's options commitment
-        inputs["figures_root"] = pub.figures_root
-    elif pub.figures_root:
+    if pub.figures_root and not preset.option_slots:
         raise InputError("a figures root on a preset without options")
     inputs.update(batch_number=pub.batch_number, oracle_round=pub.oracle_round, prices=list(pub.prices),
                   registration_from=pub.registration_from, deposit_from=pub.deposit_from,
