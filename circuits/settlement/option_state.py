@@ -39,6 +39,14 @@ option slot holding a series opens it in the series tree (after this round's set
 settled one closes at intrinsic value into collateral (n * step * max(+-(price - strike), 0)),
 the slot is emptied and its cached rows dropped from the option box digest. Cost per leaf read:
 K openings (a leaf hash and 16 Poseidon(2)) and, when something closes, the digest twice.
+
+For the option margin gadgets (`options.py`, `option_ops.py`): the header's figures are
+`BatchState.book` (a `FigureState`): `rows_root` (input `figures.root`, the committee's tree of
+arrays and rows, under the figures root), `timestamp` and `vols` (inputs `figures.timestamp`,
+`figures.vols`) are declared and bound here once, so the option slots take them from
+`st.book` instead of declaring their own; `series_root` is the book's series tree after this
+round's listings and settlements. A re-box's row hashes (`ops._chosen_obox_digest`,
+`<prefix>.row_hash`) are free until the option margin opens the rows at their corners.
 """
 from __future__ import annotations
 
@@ -111,7 +119,7 @@ def process_figures(c: Circuit, preset: Preset, oracle_round, prices: list) -> F
     m = preset.num_markets
     old_ts, old_root, old_fig = (c.private_input(f"old.book.{k}") for k in ("timestamp", "series_root", "figures_root"))
     old_vols = c.private_input("old.book.vols", m)
-    ts, rows_root = c.private_input("figures.timestamp"), c.private_input("figures.rows_root")
+    ts, rows_root = c.private_input("figures.timestamp"), c.private_input("figures.root")
     vols = c.private_input("figures.vols", m)
     # oracle time never goes back; vols on their ladder
     to_bits(c, ts, TIME_BITS)

@@ -139,7 +139,7 @@ def _figure_inputs(record: BatchRecord, preset: Preset) -> dict:
     out = {"old.book.timestamp": old.timestamp, "old.book.vols": list(old.vols),
            "old.book.series_root": series_root(old), "old.book.figures_root": old.figures_root,
            "figures.timestamp": fig.timestamp, "figures.vols": list(fig.vols),
-           "figures.rows_root": fig.rows_root(record.book, preset)}
+           "figures.root": fig.rows_root(record.book, preset)}
     if len(fig.listings) > preset.listing_slots or len(fig.settlements) > preset.settlement_slots:
         raise InputError("more listings or settlements than the circuit has slots")
     book = old

@@ -223,7 +223,7 @@ def test_tampered_figure_inputs_fail(cc):
     inputs = batch_inputs(rec, P, cc)
     for name, index, value in [("listing[0].series", 2, NEAR_CALL.strike + 1), ("listing[0].series_id", None, 4),
                                ("figures.timestamp", None, T0 + 41), ("figures.vols", 0, 6001),
-                               ("figures.rows_root", None, 1)]:
+                               ("figures.root", None, 1)]:
         bad = copy.deepcopy(inputs)
         if index is None:
             bad[name] = value
