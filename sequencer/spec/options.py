@@ -116,8 +116,9 @@ per round, for every listed series, the current risk array (46 values) and the r
 maintenance scenarios) of the *published corner set* around the round's figures
 (`published_corners`: spot ends at SPOT_OFFSETS_BPS of the mark, vol ends at VOL_OFFSETS_BPS of
 the vol, t_lo = the round's time, t_hi = t_lo + one of HORIZONS_S): 5 x 3 x 6 = 90 corners per
-side, 180 rows + 1 array per series; committed as a Poseidon Merkle tree whose root the
-committee signs with the round (`OptionFigures.commitment`; one field in the batch message and
+side, 180 rows + 1 array per series; committed as a binary Poseidon Merkle tree of fixed depth
+FIGURES_DEPTH = 13 (leaves in series order, empty leaves 0, so the circuit's paths have one
+length), whose root the committee signs with the round's figures (`OptionFigures.commitment`; one field in the batch message and
 in Oracle.sol's round, next session: no per-series data on chain). A touch opens each slot's
 two rows against that root (4,499 constraints a row: its hash and a depth-13 path) and
 *caches* them in the leaf (the OptionBox digest): a row is a value of a fixed function at
@@ -419,21 +420,81 @@ class OptionFigures:
             return None
         return corner_row(series, price_step, corner)
 
+    def figures_leaves(self, book: "OptionBook", preset) -> tuple:
+        """The figures tree's leaves in order: ((key, leaf hash), ...), key (sid, 0) for a series'
+        current array and (sid, side + 1, g, v, t_lo, t_hi) for a row, every live series by id."""
+        key = (self, tuple(sorted(book.series.items())), tuple(sorted(book.settled.items())),
+               tuple(mk.price_step for mk in preset.markets))
+        if key not in _LEAVES:
+            leaves = []
+            for sid, series in sorted(book.series.items()):
+                if sid in book.settled:
+                    continue
+                step = preset.markets[series.market].price_step
+                leaves.append(((sid, 0), figures_leaf(sid, 0, self.current_row(series, step))))
+                for c in sorted(self.published_corners(series), key=lambda c: (c.side, c.g, c.v, c.t_hi)):
+                    k = (sid, c.side + 1, c.g, c.v, c.t_lo, c.t_hi)
+                    leaves.append((k, figures_leaf(sid, k[1:], corner_row(series, step, c))))
+            assert len(leaves) <= 1 << FIGURES_DEPTH, "more published figures than the figures tree holds"
+            if len(_LEAVES) > 64:
+                _LEAVES.clear()
+            _LEAVES[key] = (tuple(leaves), _tree_levels([h for _, h in leaves]))
+        return _LEAVES[key]
+
+    def tree_root(self, book: "OptionBook", preset) -> int:
+        """The root of the figures tree (binary Poseidon, depth FIGURES_DEPTH, empty leaves 0)."""
+        return self.figures_leaves(book, preset)[1][-1][0]
+
     def commitment(self, book: "OptionBook", preset) -> int:
-        """The Merkle root the committee signs: every published row and array of every live
-        series, keyed (series id, side, corner) (a binary Poseidon tree over the sorted leaves)."""
-        leaves = []
-        for sid, series in sorted(book.series.items()):
-            if sid in book.settled:
-                continue
-            step = preset.markets[series.market].price_step
-            leaves.append(hash_fields([sid, 0, *self.current_row(series, step)]))
-            for c in sorted(self.published_corners(series), key=lambda c: (c.side, c.g, c.v, c.t_hi)):
-                leaves.append(hash_fields([sid, c.side + 1, c.g, c.v, c.t_lo, c.t_hi, *corner_row(series, step, c)]))
-        level = leaves or [0]
-        while len(level) > 1:
-            level = [hash_fields(level[i:i + 2]) for i in range(0, len(level), 2)]
-        return hash_fields([self.round, self.timestamp, *self.prices, *self.vols, self.grid_digest, level[0]])
+        """What the committee signs: the round's figures and the figures tree's root, which holds
+        every published row and array of every live series (`figures_leaves`)."""
+        return figures_commitment(self.round, self.timestamp, self.prices, self.vols, self.grid_digest,
+                                  self.tree_root(book, preset))
+
+    def opening(self, book: "OptionBook", preset, key: tuple) -> tuple[int, tuple[int, ...]]:
+        """(leaf index, siblings from the leaf up) of the leaf keyed `key` (`figures_leaves`)."""
+        leaves, levels = self.figures_leaves(book, preset)
+        index = [k for k, _ in leaves].index(key)
+        sibs, i = [], index
+        for d in range(FIGURES_DEPTH):
+            level = levels[d]
+            sibs.append(level[i ^ 1] if (i ^ 1) < len(level) else _ZERO[d])
+            i >>= 1
+        return index, tuple(sibs)
+
+
+FIGURES_DEPTH = 13  # the figures tree: 2^13 leaves, 45 live series at 181 leaves each
+_LEAVES: dict = {}
+
+
+def figures_leaf(sid: int, key, values: Sequence[int]) -> int:
+    """A leaf of the figures tree: Poseidon(sid, 0, array) or Poseidon(sid, side + 1, g, v, t_lo, t_hi, row)."""
+    key = [key] if isinstance(key, int) else list(key)
+    return hash_fields([sid, *key, *values])
+
+
+def figures_commitment(round_: int, timestamp: int, prices, vols, grid_digest: int, tree_root: int) -> int:
+    return hash_fields([round_, timestamp, *prices, *vols, grid_digest, tree_root])
+
+
+def _zero_hashes() -> list[int]:
+    out = [0]
+    for _ in range(FIGURES_DEPTH):
+        out.append(hash_fields([out[-1], out[-1]]))
+    return out
+
+
+_ZERO = _zero_hashes()  # the hash of an empty subtree per level
+
+
+def _tree_levels(leaves: list[int]) -> list[list[int]]:
+    """The nonempty prefix of every level of the fixed-depth tree (empty subtrees hash to _ZERO)."""
+    levels = [list(leaves)]
+    for d in range(FIGURES_DEPTH):
+        cur = levels[-1]
+        nxt = [hash_fields([cur[i], cur[i + 1] if i + 1 < len(cur) else _ZERO[d]]) for i in range(0, len(cur), 2)]
+        levels.append(nxt or [_ZERO[d + 1]])
+    return levels
 
 
 @lru_cache(maxsize=1 << 14)

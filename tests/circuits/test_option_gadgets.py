@@ -1,0 +1,310 @@
+"""The option margin gadgets (circuits/settlement/options.py) against the spec functions they mirror
+(sequencer/spec/options.py): each solved witness satisfies the R1CS and equals the spec's value;
+forged witnesses (a min above the true one, rows of another series or side, a row the round did
+not publish, an array that is not the series') are refused."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from circuits.dsl import Circuit, unsatisfied
+from circuits.dsl.testing import assert_rejects, assert_solves, assert_tamper_breaks, forge_witness
+from circuits.settlement import options as og
+from circuits.settlement.margin import signed_positions
+from sequencer.spec import margin as spec_margin
+from sequencer.spec import options as opt
+from sequencer.spec.constants import TINY_OPTIONS as P
+from sequencer.spec.hashing import from_field
+from sequencer.spec.state import Account
+
+M, K = P.num_markets, P.option_slots
+T0 = 1_800_000_000
+DAY = 86400
+SERIES = (opt.Series(0, True, 60_000, T0 + 30 * DAY), opt.Series(0, False, 55_000, T0 + 60 * DAY),
+          opt.Series(1, True, 1_000, T0 + 10 * DAY, smile_bps=11_000))
+BOOK = replace(opt.empty_book(P), series={i + 1: s for i, s in enumerate(SERIES)}, settled={}, timestamp=T0,
+               vols=(6000, 8000))
+FIG = opt.OptionFigures(round=7, timestamp=T0, prices=(58_000, 1_010), vols=(6000, 8000))
+FUNDING = (1_500, -200)
+
+
+def account(collateral, perp, slots) -> Account:
+    a = Account.new((1, 2), 3, (0, 0), 5, K)
+    return replace(a, collateral=collateral, positions=tuple(perp), snapshots=(1_000, 100), option_slots=tuple(slots))
+
+
+def boxed(a: Account, so=250, vo=1000, h=DAY) -> Account:
+    pbox, obox = opt.make_box(a, P, BOOK, FIG, FUNDING, so, vo, h)
+    assert opt.check_published(a, P, BOOK, FIG, pbox, obox)
+    return replace(a, box=pbox, obox=obox)
+
+
+def slot_inputs(a: Account) -> dict:
+    sids = [sid for sid, _ in a.option_slots]
+    return {"sid": sids, "n": [n for _, n in a.option_slots],
+            "mk": [BOOK.series[s].market if s else 0 for s in sids],
+            "call": [int(BOOK.series[s].is_call) if s else 0 for s in sids]}
+
+
+def rows_inputs(obox) -> dict:
+    zero = [0] * og.N_ROW
+    return {"has": [int(r is not None) for r in obox.rows], "rsid": [r[0] if r else 0 for r in obox.rows],
+            "long": [list(r[1]) if r else zero for r in obox.rows],
+            "short": [list(r[2]) if r else zero for r in obox.rows]}
+
+
+def declare_slots(c: Circuit):
+    sids, ns, mks, calls = (c.private_input(x, K) for x in ("sid", "n", "mk", "call"))
+    return og.option_slots(c, 1, P, sids, ns, mks, calls)
+
+
+def declare_rows(c: Circuit):
+    has, rsid = c.private_input("has", K), c.private_input("rsid", K)
+    long, short = c.private_input("long", (K, og.N_ROW)), c.private_input("short", (K, og.N_ROW))
+    return [og.CachedRows(has[k], rsid[k], long[k], short[k]) for k in range(K)]
+
+
+def declare_account(c: Circuit):
+    collateral, q, f = c.private_input("C"), c.private_input("q", M), c.private_input("f", M)
+    return collateral, signed_positions(c, 1, q), f
+
+
+def account_inputs(a: Account) -> dict:
+    return {"C": a.collateral, "q": list(a.positions), "f": list(a.snapshots)}
+
+
+# --- the box: digest and grid margin of a write that keeps its box ---------------------------------
+@pytest.fixture(scope="module")
+def box_circuit():
+    c = Circuit("option_box")
+    collateral, pos, f = declare_account(c)
+    box = c.private_input("box", (M, 4))
+    vols, times = c.private_input("vols", (M, 2)), c.private_input("times", 2)
+    slots, rows = declare_slots(c), declare_rows(c)
+    for r in rows:
+        c.assert_product(r.has, 1 - r.has, 0)
+    c.output("digest", og.option_box_digest(c, vols, times, rows))
+    s = og.option_box_surplus(c, 1, P, collateral, pos, f, box, slots, rows, exact=True)
+    c.output("surplus", s)
+    c.output("ok", og.option_is_nonnegative(c, 1, s))
+    return c.compile()
+
+
+def box_inputs(a: Account) -> dict:
+    return {**account_inputs(a), "box": [list(b) for b in a.box], "vols": [list(v) for v in a.obox.vols],
+            "times": list(a.obox.times), **slot_inputs(a), **rows_inputs(a.obox)}
+
+
+def check_box(cc, a: Account) -> list[int]:
+    w = assert_solves(cc, box_inputs(a))
+    out = cc.outputs(w)
+    spec = opt.box_surplus(a, P, BOOK)
+    assert from_field(out["surplus"]) == spec
+    assert out["ok"] == int(spec >= 0)
+    assert out["digest"] == a.obox.digest()
+    return w
+
+
+sizes = st.integers(-3000, 3000)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(s1=st.sampled_from([1, 2, 3]), s2=st.sampled_from([0, 1, 2, 3]), n1=sizes, n2=sizes,
+       q0=sizes, q1=sizes, collateral=st.integers(-10**9, 10**10),
+       so=st.sampled_from(opt.SPOT_OFFSETS_BPS), vo=st.sampled_from(opt.VOL_OFFSETS_BPS),
+       h=st.sampled_from(opt.HORIZONS_S))
+def test_box_surplus_equals_the_spec(box_circuit, s1, s2, n1, n2, q0, q1, collateral, so, vo, h):
+    slots = ((s1, n1), (s2, n2 if s2 and s2 != s1 else 0))
+    check_box(box_circuit, boxed(account(collateral, (q0, q1), slots), so, vo, h))
+
+
+def test_accounts_without_options_keep_the_linear_requirement(box_circuit):
+    for slots in (((0, 0), (0, 0)), ((1, 0), (3, 0))):
+        a = boxed(account(5 * 10**7, (-400, 900), slots))
+        assert not any(r for r in a.obox.rows)
+        check_box(box_circuit, a)
+        assert opt.box_surplus(a, P, BOOK) == spec_margin.box_surplus(a, P, a.box)
+
+
+def test_hedged_book_in_the_grid_regime(box_circuit):
+    """Short calls hedged by a long perpetual: the box surplus of the grid beats the linear one."""
+    a = boxed(account(2 * 10**7, (500, 0), ((1, -1000), (0, 0))))
+    w = check_box(box_circuit, a)
+    assert box_circuit.outputs(w)["ok"] == int(opt.box_surplus(a, P, BOOK) >= 0)
+
+
+def test_forged_box_witnesses_are_refused(box_circuit):
+    a = boxed(account(3 * 10**7, (200, -50), ((1, -700), (2, 400))))
+    inputs = box_inputs(a)
+    check_box(box_circuit, a)
+    # the grid min above the true min (a larger surplus) breaks a range check; below it (exact
+    # mode, a liquidation's "below maintenance") the pick
+    for j in range(M):
+        name = f"grid_min{j}"
+        for delta in (1, -1):
+            forged = forge_witness(box_circuit, inputs, {name: _signal_value(box_circuit, inputs, name) + delta})
+            assert unsatisfied(box_circuit.r1cs, forged)
+    # a live slot without rows, or with another series' rows: the box does not cover it
+    no_rows = dict(inputs, has=[0, 1])
+    assert_rejects(box_circuit, no_rows)
+    other = dict(inputs, rsid=[2, 2])
+    assert_rejects(box_circuit, other)
+    # the long row used for a short (rows swapped): another digest and another surplus
+    swapped = dict(inputs, long=inputs["short"], short=inputs["long"])
+    out = box_circuit.outputs(assert_solves(box_circuit, swapped))
+    assert out["digest"] != a.obox.digest()
+
+
+def _signal_value(cc, inputs, name):
+    c = cc.circuit
+    signals = cc.solve_signals(inputs)
+    for sid in range(1, cc.n_signals):
+        if c.signal_name(sid).endswith(name):
+            return signals[sid]
+    raise KeyError(name)
+
+
+# --- the marks: a trade's initial margin with the current arrays opened --------------------------
+@pytest.fixture(scope="module")
+def marks_circuit():
+    c = Circuit("option_marks")
+    collateral, pos, f = declare_account(c)
+    funding, prices = c.private_input("F", M), c.private_input("prices", M)
+    slots = declare_slots(c)
+    arrays = c.private_input("arrays", (K, og.N_ARRAY))
+    bits, sibs = c.private_input("bits", (K, opt.FIGURES_DEPTH)), c.private_input("sibs", (K, opt.FIGURES_DEPTH))
+    rnd, ts = c.private_input("round"), c.private_input("ts")
+    vols, grid, root = c.private_input("vols", M), c.private_input("grid"), c.private_input("root")
+    for k in range(K):  # each slot holding a position opens its series' array
+        og.open_figure(c, slots.nonzero[k], root, slots.sid[k], [og.ARRAY_KEY], arrays[k], bits[k], sibs[k])
+    c.output("commitment", og.figures_commitment(c, rnd, ts, prices, vols, grid, root))
+    for name in ("initial", "maintenance"):
+        c.output(name, og.option_marks_surplus(c, 1, P, name, collateral, pos, f, funding, prices, slots, arrays))
+    return c.compile()
+
+
+def marks_inputs(a: Account) -> dict:
+    arrays, bits, sibs = [], [], []
+    for sid, n in a.option_slots:
+        if sid:
+            index, path = FIG.opening(BOOK, P, (sid, og.ARRAY_KEY))
+            arrays.append(list(FIG.current_row(BOOK.series[sid], P.markets[BOOK.series[sid].market].price_step)))
+        else:
+            index, path = 0, (0,) * opt.FIGURES_DEPTH
+            arrays.append([0] * og.N_ARRAY)
+        bits.append([(index >> d) & 1 for d in range(opt.FIGURES_DEPTH)])
+        sibs.append(list(path))
+    return {**account_inputs(a), "F": list(FUNDING), "prices": list(FIG.prices), **slot_inputs(a),
+            "arrays": arrays, "bits": bits, "sibs": sibs, "round": FIG.round, "ts": FIG.timestamp,
+            "vols": list(FIG.vols), "grid": FIG.grid_digest, "root": FIG.tree_root(BOOK, P)}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(s1=st.sampled_from([0, 1, 2, 3]), s2=st.sampled_from([0, 1, 2, 3]), n1=sizes, n2=sizes, q0=sizes, q1=sizes,
+       collateral=st.integers(-10**9, 10**10))
+def test_marks_surplus_equals_the_spec(marks_circuit, s1, s2, n1, n2, q0, q1, collateral):
+    slots = ((s1, n1 if s1 else 0), (s2, n2 if s2 and s2 != s1 else 0))
+    a = account(collateral, (q0, q1), slots)
+    out = marks_circuit.outputs(assert_solves(marks_circuit, marks_inputs(a)))
+    for grid in ("initial", "maintenance"):
+        assert from_field(out[grid]) == opt.marks_surplus(a, P, BOOK, FIG, FUNDING, grid)
+    assert out["commitment"] == FIG.commitment(BOOK, P)
+
+
+def test_arrays_not_published_are_refused(marks_circuit):
+    a = account(10**8, (10, 0), ((1, 5), (3, -2)))
+    inputs = marks_inputs(a)
+    assert_solves(marks_circuit, inputs)
+    bumped = [list(x) for x in inputs["arrays"]]
+    bumped[0][0] += 1  # a mark one unit off
+    assert_rejects(marks_circuit, dict(inputs, arrays=bumped))
+    other = dict(inputs, arrays=[inputs["arrays"][1], inputs["arrays"][0]])  # another series' array
+    assert_rejects(marks_circuit, other)
+    # a slot without a position opens nothing (its array is multiplied by 0)
+    flat = account(10**8, (10, 0), ((1, 0), (3, -2)))
+    fin = marks_inputs(flat)
+    fin["arrays"][0] = [123] * og.N_ARRAY
+    out = marks_circuit.outputs(assert_solves(marks_circuit, fin))
+    assert from_field(out["initial"]) == opt.marks_surplus(flat, P, BOOK, FIG, FUNDING, "initial")
+
+
+# --- a touch's re-box: the rows opened at their corners --------------------------------------------
+@pytest.fixture(scope="module")
+def rows_circuit():
+    c = Circuit("option_rows")
+    box = c.private_input("box", (M, 4))
+    vols, times, root = c.private_input("vols", (M, 2)), c.private_input("times", 2), c.private_input("root")
+    slots, rows = declare_slots(c), declare_rows(c)
+    d = opt.FIGURES_DEPTH
+    paths = [og.RowPaths(*(c.private_input(f"{x}{k}", d) for x in ("lb", "ls", "sb", "ss"))) for k in range(K)]
+    og.open_slot_rows(c, 1, root, slots, rows, box, vols, times, paths)
+    c.output("digest", og.option_box_digest(c, vols, times, rows))
+    return c.compile()
+
+
+def rows_inputs_of(a: Account) -> dict:
+    out = {"box": [list(b) for b in a.box], "vols": [list(v) for v in a.obox.vols], "times": list(a.obox.times),
+           "root": FIG.tree_root(BOOK, P), **slot_inputs(a), **rows_inputs(a.obox)}
+    for k, r in enumerate(a.obox.rows):
+        for side, (b, s) in ((1, ("lb", "ls")), (-1, ("sb", "ss"))):
+            index, path = 0, (0,) * opt.FIGURES_DEPTH
+            if r is not None:
+                ser = BOOK.series[r[0]]
+                cor = opt.row_corner(ser, side, a.box[ser.market][:2], a.obox.vols[ser.market], a.obox.times)
+                index, path = FIG.opening(BOOK, P, (r[0], side + 1, cor.g, cor.v, cor.t_lo, cor.t_hi))
+            out[f"{b}{k}"] = [(index >> i) & 1 for i in range(opt.FIGURES_DEPTH)]
+            out[f"{s}{k}"] = list(path)
+    return out
+
+
+def test_rebox_rows_are_the_published_ones(rows_circuit):
+    for slots, (so, vo, h) in ((((1, -300), (3, 40)), (500, 2500, 7 * DAY)), (((2, 10), (0, 0)), (0, 0, 0)),
+                               (((1, 1), (2, -1)), (1000, 1000, 30 * DAY))):
+        a = boxed(account(10**9, (0, 0), slots), so, vo, h)
+        out = rows_circuit.outputs(assert_solves(rows_circuit, rows_inputs_of(a)))
+        assert out["digest"] == a.obox.digest()
+
+
+def test_rows_the_round_did_not_publish_are_refused(rows_circuit):
+    a = boxed(account(10**9, (0, 0), ((1, -300), (2, 40))), 500, 1000, DAY)
+    inputs = rows_inputs_of(a)
+    # a box one ladder step wider than the published corner: its corner's row is not in the tree
+    box = [list(b) for b in a.box]
+    box[0][0] -= 1
+    assert_rejects(rows_circuit, dict(inputs, box=box))
+    # a horizon the round does not publish
+    assert_rejects(rows_circuit, dict(inputs, times=[inputs["times"][0], inputs["times"][1] + 1]))
+    # long and short rows swapped; another series' rows in a slot
+    assert_rejects(rows_circuit, dict(inputs, long=inputs["short"], short=inputs["long"]))
+    assert_rejects(rows_circuit, dict(inputs, rsid=[2, 1]))
+    # a row value off by one
+    long = [list(x) for x in inputs["long"]]
+    long[1][5] += 1
+    assert_rejects(rows_circuit, dict(inputs, long=long))
+
+
+# --- expiry --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def intrinsic_circuit():
+    c = Circuit("intrinsic")
+    call, strike, g, step = (c.private_input(x) for x in ("call", "strike", "g", "step"))
+    c.output("v", og.intrinsic_value(c, 1, call, strike, g, step))
+    return c.compile()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(call=st.booleans(), strike=st.integers(1, (1 << 16) - 1), g=st.integers(0, (1 << 16) - 1),
+       step=st.sampled_from([mk.price_step for mk in P.markets]))
+def test_intrinsic_value_equals_the_spec(intrinsic_circuit, call, strike, g, step):
+    s = opt.Series(0, call, strike, T0)
+    w = assert_solves(intrinsic_circuit, {"call": int(call), "strike": strike, "g": g, "step": step})
+    assert intrinsic_circuit.outputs(w)["v"] == opt.intrinsic(s, step, g)
+
+
+def test_intrinsic_value_is_determined_by_its_inputs(intrinsic_circuit):
+    for g in (58_000, 60_000, 61_234):  # out of, at and in the money: no other value satisfies
+        inputs = {"call": 1, "strike": 60_000, "g": g, "step": 1000}
+        assert_tamper_breaks(intrinsic_circuit, assert_solves(intrinsic_circuit, inputs))
