@@ -5,7 +5,8 @@ each against it, and that forged witnesses are refused):
 
     option_slots(...)          the leaf's K slots (series id, size) with sign, nonzero bit, market
     cached_rows_hash(c, r)     a slot's part of OptionBox.digest: 0, or Poseidon(sid, long, short)
-    option_box_digest(...)     OptionBox.digest (vol bounds, times, the slots' cached rows)
+    option_box_digest(...)     OptionBox.digest (vol bounds, times, the slots' cached rows' hashes)
+    kept_rows(c, rows, sids)   options.with_option / close_settled: rows dropped with their series
     option_box_surplus(...)    options.box_surplus: the grid margin of a write that keeps its box
     option_marks_surplus(...)  options.marks_surplus: the grid at the batch's marks (current arrays)
     open_figure(...)           a leaf of the figures tree (OptionFigures.figures_leaves) under its root
@@ -115,11 +116,25 @@ def cached_rows_hash(c: Circuit, rows: CachedRows) -> LC:
 
 
 @gadget
-def option_box_digest(c: Circuit, vols: Sequence, times: Sequence, rows: Sequence[CachedRows]) -> LC:
-    """`OptionBox.digest`: hash_fields(vlo_0, vhi_0, ..., t_lo, t_hi, each slot's cached rows' hash)."""
-    parts = [x for lo_hi in vols for x in lo_hi] + list(times)
-    parts += [cached_rows_hash(c, r) for r in rows]
-    return hash_fields(c, parts)
+def option_box_digest(c: Circuit, bounds: Sequence, row_hashes: Sequence) -> LC:
+    """`OptionBox.digest`: hash_fields(vlo_0, vhi_0, ..., t_lo, t_hi, each slot's `cached_rows_hash`).
+    `bounds` flat as the tree packs them (`spec.box.pack_option`)."""
+    return hash_fields(c, list(bounds) + list(row_hashes))
+
+
+def split_bounds(bounds: Sequence, m: int) -> tuple[list, tuple]:
+    """Flat option box bounds -> ([(vlo_j, vhi_j)] per market, (t_lo, t_hi))."""
+    assert len(bounds) == 2 * m + 2
+    return [(bounds[2 * j], bounds[2 * j + 1]) for j in range(m)], (bounds[2 * m], bounds[2 * m + 1])
+
+
+@gadget
+def kept_rows(c: Circuit, rows: Sequence[CachedRows], sids: Sequence) -> list[CachedRows]:
+    """The rows a write keeps (`options.with_option`, `close_settled`): a slot's rows survive
+    while it holds their series; a slot that now holds another series (or none) drops them."""
+    from circuits.gadgets.comparators import is_equal
+
+    return [CachedRows(c.mul(r.has, is_equal(c, r.sid, sid)), r.sid, r.long, r.short) for r, sid in zip(rows, sids)]
 
 
 def _min_of(c: Circuit, enabled, values: list, exact: bool, name: str) -> LC:
@@ -248,10 +263,12 @@ class RowPaths:
 
 @gadget
 def open_slot_rows(c: Circuit, enabled, tree_root, slots: OptionSlots, rows: Sequence[CachedRows],
-                   box_parts: list, vols: Sequence, times: Sequence, paths: Sequence[RowPaths]) -> None:
+                   box_parts: list, bounds: Sequence, paths: Sequence[RowPaths]) -> None:
     """`options.check_published` of a re-box: enabled => every slot with rows has its series'
     rows, each the committee's row at its corner (`options.row_corner`: the box's spot end by
-    kind and side, vol end by side, the box's times), opened against the figures tree."""
+    kind and side, vol end by side, the box's times), opened against the figures tree.
+    `bounds`: the new option box's, flat (`option_box_digest`)."""
+    vols, times = split_bounds(bounds, len(box_parts))
     for k, (r, p) in enumerate(zip(rows, paths)):
         on = gate(c, enabled, r.has)
         assert_equal_when(c, on, r.sid, slots.sid[k])
@@ -288,4 +305,4 @@ def intrinsic_value(c: Circuit, enabled, is_call, strike, g, price_step) -> LC:
 
 __all__ = ["OptionSlots", "CachedRows", "RowPaths", "option_slots", "cached_rows_hash", "option_box_digest",
            "option_box_surplus", "option_marks_surplus", "assert_option_nonnegative", "option_is_nonnegative",
-           "open_figure", "open_slot_rows", "figures_commitment", "intrinsic_value", "N_ROW", "N_ARRAY"]
+           "kept_rows", "split_bounds", "open_figure", "open_slot_rows", "figures_commitment", "intrinsic_value", "N_ROW", "N_ARRAY"]

@@ -82,11 +82,11 @@ def box_circuit():
     c = Circuit("option_box")
     collateral, pos, f = declare_account(c)
     box = c.private_input("box", (M, 4))
-    vols, times = c.private_input("vols", (M, 2)), c.private_input("times", 2)
+    bounds = c.private_input("bounds", 2 * M + 2)
     slots, rows = declare_slots(c), declare_rows(c)
     for r in rows:
         c.assert_product(r.has, 1 - r.has, 0)
-    c.output("digest", og.option_box_digest(c, vols, times, rows))
+    c.output("digest", og.option_box_digest(c, bounds, [og.cached_rows_hash(c, r) for r in rows]))
     s = og.option_box_surplus(c, 1, P, collateral, pos, f, box, slots, rows, exact=True)
     c.output("surplus", s)
     c.output("ok", og.option_is_nonnegative(c, 1, s))
@@ -94,8 +94,12 @@ def box_circuit():
 
 
 def box_inputs(a: Account) -> dict:
-    return {**account_inputs(a), "box": [list(b) for b in a.box], "vols": [list(v) for v in a.obox.vols],
-            "times": list(a.obox.times), **slot_inputs(a), **rows_inputs(a.obox)}
+    return {**account_inputs(a), "box": [list(b) for b in a.box], "bounds": flat_bounds(a.obox),
+            **slot_inputs(a), **rows_inputs(a.obox)}
+
+
+def flat_bounds(obox) -> list:
+    return [x for v in obox.vols for x in v] + list(obox.times)
 
 
 def check_box(cc, a: Account) -> list[int]:
@@ -236,18 +240,17 @@ def test_arrays_not_published_are_refused(marks_circuit):
 def rows_circuit():
     c = Circuit("option_rows")
     box = c.private_input("box", (M, 4))
-    vols, times, root = c.private_input("vols", (M, 2)), c.private_input("times", 2), c.private_input("root")
+    bounds, root = c.private_input("bounds", 2 * M + 2), c.private_input("root")
     slots, rows = declare_slots(c), declare_rows(c)
     d = opt.FIGURES_DEPTH
     paths = [og.RowPaths(*(c.private_input(f"{x}{k}", d) for x in ("lb", "ls", "sb", "ss"))) for k in range(K)]
-    og.open_slot_rows(c, 1, root, slots, rows, box, vols, times, paths)
-    c.output("digest", og.option_box_digest(c, vols, times, rows))
+    og.open_slot_rows(c, 1, root, slots, rows, box, bounds, paths)
+    c.output("digest", og.option_box_digest(c, bounds, [og.cached_rows_hash(c, r) for r in rows]))
     return c.compile()
 
 
 def rows_inputs_of(a: Account) -> dict:
-    out = {"box": [list(b) for b in a.box], "vols": [list(v) for v in a.obox.vols], "times": list(a.obox.times),
-           "root": FIG.tree_root(BOOK, P), **slot_inputs(a), **rows_inputs(a.obox)}
+    out = {"box": [list(b) for b in a.box], "bounds": flat_bounds(a.obox), "root": FIG.tree_root(BOOK, P), **slot_inputs(a), **rows_inputs(a.obox)}
     for k, r in enumerate(a.obox.rows):
         for side, (b, s) in ((1, ("lb", "ls")), (-1, ("sb", "ss"))):
             index, path = 0, (0,) * opt.FIGURES_DEPTH
@@ -276,7 +279,7 @@ def test_rows_the_round_did_not_publish_are_refused(rows_circuit):
     box[0][0] -= 1
     assert_rejects(rows_circuit, dict(inputs, box=box))
     # a horizon the round does not publish
-    assert_rejects(rows_circuit, dict(inputs, times=[inputs["times"][0], inputs["times"][1] + 1]))
+    assert_rejects(rows_circuit, dict(inputs, bounds=inputs["bounds"][:-1] + [inputs["bounds"][-1] + 1]))
     # long and short rows swapped; another series' rows in a slot
     assert_rejects(rows_circuit, dict(inputs, long=inputs["short"], short=inputs["long"]))
     assert_rejects(rows_circuit, dict(inputs, rsid=[2, 1]))
@@ -308,3 +311,27 @@ def test_intrinsic_value_is_determined_by_its_inputs(intrinsic_circuit):
     for g in (58_000, 60_000, 61_234):  # out of, at and in the money: no other value satisfies
         inputs = {"call": 1, "strike": 60_000, "g": g, "step": 1000}
         assert_tamper_breaks(intrinsic_circuit, assert_solves(intrinsic_circuit, inputs))
+
+
+# --- a write's new option box digest -------------------------------------------------------------------
+def test_a_slot_that_changes_series_drops_its_rows():
+    """`kept_rows`: the digest after `options.with_option` (a slot taking another series) and after
+    `close_settled` (a settled series' slot emptied) is the spec's."""
+    c = Circuit("kept_rows")
+    bounds, sids = c.private_input("bounds", 2 * M + 2), c.private_input("new_sid", K)
+    rows = declare_rows(c)
+    c.output("digest", og.option_box_digest(c, bounds, [og.cached_rows_hash(c, r) for r in og.kept_rows(c, rows, sids)]))
+    cc = c.compile()
+    a = boxed(account(10**9, (0, 0), ((1, 0), (3, 20))))  # slot 0 reserved for series 1, no position: rows kept?
+    a = replace(a, obox=replace(a.obox, rows=(opt.make_box(replace(a, option_slots=((1, 5), (3, 20))), P, BOOK, FIG,
+                                                           FUNDING, 250, 1000, DAY)[1].rows[0], a.obox.rows[1])))
+    base = {"bounds": flat_bounds(a.obox), **rows_inputs(a.obox)}
+    for k, sid in ((0, 2), (0, 1), (1, 0)):
+        new = opt.with_option(a, k, sid, 0)
+        sids = [s for s, _ in new.option_slots]
+        out = cc.outputs(assert_solves(cc, {**base, "new_sid": sids}))
+        assert out["digest"] == new.obox.digest()
+    settled = replace(BOOK, settled={3: 1_020})
+    closed = opt.close_settled(a, P, settled)
+    out = cc.outputs(assert_solves(cc, {**base, "new_sid": [s for s, _ in closed.option_slots]}))
+    assert out["digest"] == closed.obox.digest() != a.obox.digest()
