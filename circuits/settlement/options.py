@@ -12,6 +12,9 @@ each against it, and that forged witnesses are refused):
     open_figure(...)           a leaf of the figures tree (OptionFigures.figures_leaves) under its root
     open_slot_rows(...)        options.check_published: a re-box's rows at their corners, opened
     figures_commitment(...)    options.figures_commitment: what the committee signs
+    open_table_entry(...)      the batch's figures table: a series' array and minimal-box rows, opened once
+    pick_figures(...)          a slot's figures picked from the table by series id
+    minimal_box_surplus(...)   options.minimal_box_surplus: the maintenance measure of an option account
     intrinsic_value(...)       options.intrinsic: a settled series' value per lot
 
 The margin. Per market j of an account, with n_k the sizes of its slots on j, r_k,s the row of
@@ -53,7 +56,7 @@ from circuits.gadgets.merkle import merkle_root
 from circuits.gadgets.mux import select
 from circuits.gadgets.poseidon import poseidon
 from sequencer.spec import options as opt
-from sequencer.spec.constants import BPS, GRID_BITS, POSITION_BITS, Preset
+from sequencer.spec.constants import BPS, FUNDING_BITS, FUNDING_MAX, FUNDING_MIN, GRID_BITS, POSITION_BITS, Preset
 from sequencer.spec.hashing import from_field
 
 from .arith import assert_bits, assert_equal_when, gate, is_negative_gated, one_hot, pick, sign_abs
@@ -291,6 +294,90 @@ def figures_commitment(c: Circuit, round_, timestamp, prices: Sequence, vols: Se
     return hash_fields(c, [round_, timestamp, *prices, *vols, grid_digest, tree_root])
 
 
+# --- the batch's figures table: each series' array and minimal-box rows, opened once ----------------
+@dataclass
+class TableEntry:
+    """One series of the batch's figures table: its current array and its two rows at the
+    figures' own corner (the minimal box: spot = mark, vol = the round's, time [t, t]),
+    opened once per batch; writes pick them by series id (`pick_figures`). `market`: one-hot,
+    `is_call`: the series' (the caller binds both to the book)."""
+
+    used: LC
+    sid: LC
+    market: list
+    is_call: LC
+    array: list  # N_ARRAY
+    min_long: list  # N_ROW
+    min_short: list  # N_ROW
+    paths: list  # three (index bits, siblings): array, long row, short row
+
+
+@gadget
+def open_table_entry(c: Circuit, tree_root, prices: Sequence, vols: Sequence, timestamp, e: TableEntry) -> None:
+    """used => the entry's array and minimal-box rows are the figures tree's (`options.minimal_box_surplus`'s
+    rows: `row_corner` of the box market_box(j, 0, 0) at horizon 0)."""
+    g, v = pick(c, e.market, prices), pick(c, e.market, vols)
+    (ab, asib), (lb, lsib), (sb, ssib) = e.paths
+    open_figure(c, e.used, tree_root, e.sid, [ARRAY_KEY], e.array, ab, asib)
+    open_figure(c, e.used, tree_root, e.sid, [LONG_KEY, g, v, timestamp, timestamp], e.min_long, lb, lsib)
+    open_figure(c, e.used, tree_root, e.sid, [SHORT_KEY, g, v, timestamp, timestamp], e.min_short, sb, ssib)
+
+
+@dataclass
+class SlotFigures:
+    """A slot's figures picked from the table: the current array and the minimal-box rows."""
+
+    array: list
+    rows: CachedRows
+
+
+@gadget
+def pick_figures(c: Circuit, enabled, table: Sequence[TableEntry], sid) -> SlotFigures:
+    """enabled => a used table entry holds series `sid`; its figures (a one-hot pick: 90 products
+    per entry). Disabled: zeros."""
+    idx = c.hint(lambda s, en, *ids: next((i for i, x in enumerate(ids) if x == s), 0) if en else 0,
+                 sid, enabled, *[e.sid for e in table])
+    one = one_hot(c, enabled, idx, len(table))
+    assert_equal_when(c, enabled, pick(c, one, [e.used for e in table]), 1)
+    assert_equal_when(c, enabled, pick(c, one, [e.sid for e in table]), sid)
+
+    def column(get, n):
+        return [pick(c, one, [get(e)[i] for e in table]) for i in range(n)]
+    return SlotFigures(column(lambda e: e.array, N_ARRAY),
+                       CachedRows(LC.of(enabled), LC.of(sid), column(lambda e: e.min_long, N_ROW),
+                                  column(lambda e: e.min_short, N_ROW)))
+
+
+@gadget
+def slot_figures(c: Circuit, enabled, table: Sequence[TableEntry], slots: OptionSlots) -> list[SlotFigures]:
+    """Each slot holding a position picks its series' figures (a slot of size 0 needs none: its
+    values are multiplied by 0)."""
+    return [pick_figures(c, gate(c, enabled, nz), table, sid) for nz, sid in zip(slots.nonzero, slots.sid)]
+
+
+def _clamp_funding(c: Circuit, enabled, x) -> LC:
+    """min(FUNDING_MAX, max(FUNDING_MIN, x)) for |x| < 2^(FUNDING_BITS + 1)."""
+    below = is_negative_gated(c, enabled, LC.of(x) - FUNDING_MIN, FUNDING_BITS + 3)
+    x = select(c, below, FUNDING_MIN, x)
+    above = is_negative_gated(c, enabled, LC.of(FUNDING_MAX) - x, FUNDING_BITS + 3)
+    return select(c, above, FUNDING_MAX, x)
+
+
+@gadget
+def minimal_box_surplus(c: Circuit, enabled, preset: Preset, collateral, pos: Positions, snapshots, funding,
+                        prices, slots: OptionSlots, figures: Sequence[SlotFigures], exact: bool = False) -> LC:
+    """`options.minimal_box_surplus` of an account whose slots hold live series or nothing: the
+    box surplus over the figures' own corner (spot ends at the marks, funding F -/+ FUNDING_ROOM
+    steps, the minimal-box rows of `figures`): the maintenance measure of an option account
+    (touch, liquidation, a trade's fallback). `exact` for "below maintenance"."""
+    parts = []
+    for mk, g, big_f in zip(preset.markets, prices, funding):
+        d = opt.FUNDING_ROOM * mk.max_funding_delta
+        parts.append((g, g, _clamp_funding(c, enabled, LC.of(big_f) - d), _clamp_funding(c, enabled, LC.of(big_f) + d)))
+    return option_box_surplus(c, enabled, preset, collateral, pos, snapshots, parts, slots,
+                              [f.rows for f in figures], exact=exact)
+
+
 # --- expiry -------------------------------------------------------------------------------------------
 @gadget
 def intrinsic_value(c: Circuit, enabled, is_call, strike, g, price_step) -> LC:
@@ -305,4 +392,5 @@ def intrinsic_value(c: Circuit, enabled, is_call, strike, g, price_step) -> LC:
 
 __all__ = ["OptionSlots", "CachedRows", "RowPaths", "option_slots", "cached_rows_hash", "option_box_digest",
            "option_box_surplus", "option_marks_surplus", "assert_option_nonnegative", "option_is_nonnegative",
-           "kept_rows", "split_bounds", "open_figure", "open_slot_rows", "figures_commitment", "intrinsic_value", "N_ROW", "N_ARRAY"]
+           "kept_rows", "split_bounds", "TableEntry", "SlotFigures", "open_table_entry", "pick_figures",
+           "slot_figures", "minimal_box_surplus", "open_figure", "open_slot_rows", "figures_commitment", "intrinsic_value", "N_ROW", "N_ARRAY"]
