@@ -325,10 +325,13 @@ def open_table_entry(c: Circuit, tree_root, prices: Sequence, vols: Sequence, ti
 
 @dataclass
 class SlotFigures:
-    """A slot's figures picked from the table: the current array and the minimal-box rows."""
+    """A slot's figures picked from the table: the current array, the minimal-box rows, and the
+    series' market (one-hot) and kind."""
 
     array: list
     rows: CachedRows
+    market: list
+    is_call: LC
 
 
 @gadget
@@ -345,7 +348,30 @@ def pick_figures(c: Circuit, enabled, table: Sequence[TableEntry], sid) -> SlotF
         return [pick(c, one, [get(e)[i] for e in table]) for i in range(n)]
     return SlotFigures(column(lambda e: e.array, N_ARRAY),
                        CachedRows(LC.of(enabled), LC.of(sid), column(lambda e: e.min_long, N_ROW),
-                                  column(lambda e: e.min_short, N_ROW)))
+                                  column(lambda e: e.min_short, N_ROW)),
+                       column(lambda e: e.market, len(table[0].market)), pick(c, one, [e.is_call for e in table]))
+
+
+@gadget
+def slots_from_table(c: Circuit, enabled, preset: Preset, table: Sequence[TableEntry], sids: Sequence,
+                     sizes: Sequence) -> tuple[OptionSlots, list[SlotFigures]]:
+    """A leaf's slots with each position's series looked up in the batch's figures table (its
+    market and kind, its figures); a slot of size 0 looks up nothing (market bits 0)."""
+    out = OptionSlots([], [], [], [], [], [])
+    figs = []
+    for sid, n in zip(sids, sizes):
+        assert_bits(c, enabled, sid, opt.SERIES_BITS)
+        neg, _ = sign_abs(c, enabled, n, POSITION_BITS)
+        nz = 1 - is_zero(c, n)
+        f = pick_figures(c, gate(c, enabled, nz), table, sid)
+        out.sid.append(LC.of(sid))
+        out.n.append(LC.of(n))
+        out.neg.append(neg)
+        out.nonzero.append(nz)
+        out.market.append(f.market)
+        out.is_call.append(f.is_call)
+        figs.append(f)
+    return out, figs
 
 
 @gadget
@@ -393,4 +419,4 @@ def intrinsic_value(c: Circuit, enabled, is_call, strike, g, price_step) -> LC:
 __all__ = ["OptionSlots", "CachedRows", "RowPaths", "option_slots", "cached_rows_hash", "option_box_digest",
            "option_box_surplus", "option_marks_surplus", "assert_option_nonnegative", "option_is_nonnegative",
            "kept_rows", "split_bounds", "TableEntry", "SlotFigures", "open_table_entry", "pick_figures",
-           "slot_figures", "minimal_box_surplus", "open_figure", "open_slot_rows", "figures_commitment", "intrinsic_value", "N_ROW", "N_ARRAY"]
+           "slot_figures", "slots_from_table", "minimal_box_surplus", "open_figure", "open_slot_rows", "figures_commitment", "intrinsic_value", "N_ROW", "N_ARRAY"]

@@ -5,6 +5,7 @@ not publish, an array that is not the series') are refused."""
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,11 +13,13 @@ from hypothesis import strategies as st
 
 from circuits.dsl import Circuit, unsatisfied
 from circuits.dsl.testing import assert_rejects, assert_solves, assert_tamper_breaks, forge_witness
+from circuits.settlement import option_ops as oo
 from circuits.settlement import options as og
 from circuits.settlement.margin import signed_positions
 from sequencer.spec import margin as spec_margin
 from sequencer.spec import options as opt
-from sequencer.spec.constants import TINY_OPTIONS as P
+from sequencer.spec import transition
+from sequencer.spec.constants import BPS, TINY_OPTIONS as P
 from sequencer.spec.hashing import from_field
 from sequencer.spec.state import Account
 
@@ -353,10 +356,8 @@ def _path(c: Circuit, name: str):
     return c.private_input(f"{name}.bits", d), c.private_input(f"{name}.sibs", d)
 
 
-@pytest.fixture(scope="module")
-def table_circuit():
-    c = Circuit("option_table")
-    collateral, pos, f = declare_account(c)
+def declare_table(c: Circuit):
+    """The batch's figures: funding, prices, vols, time, the figures tree's root and the table."""
     funding, prices, vols = c.private_input("F", M), c.private_input("prices", M), c.private_input("vols", M)
     ts, root = c.private_input("ts"), c.private_input("root")
     table = []
@@ -367,6 +368,14 @@ def table_circuit():
                               [_path(c, f"t{e}.{x}") for x in ("a", "l", "s")])
         og.open_table_entry(c, root, prices, vols, ts, entry)
         table.append(entry)
+    return funding, prices, ts, table
+
+
+@pytest.fixture(scope="module")
+def table_circuit():
+    c = Circuit("option_table")
+    collateral, pos, f = declare_account(c)
+    funding, prices, _, table = declare_table(c)
     slots = declare_slots(c)
     figs = og.slot_figures(c, 1, table, slots)
     c.output("initial", og.option_marks_surplus(c, 1, P, "initial", collateral, pos, f, funding, prices, slots,
@@ -378,9 +387,13 @@ def table_circuit():
 
 
 def table_inputs(a: Account, used=(1, 1, 1)) -> dict:
+    return {**account_inputs(a), **slot_inputs(a), **figures_inputs(used)}
+
+
+def figures_inputs(used=(1, 1, 1)) -> dict:
     t = FIG.timestamp
-    out = {**account_inputs(a), "F": list(FUNDING), "prices": list(FIG.prices), "vols": list(FIG.vols), "ts": t,
-           "root": FIG.tree_root(BOOK, P), **slot_inputs(a)}
+    out = {"F": list(FUNDING), "prices": list(FIG.prices), "vols": list(FIG.vols), "ts": t,
+           "root": FIG.tree_root(BOOK, P)}
     for e, (sid, ser) in enumerate(sorted(BOOK.series.items())):
         step = P.markets[ser.market].price_step
         g, v = FIG.prices[ser.market], FIG.vols[ser.market]
@@ -424,3 +437,95 @@ def test_table_refuses_figures_not_published_and_series_not_in_it(table_circuit)
     garbage = dict(table_inputs(flat, used=(1, 1, 0)), **{"t2.array": [9] * og.N_ARRAY})
     out = table_circuit.outputs(assert_solves(table_circuit, garbage))
     assert from_field(out["maintenance"]) == opt.minimal_box_surplus(flat, P, BOOK, FIG, FUNDING)
+
+
+# --- an option trade's party (circuits/settlement/option_ops.py) --------------------------------------
+@pytest.fixture(scope="module")
+def trade_circuit():
+    c = Circuit("option_trade_side")
+    collateral, pos, _ = declare_account(c)  # settled: its snapshots are the funding indices
+    funding, prices, ts, table = declare_table(c)
+    sids, sizes = c.private_input("sid", K), c.private_input("n", K)
+    series, size, premium, fee, expiry = (c.private_input(x) for x in ("series", "size", "premium", "fee", "expiry"))
+    oo.tradable_series(c, 1, table, series, expiry, ts)
+    for name, sign in (("buyer", 1), ("seller", -1)):
+        with c.scope(name):
+            side = oo.option_trade_side(c, 1, P, table, prices, funding, collateral, pos, sids, sizes, series, size,
+                                        premium, fee, sign)
+        c.output(f"{name}.C", side.collateral)
+        c.output(f"{name}.n", side.sizes)
+        c.output(f"{name}.allowed", side.allowed)
+    return c.compile()
+
+
+def spec_side(a: Account, sid: int, size: int, premium: int, fee: int, sign: int):
+    """The spec's party after the trade (process_option_trade) and margin_allows' verdict."""
+    state = SimpleNamespace(options=replace(BOOK, figures=FIG), preset=P, funding=FUNDING, prices=FIG.prices)
+    k = opt.slot_for(a, sid)
+    have = opt.sizes_by_series(a).get(sid, 0)
+    new = replace(opt.with_option(a, k, sid, have + sign * size), collateral=a.collateral - sign * size * premium - fee)
+    return new, transition.margin_allows(state, a, new)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(sid=st.sampled_from([1, 2, 3]), other=st.sampled_from([0, 1, 2, 3]), n=sizes, n_other=sizes,
+       size=st.integers(1, 3000), premium=st.integers(0, 5 * 10**6), q0=sizes,
+       collateral=st.integers(0, 10**10), first=st.booleans())
+def test_option_trade_side_equals_the_spec(trade_circuit, sid, other, n, n_other, size, premium, q0, collateral, first):
+    """Both parties' new collateral and sizes and their margin verdicts (TV >= IR at the marks, or
+    reduced risk and above maintenance on the minimal box) equal the spec's."""
+    other = other if other != sid else 0
+    slots = [(sid, n), (other, n_other if other else 0)]
+    if not first:
+        slots.reverse()
+    a = replace(account(collateral, (q0, 0), slots), snapshots=FUNDING)
+    inputs = {**trade_inputs(a), "series": sid, "size": size,
+              "premium": premium, "fee": 7, "expiry": BOOK.series[sid].expiry}
+    out = trade_circuit.outputs(solved(trade_circuit, inputs))
+    for name, sign in (("buyer", 1), ("seller", -1)):
+        new, allowed = spec_side(a, sid, size, premium, 7, sign)
+        assert from_field(out[f"{name}.C"]) == new.collateral
+        assert [from_field(x) for x in out[f"{name}.n"]] == [x for _, x in new.option_slots]
+        assert out[f"{name}.allowed"] == int(allowed)
+
+
+def test_option_trade_refusals(trade_circuit):
+    a = replace(account(10**9, (0, 0), ((3, 0), (1, -4))), snapshots=FUNDING)
+    base = {**trade_inputs(a), "series": 1, "size": 2, "premium": 10**5,
+            "fee": 0, "expiry": BOOK.series[1].expiry}
+    assert_solves(trade_circuit, base)
+    # a series no slot holds (a trade needs the slot a touch reserved and cached rows for)
+    assert_rejects(trade_circuit, dict(base, series=2, expiry=BOOK.series[2].expiry))
+    # a series not in this round's figures (unlisted, or settled: the tree holds live series only)
+    assert_rejects(trade_circuit, dict(table_free(base, 0), sid=[3, 1]))
+    # an expired series: the book's expiry is not after the round's time
+    assert_rejects(trade_circuit, dict(base, expiry=FIG.timestamp))
+
+
+def trade_inputs(a: Account) -> dict:
+    return {**account_inputs(a), "sid": [x for x, _ in a.option_slots], "n": [x for _, x in a.option_slots],
+            **figures_inputs()}
+
+
+def table_free(inputs: dict, entry: int) -> dict:
+    """The inputs with table entry `entry` unused."""
+    return dict(inputs, **{f"t{entry}.used": 0})
+
+
+def test_option_trade_margin_branches(trade_circuit):
+    """The buyer closing part of a short: refused below maintenance, allowed above it by the
+    reduced-risk fallback though below the initial requirement, allowed above the initial one."""
+    sid, size, premium = 1, 50, 2 * 10**6
+    flat = replace(account(0, (0, 0), ((sid, -100), (0, 0))), snapshots=FUNDING)
+    state = SimpleNamespace(options=replace(BOOK, figures=FIG), preset=P, funding=FUNDING, prices=FIG.prices)
+    after, _ = spec_side(flat, sid, size, premium, 0, 1)
+    init = opt.marks_surplus(after, P, BOOK, FIG, FUNDING, "initial")
+    maint = opt.minimal_box_surplus(after, P, BOOK, FIG, FUNDING)
+    assert init < maint - BPS
+    c_fallback = -(maint // BPS)  # maintenance surplus in [0, BPS): above maintenance, below initial
+    for collateral, allowed in ((c_fallback - 1, 0), (c_fallback, 1), (-(init // BPS), 1)):
+        a = replace(flat, collateral=collateral)
+        assert transition.margin_allows(state, a, spec_side(a, sid, size, premium, 0, 1)[0]) == bool(allowed)
+        inputs = {**trade_inputs(a), "series": sid, "size": size, "premium": premium, "fee": 0,
+                  "expiry": BOOK.series[sid].expiry}
+        assert trade_circuit.outputs(solved(trade_circuit, inputs))["buyer.allowed"] == allowed

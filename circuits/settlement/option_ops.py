@@ -1,0 +1,108 @@
+"""The option rules of the batch circuit's op slots, on the option margin gadgets (options.py).
+
+Each function is the circuit form of one rule of `sequencer.spec.transition` on options presets:
+
+    option_margin_allows(...)  transition.margin_allows: TV >= IR at the batch figures (the
+                               initial grid at the marks), or risk reduced everywhere and the
+                               account above maintenance (the minimal box for an account holding
+                               options, the linear requirement otherwise)
+    first_slot_holding(...)    options.slot_for in an accepted trade: the first slot holding the series
+    option_trade_side(...)     one party of transition.process_option_trade: its slot, size, collateral
+                               and margin rule
+    tradable_series(...)       process_option_trade's "a listed series, not expired": the series is
+                               in the batch's figures table (published by this round: live) and its
+                               expiry is after the round's time
+
+The slot an option trade uses. `slot_for` picks the slot holding the series, else a free one;
+but a position in a slot needs that slot's cached rows for its series (the write's box check,
+options.box_surplus), and a slot only keeps rows while it holds their series (`kept_rows`):
+so an accepted trade always uses a slot that held the series before it (reserved by a touch,
+`Touch.assign`, which caches its rows), and the circuit asks for that slot, the first such.
+A trade into a slot that did not hold the series fails the box check here as in the spec.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from circuits.dsl import LC, Circuit, gadget
+from circuits.gadgets.comparators import is_equal, is_zero
+from sequencer.spec import options as opt
+from sequencer.spec.constants import POSITION_BITS, Preset
+
+from . import options as og
+from .arith import assert_bits, assert_equal_when, gate, is_negative_gated, one_hot, pick
+from .margin import Positions, surplus
+
+
+@gadget
+def option_margin_allows(c: Circuit, enabled, preset: Preset, prices, funding, collateral, pos: Positions,
+                         slots: og.OptionSlots, figs: Sequence[og.SlotFigures], reduces) -> LC:
+    """`transition.margin_allows` of a settled account (snapshots = funding) on an options preset:
+    a bit. `reduces`: every position (perpetual and option) moved toward zero without crossing.
+    The mins are lower bounds (options.py): a forged one can only refuse, never admit."""
+    initial = og.option_marks_surplus(c, enabled, preset, "initial", collateral, pos, funding, funding, prices,
+                                      slots, [f.array for f in figs])
+    ok_initial = og.option_is_nonnegative(c, enabled, initial)
+    holds = 1 - is_zero(c, sum((LC.of(nz) for nz in slots.nonzero), LC()))
+    boxed = og.minimal_box_surplus(c, enabled, preset, collateral, pos, funding, funding, prices, slots, figs)
+    linear = surplus(c, preset, collateral, pos, prices, "maintenance")
+    ok_maint = og.option_is_nonnegative(c, enabled, linear + c.mul(holds, boxed - linear))
+    fallback = c.mul(reduces, ok_maint)
+    return c.mul(1 - LC.of(ok_initial), fallback, plus=ok_initial)
+
+
+@gadget
+def first_slot_holding(c: Circuit, enabled, sids: Sequence, series) -> list:
+    """One-hot e over the slots: enabled => slot k holds `series` and no earlier slot does."""
+    k = c.hint(lambda s, *ids: next((i for i, x in enumerate(ids) if x == s), 0), series, *sids)
+    e = one_hot(c, enabled, k, len(sids))
+    assert_equal_when(c, enabled, pick(c, e, sids), series)
+    later = LC()  # sum of e over the slots after k': 1 iff the chosen slot is after k'
+    for kk in reversed(range(len(sids))):
+        c.assert_product(is_equal(c, sids[kk], series), later, 0)
+        later = later + e[kk]
+    return e
+
+
+@dataclass
+class TradeSide:
+    """A party after an option trade: collateral, option sizes, the slots with their figures, and
+    the margin rule's verdict (a bit)."""
+
+    collateral: LC
+    sizes: list
+    slots: og.OptionSlots
+    figs: list
+    allowed: LC
+
+
+@gadget
+def option_trade_side(c: Circuit, enabled, preset: Preset, table: Sequence[og.TableEntry], prices, funding,
+                      collateral, pos: Positions, sids: Sequence, sizes: Sequence, series, size, premium, fee,
+                      sign: int) -> TradeSide:
+    """One party of `process_option_trade` (buyer: sign +1, seller: -1), its funding settled
+    and its settled series closed: its slot for the series takes sign * size, it pays (buyer) or
+    receives (seller) size * premium, and pays the fee; then `margin_allows`. The perpetuals do
+    not move, so "reduces risk" is the slot's move toward zero: the new size <= 0 for the buyer,
+    >= 0 for the seller."""
+    e = first_slot_holding(c, enabled, sids, series)
+    moved = [c.mul(b, size) * sign for b in e]
+    new_sizes = [LC.of(n) + mv for n, mv in zip(sizes, moved)]
+    new_collateral = LC.of(collateral) - c.mul(size, premium) * sign - fee
+    slots, figs = og.slots_from_table(c, enabled, preset, table, sids, new_sizes)
+    new_n = pick(c, e, new_sizes)
+    if sign > 0:
+        reduces = is_negative_gated(c, enabled, new_n - 1, POSITION_BITS + 1)
+    else:
+        reduces = LC.of(enabled) - is_negative_gated(c, enabled, new_n, POSITION_BITS + 1)
+    allowed = option_margin_allows(c, enabled, preset, prices, funding, new_collateral, pos, slots, figs, reduces)
+    return TradeSide(new_collateral, new_sizes, slots, figs, allowed)
+
+
+@gadget
+def tradable_series(c: Circuit, enabled, table: Sequence[og.TableEntry], series, expiry, timestamp) -> None:
+    """enabled => `series` is in the batch's figures table (the committee published its figures
+    this round: a live series) and expiry > the round's time (`expiry`: the book's)."""
+    og.pick_figures(c, enabled, table, series)
+    assert_bits(c, enabled, LC.of(expiry) - timestamp - 1, opt.TIME_BITS)
