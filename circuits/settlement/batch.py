@@ -75,6 +75,8 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
     # the queue positions the contract stores
     old_globals = [LC.of(hdr["batch_number"]) - 1, old["oracle_round"], queues["registration"], queues["deposit"],
                    queues["forced"], *old["prices"], *old["funding"]]
+    if preset.option_slots:  # options presets: the globals end with the options book's digest
+        old_globals.append(c.private_input("old.book"))
     old_root = hash_fields(c, [old["tree_root"], hash_fields(c, old_globals)])
     msg.put(c, "oldRoot", old_root)
 
@@ -108,7 +110,7 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
         closing_write(c, st, preset)
 
     # the batch prices and funding indices lie in the root's box: every account is safe
-    for j, (lo, hi, flo, fhi) in enumerate(st.root_box):
+    for j, (lo, hi, flo, fhi) in enumerate(st.root_box[:m]):
         g, f = hdr["prices"][j], LC.of(st.funding[j]) + _F_SHIFT
         to_bits(c, LC.of(g) - lo, GRID_BITS)
         to_bits(c, LC.of(hi) - g, GRID_BITS)
@@ -124,6 +126,8 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
         msg.put(c, f"{q}To", end)
     new_globals = [hdr["batch_number"], hdr["oracle_round"], ends["registration"], ends["deposit"],
                    ends["forced"], *hdr["prices"], *st.funding]
+    if preset.option_slots:
+        new_globals.append(c.private_input("book"))
     msg.put(c, "newRoot", hash_fields(c, [st.root, hash_fields(c, new_globals)]))
     msg.put(c, "daCommitment", st.da_hash)
 

@@ -76,9 +76,9 @@ funding interval, as in margin.py) plus an `OptionBox`: per option market a vol 
 [vlo, vhi] (vol index: basis points of annual vol) and one time interval [t_lo, t_hi] (oracle
 timestamps). The batch proves its figures lie in the intersection of all boxes: the spot and
 funding as today (tree.py), the vol index of each market and the round's timestamp in the
-intersection of the option boxes (`root_option_box`; the circuit will carry it in the tree's
-box commitments as one more packed element per leaf: 2 x 16-bit vol bounds per option market
-and 2 x 40-bit times), and every settlement price recorded by the batch in the root's spot
+intersection of the option boxes (`root_option_box`; the tree carries it in its box commitments as
+one more packed element per leaf, `box.pack_option`: 2 x 16-bit vol bounds per market and
+2 x 40-bit times), and every settlement price recorded by the batch in the root's spot
 range.
 
 Monotonicity (Black–Scholes at rate 0, which the committee uses): a call's value is
@@ -189,6 +189,8 @@ SERIES_BITS = 16  # series id (0 = empty slot)
 VOL_BITS = 16  # vol index: basis points of annual vol (6000 = 60 %), 1..VOL_MAX
 VOL_MAX = (1 << VOL_BITS) - 1
 TIME_BITS = 40  # oracle timestamps, seconds
+from .box import OPTION_TIME_BITS as _TB, OPTION_VOL_BITS as _VB  # the tree packs option boxes (box.pack_option)
+assert (_VB, _TB) == (VOL_BITS, TIME_BITS)
 TIME_MAX = (1 << TIME_BITS) - 1
 VALUE_BITS = PRICE_BITS + 1  # an option value per lot: <= max(spot x 1.225, strike) < 2^49
 SECONDS_PER_YEAR = 365 * 86400  # ACT/365, the risk module's year
@@ -805,9 +807,9 @@ def with_option(account, k: int, sid: int, n: int):
 
 
 def root_option_box(state) -> tuple:
-    """The intersection of every account's option box (the circuit: in the tree's box commitments)."""
-    m = state.preset.num_markets
-    return intersect_option_boxes([a.obox for a in state.accounts.values() if a.obox is not None], m)
+    """The intersection of every account's option box: the root's, from the tree's box
+    commitments (`spec.tree`: each leaf's vol and time bounds are one more packed element)."""
+    return state.tree.root_option_box
 
 
 # --- helpers of the transition ------------------------------------------------------------------------
