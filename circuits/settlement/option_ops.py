@@ -10,7 +10,7 @@ Each function is the circuit form of one rule of `sequencer.spec.transition` on 
     option_trade_side(...)     one party of transition.process_option_trade: its slot, size, collateral
                                and margin rule
     tradable_series(...)       process_option_trade's "a listed series, not expired": the series is
-                               in the batch's figures table (published by this round: live) and its
+                               in the batch's figures table (published by this round) and its
                                expiry is after the round's time
 
 The slot an option trade uses. `slot_for` picks the slot holding the series, else a free one;
@@ -101,8 +101,8 @@ def option_trade_side(c: Circuit, enabled, preset: Preset, table: Sequence[og.Ta
 
 
 @gadget
-def tradable_series(c: Circuit, enabled, table: Sequence[og.TableEntry], series, expiry, timestamp) -> None:
+def tradable_series(c: Circuit, enabled, table: Sequence[og.TableEntry], series, timestamp) -> None:
     """enabled => `series` is in the batch's figures table (the committee published its figures
-    this round: a live series) and expiry > the round's time (`expiry`: the book's)."""
-    og.pick_figures(c, enabled, table, series)
-    assert_bits(c, enabled, LC.of(expiry) - timestamp - 1, opt.TIME_BITS)
+    this round: a live series) and its expiry (bound by its array's opening) is after the round's time."""
+    f = og.pick_figures(c, enabled, table, series)
+    assert_bits(c, enabled, LC.of(f.expiry) - timestamp - 1, opt.TIME_BITS)

@@ -297,10 +297,11 @@ def figures_commitment(c: Circuit, round_, timestamp, prices: Sequence, vols: Se
 # --- the batch's figures table: each series' array and minimal-box rows, opened once ----------------
 @dataclass
 class TableEntry:
-    """One series of the batch's figures table: its current array and its two rows at the
-    figures' own corner (the minimal box: spot = mark, vol = the round's, time [t, t]),
-    opened once per batch; writes pick them by series id (`pick_figures`). `market`: one-hot,
-    `is_call`: the series' (the caller binds both to the book)."""
+    """One series of the batch's figures table: its fields, its current array and its two rows
+    at the figures' own corner (the minimal box: spot = mark, vol = the round's, time [t, t]),
+    opened once per batch; writes pick them by series id (`pick_figures`). The array's leaf
+    holds the series' fields (`Series.fields()`), so the opening binds them: `market` (one-hot
+    of `market_index`), `is_call`, `strike`, `expiry`, `smile`."""
 
     used: LC
     sid: LC
@@ -310,6 +311,45 @@ class TableEntry:
     min_long: list  # N_ROW
     min_short: list  # N_ROW
     paths: list  # three (index bits, siblings): array, long row, short row
+    market_index: LC = None
+    strike: LC = None
+    expiry: LC = None
+    smile: LC = None
+
+
+def declare_table_entry(c: Circuit, enabled, preset: Preset, prefix: str) -> TableEntry:
+    """A table entry's inputs `<prefix>.{used, sid, series[5], array, long, short, paths}`:
+    `used` a bit, the market below M (one-hot), the kind a bit."""
+    used, sid = c.private_input(f"{prefix}.used"), c.private_input(f"{prefix}.sid")
+    assert_bool(c, used)
+    market, call, strike, expiry, smile = c.private_input(f"{prefix}.series", 5)
+    assert_bool(c, call)
+    d = opt.FIGURES_DEPTH
+    paths = [(c.private_input(f"{prefix}.{x}.bits", d), c.private_input(f"{prefix}.{x}.sibs", d)) for x in "als"]
+    return TableEntry(used, sid, one_hot(c, enabled, market, preset.num_markets), call,
+                      c.private_input(f"{prefix}.array", N_ARRAY), c.private_input(f"{prefix}.long", N_ROW),
+                      c.private_input(f"{prefix}.short", N_ROW), paths, market, strike, expiry, smile)
+
+
+def table_entry_inputs(prefix: str, figures, book, preset, sid: int) -> dict:
+    """The inputs of `declare_table_entry` for series `sid` of the book (0: an unused entry)."""
+    d = opt.FIGURES_DEPTH
+    if not sid:
+        zero = {f"{prefix}.{x}.{y}": [0] * d for x in "als" for y in ("bits", "sibs")}
+        return {f"{prefix}.used": 0, f"{prefix}.sid": 0, f"{prefix}.series": [0] * 5,
+                f"{prefix}.array": [0] * N_ARRAY, f"{prefix}.long": [0] * N_ROW, f"{prefix}.short": [0] * N_ROW, **zero}
+    ser = book.series[sid]
+    step = preset.markets[ser.market].price_step
+    g, v, t = figures.prices[ser.market], figures.vols[ser.market], figures.timestamp
+    out = {f"{prefix}.used": 1, f"{prefix}.sid": sid, f"{prefix}.series": ser.fields(),
+           f"{prefix}.array": list(figures.current_row(ser, step))}
+    for side, x in ((1, "long"), (-1, "short")):
+        out[f"{prefix}.{x}"] = list(opt.corner_row(ser, step, opt.Corner(side, g, v, t, t)))
+    for x, key in (("a", (sid, 0)), ("l", (sid, LONG_KEY, g, v, t, t)), ("s", (sid, SHORT_KEY, g, v, t, t))):
+        index, sibs = figures.opening(book, preset, key)
+        out[f"{prefix}.{x}.bits"] = [(index >> i) & 1 for i in range(d)]
+        out[f"{prefix}.{x}.sibs"] = list(sibs)
+    return out
 
 
 @gadget
@@ -318,7 +358,8 @@ def open_table_entry(c: Circuit, tree_root, prices: Sequence, vols: Sequence, ti
     rows: `row_corner` of the box market_box(j, 0, 0) at horizon 0)."""
     g, v = pick(c, e.market, prices), pick(c, e.market, vols)
     (ab, asib), (lb, lsib), (sb, ssib) = e.paths
-    open_figure(c, e.used, tree_root, e.sid, [ARRAY_KEY], e.array, ab, asib)
+    series = [e.market_index, e.is_call, e.strike, e.expiry, e.smile]
+    open_figure(c, e.used, tree_root, e.sid, [ARRAY_KEY, *series], e.array, ab, asib)
     open_figure(c, e.used, tree_root, e.sid, [LONG_KEY, g, v, timestamp, timestamp], e.min_long, lb, lsib)
     open_figure(c, e.used, tree_root, e.sid, [SHORT_KEY, g, v, timestamp, timestamp], e.min_short, sb, ssib)
 
@@ -332,6 +373,7 @@ class SlotFigures:
     rows: CachedRows
     market: list
     is_call: LC
+    expiry: LC = None
 
 
 @gadget
@@ -349,7 +391,8 @@ def pick_figures(c: Circuit, enabled, table: Sequence[TableEntry], sid) -> SlotF
     return SlotFigures(column(lambda e: e.array, N_ARRAY),
                        CachedRows(LC.of(enabled), LC.of(sid), column(lambda e: e.min_long, N_ROW),
                                   column(lambda e: e.min_short, N_ROW)),
-                       column(lambda e: e.market, len(table[0].market)), pick(c, one, [e.is_call for e in table]))
+                       column(lambda e: e.market, len(table[0].market)), pick(c, one, [e.is_call for e in table]),
+                       pick(c, one, [e.expiry if e.expiry is not None else 0 for e in table]))
 
 
 @gadget
@@ -418,5 +461,5 @@ def intrinsic_value(c: Circuit, enabled, is_call, strike, g, price_step) -> LC:
 
 __all__ = ["OptionSlots", "CachedRows", "RowPaths", "option_slots", "cached_rows_hash", "option_box_digest",
            "option_box_surplus", "option_marks_surplus", "assert_option_nonnegative", "option_is_nonnegative",
-           "kept_rows", "split_bounds", "TableEntry", "SlotFigures", "open_table_entry", "pick_figures",
+           "kept_rows", "split_bounds", "TableEntry", "SlotFigures", "declare_table_entry", "table_entry_inputs", "open_table_entry", "pick_figures",
            "slot_figures", "slots_from_table", "minimal_box_surplus", "open_figure", "open_slot_rows", "figures_commitment", "intrinsic_value", "N_ROW", "N_ARRAY"]

@@ -424,7 +424,9 @@ class OptionFigures:
 
     def figures_leaves(self, book: "OptionBook", preset) -> tuple:
         """The figures tree's leaves in order: ((key, leaf hash), ...), key (sid, 0) for a series'
-        current array and (sid, side + 1, g, v, t_lo, t_hi) for a row, every live series by id."""
+        current array (its leaf also holds the series' fields: market, kind, strike, expiry, smile,
+        so the circuit reads a series from the figures it opens) and (sid, side + 1, g, v, t_lo,
+        t_hi) for a row, every live series by id."""
         key = (self, tuple(sorted(book.series.items())), tuple(sorted(book.settled.items())),
                tuple(mk.price_step for mk in preset.markets))
         if key not in _LEAVES:
@@ -433,7 +435,7 @@ class OptionFigures:
                 if sid in book.settled:
                     continue
                 step = preset.markets[series.market].price_step
-                leaves.append(((sid, 0), figures_leaf(sid, 0, self.current_row(series, step))))
+                leaves.append(((sid, 0), figures_leaf(sid, (0, *series.fields()), self.current_row(series, step))))
                 for c in sorted(self.published_corners(series), key=lambda c: (c.side, c.g, c.v, c.t_hi)):
                     k = (sid, c.side + 1, c.g, c.v, c.t_lo, c.t_hi)
                     leaves.append((k, figures_leaf(sid, k[1:], corner_row(series, step, c))))
@@ -470,7 +472,8 @@ _LEAVES: dict = {}
 
 
 def figures_leaf(sid: int, key, values: Sequence[int]) -> int:
-    """A leaf of the figures tree: Poseidon(sid, 0, array) or Poseidon(sid, side + 1, g, v, t_lo, t_hi, row)."""
+    """A leaf of the figures tree: hash_fields(sid, 0, market, is_call, strike, expiry, smile, array)
+    or hash_fields(sid, side + 1, g, v, t_lo, t_hi, row)."""
     key = [key] if isinstance(key, int) else list(key)
     return hash_fields([sid, *key, *values])
 

@@ -192,8 +192,10 @@ def marks_circuit():
     bits, sibs = c.private_input("bits", (K, opt.FIGURES_DEPTH)), c.private_input("sibs", (K, opt.FIGURES_DEPTH))
     rnd, ts = c.private_input("round"), c.private_input("ts")
     vols, grid, root = c.private_input("vols", M), c.private_input("grid"), c.private_input("root")
-    for k in range(K):  # each slot holding a position opens its series' array
-        og.open_figure(c, slots.nonzero[k], root, slots.sid[k], [og.ARRAY_KEY], arrays[k], bits[k], sibs[k])
+    fields = c.private_input("series", (K, 5))
+    for k in range(K):  # each slot holding a position opens its series' array (and fields)
+        og.open_figure(c, slots.nonzero[k], root, slots.sid[k], [og.ARRAY_KEY, *fields[k]], arrays[k], bits[k],
+                       sibs[k])
     c.output("commitment", og.figures_commitment(c, rnd, ts, prices, vols, grid, root))
     for name in ("initial", "maintenance"):
         c.output(name, og.option_marks_surplus(c, 1, P, name, collateral, pos, f, funding, prices, slots, arrays))
@@ -201,8 +203,9 @@ def marks_circuit():
 
 
 def marks_inputs(a: Account) -> dict:
-    arrays, bits, sibs = [], [], []
+    arrays, bits, sibs, fields = [], [], [], []
     for sid, n in a.option_slots:
+        fields.append(BOOK.series[sid].fields() if sid else [0] * 5)
         if sid:
             index, path = FIG.opening(BOOK, P, (sid, og.ARRAY_KEY))
             arrays.append(list(FIG.current_row(BOOK.series[sid], P.markets[BOOK.series[sid].market].price_step)))
@@ -212,7 +215,7 @@ def marks_inputs(a: Account) -> dict:
         bits.append([(index >> d) & 1 for d in range(opt.FIGURES_DEPTH)])
         sibs.append(list(path))
     return {**account_inputs(a), "F": list(FUNDING), "prices": list(FIG.prices), **slot_inputs(a),
-            "arrays": arrays, "bits": bits, "sibs": sibs, "round": FIG.round, "ts": FIG.timestamp,
+            "arrays": arrays, "bits": bits, "sibs": sibs, "series": fields, "round": FIG.round, "ts": FIG.timestamp,
             "vols": list(FIG.vols), "grid": FIG.grid_digest, "root": FIG.tree_root(BOOK, P)}
 
 
@@ -351,21 +354,13 @@ def test_a_slot_that_changes_series_drops_its_rows():
 N_TABLE = len(SERIES)
 
 
-def _path(c: Circuit, name: str):
-    d = opt.FIGURES_DEPTH
-    return c.private_input(f"{name}.bits", d), c.private_input(f"{name}.sibs", d)
-
-
 def declare_table(c: Circuit):
     """The batch's figures: funding, prices, vols, time, the figures tree's root and the table."""
     funding, prices, vols = c.private_input("F", M), c.private_input("prices", M), c.private_input("vols", M)
     ts, root = c.private_input("ts"), c.private_input("root")
     table = []
     for e in range(N_TABLE):
-        used, sid, mk, call = (c.private_input(f"t{e}.{x}") for x in ("used", "sid", "mk", "call"))
-        entry = og.TableEntry(used, sid, og.one_hot(c, 1, mk, M), call, c.private_input(f"t{e}.array", og.N_ARRAY),
-                              c.private_input(f"t{e}.long", og.N_ROW), c.private_input(f"t{e}.short", og.N_ROW),
-                              [_path(c, f"t{e}.{x}") for x in ("a", "l", "s")])
+        entry = og.declare_table_entry(c, 1, P, f"t{e}")
         og.open_table_entry(c, root, prices, vols, ts, entry)
         table.append(entry)
     return funding, prices, ts, table
@@ -390,21 +385,11 @@ def table_inputs(a: Account, used=(1, 1, 1)) -> dict:
     return {**account_inputs(a), **slot_inputs(a), **figures_inputs(used)}
 
 
-def figures_inputs(used=(1, 1, 1)) -> dict:
-    t = FIG.timestamp
-    out = {"F": list(FUNDING), "prices": list(FIG.prices), "vols": list(FIG.vols), "ts": t,
-           "root": FIG.tree_root(BOOK, P)}
-    for e, (sid, ser) in enumerate(sorted(BOOK.series.items())):
-        step = P.markets[ser.market].price_step
-        g, v = FIG.prices[ser.market], FIG.vols[ser.market]
-        out.update({f"t{e}.used": used[e], f"t{e}.sid": sid, f"t{e}.mk": ser.market, f"t{e}.call": int(ser.is_call),
-                    f"t{e}.array": list(FIG.current_row(ser, step))})
-        for side, x in ((1, "long"), (-1, "short")):
-            out[f"t{e}.{x}"] = list(opt.corner_row(ser, step, opt.Corner(side, g, v, t, t)))
-        for x, key in (("a", (sid, 0)), ("l", (sid, 2, g, v, t, t)), ("s", (sid, 0, g, v, t, t))):
-            index, sibs = FIG.opening(BOOK, P, key)
-            out[f"t{e}.{x}.bits"] = [(index >> i) & 1 for i in range(opt.FIGURES_DEPTH)]
-            out[f"t{e}.{x}.sibs"] = list(sibs)
+def figures_inputs(used=(1, 1, 1), fig=FIG) -> dict:
+    out = {"F": list(FUNDING), "prices": list(fig.prices), "vols": list(fig.vols), "ts": fig.timestamp,
+           "root": fig.tree_root(BOOK, P)}
+    for e, sid in enumerate(sorted(BOOK.series)):
+        out.update(og.table_entry_inputs(f"t{e}", fig, BOOK, P, sid if used[e] else 0))
     return out
 
 
@@ -426,15 +411,20 @@ def test_table_refuses_figures_not_published_and_series_not_in_it(table_circuit)
     a = account(10**8, (0, 5), ((1, -30), (3, 7)))
     inputs = table_inputs(a)
     assert_solves(table_circuit, inputs)
-    # a minimal-box row one unit off; an array of another series; a slot whose series is not in the table
+    # a minimal-box row one unit off; an array of another series; another market or kind than the
+    # series'; a slot whose series is not in the table
     bumped = list(inputs["t0.short"])
     bumped[3] -= 1
     assert_rejects(table_circuit, dict(inputs, **{"t0.short": bumped}))
     assert_rejects(table_circuit, dict(inputs, **{"t0.array": inputs["t1.array"]}))
+    for i in (0, 1, 3):  # market, kind, expiry
+        fields = list(inputs["t0.series"])
+        fields[i] = 1 - fields[i] if i < 2 else fields[i] + 1
+        assert_rejects(table_circuit, dict(inputs, **{"t0.series": fields}))
     assert_rejects(table_circuit, table_inputs(a, used=(1, 1, 0)))
     # an unused entry opens nothing, and a slot without a position picks nothing
     flat = account(10**8, (0, 5), ((1, -30), (3, 0)))
-    garbage = dict(table_inputs(flat, used=(1, 1, 0)), **{"t2.array": [9] * og.N_ARRAY})
+    garbage = dict(table_inputs(flat, used=(1, 1, 0)), **{"t2.array": [9] * og.N_ARRAY, "t2.series": [1, 1, 5, 5, 5]})
     out = table_circuit.outputs(assert_solves(table_circuit, garbage))
     assert from_field(out["maintenance"]) == opt.minimal_box_surplus(flat, P, BOOK, FIG, FUNDING)
 
@@ -446,8 +436,8 @@ def trade_circuit():
     collateral, pos, _ = declare_account(c)  # settled: its snapshots are the funding indices
     funding, prices, ts, table = declare_table(c)
     sids, sizes = c.private_input("sid", K), c.private_input("n", K)
-    series, size, premium, fee, expiry = (c.private_input(x) for x in ("series", "size", "premium", "fee", "expiry"))
-    oo.tradable_series(c, 1, table, series, expiry, ts)
+    series, size, premium, fee = (c.private_input(x) for x in ("series", "size", "premium", "fee"))
+    oo.tradable_series(c, 1, table, series, ts)
     for name, sign in (("buyer", 1), ("seller", -1)):
         with c.scope(name):
             side = oo.option_trade_side(c, 1, P, table, prices, funding, collateral, pos, sids, sizes, series, size,
@@ -479,8 +469,7 @@ def test_option_trade_side_equals_the_spec(trade_circuit, sid, other, n, n_other
     if not first:
         slots.reverse()
     a = replace(account(collateral, (q0, 0), slots), snapshots=FUNDING)
-    inputs = {**trade_inputs(a), "series": sid, "size": size,
-              "premium": premium, "fee": 7, "expiry": BOOK.series[sid].expiry}
+    inputs = {**trade_inputs(a), "series": sid, "size": size, "premium": premium, "fee": 7}
     out = trade_circuit.outputs(solved(trade_circuit, inputs))
     for name, sign in (("buyer", 1), ("seller", -1)):
         new, allowed = spec_side(a, sid, size, premium, 7, sign)
@@ -491,15 +480,18 @@ def test_option_trade_side_equals_the_spec(trade_circuit, sid, other, n, n_other
 
 def test_option_trade_refusals(trade_circuit):
     a = replace(account(10**9, (0, 0), ((3, 0), (1, -4))), snapshots=FUNDING)
-    base = {**trade_inputs(a), "series": 1, "size": 2, "premium": 10**5,
-            "fee": 0, "expiry": BOOK.series[1].expiry}
+    base = {**trade_inputs(a), "series": 1, "size": 2, "premium": 10**5, "fee": 0}
     assert_solves(trade_circuit, base)
     # a series no slot holds (a trade needs the slot a touch reserved and cached rows for)
-    assert_rejects(trade_circuit, dict(base, series=2, expiry=BOOK.series[2].expiry))
+    assert_rejects(trade_circuit, dict(base, series=2))
     # a series not in this round's figures (unlisted, or settled: the tree holds live series only)
-    assert_rejects(trade_circuit, dict(table_free(base, 0), sid=[3, 1]))
-    # an expired series: the book's expiry is not after the round's time
-    assert_rejects(trade_circuit, dict(base, expiry=FIG.timestamp))
+    assert_rejects(trade_circuit, table_free(base, 0))
+    # an expired series: at a round whose time reached its expiry (series 3, unsettled in this book)
+    late = replace(FIG, timestamp=SERIES[2].expiry)
+    b = replace(account(10**9, (0, 0), ((3, 0), (1, 0))), snapshots=FUNDING)
+    ok = {**trade_inputs(b), **figures_inputs(fig=late), "series": 1, "size": 1, "premium": 0, "fee": 0}
+    assert_solves(trade_circuit, ok)
+    assert_rejects(trade_circuit, dict(ok, series=3))
 
 
 def trade_inputs(a: Account) -> dict:
@@ -509,7 +501,7 @@ def trade_inputs(a: Account) -> dict:
 
 def table_free(inputs: dict, entry: int) -> dict:
     """The inputs with table entry `entry` unused."""
-    return dict(inputs, **{f"t{entry}.used": 0})
+    return dict(inputs, **og.table_entry_inputs(f"t{entry}", FIG, BOOK, P, 0))
 
 
 def test_option_trade_margin_branches(trade_circuit):
@@ -526,6 +518,5 @@ def test_option_trade_margin_branches(trade_circuit):
     for collateral, allowed in ((c_fallback - 1, 0), (c_fallback, 1), (-(init // BPS), 1)):
         a = replace(flat, collateral=collateral)
         assert transition.margin_allows(state, a, spec_side(a, sid, size, premium, 0, 1)[0]) == bool(allowed)
-        inputs = {**trade_inputs(a), "series": sid, "size": size, "premium": premium, "fee": 0,
-                  "expiry": BOOK.series[sid].expiry}
+        inputs = {**trade_inputs(a), "series": sid, "size": size, "premium": premium, "fee": 0}
         assert trade_circuit.outputs(solved(trade_circuit, inputs))["buyer.allowed"] == allowed
