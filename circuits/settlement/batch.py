@@ -55,6 +55,7 @@ from sequencer.spec.constants import BATCH_BITS, FUNDING_BITS, GRID_BITS, ROUND_
 from .common import hash_fields
 from .message import Message
 from .ops import SLOTS, BatchState, closing_write
+from .option_ops import declare_option_batch
 
 _F_SHIFT = 1 << (FUNDING_BITS - 1)
 QUEUE_BITS = 32  # the message's queue indices are 4 bytes
@@ -102,6 +103,9 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
                     forced_index=LC.of(queues["forced"]), fees=LC.of(0),
                     batch_number=LC.of(hdr["batch_number"]), prices=[LC.of(g) for g in hdr["prices"]], message=msg,
                     da_bits=da_bits)
+    if preset.option_slots:  # options presets: the round's option figures, the table opened once
+        with c.scope("figures"):
+            st.options = declare_option_batch(c, preset, st.prices)
     for kind, attr, slot in SLOTS:
         for i in range(getattr(preset, attr)):
             with c.scope(f"{kind}[{i}]"):

@@ -46,10 +46,12 @@ from sequencer.spec.public import FIRST_L1_ACCOUNT
 
 from .arith import (assert_bits, assert_equal_when, assert_nonzero, assert_signed, assert_true, gate,
                     is_negative_gated, one_hot, pick, sign_abs)
-from .common import Leaf, full_option_box_digest, hash_fields, leaf_hash, leaf_width, option_box_digest, unpack_market_box
+from .common import Leaf, full_option_box_digest, hash_fields, leaf_hash, leaf_width, unpack_market_box
 from .margin import (Positions, assert_box_safe, assert_nonnegative, funding_paid, is_nonnegative,
                      signed_positions, surplus)
 from .nonce import use_nonce
+from .option_ops import assign_series, maintenance_ok, option_trade_side, option_write, tradable_series
+from .options import slots_from_table
 from .tree import declare_box, declare_path, full_packed, full_parts, index_bits_of, leaf_write, old_leaf_box_is_full
 
 ACCOUNT_BITS = spec_ops.ACCOUNT_ID_BITS
@@ -73,6 +75,7 @@ class BatchState:
     da_writes: Any = 0  # the DA records so far: the next write's ordinal
     root_box: list | None = None  # set by the closing write
     last_enabled: dict = field(default_factory=dict)  # kind -> the enable bit of its previous slot
+    options: Any = None  # options presets: the round's option figures (option_ops.OptionBatch)
 
 
 # --- shared pieces ---------------------------------------------------------------------------
@@ -91,9 +94,12 @@ def _new_leaf_options(preset: Preset) -> dict:
 
 
 def _chosen_obox_digest(c: Circuit, prefix: str, preset: Preset, parts: list) -> LC:
-    """The digest of a re-boxed account's new option box: its vol and time bounds (box entry M,
-    the tree's) and per slot its rows' hash (`<prefix>.row_hash[K]`: 0 for a slot without rows;
-    the option margin gadgets open the rows against the round's figures commitment)."""
+    """The forced slot's new option box digest from its bounds (box entry M) and per slot its
+    rows' hash (`<prefix>.row_hash[K]`). Not yet checked against the round's figures: a forced
+    withdrawal of an account holding options still needs `option_ops.option_write`'s openings
+    and grid check (the touch and the closing write have them)."""
+    from .common import option_box_digest
+
     rows = c.private_input(f"{prefix}.row_hash", preset.option_slots)
     return option_box_digest(c, parts[preset.num_markets], rows)
 
@@ -142,16 +148,23 @@ def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, ind
     m = preset.num_markets
     if rebox == "chosen":
         packed, parts = declare_box(c, prefix, preset)
-        if preset.option_slots:  # the new option box: its bounds in the tree, its digest in the leaf
-            new = new.replace(obox_digest=_chosen_obox_digest(c, prefix, preset, parts))
     elif rebox == "full":
         packed, parts = full_packed(preset), full_parts(preset)
         if preset.option_slots:
             new = new.replace(obox_digest=LC.of(full_option_box_digest(m, preset.option_slots)))
     else:  # kept: a registration's is the empty leaf's full box (the caller asserts it)
         packed, parts = (full_packed(preset) if register else path.leaf_box), None
-    # the account is solvent everywhere in its (kept or new) box
-    if not (isinstance(check_box, int) and check_box == 0):
+    checked = not (isinstance(check_box, int) and check_box == 0)
+    if preset.option_slots and checked and rebox != "full" and not register:
+        # options presets: the option box (its digest, kept or chosen with opened rows) and the
+        # account safe everywhere in its box: the grid where it holds options (option_ops)
+        market_parts = parts[:m] if parts is not None else [unpack_market_box(c, x) for x in path.leaf_box[:m]]
+        new, _, _ = option_write(c, st.options, preset, prefix, enabled, gate(c, enabled, check_box), new, pos,
+                                 market_parts, rebox, parts[m] if rebox == "chosen" else None, st.funding)
+    elif rebox == "chosen" and preset.option_slots:  # (a chosen box is always checked)
+        raise AssertionError("a chosen box is checked")
+    elif checked:
+        # the account is solvent everywhere in its (kept or new) box
         check_parts = parts[:m] if parts is not None else [unpack_market_box(c, x) for x in path.leaf_box[:m]]
         assert_box_safe(c, gate(c, enabled, check_box), preset, new.collateral, pos, check_parts, st.funding)
     new_hash = leaf_hash(c, new)
@@ -402,6 +415,19 @@ def touch_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
     bits = index_bits_of(c, en, account, preset)
     pre = _leaf_input(c, f"{prefix}.account", preset)
     new = _settled(c, st, pre)
+    if preset.option_slots:
+        # options presets: above maintenance (the minimal box where it holds options, else the
+        # linear requirement; else it must be liquidated); then the touch may reserve slots
+        # holding no position for live series (`Touch.assign`, the slots' new series ids
+        # `<prefix>.sid`), and re-boxes with the rows of its slots opened (_write)
+        pos = signed_positions(c, en, new.positions)
+        slots, figs = slots_from_table(c, en, preset, st.options.table, new.option_series, new.option_sizes)
+        assert_true(c, en, maintenance_ok(c, en, preset, st.prices, st.funding, new.collateral, pos, slots, figs))
+        sids = c.private_input(f"{prefix}.sid", preset.option_slots)
+        assign_series(c, en, st.options, new.option_series, new.option_sizes, sids)
+        _write(c, st, preset, f"{prefix}.account", en, bits, leaf_hash(c, pre), new.replace(option_series=list(sids)),
+               check_box=1, rebox="chosen")
+        return
     pos, _ = _write(c, st, preset, f"{prefix}.account", en, bits, leaf_hash(c, pre), new, check_box=1,
                     rebox="chosen")
     # solvent at the batch prices (else it must be liquidated)
@@ -602,6 +628,48 @@ def deleverage_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> 
     _write(c, st, preset, f"{prefix}.account", en, bits, leaf_hash(c, cp), new_cp, check_box=1)
 
 
+def option_trade_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
+    """`spec.transition.process_option_trade` (options presets): co-signed like `trade_slot`;
+    the series is live and not expired (in the round's figures table, its expiry after the
+    round's time), each side's slot holding the series moves by the size, the premium moves
+    from buyer to seller, each pays the fee; each side ends with TV >= IR at the batch figures,
+    or reduced risk and above maintenance (`option_ops.option_trade_side`), and safe in its box
+    (the write's grid check)."""
+    en = _enabled(c, prefix)
+    names = [f for f, _, _ in spec_ops.OptionTrade.FIELDS]
+    v = {k: c.private_input(f"{prefix}.{k}") for k in names}
+    # the fields fit their widths; a positive size, two different accounts, not the fund
+    for name, width, _ in spec_ops.OptionTrade.FIELDS:
+        if name not in ("buyer", "seller"):  # index bits check those
+            assert_bits(c, en, v[name], width)
+    assert_nonzero(c, en, v["size"])
+    assert_nonzero(c, en, LC.of(v["buyer"]) - v["seller"])
+    assert_nonzero(c, en, v["buyer"])
+    assert_nonzero(c, en, v["seller"])
+    # a listed series, not expired (its figures are this round's: a grid other than the
+    # published one cannot open them, options.figures_commitment)
+    tradable_series(c, en, st.options.table, v["series"], st.options.timestamp)
+    msg = _message(c, preset, spec_ops.OP_OPTION_TRADE, [v[k] for k in names])
+    _not_expired(c, st, en, v["expiry"])
+    for side, sign in (("buyer", 1), ("seller", -1)):
+        pre = _leaf_input(c, f"{prefix}.{side}", preset)
+        bits = index_bits_of(c, en, v[side], preset)
+        # both counterparties sign the same message; both nonces fresh
+        _signature(c, f"{prefix}.{side}", en, (pre.pk_x, pre.pk_y), msg)
+        nonce_hi, bitmap = use_nonce(c, en, pre.nonce_hi, pre.nonce_bitmap, v[f"{side}_nonce"])
+        settled = _settled(c, st, pre)
+        pos = signed_positions(c, en, settled.positions)
+        t = option_trade_side(c, en, preset, st.options.table, st.prices, st.funding, settled.collateral, pos,
+                              settled.option_series, settled.option_sizes, v["series"], v["size"], v["premium"],
+                              v["fee"], sign)
+        # each side ends with TV >= IR, or reduced risk and TV >= MR, at the batch figures
+        assert_true(c, en, t.allowed)
+        new = settled.replace(collateral=t.collateral, option_sizes=t.sizes, nonce_hi=nonce_hi, nonce_bitmap=bitmap)
+        _write(c, st, preset, f"{prefix}.{side}", en, bits, leaf_hash(c, pre), new, check_box=1)
+    # each pays the fee to the insurance fund, credited when the batch closes
+    st.fees = st.fees + c.mul(en, 2 * LC.of(v["fee"]))
+
+
 def closing_write(c: Circuit, st: BatchState, preset: Preset, prefix: str = "close") -> None:
     """`spec.transition.process_insurance_settle`: credit the batch's fees to the fund and
     re-box it, checked; its path yields the root's box for the end-of-batch check."""
@@ -622,7 +690,9 @@ SLOTS = (  # (slot name, preset attribute, gadget) in `spec.ops.KIND_ORDER`
     ("withdrawal", "withdrawal_slots", withdrawal_slot),
     ("trade", "trade_slots", trade_slot),
     ("deleverage", "deleverage_slots", deleverage_slot),
+    ("option_trade", "option_trade_slots", option_trade_slot),
 )
 assert [spec_ops.KIND_ORDER.index(k) for k in (spec_ops.Register, spec_ops.Deposit, spec_ops.ForcedWithdraw,
                                                spec_ops.Funding, spec_ops.Touch, spec_ops.Liquidate,
-                                               spec_ops.Withdraw, spec_ops.Trade, spec_ops.Deleverage)] == list(range(9))
+                                               spec_ops.Withdraw, spec_ops.Trade, spec_ops.Deleverage,
+                                               spec_ops.OptionTrade)] == list(range(10))

@@ -32,6 +32,7 @@ from sequencer.spec.constants import POSITION_BITS, Preset
 
 from . import options as og
 from .arith import assert_bits, assert_equal_when, gate, is_negative_gated, one_hot, pick
+from .common import hash_fields
 from .margin import Positions, surplus
 
 
@@ -44,10 +45,7 @@ def option_margin_allows(c: Circuit, enabled, preset: Preset, prices, funding, c
     initial = og.option_marks_surplus(c, enabled, preset, "initial", collateral, pos, funding, funding, prices,
                                       slots, [f.array for f in figs])
     ok_initial = og.option_is_nonnegative(c, enabled, initial)
-    holds = 1 - is_zero(c, sum((LC.of(nz) for nz in slots.nonzero), LC()))
-    boxed = og.minimal_box_surplus(c, enabled, preset, collateral, pos, funding, funding, prices, slots, figs)
-    linear = surplus(c, preset, collateral, pos, prices, "maintenance")
-    ok_maint = og.option_is_nonnegative(c, enabled, linear + c.mul(holds, boxed - linear))
+    ok_maint = maintenance_ok(c, enabled, preset, prices, funding, collateral, pos, slots, figs)
     fallback = c.mul(reduces, ok_maint)
     return c.mul(1 - LC.of(ok_initial), fallback, plus=ok_initial)
 
@@ -106,3 +104,107 @@ def tradable_series(c: Circuit, enabled, table: Sequence[og.TableEntry], series,
     this round: a live series) and its expiry (bound by its array's opening) is after the round's time."""
     f = og.pick_figures(c, enabled, table, series)
     assert_bits(c, enabled, LC.of(f.expiry) - timestamp - 1, opt.TIME_BITS)
+
+
+# --- the batch's option figures and the option part of every write ---------------------------------
+@dataclass
+class OptionBatch:
+    """The round's option figures as the slots see them: the figures tree's root, the round's
+    time and vols, and the figures table (`options.TableEntry`, one per live series, opened once)."""
+
+    root: LC
+    timestamp: LC
+    vols: list
+    table: list
+
+
+def table_size(preset: Preset) -> int:
+    """Entries of the figures table: the live series a batch can measure (the batch builder
+    must keep the live series within it)."""
+    return 2 * preset.option_slots
+
+
+@gadget
+def declare_option_batch(c: Circuit, preset: Preset, prices: Sequence) -> OptionBatch:
+    """Inputs `figures.{root, timestamp, vols, table[e]}`; each used table entry opened against
+    the root. (The root, time and vols are bound to the committee's signed commitment and the
+    book by the batch header: `options.figures_commitment`.)"""
+    root, ts = c.private_input("figures.root"), c.private_input("figures.timestamp")
+    vols = c.private_input("figures.vols", preset.num_markets)
+    table = []
+    for e in range(table_size(preset)):
+        entry = og.declare_table_entry(c, 1, preset, f"figures.table[{e}]")
+        og.open_table_entry(c, root, prices, vols, ts, entry)
+        table.append(entry)
+    return OptionBatch(root, ts, list(vols), table)
+
+
+def declare_cached_rows(c: Circuit, prefix: str, k: int) -> list[og.CachedRows]:
+    from circuits.gadgets.bits import assert_bool
+
+    has, sid = c.private_input(f"{prefix}.orows.has", k), c.private_input(f"{prefix}.orows.sid", k)
+    long, short = c.private_input(f"{prefix}.orows.long", (k, og.N_ROW)), c.private_input(f"{prefix}.orows.short",
+                                                                                          (k, og.N_ROW))
+    for h in has:
+        assert_bool(c, h)
+    return [og.CachedRows(has[i], sid[i], long[i], short[i]) for i in range(k)]
+
+
+@gadget
+def option_write(c: Circuit, ob: OptionBatch, preset: Preset, prefix: str, enabled, check, new, pos: Positions,
+                 market_parts: list, rebox: str, new_bounds, funding):
+    """The option part of a leaf write (`ops._write`) on an options preset; `new` a `common.Leaf`.
+
+    Kept box (rebox ""): the cached rows and the option box bounds (`<prefix>.orows`,
+    `<prefix>.obounds`) open the leaf's option box digest; the new digest keeps the rows of the
+    slots that still hold their series (`kept_rows`). Chosen box ("chosen": a touch, the
+    closing write): the new rows (`<prefix>.orows`) are opened against the round's figures at
+    their corners (`<prefix>.opaths`) and hashed with the new bounds. Then, when `check`: the
+    account is safe everywhere in its box (`options.box_surplus` >= 0). Returns (the leaf with
+    its new digest, its slots, their figures)."""
+    k, m = preset.option_slots, preset.num_markets
+    rows = declare_cached_rows(c, prefix, k)
+    hashes = [hash_fields(c, [r.sid, *r.long, *r.short]) for r in rows]
+    if rebox == "chosen":
+        slots, figs = og.slots_from_table(c, enabled, preset, ob.table, new.option_series, new.option_sizes,
+                                          lookup=[r.has for r in rows])
+        d = opt.FIGURES_DEPTH
+        paths = [og.RowPaths(*(c.private_input(f"{prefix}.opaths[{i}].{x}", d) for x in ("lb", "ls", "sb", "ss")))
+                 for i in range(k)]
+        og.open_slot_rows(c, enabled, ob.root, slots, rows, market_parts, new_bounds, paths)
+        used = rows
+        bounds = new_bounds
+    else:
+        bounds = c.private_input(f"{prefix}.obounds", 2 * m + 2)
+        old = og.option_box_digest(c, bounds, [c.mul(r.has, h) for r, h in zip(rows, hashes)])
+        assert_equal_when(c, enabled, old, new.obox_digest)
+        used = og.kept_rows(c, rows, new.option_series)
+        slots, figs = og.slots_from_table(c, enabled, preset, ob.table, new.option_series, new.option_sizes)
+    digest = og.option_box_digest(c, bounds, [c.mul(r.has, h) for r, h in zip(used, hashes)])
+    if not (isinstance(check, int) and check == 0):
+        s = og.option_box_surplus(c, check, preset, new.collateral, pos, funding, market_parts, slots, used)
+        og.assert_option_nonnegative(c, check, s)
+    return new.replace(obox_digest=digest), slots, figs
+
+
+@gadget
+def maintenance_ok(c: Circuit, enabled, preset: Preset, prices, funding, collateral, pos: Positions,
+                   slots: og.OptionSlots, figs: Sequence[og.SlotFigures], exact: bool = False) -> LC:
+    """`cross_margin.maintenance_surplus >= 0` of a settled account (a bit): the minimal box for an
+    account holding options, the linear requirement at the marks otherwise. `exact` where the
+    circuit must show it is negative (a liquidation)."""
+    holds = 1 - is_zero(c, sum((LC.of(nz) for nz in slots.nonzero), LC()))
+    boxed = og.minimal_box_surplus(c, enabled, preset, collateral, pos, funding, funding, prices, slots, figs,
+                                   exact=exact)
+    linear = surplus(c, preset, collateral, pos, prices, "maintenance")
+    return og.option_is_nonnegative(c, enabled, linear + c.mul(holds, boxed - linear))
+
+
+@gadget
+def assign_series(c: Circuit, enabled, ob: OptionBatch, old_sids: Sequence, sizes: Sequence, new_sids: Sequence) -> None:
+    """`options.assign_slots` (a touch reserves slots): enabled => a slot whose series changes holds
+    no position, and its new series is live (in the round's figures table)."""
+    for old, n, new in zip(old_sids, sizes, new_sids):
+        changed = gate(c, enabled, 1 - is_equal(c, old, new))
+        c.assert_product(changed, n, 0)
+        og.pick_figures(c, changed, ob.table, new)

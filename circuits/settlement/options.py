@@ -397,16 +397,17 @@ def pick_figures(c: Circuit, enabled, table: Sequence[TableEntry], sid) -> SlotF
 
 @gadget
 def slots_from_table(c: Circuit, enabled, preset: Preset, table: Sequence[TableEntry], sids: Sequence,
-                     sizes: Sequence) -> tuple[OptionSlots, list[SlotFigures]]:
+                     sizes: Sequence, lookup: Sequence | None = None) -> tuple[OptionSlots, list[SlotFigures]]:
     """A leaf's slots with each position's series looked up in the batch's figures table (its
-    market and kind, its figures); a slot of size 0 looks up nothing (market bits 0)."""
+    market and kind, its figures); a slot of size 0 looks up nothing (market bits 0) unless
+    `lookup` (a bit per slot, instead of "size != 0") asks for it."""
     out = OptionSlots([], [], [], [], [], [])
     figs = []
-    for sid, n in zip(sids, sizes):
+    for k, (sid, n) in enumerate(zip(sids, sizes)):
         assert_bits(c, enabled, sid, opt.SERIES_BITS)
         neg, _ = sign_abs(c, enabled, n, POSITION_BITS)
         nz = 1 - is_zero(c, n)
-        f = pick_figures(c, gate(c, enabled, nz), table, sid)
+        f = pick_figures(c, gate(c, enabled, nz if lookup is None else lookup[k]), table, sid)
         out.sid.append(LC.of(sid))
         out.n.append(LC.of(n))
         out.neg.append(neg)
