@@ -56,6 +56,7 @@ from .common import hash_fields
 from .message import Message
 from .ops import SLOTS, BatchState, closing_write
 from .option_ops import declare_option_batch
+from .option_state import check_batch_end, process_figures
 
 _F_SHIFT = 1 << (FUNDING_BITS - 1)
 QUEUE_BITS = 32  # the message's queue indices are 4 bytes
@@ -76,8 +77,11 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
     # the queue positions the contract stores
     old_globals = [LC.of(hdr["batch_number"]) - 1, old["oracle_round"], queues["registration"], queues["deposit"],
                    queues["forced"], *old["prices"], *old["funding"]]
-    if preset.option_slots:  # options presets: the globals end with the options book's digest
-        old_globals.append(c.private_input("old.book"))
+    book = None
+    if preset.option_slots:  # options presets: the round's figures; the globals end with the book's digest
+        with c.scope("options"):
+            book = process_figures(c, preset, hdr["oracle_round"], hdr["prices"])
+        old_globals.append(book.old_digest)
     old_root = hash_fields(c, [old["tree_root"], hash_fields(c, old_globals)])
     msg.put(c, "oldRoot", old_root)
 
@@ -102,10 +106,10 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
                     registration_index=LC.of(queues["registration"]), deposit_index=LC.of(queues["deposit"]),
                     forced_index=LC.of(queues["forced"]), fees=LC.of(0),
                     batch_number=LC.of(hdr["batch_number"]), prices=[LC.of(g) for g in hdr["prices"]], message=msg,
-                    da_bits=da_bits)
-    if preset.option_slots:  # options presets: the round's option figures, the table opened once
+                    da_bits=da_bits, preset=preset, book=book)
+    if book is not None:  # options presets: the round's figures table, opened once against its rows root
         with c.scope("figures"):
-            st.options = declare_option_batch(c, preset, st.prices)
+            st.options = declare_option_batch(c, preset, st.prices, book.rows_root, book.timestamp, book.vols)
     for kind, attr, slot in SLOTS:
         for i in range(getattr(preset, attr)):
             with c.scope(f"{kind}[{i}]"):
@@ -120,6 +124,13 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
         to_bits(c, LC.of(hi) - g, GRID_BITS)
         to_bits(c, f - (LC.of(flo) + _F_SHIFT), FUNDING_BITS)
         to_bits(c, (LC.of(fhi) + _F_SHIFT) - f, FUNDING_BITS)
+    if book is not None:  # the round's vols and time in the root's option box, settlement prices in its spot range
+        check_batch_end(c, preset, book, st.root_box)
+        # the committee's figures root (spec.options.OptionFigures.commitment): a field of the batch message
+        if "figuresRoot" in msg.width:
+            msg.put(c, "figuresRoot", book.figures_root)
+        else:  # until the message carries it: a batch-level signal
+            c.assert_equal(book.figures_root, c.private_input("figures_root"))
 
     # the batch's outputs: funding indices (offset by 2^47, as the message carries them), the
     # queues' new positions, the new state root
@@ -130,8 +141,8 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
         msg.put(c, f"{q}To", end)
     new_globals = [hdr["batch_number"], hdr["oracle_round"], ends["registration"], ends["deposit"],
                    ends["forced"], *hdr["prices"], *st.funding]
-    if preset.option_slots:
-        new_globals.append(c.private_input("book"))
+    if book is not None:
+        new_globals.append(book.digest(c))
     msg.put(c, "newRoot", hash_fields(c, [st.root, hash_fields(c, new_globals)]))
     msg.put(c, "daCommitment", st.da_hash)
 

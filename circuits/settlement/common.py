@@ -68,6 +68,7 @@ class Leaf:
     option_series: list = field(default_factory=list)  # series id per option slot (0: empty)
     option_sizes: list = field(default_factory=list)  # signed size per option slot, lots
     obox_digest: Any = None  # the option box's digest (options presets only)
+    source: Any = None  # not a field: the input prefix a leaf read came from (expiry closing's inputs)
 
     @classmethod
     def from_fields(cls, v: Sequence, m: int, k: int = 0) -> "Leaf":
@@ -143,10 +144,10 @@ def unpack_option_box(c: Circuit, packed, m: int) -> list:
     return out
 
 
-def option_box_digest(c: Circuit, flat: Sequence, row_hashes: Sequence) -> LC:
-    """`spec.options.OptionBox.digest`: hash_fields(vol bounds, times, per slot its rows' hash
-    (hash_fields([series, *long row, *short row]); 0 for a slot without rows))."""
-    return hash_fields(c, list(flat) + list(row_hashes))
+def option_box_digest(c: Circuit, packed, row_hashes: Sequence) -> LC:
+    """`spec.options.OptionBox.digest`: hash_fields([the packed option box (the tree's element),
+    per slot its rows' hash (hash_fields([series, *long row, *short row]); 0 without rows)])."""
+    return hash_fields(c, [packed, *row_hashes])
 
 
 def full_option_box_digest(m: int, k: int) -> int:

@@ -46,12 +46,14 @@ from sequencer.spec.public import FIRST_L1_ACCOUNT
 
 from .arith import (assert_bits, assert_equal_when, assert_nonzero, assert_signed, assert_true, gate,
                     is_negative_gated, one_hot, pick, sign_abs)
-from .common import Leaf, full_option_box_digest, hash_fields, leaf_hash, leaf_width, unpack_market_box
+from .common import Leaf, full_option_box_digest, hash_fields, leaf_hash, leaf_width, option_box_digest, unpack_market_box
 from .margin import (Positions, assert_box_safe, assert_nonnegative, funding_paid, is_nonnegative,
                      signed_positions, surplus)
 from .nonce import use_nonce
-from .option_ops import assign_series, maintenance_ok, option_trade_side, option_write, tradable_series
-from .options import slots_from_table
+from .option_ops import (assign_series, maintenance_ok, option_margin_allows, option_trade_side, option_write,
+                         receive_options, target_option_values, tradable_series)
+from .option_state import close_settled
+from .options import option_is_nonnegative, option_marks_surplus, slots_from_table
 from .tree import declare_box, declare_path, full_packed, full_parts, index_bits_of, leaf_write, old_leaf_box_is_full
 
 ACCOUNT_BITS = spec_ops.ACCOUNT_ID_BITS
@@ -70,6 +72,8 @@ class BatchState:
     batch_number: LC  # this batch's number
     prices: list  # ladder indices g_j
     message: Any = None  # message.Message: the slots put their entries in the batch message
+    preset: Any = None  # the spec Preset
+    book: Any = None  # options presets: option_state.FigureState (the options book after the header)
     da_bits: list | None = None  # the sequencer's DA scalar, 252 bits (spec.da)
     da_hash: Any = 0  # the DA commitment so far (spec.da.commitment_of)
     da_writes: Any = 0  # the DA records so far: the next write's ordinal
@@ -81,7 +85,9 @@ class BatchState:
 # --- shared pieces ---------------------------------------------------------------------------
 def _leaf_input(c: Circuit, prefix: str, preset: Preset) -> Leaf:
     v = c.private_input(f"{prefix}.leaf", leaf_width(preset.num_markets, preset.option_slots))
-    return Leaf.from_fields(v, preset.num_markets, preset.option_slots)
+    leaf = Leaf.from_fields(v, preset.num_markets, preset.option_slots)
+    leaf.source = prefix
+    return leaf
 
 
 def _new_leaf_options(preset: Preset) -> dict:
@@ -93,21 +99,25 @@ def _new_leaf_options(preset: Preset) -> dict:
                 obox_digest=LC.of(full_option_box_digest(preset.num_markets, k)))
 
 
-def _chosen_obox_digest(c: Circuit, prefix: str, preset: Preset, parts: list) -> LC:
-    """The forced slot's new option box digest from its bounds (box entry M) and per slot its
-    rows' hash (`<prefix>.row_hash[K]`). Not yet checked against the round's figures: a forced
-    withdrawal of an account holding options still needs `option_ops.option_write`'s openings
-    and grid check (the touch and the closing write have them)."""
-    from .common import option_box_digest
-
+def _chosen_obox_digest(c: Circuit, prefix: str, preset: Preset, packed: list) -> LC:
+    """The forced slot's new option box digest from its packed bounds (box entry M) and per slot
+    its rows' hash (`<prefix>.row_hash[K]`). Not yet checked against the round's figures: a
+    forced withdrawal of an account holding options still needs `option_ops.option_write`'s
+    openings and grid check (the touch and the closing write have them)."""
     rows = c.private_input(f"{prefix}.row_hash", preset.option_slots)
-    return option_box_digest(c, parts[preset.num_markets], rows)
+    return option_box_digest(c, packed[preset.num_markets], rows)
 
 
 def _settled(c: Circuit, st: BatchState, leaf: Leaf) -> Leaf:
-    """`spec.transition.settle_funding`: C -= sum q_j (F_j - f_j); f_j = F_j."""
+    """`spec.transition.settle_funding`: C -= sum q_j (F_j - f_j); f_j = F_j. On options presets
+    also `spec.options.close_settled` (every write closes the account's settled series; the
+    spec does it when the op commits, which gives the same leaf: no op changes a settled slot)."""
     paid = funding_paid(c, leaf.positions, leaf.snapshots, st.funding)
-    return leaf.replace(collateral=LC.of(leaf.collateral) - paid, snapshots=list(st.funding))
+    out = leaf.replace(collateral=LC.of(leaf.collateral) - paid, snapshots=list(st.funding))
+    if st.book is not None:
+        with c.scope("close_settled"):
+            out = close_settled(c, st.preset, st.book, leaf.source, out)
+    return out
 
 
 def _index_of(index_bits) -> LC:
@@ -134,7 +144,8 @@ def _publish(c: Circuit, st: BatchState, flag, index, new: Leaf, packed_box, new
 
 
 def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, index_bits, old_hash,
-           new: Leaf, check_box, rebox: str = "", want_root_box: bool = False, register: bool = False):
+           new: Leaf, check_box, rebox: str = "", want_root_box: bool = False, register: bool = False,
+           option_digest: bool = False):
     """Write `new` (its snapshots must be the current funding indices) at the index.
 
     rebox "" keeps the leaf's box (`spec.transition._Writes.commit`): the box check is
@@ -155,12 +166,13 @@ def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, ind
     else:  # kept: a registration's is the empty leaf's full box (the caller asserts it)
         packed, parts = (full_packed(preset) if register else path.leaf_box), None
     checked = not (isinstance(check_box, int) and check_box == 0)
-    if preset.option_slots and checked and rebox != "full" and not register:
+    if preset.option_slots and (checked or option_digest) and rebox != "full" and not register:
         # options presets: the option box (its digest, kept or chosen with opened rows) and the
         # account safe everywhere in its box: the grid where it holds options (option_ops)
         market_parts = parts[:m] if parts is not None else [unpack_market_box(c, x) for x in path.leaf_box[:m]]
-        new, _, _ = option_write(c, st.options, preset, prefix, enabled, gate(c, enabled, check_box), new, pos,
-                                 market_parts, rebox, parts[m] if rebox == "chosen" else None, st.funding)
+        new, _, _ = option_write(c, st.options, preset, prefix, enabled, gate(c, enabled, check_box) if checked else 0,
+                                 new, pos,
+                                 market_parts, rebox, packed[m], parts[m] if rebox == "chosen" else None, st.funding)
     elif rebox == "chosen" and preset.option_slots:  # (a chosen box is always checked)
         raise AssertionError("a chosen box is checked")
     elif checked:
@@ -196,10 +208,45 @@ def _is_fund(c: Circuit, index) -> LC:
     return is_zero(c, index)
 
 
+def _option_view(c: Circuit, st: BatchState, preset: Preset, enabled, leaf: Leaf):
+    """Options presets: the leaf's slots with their series' figures from the round's table."""
+    return slots_from_table(c, enabled, preset, st.options.table, leaf.option_series, leaf.option_sizes)
+
+
+def _initial_ok(c: Circuit, enabled, preset: Preset, st: BatchState, leaf: Leaf, pos: Positions,
+                exact: bool = False) -> LC:
+    """TV >= IR at the batch figures (a bit; `leaf` settled): `cross_margin.initial_surplus`, the
+    initial grid at the marks on options presets. `exact` where a 0 must be true (a forced
+    withdrawal the circuit bounces)."""
+    if preset.option_slots:
+        slots, figs = _option_view(c, st, preset, enabled, leaf)
+        s = option_marks_surplus(c, enabled, preset, "initial", leaf.collateral, pos, st.funding, st.funding,
+                                 st.prices, slots, [f.array for f in figs], exact=exact)
+        return option_is_nonnegative(c, enabled, s)
+    return is_nonnegative(c, enabled, surplus(c, preset, leaf.collateral, pos, st.prices, "initial"))
+
+
+def _maintenance_ok(c: Circuit, enabled, preset: Preset, st: BatchState, leaf: Leaf, pos: Positions) -> LC:
+    """TV >= MR at the batch figures (a bit; `leaf` settled): `cross_margin.maintenance_surplus`,
+    the minimal box for an option account on options presets, its mins exact (a 0 liquidates)."""
+    if preset.option_slots:
+        slots, figs = _option_view(c, st, preset, enabled, leaf)
+        return maintenance_ok(c, enabled, preset, st.prices, st.funding, leaf.collateral, pos, slots, figs,
+                              exact=True)
+    return is_nonnegative(c, enabled, surplus(c, preset, leaf.collateral, pos, st.prices, "maintenance"))
+
+
 def _margin_allows(c: Circuit, enabled, preset: Preset, st: BatchState, new: Leaf, pos: Positions,
                    reduces) -> None:
     """`spec.transition.margin_allows`: TV >= IR at the batch prices, or risk reduced in
-    every market (`reduces`, a bit) and TV >= MR. `new` is settled (no funding to pay)."""
+    every market (`reduces`, a bit) and TV >= MR. `new` is settled (no funding to pay).
+    Options presets: at the batch figures (`option_ops.option_margin_allows`); the ops that
+    call this move no option position, so "reduces" is the perpetuals'."""
+    if preset.option_slots:
+        slots, figs = _option_view(c, st, preset, enabled, new)
+        assert_true(c, enabled, option_margin_allows(c, enabled, preset, st.prices, st.funding, new.collateral, pos,
+                                                     slots, figs, reduces))
+        return
     ok_initial = is_nonnegative(c, enabled, surplus(c, preset, new.collateral, pos, st.prices, "initial"))
     ok_maint = is_nonnegative(c, enabled, surplus(c, preset, new.collateral, pos, st.prices, "maintenance"))
     fallback = c.mul(reduces, ok_maint)
@@ -310,9 +357,14 @@ def _queue_entry(c: Circuit, st: BatchState, preset: Preset, prefix: str, leaf_r
 
 def _applied_or_read(c: Circuit, st: BatchState, q: QueueEntry, applied, collateral) -> Leaf:
     """The entry's leaf after it: settled with `collateral` when `applied`, else unchanged."""
-    pre = q.pre
-    return pre.replace(collateral=select(c, applied, collateral, pre.collateral),
-                       snapshots=[select(c, applied, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)])
+    pre, done = q.pre, q.settled
+    out = pre.replace(collateral=select(c, applied, collateral, pre.collateral),
+                      snapshots=[select(c, applied, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)])
+    if pre.obox_digest is not None:  # options presets: settled series closed when applied
+        out = out.replace(option_series=[select(c, applied, a, b) for a, b in zip(done.option_series, pre.option_series)],
+                          option_sizes=[select(c, applied, a, b) for a, b in zip(done.option_sizes, pre.option_sizes)],
+                          obox_digest=select(c, applied, done.obox_digest, pre.obox_digest))
+    return out
 
 
 def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
@@ -373,7 +425,7 @@ def forced_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None
     live = c.mul(q.registered, positive)  # registered implies enabled
     pos = signed_positions(c, live, after.positions)
     fits = _fits_collateral(c, live, after.collateral)
-    affords = is_nonnegative(c, live, surplus(c, preset, after.collateral, pos, st.prices, "initial"))
+    affords = _initial_ok(c, live, preset, st, after, pos, exact=True)
     executed = c.mul(fits, affords)  # fits is 0 unless live
     new = _applied_or_read(c, st, q, executed, after.collateral)
     path = declare_path(c, f"{prefix}.account", preset)
@@ -382,7 +434,7 @@ def forced_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None
     for j in range(len(packed)):
         assert_equal_when(c, q.enabled - executed, packed[j], path.leaf_box[j])
     if preset.option_slots:  # and the new option box (a read keeps the leaf's digest)
-        new = new.replace(obox_digest=select(c, executed, _chosen_obox_digest(c, f"{prefix}.account", preset, parts),
+        new = new.replace(obox_digest=select(c, executed, _chosen_obox_digest(c, f"{prefix}.account", preset, packed),
                                              new.obox_digest))
     assert_signed(c, q.enabled, new.collateral, COLLATERAL_BITS)
     assert_box_safe(c, executed, preset, new.collateral, pos, parts[:preset.num_markets], st.funding)
@@ -453,7 +505,7 @@ def withdrawal_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> 
     pos, _ = _write(c, st, preset, f"{prefix}.account", en, bits, leaf_hash(c, pre), new,
                     check_box=1 - _is_fund(c, account))
     # the account keeps TV >= IR at the batch prices
-    assert_nonnegative(c, en, surplus(c, preset, new.collateral, pos, st.prices, "initial"))
+    assert_true(c, en, _initial_ok(c, en, preset, st, new, pos))
     # the message's entry (account, amount), which the contract pays to the account's L1
     # owner (the leaf's l1_address: both are set at registration and never change)
     st.message.put_bits(f"withdrawal[{s}].accountId", bits)
@@ -522,8 +574,7 @@ def liquidation_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) ->
     t = _settled(c, st, target)
     t_pos = signed_positions(c, en, t.positions)
     # only an account below maintenance margin at the batch prices can be liquidated
-    assert_true(c, en, LC.of(en) - is_nonnegative(c, en, surplus(c, preset, t.collateral, t_pos, st.prices,
-                                                                   "maintenance")))
+    assert_true(c, en, LC.of(en) - _maintenance_ok(c, en, preset, st, t, t_pos))
     # penalty = min(max(TV, 0), sum_j |q_j| p_j penalty_j // BPS)
     notional = LC()  # sum_j q_j p_j
     scaled = LC()  # sum_j |q_j| p_j penalty_j
@@ -532,12 +583,16 @@ def liquidation_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) ->
         abs_qg = qg - 2 * c.mul(t_pos.neg[j], qg)
         notional = notional + qg * mk.price_step
         scaled = scaled + abs_qg * (mk.price_step * mk.penalty_bps)
+    option_value = LC()  # options presets: the target's options at their marks, with their penalty
+    if preset.option_slots:
+        option_value, option_scaled = target_option_values(c, preset, *_option_view(c, st, preset, en, t))
+        scaled = scaled + option_scaled
     quot, rem = c.hint(lambda x: divmod(x, BPS), scaled, n=2)
     c.assert_equal(LC.of(quot) * BPS + rem, scaled)
     assert_bits(c, en, rem, BPS_BITS)
     assert_bits(c, en, LC.of(BPS - 1) - rem, BPS_BITS)
     assert_bits(c, en, quot, TV_BITS + 2)
-    tv = LC.of(t.collateral) + notional
+    tv = LC.of(t.collateral) + notional + option_value
     tv_pos = c.mul(1 - is_negative_gated(c, en, tv, TV_BITS + 2), tv)
     smaller = less_than(c, gate(c, en, quot), gate(c, en, tv_pos), TV_BITS + 2)
     penalty = select(c, smaller, quot, tv_pos)
@@ -546,10 +601,9 @@ def liquidation_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) ->
     bad_debt = c.mul(is_negative_gated(c, en, t_c, TV_BITS + 3), t_c)  # min(t_c, 0)
     t_bits = index_bits_of(c, en, account, preset)
     new_target = t.replace(collateral=t_c - bad_debt, positions=[LC.of(0)] * m, **_new_leaf_options(preset))
-    # options presets: the target's option slots are emptied (`spec.options.move_options`); until
-    # the option liquidation moves them to the receiver, a target holds no option position
-    for n in target.option_sizes:
-        assert_equal_when(c, en, n, 0)
+    # options presets: the target's option slots are emptied, its options move to the receiver at
+    # their marks (`spec.options.move_options`)
+    moves = list(zip(t.option_series, t.option_sizes))
     # the target ends flat with C >= 0: safe at every price, it gets the full box
     _write(c, st, preset, f"{prefix}.target", en, t_bits, leaf_hash(c, target), new_target, check_box=1,
            rebox="full")
@@ -560,14 +614,18 @@ def liquidation_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) ->
     _not_expired(c, st, by_liquidator, expiry)
     nonce_hi, bitmap = use_nonce(c, by_liquidator, rec.nonce_hi, rec.nonce_bitmap, r_nonce)
     r = _settled(c, st, rec)
-    new_rec = r.replace(collateral=LC.of(r.collateral) - notional + penalty,
+    new_rec = r.replace(collateral=LC.of(r.collateral) - notional - option_value + penalty,
                         positions=[LC.of(q) + tq for q, tq in zip(r.positions, t_pos.q)],
                         nonce_hi=nonce_hi, nonce_bitmap=bitmap)
+    options_reduced = LC.of(1)
+    if preset.option_slots:
+        r_sids, r_sizes, options_reduced = receive_options(c, by_liquidator, r.option_series, r.option_sizes, moves)
+        new_rec = new_rec.replace(option_series=r_sids, option_sizes=r_sizes)
     r_bits = index_bits_of(c, by_liquidator, receiver, preset)
     r_pos, _ = _write(c, st, preset, f"{prefix}.receiver", by_liquidator, r_bits, leaf_hash(c, rec), new_rec,
                       check_box=1)
     # the liquidator ends with TV >= IR, or reduced risk and TV >= MR
-    reduces = LC.of(1)
+    reduces = options_reduced
     for old_q, new_q in zip(r.positions, new_rec.positions):
         reduces = c.mul(reduces, _reduces_risk(c, by_liquidator, old_q, new_q))
     _margin_allows(c, by_liquidator, preset, st, new_rec, r_pos, reduces)
@@ -575,10 +633,13 @@ def liquidation_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) ->
     fund = _leaf_input(c, f"{prefix}.fund", preset)
     f = _settled(c, st, fund)
     take = [c.mul(to_fund, tq) for tq in t_pos.q]
-    new_fund = f.replace(collateral=LC.of(f.collateral) + bad_debt + c.mul(to_fund, penalty - notional),
+    new_fund = f.replace(collateral=LC.of(f.collateral) + bad_debt + c.mul(to_fund, penalty - notional - option_value),
                          positions=[LC.of(q) + tq for q, tq in zip(f.positions, take)])
+    if preset.option_slots:  # the fund takes the options when it is the receiver
+        f_sids, f_sizes, _ = receive_options(c, to_fund, f.option_series, f.option_sizes, moves)
+        new_fund = new_fund.replace(option_series=f_sids, option_sizes=f_sizes)
     _write(c, st, preset, f"{prefix}.fund", en, [0] * preset.account_bits, leaf_hash(c, fund), new_fund,
-           check_box=0)
+           check_box=0, option_digest=True)
 
 
 def deleverage_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
@@ -595,8 +656,7 @@ def deleverage_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> 
     f, a = _settled(c, st, fund), _settled(c, st, cp)
     f_pos = signed_positions(c, en, f.positions)
     # the insurance fund is in shortfall: TV < MR at the batch prices
-    assert_true(c, en, LC.of(en) - is_nonnegative(c, en, surplus(c, preset, f.collateral, f_pos, st.prices,
-                                                                   "maintenance")))
+    assert_true(c, en, LC.of(en) - _maintenance_ok(c, en, preset, st, f, f_pos))
     q_fund, q_cp = pick(c, e, f.positions), pick(c, e, a.positions)
     neg_fund, abs_fund = sign_abs(c, en, q_fund, POSITION_BITS)
     _, abs_cp = sign_abs(c, en, q_cp, POSITION_BITS)

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from circuits.dsl import LC, Circuit, gadget
-from circuits.gadgets.comparators import is_equal, is_zero
+from circuits.gadgets.comparators import is_equal, is_zero, less_eq
 from sequencer.spec import options as opt
 from sequencer.spec.constants import POSITION_BITS, Preset
 
 from . import options as og
-from .arith import assert_bits, assert_equal_when, gate, is_negative_gated, one_hot, pick
+from .arith import assert_bits, assert_equal_when, gate, is_negative_gated, one_hot, pick, sign_abs
 from .common import hash_fields
 from .margin import Positions, surplus
 
@@ -125,12 +125,11 @@ def table_size(preset: Preset) -> int:
 
 
 @gadget
-def declare_option_batch(c: Circuit, preset: Preset, prices: Sequence) -> OptionBatch:
-    """Inputs `figures.{root, timestamp, vols, table[e]}`; each used table entry opened against
-    the root. (The root, time and vols are bound to the committee's signed commitment and the
-    book by the batch header: `options.figures_commitment`.)"""
-    root, ts = c.private_input("figures.root"), c.private_input("figures.timestamp")
-    vols = c.private_input("figures.vols", preset.num_markets)
+def declare_option_batch(c: Circuit, preset: Preset, prices: Sequence, rows_root, timestamp, vols) -> OptionBatch:
+    """The figures table (inputs `figures.table[e]`), each used entry opened against the round's
+    rows root (`option_state.process_figures` binds the root, the time and the vols to the
+    committee's signed commitment)."""
+    root, ts = rows_root, timestamp
     table = []
     for e in range(table_size(preset)):
         entry = og.declare_table_entry(c, 1, preset, f"figures.table[{e}]")
@@ -152,14 +151,14 @@ def declare_cached_rows(c: Circuit, prefix: str, k: int) -> list[og.CachedRows]:
 
 @gadget
 def option_write(c: Circuit, ob: OptionBatch, preset: Preset, prefix: str, enabled, check, new, pos: Positions,
-                 market_parts: list, rebox: str, new_bounds, funding):
+                 market_parts: list, rebox: str, packed_obox, new_bounds, funding):
     """The option part of a leaf write (`ops._write`) on an options preset; `new` a `common.Leaf`.
 
-    Kept box (rebox ""): the cached rows and the option box bounds (`<prefix>.orows`,
-    `<prefix>.obounds`) open the leaf's option box digest; the new digest keeps the rows of the
-    slots that still hold their series (`kept_rows`). Chosen box ("chosen": a touch, the
-    closing write): the new rows (`<prefix>.orows`) are opened against the round's figures at
-    their corners (`<prefix>.opaths`) and hashed with the new bounds. Then, when `check`: the
+    Kept box (rebox ""): the cached rows (`<prefix>.orows`) and the leaf's packed option box
+    (`packed_obox`, the tree's element) open the leaf's option box digest; the new digest keeps
+    the rows of the slots that still hold their series (`kept_rows`). Chosen box ("chosen": a
+    touch, the closing write): the new rows are opened against the round's figures at their
+    corners (`<prefix>.opaths`, the new bounds `new_bounds` flat) and hashed with the new packed box. Then, when `check`: the
     account is safe everywhere in its box (`options.box_surplus` >= 0). Returns (the leaf with
     its new digest, its slots, their figures)."""
     k, m = preset.option_slots, preset.num_markets
@@ -173,14 +172,12 @@ def option_write(c: Circuit, ob: OptionBatch, preset: Preset, prefix: str, enabl
                  for i in range(k)]
         og.open_slot_rows(c, enabled, ob.root, slots, rows, market_parts, new_bounds, paths)
         used = rows
-        bounds = new_bounds
     else:
-        bounds = c.private_input(f"{prefix}.obounds", 2 * m + 2)
-        old = og.option_box_digest(c, bounds, [c.mul(r.has, h) for r, h in zip(rows, hashes)])
+        old = og.option_box_digest(c, packed_obox, [c.mul(r.has, h) for r, h in zip(rows, hashes)])
         assert_equal_when(c, enabled, old, new.obox_digest)
         used = og.kept_rows(c, rows, new.option_series)
         slots, figs = og.slots_from_table(c, enabled, preset, ob.table, new.option_series, new.option_sizes)
-    digest = og.option_box_digest(c, bounds, [c.mul(r.has, h) for r, h in zip(used, hashes)])
+    digest = og.option_box_digest(c, packed_obox, [c.mul(r.has, h) for r, h in zip(used, hashes)])
     if not (isinstance(check, int) and check == 0):
         s = og.option_box_surplus(c, check, preset, new.collateral, pos, funding, market_parts, slots, used)
         og.assert_option_nonnegative(c, check, s)
@@ -208,3 +205,60 @@ def assign_series(c: Circuit, enabled, ob: OptionBatch, old_sids: Sequence, size
         changed = gate(c, enabled, 1 - is_equal(c, old, new))
         c.assert_product(changed, n, 0)
         og.pick_figures(c, changed, ob.table, new)
+
+
+# --- liquidations: the target's options move to the receiver at their marks ------------------------
+@gadget
+def target_option_values(c: Circuit, preset: Preset, slots: og.OptionSlots, figs: Sequence[og.SlotFigures]):
+    """(sum n V, sum |n| V penalty_j) of a liquidated account's live options at their marks V (the
+    arrays' entry 0): `options.option_value` and `options.option_penalty_scaled`."""
+    value, scaled = LC(), LC()
+    for n, neg, e, f in zip(slots.n, slots.neg, slots.market, figs):
+        nv = c.mul(n, f.array[0])
+        value = value + nv
+        abs_nv = nv - 2 * c.mul(neg, nv)
+        rate = sum((LC.of(b) * mk.penalty_bps for b, mk in zip(e, preset.markets)), LC())
+        scaled = scaled + c.mul(abs_nv, rate)
+    return value, scaled
+
+
+def _first(c: Circuit, bits: Sequence) -> tuple[list, LC]:
+    """(one-hot of the first set bit (zeros if none), whether any is set)."""
+    out, none_before = [], LC.of(1)
+    for b in bits:
+        out.append(c.mul(b, none_before))
+        none_before = c.mul(none_before, 1 - LC.of(b))
+    return out, 1 - none_before
+
+
+@gadget
+def receive_options(c: Circuit, enabled, sids: Sequence, sizes: Sequence, moves: Sequence) -> tuple[list, list, LC]:
+    """`options.move_options` on the receiving side: each (series, size) of `moves` (the target's
+    slots, in order) goes to the receiver's `slot_for` slot (the first holding the series, else
+    the first empty one, else the first holding no position), adding to what it holds there.
+    enabled => every nonzero move finds a slot (else the spec refuses: no free option slot).
+    Returns (new series ids, new sizes, reduced: every series' size moved toward zero without
+    crossing, `options.reduces_option_risk`)."""
+    old_sids, old_sizes = list(sids), list(sizes)
+    sids, sizes = [LC.of(x) for x in sids], [LC.of(x) for x in sizes]
+    for sid_t, n_t in moves:
+        moving = gate(c, enabled, 1 - is_zero(c, n_t))
+        holds = [is_equal(c, s, sid_t) for s in sids]
+        first_h, any_h = _first(c, holds)
+        first_e, any_e = _first(c, [is_zero(c, s) for s in sids])
+        first_z, _ = _first(c, [is_zero(c, n) for n in sizes])
+        chosen = [c.mul(moving, h + c.mul(1 - any_h, e + c.mul(1 - any_e, z)))
+                  for h, e, z in zip(first_h, first_e, first_z)]
+        assert_equal_when(c, moving, sum(chosen, LC()), 1)
+        have = sum((c.mul(ch, c.mul(h, n)) for ch, h, n in zip(chosen, holds, sizes)), LC())
+        sids = [s + c.mul(ch, LC.of(sid_t) - s) for s, ch in zip(sids, chosen)]
+        sizes = [n + c.mul(ch, have + n_t - n) for n, ch in zip(sizes, chosen)]
+    reduced = LC.of(1)
+    for old_sid, old_n, sid, n in zip(old_sids, old_sizes, sids, sizes):
+        before = c.mul(is_equal(c, sid, old_sid), old_n)  # its series' size before (0 for a new one)
+        _, abs_before = sign_abs(c, enabled, before, POSITION_BITS)
+        _, abs_after = sign_abs(c, enabled, n, POSITION_BITS + 1)
+        not_larger = less_eq(c, gate(c, enabled, abs_after), gate(c, enabled, abs_before), POSITION_BITS + 1)
+        same_side = 1 - is_negative_gated(c, enabled, c.mul(before, n), 2 * POSITION_BITS + 2)
+        reduced = c.mul(reduced, c.mul(not_larger, same_side))
+    return sids, sizes, reduced

@@ -11,7 +11,6 @@ each against it, and that forged witnesses are refused):
     option_marks_surplus(...)  options.marks_surplus: the grid at the batch's marks (current arrays)
     open_figure(...)           a leaf of the figures tree (OptionFigures.figures_leaves) under its root
     open_slot_rows(...)        options.check_published: a re-box's rows at their corners, opened
-    figures_commitment(...)    options.figures_commitment: what the committee signs
     open_table_entry(...)      the batch's figures table: a series' array and minimal-box rows, opened once
     pick_figures(...)          a slot's figures picked from the table by series id
     minimal_box_surplus(...)   options.minimal_box_surplus: the maintenance measure of an option account
@@ -119,10 +118,10 @@ def cached_rows_hash(c: Circuit, rows: CachedRows) -> LC:
 
 
 @gadget
-def option_box_digest(c: Circuit, bounds: Sequence, row_hashes: Sequence) -> LC:
-    """`OptionBox.digest`: hash_fields(vlo_0, vhi_0, ..., t_lo, t_hi, each slot's `cached_rows_hash`).
-    `bounds` flat as the tree packs them (`spec.box.pack_option`)."""
-    return hash_fields(c, list(bounds) + list(row_hashes))
+def option_box_digest(c: Circuit, packed, row_hashes: Sequence) -> LC:
+    """`OptionBox.digest`: hash_fields([the packed bounds (`spec.box.pack_option`: the tree's option
+    box element of the leaf), each slot's `cached_rows_hash`])."""
+    return hash_fields(c, [packed, *row_hashes])
 
 
 def split_bounds(bounds: Sequence, m: int) -> tuple[list, tuple]:
@@ -284,14 +283,6 @@ def open_slot_rows(c: Circuit, enabled, tree_root, slots: OptionSlots, rows: Seq
                     p.long_bits, p.long_siblings)
         open_figure(c, on, tree_root, r.sid, [SHORT_KEY, g_short, vhi, times[0], times[1]], r.short,
                     p.short_bits, p.short_siblings)
-
-
-@gadget
-def figures_commitment(c: Circuit, round_, timestamp, prices: Sequence, vols: Sequence, grid_digest,
-                       tree_root) -> LC:
-    """`options.figures_commitment`: the committee's signed commitment from the round's figures
-    and the figures tree's root."""
-    return hash_fields(c, [round_, timestamp, *prices, *vols, grid_digest, tree_root])
 
 
 # --- the batch's figures table: each series' array and minimal-box rows, opened once ----------------
@@ -463,4 +454,4 @@ def intrinsic_value(c: Circuit, enabled, is_call, strike, g, price_step) -> LC:
 __all__ = ["OptionSlots", "CachedRows", "RowPaths", "option_slots", "cached_rows_hash", "option_box_digest",
            "option_box_surplus", "option_marks_surplus", "assert_option_nonnegative", "option_is_nonnegative",
            "kept_rows", "split_bounds", "TableEntry", "SlotFigures", "declare_table_entry", "table_entry_inputs", "open_table_entry", "pick_figures",
-           "slot_figures", "slots_from_table", "minimal_box_surplus", "open_figure", "open_slot_rows", "figures_commitment", "intrinsic_value", "N_ROW", "N_ARRAY"]
+           "slot_figures", "slots_from_table", "minimal_box_surplus", "open_figure", "open_slot_rows", "intrinsic_value", "N_ROW", "N_ARRAY"]

@@ -102,7 +102,7 @@ def slots_cost(p: Preset) -> int:
 
 def digest_cost(p: Preset) -> int:
     m = p.num_markets
-    return _count(lambda c: og.option_box_digest(c, c.private_input("bounds", 2 * m + 2),
+    return _count(lambda c: og.option_box_digest(c, c.private_input("packed"),
                                                   [og.cached_rows_hash(c, r) for r in _rows(c, p)]))
 
 

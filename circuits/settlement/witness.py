@@ -50,7 +50,7 @@ KIND_OF_SLOT = {"register": spec_ops.Register, "deposit": spec_ops.Deposit, "for
 # options presets: the writes whose option box the circuit checks (`ops._write`'s option part):
 # the cached rows (and, keeping the box, its bounds) of the leaf; a chosen box's rows' openings
 OPTION_CHECKED = {("touch", "account"), ("withdrawal", "account"), ("trade", "buyer"), ("trade", "seller"),
-                  ("liquidation", "receiver"), ("deleverage", "account"), ("option_trade", "buyer"),
+                  ("liquidation", "receiver"), ("liquidation", "fund"), ("deleverage", "account"), ("option_trade", "buyer"),
                   ("option_trade", "seller")}
 
 
@@ -129,6 +129,51 @@ def _write_inputs(u: LeafUpdate, preset: Preset, keep_box: bool, register: bool 
     return out
 
 
+def _figure_inputs(record: BatchRecord, preset: Preset) -> dict:
+    """The options part of the header (`option_state.process_figures`): the old book's parts, the
+    round's figures, the listing and settlement slots (each path taken in the series tree as it
+    stands before the slot), the figures root."""
+    from dataclasses import replace
+
+    old, fig = record.old_book, record.batch.options
+    out = {"old.book.timestamp": old.timestamp, "old.book.vols": list(old.vols),
+           "old.book.num_series": len(old.series), "old.book.series_root": old.series_root(),
+           "figures.timestamp": fig.timestamp, "figures.vols": list(fig.vols),
+           "figures.rows_root": fig.rows_root(record.book, preset),
+           "figures_root": fig.commitment(record.book, preset)}
+    if len(fig.listings) > preset.listing_slots or len(fig.settlements) > preset.settlement_slots:
+        raise InputError("more listings or settlements than the circuit has slots")
+    book = old
+    for i, s in enumerate(fig.listings):
+        sid = len(book.series) + 1
+        out.update({f"listing[{i}].enabled": 1, f"listing[{i}].series": s.fields(),
+                    f"listing[{i}].path": book.series_path(sid)})
+        book = replace(book, series={**book.series, sid: s})
+    for i, (sid, g) in enumerate(fig.settlements):
+        out.update({f"settlement[{i}].enabled": 1, f"settlement[{i}].series_id": sid,
+                    f"settlement[{i}].series": book.series[sid].fields(), f"settlement[{i}].price": g,
+                    f"settlement[{i}].path": book.series_path(sid)})
+        book = replace(book, settled={**book.settled, sid: g})
+    assert book.series_root() == record.book.series_root()
+    return out
+
+
+def _close_inputs(account, book, preset: Preset) -> dict:
+    """`option_state.close_settled`'s inputs for a leaf read: per slot its series' leaf and path
+    in the book's series tree, and the option box digest's preimage."""
+    from sequencer.spec import options as spec_opt
+
+    k, m = preset.option_slots, preset.num_markets
+    series = [[0] * 7 for _ in range(k)]
+    paths = [[[0] * (spec_opt.SERIES_ARITY - 1) for _ in range(spec_opt.SERIES_DEPTH)] for _ in range(k)]
+    for i, (sid, _) in enumerate(account.option_slots):
+        if sid:
+            series[i] = [*book.series[sid].fields(), int(sid in book.settled), book.settled.get(sid, 0)]
+            paths[i] = book.series_path(sid)
+    obox = [spec_box.pack_option(spec_box.option_bounds(account.obox, m)), *account.obox.row_hashes()]
+    return {"close.series": series, "close.path": paths, "close.obox": obox}
+
+
 def _op_inputs(slot: str, op, updates: tuple) -> dict:
     """The op's own fields and its writes, keyed relative to the slot."""
     out: dict = {"enabled": 1}
@@ -198,8 +243,7 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
     inputs["old.prices"] = list(g[5:5 + m])
     inputs["old.funding"] = [to_field(f) for f in g[5 + m:5 + 2 * m]]
     if preset.option_slots:
-        inputs["old.book"] = g[5 + 2 * m]
-        inputs["book"] = record.book.digest()
+        inputs.update(_figure_inputs(record, preset))
 
     def put(prefix: str, values: dict) -> None:
         for k, v in values.items():
@@ -220,6 +264,8 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
                 values = _write_inputs(u, preset, keep_box=(slot, role) not in NEW_BOX, register=slot == "register")
                 if slot == "register":  # the old leaf is empty: the circuit takes no leaf data
                     del values["leaf"]
+                elif preset.option_slots and u.pre is not None:  # expiry closing of the leaf read
+                    values.update(_close_inputs(u.pre, record.book, preset))
                 if (slot, role) not in CHOSEN_BOX:  # the write keeps the box (or sets the full one)
                     del values["box"]
                     values.pop("row_hash", None)
@@ -228,12 +274,13 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
                     values.pop("row_hash", None)
                 put(f"{slot}[{i}].{role}", values)
     (settle,) = record.settle.updates
-    values = _write_inputs(settle, preset, keep_box=False)
+    fund = _write_inputs(settle, preset, keep_box=False)
     if preset.option_slots:
-        values.update(option_write_inputs(settle, record, preset, chosen=True))
-        values.pop("row_hash", None)
+        fund.update(_close_inputs(settle.pre, record.book, preset))
+        fund.update(option_write_inputs(settle, record, preset, chosen=True))
+        fund.pop("row_hash", None)
         inputs.update(option_batch_inputs(record, preset))
-    put("close.fund", values)
+    put("close.fund", fund)
     return inputs
 
 
@@ -247,28 +294,26 @@ def option_batch_inputs(record: BatchRecord, preset: Preset) -> dict:
     live = [sid for sid in sorted(book.series) if book.live(sid)]
     if len(live) > table_size(preset):
         raise InputError(f"{len(live)} live series, the {preset.name} circuit's figures table has {table_size(preset)}")
-    out = {"figures.root": fig.tree_root(book, preset), "figures.timestamp": fig.timestamp,
-           "figures.vols": list(fig.vols)}
+    out = {}
     for e in range(table_size(preset)):
         out.update(table_entry_inputs(f"figures.table[{e}]", fig, book, preset, live[e] if e < len(live) else 0))
     return out
 
 
 def option_write_inputs(u: LeafUpdate, record: BatchRecord, preset: Preset, chosen: bool) -> dict:
-    """`option_ops.option_write`'s inputs of one write: kept box, the leaf's cached rows and
-    option box bounds before it; chosen box, the new rows and their openings in the figures tree."""
+    """`option_ops.option_write`'s inputs of one write: kept box, the leaf's cached rows (after
+    expiry closing); chosen box, the new rows and their openings in the figures tree."""
     from sequencer.spec import options as opt
 
     k, d = preset.option_slots, opt.FIGURES_DEPTH
-    account = u.post if chosen else u.pre
+    # kept: the leaf's rows after its settled series closed (ops._settled); chosen: the new ones
+    account = u.post if chosen else (opt.close_settled(u.pre, preset, record.book) if u.pre is not None else None)
     rows = account.obox.rows if account is not None and account.obox is not None else (None,) * k
     zero = [0] * len(opt.MAINTENANCE)
     out = {"orows.has": [int(r is not None) for r in rows], "orows.sid": [r[0] if r else 0 for r in rows],
            "orows.long": [[to_field(x) for x in r[1]] if r else zero for r in rows],
            "orows.short": [[to_field(x) for x in r[2]] if r else zero for r in rows]}
     if not chosen:
-        out["obounds"] = spec_box.option_flat(spec_box.option_bounds(account.obox if account is not None else None,
-                                                                     preset.num_markets))
         return out
     book = record.book
     for i, r in enumerate(rows):

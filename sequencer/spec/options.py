@@ -110,25 +110,28 @@ trades box width for surplus. Write rule (what the circuit checks): box_surplus 
 account is above maintenance at every figures in its box; writes keep the box; only a touch
 (and a liquidated or forced-withdrawn account, and the fund's closing write) re-boxes.
 
-Where rows come from, and the cost (constraints measured from this repository's gadgets:
-`python -m circuits.settlement.options_estimate`, M = 4, 32 series). The committee publishes
+Where rows come from, and the cost (constraints of the circuit's gadgets, circuits/settlement/
+options.py, measured by `python -m circuits.settlement.options_estimate`). The committee publishes
 per round, for every listed series, the current risk array (46 values) and the rows (the 22
 maintenance scenarios) of the *published corner set* around the round's figures
 (`published_corners`: spot ends at SPOT_OFFSETS_BPS of the mark, vol ends at VOL_OFFSETS_BPS of
 the vol, t_lo = the round's time, t_hi = t_lo + one of HORIZONS_S): 5 x 3 x 6 = 90 corners per
 side, 180 rows + 1 array per series; committed as a binary Poseidon Merkle tree of fixed depth
 FIGURES_DEPTH = 13 (leaves in series order, empty leaves 0, so the circuit's paths have one
-length), whose root the committee signs with the round's figures (`OptionFigures.commitment`; one field in the batch message and
-in Oracle.sol's round, next session: no per-series data on chain). A touch opens each slot's
-two rows against that root (4,499 constraints a row: its hash and a depth-13 path) and
-*caches* them in the leaf (the OptionBox digest): a row is a value of a fixed function at
-fixed corners, true at every later round, so writes that keep the box re-hash the cached rows
-(2,022 a slot) instead of opening them, and never need an old round's table. Per write that
-keeps its box, K = 1 / 2 / 4 / 8: +5,690 / 7,852 / 12,122 / 21,145 constraints (leaf fields,
-cached rows, box digest, and the grid margin of one option market: per slot and scenario a side
-select and a product, per scenario a 113-bit min step, 2.7-3.0k); a touch +14.7k / 25.8k / 48.1k
-/ 93.1k; a trade's initial margin at the marks ~5.5-6.1k per grid market, plus 5,234 per series
-per batch to open its current array once. Alternatives, per write: opening the rows at every
+length; an array's leaf also holds its series' fields), whose root (`rows_root`) the committee
+signs with the round's figures (`OptionFigures.commitment`; one field in the batch message and in
+Oracle.sol's round: no per-series data on chain). A touch opens each slot's two rows against that
+root (~4.5k constraints a row: its hash and a depth-13 path) and *caches* them in the leaf (the
+OptionBox digest): a row is a value of a fixed function at fixed corners, true at every later
+round, so writes that keep the box re-hash the cached rows (~2.1k a slot) instead of opening
+them, and never need an old round's table. The batch opens, once, each live series' current array
+and its two rows at the figures' own corner (the minimal box) into a figures table (~14.3k a
+series); writes pick their slots' series from it by id. Per write that keeps its box, M = 4
+markets (each may hold options, so each has the grid's 22 range-checked scenario sums, ~2.5k a
+market), K = 1 / 2 / 4 / 8: +13.6k / 15.9k / 21.5k / 31.8k constraints; a touch +22.6k / 34.0k /
+57.5k / 103.9k; an option trade's side (kept-box write, the initial grid at the marks and the
+maintenance fallback) +50.3k / 58.2k / 74.9k / 107.6k with its slots' arrays opened, less with
+them picked from the table. Alternatives, per write: opening the rows at every
 write instead of caching them, 2K x 4,499 (36k at K = 4); Black–Scholes in the circuit (a
 fixed-point exp, log, square root and two normal CDFs, each a few range-checked products:
 thousands of constraints an evaluation, 22 evaluations per position per write: ~100k per
@@ -445,15 +448,39 @@ class OptionFigures:
             _LEAVES[key] = (tuple(leaves), _tree_levels([h for _, h in leaves]))
         return _LEAVES[key]
 
-    def tree_root(self, book: "OptionBook", preset) -> int:
-        """The root of the figures tree (binary Poseidon, depth FIGURES_DEPTH, empty leaves 0)."""
-        return self.figures_leaves(book, preset)[1][-1][0]
+    def listings_digest(self) -> int:
+        """A chain over the listings, in order: h = hash_fields([h, *series.fields()]) from 0."""
+        h = 0
+        for s in self.listings:
+            h = hash_fields([h, *s.fields()])
+        return h
+
+    def settlements_digest(self) -> int:
+        """A chain over the settlements, in order: h = hash_fields([h, series id, ladder price]) from 0."""
+        h = 0
+        for sid, g in self.settlements:
+            h = hash_fields([h, sid, g])
+        return h
 
     def commitment(self, book: "OptionBook", preset) -> int:
-        """What the committee signs: the round's figures and the figures tree's root, which holds
-        every published row and array of every live series (`figures_leaves`)."""
-        return figures_commitment(self.round, self.timestamp, self.prices, self.vols, self.grid_digest,
-                                  self.tree_root(book, preset))
+        """What the committee signs with the round (the batch message's figures root):
+
+            hash_fields([round, timestamp, *prices, *vols, grid digest, rows root,
+                         listings digest, settlements digest])
+
+        the rows root being the root of the figures tree (`rows_root`: every published row and
+        array of every live series). The batch circuit recomputes it from the figures it
+        processes (time, vols, listings, settlements: the oracle's, not the sequencer's) and the
+        rows root, against which the option margin opens rows and arrays."""
+        return hash_fields([self.round, self.timestamp, *self.prices, *self.vols, self.grid_digest,
+                            self.rows_root(book, preset), self.listings_digest(), self.settlements_digest()])
+
+    def rows_root(self, book: "OptionBook", preset) -> int:
+        """The root of the figures tree (`figures_leaves`: binary Poseidon, depth FIGURES_DEPTH,
+        empty leaves 0)."""
+        return self.figures_leaves(book, preset)[1][-1][0]
+
+    tree_root = rows_root
 
     def opening(self, book: "OptionBook", preset, key: tuple) -> tuple[int, tuple[int, ...]]:
         """(leaf index, siblings from the leaf up) of the leaf keyed `key` (`figures_leaves`)."""
@@ -476,10 +503,6 @@ def figures_leaf(sid: int, key, values: Sequence[int]) -> int:
     or hash_fields(sid, side + 1, g, v, t_lo, t_hi, row)."""
     key = [key] if isinstance(key, int) else list(key)
     return hash_fields([sid, *key, *values])
-
-
-def figures_commitment(round_: int, timestamp: int, prices, vols, grid_digest: int, tree_root: int) -> int:
-    return hash_fields([round_, timestamp, *prices, *vols, grid_digest, tree_root])
 
 
 def _zero_hashes() -> list[int]:
@@ -520,17 +543,71 @@ class OptionBook:
     figures: Optional[OptionFigures] = None  # the current batch's (None between batches in a fresh state)
 
     def digest(self) -> int:
-        """Bound in the state root's globals (exits read settlements and the time from it)."""
-        items = []
-        for sid, s in sorted(self.series.items()):
-            items += [hash_fields([sid, *s.fields(), self.settled.get(sid, 0) + (1 << 20) * (sid in self.settled)])]
-        series_hash = 0
-        for x in items:
-            series_hash = hash_fields([series_hash, x])
-        return hash_fields([self.timestamp, *self.vols, series_hash])
+        """Bound in the state root's globals (exits read settlements and the time from it):
+
+            hash_fields([timestamp, *vols, number of series, series root])
+
+        The series root is a SERIES_ARITY-ary Poseidon tree of depth SERIES_DEPTH over the
+        series ids (`series_root`): leaf `sid` = hash_fields([*series.fields(), settled,
+        settlement price]) (settled 0/1, price 0 while live), 0 for an id not listed. So the
+        batch circuit appends a listing and records a settlement with one path update each,
+        and a write opens the series of its account's slots (expiry closing) with one path,
+        whatever the number of series."""
+        return hash_fields([self.timestamp, *self.vols, len(self.series), self.series_root()])
+
+    def series_leaf(self, sid: int) -> int:
+        s = self.series[sid]
+        return series_leaf(s, sid in self.settled, self.settled.get(sid, 0))
+
+    def series_root(self) -> int:
+        return _series_tree(tuple(sorted((sid, self.series_leaf(sid)) for sid in self.series)))[-1][0]
+
+    def series_path(self, sid: int) -> list[list[int]]:
+        """The siblings of leaf `sid` per level, leaf level first (SERIES_ARITY - 1 each)."""
+        levels = _series_tree(tuple(sorted((i, self.series_leaf(i)) for i in self.series)))
+        out = []
+        for k in range(SERIES_DEPTH):
+            base = sid - sid % SERIES_ARITY
+            out.append([levels[k].get(base + i, _EMPTY_SERIES[k]) for i in range(SERIES_ARITY) if base + i != sid])
+            sid //= SERIES_ARITY
+        return out
 
     def live(self, sid: int) -> bool:
         return sid in self.series and sid not in self.settled
+
+
+SERIES_ARITY = 4
+SERIES_DEPTH = 8  # 4^8 = 2^SERIES_BITS ids
+assert SERIES_ARITY ** SERIES_DEPTH == 1 << SERIES_BITS
+
+
+def series_leaf(series: Series, settled: bool, price: int) -> int:
+    """A listed series' leaf in the book's series tree (`OptionBook.digest`)."""
+    return hash_fields([*series.fields(), int(settled), price])
+
+
+def _empty_series_hashes() -> list[int]:
+    out = [0]
+    for _ in range(SERIES_DEPTH):
+        out.append(hash_fields([out[-1]] * SERIES_ARITY))
+    return out
+
+
+_EMPTY_SERIES = _empty_series_hashes()
+
+
+@lru_cache(maxsize=256)
+def _series_tree(leaves: tuple) -> list:
+    """The series tree's non-empty nodes per level ({index: hash}), the root last ({0: root})."""
+    levels = [dict(leaves)]
+    for k in range(SERIES_DEPTH):
+        parents = {}
+        for i in sorted({i // SERIES_ARITY for i in levels[-1]}):
+            parents[i] = hash_fields([levels[-1].get(i * SERIES_ARITY + c, _EMPTY_SERIES[k]) for c in range(SERIES_ARITY)])
+        levels.append(parents)
+    if not levels[-1]:
+        levels[-1] = {0: _EMPTY_SERIES[SERIES_DEPTH]}
+    return levels
 
 
 def empty_book(preset) -> OptionBook:
@@ -553,10 +630,15 @@ class OptionBox:
         return cls(vols=((0, VOL_MAX),) * num_markets, times=(0, TIME_MAX), rows=(None,) * slots)
 
     def digest(self) -> int:
-        parts = [x for lo_hi in self.vols for x in lo_hi] + list(self.times)
-        for r in self.rows:
-            parts.append(0 if r is None else hash_fields([r[0], *r[1], *r[2]]))
-        return hash_fields(parts)
+        """hash_fields([pack_option(vols, times), per slot its rows' hash (0 without rows)]): the
+        packed bounds are the tree's option box element of the leaf (`box.pack_option`)."""
+        from .box import pack_option
+
+        return hash_fields([pack_option((self.vols, self.times)), *self.row_hashes()])
+
+    def row_hashes(self) -> list[int]:
+        """Per slot hash_fields([series id, *long row, *short row]), 0 for a slot without rows."""
+        return [0 if r is None else hash_fields([r[0], *r[1], *r[2]]) for r in self.rows]
 
     def contains(self, vols: Sequence[int], timestamp: int) -> bool:
         return all(lo <= v <= hi for (lo, hi), v in zip(self.vols, vols)) \
@@ -896,6 +978,9 @@ def process_figures(state, batch) -> None:
     require(isinstance(fig.timestamp, int) and book.timestamp <= fig.timestamp <= TIME_MAX, "oracle time goes back")
     require(len(fig.vols) == m and all(isinstance(v, int) and 0 <= v <= VOL_MAX for v in fig.vols),
             "vol out of range")
+    # the batch circuit's listing and settlement slots (constants.Preset)
+    require(len(fig.listings) <= state.preset.listing_slots, "too many listings in one round")
+    require(len(fig.settlements) <= state.preset.settlement_slots, "too many settlements in one round")
     series = dict(book.series)
     for s in fig.listings:
         # a listing: a real market, a strike on its ladder, an expiry in the future, ids in order

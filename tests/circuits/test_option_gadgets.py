@@ -15,7 +15,9 @@ from circuits.dsl import Circuit, unsatisfied
 from circuits.dsl.testing import assert_rejects, assert_solves, assert_tamper_breaks, forge_witness
 from circuits.settlement import option_ops as oo
 from circuits.settlement import options as og
+from circuits.settlement.common import pack_option_box
 from circuits.settlement.margin import signed_positions
+from sequencer.spec import box as spec_box
 from sequencer.spec import margin as spec_margin
 from sequencer.spec import options as opt
 from sequencer.spec import transition
@@ -85,11 +87,11 @@ def box_circuit():
     c = Circuit("option_box")
     collateral, pos, f = declare_account(c)
     box = c.private_input("box", (M, 4))
-    bounds = c.private_input("bounds", 2 * M + 2)
+    packed = c.private_input("packed")
     slots, rows = declare_slots(c), declare_rows(c)
     for r in rows:
         c.assert_product(r.has, 1 - r.has, 0)
-    c.output("digest", og.option_box_digest(c, bounds, [og.cached_rows_hash(c, r) for r in rows]))
+    c.output("digest", og.option_box_digest(c, packed, [og.cached_rows_hash(c, r) for r in rows]))
     s = og.option_box_surplus(c, 1, P, collateral, pos, f, box, slots, rows, exact=True)
     c.output("surplus", s)
     c.output("ok", og.option_is_nonnegative(c, 1, s))
@@ -97,12 +99,16 @@ def box_circuit():
 
 
 def box_inputs(a: Account) -> dict:
-    return {**account_inputs(a), "box": [list(b) for b in a.box], "bounds": flat_bounds(a.obox),
+    return {**account_inputs(a), "box": [list(b) for b in a.box], "packed": packed_bounds(a.obox),
             **slot_inputs(a), **rows_inputs(a.obox)}
 
 
 def flat_bounds(obox) -> list:
     return [x for v in obox.vols for x in v] + list(obox.times)
+
+
+def packed_bounds(obox) -> int:
+    return spec_box.pack_option((obox.vols, obox.times))
 
 
 def solved(cc, inputs: dict) -> list[int]:
@@ -190,13 +196,11 @@ def marks_circuit():
     slots = declare_slots(c)
     arrays = c.private_input("arrays", (K, og.N_ARRAY))
     bits, sibs = c.private_input("bits", (K, opt.FIGURES_DEPTH)), c.private_input("sibs", (K, opt.FIGURES_DEPTH))
-    rnd, ts = c.private_input("round"), c.private_input("ts")
-    vols, grid, root = c.private_input("vols", M), c.private_input("grid"), c.private_input("root")
+    root = c.private_input("root")
     fields = c.private_input("series", (K, 5))
     for k in range(K):  # each slot holding a position opens its series' array (and fields)
         og.open_figure(c, slots.nonzero[k], root, slots.sid[k], [og.ARRAY_KEY, *fields[k]], arrays[k], bits[k],
                        sibs[k])
-    c.output("commitment", og.figures_commitment(c, rnd, ts, prices, vols, grid, root))
     for name in ("initial", "maintenance"):
         c.output(name, og.option_marks_surplus(c, 1, P, name, collateral, pos, f, funding, prices, slots, arrays))
     return c.compile()
@@ -215,8 +219,7 @@ def marks_inputs(a: Account) -> dict:
         bits.append([(index >> d) & 1 for d in range(opt.FIGURES_DEPTH)])
         sibs.append(list(path))
     return {**account_inputs(a), "F": list(FUNDING), "prices": list(FIG.prices), **slot_inputs(a),
-            "arrays": arrays, "bits": bits, "sibs": sibs, "series": fields, "round": FIG.round, "ts": FIG.timestamp,
-            "vols": list(FIG.vols), "grid": FIG.grid_digest, "root": FIG.tree_root(BOOK, P)}
+            "arrays": arrays, "bits": bits, "sibs": sibs, "series": fields, "root": FIG.rows_root(BOOK, P)}
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -228,7 +231,6 @@ def test_marks_surplus_equals_the_spec(marks_circuit, s1, s2, n1, n2, q0, q1, co
     out = marks_circuit.outputs(solved(marks_circuit, marks_inputs(a)))
     for grid in ("initial", "maintenance"):
         assert from_field(out[grid]) == opt.marks_surplus(a, P, BOOK, FIG, FUNDING, grid)
-    assert out["commitment"] == FIG.commitment(BOOK, P)
 
 
 def test_arrays_not_published_are_refused(marks_circuit):
@@ -258,7 +260,7 @@ def rows_circuit():
     d = opt.FIGURES_DEPTH
     paths = [og.RowPaths(*(c.private_input(f"{x}{k}", d) for x in ("lb", "ls", "sb", "ss"))) for k in range(K)]
     og.open_slot_rows(c, 1, root, slots, rows, box, bounds, paths)
-    c.output("digest", og.option_box_digest(c, bounds, [og.cached_rows_hash(c, r) for r in rows]))
+    c.output("digest", og.option_box_digest(c, pack_option_box(bounds), [og.cached_rows_hash(c, r) for r in rows]))
     return c.compile()
 
 
@@ -331,14 +333,14 @@ def test_a_slot_that_changes_series_drops_its_rows():
     """`kept_rows`: the digest after `options.with_option` (a slot taking another series) and after
     `close_settled` (a settled series' slot emptied) is the spec's."""
     c = Circuit("kept_rows")
-    bounds, sids = c.private_input("bounds", 2 * M + 2), c.private_input("new_sid", K)
+    packed, sids = c.private_input("packed"), c.private_input("new_sid", K)
     rows = declare_rows(c)
-    c.output("digest", og.option_box_digest(c, bounds, [og.cached_rows_hash(c, r) for r in og.kept_rows(c, rows, sids)]))
+    c.output("digest", og.option_box_digest(c, packed, [og.cached_rows_hash(c, r) for r in og.kept_rows(c, rows, sids)]))
     cc = c.compile()
     a = boxed(account(10**9, (0, 0), ((1, 0), (3, 20))))  # slot 0 reserved for series 1, no position: rows kept?
     a = replace(a, obox=replace(a.obox, rows=(opt.make_box(replace(a, option_slots=((1, 5), (3, 20))), P, BOOK, FIG,
                                                            FUNDING, 250, 1000, DAY)[1].rows[0], a.obox.rows[1])))
-    base = {"bounds": flat_bounds(a.obox), **rows_inputs(a.obox)}
+    base = {"packed": packed_bounds(a.obox), **rows_inputs(a.obox)}
     for k, sid in ((0, 2), (0, 1), (1, 0)):
         new = opt.with_option(a, k, sid, 0)
         sids = [s for s, _ in new.option_slots]
