@@ -99,15 +99,6 @@ def _new_leaf_options(preset: Preset) -> dict:
                 obox_digest=LC.of(full_option_box_digest(preset.num_markets, k)))
 
 
-def _chosen_obox_digest(c: Circuit, prefix: str, preset: Preset, packed: list) -> LC:
-    """The forced slot's new option box digest from its packed bounds (box entry M) and per slot
-    its rows' hash (`<prefix>.row_hash[K]`). Not yet checked against the round's figures: a
-    forced withdrawal of an account holding options still needs `option_ops.option_write`'s
-    openings and grid check (the touch and the closing write have them)."""
-    rows = c.private_input(f"{prefix}.row_hash", preset.option_slots)
-    return option_box_digest(c, packed[preset.num_markets], rows)
-
-
 def _settled(c: Circuit, st: BatchState, leaf: Leaf) -> Leaf:
     """`spec.transition.settle_funding`: C -= sum q_j (F_j - f_j); f_j = F_j. On options presets
     also `spec.options.close_settled` (every write closes the account's settled series; the
@@ -386,7 +377,11 @@ def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> Non
     pos = signed_positions(c, q.enabled, new.positions)
     not_fund = 1 - _is_fund(c, q.account)
     parts = [unpack_market_box(c, x) for x in path.leaf_box[:preset.num_markets]]
-    assert_box_safe(c, c.mul(credited, not_fund), preset, new.collateral, pos, parts, st.funding)
+    if preset.option_slots:  # options presets: the grid over the kept box, the option box digest kept
+        new, _, _ = option_write(c, st.options, preset, f"{prefix}.account", q.registered, c.mul(credited, not_fund),
+                                 new, pos, parts, "", path.leaf_box[preset.num_markets], None, st.funding)
+    else:
+        assert_box_safe(c, c.mul(credited, not_fund), preset, new.collateral, pos, parts, st.funding)
     # registered: the old hash is a leaf hash (never 0) under the root; else the leaf is empty
     # (hash 0) and stays so
     new_hash = leaf_hash(c, new)
@@ -433,11 +428,14 @@ def forced_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None
     # executed: the sequencer's new box, checked; otherwise a read keeps the box
     for j in range(len(packed)):
         assert_equal_when(c, q.enabled - executed, packed[j], path.leaf_box[j])
-    if preset.option_slots:  # and the new option box (a read keeps the leaf's digest)
-        new = new.replace(obox_digest=select(c, executed, _chosen_obox_digest(c, f"{prefix}.account", preset, packed),
-                                             new.obox_digest))
+    m = preset.num_markets
+    if preset.option_slots:  # and the new option box, its rows opened, the grid over it (a read keeps the digest)
+        boxed, _, _ = option_write(c, st.options, preset, f"{prefix}.account", executed, executed, new, pos, parts[:m],
+                                   "chosen", packed[m], parts[m], st.funding)
+        new = new.replace(obox_digest=select(c, executed, boxed.obox_digest, new.obox_digest))
+    else:
+        assert_box_safe(c, executed, preset, new.collateral, pos, parts[:m], st.funding)
     assert_signed(c, q.enabled, new.collateral, COLLATERAL_BITS)
-    assert_box_safe(c, executed, preset, new.collateral, pos, parts[:preset.num_markets], st.funding)
     new_hash = leaf_hash(c, new)
     st.root, _ = leaf_write(c, preset, q.enabled, st.root, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
                             c.mul(q.registered, new_hash), parts, path)

@@ -49,7 +49,7 @@ KIND_OF_SLOT = {"register": spec_ops.Register, "deposit": spec_ops.Deposit, "for
 
 # options presets: the writes whose option box the circuit checks (`ops._write`'s option part):
 # the cached rows (and, keeping the box, its bounds) of the leaf; a chosen box's rows' openings
-OPTION_CHECKED = {("touch", "account"), ("withdrawal", "account"), ("trade", "buyer"), ("trade", "seller"),
+OPTION_CHECKED = {("deposit", "account"), ("forced", "account"), ("touch", "account"), ("withdrawal", "account"), ("trade", "buyer"), ("trade", "seller"),
                   ("liquidation", "receiver"), ("liquidation", "fund"), ("deleverage", "account"), ("option_trade", "buyer"),
                   ("option_trade", "seller")}
 
@@ -319,11 +319,13 @@ def option_write_inputs(u: LeafUpdate, record: BatchRecord, preset: Preset, chos
     for i, r in enumerate(rows):
         for side, (b, sib) in ((1, ("lb", "ls")), (-1, ("sb", "ss"))):
             index, path = 0, (0,) * d
-            if r is not None:
+            if r is not None and book.live(r[0]):
                 ser = book.series[r[0]]
                 c = opt.row_corner(ser, side, account.box[ser.market][:2], account.obox.vols[ser.market],
                                    account.obox.times)
-                index, path = book.figures.opening(book, preset, (r[0], side + 1, c.g, c.v, c.t_lo, c.t_hi))
+                key = (r[0], side + 1, c.g, c.v, c.t_lo, c.t_hi)
+                if key in dict(book.figures.figures_leaves(book, preset)[0]):  # (a forced read opens nothing)
+                    index, path = book.figures.opening(book, preset, key)
             out[f"opaths[{i}].{b}"] = [(index >> j) & 1 for j in range(d)]
             out[f"opaths[{i}].{sib}"] = list(path)
     return out
