@@ -125,15 +125,17 @@ def table_size(preset: Preset) -> int:
 
 
 @gadget
-def declare_option_batch(c: Circuit, preset: Preset, prices: Sequence, rows_root, timestamp, vols) -> OptionBatch:
+def declare_option_batch(c: Circuit, preset: Preset, prices: Sequence, rows_root, timestamp, vols,
+                         series_root) -> OptionBatch:
     """The figures table (inputs `figures.table[e]`), each used entry opened against the round's
-    rows root (`option_state.process_figures` binds the root, the time and the vols to the
-    committee's signed commitment)."""
+    rows root and the book's series tree after the round's listings and settlements
+    (`option_state.process_figures` binds the root, the time and the vols to the committee's
+    signed commitment)."""
     root, ts = rows_root, timestamp
     table = []
     for e in range(table_size(preset)):
         entry = og.declare_table_entry(c, 1, preset, f"figures.table[{e}]")
-        og.open_table_entry(c, root, prices, vols, ts, entry)
+        og.open_table_entry(c, root, series_root, prices, vols, ts, entry)
         table.append(entry)
     return OptionBatch(root, ts, list(vols), table)
 

@@ -290,9 +290,9 @@ def open_slot_rows(c: Circuit, enabled, tree_root, slots: OptionSlots, rows: Seq
 class TableEntry:
     """One series of the batch's figures table: its fields, its current array and its two rows
     at the figures' own corner (the minimal box: spot = mark, vol = the round's, time [t, t]),
-    opened once per batch; writes pick them by series id (`pick_figures`). The array's leaf
-    holds the series' fields (`Series.fields()`), so the opening binds them: `market` (one-hot
-    of `market_index`), `is_call`, `strike`, `expiry`, `smile`."""
+    opened once per batch; writes pick them by series id (`pick_figures`). The fields come from
+    the book's series tree (opened at `spath`, the series live): `market` (one-hot of
+    `market_index`), `is_call`, `strike`, `expiry`, `smile`."""
 
     used: LC
     sid: LC
@@ -306,6 +306,7 @@ class TableEntry:
     strike: LC = None
     expiry: LC = None
     smile: LC = None
+    spath: list = None  # the series' path in the book's series tree
 
 
 def declare_table_entry(c: Circuit, enabled, preset: Preset, prefix: str) -> TableEntry:
@@ -319,7 +320,8 @@ def declare_table_entry(c: Circuit, enabled, preset: Preset, prefix: str) -> Tab
     paths = [(c.private_input(f"{prefix}.{x}.bits", d), c.private_input(f"{prefix}.{x}.sibs", d)) for x in "als"]
     return TableEntry(used, sid, one_hot(c, enabled, market, preset.num_markets), call,
                       c.private_input(f"{prefix}.array", N_ARRAY), c.private_input(f"{prefix}.long", N_ROW),
-                      c.private_input(f"{prefix}.short", N_ROW), paths, market, strike, expiry, smile)
+                      c.private_input(f"{prefix}.short", N_ROW), paths, market, strike, expiry, smile,
+                      c.private_input(f"{prefix}.spath", opt.SERIES_DEPTH))
 
 
 def table_entry_inputs(prefix: str, figures, book, preset, sid: int) -> dict:
@@ -327,13 +329,14 @@ def table_entry_inputs(prefix: str, figures, book, preset, sid: int) -> dict:
     d = opt.FIGURES_DEPTH
     if not sid:
         zero = {f"{prefix}.{x}.{y}": [0] * d for x in "als" for y in ("bits", "sibs")}
+        zero[f"{prefix}.spath"] = [0] * opt.SERIES_DEPTH
         return {f"{prefix}.used": 0, f"{prefix}.sid": 0, f"{prefix}.series": [0] * 5,
                 f"{prefix}.array": [0] * N_ARRAY, f"{prefix}.long": [0] * N_ROW, f"{prefix}.short": [0] * N_ROW, **zero}
     ser = book.series[sid]
     step = preset.markets[ser.market].price_step
     g, v, t = figures.prices[ser.market], figures.vols[ser.market], figures.timestamp
     out = {f"{prefix}.used": 1, f"{prefix}.sid": sid, f"{prefix}.series": ser.fields(),
-           f"{prefix}.array": list(figures.current_row(ser, step))}
+           f"{prefix}.array": list(figures.current_row(ser, step)), f"{prefix}.spath": opt.series_path(book, sid)}
     for side, x in ((1, "long"), (-1, "short")):
         out[f"{prefix}.{x}"] = list(opt.corner_row(ser, step, opt.Corner(side, g, v, t, t)))
     for x, key in (("a", (sid, 0)), ("l", (sid, LONG_KEY, g, v, t, t)), ("s", (sid, SHORT_KEY, g, v, t, t))):
@@ -344,13 +347,22 @@ def table_entry_inputs(prefix: str, figures, book, preset, sid: int) -> dict:
 
 
 @gadget
-def open_table_entry(c: Circuit, tree_root, prices: Sequence, vols: Sequence, timestamp, e: TableEntry) -> None:
-    """used => the entry's array and minimal-box rows are the figures tree's (`options.minimal_box_surplus`'s
-    rows: `row_corner` of the box market_box(j, 0, 0) at horizon 0)."""
+def open_table_entry(c: Circuit, tree_root, series_root, prices: Sequence, vols: Sequence, timestamp,
+                     e: TableEntry) -> None:
+    """used => the entry's series is live in the book (its leaf, settlement code 0, under
+    `series_root`) with the entry's fields, and its array and minimal-box rows are the figures
+    tree's (`options.minimal_box_surplus`'s rows: `row_corner` of market_box(j, 0, 0), horizon 0)."""
+    from circuits.gadgets.bits import to_bits
+
+    from .option_state import series_leaf, series_root_from
+
+    fields = [e.market_index, e.is_call, e.strike, e.expiry, e.smile]
+    bits = to_bits(c, gate(c, e.used, e.sid), opt.SERIES_BITS)
+    root = series_root_from(c, series_leaf(c, e.sid, fields, 0), bits, e.spath)
+    assert_equal_when(c, e.used, root, series_root)
     g, v = pick(c, e.market, prices), pick(c, e.market, vols)
     (ab, asib), (lb, lsib), (sb, ssib) = e.paths
-    series = [e.market_index, e.is_call, e.strike, e.expiry, e.smile]
-    open_figure(c, e.used, tree_root, e.sid, [ARRAY_KEY, *series], e.array, ab, asib)
+    open_figure(c, e.used, tree_root, e.sid, [ARRAY_KEY], e.array, ab, asib)
     open_figure(c, e.used, tree_root, e.sid, [LONG_KEY, g, v, timestamp, timestamp], e.min_long, lb, lsib)
     open_figure(c, e.used, tree_root, e.sid, [SHORT_KEY, g, v, timestamp, timestamp], e.min_short, sb, ssib)
 

@@ -117,21 +117,21 @@ maintenance scenarios) of the *published corner set* around the round's figures
 (`published_corners`: spot ends at SPOT_OFFSETS_BPS of the mark, vol ends at VOL_OFFSETS_BPS of
 the vol, t_lo = the round's time, t_hi = t_lo + one of HORIZONS_S): 5 x 3 x 6 = 90 corners per
 side, 180 rows + 1 array per series; committed as a binary Poseidon Merkle tree of fixed depth
-FIGURES_DEPTH = 13 (leaves in series order, empty leaves 0, so the circuit's paths have one
-length; an array's leaf also holds its series' fields), whose root (`rows_root`) the committee
-signs with the round's figures (`OptionFigures.commitment`; one field in the batch message and in
-Oracle.sol's round: no per-series data on chain). A touch opens each slot's two rows against that
-root (~4.5k constraints a row: its hash and a depth-13 path) and *caches* them in the leaf (the
+FIGURES_DEPTH = 13 (`figures_levels`: leaves in series order, empty leaves 0, so every path has
+one length and one Poseidon(2) a level), whose root (`rows_root`) the committee signs with the
+round's figures (`OptionFigures.commitment`; one field in the batch message and in Oracle.sol's
+round: no per-series data on chain). A touch opens each slot's two rows against that root
+(~4.5k constraints a row: its hash and a depth-13 path) and *caches* them in the leaf (the
 OptionBox digest): a row is a value of a fixed function at fixed corners, true at every later
 round, so writes that keep the box re-hash the cached rows (~2.1k a slot) instead of opening
-them, and never need an old round's table. The batch opens, once, each live series' current array
-and its two rows at the figures' own corner (the minimal box) into a figures table (~14.3k a
-series); writes pick their slots' series from it by id. Per write that keeps its box, M = 4
-markets (each may hold options, so each has the grid's 22 range-checked scenario sums, ~2.5k a
-market), K = 1 / 2 / 4 / 8: +13.6k / 15.9k / 21.5k / 31.8k constraints; a touch +22.6k / 34.0k /
-57.5k / 103.9k; an option trade's side (kept-box write, the initial grid at the marks and the
-maintenance fallback) +50.3k / 58.2k / 74.9k / 107.6k with its slots' arrays opened, less with
-them picked from the table. Alternatives, per write: opening the rows at every
+them, and never need an old round's table. The batch opens, once, each live series' current
+array and its two rows at the figures' own corner (the minimal box) into a figures table (~14.3k
+a series, and its fields from the book's series tree); writes pick their slots' series from it
+by id. Per write that keeps its box, M = 4 markets (each may hold options, so each has the
+grid's 22 range-checked scenario sums, ~2.5k a market), K = 1 / 2 / 4 / 8: +13.6k / 15.9k /
+21.5k / 31.8k constraints; a touch +22.6k / 34.0k / 57.5k / 103.9k; an option trade's side
+(kept-box write, the initial grid at the marks and the maintenance fallback) +50.3k / 58.2k /
+74.9k / 107.6k with its slots' arrays opened, less with them picked from the table. Alternatives, per write: opening the rows at every
 write instead of caching them, 2K x 4,499 (36k at K = 4); Black–Scholes in the circuit (a
 fixed-point exp, log, square root and two normal CDFs, each a few range-checked products:
 thousands of constraints an evaluation, 22 evaluations per position per write: ~100k per
@@ -425,84 +425,71 @@ class OptionFigures:
             return None
         return corner_row(series, price_step, corner)
 
-    def figures_leaves(self, book: "OptionBook", preset) -> tuple:
-        """The figures tree's leaves in order: ((key, leaf hash), ...), key (sid, 0) for a series'
-        current array (its leaf also holds the series' fields: market, kind, strike, expiry, smile,
-        so the circuit reads a series from the figures it opens) and (sid, side + 1, g, v, t_lo,
-        t_hi) for a row, every live series by id."""
-        key = (self, tuple(sorted(book.series.items())), tuple(sorted(book.settled.items())),
-               tuple(mk.price_step for mk in preset.markets))
-        if key not in _LEAVES:
-            leaves = []
-            for sid, series in sorted(book.series.items()):
-                if sid in book.settled:
-                    continue
-                step = preset.markets[series.market].price_step
-                leaves.append(((sid, 0), figures_leaf(sid, (0, *series.fields()), self.current_row(series, step))))
-                for c in sorted(self.published_corners(series), key=lambda c: (c.side, c.g, c.v, c.t_hi)):
-                    k = (sid, c.side + 1, c.g, c.v, c.t_lo, c.t_hi)
-                    leaves.append((k, figures_leaf(sid, k[1:], corner_row(series, step, c))))
-            assert len(leaves) <= 1 << FIGURES_DEPTH, "more published figures than the figures tree holds"
-            if len(_LEAVES) > 64:
-                _LEAVES.clear()
-            _LEAVES[key] = (tuple(leaves), _tree_levels([h for _, h in leaves]))
-        return _LEAVES[key]
-
-    def listings_digest(self) -> int:
-        """A chain over the listings, in order: h = hash_fields([h, *series.fields()]) from 0."""
-        h = 0
-        for s in self.listings:
-            h = hash_fields([h, *s.fields()])
-        return h
-
-    def settlements_digest(self) -> int:
-        """A chain over the settlements, in order: h = hash_fields([h, series id, ladder price]) from 0."""
-        h = 0
+    def events_digest(self, first_id: int) -> int:
+        """The round's listings and settlements, as the committee signs them (`commit_root`):
+        hash_fields([listings chain, settlements chain]), each chain h = hash_fields([h, ...])
+        from 0 in order, over (id, *series.fields()) per listing (ids first_id, first_id + 1,
+        ...: the book's next ones) and (id, ladder price) per settlement. So the series the
+        batch lists and the settlement prices it records are the oracle's (the batch circuit
+        recomputes it, circuits/settlement/option_state.py)."""
+        listed = 0
+        for i, s in enumerate(self.listings):
+            listed = hash_fields([listed, first_id + i, *s.fields()])
+        settled = 0
         for sid, g in self.settlements:
-            h = hash_fields([h, sid, g])
-        return h
+            settled = hash_fields([settled, sid, g])
+        return hash_fields([listed, settled])
+
+    def first_listing_id(self, book: "OptionBook") -> int:
+        """The id of this round's first listing, from the book after the round (ids go in order)."""
+        return len(book.series) - len(self.listings) + 1
+
+    def preimage(self, book: "OptionBook") -> list[int]:
+        """`commit_root`'s scalars: round, timestamp, prices, vols, grid digest, events digest
+        (`book`: the book after this round)."""
+        return [self.round, self.timestamp, *self.prices, *self.vols, self.grid_digest,
+                self.events_digest(self.first_listing_id(book))]
 
     def commitment(self, book: "OptionBook", preset) -> int:
-        """What the committee signs with the round (the batch message's figures root):
+        """The Merkle root the committee signs: every published row and array of every live
+        series, keyed (series id, side, corner) (a binary Poseidon tree of fixed depth over the sorted leaves,
+        `figures_levels`)."""
+        live = tuple((sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled)
+        return _commitment(self, live, tuple(mk.price_step for mk in preset.markets), self.first_listing_id(book))
 
-            hash_fields([round, timestamp, *prices, *vols, grid digest, rows root,
-                         listings digest, settlements digest])
-
-        the rows root being the root of the figures tree (`rows_root`: every published row and
-        array of every live series). The batch circuit recomputes it from the figures it
-        processes (time, vols, listings, settlements: the oracle's, not the sequencer's) and the
-        rows root, against which the option margin opens rows and arrays."""
+    def commit_root(self, inner_root: int, first_id: int) -> int:
+        """The signed commitment from the leaves' tree root: the round's scalars, the grid and the
+        round's listings and settlements (`events_digest`; `first_id`: `first_listing_id`) around it."""
         return hash_fields([self.round, self.timestamp, *self.prices, *self.vols, self.grid_digest,
-                            self.rows_root(book, preset), self.listings_digest(), self.settlements_digest()])
+                            self.events_digest(first_id), inner_root])
 
     def rows_root(self, book: "OptionBook", preset) -> int:
-        """The root of the figures tree (`figures_leaves`: binary Poseidon, depth FIGURES_DEPTH,
-        empty leaves 0)."""
-        return self.figures_leaves(book, preset)[1][-1][0]
-
-    tree_root = rows_root
+        """The root of the committee's tree of arrays and rows (`leaves`, `figures_levels`)."""
+        live = tuple((sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled)
+        return _keyed_tree(self, live, tuple(mk.price_step for mk in preset.markets))[1][-1][0]
 
     def opening(self, book: "OptionBook", preset, key: tuple) -> tuple[int, tuple[int, ...]]:
-        """(leaf index, siblings from the leaf up) of the leaf keyed `key` (`figures_leaves`)."""
-        leaves, levels = self.figures_leaves(book, preset)
-        index = [k for k, _ in leaves].index(key)
-        sibs, i = [], index
-        for d in range(FIGURES_DEPTH):
-            level = levels[d]
-            sibs.append(level[i ^ 1] if (i ^ 1) < len(level) else _ZERO[d])
-            i >>= 1
-        return index, tuple(sibs)
+        """(leaf index, siblings from the leaf up) of the leaf keyed `key` in the committee's tree:
+        (sid, 0) a series' current array, (sid, side + 1, g, v, t_lo, t_hi) a corner row."""
+        live = tuple((sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled)
+        steps = tuple(mk.price_step for mk in preset.markets)
+        keys, levels = _keyed_tree(self, live, steps)
+        index = keys[key]
+        return index, figures_path(levels, index)
+
+    def leaves(self, live: Sequence[tuple[int, "Series"]], steps: Sequence[int]) -> list[int]:
+        """The tree's leaves in order: per live series (by id) its current array (tag 0), then its
+        corner rows (tag side + 1) sorted by (side, g, v, t_hi)."""
+        leaves = []
+        for sid, series in live:
+            step = steps[series.market]
+            leaves.append(hash_fields([sid, 0, *self.current_row(series, step)]))
+            for c in sorted(self.published_corners(series), key=lambda c: (c.side, c.g, c.v, c.t_hi)):
+                leaves.append(hash_fields([sid, c.side + 1, c.g, c.v, c.t_lo, c.t_hi, *corner_row(series, step, c)]))
+        return leaves
 
 
-FIGURES_DEPTH = 13  # the figures tree: 2^13 leaves, 45 live series at 181 leaves each
-_LEAVES: dict = {}
-
-
-def figures_leaf(sid: int, key, values: Sequence[int]) -> int:
-    """A leaf of the figures tree: hash_fields(sid, 0, market, is_call, strike, expiry, smile, array)
-    or hash_fields(sid, side + 1, g, v, t_lo, t_hi, row)."""
-    key = [key] if isinstance(key, int) else list(key)
-    return hash_fields([sid, *key, *values])
+FIGURES_DEPTH = 13  # the committee's tree: 2^13 leaves, 45 live series at 181 leaves each
 
 
 def _zero_hashes() -> list[int]:
@@ -512,17 +499,47 @@ def _zero_hashes() -> list[int]:
     return out
 
 
-_ZERO = _zero_hashes()  # the hash of an empty subtree per level
+FIGURES_ZERO = _zero_hashes()  # the hash of an empty subtree per level (an empty leaf is 0)
 
 
-def _tree_levels(leaves: list[int]) -> list[list[int]]:
-    """The nonempty prefix of every level of the fixed-depth tree (empty subtrees hash to _ZERO)."""
+def figures_levels(leaves: Sequence[int]) -> list[list[int]]:
+    """The commitment's tree, leaves first, root last: a binary Poseidon tree of fixed depth
+    FIGURES_DEPTH whose leaves past `leaves` are 0; each level holds its nonempty prefix (a
+    node past it is the empty subtree's hash, FIGURES_ZERO[level]). Fixed depth: every path
+    the circuit opens has FIGURES_DEPTH levels of one Poseidon(2) each."""
+    assert len(leaves) <= 1 << FIGURES_DEPTH, "more published figures than the figures tree holds"
     levels = [list(leaves)]
     for d in range(FIGURES_DEPTH):
         cur = levels[-1]
-        nxt = [hash_fields([cur[i], cur[i + 1] if i + 1 < len(cur) else _ZERO[d]]) for i in range(0, len(cur), 2)]
-        levels.append(nxt or [_ZERO[d + 1]])
+        nxt = [hash_fields([cur[i], cur[i + 1] if i + 1 < len(cur) else FIGURES_ZERO[d]]) for i in range(0, len(cur), 2)]
+        levels.append(nxt or [FIGURES_ZERO[d + 1]])
     return levels
+
+
+def figures_path(levels: Sequence[Sequence[int]], index: int) -> tuple[int, ...]:
+    """The siblings of leaf `index` from the leaf up (FIGURES_DEPTH of them)."""
+    out = []
+    for d in range(FIGURES_DEPTH):
+        level = levels[d]
+        out.append(level[index ^ 1] if (index ^ 1) < len(level) else FIGURES_ZERO[d])
+        index >>= 1
+    return tuple(out)
+
+
+@lru_cache(maxsize=16)
+def _keyed_tree(fig: "OptionFigures", live: tuple, steps: tuple) -> tuple[dict, list]:
+    """({leaf key: index}, the tree's levels) in `OptionFigures.leaves`' order."""
+    keys = {}
+    for sid, series in live:
+        keys[(sid, 0)] = len(keys)
+        for c in sorted(fig.published_corners(series), key=lambda c: (c.side, c.g, c.v, c.t_hi)):
+            keys[(sid, c.side + 1, c.g, c.v, c.t_lo, c.t_hi)] = len(keys)
+    return keys, figures_levels(fig.leaves(live, steps))
+
+
+@lru_cache(maxsize=64)
+def _commitment(fig: "OptionFigures", live: tuple, steps: tuple, first_id: int) -> int:
+    return fig.commit_root(figures_levels(fig.leaves(live, steps))[-1][0], first_id)
 
 
 @lru_cache(maxsize=1 << 14)
@@ -541,73 +558,68 @@ class OptionBook:
     timestamp: int = 0  # the last batch's oracle timestamp
     vols: tuple[int, ...] = ()
     figures: Optional[OptionFigures] = None  # the current batch's (None between batches in a fresh state)
+    figures_root: int = 0  # the last batch's `figures.commitment` (the batch message's figuresRoot)
 
     def digest(self) -> int:
-        """Bound in the state root's globals (exits read settlements and the time from it):
+        """Bound in the state root's globals: Poseidon(timestamp, vols, series root, figures root).
 
-            hash_fields([timestamp, *vols, number of series, series root])
-
-        The series root is a SERIES_ARITY-ary Poseidon tree of depth SERIES_DEPTH over the
-        series ids (`series_root`): leaf `sid` = hash_fields([*series.fields(), settled,
-        settlement price]) (settled 0/1, price 0 while live), 0 for an id not listed. So the
-        batch circuit appends a listing and records a settlement with one path update each,
-        and a write opens the series of its account's slots (expiry closing) with one path,
-        whatever the number of series."""
-        return hash_fields([self.timestamp, *self.vols, len(self.series), self.series_root()])
+        The series root is a sparse Merkle tree of depth SERIES_BITS keyed by series id
+        (`series_root`), so that an exit (and a batch that settles a series) opens one series
+        with SERIES_BITS hashes; the figures root is the last round's committee commitment, so
+        that an exit after a freeze opens a live series' mark from it (circuits/settlement/exit.py)."""
+        return hash_fields([self.timestamp, *self.vols, series_root(self), self.figures_root])
 
     def series_leaf(self, sid: int) -> int:
+        """Poseidon(sid, series fields, settlement code): code = price + 2^20 once settled, else 0."""
         s = self.series[sid]
-        return series_leaf(s, sid in self.settled, self.settled.get(sid, 0))
-
-    def series_root(self) -> int:
-        return _series_tree(tuple(sorted((sid, self.series_leaf(sid)) for sid in self.series)))[-1][0]
-
-    def series_path(self, sid: int) -> list[list[int]]:
-        """The siblings of leaf `sid` per level, leaf level first (SERIES_ARITY - 1 each)."""
-        levels = _series_tree(tuple(sorted((i, self.series_leaf(i)) for i in self.series)))
-        out = []
-        for k in range(SERIES_DEPTH):
-            base = sid - sid % SERIES_ARITY
-            out.append([levels[k].get(base + i, _EMPTY_SERIES[k]) for i in range(SERIES_ARITY) if base + i != sid])
-            sid //= SERIES_ARITY
-        return out
+        return hash_fields([sid, *s.fields(), self.settled.get(sid, 0) + SETTLED_FLAG * (sid in self.settled)])
 
     def live(self, sid: int) -> bool:
         return sid in self.series and sid not in self.settled
 
 
-SERIES_ARITY = 4
-SERIES_DEPTH = 8  # 4^8 = 2^SERIES_BITS ids
-assert SERIES_ARITY ** SERIES_DEPTH == 1 << SERIES_BITS
+SETTLED_FLAG = 1 << 20  # a series leaf's settlement code: ladder price + SETTLED_FLAG once settled
+SERIES_DEPTH = SERIES_BITS  # the series tree: leaf index = series id (0 never used), empty leaf 0
 
 
-def series_leaf(series: Series, settled: bool, price: int) -> int:
-    """A listed series' leaf in the book's series tree (`OptionBook.digest`)."""
-    return hash_fields([*series.fields(), int(settled), price])
-
-
-def _empty_series_hashes() -> list[int]:
+@lru_cache(maxsize=None)
+def _empty_series_hashes() -> tuple[int, ...]:
     out = [0]
     for _ in range(SERIES_DEPTH):
-        out.append(hash_fields([out[-1]] * SERIES_ARITY))
-    return out
+        out.append(hash_fields([out[-1], out[-1]]))
+    return tuple(out)
 
 
-_EMPTY_SERIES = _empty_series_hashes()
+def series_root(book: OptionBook) -> int:
+    """The root of the book's series tree (binary Poseidon, depth SERIES_DEPTH, leaf = series_leaf)."""
+    return _series_root(tuple((sid, book.series_leaf(sid)) for sid in sorted(book.series)))
 
 
 @lru_cache(maxsize=256)
-def _series_tree(leaves: tuple) -> list:
-    """The series tree's non-empty nodes per level ({index: hash}), the root last ({0: root})."""
-    levels = [dict(leaves)]
-    for k in range(SERIES_DEPTH):
-        parents = {}
-        for i in sorted({i // SERIES_ARITY for i in levels[-1]}):
-            parents[i] = hash_fields([levels[-1].get(i * SERIES_ARITY + c, _EMPTY_SERIES[k]) for c in range(SERIES_ARITY)])
-        levels.append(parents)
-    if not levels[-1]:
-        levels[-1] = {0: _EMPTY_SERIES[SERIES_DEPTH]}
-    return levels
+def _series_root(leaves: tuple) -> int:
+    return _series_nodes(leaves)[SERIES_DEPTH][0]
+
+
+def _series_nodes(leaves: tuple) -> list[dict]:
+    empty = _empty_series_hashes()
+    level = dict(leaves)
+    out = [level]
+    for d in range(SERIES_DEPTH):
+        up = {}
+        for i in {i >> 1 for i in level}:
+            up[i] = hash_fields([level.get(2 * i, empty[d]), level.get(2 * i + 1, empty[d])])
+        level = up
+        out.append(level)
+    if not level:
+        out[-1] = {0: empty[SERIES_DEPTH]}
+    return out
+
+
+def series_path(book: OptionBook, sid: int) -> list[int]:
+    """The siblings of series `sid`'s leaf, bottom up (its position bits are sid's, LSB first)."""
+    nodes = _series_nodes(tuple((i, book.series_leaf(i)) for i in sorted(book.series)))
+    empty = _empty_series_hashes()
+    return [nodes[d].get((sid >> d) ^ 1, empty[d]) for d in range(SERIES_DEPTH)]
 
 
 def empty_book(preset) -> OptionBook:
@@ -995,8 +1007,20 @@ def process_figures(state, batch) -> None:
     given = dict(fig.settlements)
     require(len(given) == len(fig.settlements) and set(given) == due, "settlement prices missing or unexpected")
     require(all(isinstance(g, int) and 0 <= g <= GRID_MAX for g in given.values()), "settlement price off the ladder")
-    state.options = replace(book, series=series, settled={**book.settled, **given}, timestamp=fig.timestamp,
-                            vols=tuple(fig.vols), figures=fig)
+    book = replace(book, series=series, settled={**book.settled, **given}, timestamp=fig.timestamp,
+                   vols=tuple(fig.vols), figures=fig)
+    # the round's commitment over the new book's live series (the batch message's figuresRoot)
+    state.options = replace(book, figures_root=fig.commitment(book, state.preset))
+
+
+def figures_root(state) -> int:
+    """The batch message's `figuresRoot`: the commitment of the batch's figures over the book
+    as the round leaves it (its listings in, its settlements out), which is what the committee
+    computes and `Oracle.sol` records with the round; 0 on presets without options."""
+    book = state.options
+    if book is None:
+        return 0
+    return book.figures.commitment(book, state.preset)
 
 
 def check_batch_end(state) -> None:

@@ -197,19 +197,16 @@ def marks_circuit():
     arrays = c.private_input("arrays", (K, og.N_ARRAY))
     bits, sibs = c.private_input("bits", (K, opt.FIGURES_DEPTH)), c.private_input("sibs", (K, opt.FIGURES_DEPTH))
     root = c.private_input("root")
-    fields = c.private_input("series", (K, 5))
-    for k in range(K):  # each slot holding a position opens its series' array (and fields)
-        og.open_figure(c, slots.nonzero[k], root, slots.sid[k], [og.ARRAY_KEY, *fields[k]], arrays[k], bits[k],
-                       sibs[k])
+    for k in range(K):  # each slot holding a position opens its series' array
+        og.open_figure(c, slots.nonzero[k], root, slots.sid[k], [og.ARRAY_KEY], arrays[k], bits[k], sibs[k])
     for name in ("initial", "maintenance"):
         c.output(name, og.option_marks_surplus(c, 1, P, name, collateral, pos, f, funding, prices, slots, arrays))
     return c.compile()
 
 
 def marks_inputs(a: Account) -> dict:
-    arrays, bits, sibs, fields = [], [], [], []
+    arrays, bits, sibs = [], [], []
     for sid, n in a.option_slots:
-        fields.append(BOOK.series[sid].fields() if sid else [0] * 5)
         if sid:
             index, path = FIG.opening(BOOK, P, (sid, og.ARRAY_KEY))
             arrays.append(list(FIG.current_row(BOOK.series[sid], P.markets[BOOK.series[sid].market].price_step)))
@@ -219,7 +216,7 @@ def marks_inputs(a: Account) -> dict:
         bits.append([(index >> d) & 1 for d in range(opt.FIGURES_DEPTH)])
         sibs.append(list(path))
     return {**account_inputs(a), "F": list(FUNDING), "prices": list(FIG.prices), **slot_inputs(a),
-            "arrays": arrays, "bits": bits, "sibs": sibs, "series": fields, "root": FIG.rows_root(BOOK, P)}
+            "arrays": arrays, "bits": bits, "sibs": sibs, "root": FIG.rows_root(BOOK, P)}
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -265,7 +262,7 @@ def rows_circuit():
 
 
 def rows_inputs_of(a: Account) -> dict:
-    out = {"box": [list(b) for b in a.box], "bounds": flat_bounds(a.obox), "root": FIG.tree_root(BOOK, P), **slot_inputs(a), **rows_inputs(a.obox)}
+    out = {"box": [list(b) for b in a.box], "bounds": flat_bounds(a.obox), "root": FIG.rows_root(BOOK, P), **slot_inputs(a), **rows_inputs(a.obox)}
     for k, r in enumerate(a.obox.rows):
         for side, (b, s) in ((1, ("lb", "ls")), (-1, ("sb", "ss"))):
             index, path = 0, (0,) * opt.FIGURES_DEPTH
@@ -359,11 +356,11 @@ N_TABLE = len(SERIES)
 def declare_table(c: Circuit):
     """The batch's figures: funding, prices, vols, time, the figures tree's root and the table."""
     funding, prices, vols = c.private_input("F", M), c.private_input("prices", M), c.private_input("vols", M)
-    ts, root = c.private_input("ts"), c.private_input("root")
+    ts, root, series_root = c.private_input("ts"), c.private_input("root"), c.private_input("series_root")
     table = []
     for e in range(N_TABLE):
         entry = og.declare_table_entry(c, 1, P, f"t{e}")
-        og.open_table_entry(c, root, prices, vols, ts, entry)
+        og.open_table_entry(c, root, series_root, prices, vols, ts, entry)
         table.append(entry)
     return funding, prices, ts, table
 
@@ -389,7 +386,7 @@ def table_inputs(a: Account, used=(1, 1, 1)) -> dict:
 
 def figures_inputs(used=(1, 1, 1), fig=FIG) -> dict:
     out = {"F": list(FUNDING), "prices": list(fig.prices), "vols": list(fig.vols), "ts": fig.timestamp,
-           "root": fig.tree_root(BOOK, P)}
+           "root": fig.rows_root(BOOK, P), "series_root": opt.series_root(BOOK)}
     for e, sid in enumerate(sorted(BOOK.series)):
         out.update(og.table_entry_inputs(f"t{e}", fig, BOOK, P, sid if used[e] else 0))
     return out
