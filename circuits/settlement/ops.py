@@ -502,8 +502,11 @@ def withdrawal_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> 
     new = settled.replace(collateral=LC.of(settled.collateral) - amount, nonce_hi=nonce_hi, nonce_bitmap=bitmap)
     pos, _ = _write(c, st, preset, f"{prefix}.account", en, bits, leaf_hash(c, pre), new,
                     check_box=1 - _is_fund(c, account))
-    # the account keeps TV >= IR at the batch prices
-    assert_true(c, en, _initial_ok(c, en, preset, st, new, pos))
+    # the account keeps TV >= IR at the batch prices (options presets: at the batch figures)
+    if preset.option_slots:
+        assert_true(c, en, _initial_ok(c, en, preset, st, new, pos))
+    else:
+        assert_nonnegative(c, en, surplus(c, preset, new.collateral, pos, st.prices, "initial"))
     # the message's entry (account, amount), which the contract pays to the account's L1
     # owner (the leaf's l1_address: both are set at registration and never change)
     st.message.put_bits(f"withdrawal[{s}].accountId", bits)

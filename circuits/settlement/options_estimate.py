@@ -23,8 +23,10 @@ the grid is computed for each) and K option slots:
   series' array once and let slots pick it);
 - exact min: what a liquidation's "below maintenance" adds (`exact=True`).
 
-Not counted here: the option box in the tree's box commitments and the book/figures globals
-(ocore's layout), the settled-series closing per slot (an `intrinsic_value` each, printed).
+Also printed: the batch's figures table per live series (opened once per batch: its fields from
+the book's series tree, its array and minimal-box rows) and a slot's pick from it. Not counted
+here: the option box in the tree's box commitments, the book and figures processing and the
+expiry closing of every leaf read (`option_state.py`).
 """
 from __future__ import annotations
 
@@ -163,6 +165,26 @@ def array_open_cost() -> int:
                                            c.private_input("b", d), c.private_input("s", d)))
 
 
+def table_entry_cost(p: Preset) -> int:
+    """One series of the batch's figures table (`options.open_table_entry`): its fields from the
+    book's series tree, its array and its two minimal-box rows opened (per live series, per batch)."""
+    m = p.num_markets
+
+    def build(c):
+        e = og.declare_table_entry(c, 1, p, "t")
+        og.open_table_entry(c, c.private_input("root"), c.private_input("series_root"), c.private_input("g", m),
+                            c.private_input("v", m), c.private_input("ts"), e)
+    return _count(build)
+
+
+def pick_cost(p: Preset, entries: int) -> int:
+    """A slot's lookup in a table of `entries` series (`options.pick_figures`: 90 values a entry)."""
+    def build(c):
+        table = [og.declare_table_entry(c, 1, p, f"t{i}") for i in range(entries)]
+        og.pick_figures(c, 1, table, c.private_input("sid"))
+    return _count(build) - _count(lambda c: [og.declare_table_entry(c, 1, p, f"t{i}") for i in range(entries)])
+
+
 def intrinsic_cost() -> int:
     return _count(lambda c: og.intrinsic_value(c, 1, *(c.private_input(x) for x in ("call", "k", "g", "step"))))
 
@@ -197,8 +219,10 @@ def main(argv=None) -> int:
         for k in (int(x) for x in args.ks.split(",")):
             e = measure(m, k)
             print("| " + " | ".join(f"{e[c]:,}" for c in COLUMNS) + " |")
-    print(f"one current array opened: {array_open_cost():,}; one intrinsic value (expiry closing, per slot): "
-          f"{intrinsic_cost():,}; figures tree depth {opt.FIGURES_DEPTH}")
+    p = preset_of(2, 2)
+    print(f"one current array opened: {array_open_cost():,}; one series of the figures table (per live series "
+          f"per batch): {table_entry_cost(p):,}; a slot's pick from a table of 4 / 32: {pick_cost(p, 4):,} / "
+          f"{pick_cost(p, 32):,}; one intrinsic value: {intrinsic_cost():,}; figures tree depth {opt.FIGURES_DEPTH}")
     return 0
 
 
