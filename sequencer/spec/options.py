@@ -125,13 +125,14 @@ round: no per-series data on chain). A touch opens each slot's two rows against 
 OptionBox digest): a row is a value of a fixed function at fixed corners, true at every later
 round, so writes that keep the box re-hash the cached rows (~2.1k a slot) instead of opening
 them, and never need an old round's table. The batch opens, once, each live series' current
-array and its two rows at the figures' own corner (the minimal box) into a figures table (~14.3k
-a series, and its fields from the book's series tree); writes pick their slots' series from it
-by id. Per write that keeps its box, M = 4 markets (each may hold options, so each has the
-grid's 22 range-checked scenario sums, ~2.5k a market), K = 1 / 2 / 4 / 8: +13.6k / 15.9k /
-21.5k / 31.8k constraints; a touch +22.6k / 34.0k / 57.5k / 103.9k; an option trade's side
-(kept-box write, the initial grid at the marks and the maintenance fallback) +50.3k / 58.2k /
-74.9k / 107.6k with its slots' arrays opened, less with them picked from the table. Alternatives, per write: opening the rows at every
+array and its two rows at the figures' own corner (the minimal box) into a figures table (18.5k
+a series, its fields from the book's series tree included); writes pick their slots' series from
+it by id (~400 a slot at 4 series). Per write that keeps its box, M = 4 markets (each may hold
+options, so each has the grid's 22 range-checked scenario sums, ~2.5k a market), K = 1 / 2 / 4 /
+8: +13.4k / 15.7k / 21.2k / 31.2k constraints; a touch +22.4k / 33.7k / 57.3k / 103.3k; an
+option trade's side (kept-box write, the initial grid at the marks and the maintenance fallback)
++50.0k / 57.9k / 74.7k / 106.9k with its slots' arrays opened, less with them picked from the
+table (what the batch circuit does). Alternatives, per write: opening the rows at every
 write instead of caching them, 2K x 4,499 (36k at K = 4); Black–Scholes in the circuit (a
 fixed-point exp, log, square root and two normal CDFs, each a few range-checked products:
 thousands of constraints an evaluation, 22 evaluations per position per write: ~100k per
