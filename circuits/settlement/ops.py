@@ -37,7 +37,6 @@ from circuits.gadgets import ecdh
 from circuits.gadgets.eddsa import assert_eddsa_poseidon
 from circuits.gadgets.mux import select
 from circuits.gadgets.poseidon_cipher import poseidon_encrypt
-from sequencer.spec import box as spec_box
 from sequencer.spec import da as spec_da
 from sequencer.spec import ops as spec_ops
 from sequencer.spec.constants import (ADDRESS_BITS, AMOUNT_BITS, BATCH_BITS, BPS, BPS_BITS, COLLATERAL_BITS,
@@ -46,7 +45,7 @@ from sequencer.spec.public import FIRST_L1_ACCOUNT
 
 from .arith import (assert_bits, assert_equal_when, assert_nonzero, assert_signed, assert_true, gate,
                     is_negative_gated, one_hot, pick, sign_abs)
-from .common import Leaf, full_option_box_digest, hash_fields, leaf_hash, leaf_width, option_box_digest, unpack_market_box
+from .common import Leaf, full_option_box_digest, hash_fields, leaf_hash, leaf_width, unpack_market_box
 from .margin import (Positions, assert_box_safe, assert_nonnegative, funding_paid, is_nonnegative,
                      signed_positions, surplus)
 from .nonce import use_nonce

@@ -163,7 +163,7 @@ def option_write(c: Circuit, ob: OptionBatch, preset: Preset, prefix: str, enabl
     corners (`<prefix>.opaths`, the new bounds `new_bounds` flat) and hashed with the new packed box. Then, when `check`: the
     account is safe everywhere in its box (`options.box_surplus` >= 0). Returns (the leaf with
     its new digest, its slots, their figures)."""
-    k, m = preset.option_slots, preset.num_markets
+    k = preset.option_slots
     rows = declare_cached_rows(c, prefix, k)
     hashes = [hash_fields(c, [r.sid, *r.long, *r.short]) for r in rows]
     if rebox == "chosen":

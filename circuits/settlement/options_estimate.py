@@ -103,7 +103,6 @@ def slots_cost(p: Preset) -> int:
 
 
 def digest_cost(p: Preset) -> int:
-    m = p.num_markets
     return _count(lambda c: og.option_box_digest(c, c.private_input("packed"),
                                                   [og.cached_rows_hash(c, r) for r in _rows(c, p)]))
 
