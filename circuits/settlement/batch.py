@@ -56,6 +56,7 @@ from sequencer.spec.constants import BATCH_BITS, FUNDING_BITS, GRID_BITS, ROUND_
 from .common import hash_fields
 from .message import Message
 from .ops import SLOTS, BatchState, closing_write
+from .option_ops import declare_option_batch
 from .option_state import check_batch_end, process_figures
 
 _F_SHIFT = 1 << (FUNDING_BITS - 1)
@@ -114,6 +115,10 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
                     forced_index=LC.of(queues["forced"]), fees=LC.of(0),
                     batch_number=LC.of(hdr["batch_number"]), prices=[LC.of(g) for g in hdr["prices"]], message=msg,
                     da_bits=da_bits, preset=preset, book=book)
+    if book is not None:  # options presets: the round's figures table, opened once against its rows root
+        with c.scope("figures"):
+            st.options = declare_option_batch(c, preset, st.prices, book.rows_root, book.timestamp, book.vols,
+                                              book.series_root)
     for kind, attr, slot in SLOTS:
         for i in range(getattr(preset, attr)):
             with c.scope(f"{kind}[{i}]"):

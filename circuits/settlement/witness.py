@@ -49,7 +49,13 @@ from .ops import SLOTS
 KIND_OF_SLOT = {"register": spec_ops.Register, "deposit": spec_ops.Deposit, "forced": spec_ops.ForcedWithdraw,
                 "funding": spec_ops.Funding,
                 "liquidation": spec_ops.Liquidate, "touch": spec_ops.Touch, "withdrawal": spec_ops.Withdraw,
-                "trade": spec_ops.Trade, "deleverage": spec_ops.Deleverage}
+                "trade": spec_ops.Trade, "deleverage": spec_ops.Deleverage, "option_trade": spec_ops.OptionTrade}
+
+# options presets: the writes whose option box the circuit checks (`ops._write`'s option part):
+# the cached rows (and, keeping the box, its bounds) of the leaf; a chosen box's rows' openings
+OPTION_CHECKED = {("deposit", "account"), ("forced", "account"), ("touch", "account"), ("withdrawal", "account"), ("trade", "buyer"), ("trade", "seller"),
+                  ("liquidation", "receiver"), ("liquidation", "fund"), ("deleverage", "account"), ("option_trade", "buyer"),
+                  ("option_trade", "seller")}
 
 
 # the writes that take a box chosen by the sequencer, and all that change the box (a
@@ -189,6 +195,8 @@ def _op_inputs(slot: str, op, updates: tuple) -> dict:
         roles = []
     elif slot == "touch":
         out.update(account=op.account)
+        if updates[0].post.option_slots:  # options presets: the slots' series after `assign`
+            out["sid"] = [sid for sid, _ in updates[0].post.option_slots]
         roles = ["account"]
     elif slot == "withdrawal":
         out.update(account=op.account, amount=op.amount, nonce=op.nonce, expiry=op.expiry, sig=_sig(op.signature))
@@ -208,6 +216,11 @@ def _op_inputs(slot: str, op, updates: tuple) -> dict:
     elif slot == "deleverage":
         out.update(account=op.account, market=op.market, size=op.size, haircut=op.haircut)
         roles = ["fund", "account"]
+    elif slot == "option_trade":
+        out.update({f: getattr(op, f) for f, _, _ in spec_ops.OptionTrade.FIELDS})
+        out["buyer.sig"] = _sig(op.buyer_signature)
+        out["seller.sig"] = _sig(op.seller_signature)
+        roles = ["buyer", "seller"]
     else:
         raise InputError(f"unknown slot kind {slot!r}")
     if len(roles) != len(updates):
@@ -264,10 +277,64 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
                 if (slot, role) not in CHOSEN_BOX:  # the write keeps the box (or sets the full one)
                     del values["box"]
                     values.pop("row_hash", None)
+                if preset.option_slots and (slot, role) in OPTION_CHECKED:
+                    values.update(option_write_inputs(u, record, preset, chosen=(slot, role) in CHOSEN_BOX))
+                    values.pop("row_hash", None)
                 put(f"{slot}[{i}].{role}", values)
     (settle,) = record.settle.updates
     fund = _write_inputs(settle, preset, keep_box=False)
     if preset.option_slots:
         fund.update(_close_inputs(settle.pre, record.book, preset))
+        fund.update(option_write_inputs(settle, record, preset, chosen=True))
+        fund.pop("row_hash", None)
+        inputs.update(option_batch_inputs(record, preset))
     put("close.fund", fund)
     return inputs
+
+
+def option_batch_inputs(record: BatchRecord, preset: Preset) -> dict:
+    """`option_ops.declare_option_batch`'s inputs: the round's figures and the table of live series."""
+    from .option_ops import table_size
+    from .options import table_entry_inputs
+
+    book = record.book
+    fig = book.figures
+    live = [sid for sid in sorted(book.series) if book.live(sid)]
+    if len(live) > table_size(preset):
+        raise InputError(f"{len(live)} live series, the {preset.name} circuit's figures table has {table_size(preset)}")
+    out = {}
+    for e in range(table_size(preset)):
+        out.update(table_entry_inputs(f"figures.table[{e}]", fig, book, preset, live[e] if e < len(live) else 0))
+    return out
+
+
+def option_write_inputs(u: LeafUpdate, record: BatchRecord, preset: Preset, chosen: bool) -> dict:
+    """`option_ops.option_write`'s inputs of one write: kept box, the leaf's cached rows (after
+    expiry closing); chosen box, the new rows and their openings in the figures tree."""
+    from sequencer.spec import options as opt
+
+    k, d = preset.option_slots, opt.FIGURES_DEPTH
+    # kept: the leaf's rows after its settled series closed (ops._settled); chosen: the new ones
+    account = u.post if chosen else (opt.close_settled(u.pre, preset, record.book) if u.pre is not None else None)
+    rows = account.obox.rows if account is not None and account.obox is not None else (None,) * k
+    zero = [0] * len(opt.MAINTENANCE)
+    out = {"orows.has": [int(r is not None) for r in rows], "orows.sid": [r[0] if r else 0 for r in rows],
+           "orows.long": [[to_field(x) for x in r[1]] if r else zero for r in rows],
+           "orows.short": [[to_field(x) for x in r[2]] if r else zero for r in rows]}
+    if not chosen:
+        return out
+    book = record.book
+    for i, r in enumerate(rows):
+        for side, (b, sib) in ((1, ("lb", "ls")), (-1, ("sb", "ss"))):
+            index, path = 0, (0,) * d
+            if r is not None and book.live(r[0]):
+                ser = book.series[r[0]]
+                c = opt.row_corner(ser, side, account.box[ser.market][:2], account.obox.vols[ser.market],
+                                   account.obox.times)
+                try:
+                    index, path = book.figures.opening(book, preset, (r[0], side + 1, c.g, c.v, c.t_lo, c.t_hi))
+                except KeyError:  # not this round's corner: a forced read keeps its box and opens nothing
+                    pass
+            out[f"opaths[{i}].{b}"] = [(index >> j) & 1 for j in range(d)]
+            out[f"opaths[{i}].{sib}"] = list(path)
+    return out

@@ -17,7 +17,8 @@ Opening a slot's value (what `exit_opening` returns for the circuit):
   (`OptionBook.figures_root`): the array's leaf (sid, 0, 46 values) and its path in the
   commitment's tree (`figures_path`), padded to FIGURES_DEPTH levels, each level a
   (present, alone, right, sibling): a pair hashed with the node on the left or right, an odd
-  node hashed alone, or no level (above the tree's top).
+  node hashed alone, or no level (above the tree's top). The committee's tree has fixed depth
+  `options.FIGURES_DEPTH` (13): its paths are 13 present pairs, then absent levels.
 """
 from __future__ import annotations
 
@@ -91,12 +92,8 @@ def figures_path(book: opt.OptionBook, preset: Preset, sid: int) -> tuple[tuple[
     row = fig.current_row(s, steps[s.market])
     assert leaves[index] == hash_fields([sid, 0, *row])
     path = []
-    for level in levels[:-1]:
-        if index ^ 1 < len(level):
-            path.append(FiguresLevel(1, 0, index & 1, level[index ^ 1]))
-        else:
-            assert index == len(level) - 1 and index % 2 == 0
-            path.append(FiguresLevel(1, 1, 0, 0))
+    for d, level in enumerate(levels[:-1]):  # the fixed-depth tree: an empty subtree's hash past a level's end
+        path.append(FiguresLevel(1, 0, index & 1, level[index ^ 1] if index ^ 1 < len(level) else opt.FIGURES_ZERO[d]))
         index >>= 1
     assert len(path) <= FIGURES_DEPTH
     path += [FiguresLevel(0, 0, 0, 0)] * (FIGURES_DEPTH - len(path))

@@ -110,24 +110,29 @@ trades box width for surplus. Write rule (what the circuit checks): box_surplus 
 account is above maintenance at every figures in its box; writes keep the box; only a touch
 (and a liquidated or forced-withdrawn account, and the fund's closing write) re-boxes.
 
-Where rows come from, and the cost (constraints measured from this repository's gadgets:
-`python -m circuits.settlement.options_estimate`, M = 4, 32 series). The committee publishes
+Where rows come from, and the cost (constraints of the circuit's gadgets, circuits/settlement/
+options.py, measured by `python -m circuits.settlement.options_estimate`). The committee publishes
 per round, for every listed series, the current risk array (46 values) and the rows (the 22
 maintenance scenarios) of the *published corner set* around the round's figures
 (`published_corners`: spot ends at SPOT_OFFSETS_BPS of the mark, vol ends at VOL_OFFSETS_BPS of
 the vol, t_lo = the round's time, t_hi = t_lo + one of HORIZONS_S): 5 x 3 x 6 = 90 corners per
-side, 180 rows + 1 array per series; committed as a Poseidon Merkle tree whose root the
-committee signs with the round (`OptionFigures.commitment`; one field in the batch message and
-in Oracle.sol's round, next session: no per-series data on chain). A touch opens each slot's
-two rows against that root (4,499 constraints a row: its hash and a depth-13 path) and
-*caches* them in the leaf (the OptionBox digest): a row is a value of a fixed function at
-fixed corners, true at every later round, so writes that keep the box re-hash the cached rows
-(2,022 a slot) instead of opening them, and never need an old round's table. Per write that
-keeps its box, K = 1 / 2 / 4 / 8: +5,690 / 7,852 / 12,122 / 21,145 constraints (leaf fields,
-cached rows, box digest, and the grid margin of one option market: per slot and scenario a side
-select and a product, per scenario a 113-bit min step, 2.7-3.0k); a touch +14.7k / 25.8k / 48.1k
-/ 93.1k; a trade's initial margin at the marks ~5.5-6.1k per grid market, plus 5,234 per series
-per batch to open its current array once. Alternatives, per write: opening the rows at every
+side, 180 rows + 1 array per series; committed as a binary Poseidon Merkle tree of fixed depth
+FIGURES_DEPTH = 13 (`figures_levels`: leaves in series order, empty leaves 0, so every path has
+one length and one Poseidon(2) a level), whose root (`rows_root`) the committee signs with the
+round's figures (`OptionFigures.commitment`; one field in the batch message and in Oracle.sol's
+round: no per-series data on chain). A touch opens each slot's two rows against that root
+(~4.5k constraints a row: its hash and a depth-13 path) and *caches* them in the leaf (the
+OptionBox digest): a row is a value of a fixed function at fixed corners, true at every later
+round, so writes that keep the box re-hash the cached rows (~2.1k a slot) instead of opening
+them, and never need an old round's table. The batch opens, once, each live series' current
+array and its two rows at the figures' own corner (the minimal box) into a figures table (18.5k
+a series, its fields from the book's series tree included); writes pick their slots' series from
+it by id (~400 a slot at 4 series). Per write that keeps its box, M = 4 markets (each may hold
+options, so each has the grid's 22 range-checked scenario sums, ~2.5k a market), K = 1 / 2 / 4 /
+8: +13.4k / 15.7k / 21.2k / 31.2k constraints; a touch +22.4k / 33.7k / 57.3k / 103.3k; an
+option trade's side (kept-box write, the initial grid at the marks and the maintenance fallback)
++50.0k / 57.9k / 74.7k / 106.9k with its slots' arrays opened, less with them picked from the
+table (what the batch circuit does). Alternatives, per write: opening the rows at every
 write instead of caching them, 2K x 4,499 (36k at K = 4); Black–Scholes in the circuit (a
 fixed-point exp, log, square root and two normal CDFs, each a few range-checked products:
 thousands of constraints an evaluation, 22 evaluations per position per write: ~100k per
@@ -448,8 +453,8 @@ class OptionFigures:
 
     def commitment(self, book: "OptionBook", preset) -> int:
         """The Merkle root the committee signs: every published row and array of every live
-        series, keyed (series id, side, corner) (a binary Poseidon tree over the sorted leaves,
-        `figures_levels`; an odd node out is hashed alone)."""
+        series, keyed (series id, side, corner) (a binary Poseidon tree of fixed depth over the sorted leaves,
+        `figures_levels`)."""
         live = tuple((sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled)
         return _commitment(self, live, tuple(mk.price_step for mk in preset.markets), self.first_listing_id(book))
 
@@ -462,7 +467,16 @@ class OptionFigures:
     def rows_root(self, book: "OptionBook", preset) -> int:
         """The root of the committee's tree of arrays and rows (`leaves`, `figures_levels`)."""
         live = tuple((sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled)
-        return figures_levels(self.leaves(live, tuple(mk.price_step for mk in preset.markets)))[-1][0]
+        return _keyed_tree(self, live, tuple(mk.price_step for mk in preset.markets))[1][-1][0]
+
+    def opening(self, book: "OptionBook", preset, key: tuple) -> tuple[int, tuple[int, ...]]:
+        """(leaf index, siblings from the leaf up) of the leaf keyed `key` in the committee's tree:
+        (sid, 0) a series' current array, (sid, side + 1, g, v, t_lo, t_hi) a corner row."""
+        live = tuple((sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled)
+        steps = tuple(mk.price_step for mk in preset.markets)
+        keys, levels = _keyed_tree(self, live, steps)
+        index = keys[key]
+        return index, figures_path(levels, index)
 
     def leaves(self, live: Sequence[tuple[int, "Series"]], steps: Sequence[int]) -> list[int]:
         """The tree's leaves in order: per live series (by id) its current array (tag 0), then its
@@ -476,14 +490,52 @@ class OptionFigures:
         return leaves
 
 
+FIGURES_DEPTH = 13  # the committee's tree: 2^13 leaves, 45 live series at 181 leaves each
+
+
+def _zero_hashes() -> list[int]:
+    out = [0]
+    for _ in range(FIGURES_DEPTH):
+        out.append(hash_fields([out[-1], out[-1]]))
+    return out
+
+
+FIGURES_ZERO = _zero_hashes()  # the hash of an empty subtree per level (an empty leaf is 0)
+
+
 def figures_levels(leaves: Sequence[int]) -> list[list[int]]:
-    """The commitment's tree, leaves first, root last (`[0]` without leaves): pairs hashed
-    left to right, an odd node out hashed alone (Poseidon of one input)."""
-    levels = [list(leaves) or [0]]
-    while len(levels[-1]) > 1:
-        level = levels[-1]
-        levels.append([hash_fields(level[i:i + 2]) for i in range(0, len(level), 2)])
+    """The commitment's tree, leaves first, root last: a binary Poseidon tree of fixed depth
+    FIGURES_DEPTH whose leaves past `leaves` are 0; each level holds its nonempty prefix (a
+    node past it is the empty subtree's hash, FIGURES_ZERO[level]). Fixed depth: every path
+    the circuit opens has FIGURES_DEPTH levels of one Poseidon(2) each."""
+    assert len(leaves) <= 1 << FIGURES_DEPTH, "more published figures than the figures tree holds"
+    levels = [list(leaves)]
+    for d in range(FIGURES_DEPTH):
+        cur = levels[-1]
+        nxt = [hash_fields([cur[i], cur[i + 1] if i + 1 < len(cur) else FIGURES_ZERO[d]]) for i in range(0, len(cur), 2)]
+        levels.append(nxt or [FIGURES_ZERO[d + 1]])
     return levels
+
+
+def figures_path(levels: Sequence[Sequence[int]], index: int) -> tuple[int, ...]:
+    """The siblings of leaf `index` from the leaf up (FIGURES_DEPTH of them)."""
+    out = []
+    for d in range(FIGURES_DEPTH):
+        level = levels[d]
+        out.append(level[index ^ 1] if (index ^ 1) < len(level) else FIGURES_ZERO[d])
+        index >>= 1
+    return tuple(out)
+
+
+@lru_cache(maxsize=16)
+def _keyed_tree(fig: "OptionFigures", live: tuple, steps: tuple) -> tuple[dict, list]:
+    """({leaf key: index}, the tree's levels) in `OptionFigures.leaves`' order."""
+    keys = {}
+    for sid, series in live:
+        keys[(sid, 0)] = len(keys)
+        for c in sorted(fig.published_corners(series), key=lambda c: (c.side, c.g, c.v, c.t_hi)):
+            keys[(sid, c.side + 1, c.g, c.v, c.t_lo, c.t_hi)] = len(keys)
+    return keys, figures_levels(fig.leaves(live, steps))
 
 
 @lru_cache(maxsize=64)
