@@ -17,8 +17,7 @@ import pytest
 
 from circuits import registry
 from circuits.dsl import Circuit
-from circuits.dsl.compiled import unsatisfied
-from circuits.dsl.testing import assert_rejects, assert_solves, forge_witness
+from circuits.dsl.testing import assert_rejects, assert_solves
 from circuits.settlement.exit import build_exit_circuit, exit_equity, exit_inputs, exit_public
 from prover.field import R
 from sequencer.spec import cross_margin as xm
@@ -108,7 +107,7 @@ def test_settled_at_intrinsic_live_at_the_mark(cc, state):
 def test_forged_settlement_price_rejected(cc, state):
     inputs = exit_inputs(state, 1)
     k = _slot(state, 1, 3)
-    forged = _with(inputs, "slot.code", inputs["slot.code"][k] + 100, k)  # 61,100: 100 more a lot
+    forged = _with(inputs, "slot.price", inputs["slot.price"][k] + 100, k)  # 61,100: 100 more a lot
     assert_rejects(cc, _with(forged, "equity", inputs["equity"] + 1000 * 100 * STEP), match="series")
 
 
@@ -134,13 +133,16 @@ def test_another_series_mark_rejected(cc, state):
 
 
 def test_settled_series_counted_at_the_mark_rejected(cc, state):
-    """Account 2's settled call claimed live (code 0) with a mark, or its settled bit forged to 0."""
+    """Account 2's settled call claimed live (settled 0, price 0), with or without a mark: the
+    series leaf is the book's only with its settled flag and price."""
     inputs = exit_inputs(state, 2)
     k = _slot(state, 2, 3)
-    forged = _with(inputs, "slot.code", 0, k)
+    forged = _with(_with(inputs, "slot.settled", 0, k), "slot.price", 0, k)
     assert_rejects(cc, forged, match="series")
-    w = forge_witness(cc, inputs, {f"slot{k}/slot_exit_value/code/to_bits.bits[20]": 0})
-    assert unsatisfied(cc.r1cs, w)
+    # with the put's array (the only live arrays are other series') and the equity to match
+    row, _ = ox.figures_path(state.options, P, 2)
+    forged["slot.row"][k] = list(row)
+    assert_rejects(cc, _with(forged, "equity", inputs["equity"] + 1000 * (3000 * STEP - row[0])), match="series")
 
 
 def test_series_not_in_the_book_rejected(cc, state):
@@ -156,20 +158,19 @@ def test_series_not_in_the_book_rejected(cc, state):
         forged = _with(forged, "tree_root", state.tree.root)
         forged = _with(forged, "root", state.root())
         assert_rejects(cc, forged, match="series")
-        # with series 2's opening moved to position 9's path bits nothing changes: the bits are sid's
-        assert_rejects(cc, _with(forged, "slot.series_path", 0, k, 0), match="series")
+        assert_rejects(cc, _with(forged, "slot.series_path", 0, k, 0, 0), match="series")
     finally:
         state.write_account(3, a)
     assert_solves(cc, exit_inputs(state, 3))
 
 
 @pytest.mark.parametrize("name,index", [("options.book", (0,)), ("options.book", (P.num_markets + 1,)),
-                                        ("options.book", (P.num_markets + 2,)), ("options.figures", (0,)),
-                                        ("options.figures", (2 * P.num_markets + 2,)),
-                                        ("options.figures_tree_root", ()), ("slot.fig_present", (1, 20)),
+                                        ("options.book", (P.num_markets + 2,)), ("options.book", (P.num_markets + 3,)),
+                                        ("options.figures", (0,)), ("options.figures", (2 * P.num_markets + 3,)),
+                                        ("options.figures", (2 * P.num_markets + 5,)), ("slot.fig_present", (1, 20)),
                                         ("slot.fig_alone", (1, 0)), ("slot.fig_right", (1, 0)),
-                                        ("slot.fig_sibling", (1, 0)), ("slot.series_path", (0, 3)),
-                                        ("slot.series", (1, 2)), ("equity", ())])
+                                        ("slot.fig_sibling", (1, 0)), ("slot.series_path", (0, 3, 1)),
+                                        ("slot.series", (1, 2)), ("slot.settled", (0,)), ("equity", ())])
 def test_tampered_option_openings_rejected(cc, state, name, index):
     inputs = exit_inputs(state, 2)
     assert [s for s, _ in state.accounts[2].option_slots] == [3, 2]  # slot 0 settled, slot 1 live
