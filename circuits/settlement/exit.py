@@ -327,7 +327,7 @@ def _declare_options(c: Circuit, preset: Preset) -> dict:
     }
 
 
-def options_value(c: Circuit, preset: Preset, fields: list, ins: dict) -> LC:
+def options_value(c: Circuit, preset: Preset, leaf: Leaf, ins: dict) -> LC:
     """sum_k n_k v_k over the leaf's K option slots, with the book opened from its digest
     (the last globals field, returned separately by `book_digest`)."""
     m = preset.num_markets
@@ -338,7 +338,7 @@ def options_value(c: Circuit, preset: Preset, fields: list, ins: dict) -> LC:
     rows_root = ins["figures"][ox.rows_root_index(m)]
     total = LC()
     for k in range(preset.option_slots):
-        sid, n = fields[6 + 2 * m + 2 * k], fields[7 + 2 * m + 2 * k]
+        sid, n = leaf.option_series[k], leaf.option_sizes[k]
         op = {name: ins[name][k] for name in ("series", "settled", "price", "series_path", "row", "fig_present",
                                               "fig_alone", "fig_right", "fig_sibling")}
         with c.scope(f"slot{k}"):
@@ -358,22 +358,21 @@ def build_exit_circuit(c: Circuit, preset: Preset) -> None:
     l1_address = c.public_input("l1Address")
     equity = c.public_input("equity")
     # private
-    fields = c.private_input("leaf", leaf_width(m) + (2 * k_slots + 1 if k_slots else 0))
+    fields = c.private_input("leaf", leaf_width(m, k_slots))
     sib_hash = c.private_input("path.sib_hash", (d, a - 1))
     box_commit = c.private_input("path.box_commit", d)
     tree_root = c.private_input("tree_root")
     globals_ = [c.private_input(n) for n in GLOBAL_NAMES]
     options = _declare_options(c, preset) if k_slots else None
 
-    # the perpetual part of the leaf (options presets: the K slots and the option box digest
-    # sit between the positions and the salt, `spec.state.Account.fields()`)
-    leaf = Leaf.from_fields(list(fields[:6 + 2 * m]) + [fields[-1]], m) if k_slots else Leaf.from_fields(fields, m)
+    # (options presets: the K slots and the option box digest sit between the positions and
+    # the salt, `spec.state.Account.fields()`)
+    leaf = Leaf.from_fields(fields, m, k_slots)
 
     # the leaf at index accountId (< capacity) under tree_root
     with c.scope("account_bits"):
         index_bits = to_bits(c, account_id, preset.account_bits)
-    leaf_h = hash_fields(c, list(fields)) if k_slots else leaf_hash(c, leaf)
-    computed = open_leaf(c, preset, leaf_h, index_bits, sib_hash, box_commit)
+    computed = open_leaf(c, preset, leaf_hash(c, leaf), index_bits, sib_hash, box_commit)
     c.assert_equal(computed, tree_root)
 
     # the state root: Poseidon(tree_root, globals_hash), the public prices and funding inside
@@ -389,7 +388,7 @@ def build_exit_circuit(c: Circuit, preset: Preset) -> None:
     tv = total_value_gadget(c, preset, leaf, prices, funding)
     if k_slots:
         with c.scope("options"):
-            tv = tv + options_value(c, preset, fields, options)
+            tv = tv + options_value(c, preset, leaf, options)
     c.assert_equal(equity, tv)
     with c.scope("equity_range"):
         to_bits(c, equity, TV_BITS)

@@ -46,11 +46,12 @@ from sequencer.spec.public import FIRST_L1_ACCOUNT
 
 from .arith import (assert_bits, assert_equal_when, assert_nonzero, assert_signed, assert_true, gate,
                     is_negative_gated, one_hot, pick, sign_abs)
-from .common import Leaf, hash_fields, leaf_hash, leaf_width, unpack_market_box
+from .common import Leaf, full_option_box_digest, hash_fields, leaf_hash, leaf_width, option_box_digest, unpack_market_box
 from .margin import (Positions, assert_box_safe, assert_nonnegative, funding_paid, is_nonnegative,
                      signed_positions, surplus)
 from .nonce import use_nonce
-from .tree import FULL_PACKED, declare_box, declare_path, index_bits_of, leaf_write, old_leaf_box_is_full
+from .option_state import close_settled
+from .tree import declare_box, declare_path, full_packed, full_parts, index_bits_of, leaf_write, old_leaf_box_is_full
 
 ACCOUNT_BITS = spec_ops.ACCOUNT_ID_BITS
 
@@ -68,6 +69,8 @@ class BatchState:
     batch_number: LC  # this batch's number
     prices: list  # ladder indices g_j
     message: Any = None  # message.Message: the slots put their entries in the batch message
+    preset: Any = None  # the spec Preset
+    book: Any = None  # options presets: option_state.FigureState (the options book after the header)
     da_bits: list | None = None  # the sequencer's DA scalar, 252 bits (spec.da)
     da_hash: Any = 0  # the DA commitment so far (spec.da.commitment_of)
     da_writes: Any = 0  # the DA records so far: the next write's ordinal
@@ -77,14 +80,39 @@ class BatchState:
 
 # --- shared pieces ---------------------------------------------------------------------------
 def _leaf_input(c: Circuit, prefix: str, preset: Preset) -> Leaf:
-    v = c.private_input(f"{prefix}.leaf", leaf_width(preset.num_markets))
-    return Leaf.from_fields(v, preset.num_markets)
+    v = c.private_input(f"{prefix}.leaf", leaf_width(preset.num_markets, preset.option_slots))
+    leaf = Leaf.from_fields(v, preset.num_markets, preset.option_slots)
+    leaf.source = prefix
+    return leaf
+
+
+def _new_leaf_options(preset: Preset) -> dict:
+    """A new (or liquidated) account's option fields: empty slots, the full option box."""
+    k = preset.option_slots
+    if not k:
+        return {}
+    return dict(option_series=[LC.of(0)] * k, option_sizes=[LC.of(0)] * k,
+                obox_digest=LC.of(full_option_box_digest(preset.num_markets, k)))
+
+
+def _chosen_obox_digest(c: Circuit, prefix: str, preset: Preset, packed: list) -> LC:
+    """The digest of a re-boxed account's new option box: its packed vol and time bounds (box
+    entry M, the tree's) and per slot its rows' hash (`<prefix>.row_hash[K]`: 0 for a slot
+    without rows; the option margin gadgets open the rows against the round's figures root)."""
+    rows = c.private_input(f"{prefix}.row_hash", preset.option_slots)
+    return option_box_digest(c, packed[preset.num_markets], rows)
 
 
 def _settled(c: Circuit, st: BatchState, leaf: Leaf) -> Leaf:
-    """`spec.transition.settle_funding`: C -= sum q_j (F_j - f_j); f_j = F_j."""
+    """`spec.transition.settle_funding`: C -= sum q_j (F_j - f_j); f_j = F_j. On options presets
+    also `spec.options.close_settled` (every write closes the account's settled series; the
+    spec does it when the op commits, which gives the same leaf: no op changes a settled slot)."""
     paid = funding_paid(c, leaf.positions, leaf.snapshots, st.funding)
-    return leaf.replace(collateral=LC.of(leaf.collateral) - paid, snapshots=list(st.funding))
+    out = leaf.replace(collateral=LC.of(leaf.collateral) - paid, snapshots=list(st.funding))
+    if st.book is not None:
+        with c.scope("close_settled"):
+            out = close_settled(c, st.preset, st.book, leaf.source, out)
+    return out
 
 
 def _index_of(index_bits) -> LC:
@@ -125,13 +153,17 @@ def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, ind
     m = preset.num_markets
     if rebox == "chosen":
         packed, parts = declare_box(c, prefix, preset)
+        if preset.option_slots:  # the new option box: its bounds in the tree, its digest in the leaf
+            new = new.replace(obox_digest=_chosen_obox_digest(c, prefix, preset, packed))
     elif rebox == "full":
-        packed, parts = [FULL_PACKED] * m, [spec_box.FULL_MARKET] * m
+        packed, parts = full_packed(preset), full_parts(preset)
+        if preset.option_slots:
+            new = new.replace(obox_digest=LC.of(full_option_box_digest(m, preset.option_slots)))
     else:  # kept: a registration's is the empty leaf's full box (the caller asserts it)
-        packed, parts = ([FULL_PACKED] * m if register else path.leaf_box), None
+        packed, parts = (full_packed(preset) if register else path.leaf_box), None
     # the account is solvent everywhere in its (kept or new) box
     if not (isinstance(check_box, int) and check_box == 0):
-        check_parts = parts if parts is not None else [unpack_market_box(c, x) for x in path.leaf_box]
+        check_parts = parts[:m] if parts is not None else [unpack_market_box(c, x) for x in path.leaf_box[:m]]
         assert_box_safe(c, gate(c, enabled, check_box), preset, new.collateral, pos, check_parts, st.funding)
     new_hash = leaf_hash(c, new)
     st.root, root_box = leaf_write(c, preset, enabled, st.root, index_bits, old_hash, new_hash,
@@ -217,7 +249,8 @@ def register_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> No
     # the old leaf is empty (hash 0, full box); the new one holds the key and the L1 owner
     path_prefix = f"{prefix}.account"
     m = preset.num_markets
-    new = Leaf(pk_x, pk_y, l1, LC.of(0), LC.of(0), LC.of(0), [LC.of(0)] * m, list(st.funding), salt)
+    new = Leaf(pk_x, pk_y, l1, LC.of(0), LC.of(0), LC.of(0), [LC.of(0)] * m, list(st.funding), salt,
+               **_new_leaf_options(preset))
     # a new account (no position, no collateral) is safe in the empty leaf's full box; the
     # salt changes the blinds up the path
     _, path = _write(c, st, preset, path_prefix, en, bits, 0, new, check_box=0, register=True)
@@ -275,10 +308,14 @@ def _queue_entry(c: Circuit, st: BatchState, preset: Preset, prefix: str, leaf_r
 
 def _applied_or_read(c: Circuit, st: BatchState, q: QueueEntry, applied, collateral) -> Leaf:
     """The entry's leaf after it: settled with `collateral` when `applied`, else unchanged."""
-    pre = q.pre
-    return Leaf(pre.pk_x, pre.pk_y, pre.l1_address, pre.nonce_hi, pre.nonce_bitmap,
-                select(c, applied, collateral, pre.collateral), list(pre.positions),
-                [select(c, applied, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)], pre.salt)
+    pre, done = q.pre, q.settled
+    out = pre.replace(collateral=select(c, applied, collateral, pre.collateral),
+                      snapshots=[select(c, applied, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)])
+    if pre.obox_digest is not None:  # options presets: settled series closed when applied
+        out = out.replace(option_series=[select(c, applied, a, b) for a, b in zip(done.option_series, pre.option_series)],
+                          option_sizes=[select(c, applied, a, b) for a, b in zip(done.option_sizes, pre.option_sizes)],
+                          obox_digest=select(c, applied, done.obox_digest, pre.obox_digest))
+    return out
 
 
 def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
@@ -299,7 +336,7 @@ def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> Non
     assert_signed(c, q.enabled, new.collateral, COLLATERAL_BITS)
     pos = signed_positions(c, q.enabled, new.positions)
     not_fund = 1 - _is_fund(c, q.account)
-    parts = [unpack_market_box(c, x) for x in path.leaf_box]
+    parts = [unpack_market_box(c, x) for x in path.leaf_box[:preset.num_markets]]
     assert_box_safe(c, c.mul(credited, not_fund), preset, new.collateral, pos, parts, st.funding)
     # registered: the old hash is a leaf hash (never 0) under the root; else the leaf is empty
     # (hash 0) and stays so
@@ -345,10 +382,13 @@ def forced_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None
     path = declare_path(c, f"{prefix}.account", preset)
     packed, parts = declare_box(c, f"{prefix}.account", preset)
     # executed: the sequencer's new box, checked; otherwise a read keeps the box
-    for j in range(preset.num_markets):
+    for j in range(len(packed)):
         assert_equal_when(c, q.enabled - executed, packed[j], path.leaf_box[j])
+    if preset.option_slots:  # and the new option box (a read keeps the leaf's digest)
+        new = new.replace(obox_digest=select(c, executed, _chosen_obox_digest(c, f"{prefix}.account", preset, packed),
+                                             new.obox_digest))
     assert_signed(c, q.enabled, new.collateral, COLLATERAL_BITS)
-    assert_box_safe(c, executed, preset, new.collateral, pos, parts, st.funding)
+    assert_box_safe(c, executed, preset, new.collateral, pos, parts[:preset.num_markets], st.funding)
     new_hash = leaf_hash(c, new)
     st.root, _ = leaf_write(c, preset, q.enabled, st.root, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
                             c.mul(q.registered, new_hash), parts, path)
@@ -495,7 +535,11 @@ def liquidation_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) ->
     t_c = tv - penalty
     bad_debt = c.mul(is_negative_gated(c, en, t_c, TV_BITS + 3), t_c)  # min(t_c, 0)
     t_bits = index_bits_of(c, en, account, preset)
-    new_target = t.replace(collateral=t_c - bad_debt, positions=[LC.of(0)] * m)
+    new_target = t.replace(collateral=t_c - bad_debt, positions=[LC.of(0)] * m, **_new_leaf_options(preset))
+    # options presets: the target's option slots are emptied (`spec.options.move_options`); until
+    # the option liquidation moves them to the receiver, a target holds no option position
+    for n in target.option_sizes:
+        assert_equal_when(c, en, n, 0)
     # the target ends flat with C >= 0: safe at every price, it gets the full box
     _write(c, st, preset, f"{prefix}.target", en, t_bits, leaf_hash(c, target), new_target, check_box=1,
            rebox="full")

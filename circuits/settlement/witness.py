@@ -34,7 +34,7 @@ from sequencer.spec import box as spec_box
 from sequencer.spec import ops as spec_ops
 from sequencer.spec import tree as spec_tree
 from sequencer.spec.constants import Preset
-from sequencer.spec.hashing import to_field
+from sequencer.spec.hashing import hash_fields, to_field
 from sequencer.spec.public import batch_digest
 from sequencer.spec.state import LeafUpdate
 from sequencer.spec.witness import BatchRecord
@@ -71,30 +71,49 @@ def _sig(sig) -> list[int]:
 def _write_inputs(u: LeafUpdate, preset: Preset, keep_box: bool, register: bool = False) -> dict:
     """leaf, box and path inputs of one leaf write (`tree.declare_path` for the shapes)."""
     m = preset.num_markets
+    options = bool(preset.option_slots)
     full = spec_box.full(m)
     pre_box = u.pre.box if u.pre is not None else full
     post_box = u.post.box if u.post is not None else full
+
+    def obounds(account):  # the leaf's option box bounds in the tree (options presets)
+        return spec_box.option_bounds(account.obox if account is not None else None, m)
+
+    def packed(box, ob) -> list[int]:  # a node's packed box entries (option box last)
+        return spec_box.pack_box(box) + ([spec_box.pack_option(ob)] if options else [])
+
     blind = u.pre.salt if u.pre is not None else spec_tree.EMPTY_LEAF_SALT
-    node_boxes, blinds, commitments, b = [], [], [], pre_box
+    node_boxes, blinds, commitments, b, ob = [], [], [], pre_box, obounds(u.pre)
     for level in u.path:  # the old box of the path's node at each level, its parent's blind and box commitment
-        node_boxes.append(spec_box.pack_box(b))
+        node_boxes.append(packed(b, ob))
         children = list(level.sibling_boxes)
         children.insert(level.position, b)
+        child_obs = None
+        if options:
+            child_obs = list(level.sibling_option_boxes)
+            child_obs.insert(level.position, ob)
+            ob = spec_box.intersect_options(child_obs)
         child_blinds = list(level.sibling_blinds)
         child_blinds.insert(level.position, blind)
         blind = spec_tree.blind_hash(child_blinds)
         blinds.append(blind)
-        commitments.append(spec_tree.box_commitment(children, blind))
+        commitments.append(spec_tree.box_commitment(children, blind, child_obs))
         b = spec_box.intersect(children)
-    leaf = [to_field(x) for x in u.pre.fields()] if u.pre is not None else [0] * leaf_width(m)
+    leaf = [to_field(x) for x in u.pre.fields()] if u.pre is not None else [0] * leaf_width(m, preset.option_slots)
     out = {
         "leaf": leaf,
-        "box": spec_box.pack_box(post_box),
+        "box": packed(post_box, obounds(u.post)),
         "sib_hash": [list(level.sibling_hashes) for level in u.path],
-        "sib_box": [[spec_box.pack_box(sb) for sb in level.sibling_boxes] for level in u.path],
+        "sib_box": [[packed(sb, so) for sb, so in zip(level.sibling_boxes, level.sibling_option_boxes
+                                                        if options else level.sibling_boxes)]
+                    for level in u.path],
         "node_box": node_boxes,
         "blind": blinds,
     }
+    if options:  # a re-box's new option box: its rows' hashes (option_box_digest)
+        post_rows = u.post.obox.rows if u.post is not None and u.post.obox is not None else ()
+        out["row_hash"] = [0 if r is None else hash_fields([r[0], *r[1], *r[2]]) for r in post_rows] \
+            or [0] * preset.option_slots
     if register:
         del out["blind"]
         out["sib_blind"] = [list(level.sibling_blinds) for level in u.path]
@@ -102,6 +121,52 @@ def _write_inputs(u: LeafUpdate, preset: Preset, keep_box: bool, register: bool 
         out["sib_box"], out["node_box"], out["blind"] = out["sib_box"][:1], node_boxes[:1], blinds[:1]
         out["box_commit"] = commitments[1:]
     return out
+
+
+def _figure_inputs(record: BatchRecord, preset: Preset) -> dict:
+    """The options part of the header (`option_state.process_figures`): the old book's parts, the
+    round's figures, the listing and settlement slots (each path taken in the series tree as it
+    stands before the slot), the figures root."""
+    from dataclasses import replace
+
+    old, fig = record.old_book, record.batch.options
+    out = {"old.book.timestamp": old.timestamp, "old.book.vols": list(old.vols),
+           "old.book.num_series": len(old.series), "old.book.series_root": old.series_root(),
+           "old.book.figures_root": old.figures_root,
+           "figures.timestamp": fig.timestamp, "figures.vols": list(fig.vols),
+           "figures.rows_root": fig.rows_root(record.book, preset),
+           "figures_root": fig.commitment(record.book, preset)}
+    if len(fig.listings) > preset.listing_slots or len(fig.settlements) > preset.settlement_slots:
+        raise InputError("more listings or settlements than the circuit has slots")
+    book = old
+    for i, s in enumerate(fig.listings):
+        sid = len(book.series) + 1
+        out.update({f"listing[{i}].enabled": 1, f"listing[{i}].series": s.fields(),
+                    f"listing[{i}].path": book.series_path(sid)})
+        book = replace(book, series={**book.series, sid: s})
+    for i, (sid, g) in enumerate(fig.settlements):
+        out.update({f"settlement[{i}].enabled": 1, f"settlement[{i}].series_id": sid,
+                    f"settlement[{i}].series": book.series[sid].fields(), f"settlement[{i}].price": g,
+                    f"settlement[{i}].path": book.series_path(sid)})
+        book = replace(book, settled={**book.settled, sid: g})
+    assert book.series_root() == record.book.series_root()
+    return out
+
+
+def _close_inputs(account, book, preset: Preset) -> dict:
+    """`option_state.close_settled`'s inputs for a leaf read: per slot its series' leaf and path
+    in the book's series tree, and the option box digest's preimage."""
+    from sequencer.spec import options as spec_opt
+
+    k, m = preset.option_slots, preset.num_markets
+    series = [[0] * 7 for _ in range(k)]
+    paths = [[[0] * (spec_opt.SERIES_ARITY - 1) for _ in range(spec_opt.SERIES_DEPTH)] for _ in range(k)]
+    for i, (sid, _) in enumerate(account.option_slots):
+        if sid:
+            series[i] = [*book.series[sid].fields(), int(sid in book.settled), book.settled.get(sid, 0)]
+            paths[i] = book.series_path(sid)
+    obox = [spec_box.pack_option(spec_box.option_bounds(account.obox, m)), *account.obox.row_hashes()]
+    return {"close.series": series, "close.path": paths, "close.obox": obox}
 
 
 def _op_inputs(slot: str, op, updates: tuple) -> dict:
@@ -159,12 +224,14 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
                   registration_from=pub.registration_from, deposit_from=pub.deposit_from,
                   forced_from=pub.forced_from)
     g = record.old_globals
-    if len(g) != 5 + 2 * m:
+    if len(g) != 5 + 2 * m + (1 if preset.option_slots else 0):
         raise InputError("the record carries no old globals (made by an older spec?)")
     inputs["old.tree_root"] = record.old_tree_root
     inputs["old.oracle_round"] = g[1]
     inputs["old.prices"] = list(g[5:5 + m])
     inputs["old.funding"] = [to_field(f) for f in g[5 + m:5 + 2 * m]]
+    if preset.option_slots:
+        inputs.update(_figure_inputs(record, preset))
 
     def put(prefix: str, values: dict) -> None:
         for k, v in values.items():
@@ -185,9 +252,15 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
                 values = _write_inputs(u, preset, keep_box=(slot, role) not in NEW_BOX, register=slot == "register")
                 if slot == "register":  # the old leaf is empty: the circuit takes no leaf data
                     del values["leaf"]
+                elif preset.option_slots and u.pre is not None:  # expiry closing of the leaf read
+                    values.update(_close_inputs(u.pre, record.book, preset))
                 if (slot, role) not in CHOSEN_BOX:  # the write keeps the box (or sets the full one)
                     del values["box"]
+                    values.pop("row_hash", None)
                 put(f"{slot}[{i}].{role}", values)
     (settle,) = record.settle.updates
-    put("close.fund", _write_inputs(settle, preset, keep_box=False))
+    fund = _write_inputs(settle, preset, keep_box=False)
+    if preset.option_slots:
+        fund.update(_close_inputs(settle.pre, record.book, preset))
+    put("close.fund", fund)
     return inputs

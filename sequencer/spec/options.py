@@ -76,9 +76,9 @@ funding interval, as in margin.py) plus an `OptionBox`: per option market a vol 
 [vlo, vhi] (vol index: basis points of annual vol) and one time interval [t_lo, t_hi] (oracle
 timestamps). The batch proves its figures lie in the intersection of all boxes: the spot and
 funding as today (tree.py), the vol index of each market and the round's timestamp in the
-intersection of the option boxes (`root_option_box`; the circuit will carry it in the tree's
-box commitments as one more packed element per leaf: 2 x 16-bit vol bounds per option market
-and 2 x 40-bit times), and every settlement price recorded by the batch in the root's spot
+intersection of the option boxes (`root_option_box`; the tree carries it in its box commitments as
+one more packed element per leaf, `box.pack_option`: 2 x 16-bit vol bounds per market and
+2 x 40-bit times), and every settlement price recorded by the batch in the root's spot
 range.
 
 Monotonicity (Black–Scholes at rate 0, which the committee uses): a call's value is
@@ -188,6 +188,8 @@ SERIES_BITS = 16  # series id (0 = empty slot)
 VOL_BITS = 16  # vol index: basis points of annual vol (6000 = 60 %), 1..VOL_MAX
 VOL_MAX = (1 << VOL_BITS) - 1
 TIME_BITS = 40  # oracle timestamps, seconds
+from .box import OPTION_TIME_BITS as _TB, OPTION_VOL_BITS as _VB  # the tree packs option boxes (box.pack_option)
+assert (_VB, _TB) == (VOL_BITS, TIME_BITS)
 TIME_MAX = (1 << TIME_BITS) - 1
 VALUE_BITS = PRICE_BITS + 1  # an option value per lot: <= max(spot x 1.225, strike) < 2^49
 SECONDS_PER_YEAR = 365 * 86400  # ACT/365, the risk module's year
@@ -593,10 +595,15 @@ class OptionBox:
         return cls(vols=((0, VOL_MAX),) * num_markets, times=(0, TIME_MAX), rows=(None,) * slots)
 
     def digest(self) -> int:
-        parts = [x for lo_hi in self.vols for x in lo_hi] + list(self.times)
-        for r in self.rows:
-            parts.append(0 if r is None else hash_fields([r[0], *r[1], *r[2]]))
-        return hash_fields(parts)
+        """hash_fields([pack_option(vols, times), per slot its rows' hash (0 without rows)]): the
+        packed bounds are the tree's option box element of the leaf (`box.pack_option`)."""
+        from .box import pack_option
+
+        return hash_fields([pack_option((self.vols, self.times)), *self.row_hashes()])
+
+    def row_hashes(self) -> list[int]:
+        """Per slot hash_fields([series id, *long row, *short row]), 0 for a slot without rows."""
+        return [0 if r is None else hash_fields([r[0], *r[1], *r[2]]) for r in self.rows]
 
     def contains(self, vols: Sequence[int], timestamp: int) -> bool:
         return all(lo <= v <= hi for (lo, hi), v in zip(self.vols, vols)) \
@@ -850,9 +857,9 @@ def with_option(account, k: int, sid: int, n: int):
 
 
 def root_option_box(state) -> tuple:
-    """The intersection of every account's option box (the circuit: in the tree's box commitments)."""
-    m = state.preset.num_markets
-    return intersect_option_boxes([a.obox for a in state.accounts.values() if a.obox is not None], m)
+    """The intersection of every account's option box: the root's, from the tree's box
+    commitments (`spec.tree`: each leaf's vol and time bounds are one more packed element)."""
+    return state.tree.root_option_box
 
 
 # --- helpers of the transition ------------------------------------------------------------------------
@@ -936,6 +943,9 @@ def process_figures(state, batch) -> None:
     require(isinstance(fig.timestamp, int) and book.timestamp <= fig.timestamp <= TIME_MAX, "oracle time goes back")
     require(len(fig.vols) == m and all(isinstance(v, int) and 0 <= v <= VOL_MAX for v in fig.vols),
             "vol out of range")
+    # the batch circuit's listing and settlement slots (constants.Preset)
+    require(len(fig.listings) <= state.preset.listing_slots, "too many listings in one round")
+    require(len(fig.settlements) <= state.preset.settlement_slots, "too many settlements in one round")
     series = dict(book.series)
     for s in fig.listings:
         # a listing: a real market, a strike on its ladder, an expiry in the future, ids in order

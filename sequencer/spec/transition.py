@@ -553,6 +553,7 @@ def process_batch(state: State, batch: Batch) -> BatchRecord:
     """Apply a whole batch, or nothing: on OpRefused the state is rolled back."""
     old_root, old_tree_root, old_globals = state.root(), state.tree.root, tuple(state.globals_fields())
     old_queues = (state.registration_index, state.deposit_index, state.forced_index)
+    old_book = state.options
     state.begin()
     state.log = []
     try:
@@ -583,7 +584,7 @@ def process_batch(state: State, batch: Batch) -> BatchRecord:
         da_public_key=state.da_public)
     return BatchRecord(batch=batch, public=public, ops=witnesses, settle=settle, root_box=state.tree.root_box,
                        preset=state.preset, old_tree_root=old_tree_root, old_globals=old_globals,
-                       da_scalar=state.da_scalar)
+                       da_scalar=state.da_scalar, old_book=old_book, book=state.options)
 
 
 # --- the sequencer's batch builder -------------------------------------------------------------
