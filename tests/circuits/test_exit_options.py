@@ -16,9 +16,8 @@ from dataclasses import replace
 import pytest
 
 from circuits import registry
-from circuits.dsl import Circuit
 from circuits.dsl.testing import assert_rejects, assert_solves
-from circuits.settlement.exit import build_exit_circuit, exit_equity, exit_inputs, exit_public
+from circuits.settlement.exit import exit_equity, exit_inputs, exit_public
 from prover.field import R
 from sequencer.spec import cross_margin as xm
 from sequencer.spec import option_exit as ox
@@ -36,9 +35,7 @@ CALL3 = opt.Series(0, True, 58_000, T0 + 2 * 86400)
 
 @pytest.fixture(scope="module")
 def cc():
-    c = Circuit("exit")
-    build_exit_circuit(c, P)
-    return c.compile()
+    return registry.build("exit", preset=P.name)
 
 
 @pytest.fixture(scope="module")
