@@ -22,8 +22,9 @@ Public inputs (verifier order, `verifier_contracts.rollup.EXIT_PUBLIC_INPUT_NAME
 
 Private inputs (`exit_inputs` builds them from a spec `State`):
 
-    leaf[7 + 2M]                 the account leaf, `spec.state.Account.fields()` order (its
-                                 salt last)
+    leaf[7 + 2M (+ 2K + 1)]      the account leaf, `spec.state.Account.fields()` order (its
+                                 salt last; options presets: K slots and the option box
+                                 digest before it, and the options' inputs below, "Options")
     path.sib_hash[D][a - 1]      per level, the siblings' hashes (the path's slot left out)
     path.box_commit[D]           per level, the parent's box commitment (`spec.tree`)
     tree_root                    the state tree's root
