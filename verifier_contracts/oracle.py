@@ -104,6 +104,15 @@ def is_big_move(g: int, g_prev: int, band_bps: int) -> bool:
     return abs(int(g) - int(g_prev)) * BPS > int(band_bps) * int(g_prev)
 
 
+def round_hash_of(prices: Sequence[int], funding_words: Sequence[int], figures_root: int = 0) -> bytes:
+    """The contract's ``roundHash``: keccak256(abi.encode(prices, fundingIndices, figuresRoot))
+    over the round's field words (figuresRoot: its options commitment, 0 without options)."""
+    from eth_abi import encode
+
+    return Web3.keccak(encode(["uint256[]", "uint256[]", "uint256"],
+                              [[int(g) for g in prices], [int(f) % R for f in funding_words], int(figures_root)]))
+
+
 # ---------------------------------------------------------------- reports
 
 
@@ -469,4 +478,4 @@ if __name__ == "__main__":
 
 __all__ = ["OracleClient", "OracleError", "DevCommittee", "Report", "SignedReport", "make_report", "sign_report",
            "report_typed_data", "dev_keys", "to_ladder", "lower_median", "signed_funding", "funding_word",
-           "is_big_move", "measure_gas", "compile_oracle", "build_artifact", "send"]
+           "is_big_move", "round_hash_of", "measure_gas", "compile_oracle", "build_artifact", "send"]

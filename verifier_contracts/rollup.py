@@ -179,13 +179,14 @@ def batch_calldata(pub: BatchPublic) -> tuple[tuple, list[tuple[int, int]]]:
     """``(BatchPublic struct, withdrawals)`` for ``submitBatch``/``batchDigest`` from a spec
     ``BatchPublic``: the contract takes newRoot, oracleRound, prices, funding (offset: F + 2^47,
     as the message carries it; fewer non-zero calldata bytes than a negative field word),
-    the queue ends, the flag bit masks and the DA commitment; the rest (the DA key included) it
+    the queue ends, the flag bit masks, the DA commitment and the round's options commitment
+    (``figures_root``, 0 without options); the rest (the DA key included) it
     reads from its own storage."""
     bounced = sum(1 << s for s, d in enumerate(pub.deposits) if d[2])
     executed = sum(1 << s for s, f in enumerate(pub.forced) if f[2])
     struct = (int(pub.new_root), int(pub.oracle_round), [int(g) for g in pub.prices],
               [_signed(f) + FUNDING_OFFSET for f in pub.funding], int(pub.registration_to), int(pub.deposit_to), bounced,
-              int(pub.forced_to), executed, int(pub.da_commitment))
+              int(pub.forced_to), executed, int(pub.da_commitment), int(pub.figures_root))
     return struct, [(int(a), int(x)) for a, x in pub.withdrawals]
 
 
@@ -545,7 +546,7 @@ class RollupClient:
                    oracle_round: int | None = None, registration_to: int | None = None,
                    deposit_to: int | None = None, forced_to: int | None = None,
                    bounced: Iterable[int] = (), not_executed: Iterable[int] = (),
-                   da_commitment: int = 0) -> BatchPublic:
+                   da_commitment: int = 0, figures_root: int = 0) -> BatchPublic:
         """The next batch's ``sequencer.spec.public.BatchPublic`` from the chain: old root,
         batch number, the oracle round (latest by default) and, per queue, the entries from
         its consumed pointer to ``*_to`` (default: as many as the slots take). ``bounced``
@@ -572,7 +573,7 @@ class RollupClient:
             registration_from=r0, registration_to=r1, registrations=tuple(self.registration_entries(r0, r1)),
             deposit_from=d0, deposit_to=d1, deposits=deposits, forced_from=f0, forced_to=f1, forced=forced,
             withdrawals=tuple((int(a), int(x)) for a, x in withdrawals), da_commitment=int(da_commitment),
-            da_public_key=self.da_public_key)
+            da_public_key=self.da_public_key, figures_root=int(figures_root))
 
     @property
     def da_public_key(self) -> tuple[int, int]:

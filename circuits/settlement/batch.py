@@ -5,7 +5,8 @@ each (a batch lists its ops grouped by kind in that order; unused slots are disa
 the closing write of the insurance fund.
 
 One public input: `digest` = sha256(message) >> 3 (`spec.public`). The message holds the old
-and new state roots, the batch number, the oracle round, the prices, the funding indices
+and new state roots, the batch number, the oracle round (and, on option presets, the round's
+options commitment `figuresRoot`), the prices, the funding indices
 after the batch, the three L1 queue ranges consumed with their entries (and the bounced /
 executed flags the circuit computes), and the signed withdrawals. The circuit computes every
 one of those values from its private inputs and its slots, packs them into the message's
@@ -101,6 +102,13 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
     msg.put(c, "daKeyX", da_x)
     msg.put(c, "daKeyY", da_y)
 
+    # the oracle round's options commitment (spec.public figuresRoot, which Rollup.sol requires
+    # to be the one Oracle.sol recorded with the round): option presets compute it from the
+    # round's figures (option_state.process_figures) and put it at the end; presets without
+    # options put 0 (constant bytes: the SHA-256 gadget folds them)
+    if not preset.option_slots:
+        msg.put_bits("figuresRoot", [])
+
     st = BatchState(root=LC.of(old["tree_root"]), funding=[LC.of(f) for f in old["funding"]],
                     registration_index=LC.of(queues["registration"]), deposit_index=LC.of(queues["deposit"]),
                     forced_index=LC.of(queues["forced"]), fees=LC.of(0),
@@ -122,11 +130,8 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
         to_bits(c, (LC.of(fhi) + _F_SHIFT) - f, FUNDING_BITS)
     if book is not None:  # the round's vols and time in the root's option box, settlement prices in its spot range
         check_batch_end(c, preset, book, st.root_box)
-        # the committee's figures root (spec.options.OptionFigures.commitment): a field of the batch message
-        if "figuresRoot" in msg.width:
-            msg.put(c, "figuresRoot", book.figures_root)
-        else:  # until the message carries it: a batch-level signal
-            c.assert_equal(book.figures_root, c.private_input("figures_root"))
+        # the committee's figures root (spec.options.OptionFigures.commitment), decomposed canonically
+        msg.put(c, "figuresRoot", book.figures_root)
 
     # the batch's outputs: funding indices (offset by 2^47, as the message carries them), the
     # queues' new positions, the new state root

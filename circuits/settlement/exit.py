@@ -22,9 +22,8 @@ Public inputs (verifier order, `verifier_contracts.rollup.EXIT_PUBLIC_INPUT_NAME
 
 Private inputs (`exit_inputs` builds them from a spec `State`):
 
-    leaf[7 + 2M (+ 2K + 1)]      the account leaf, `spec.state.Account.fields()` order (its
-                                 salt last; options presets: K slots and the option box
-                                 digest before it, and the options' inputs below, "Options")
+    leaf[7 + 2M]                 the account leaf, `spec.state.Account.fields()` order (its
+                                 salt last)
     path.sib_hash[D][a - 1]      per level, the siblings' hashes (the path's slot left out)
     path.box_commit[D]           per level, the parent's box commitment (`spec.tree`)
     tree_root                    the state tree's root
@@ -98,48 +97,47 @@ closes out a defaulter's portfolio at its last marks, and never waits for the ex
 
 What it opens (private inputs, all bound by the public root):
 
-    options.book[M + 4]          timestamp, vols[M], number of series, series root, figures
-                                 root: the book digest (`OptionBook.digest`), the globals' last field
-    options.figures[2M + 6]      the figures root's preimage (`OptionFigures.preimage`: round,
-                                 timestamp, prices, vols, grid digest, rows root at 2M + 3,
-                                 listings and settlements digests)
-    slot.series[K][5]            per slot the series' fields (market, is_call, strike, expiry,
-    slot.settled[K], price[K]    smile), settled flag and settlement price, with the path of
-    slot.series_path[K][8][3]    its leaf in the 4-ary series tree (position = the series id)
-    slot.row[K][46]              a live series' risk array, row[0] its mark, and its path in the
-    slot.fig_*[K][24]            committee's rows tree: per level present, alone, right, sibling
+    options.book[M + 3]          timestamp, vols[M], series root, figures root: the book
+                                 digest (`OptionBook.digest`) is the globals' last field
+    options.figures[2M + 4]      round, timestamp, prices[M], vols[M], grid digest, events: with
+    options.figures_tree_root    the tree root, the preimage of the figures root
+                                 (`OptionFigures.commit_root`)
+    slot.series[K][5]            per slot the series' fields (market, is_call, strike,
+    slot.code[K]                 expiry, smile) and settlement code, with the path
+    slot.series_path[K][16]      of its leaf in the series tree (position = the series id)
+    slot.row[K][46]              a live series' risk array, row[0] its mark, and its path in
+    slot.fig_*[K][24]            the committee's tree: per level present, alone, right, sibling
 
-Why this is sound. (1) The series: its leaf Poseidon(fields, settled, price) reaches the
-book's series root along the base-4 digits of sid (its SERIES_BITS bits, range-checked), so
-the fields, flag and price are the book's for this id, and an id the book never listed has
-no opening (its leaf is empty: 0, which no Poseidon output is). (2) A settled series takes
-intrinsic value, max(0, +-(price - strike)) * step_j (settled boolean, price and strike
-range-checked to 16 bits, the call/put sign from is_call, boolean; step_j by a one-hot of the
-series' market), the mark is not used; a live series takes row[0], which must be opened: its
-leaf Poseidon over (sid, 0, row) is a Poseidon of 3 chunk hashes, while the rows tree's inner
-nodes are Poseidons of 1 or 2 inputs and its corner-row leaves of 2, so by collision
-resistance a walk that reaches the rows root (whatever the level flags choose: each hashing
-step's inputs must be the true children of a true node) opens a real risk array of series
-sid, and the preimage holding that rows root hashes to the book's figures root. (3) A slot
-with series 0 is empty and must hold size 0 (asserted), so its dummy opening (not enforced)
-adds nothing. (4) Bounds: |n| < 2^39, v < 2^49 (the mark range-checked, intrinsic < 2^16
-step), so each n v < 2^88 and the sum stays far below r; the equity's TV_BITS range check is
-unchanged (an account worth more than 2^93 units could not exit; none is).
+Why this is sound. (1) The series: its leaf Poseidon(sid, fields, code) reaches the book's
+series root along the bits of sid (range-checked to SERIES_BITS), so the fields and code are
+the book's for this id, and an id the book never listed has no opening (its leaf is empty:
+hash 0, which no Poseidon output is). The code is price + 2^20 * settled with price < 2^16
+and the bits between zero: unique. (2) A settled series takes intrinsic value, max(0,
++-(price - strike)) * step_j (the call/put sign from is_call, boolean; step_j by a one-hot
+of the series' market), the mark is not used; a live series takes row[0], which must be
+opened: its leaf Poseidon over (sid, 0, row) is a Poseidon of 3 chunk hashes, while the
+committee tree's inner nodes are Poseidons of 1 or 2 inputs and its corner-row leaves of 2,
+so by collision resistance a walk that reaches the tree root (whatever the level flags
+choose: each hashing step's inputs must be the true children of a true node) opens a real
+risk array of series sid, and the tree root with the round's scalars hashes to the book's
+figures root. (3) A slot with series 0 is empty and must hold size 0 (asserted), so its
+dummy opening (not enforced) adds nothing. (4) Bounds: |n| < 2^39, v < 2^49 (the mark range
+checked, intrinsic < 2^16 step), so each n v < 2^88 and the sum stays far below r; the
+equity's TV_BITS range check is unchanged (an account worth more than 2^93 units could not
+exit; none is).
 
-Cost per slot (compiled): 16.2k constraints: the figures path 24 x 459 (a Poseidon of 2 and
+Cost per slot (compiled): 17.6k constraints: the figures path 24 x 459 (a Poseidon of 2 and
 one of 1 per level: the committee's tree hashes an odd node alone, and 24 levels cover
-181 x (2^16 - 1) leaves), the series path 8 x ~300 (a Poseidon of 5 and the placement) and
-its leaf 381, the risk array's leaf 2,088 (48 inputs), the rest ~150. The exit circuit is
-19,635 constraints at K = 1, 35,775 at K = 2 (TINY_OPTIONS), 68,448 at K = 4. A rows tree
-that promoted an odd node unchanged (or padded to a fixed depth) would save the Poseidon of
-one, ~5k a slot. K = 0 builds the identical R1CS as before (same digest).
+181 x (2^16 - 1) leaves), the series path 16 x 241 and its leaf 381, the risk array's leaf
+2,088 (48 inputs), the rest ~100. The exit circuit is 20,985 constraints at K = 1, 38,565 at
+K = 2 (TINY_OPTIONS), 74,118 at K = 4. K = 0 builds the identical R1CS as before (same digest).
 """
 from __future__ import annotations
 
 from typing import Sequence
 
 from circuits.dsl import LC, Circuit, gadget
-from circuits.gadgets.bits import assert_bool, to_bits
+from circuits.gadgets.bits import assert_bool, from_bits, to_bits
 from circuits.gadgets.comparators import assert_equal_if_enabled, is_zero
 from circuits.gadgets.merkle import _place
 from circuits.gadgets.poseidon import poseidon
@@ -226,19 +224,17 @@ def total_value_gadget(c: Circuit, preset: Preset, leaf: Leaf, prices: list, fun
 
 # --- options (K > 0) ------------------------------------------------------------------------------
 SERIES_FIELDS = 5  # Series.fields(): market, is_call, strike, expiry, smile_bps
-assert opt.SERIES_ARITY == 4
+CODE_BITS = opt.SETTLED_FLAG.bit_length()  # 21: settlement code = price (16 bits) + 2^20 * settled
 
 
 @gadget
-def open_series(c: Circuit, sid, series: list, settled, price, siblings: list) -> LC:
-    """The root of the book's series tree (4-ary) reached from series `sid`'s leaf
-    (`options.series_leaf`: its fields, settled, price) at position sid (its SERIES_BITS
-    bits, LSB first, two per level)."""
+def open_series(c: Circuit, sid, series: list, code, siblings: list) -> LC:
+    """The root of the book's series tree reached from series `sid`'s leaf
+    (`OptionBook.series_leaf`) at position sid (its SERIES_BITS bits, LSB first)."""
     bits = to_bits(c, sid, opt.SERIES_BITS)
-    cur = hash_fields(c, [*series, settled, price])
-    for k, sibs in enumerate(siblings):
-        level_bits = bits[2 * k:2 * k + 2]
-        cur = poseidon(c, _insert(c, cur, list(sibs), level_bits, _position_selectors(c, level_bits, 4), 4))
+    cur = hash_fields(c, [sid, *series, code])
+    for bit, sib in zip(bits, siblings):
+        cur = poseidon(c, _place(c, cur, [bit], sib, 2))
     return cur
 
 
@@ -259,7 +255,8 @@ def walk_figures(c: Circuit, leaf, present: list, alone: list, right: list, sibl
 
 
 @gadget
-def slot_exit_value(c: Circuit, preset: Preset, sid, n, op: dict, series_root, rows_root, figures_ok) -> LC:
+def slot_exit_value(c: Circuit, preset: Preset, sid, n, op: dict, series_root, figures_tree_root,
+                    figures_ok) -> LC:
     """n * v for one option slot (module docstring, "Options"): v = intrinsic value at the
     settlement price of a settled series, the mark (risk array entry 0) of a live one; 0 for
     an empty slot (series 0, which holds nothing). `figures_ok`: the figures preimage hashes to
@@ -272,12 +269,13 @@ def slot_exit_value(c: Circuit, preset: Preset, sid, n, op: dict, series_root, r
     market, is_call, strike = op["series"][0], op["series"][1], op["series"][2]
     # the series and its settlement code, from the book's series tree
     with c.scope("series"):
-        reached = open_series(c, sid, op["series"], op["settled"], op["price"], op["series_path"])
+        reached = open_series(c, sid, op["series"], op["code"], op["series_path"])
         assert_equal_if_enabled(c, used, reached, series_root)
-    with c.scope("settlement"):
-        settled, price = LC.of(op["settled"]), op["price"]
-        assert_bool(c, settled)
-        to_bits(c, price, GRID_BITS)
+    with c.scope("code"):
+        code_bits = to_bits(c, op["code"], CODE_BITS)
+        for b in code_bits[GRID_BITS:CODE_BITS - 1]:
+            c.assert_zero(b)
+        price, settled = from_bits(c, code_bits[:GRID_BITS]), LC.of(code_bits[-1])
     # the series' market picks the price step (one-hot over the M markets)
     with c.scope("market"):
         onehot = c.hint(lambda v: [int(v == j) for j in range(m)], market, n=m,
@@ -301,7 +299,7 @@ def slot_exit_value(c: Circuit, preset: Preset, sid, n, op: dict, series_root, r
         leaf = hash_fields(c, [sid, 0, *op["row"]])
         reached = walk_figures(c, leaf, op["fig_present"], op["fig_alone"], op["fig_right"], op["fig_sibling"])
         live = c.mul(used, 1 - settled)
-        assert_equal_if_enabled(c, live, reached, rows_root)
+        assert_equal_if_enabled(c, live, reached, figures_tree_root)
         assert_equal_if_enabled(c, live, figures_ok, 0)
     value = LC.of(mark) + c.mul(settled, intrinsic - mark)
     return c.mul(n, value)
@@ -312,14 +310,12 @@ def _declare_options(c: Circuit, preset: Preset) -> dict:
     m, k = preset.num_markets, preset.option_slots
     depth = ox.FIGURES_DEPTH
     return {
-        # timestamp, vols[M], number of series, series root, figures root
-        "book": c.private_input("options.book", m + 4),
-        # the figures root's preimage (`OptionFigures.preimage`), the rows root at 2M + 3
-        "figures": c.private_input("options.figures", ox.figures_preimage_length(m)),
+        "book": c.private_input("options.book", m + 3),  # timestamp, vols[M], series root, figures root
+        "figures": c.private_input("options.figures", 2 * m + 4),  # round, timestamp, prices, vols, grid, events
+        "figures_tree_root": c.private_input("options.figures_tree_root"),
         "series": c.private_input("slot.series", (k, SERIES_FIELDS)),
-        "settled": c.private_input("slot.settled", k),
-        "price": c.private_input("slot.price", k),
-        "series_path": c.private_input("slot.series_path", (k, opt.SERIES_DEPTH, opt.SERIES_ARITY - 1)),
+        "code": c.private_input("slot.code", k),
+        "series_path": c.private_input("slot.series_path", (k, opt.SERIES_DEPTH)),
         "row": c.private_input("slot.row", (k, opt.N_SCENARIOS)),
         "fig_present": c.private_input("slot.fig_present", (k, depth)),
         "fig_alone": c.private_input("slot.fig_alone", (k, depth)),
@@ -328,22 +324,22 @@ def _declare_options(c: Circuit, preset: Preset) -> dict:
     }
 
 
-def options_value(c: Circuit, preset: Preset, leaf: Leaf, ins: dict) -> LC:
+def options_value(c: Circuit, preset: Preset, fields: list, ins: dict) -> LC:
     """sum_k n_k v_k over the leaf's K option slots, with the book opened from its digest
     (the last globals field, returned separately by `book_digest`)."""
     m = preset.num_markets
     book = ins["book"]
-    series_root, figures_root = book[m + 2], book[m + 3]
+    series_root, figures_root = book[m + 1], book[m + 2]
     with c.scope("figures"):
-        commit = hash_fields(c, ins["figures"])
-    rows_root = ins["figures"][ox.rows_root_index(m)]
+        commit = hash_fields(c, [*ins["figures"], ins["figures_tree_root"]])
     total = LC()
     for k in range(preset.option_slots):
-        sid, n = leaf.option_series[k], leaf.option_sizes[k]
-        op = {name: ins[name][k] for name in ("series", "settled", "price", "series_path", "row", "fig_present",
+        sid, n = fields[6 + 2 * m + 2 * k], fields[7 + 2 * m + 2 * k]
+        op = {name: ins[name][k] for name in ("series", "code", "series_path", "row", "fig_present",
                                               "fig_alone", "fig_right", "fig_sibling")}
         with c.scope(f"slot{k}"):
-            total = total + slot_exit_value(c, preset, sid, n, op, series_root, rows_root, commit - figures_root)
+            total = total + slot_exit_value(c, preset, sid, n, op, series_root, ins["figures_tree_root"],
+                                            commit - figures_root)
     return total
 
 
@@ -359,21 +355,22 @@ def build_exit_circuit(c: Circuit, preset: Preset) -> None:
     l1_address = c.public_input("l1Address")
     equity = c.public_input("equity")
     # private
-    fields = c.private_input("leaf", leaf_width(m, k_slots))
+    fields = c.private_input("leaf", leaf_width(m) + (2 * k_slots + 1 if k_slots else 0))
     sib_hash = c.private_input("path.sib_hash", (d, a - 1))
     box_commit = c.private_input("path.box_commit", d)
     tree_root = c.private_input("tree_root")
     globals_ = [c.private_input(n) for n in GLOBAL_NAMES]
     options = _declare_options(c, preset) if k_slots else None
 
-    # (options presets: the K slots and the option box digest sit between the positions and
-    # the salt, `spec.state.Account.fields()`)
-    leaf = Leaf.from_fields(fields, m, k_slots)
+    # the perpetual part of the leaf (options presets: the K slots and the option box digest
+    # sit between the positions and the salt, `spec.state.Account.fields()`)
+    leaf = Leaf.from_fields(list(fields[:6 + 2 * m]) + [fields[-1]], m) if k_slots else Leaf.from_fields(fields, m)
 
     # the leaf at index accountId (< capacity) under tree_root
     with c.scope("account_bits"):
         index_bits = to_bits(c, account_id, preset.account_bits)
-    computed = open_leaf(c, preset, leaf_hash(c, leaf), index_bits, sib_hash, box_commit)
+    leaf_h = hash_fields(c, list(fields)) if k_slots else leaf_hash(c, leaf)
+    computed = open_leaf(c, preset, leaf_h, index_bits, sib_hash, box_commit)
     c.assert_equal(computed, tree_root)
 
     # the state root: Poseidon(tree_root, globals_hash), the public prices and funding inside
@@ -389,7 +386,7 @@ def build_exit_circuit(c: Circuit, preset: Preset) -> None:
     tv = total_value_gadget(c, preset, leaf, prices, funding)
     if k_slots:
         with c.scope("options"):
-            tv = tv + options_value(c, preset, leaf, options)
+            tv = tv + options_value(c, preset, fields, options)
     c.assert_equal(equity, tv)
     with c.scope("equity_range"):
         to_bits(c, equity, TV_BITS)
@@ -466,14 +463,15 @@ def owner_exit_inputs(preset: Preset, account_id: int, account: Account, path: S
 def option_exit_inputs(preset: Preset, account: Account, book: "opt.OptionBook") -> dict:
     """The options' private inputs: the book's opened digest, the figures preimage, and per
     slot the series and (live series) the risk array with their paths (`spec.option_exit`)."""
+    preimage, inner = ox.figures_preimage(book, preset)
     openings = [ox.slot_opening(book, preset, sid) for sid, _ in account.option_slots]
     return {
-        "options.book": [book.timestamp, *book.vols, len(book.series), book.series_root(), book.figures_root],
-        "options.figures": ox.figures_preimage(book, preset),
+        "options.book": [book.timestamp, *book.vols, opt.series_root(book), book.figures_root],
+        "options.figures": preimage,
+        "options.figures_tree_root": inner,
         "slot.series": [list(o.series) for o in openings],
-        "slot.settled": [o.settled for o in openings],
-        "slot.price": [o.price for o in openings],
-        "slot.series_path": [[list(level) for level in o.series_path] for o in openings],
+        "slot.code": [o.code for o in openings],
+        "slot.series_path": [list(o.series_path) for o in openings],
         "slot.row": [list(o.row) for o in openings],
         "slot.fig_present": [[lv.present for lv in o.figures_path] for o in openings],
         "slot.fig_alone": [[lv.alone for lv in o.figures_path] for o in openings],

@@ -11,6 +11,10 @@ Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
                                                   amount, registered), funding, liquidation,
                                                   touch, withdrawal, trade, deleverage
     <kind>[i].<role>.leaf[7 + 2M]                the leaf before the write (Account.fields())
+    old.book.*, figures.*, listing[i].*,         option presets: the old book's parts, the round's
+    settlement[i].*                               figures (the circuit computes the message's
+                                                  figuresRoot from them: option_state.py)
+    <kind>[i].<role>.close.*                     option presets: expiry closing of each leaf read
     da_scalar                                    the sequencer's secret DA scalar (the registrations
                                                   derive the new salts from it: spec.da)
     <kind>[i].<role>.box[M]                      the packed box chosen (touch and the closing
@@ -129,27 +133,27 @@ def _figure_inputs(record: BatchRecord, preset: Preset) -> dict:
     stands before the slot), the figures root."""
     from dataclasses import replace
 
+    from sequencer.spec.options import series_path, series_root
+
     old, fig = record.old_book, record.batch.options
     out = {"old.book.timestamp": old.timestamp, "old.book.vols": list(old.vols),
-           "old.book.num_series": len(old.series), "old.book.series_root": old.series_root(),
-           "old.book.figures_root": old.figures_root,
+           "old.book.series_root": series_root(old), "old.book.figures_root": old.figures_root,
            "figures.timestamp": fig.timestamp, "figures.vols": list(fig.vols),
-           "figures.rows_root": fig.rows_root(record.book, preset),
-           "figures_root": fig.commitment(record.book, preset)}
+           "figures.rows_root": fig.rows_root(record.book, preset)}
     if len(fig.listings) > preset.listing_slots or len(fig.settlements) > preset.settlement_slots:
         raise InputError("more listings or settlements than the circuit has slots")
     book = old
     for i, s in enumerate(fig.listings):
         sid = len(book.series) + 1
-        out.update({f"listing[{i}].enabled": 1, f"listing[{i}].series": s.fields(),
-                    f"listing[{i}].path": book.series_path(sid)})
+        out.update({f"listing[{i}].enabled": 1, f"listing[{i}].series_id": sid, f"listing[{i}].series": s.fields(),
+                    f"listing[{i}].path": series_path(book, sid)})
         book = replace(book, series={**book.series, sid: s})
     for i, (sid, g) in enumerate(fig.settlements):
         out.update({f"settlement[{i}].enabled": 1, f"settlement[{i}].series_id": sid,
                     f"settlement[{i}].series": book.series[sid].fields(), f"settlement[{i}].price": g,
-                    f"settlement[{i}].path": book.series_path(sid)})
+                    f"settlement[{i}].path": series_path(book, sid)})
         book = replace(book, settled={**book.settled, sid: g})
-    assert book.series_root() == record.book.series_root()
+    assert series_root(book) == series_root(record.book)
     return out
 
 
@@ -159,12 +163,13 @@ def _close_inputs(account, book, preset: Preset) -> dict:
     from sequencer.spec import options as spec_opt
 
     k, m = preset.option_slots, preset.num_markets
-    series = [[0] * 7 for _ in range(k)]
-    paths = [[[0] * (spec_opt.SERIES_ARITY - 1) for _ in range(spec_opt.SERIES_DEPTH)] for _ in range(k)]
+    series = [[0] * 6 for _ in range(k)]
+    paths = [[0] * spec_opt.SERIES_DEPTH for _ in range(k)]
     for i, (sid, _) in enumerate(account.option_slots):
         if sid:
-            series[i] = [*book.series[sid].fields(), int(sid in book.settled), book.settled.get(sid, 0)]
-            paths[i] = book.series_path(sid)
+            code = book.settled.get(sid, 0) + spec_opt.SETTLED_FLAG * (sid in book.settled)
+            series[i] = [*book.series[sid].fields(), code]
+            paths[i] = spec_opt.series_path(book, sid)
     obox = [spec_box.pack_option(spec_box.option_bounds(account.obox, m)), *account.obox.row_hashes()]
     return {"close.series": series, "close.path": paths, "close.obox": obox}
 
@@ -220,6 +225,8 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
     m = preset.num_markets
     inputs["digest"] = batch_digest(pub, preset)
     inputs["da_scalar"] = record.da_scalar
+    if pub.figures_root and not preset.option_slots:
+        raise InputError("a figures root on a preset without options")
     inputs.update(batch_number=pub.batch_number, oracle_round=pub.oracle_round, prices=list(pub.prices),
                   registration_from=pub.registration_from, deposit_from=pub.deposit_from,
                   forced_from=pub.forced_from)

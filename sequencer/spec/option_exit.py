@@ -11,14 +11,13 @@ margin measures (`cross_margin.total_value`):
           (`OptionFigures.current_row`, rounded to nearest)     expiry: no waiting for it)
 
 Opening a slot's value (what `exit_opening` returns for the circuit):
-- the series from the book's series tree (`OptionBook.series_path`: SERIES_DEPTH levels of
-  SERIES_ARITY - 1 siblings, position = the series id), its leaf holding the settled flag
-  and the settlement price;
+- the series from the book's series tree (`options.series_path`: SERIES_DEPTH siblings,
+  position = the series id), its leaf holding the settlement code;
 - a live series' risk array from the figures commitment bound in the book
-  (`OptionBook.figures_root`, = hash_fields(`OptionFigures.preimage(rows root)`)): the
-  array's leaf (sid, 0, 46 values) and its path in the rows tree (`figures_path`), padded to
-  FIGURES_DEPTH levels, each level a (present, alone, right, sibling): a pair hashed with the
-  node on the left or right, an odd node hashed alone, or no level (above the tree's top).
+  (`OptionBook.figures_root`): the array's leaf (sid, 0, 46 values) and its path in the
+  commitment's tree (`figures_path`), padded to FIGURES_DEPTH levels, each level a
+  (present, alone, right, sibling): a pair hashed with the node on the left or right, an odd
+  node hashed alone, or no level (above the tree's top).
 """
 from __future__ import annotations
 
@@ -50,9 +49,8 @@ class SlotOpening:
     the figures part zero for a settled series)."""
 
     series: tuple[int, ...]  # Series.fields(): market, is_call, strike, expiry, smile_bps
-    settled: int  # 1 once the book recorded a settlement price
-    price: int  # the settlement price (ladder index; 0 while live)
-    series_path: tuple[tuple[int, ...], ...]  # SERIES_DEPTH levels of SERIES_ARITY - 1 siblings
+    code: int  # settlement code: ladder price + SETTLED_FLAG once settled, else 0
+    series_path: tuple[int, ...]  # SERIES_DEPTH siblings
     row: tuple[int, ...]  # the live series' risk array (46 values), row[0] its mark
     figures_path: tuple[FiguresLevel, ...]  # FIGURES_DEPTH levels
     value: int  # per lot: what the exit counts
@@ -75,12 +73,16 @@ def option_exit_value(account, preset: Preset, book: Optional[opt.OptionBook]) -
     return sum(n * slot_value(book, preset, sid) for sid, n in account.option_slots if sid and n)
 
 
+def _live(book: opt.OptionBook) -> list:
+    return [(sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled]
+
+
 def figures_path(book: opt.OptionBook, preset: Preset, sid: int) -> tuple[tuple[int, ...], tuple[FiguresLevel, ...]]:
     """The live series `sid`'s risk array and its path to the commitment tree's root (the
     value whose `commit_root` is `book.figures_root`)."""
     fig = book.figures
     steps = tuple(mk.price_step for mk in preset.markets)
-    live = opt.live_series(book)
+    live = _live(book)
     leaves = fig.leaves(live, steps)
     levels = opt.figures_levels(leaves)
     # the array leaf of sid: live series in id order, each its array then its corner rows
@@ -119,38 +121,28 @@ def slot_opening(book: Optional[opt.OptionBook], preset: Preset, sid: int) -> Sl
     """The circuit's opening of one slot holding series `sid` (0: an empty slot)."""
     n_rows = opt.N_SCENARIOS
     if not sid:
-        return SlotOpening((0,) * 5, 0, 0, ((0,) * (opt.SERIES_ARITY - 1),) * opt.SERIES_DEPTH, (0,) * n_rows,
-                           EMPTY_FIGURES_PATH, 0)
+        return SlotOpening((0,) * 5, 0, (0,) * opt.SERIES_DEPTH, (0,) * n_rows, EMPTY_FIGURES_PATH, 0)
     s = book.series[sid]
-    spath = tuple(tuple(level) for level in book.series_path(sid))
+    code = book.settled[sid] + opt.SETTLED_FLAG if sid in book.settled else 0
+    spath = tuple(opt.series_path(book, sid))
     if sid in book.settled:
-        return SlotOpening(tuple(s.fields()), 1, book.settled[sid], spath, (0,) * n_rows, EMPTY_FIGURES_PATH,
+        return SlotOpening(tuple(s.fields()), code, spath, (0,) * n_rows, EMPTY_FIGURES_PATH,
                            slot_value(book, preset, sid))
     row, fpath = figures_path(book, preset, sid)
-    return SlotOpening(tuple(s.fields()), 0, 0, spath, tuple(row), fpath, row[0])
+    return SlotOpening(tuple(s.fields()), code, spath, tuple(row), fpath, row[0])
 
 
-def figures_preimage_length(m: int) -> int:
-    """The length of `OptionFigures.preimage`; the rows root sits at index 2M + 3."""
-    return len(opt.OptionFigures(0, 0, (0,) * m, (0,) * m).preimage(0))
-
-
-def rows_root_index(m: int) -> int:
-    return 2 * m + 3
-
-
-def figures_preimage(book: Optional[opt.OptionBook], preset: Preset) -> list[int]:
-    """The preimage of the book's figures root (the rows root at `rows_root_index`); zeros
-    where the book has no figures yet (then no slot holds a series)."""
+def figures_preimage(book: Optional[opt.OptionBook], preset: Preset) -> tuple[list[int], int]:
+    """(round, timestamp, prices, vols, grid digest) and the tree root under the book's
+    figures_root; zeros where the book has no figures yet (then no slot holds a series)."""
     m = preset.num_markets
     if book is None or book.figures is None:
-        return [0] * figures_preimage_length(m)
+        return [0] * (2 * m + 4), 0
     fig = book.figures
-    out = fig.preimage(fig.rows_root(book, preset))
-    assert hash_fields(out) == book.figures_root and out[rows_root_index(m)] == fig.rows_root(book, preset)
-    return out
+    inner = opt.figures_levels(fig.leaves(_live(book), tuple(mk.price_step for mk in preset.markets)))[-1][0]
+    assert fig.commit_root(inner, fig.first_listing_id(book)) == book.figures_root
+    return fig.preimage(book), inner
 
 
 __all__ = ["FIGURES_DEPTH", "FiguresLevel", "SlotOpening", "slot_value", "option_exit_value", "figures_path",
-           "walk_figures_path", "slot_opening", "figures_preimage", "figures_preimage_length", "rows_root_index",
-           "EMPTY_FIGURES_PATH"]
+           "walk_figures_path", "slot_opening", "figures_preimage", "EMPTY_FIGURES_PATH"]

@@ -421,43 +421,52 @@ class OptionFigures:
             return None
         return corner_row(series, price_step, corner)
 
-    def listings_digest(self) -> int:
-        """A chain over the listings, in order: h = hash_fields([h, *series.fields()]) from 0."""
-        h = 0
-        for s in self.listings:
-            h = hash_fields([h, *s.fields()])
-        return h
-
-    def settlements_digest(self) -> int:
-        """A chain over the settlements, in order: h = hash_fields([h, series id, ladder price]) from 0."""
-        h = 0
+    def events_digest(self, first_id: int) -> int:
+        """The round's listings and settlements, as the committee signs them (`commit_root`):
+        hash_fields([listings chain, settlements chain]), each chain h = hash_fields([h, ...])
+        from 0 in order, over (id, *series.fields()) per listing (ids first_id, first_id + 1,
+        ...: the book's next ones) and (id, ladder price) per settlement. So the series the
+        batch lists and the settlement prices it records are the oracle's (the batch circuit
+        recomputes it, circuits/settlement/option_state.py)."""
+        listed = 0
+        for i, s in enumerate(self.listings):
+            listed = hash_fields([listed, first_id + i, *s.fields()])
+        settled = 0
         for sid, g in self.settlements:
-            h = hash_fields([h, sid, g])
-        return h
+            settled = hash_fields([settled, sid, g])
+        return hash_fields([listed, settled])
+
+    def first_listing_id(self, book: "OptionBook") -> int:
+        """The id of this round's first listing, from the book after the round (ids go in order)."""
+        return len(book.series) - len(self.listings) + 1
+
+    def preimage(self, book: "OptionBook") -> list[int]:
+        """`commit_root`'s scalars: round, timestamp, prices, vols, grid digest, events digest
+        (`book`: the book after this round)."""
+        return [self.round, self.timestamp, *self.prices, *self.vols, self.grid_digest,
+                self.events_digest(self.first_listing_id(book))]
 
     def commitment(self, book: "OptionBook", preset) -> int:
-        """What the committee signs with the round (the batch message's figures root):
-
-            hash_fields(preimage(rows root)) = hash_fields([round, timestamp, *prices, *vols,
-                                                grid digest, rows root, listings digest, settlements digest])
-
-        the rows root being the Merkle root of every published row and array of every live
+        """The Merkle root the committee signs: every published row and array of every live
         series, keyed (series id, side, corner) (a binary Poseidon tree over the sorted leaves,
-        `figures_levels`: an odd node out is hashed alone)."""
-        return hash_fields(self.preimage(self.rows_root(book, preset)))
+        `figures_levels`; an odd node out is hashed alone)."""
+        live = tuple((sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled)
+        return _commitment(self, live, tuple(mk.price_step for mk in preset.markets), self.first_listing_id(book))
 
-    def preimage(self, rows_root: int) -> list[int]:
-        """The commitment's preimage around a rows root (at index 2M + 3)."""
-        return [self.round, self.timestamp, *self.prices, *self.vols, self.grid_digest, rows_root,
-                self.listings_digest(), self.settlements_digest()]
+    def commit_root(self, inner_root: int, first_id: int) -> int:
+        """The signed commitment from the leaves' tree root: the round's scalars, the grid and the
+        round's listings and settlements (`events_digest`; `first_id`: `first_listing_id`) around it."""
+        return hash_fields([self.round, self.timestamp, *self.prices, *self.vols, self.grid_digest,
+                            self.events_digest(first_id), inner_root])
 
     def rows_root(self, book: "OptionBook", preset) -> int:
-        """The Merkle root of every published row and array of every live series (`commitment`)."""
-        return _rows_root(self, live_series(book), tuple(mk.price_step for mk in preset.markets))
+        """The root of the committee's tree of arrays and rows (`leaves`, `figures_levels`)."""
+        live = tuple((sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled)
+        return figures_levels(self.leaves(live, tuple(mk.price_step for mk in preset.markets)))[-1][0]
 
     def leaves(self, live: Sequence[tuple[int, "Series"]], steps: Sequence[int]) -> list[int]:
-        """The rows tree's leaves in order: per live series (by id) its current array (tag 0),
-        then its corner rows (tag side + 1) sorted by (side, g, v, t_hi)."""
+        """The tree's leaves in order: per live series (by id) its current array (tag 0), then its
+        corner rows (tag side + 1) sorted by (side, g, v, t_hi)."""
         leaves = []
         for sid, series in live:
             step = steps[series.market]
@@ -467,14 +476,9 @@ class OptionFigures:
         return leaves
 
 
-def live_series(book: "OptionBook") -> tuple:
-    """(id, series) of the book's live series, by id."""
-    return tuple((sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled)
-
-
 def figures_levels(leaves: Sequence[int]) -> list[list[int]]:
-    """The rows tree, leaves first, root last (`[0]` without leaves): pairs hashed left to
-    right, an odd node out hashed alone (Poseidon of one input)."""
+    """The commitment's tree, leaves first, root last (`[0]` without leaves): pairs hashed
+    left to right, an odd node out hashed alone (Poseidon of one input)."""
     levels = [list(leaves) or [0]]
     while len(levels[-1]) > 1:
         level = levels[-1]
@@ -483,8 +487,8 @@ def figures_levels(leaves: Sequence[int]) -> list[list[int]]:
 
 
 @lru_cache(maxsize=64)
-def _rows_root(fig: "OptionFigures", live: tuple, steps: tuple) -> int:
-    return figures_levels(fig.leaves(live, steps))[-1][0]
+def _commitment(fig: "OptionFigures", live: tuple, steps: tuple, first_id: int) -> int:
+    return fig.commit_root(figures_levels(fig.leaves(live, steps))[-1][0], first_id)
 
 
 @lru_cache(maxsize=1 << 14)
@@ -506,73 +510,65 @@ class OptionBook:
     figures_root: int = 0  # the last batch's `figures.commitment` (the batch message's figuresRoot)
 
     def digest(self) -> int:
-        """Bound in the state root's globals:
+        """Bound in the state root's globals: Poseidon(timestamp, vols, series root, figures root).
 
-            hash_fields([timestamp, *vols, number of series, series root, figures root])
-
-        The series root is a SERIES_ARITY-ary Poseidon tree of depth SERIES_DEPTH over the
-        series ids (`series_root`): leaf `sid` = hash_fields([*series.fields(), settled,
-        settlement price]) (settled 0/1, price 0 while live), 0 for an id not listed. So the
-        batch circuit appends a listing and records a settlement with one path update each,
-        and an exit opens the series of its slots with one path, whatever the number of
-        series. The figures root is the last round's committee commitment
-        (`OptionFigures.commitment`), so that an exit after a freeze opens a live series'
-        mark from it (circuits/settlement/exit.py, "Options")."""
-        return hash_fields([self.timestamp, *self.vols, len(self.series), self.series_root(), self.figures_root])
+        The series root is a sparse Merkle tree of depth SERIES_BITS keyed by series id
+        (`series_root`), so that an exit (and a batch that settles a series) opens one series
+        with SERIES_BITS hashes; the figures root is the last round's committee commitment, so
+        that an exit after a freeze opens a live series' mark from it (circuits/settlement/exit.py)."""
+        return hash_fields([self.timestamp, *self.vols, series_root(self), self.figures_root])
 
     def series_leaf(self, sid: int) -> int:
+        """Poseidon(sid, series fields, settlement code): code = price + 2^20 once settled, else 0."""
         s = self.series[sid]
-        return series_leaf(s, sid in self.settled, self.settled.get(sid, 0))
-
-    def series_root(self) -> int:
-        return _series_tree(tuple(sorted((sid, self.series_leaf(sid)) for sid in self.series)))[-1][0]
-
-    def series_path(self, sid: int) -> list[list[int]]:
-        """The siblings of leaf `sid` per level, leaf level first (SERIES_ARITY - 1 each)."""
-        levels = _series_tree(tuple(sorted((i, self.series_leaf(i)) for i in self.series)))
-        out = []
-        for k in range(SERIES_DEPTH):
-            base = sid - sid % SERIES_ARITY
-            out.append([levels[k].get(base + i, _EMPTY_SERIES[k]) for i in range(SERIES_ARITY) if base + i != sid])
-            sid //= SERIES_ARITY
-        return out
+        return hash_fields([sid, *s.fields(), self.settled.get(sid, 0) + SETTLED_FLAG * (sid in self.settled)])
 
     def live(self, sid: int) -> bool:
         return sid in self.series and sid not in self.settled
 
 
-SERIES_ARITY = 4
-SERIES_DEPTH = 8  # 4^8 = 2^SERIES_BITS ids
-assert SERIES_ARITY ** SERIES_DEPTH == 1 << SERIES_BITS
+SETTLED_FLAG = 1 << 20  # a series leaf's settlement code: ladder price + SETTLED_FLAG once settled
+SERIES_DEPTH = SERIES_BITS  # the series tree: leaf index = series id (0 never used), empty leaf 0
 
 
-def series_leaf(series: Series, settled: bool, price: int) -> int:
-    """A listed series' leaf in the book's series tree (`OptionBook.digest`)."""
-    return hash_fields([*series.fields(), int(settled), price])
-
-
-def _empty_series_hashes() -> list[int]:
+@lru_cache(maxsize=None)
+def _empty_series_hashes() -> tuple[int, ...]:
     out = [0]
     for _ in range(SERIES_DEPTH):
-        out.append(hash_fields([out[-1]] * SERIES_ARITY))
-    return out
+        out.append(hash_fields([out[-1], out[-1]]))
+    return tuple(out)
 
 
-_EMPTY_SERIES = _empty_series_hashes()
+def series_root(book: OptionBook) -> int:
+    """The root of the book's series tree (binary Poseidon, depth SERIES_DEPTH, leaf = series_leaf)."""
+    return _series_root(tuple((sid, book.series_leaf(sid)) for sid in sorted(book.series)))
 
 
 @lru_cache(maxsize=256)
-def _series_tree(leaves: tuple) -> list:
-    """The series tree's non-empty nodes per level ({index: hash}), the root last ({0: root})."""
-    levels = [dict(leaves)]
-    for k in range(SERIES_DEPTH):
-        parents = {}
-        for i in sorted({i // SERIES_ARITY for i in levels[-1]}):
-            parents[i] = hash_fields([levels[-1].get(i * SERIES_ARITY + c, _EMPTY_SERIES[k]) for c in range(SERIES_ARITY)])
-        levels.append(parents)
-    if not levels[-1]:
-        levels[-1] = {0: _EMPTY_SERIES[SERIES_DEPTH]}
-    return levels
+def _series_root(leaves: tuple) -> int:
+    return _series_nodes(leaves)[SERIES_DEPTH][0]
+
+
+def _series_nodes(leaves: tuple) -> list[dict]:
+    empty = _empty_series_hashes()
+    level = dict(leaves)
+    out = [level]
+    for d in range(SERIES_DEPTH):
+        up = {}
+        for i in {i >> 1 for i in level}:
+            up[i] = hash_fields([level.get(2 * i, empty[d]), level.get(2 * i + 1, empty[d])])
+        level = up
+        out.append(level)
+    if not level:
+        out[-1] = {0: empty[SERIES_DEPTH]}
+    return out
+
+
+def series_path(book: OptionBook, sid: int) -> list[int]:
+    """The siblings of series `sid`'s leaf, bottom up (its position bits are sid's, LSB first)."""
+    nodes = _series_nodes(tuple((i, book.series_leaf(i)) for i in sorted(book.series)))
+    empty = _empty_series_hashes()
+    return [nodes[d].get((sid >> d) ^ 1, empty[d]) for d in range(SERIES_DEPTH)]
 
 
 def empty_book(preset) -> OptionBook:
@@ -964,6 +960,16 @@ def process_figures(state, batch) -> None:
                    vols=tuple(fig.vols), figures=fig)
     # the round's commitment over the new book's live series (the batch message's figuresRoot)
     state.options = replace(book, figures_root=fig.commitment(book, state.preset))
+
+
+def figures_root(state) -> int:
+    """The batch message's `figuresRoot`: the commitment of the batch's figures over the book
+    as the round leaves it (its listings in, its settlements out), which is what the committee
+    computes and `Oracle.sol` records with the round; 0 on presets without options."""
+    book = state.options
+    if book is None:
+        return 0
+    return book.figures.commitment(book, state.preset)
 
 
 def check_batch_end(state) -> None:

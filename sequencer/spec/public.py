@@ -19,6 +19,13 @@ unsigned, in this order (`message_layout` lists them with their widths):
                                             constant of the contract): the circuit proves it
                                             knows s with s * Base8 = S and derives each new
                                             account's salt from ECDH(s, owner key)
+    figuresRoot 32                          the oracle committee's options commitment for the
+                                            batch's round (`options.OptionFigures.commitment`,
+                                            a field element; `figures_root` here): the contract
+                                            requires the value `Oracle.sol` recorded with the
+                                            round, the circuit opens the round's risk arrays and
+                                            corner rows against it. 0 on presets without
+                                            options (the oracle's rounds then carry 0 too)
     batchNumber 4                           = the previous batch number + 1
     oracleRound 8                           the oracle round whose figures the batch uses
     price[j] 2            (j < M)           mark price as a ladder index g_j < 2^16
@@ -84,6 +91,7 @@ class BatchPublic:
     withdrawals: tuple[tuple[int, int], ...] = ()  # (account, amount), one per used withdrawal slot
     da_commitment: int = 0  # the DA payload's commitment (da.batch_commitment)
     da_public_key: tuple[int, int] = DEV_DA_PUBLIC_KEY  # the sequencer's DA public key S
+    figures_root: int = 0  # the oracle round's options commitment (0 without options)
 
     def __post_init__(self):
         assert len(self.registrations) == self.registration_to - self.registration_from
@@ -95,7 +103,7 @@ def message_layout(preset: Preset) -> list[tuple[str, int]]:
     """(field name, bytes) in message order; slot fields are named `section[s].field`."""
     m = preset.num_markets
     out = [("oldRoot", 32), ("newRoot", 32), ("daCommitment", 32), ("daKeyX", 32), ("daKeyY", 32),
-           ("batchNumber", 4), ("oracleRound", 8)]
+           ("figuresRoot", 32), ("batchNumber", 4), ("oracleRound", 8)]
     out += [(f"price[{j}]", 2) for j in range(m)]
     out += [(f"funding[{j}]", 6) for j in range(m)]
     out += [("registrationFrom", 4), ("registrationTo", 4)]
@@ -123,6 +131,7 @@ def message_fields(pub: BatchPublic, preset: Preset) -> dict[str, int]:
     assert len(pub.prices) == m and len(pub.funding) == m
     v: dict[str, int] = {"oldRoot": pub.old_root, "newRoot": pub.new_root, "daCommitment": pub.da_commitment,
                          "daKeyX": pub.da_public_key[0], "daKeyY": pub.da_public_key[1],
+                         "figuresRoot": pub.figures_root,
                          "batchNumber": pub.batch_number, "oracleRound": pub.oracle_round}
     for j in range(m):
         v[f"price[{j}]"] = pub.prices[j]

@@ -581,7 +581,9 @@ def process_batch(state: State, batch: Batch) -> BatchRecord:
         withdrawals=tuple(state.withdrawals),
         # every leaf written, encrypted to its owner (da.py): the DA payload the proof binds
         da_commitment=batch_commitment([u for w in (*witnesses, settle) for u in w.updates], state.batch_number),
-        da_public_key=state.da_public)
+        da_public_key=state.da_public,
+        # options presets: the committee's commitment for the batch's round (Oracle.sol records it)
+        figures_root=opt.figures_root(state))
     return BatchRecord(batch=batch, public=public, ops=witnesses, settle=settle, root_box=state.tree.root_box,
                        preset=state.preset, old_tree_root=old_tree_root, old_globals=old_globals,
                        da_scalar=state.da_scalar, old_book=old_book, book=state.options)

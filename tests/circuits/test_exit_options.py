@@ -16,17 +16,17 @@ from dataclasses import replace
 import pytest
 
 from circuits import registry
-from circuits.dsl.testing import assert_rejects, assert_solves
-from circuits.settlement.exit import exit_equity, exit_inputs, exit_public
+from circuits.dsl import Circuit
+from circuits.dsl.compiled import unsatisfied
+from circuits.dsl.testing import assert_rejects, assert_solves, forge_witness
+from circuits.settlement.exit import build_exit_circuit, exit_equity, exit_inputs, exit_public
 from prover.field import R
 from sequencer.spec import cross_margin as xm
 from sequencer.spec import option_exit as ox
 from sequencer.spec import options as opt
 from sequencer.spec.constants import TINY_OPTIONS as P
 from sequencer.spec.hashing import from_field
-from sequencer.spec.state import Account, State
 from sequencer.spec.transition import build_batch, process_batch
-from tests.sequencer.spec_helpers import ADDRESS_BASE, key
 from tests.sequencer.test_spec_options import (PUT, STEP, T0, figures, option_trade, perp_trade, settle_batch,
                                                started)
 
@@ -35,7 +35,9 @@ CALL3 = opt.Series(0, True, 58_000, T0 + 2 * 86400)
 
 @pytest.fixture(scope="module")
 def cc():
-    return registry.build("exit", preset=P.name)
+    c = Circuit("exit")
+    build_exit_circuit(c, P)
+    return c.compile()
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +108,7 @@ def test_settled_at_intrinsic_live_at_the_mark(cc, state):
 def test_forged_settlement_price_rejected(cc, state):
     inputs = exit_inputs(state, 1)
     k = _slot(state, 1, 3)
-    forged = _with(inputs, "slot.price", inputs["slot.price"][k] + 100, k)  # 61,100: 100 more a lot
+    forged = _with(inputs, "slot.code", inputs["slot.code"][k] + 100, k)  # 61,100: 100 more a lot
     assert_rejects(cc, _with(forged, "equity", inputs["equity"] + 1000 * 100 * STEP), match="series")
 
 
@@ -132,16 +134,13 @@ def test_another_series_mark_rejected(cc, state):
 
 
 def test_settled_series_counted_at_the_mark_rejected(cc, state):
-    """Account 2's settled call claimed live (settled 0, price 0), with or without a mark: the
-    series leaf is the book's only with its settled flag and price."""
+    """Account 2's settled call claimed live (code 0) with a mark, or its settled bit forged to 0."""
     inputs = exit_inputs(state, 2)
     k = _slot(state, 2, 3)
-    forged = _with(_with(inputs, "slot.settled", 0, k), "slot.price", 0, k)
+    forged = _with(inputs, "slot.code", 0, k)
     assert_rejects(cc, forged, match="series")
-    # with the put's array (the only live arrays are other series') and the equity to match
-    row, _ = ox.figures_path(state.options, P, 2)
-    forged["slot.row"][k] = list(row)
-    assert_rejects(cc, _with(forged, "equity", inputs["equity"] + 1000 * (3000 * STEP - row[0])), match="series")
+    w = forge_witness(cc, inputs, {f"slot{k}/slot_exit_value/code/to_bits.bits[20]": 0})
+    assert unsatisfied(cc.r1cs, w)
 
 
 def test_series_not_in_the_book_rejected(cc, state):
@@ -157,19 +156,20 @@ def test_series_not_in_the_book_rejected(cc, state):
         forged = _with(forged, "tree_root", state.tree.root)
         forged = _with(forged, "root", state.root())
         assert_rejects(cc, forged, match="series")
-        assert_rejects(cc, _with(forged, "slot.series_path", 0, k, 0, 0), match="series")
+        # with series 2's opening moved to position 9's path bits nothing changes: the bits are sid's
+        assert_rejects(cc, _with(forged, "slot.series_path", 0, k, 0), match="series")
     finally:
         state.write_account(3, a)
     assert_solves(cc, exit_inputs(state, 3))
 
 
 @pytest.mark.parametrize("name,index", [("options.book", (0,)), ("options.book", (P.num_markets + 1,)),
-                                        ("options.book", (P.num_markets + 2,)), ("options.book", (P.num_markets + 3,)),
-                                        ("options.figures", (0,)), ("options.figures", (2 * P.num_markets + 3,)),
-                                        ("options.figures", (2 * P.num_markets + 5,)), ("slot.fig_present", (1, 20)),
+                                        ("options.book", (P.num_markets + 2,)), ("options.figures", (0,)),
+                                        ("options.figures", (2 * P.num_markets + 2,)),
+                                        ("options.figures_tree_root", ()), ("slot.fig_present", (1, 20)),
                                         ("slot.fig_alone", (1, 0)), ("slot.fig_right", (1, 0)),
-                                        ("slot.fig_sibling", (1, 0)), ("slot.series_path", (0, 3, 1)),
-                                        ("slot.series", (1, 2)), ("slot.settled", (0,)), ("equity", ())])
+                                        ("slot.fig_sibling", (1, 0)), ("slot.series_path", (0, 3)),
+                                        ("slot.series", (1, 2)), ("equity", ())])
 def test_tampered_option_openings_rejected(cc, state, name, index):
     inputs = exit_inputs(state, 2)
     assert [s for s, _ in state.accounts[2].option_slots] == [3, 2]  # slot 0 settled, slot 1 live
@@ -177,42 +177,3 @@ def test_tampered_option_openings_rejected(cc, state, name, index):
     for i in index:
         value = value[i]
     assert_rejects(cc, _with(inputs, name, value + 1, *index))
-
-
-# --- every kind of slot: settled calls and puts in and out of the money, live series, both markets ----
-SYNTH = {1: opt.Series(0, True, 61_000, T0 + 86400), 2: opt.Series(0, False, 61_000, T0 + 86400),
-         3: opt.Series(1, True, 900, T0 + 86400), 4: opt.Series(1, False, 1100, T0 + 5 * 86400),
-         5: opt.Series(0, True, 59_000, T0 + 9 * 86400), 6: opt.Series(1, True, 990, T0 + 9 * 86400)}
-
-
-def _synthetic_state(slots, settled):
-    """A TINY_OPTIONS state whose book lists SYNTH, `settled` recorded (id -> price), the last
-    round's figures at (60,000, 1,000) and account 5 holding `slots`."""
-    s = State.genesis(P, key(0).public_key, ADDRESS_BASE, (60_000, 1000))
-    fig = opt.OptionFigures(round=7, timestamp=T0 + 100, prices=(60_000, 1000), vols=(6000, 8000))
-    book = replace(s.options, series=dict(SYNTH), settled=dict(settled), timestamp=fig.timestamp,
-                   vols=fig.vols, figures=fig)
-    s.options = replace(book, figures_root=fig.commitment(book, P))
-    s.oracle_round, s.registration_index = 7, 5
-    a = Account.new(key(5).public_key, ADDRESS_BASE + 5, (0, 0), 0x5A17, P.option_slots)
-    s.write_account(5, replace(a, collateral=10**12, option_slots=tuple(slots)))
-    return s
-
-
-@pytest.mark.parametrize("slots,settled,values", [
-    (((1, 10), (2, -7)), {1: 60_000, 2: 60_000}, (0, 1000 * P.markets[0].price_step)),  # call OTM, put ITM
-    (((2, 3), (3, -4)), {2: 62_000, 3: 950}, (0, 50 * P.markets[1].price_step)),  # put OTM, call ITM (market 1)
-    (((4, 6), (5, -2)), {}, None),  # live put on market 1, live call on market 0: marks
-    (((6, 5), (0, 0)), {3: 900}, None),  # a live call and an empty slot
-], ids=["settled-call-otm-put-itm", "settled-put-otm-call-itm-m1", "live-both-markets", "live-and-empty"])
-def test_every_kind_of_slot(cc, slots, settled, values):
-    s = _synthetic_state(slots, settled)
-    book = s.options
-    want = [ox.slot_value(book, P, sid) if sid else 0 for sid, _ in slots]
-    if values is not None:
-        assert tuple(want) == values  # intrinsic by hand
-    else:
-        assert all(v == book.figures.current_row(SYNTH[sid], P.markets[SYNTH[sid].market].price_step)[0] > 0
-                   for (sid, _), v in zip(slots, want) if sid)
-    w = assert_solves(cc, exit_inputs(s, 5))
-    assert from_field(cc.public_signals(w)[-1]) == 10**12 + sum(n * v for (_, n), v in zip(slots, want))

@@ -143,7 +143,7 @@ def test_be_bits_of_bits():
 
 
 def test_digest_to_field_is_the_batch_public_input():
-    """A tiny-preset batch message (347 bytes): digest_to_field of the circuit's digest bits is
+    """A tiny-preset batch message (379 bytes): digest_to_field of the circuit's digest bits is
     sequencer.spec.public.batch_digest (sha256 >> 3)."""
     from sequencer.spec.constants import PRESETS
     from sequencer.spec.public import BatchPublic, batch_digest, batch_message
@@ -155,7 +155,7 @@ def test_digest_to_field_is_the_batch_public_input():
                       registration_from=0, registration_to=1, registrations=((R - 2, 5, (1 << 160) - 1),),
                       deposit_from=4, deposit_to=5, deposits=((1, 10 ** 6, 1),), da_commitment=R - 3)
     msg = batch_message(pub, preset)
-    assert len(msg) == 347
+    assert len(msg) == 379
     cc = registry.build("sha256", nbytes=len(msg))
     bits = cc.outputs(assert_solves(cc, {"in": bytes_to_bits(msg)}))["out"]
     c = Circuit()

@@ -20,7 +20,7 @@ from verifier_contracts.build import NODE_MODULES, R
 from verifier_contracts.evm import Chain
 from verifier_contracts.oracle import (MAX_FUTURE_SKEW, DevCommittee, OracleClient, OracleError, compile_oracle,
                                        dev_keys, load_oracle_artifact, lower_median, make_report,
-                                       report_typed_data, sign_report, to_ladder)
+                                       report_typed_data, round_hash_of, sign_report, to_ladder)
 from verifier_contracts.rollup import RollupError
 
 M = 2
@@ -124,15 +124,15 @@ def test_round_reads_as_rollup_sol_reads_them(env):
     prices, funding, ts = env.o.get_round(2)
     assert (prices, funding) == ([1210, 3390], [17, R - 5])
     assert ts == env.o.round_timestamp(2) == receipt_block["timestamp"]
-    assert env.o.round_hash(2) == Web3.keccak(encode(["uint256[]", "uint256[]"], [prices, funding]))
+    assert env.o.round_hash(2) == round_hash_of(prices, funding)  # no options figures: root 0
     ev = env.o.contract.events.RoundPosted().get_logs(from_block=receipt_block["number"])
     assert [dict(x["args"]) for x in ev] == [{"roundId": 2, "timestamp": ts, "prices": prices,
                                                "fundingIndices": funding}]
     # extremes pack and unpack exactly
     env.dev.post_round([1, 65535], [-(2**47) + 1, 2**47 - 1])
     assert env.o.get_round_signed(3)[:2] == ([1, 65535], [-(2**47) + 1, 2**47 - 1])
-    assert env.o.round_hash(3) == Web3.keccak(encode(["uint256[]", "uint256[]"], [[1, 65535],
-                                                      [R - 2**47 + 1, 2**47 - 1]]))
+    assert env.o.round_hash(3) == Web3.keccak(encode(["uint256[]", "uint256[]", "uint256"],
+                                                     [[1, 65535], [R - 2**47 + 1, 2**47 - 1], 0]))
 
 
 def test_unknown_round(env):
@@ -388,7 +388,7 @@ def test_dev_committee_on_anvil(anvil_chain):
     assert dev.post_round([G0[0] + 5, G0[1] - 5], [4, -4]) == 2
     p, f, ts = o.get_round(2)
     assert (p, f) == ([G0[0] + 5, G0[1] - 5], [4, R - 4]) and ts == o.round_timestamp(2) > 0
-    assert o.round_hash(2) == Web3.keccak(encode(["uint256[]", "uint256[]"], [p, f]))
+    assert o.round_hash(2) == round_hash_of(p, f)
     stale = o.make_report(3, [g * s for g, s in zip(G0, STEPS)], [0, 0], timestamp=o.now() - 400)
     with pytest.raises(OracleError, match="Oracle: stale report"):
         o.submit_round([o.sign(k, stale) for k in dev.keys[:3]])

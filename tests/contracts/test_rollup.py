@@ -173,7 +173,8 @@ def test_contract_digest_is_the_specs_on_random_batches(env):
                   "forced_to": rng.randint(q["forcedConsumed"], q["forcedCount"]),
                   "oracle_round": rng.choice([1, 2])}
             ws = [(rng.choice(ids), rng.randrange(2**63)) for _ in range(rng.randint(0, 2))]
-            pub = r.next_batch(rng.randrange(R), withdrawals=ws, da_commitment=rng.randrange(R), **kw)
+            pub = r.next_batch(rng.randrange(R), withdrawals=ws, da_commitment=rng.randrange(R),
+                               figures_root=rng.choice([0, rng.randrange(R)]), **kw)
             pub = replace(pub, deposits=tuple((a, x, rng.randint(0, 1)) for a, x, _ in pub.deposits),
                           forced=tuple((a, x, rng.randint(0, 1)) for a, x, _ in pub.forced))
             assert r.batch_message(pub) == batch_message(pub, slots)
@@ -385,8 +386,8 @@ def test_oracle_reads(env):
     assert r.post_round(PRICES, FUNDING) == 1
     prices, funding, ts = r.oracle_round(1)
     assert (prices, funding) == (PRICES, FUNDING) and ts > 0
-    assert o.functions.roundHash(1).call() == Web3.keccak(
-        Web3().codec.encode(["uint256[]", "uint256[]"], [PRICES, [f % R for f in FUNDING]]))
+    assert o.functions.roundHash(1).call() == Web3.keccak(  # prices, funding words, figures root (none: 0)
+        Web3().codec.encode(["uint256[]", "uint256[]", "uint256"], [PRICES, [f % R for f in FUNDING], 0]))
 
 
 # ------------------------------------------------------------------ batches refused
@@ -409,9 +410,11 @@ REJECTIONS = {
     "payment to an unregistered id": (lambda e, p: replace(p, withdrawals=((9, 1),)),
                                       "Rollup: payment to an unregistered account"),
     "oracle price": (lambda e, p: replace(p, prices=(PRICES[0] + 1, PRICES[1])),
-                     "Rollup: prices differ from the oracle round"),
-    "oracle funding": (lambda e, p: replace(p, funding=(17, 5)), "Rollup: prices differ from the oracle round"),
+                     "Rollup: prices or figures differ from the oracle round"),
+    "oracle funding": (lambda e, p: replace(p, funding=(17, 5)), "Rollup: prices or figures differ from the oracle round"),
     "oracle round unknown": (lambda e, p: replace(p, oracle_round=9), "Rollup: unknown oracle round"),
+    # a figures root other than the round's (0 here: an oracle without options)
+    "oracle figures root": (lambda e, p: replace(p, figures_root=0x5EED), "Rollup: prices or figures differ from the oracle round"),
     "new root not a field element": (lambda e, p: replace(p, new_root=R + 5), None),
 }
 

@@ -41,18 +41,16 @@ def check_exits(state, pool: int) -> None:
                 continue
             o = ox.slot_opening(book, P, sid)
             assert o.value == ox.slot_value(book, P, sid)
-            cur, pos = hash_fields([*o.series, o.settled, o.price]), sid
-            for sibs in o.series_path:
-                kids = list(sibs)
-                kids.insert(pos % opt.SERIES_ARITY, cur)
-                cur, pos = hash_fields(kids), pos // opt.SERIES_ARITY
-            assert cur == book.series_root()
+            cur = hash_fields([sid, *o.series, o.code])
+            for d, sib in enumerate(o.series_path):
+                cur = hash_fields([sib, cur] if (sid >> d) & 1 else [cur, sib])
+            assert cur == opt.series_root(book)
             if sid in book.settled:
-                assert (o.settled, o.price) == (1, book.settled[sid])
+                assert o.code == book.settled[sid] + opt.SETTLED_FLAG
                 continue
-            pre = ox.figures_preimage(book, P)
-            assert ox.walk_figures_path(hash_fields([sid, 0, *o.row]), o.figures_path) == pre[ox.rows_root_index(2)]
-            assert hash_fields(pre) == book.figures_root
+            pre, inner = ox.figures_preimage(book, P)
+            assert ox.walk_figures_path(hash_fields([sid, 0, *o.row]), o.figures_path) == inner
+            assert hash_fields([*pre, inner]) == book.figures_root
     # sum of exits = the pool: zero-sum perpetual P&L and option values, funding and the
     # settled series' unclosed cash in `conserved`
     assert total == conserved(state) == pool

@@ -19,7 +19,8 @@ pragma solidity ^0.8.20;
 /// are numbered 1, 2, 3, ... (0: no round); `getRound(id)` gives the round's words as the
 /// settlement circuit takes them (BN254 field elements: ladder indices, and funding indices
 /// as r - |F| when negative) and the block timestamp when the round was accepted;
-///     roundHash[id] = keccak256(abi.encode(prices, fundingIndices))    (those words).
+///     roundHash[id] = keccak256(abi.encode(prices, fundingIndices, figuresRoot))    (those words;
+/// figuresRoot: the round's options commitment, 0 without options).
 ///
 /// Parameters (reporters, quorum, bigQuorum, bandBps, maxReportAge, priceSteps) change only
 /// through `owner` (two-step ownership transfer, the interface of OpenZeppelin's
@@ -94,7 +95,7 @@ contract Oracle {
     address[] internal _reporters;
     mapping(address => bool) public isReporter;
 
-    /// keccak256(abi.encode(prices, fundingIndices)) of a round; 0 for a round not accepted.
+    /// keccak256(abi.encode(prices, fundingIndices, figuresRoot)) of a round; 0 for a round not accepted.
     mapping(uint256 => bytes32) public roundHash;
     /// A round packed: word 0 = timestamp (64 bits) then markets 0..2, word k >= 1 markets
     /// 4k-1 .. 4k+2; a market is 64 bits: ladder index (16) << 48 | funding index (int48).
@@ -170,7 +171,7 @@ contract Oracle {
         for (uint256 k = 0; k < packed.length; k++) {
             _packed[roundId][k] = packed[k];
         }
-        roundHash[roundId] = keccak256(abi.encode(g, f));
+        roundHash[roundId] = keccak256(abi.encode(g, f, uint256(0))); // no options figures
         emit RoundPosted(roundId, block.timestamp, g, f);
     }
 

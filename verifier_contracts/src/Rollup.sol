@@ -7,8 +7,9 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 
 /// The oracle's read interface (src/Oracle.sol, or any oracle with the same reads).
 /// Rounds are numbered 1, 2, 3, ... consecutively, with non-decreasing timestamps; roundHash(id) = keccak256(abi.encode(prices,
-/// fundingIndices)) (field words), 0 for an unknown round; roundTimestamp(id) is the
-/// block.timestamp at which the round was accepted.
+/// fundingIndices, figuresRoot)) (field words; figuresRoot: the committee's options commitment
+/// for the round, 0 on an oracle without options), 0 for an unknown round; roundTimestamp(id)
+/// is the block.timestamp at which the round was accepted.
 interface IRollupOracle {
     function markets() external view returns (uint256);
     function latestRound() external view returns (uint256);
@@ -44,14 +45,17 @@ interface IGroth16Verifier {
 /// The batch proof has ONE public input, `digest = sha256(message) >> 3`, where the message
 /// is sequencer/spec/public.py's `batch_message` (fields big-endian, fixed length per slot
 /// counts; unused slots zero):
-///     oldRoot 32, newRoot 32, daCommitment 32, daKeyX 32, daKeyY 32, batchNumber 4, oracleRound 8,
+///     oldRoot 32, newRoot 32, daCommitment 32, daKeyX 32, daKeyY 32, figuresRoot 32, batchNumber 4, oracleRound 8,
 ///     price[j] 2 (M), funding[j] 6 (M, F + 2^47),
 ///     registrationFrom 4, registrationTo 4, R x (pubkeyX 32, pubkeyY 32, owner 20),
 ///     depositFrom 4, depositTo 4, D x (accountId 4, amount 8, bounced 1),
 ///     forcedFrom 4, forcedTo 4, F x (accountId 4, amount 8, executed 1),
 ///     W x (accountId 4, amount 8).
 /// oldRoot, the DA key, batchNumber, the `From` indices and every queue entry come from
-/// storage; the rest (daCommitment included) from the calldata. Exit proofs keep 2M + 4 inputs:
+/// storage; the rest (daCommitment and figuresRoot included) from the calldata. figuresRoot
+/// must be the options commitment the oracle recorded with the batch's round (as the prices
+/// must be its prices; the oracle's round hash covers both): the circuit opens the round's
+/// option figures against it. Exit proofs keep 2M + 4 inputs:
 ///     [root, prices[0..M-1], fundingIndices[0..M-1], accountId, l1Address, equity].
 ///
 /// Bounded queues: why no sender can make the contract overdue. Each L1 queue q
@@ -154,6 +158,7 @@ contract Rollup is ReentrancyGuardTransient {
         uint256 forcedTo;
         uint256 forcedExecuted; // bit s: forced slot s executed (paid to the owner)
         uint256 daCommitment; // the DA payload commitment the proof binds (what the committee signs)
+        uint256 figuresRoot; // the oracle round's options commitment (0 on an oracle without options)
     }
 
     /// A signed withdrawal of the batch; at most `withdrawalSlots` of them (missing slots are zero).
@@ -300,7 +305,7 @@ contract Rollup is ReentrancyGuardTransient {
         minDepositUnits = cfg.minDepositUnits;
         registrationFee = cfg.registrationFee;
         forcedRequestFee = cfg.forcedRequestFee;
-        messageLength = 172 + 8 * m + 8 + 84 * cfg.registerSlots + 8 + 13 * cfg.depositSlots + 8
+        messageLength = 204 + 8 * m + 8 + 84 * cfg.registerSlots + 8 + 13 * cfg.depositSlots + 8
             + 13 * cfg.forcedSlots + 12 * cfg.withdrawalSlots;
         exitSelector = bytes4(
             keccak256(
@@ -602,7 +607,11 @@ contract Rollup is ReentrancyGuardTransient {
         IRollupOracle o = oracle;
         (bytes32 h, uint256 ts) = o.roundInfo(round);
         require(h != bytes32(0), "Rollup: unknown oracle round");
-        require(h == _roundHash(pub.prices, pub.fundingIndices), "Rollup: prices differ from the oracle round");
+        // the round hash covers the prices, the funding indices and the options commitment
+        require(
+            h == _roundHash(pub.prices, pub.fundingIndices, pub.figuresRoot),
+            "Rollup: prices or figures differ from the oracle round"
+        );
         require(block.timestamp <= ts + maxRoundAge, "Rollup: oracle round too old");
         // A newer round must be used once it has existed for roundGrace. Round timestamps
         // grow with the id, so while this round is younger than the grace any newer one is
@@ -612,26 +621,33 @@ contract Rollup is ReentrancyGuardTransient {
         }
     }
 
-    /// keccak256(abi.encode(prices, fundingIndices)) as the oracle hashes its round, encoded by
-    /// hand from the calldata arrays; funding arrives offset (F + 2^47) and is hashed as the
-    /// oracle's field word F mod r = (F + 2^47) + (r - 2^47) mod r.
-    function _roundHash(uint256[] calldata prices, uint256[] calldata funding) internal pure returns (bytes32 h) {
+    /// keccak256(abi.encode(prices, fundingIndices, figuresRoot)) as the oracle hashes its round,
+    /// encoded by hand from the calldata arrays; funding arrives offset (F + 2^47) and is hashed
+    /// as the oracle's field word F mod r = (F + 2^47) + (r - 2^47) mod r. Binding the options
+    /// commitment through the hash costs the batch no storage read (the oracle stores no
+    /// separate word for it).
+    function _roundHash(uint256[] calldata prices, uint256[] calldata funding, uint256 figuresRoot)
+        internal
+        pure
+        returns (bytes32 h)
+    {
         assembly {
             let m := prices.length
             let ptr := mload(0x40)
             let size := shl(5, m)
-            mstore(ptr, 0x40)
-            mstore(add(ptr, 0x20), add(0x60, size))
-            mstore(add(ptr, 0x40), m)
-            calldatacopy(add(ptr, 0x60), prices.offset, size)
+            mstore(ptr, 0x60)
+            mstore(add(ptr, 0x20), add(0x80, size))
+            mstore(add(ptr, 0x40), figuresRoot)
+            mstore(add(ptr, 0x60), m)
+            calldatacopy(add(ptr, 0x80), prices.offset, size)
             let n := funding.length
-            mstore(add(ptr, add(0x60, size)), n)
-            let out := add(ptr, add(0x80, size))
+            mstore(add(ptr, add(0x80, size)), n)
+            let out := add(ptr, add(0xa0, size))
             let shift := sub(R, FUNDING_OFFSET)
             for { let j := 0 } lt(j, n) { j := add(j, 1) } {
                 mstore(add(out, shl(5, j)), addmod(calldataload(add(funding.offset, shl(5, j))), shift, R))
             }
-            h := keccak256(ptr, add(0x80, add(size, shl(5, n))))
+            h := keccak256(ptr, add(0xa0, add(size, shl(5, n))))
         }
     }
 
@@ -676,6 +692,7 @@ contract Rollup is ReentrancyGuardTransient {
             uint256 da = pub.daCommitment;
             uint256 kx = daKeyX;
             uint256 ky = daKeyY;
+            uint256 figures = pub.figuresRoot;
             assembly {
                 mstore(message, len)
                 p := add(message, 32)
@@ -684,8 +701,9 @@ contract Rollup is ReentrancyGuardTransient {
                 mstore(add(p, 64), da)
                 mstore(add(p, 96), kx)
                 mstore(add(p, 128), ky)
-                mstore(add(p, 160), head)
-                p := add(p, 172)
+                mstore(add(p, 160), figures)
+                mstore(add(p, 192), head)
+                p := add(p, 204)
             }
         }
         p = _marketSection(p, pub.prices, pub.fundingIndices);
