@@ -23,7 +23,8 @@ import pytest
 
 from circuits.crypto.eddsa import PrivateKey
 from circuits.dsl import Circuit
-from circuits.settlement.exit import build_exit_circuit, exit_equity, exit_inputs, exit_public
+from circuits import registry
+from circuits.settlement.exit import exit_equity, exit_inputs, exit_public
 from prover.backends import get_backend
 from prover.field import R
 from prover.formats.snarkjs_json import proof_to_json, vk_to_json
@@ -66,9 +67,7 @@ def test_exit_after_a_freeze_pays_option_values(embedded_chain):
     bjj = [PrivateKey.from_seed(b"zkclear-option-exit-%d" % i) for i in range(4)]
     batch_cc = standin_batch_circuit()
     batch_zkey = backend.setup(batch_cc.r1cs, ToxicWaste.random())
-    exit_c = Circuit("exit")
-    build_exit_circuit(exit_c, P)
-    exit_cc = exit_c.compile()
+    exit_cc = registry.build("exit", preset=P.name)
     exit_zkey = backend.setup(exit_cc.r1cs, ToxicWaste.random())
     exit_vk = read_zkey(exit_zkey).verifying_key()
 
