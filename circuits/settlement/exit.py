@@ -299,7 +299,7 @@ def slot_exit_value(c: Circuit, preset: Preset, sid, n, op: dict, series_root, f
     with c.scope("mark"):
         mark = op["row"][0]
         to_bits(c, mark, opt.VALUE_BITS)
-        leaf = hash_fields(c, [sid, 0, *op["row"]])
+        leaf = hash_fields(c, ox.array_leaf_inputs(sid, op["series"], op["row"]))
         reached = walk_figures(c, leaf, op["fig_present"], op["fig_alone"], op["fig_right"], op["fig_sibling"])
         live = c.mul(used, 1 - settled)
         assert_equal_if_enabled(c, live, reached, figures_tree_root)
