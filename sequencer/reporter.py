@@ -12,6 +12,12 @@ small noise): ``step()`` advances the walk, has every reporter sign the next rou
 submits all reports (so a move beyond the band meets bigQuorum when N >= bigQuorum);
 ``run(stop)`` posts a round every ``interval`` seconds until ``stop`` is set.
 
+On an oracle with options (``Oracle.sol`` deployed with ``options``) the committee also
+publishes each round's options figures (``sequencer.figures.OptionsDesk``: a vol surface per
+market, the series to list, its book): it takes the round's medians from the reports exactly
+as the contract does (``accepted_ladder``), computes the figures and their commitment on them,
+and every reporter signs the one statement (the contract needs bigQuorum signatures).
+
     python -m sequencer.reporter --url http://127.0.0.1:8545 --markets 2 --interval 3
     python -m sequencer.reporter --rounds 3                 # embedded chain, three rounds
 
@@ -31,7 +37,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence, Union
 from eth_account import Account
 
 from verifier_contracts.oracle import (FUNDING_LIMIT, MAX_LADDER, DevCommittee, OracleClient, SignedReport,
-                                       make_report, sign_report)
+                                       lower_median, make_report, sign_report, to_ladder)
 
 Observation = Union[Mapping[int, Sequence[int]], Sequence[Sequence[int]]]
 Feed = Union[Callable[[], Observation], Iterator[Observation]]
@@ -45,6 +51,12 @@ def normalize(obs: Observation, markets: int | None = None) -> tuple[list[int], 
     if markets is not None and len(pairs) != markets:
         raise ValueError(f"the feed gave {len(pairs)} markets, the oracle has {markets}")
     return [int(p) for p, _ in pairs], [int(f) for _, f in pairs]
+
+
+def accepted_ladder(reports: Sequence[SignedReport], steps: Sequence[int]) -> list[int]:
+    """The ladder indices the contract accepts from these reports: per market the lower median
+    of the reported prices, rounded half up to the ladder."""
+    return [to_ladder(lower_median([r.report.prices[j] for r in reports]), step) for j, step in enumerate(steps)]
 
 
 class Reporter:
@@ -110,10 +122,12 @@ class ReporterCommittee:
     """N reporters over one random walk, posting rounds on one oracle (local chains)."""
 
     def __init__(self, oracle: OracleClient, keys: Sequence[Any], walk: RandomWalk, *, noise_bps: int = 5,
-                 seed: int = 0, sender: str | None = None):
+                 seed: int = 0, sender: str | None = None, options: Any = None):
         self.oracle = oracle
         self.walk = walk
         self.sender = sender
+        self.options = options  # sequencer.figures.OptionsDesk on an oracle with options
+        self.keys = list(keys)
         self.reporters = []
         for i, k in enumerate(keys):
             rng = random.Random(f"{seed}|reporter|{i}")
@@ -124,13 +138,15 @@ class ReporterCommittee:
     def local(cls, chain, markets: int, price_steps: Sequence[int] | int = 100, *, seed: int = 0, n: int = 5,
               quorum: int | None = None, big_quorum: int | None = None, band_bps: int = 1000,
               max_report_age: int = 300, start: Sequence[int] | None = None, noise_bps: int = 5,
-              owner: str | None = None) -> "ReporterCommittee":
-        """Deploy a committee oracle with ``n`` dev keys from ``seed`` on ``chain``."""
+              owner: str | None = None, options: Any = None) -> "ReporterCommittee":
+        """Deploy a committee oracle with ``n`` dev keys from ``seed`` on ``chain`` (with options
+        when ``options``, an ``OptionsDesk``, is given)."""
         dev = DevCommittee.from_seed(seed, n=n, quorum=quorum, big_quorum=big_quorum, band_bps=band_bps,
                                      max_report_age=max_report_age)
         steps = [int(price_steps)] * markets if isinstance(price_steps, int) else list(price_steps)
-        oracle = dev.deploy(chain, markets, steps, owner=owner)
-        return cls(oracle, dev.keys, RandomWalk(steps, seed=seed, start=start), noise_bps=noise_bps, seed=seed)
+        oracle = dev.deploy(chain, markets, steps, owner=owner, options=options is not None)
+        return cls(oracle, dev.keys, RandomWalk(steps, seed=seed, start=start), noise_bps=noise_bps, seed=seed,
+                   options=options)
 
     def step(self) -> int:
         """Advance the walk (not before the first round), sign the next round with every
@@ -140,7 +156,14 @@ class ReporterCommittee:
         rid = self.oracle.latest_round() + 1
         ts = self.oracle.now()
         reps = [r.report_for(self.oracle, rid, ts) for r in self.reporters]
-        self.oracle.submit_round(reps, rid, sender=self.sender)
+        if self.options is None:
+            self.oracle.submit_round(reps, rid, sender=self.sender)
+        else:
+            fig, statement = self.options.figures(rid, ts, accepted_ladder(reps, self.walk.steps))
+            sigs = [self.oracle.sign_figures(k, statement) for k in self.keys]
+            self.oracle.submit_round_with_figures(reps, sigs, rid, sender=self.sender)
+            self.options.accept(fig)
+            self.last_figures = fig
         self.rounds_posted += 1
         return rid
 

@@ -17,11 +17,22 @@ each market's ladder.
     # ... and anyone submits them
     oracle.submit_round([signed, ...])
 
+An oracle deployed with ``options=True`` takes each round with the committee's options
+figures (``Figures``: the options clock, vols, listings, settlements and the Poseidon
+commitment ``figures_root``; ``sequencer.figures`` computes them), signed by ``bigQuorum``
+reporters, and binds the root in the round hash (``round_hash_of``):
+
+    oracle = dev.deploy(chain, markets=2, price_steps=[100, 100], options=True)
+    fig = Figures(round_id, timestamp, ladder_prices, vols, listings, settlements, figures_root)
+    oracle.submit_round_with_figures(reports, [oracle.sign_figures(k, fig) for k in keys])
+    oracle.get_figures(round_id)                              # back from the FiguresPosted event
+
 Revert reasons surface as ``OracleError`` (a ``RollupError``) carrying the contract's
 reason, e.g. "Oracle: stale report".
 
     python -m verifier_contracts.oracle build             # artifacts/Oracle.json
     python -m verifier_contracts.oracle gas --markets 4   # submitRound gas, quorum 3 of 5
+    python -m verifier_contracts.oracle gas --markets 4 --options   # and with options figures
 """
 
 from __future__ import annotations
@@ -48,6 +59,7 @@ MAX_LADDER = 2**16 - 1
 FUNDING_LIMIT = 2**47
 MAX_FUTURE_SKEW = 15
 BPS = 10_000
+MAX_VOL = 2**16 - 1
 
 #: The EIP-712 domain's fields (name, version, chain id, contract), shared by every typed message here.
 EIP712_DOMAIN_FIELDS = [
@@ -64,6 +76,19 @@ REPORT_TYPES = {
         {"name": "timestamp", "type": "uint256"},
         {"name": "prices", "type": "uint256[]"},
         {"name": "fundingIndices", "type": "int256[]"},
+    ],
+}
+
+FIGURES_TYPES = {
+    "EIP712Domain": EIP712_DOMAIN_FIELDS,
+    "Figures": [
+        {"name": "roundId", "type": "uint256"},
+        {"name": "timestamp", "type": "uint256"},
+        {"name": "prices", "type": "uint256[]"},
+        {"name": "vols", "type": "uint256[]"},
+        {"name": "listings", "type": "uint256[]"},
+        {"name": "settlements", "type": "uint256[]"},
+        {"name": "figuresRoot", "type": "uint256"},
     ],
 }
 
@@ -164,6 +189,85 @@ def sign_report(private_key: Any, report: Report, *, chain_id: int, oracle: str)
     return SignedReport(report, Account.from_key(private_key).address, int(sm.v), int(sm.r), int(sm.s))
 
 
+# ---------------------------------------------------------------- options figures
+
+
+def pack_listing(market: int, is_call: bool, strike: int, expiry: int, smile_bps: int) -> int:
+    """A listing word: market << 80 | isCall << 72 | strike << 56 | expiry << 16 | smileBps."""
+    assert 0 <= market < 256 and 0 < strike < 2**16 and 0 <= expiry < 2**40 and 0 < smile_bps < 2**16
+    return int(market) << 80 | int(bool(is_call)) << 72 | int(strike) << 56 | int(expiry) << 16 | int(smile_bps)
+
+
+def unpack_listing(word: int) -> tuple[int, bool, int, int, int]:
+    """``(market, is_call, strike, expiry, smile_bps)`` of a listing word."""
+    w = int(word)
+    return w >> 80, bool((w >> 72) & 0xFF), (w >> 56) & 0xFFFF, (w >> 16) & (2**40 - 1), w & 0xFFFF
+
+
+def pack_settlement(series_id: int, ladder: int) -> int:
+    """A settlement word: seriesId << 16 | ladder price."""
+    assert 0 < series_id < 2**16 and 0 <= ladder <= MAX_LADDER
+    return int(series_id) << 16 | int(ladder)
+
+
+def unpack_settlement(word: int) -> tuple[int, int]:
+    return int(word) >> 16, int(word) & 0xFFFF
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The committee's options figures for one round (Oracle.sol's ``Figures``): what its
+    reporters sign with ``bigQuorum`` signatures. ``prices`` are the round's ladder indices
+    (the medians the figures were computed on); listings and settlements are packed words
+    (``pack_listing``, ``pack_settlement``)."""
+
+    round_id: int
+    timestamp: int
+    prices: tuple[int, ...]
+    vols: tuple[int, ...]
+    listings: tuple[int, ...] = ()
+    settlements: tuple[int, ...] = ()
+    figures_root: int = 0
+
+    def as_tuple(self) -> tuple:
+        """The contract's ``Figures`` calldata tuple."""
+        return (int(self.round_id), int(self.timestamp), [int(g) for g in self.prices], [int(v) for v in self.vols],
+                [int(x) for x in self.listings], [int(x) for x in self.settlements], int(self.figures_root))
+
+
+@dataclass(frozen=True)
+class SignedFigures:
+    figures: Figures
+    signer: str
+    v: int
+    r: int
+    s: int
+
+    def sig_tuple(self) -> tuple:
+        return (self.v, self.r.to_bytes(32, "big"), self.s.to_bytes(32, "big"))
+
+
+def figures_typed_data(fig: Figures, *, chain_id: int, oracle: str) -> dict:
+    """The EIP-712 typed data of a figures statement."""
+    return {
+        "types": FIGURES_TYPES,
+        "primaryType": "Figures",
+        "domain": {"name": EIP712_NAME, "version": EIP712_VERSION, "chainId": int(chain_id),
+                   "verifyingContract": Web3.to_checksum_address(oracle)},
+        "message": {"roundId": int(fig.round_id), "timestamp": int(fig.timestamp),
+                    "prices": [int(g) for g in fig.prices], "vols": [int(v) for v in fig.vols],
+                    "listings": [int(x) for x in fig.listings], "settlements": [int(x) for x in fig.settlements],
+                    "figuresRoot": int(fig.figures_root)},
+    }
+
+
+def sign_figures(private_key: Any, fig: Figures, *, chain_id: int, oracle: str) -> SignedFigures:
+    """Sign the figures for the oracle at ``oracle`` on chain ``chain_id`` (low-s, v 27/28)."""
+    msg = encode_typed_data(full_message=figures_typed_data(fig, chain_id=chain_id, oracle=oracle))
+    sm = Account.sign_message(msg, private_key)
+    return SignedFigures(fig, Account.from_key(private_key).address, int(sm.v), int(sm.r), int(sm.s))
+
+
 # ---------------------------------------------------------------- artifacts
 
 
@@ -202,13 +306,14 @@ class OracleClient:
     @classmethod
     def deploy(cls, chain: Chain, *, markets: int, price_steps: Sequence[int] | int, reporters: Sequence[str],
                quorum: int, big_quorum: int, band_bps: int, max_report_age: int, owner: str | None = None,
-               artifact: Mapping[str, Any] | None = None) -> "OracleClient":
-        """Deploy Oracle.sol; ``price_steps`` one per market (an int: the same for all)."""
+               artifact: Mapping[str, Any] | None = None, options: bool = False) -> "OracleClient":
+        """Deploy Oracle.sol; ``price_steps`` one per market (an int: the same for all);
+        ``options``: every round carries the committee's options figures."""
         steps = [int(price_steps)] * markets if isinstance(price_steps, int) else [int(s) for s in price_steps]
         art = artifact or load_oracle_artifact()
         owner = Web3.to_checksum_address(owner or chain.w3.eth.default_account)
         args = (owner, markets, steps, [Web3.to_checksum_address(a) for a in reporters], quorum, big_quorum,
-                band_bps, max_report_age)
+                band_bps, max_report_age, bool(options))
         try:  # a refused constructor raises OracleError with its reason
             chain.w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"]).constructor(*args).estimate_gas()
         except Exception as exc:
@@ -266,6 +371,33 @@ class OracleClient:
                                                  [sr.sig_tuple() for sr in reps])
         return self._send(fn, sender)
 
+    def sign_figures(self, private_key: Any, fig: Figures) -> SignedFigures:
+        return sign_figures(private_key, fig, chain_id=self.chain_id, oracle=self.address)
+
+    def submit_round_with_figures(self, reports: Iterable[SignedReport], figures: Iterable[SignedFigures],
+                                  round_id: int | None = None, *, sort: bool = True,
+                                  sender: str | None = None) -> dict:
+        """``submitRoundWithFigures``: the round's reports and one figures statement with its
+        signatures (all of the same ``Figures``), both sorted by signer unless ``sort`` is false."""
+        reps, figs = list(reports), list(figures)
+        if sort:
+            reps.sort(key=lambda sr: int(sr.signer, 16))
+            figs.sort(key=lambda sf: int(sf.signer, 16))
+        if not figs:
+            raise ValueError("no signed figures")
+        fig = figs[0].figures
+        if any(sf.figures != fig for sf in figs):
+            raise ValueError("the signatures are over different figures")
+        if round_id is None:
+            round_id = reps[0].report.round_id if reps else fig.round_id
+        fn = self.contract.functions.submitRoundWithFigures(
+            int(round_id), [sr.report.as_tuple() for sr in reps], [sr.sig_tuple() for sr in reps], fig.as_tuple(),
+            [sf.sig_tuple() for sf in figs])
+        return self._send(fn, sender)
+
+    def figures_digest(self, fig: Figures) -> bytes:
+        return bytes(self.contract.functions.figuresDigest(fig.as_tuple()).call())
+
     def report_digest(self, report: Report) -> bytes:
         """The digest the contract recovers signers from (an eth_call)."""
         return bytes(self.contract.functions.reportDigest(report.as_tuple()).call())
@@ -277,6 +409,30 @@ class OracleClient:
 
     def latest_round(self) -> int:
         return self.contract.functions.latestRound().call()
+
+    def options(self) -> bool:
+        """Whether every round carries options figures."""
+        return bool(self.contract.functions.options().call())
+
+    def figures_time(self) -> int:
+        """The options clock of the last round with figures (0 before the first)."""
+        return int(self.contract.functions.figuresTime().call())
+
+    def get_figures(self, round_id: int, from_block: int = 0) -> Figures | None:
+        """Round ``round_id``'s options figures from its ``FiguresPosted`` event (prices from the
+        round), checked against the round hash; None for a round without figures."""
+        logs = self.contract.events.FiguresPosted().get_logs(from_block=from_block,
+                                                             argument_filters={"roundId": int(round_id)})
+        logs = [x for x in logs if int(x["args"]["roundId"]) == int(round_id)]
+        if not logs:
+            return None
+        a = logs[-1]["args"]
+        prices, funding, _ = self.get_round(round_id)
+        fig = Figures(int(round_id), int(a["timestamp"]), tuple(prices), tuple(a["vols"]), tuple(a["listings"]),
+                      tuple(a["settlements"]), int(a["figuresRoot"]))
+        if round_hash_of(prices, funding, fig.figures_root) != self.round_hash(round_id):
+            raise OracleError(f"round {round_id}'s figures event does not match its round hash")
+        return fig
 
     def round_hash(self, round_id: int) -> bytes:
         return bytes(self.contract.functions.roundHash(round_id).call())
@@ -311,7 +467,8 @@ class OracleClient:
                 "bigQuorum": f.bigQuorum().call(), "bandBps": f.bandBps().call(),
                 "maxReportAge": f.maxReportAge().call(), "priceSteps": self.price_steps(),
                 "ladderReset": f.ladderReset().call(), "owner": f.owner().call(),
-                "pendingOwner": f.pendingOwner().call(), "latestRound": f.latestRound().call()}
+                "pendingOwner": f.pendingOwner().call(), "latestRound": f.latestRound().call(),
+                "options": f.options().call(), "figuresTime": f.figuresTime().call()}
 
     def needs_big_quorum(self, ladder: Sequence[int]) -> bool:
         """Whether a round at these ladder indices needs bigQuorum (a move beyond the band
@@ -408,13 +565,26 @@ class DevCommittee:
         rep = o.make_report(round_id, [g * s for g, s in zip(ladder, steps)], funding, timestamp)
         return [o.sign(k, rep) for k in self.keys[:count]]
 
+    def signed_figures(self, fig: Figures, *, count: int | None = None) -> list[SignedFigures]:
+        """``count`` reporters' signatures of ``fig`` (default: bigQuorum, what the contract needs)."""
+        o = self._oracle()
+        return [o.sign_figures(k, fig) for k in self.keys[:self.big_quorum if count is None else count]]
+
     def post_round(self, prices_ladder: Sequence[int], funding: Sequence[int], *, count: int | None = None,
-                   sender: str | None = None) -> int:
+                   sender: str | None = None, figures: Any = None) -> int:
         """Sign and submit the next round at these ladder indices and funding indices
-        (signed ints or field words); returns the round id."""
+        (signed ints or field words); returns the round id. An oracle with options needs
+        ``figures``: a ``Figures``, or a function of (round id, report timestamp) giving one
+        (the commitment covers both, so it is computed once they are known)."""
         reps = self.signed_reports(prices_ladder, funding, count=count)
-        self._oracle().submit_round(reps, sender=sender)
-        return reps[0].report.round_id
+        o = self._oracle()
+        rid = reps[0].report.round_id
+        if figures is None:
+            o.submit_round(reps, sender=sender)
+        else:
+            fig = figures(rid, reps[0].report.timestamp) if callable(figures) else figures
+            o.submit_round_with_figures(reps, self.signed_figures(fig), sender=sender)
+        return rid
 
     def _oracle(self) -> OracleClient:
         if self.oracle is None:
@@ -426,14 +596,18 @@ class DevCommittee:
 
 
 def measure_gas(chain: Chain, markets: int = 4, n: int = 5, quorum: int = 3, big_quorum: int = 4,
-                rounds: int = 3, seed: int = 7) -> dict:
+                rounds: int = 3, seed: int = 7, options: bool = False) -> dict:
     """gasUsed of submitRound with ``quorum`` (and ``big_quorum``) reports at ``markets``
-    markets: the first round (bigQuorum), then steady rounds inside the band."""
+    markets: the first round (bigQuorum), then steady rounds inside the band. ``options``:
+    an oracle with options, every round with figures signed by bigQuorum (synthetic values:
+    the gas does not depend on them), plus rounds listing and settling series."""
     import random
 
     rng = random.Random(seed)
     dev = DevCommittee.from_seed(f"gas-{seed}", n=n, quorum=quorum, big_quorum=big_quorum)
-    o = dev.deploy(chain, markets, [10**4] * markets)
+    o = dev.deploy(chain, markets, [10**4] * markets, options=options)
+    if options:
+        return _measure_options_gas(o, dev, rng, markets, rounds)
     g = [rng.randrange(1000, 60000) for _ in range(markets)]
     fund = lambda: [rng.randrange(-2**46, 2**46) for _ in range(markets)]  # noqa: E731
     out: dict[str, Any] = {"markets": markets, "reporters": n, "quorum": quorum, "bigQuorum": big_quorum}
@@ -450,6 +624,39 @@ def measure_gas(chain: Chain, markets: int = 4, n: int = 5, quorum: int = 3, big
     return out
 
 
+def _measure_options_gas(o: OracleClient, dev: DevCommittee, rng, markets: int, rounds: int) -> dict:
+    out: dict[str, Any] = {"markets": markets, "reporters": len(dev.keys), "quorum": dev.quorum,
+                           "bigQuorum": dev.big_quorum, "options": True}
+    g = [rng.randrange(1000, 60000) for _ in range(markets)]
+    vols = [rng.randrange(3000, 9000) for _ in range(markets)]
+
+    def post(count: int | None = None, listings: int = 0, settlements: int = 0) -> int:
+        def figures(rid: int, ts: int) -> Figures:
+            lst = tuple(pack_listing(j % markets, j % 2 == 0, 1000 + j, ts + 86400 * (1 + j), 10_000)
+                        for j in range(listings))
+            stl = tuple(pack_settlement(1 + j, g[j % markets]) for j in range(settlements))
+            return Figures(rid, ts, tuple(g), tuple(vols), lst, stl, rng.randrange(1, R))
+
+        fund = [rng.randrange(-2**46, 2**46) for _ in range(markets)]
+        before = o.latest_round()
+        reps = dev.signed_reports(g, fund, count=count)
+        rid = reps[0].report.round_id
+        fig = figures(rid, reps[0].report.timestamp)
+        receipt = o.submit_round_with_figures(reps, dev.signed_figures(fig))
+        assert o.latest_round() == before + 1
+        return int(receipt["gasUsed"])
+
+    out["firstRound_bigQuorum"] = post(dev.big_quorum)
+    steady = []
+    for _ in range(rounds):
+        g = [x + rng.randrange(-5, 6) for x in g]
+        steady.append(post(dev.quorum))
+    out["submitRoundWithFigures_quorum"] = steady
+    out["submitRoundWithFigures_quorum_8_listings"] = post(dev.quorum, listings=8)
+    out["submitRoundWithFigures_quorum_8_settlements"] = post(dev.quorum, settlements=8)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m verifier_contracts.oracle", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -462,13 +669,15 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--reporters", type=int, default=5)
     g.add_argument("--quorum", type=int, default=3)
     g.add_argument("--big-quorum", type=int, default=4)
+    g.add_argument("--options", action="store_true", help="an oracle with options: rounds with figures")
     args = ap.parse_args(argv)
     if args.cmd == "build":
         for p in build_artifact(Path(args.out)):
             print(p)
     else:
         chain = Chain.connect(args.url) if args.url else Chain.embedded()
-        print(json.dumps(measure_gas(chain, args.markets, args.reporters, args.quorum, args.big_quorum), indent=1))
+        print(json.dumps(measure_gas(chain, args.markets, args.reporters, args.quorum, args.big_quorum,
+                                     options=args.options), indent=1))
     return 0
 
 
@@ -477,5 +686,7 @@ if __name__ == "__main__":
 
 
 __all__ = ["OracleClient", "OracleError", "DevCommittee", "Report", "SignedReport", "make_report", "sign_report",
+           "Figures", "SignedFigures", "sign_figures", "figures_typed_data", "pack_listing", "unpack_listing",
+           "pack_settlement", "unpack_settlement",
            "report_typed_data", "dev_keys", "to_ladder", "lower_median", "signed_funding", "funding_word",
            "is_big_move", "round_hash_of", "measure_gas", "compile_oracle", "build_artifact", "send"]

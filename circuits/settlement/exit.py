@@ -22,8 +22,9 @@ Public inputs (verifier order, `verifier_contracts.rollup.EXIT_PUBLIC_INPUT_NAME
 
 Private inputs (`exit_inputs` builds them from a spec `State`):
 
-    leaf[7 + 2M]                 the account leaf, `spec.state.Account.fields()` order (its
-                                 salt last)
+    leaf[7 + 2M (+ 2K + 1)]      the account leaf, `spec.state.Account.fields()` order (its
+                                 salt last; options presets: K slots and the option box
+                                 digest before it, and the options' inputs below, "Options")
     path.sib_hash[D][a - 1]      per level, the siblings' hashes (the path's slot left out)
     path.box_commit[D]           per level, the parent's box commitment (`spec.tree`)
     tree_root                    the state tree's root
@@ -129,8 +130,10 @@ exit; none is).
 Cost per slot (compiled): 17.6k constraints: the figures path 24 x 459 (a Poseidon of 2 and
 one of 1 per level: the committee's tree hashes an odd node alone, and 24 levels cover
 181 x (2^16 - 1) leaves), the series path 16 x 241 and its leaf 381, the risk array's leaf
-2,088 (48 inputs), the rest ~100. The exit circuit is 20,985 constraints at K = 1, 38,565 at
-K = 2 (TINY_OPTIONS), 74,118 at K = 4. K = 0 builds the identical R1CS as before (same digest).
+2,088 (48 inputs), the rest ~100. The exit circuit is 21,000 constraints at K = 1, 38,580 at
+K = 2 (TINY_OPTIONS), 74,133 at K = 4. K = 0 builds the identical R1CS as before (same digest).
+A rows tree that promoted an odd node unchanged (or padded to a fixed depth) would save the
+Poseidon of one input, ~5k a slot.
 """
 from __future__ import annotations
 
@@ -296,7 +299,7 @@ def slot_exit_value(c: Circuit, preset: Preset, sid, n, op: dict, series_root, f
     with c.scope("mark"):
         mark = op["row"][0]
         to_bits(c, mark, opt.VALUE_BITS)
-        leaf = hash_fields(c, [sid, 0, *op["row"]])
+        leaf = hash_fields(c, ox.array_leaf_inputs(sid, op["series"], op["row"]))
         reached = walk_figures(c, leaf, op["fig_present"], op["fig_alone"], op["fig_right"], op["fig_sibling"])
         live = c.mul(used, 1 - settled)
         assert_equal_if_enabled(c, live, reached, figures_tree_root)
@@ -324,7 +327,7 @@ def _declare_options(c: Circuit, preset: Preset) -> dict:
     }
 
 
-def options_value(c: Circuit, preset: Preset, fields: list, ins: dict) -> LC:
+def options_value(c: Circuit, preset: Preset, leaf: Leaf, ins: dict) -> LC:
     """sum_k n_k v_k over the leaf's K option slots, with the book opened from its digest
     (the last globals field, returned separately by `book_digest`)."""
     m = preset.num_markets
@@ -334,7 +337,7 @@ def options_value(c: Circuit, preset: Preset, fields: list, ins: dict) -> LC:
         commit = hash_fields(c, [*ins["figures"], ins["figures_tree_root"]])
     total = LC()
     for k in range(preset.option_slots):
-        sid, n = fields[6 + 2 * m + 2 * k], fields[7 + 2 * m + 2 * k]
+        sid, n = leaf.option_series[k], leaf.option_sizes[k]
         op = {name: ins[name][k] for name in ("series", "code", "series_path", "row", "fig_present",
                                               "fig_alone", "fig_right", "fig_sibling")}
         with c.scope(f"slot{k}"):
@@ -355,22 +358,21 @@ def build_exit_circuit(c: Circuit, preset: Preset) -> None:
     l1_address = c.public_input("l1Address")
     equity = c.public_input("equity")
     # private
-    fields = c.private_input("leaf", leaf_width(m) + (2 * k_slots + 1 if k_slots else 0))
+    fields = c.private_input("leaf", leaf_width(m, k_slots))
     sib_hash = c.private_input("path.sib_hash", (d, a - 1))
     box_commit = c.private_input("path.box_commit", d)
     tree_root = c.private_input("tree_root")
     globals_ = [c.private_input(n) for n in GLOBAL_NAMES]
     options = _declare_options(c, preset) if k_slots else None
 
-    # the perpetual part of the leaf (options presets: the K slots and the option box digest
-    # sit between the positions and the salt, `spec.state.Account.fields()`)
-    leaf = Leaf.from_fields(list(fields[:6 + 2 * m]) + [fields[-1]], m) if k_slots else Leaf.from_fields(fields, m)
+    # (options presets: the K slots and the option box digest sit between the positions and
+    # the salt, `spec.state.Account.fields()`)
+    leaf = Leaf.from_fields(fields, m, k_slots)
 
     # the leaf at index accountId (< capacity) under tree_root
     with c.scope("account_bits"):
         index_bits = to_bits(c, account_id, preset.account_bits)
-    leaf_h = hash_fields(c, list(fields)) if k_slots else leaf_hash(c, leaf)
-    computed = open_leaf(c, preset, leaf_h, index_bits, sib_hash, box_commit)
+    computed = open_leaf(c, preset, leaf_hash(c, leaf), index_bits, sib_hash, box_commit)
     c.assert_equal(computed, tree_root)
 
     # the state root: Poseidon(tree_root, globals_hash), the public prices and funding inside
@@ -386,7 +388,7 @@ def build_exit_circuit(c: Circuit, preset: Preset) -> None:
     tv = total_value_gadget(c, preset, leaf, prices, funding)
     if k_slots:
         with c.scope("options"):
-            tv = tv + options_value(c, preset, fields, options)
+            tv = tv + options_value(c, preset, leaf, options)
     c.assert_equal(equity, tv)
     with c.scope("equity_range"):
         to_bits(c, equity, TV_BITS)

@@ -78,6 +78,14 @@ def _live(book: opt.OptionBook) -> list:
     return [(sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled]
 
 
+def array_leaf_inputs(sid, series_fields: Sequence, row: Sequence) -> list:
+    """The inputs of a live series' array leaf in the committee's tree (`OptionFigures.leaves`:
+    sid, tag 0, its risk array), built alike from ints (here) and circuit values (exit.py).
+    One place to follow the tree's leaf format (a format that also holds the series' fields
+    puts `*series_fields` after the tag)."""
+    return [sid, 0, *row]
+
+
 def figures_path(book: opt.OptionBook, preset: Preset, sid: int) -> tuple[tuple[int, ...], tuple[FiguresLevel, ...]]:
     """The live series `sid`'s risk array and its path to the commitment tree's root (the
     value whose `commit_root` is `book.figures_root`)."""
@@ -90,7 +98,7 @@ def figures_path(book: opt.OptionBook, preset: Preset, sid: int) -> tuple[tuple[
     index = sum(1 + len(fig.published_corners(t)) for i, t in live if i < sid)
     s = book.series[sid]
     row = fig.current_row(s, steps[s.market])
-    assert leaves[index] == hash_fields([sid, 0, *row])
+    assert leaves[index] == hash_fields(array_leaf_inputs(sid, s.fields(), row)), "the tree's array leaf format changed"
     path = []
     for d, level in enumerate(levels[:-1]):  # the fixed-depth tree: an empty subtree's hash past a level's end
         path.append(FiguresLevel(1, 0, index & 1, level[index ^ 1] if index ^ 1 < len(level) else opt.FIGURES_ZERO[d]))
@@ -141,5 +149,6 @@ def figures_preimage(book: Optional[opt.OptionBook], preset: Preset) -> tuple[li
     return fig.preimage(book), inner
 
 
-__all__ = ["FIGURES_DEPTH", "FiguresLevel", "SlotOpening", "slot_value", "option_exit_value", "figures_path",
+__all__ = ["FIGURES_DEPTH", "FiguresLevel", "SlotOpening", "slot_value", "option_exit_value", "array_leaf_inputs",
+           "figures_path",
            "walk_figures_path", "slot_opening", "figures_preimage", "EMPTY_FIGURES_PATH"]

@@ -18,7 +18,8 @@ Options presets (K = `preset.option_slots` > 0, `options.py`) insert, before the
 option slots `series_k, n_k` (series id, 0 for an empty slot; signed size in lots) and the
 digest of the account's option box (`options.OptionBox`: vol and time bounds and the cached
 corner rows); the globals then end with the options book's digest (`options.OptionBook`:
-listed series, settlement prices, the last oracle timestamp and vols). K = 0 changes nothing.
+listed series, settlement prices, the last oracle timestamp and vols, the last round's figures
+root: exits open option values from it). K = 0 changes nothing.
 
 The account's box is not in its data hash: it enters the parent node's box commitment
 (`tree.box_commitment`); on options presets so do its option box's vol and time bounds (one

@@ -16,17 +16,18 @@ from dataclasses import replace
 import pytest
 
 from circuits import registry
-from circuits.dsl import Circuit
 from circuits.dsl.compiled import unsatisfied
 from circuits.dsl.testing import assert_rejects, assert_solves, forge_witness
-from circuits.settlement.exit import build_exit_circuit, exit_equity, exit_inputs, exit_public
+from circuits.settlement.exit import exit_equity, exit_inputs, exit_public
 from prover.field import R
 from sequencer.spec import cross_margin as xm
 from sequencer.spec import option_exit as ox
 from sequencer.spec import options as opt
 from sequencer.spec.constants import TINY_OPTIONS as P
 from sequencer.spec.hashing import from_field
+from sequencer.spec.state import Account, State
 from sequencer.spec.transition import build_batch, process_batch
+from tests.sequencer.spec_helpers import ADDRESS_BASE, key
 from tests.sequencer.test_spec_options import (PUT, STEP, T0, figures, option_trade, perp_trade, settle_batch,
                                                started)
 
@@ -35,9 +36,7 @@ CALL3 = opt.Series(0, True, 58_000, T0 + 2 * 86400)
 
 @pytest.fixture(scope="module")
 def cc():
-    c = Circuit("exit")
-    build_exit_circuit(c, P)
-    return c.compile()
+    return registry.build("exit", preset=P.name)
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +176,42 @@ def test_tampered_option_openings_rejected(cc, state, name, index):
     for i in index:
         value = value[i]
     assert_rejects(cc, _with(inputs, name, value + 1, *index))
+
+
+# --- every kind of slot: settled calls and puts in and out of the money, live series, both markets ----
+SYNTH = {1: opt.Series(0, True, 61_000, T0 + 86400), 2: opt.Series(0, False, 61_000, T0 + 86400),
+         3: opt.Series(1, True, 900, T0 + 86400), 4: opt.Series(1, False, 1100, T0 + 5 * 86400),
+         5: opt.Series(0, True, 59_000, T0 + 9 * 86400), 6: opt.Series(1, True, 990, T0 + 9 * 86400)}
+
+
+def _synthetic_state(slots, settled):
+    """A TINY_OPTIONS state whose book lists SYNTH, `settled` recorded (id -> price), the last
+    round's figures at (60,000, 1,000) and account 5 holding `slots`."""
+    s = State.genesis(P, key(0).public_key, ADDRESS_BASE, (60_000, 1000))
+    fig = opt.OptionFigures(round=7, timestamp=T0 + 100, prices=(60_000, 1000), vols=(6000, 8000))
+    book = replace(s.options, series=dict(SYNTH), settled=dict(settled), timestamp=fig.timestamp,
+                   vols=fig.vols, figures=fig)
+    s.options = replace(book, figures_root=fig.commitment(book, P))
+    s.oracle_round, s.registration_index = 7, 5
+    a = Account.new(key(5).public_key, ADDRESS_BASE + 5, (0, 0), 0x5A17, P.option_slots)
+    s.write_account(5, replace(a, collateral=10**12, option_slots=tuple(slots)))
+    return s
+
+
+@pytest.mark.parametrize("slots,settled,values", [
+    (((1, 10), (2, -7)), {1: 60_000, 2: 60_000}, (0, 1000 * P.markets[0].price_step)),  # call OTM, put ITM
+    (((2, 3), (3, -4)), {2: 62_000, 3: 950}, (0, 50 * P.markets[1].price_step)),  # put OTM, call ITM (market 1)
+    (((4, 6), (5, -2)), {}, None),  # live put on market 1, live call on market 0: marks
+    (((6, 5), (0, 0)), {3: 900}, None),  # a live call and an empty slot
+], ids=["settled-call-otm-put-itm", "settled-put-otm-call-itm-m1", "live-both-markets", "live-and-empty"])
+def test_every_kind_of_slot(cc, slots, settled, values):
+    s = _synthetic_state(slots, settled)
+    book = s.options
+    want = [ox.slot_value(book, P, sid) if sid else 0 for sid, _ in slots]
+    if values is not None:
+        assert tuple(want) == values  # intrinsic by hand
+    else:
+        assert all(v == book.figures.current_row(SYNTH[sid], P.markets[SYNTH[sid].market].price_step)[0] > 0
+                   for (sid, _), v in zip(slots, want) if sid)
+    w = assert_solves(cc, exit_inputs(s, 5))
+    assert from_field(cc.public_signals(w)[-1]) == 10**12 + sum(n * v for (_, n), v in zip(slots, want))

@@ -9,13 +9,19 @@ holds the settled call unclosed and the live put. Then a deposit the sequencer i
 the contract; account 2 proves its exit with the TINY_OPTIONS exit circuit and is paid its
 collateral + the perpetual's P&L - 1000 x the call's intrinsic value - 500 x the put's last mark.
 
-The batch verifier is a STAND-IN until the options batch circuit lands (circuits/settlement
-batch with K > 0, in progress): a real Groth16 verifier of a one-constraint circuit whose
+The oracle is Oracle.sol with options: each round carries the committee's figures (the
+clock, vols, listings, settlements and their commitment, signed by bigQuorum), and the Rollup
+takes a batch only with that round's figures root; the spec's figures follow the chain's clock
+(the call's expiry is two days of time travel away).
+
+The batch verifier is a STAND-IN until the options batch circuit proves option trades (its
+option margin is in progress): a real Groth16 verifier of a one-constraint circuit whose
 public input is the message digest (w * v = digest), so Rollup.sol runs all its own checks of
-each batch (roots, queues, oracle round, digest) but the proof says nothing about the
-transition. The exit proof is the real exit circuit's."""
+each batch (roots, queues, oracle round and figures root, digest) but the proof says nothing
+about the transition. The exit proof is the real exit circuit's."""
 from __future__ import annotations
 
+import copy
 import secrets
 from dataclasses import replace
 
@@ -23,7 +29,8 @@ import pytest
 
 from circuits.crypto.eddsa import PrivateKey
 from circuits.dsl import Circuit
-from circuits.settlement.exit import build_exit_circuit, exit_equity, exit_inputs, exit_public
+from circuits import registry
+from circuits.settlement.exit import exit_equity, exit_inputs, exit_public
 from prover.backends import get_backend
 from prover.field import R
 from prover.formats.snarkjs_json import proof_to_json, vk_to_json
@@ -34,15 +41,13 @@ from sequencer.spec import cross_margin as xm
 from sequencer.spec import options as opt
 from sequencer.spec.constants import TINY_OPTIONS as P
 from sequencer.spec.ops import OptionTrade
+from verifier_contracts.oracle import DevCommittee, Figures, pack_listing, pack_settlement
 from verifier_contracts.rollup import RollupClient
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("node_tools", "native")]
 
 PRICES = (60_000, 1000)
 STEP = P.markets[0].price_step
-T0 = 1_800_000_000
-CALL = opt.Series(0, True, 58_000, T0 + 2 * 86400)  # series 1
-PUT = opt.Series(0, False, 55_000, T0 + 30 * 86400)  # series 2
 DEADLINE, INTERVAL = 40, 10
 
 
@@ -60,27 +65,50 @@ def figures(rnd: int, t: int, listings=(), settlements=()) -> opt.OptionFigures:
                              settlements=tuple(settlements))
 
 
+def post_round(committee, state, listings=(), settlements=()) -> opt.OptionFigures:
+    """The committee posts the next round at PRICES with its options figures, dated by the
+    chain's clock; their root is the commitment over the book as the round leaves it (the
+    spec's `process_figures` on a copy of the state). Returns the spec's figures of the round."""
+    out = []
+
+    def statement(rid: int, ts: int) -> Figures:
+        fig = figures(rid, ts, listings, settlements)
+        after = copy.copy(state)  # process_figures replaces `options`, never mutates the book
+        opt.process_figures(after, Batch(state.batch_number + 1, rid, PRICES, (), fig))
+        out.append(fig)
+        return Figures(rid, ts, PRICES, fig.vols, tuple(pack_listing(*s.fields()) for s in listings),
+                       tuple(pack_settlement(sid, g) for sid, g in settlements), opt.figures_root(after))
+
+    committee.post_round(list(PRICES), list(state.funding), figures=statement)
+    return out[0]
+
+
 def test_exit_after_a_freeze_pays_option_values(embedded_chain):
     chain, backend = embedded_chain, get_backend("native")
     l1 = chain.w3.eth.accounts
     bjj = [PrivateKey.from_seed(b"zkclear-option-exit-%d" % i) for i in range(4)]
     batch_cc = standin_batch_circuit()
     batch_zkey = backend.setup(batch_cc.r1cs, ToxicWaste.random())
-    exit_c = Circuit("exit")
-    build_exit_circuit(exit_c, P)
-    exit_cc = exit_c.compile()
+    exit_cc = registry.build("exit", preset=P.name)
     exit_zkey = backend.setup(exit_cc.r1cs, ToxicWaste.random())
     exit_vk = read_zkey(exit_zkey).verifying_key()
 
     state = State.genesis(P, bjj[0].public_key, int(l1[0], 16), PRICES)
+    committee = DevCommittee.from_seed("zkclear-option-exit")
+    oracle = committee.deploy(chain, P.num_markets, [mk.price_step for mk in P.markets], options=True)
     rollup = RollupClient.deploy(chain, vk_to_json(read_zkey(batch_zkey).verifying_key()), vk_to_json(exit_vk),
                                  markets=P.num_markets, slots=P, genesis_root=state.root(), insurance_owner=l1[0],
-                                 deadline_blocks=DEADLINE, batch_interval_blocks=INTERVAL, unit_scale=1)
+                                 deadline_blocks=DEADLINE, batch_interval_blocks=INTERVAL, unit_scale=1,
+                                 oracle=oracle.address, committee=committee)
     token = rollup.token.functions
+    t0 = oracle.now()
+    call = opt.Series(0, True, 58_000, t0 + 2 * 86400)  # series 1
+    put = opt.Series(0, False, 55_000, t0 + 30 * 86400)  # series 2
 
-    def settle(cut) -> None:
-        rid = rollup.post_round(PRICES, state.funding)
-        record = process_batch(state, cut(rid))
+    def settle(cut, listings=(), settlements=()) -> None:
+        fig = post_round(committee, state, listings, settlements)
+        record = process_batch(state, cut(fig))
+        assert record.public.figures_root != 0
         witness = batch_cc.witness({"digest": record.digest, "w": 1, "v": record.digest})
         proof = backend.prove(batch_zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
         rollup.submit_batch(record.public, proof_to_json(proof))
@@ -97,25 +125,26 @@ def test_exit_after_a_freeze_pays_option_values(embedded_chain):
         rollup.mint(l1[i], 10**11)
         index = rollup.deposit(i, 10**11, sender=l1[i])
         ops = (Register(k, bjj[i].public_key, int(l1[i], 16)), Deposit(index, i, 10**11))
-        settle(lambda rid, ops=ops, n=n: Batch(state.batch_number + 1, rid, PRICES, ops,
-                                               figures(rid, T0 + 10 * n, listings=(CALL, PUT) if n == 0 else ())))
+        settle(lambda fig, ops=ops: Batch(state.batch_number + 1, fig.round, PRICES, ops, fig),
+               listings=(call, put) if n == 0 else ())
     pool = 3 * 10**11
-    # batch 4: option trades at the marks and a perpetual hedge (the builder touches first)
-    fig_t = T0 + 60
-    marks = {sid: figures(0, fig_t).current_row(s, STEP)[0] for sid, s in ((1, CALL), (2, PUT))}
+    # batch 4: option trades at about the marks and a perpetual hedge (the builder touches first)
+    marks = {sid: figures(0, oracle.now()).current_row(s, STEP)[0] for sid, s in ((1, call), (2, put))}
     trades = [signed(OptionTrade(1, 1000, marks[1], 1, 2, 1, 1, 100, 0)),
               signed(OptionTrade(2, 500, marks[2], 3, 2, 1, 2, 100, 0)),
               signed(Trade(0, 300, PRICES[0] * STEP, 2, 3, 3, 2, 100, 0))]
 
-    def cut(rid, ops=(), t=fig_t, settlements=()):
-        built = build_batch(state, list(ops), PRICES, oracle_round=rid, options=figures(rid, t, settlements=settlements))
+    def cut(fig, ops=()):
+        built = build_batch(state, list(ops), PRICES, oracle_round=fig.round, options=fig)
         assert not built.refused, built.refused
         return built.batch
 
-    settle(lambda rid: cut(rid, trades))
+    settle(lambda fig: cut(fig, trades))
     assert dict(state.accounts[2].option_slots) == {1: -1000, 2: -500}
-    # batch 5: past the call's expiry, its settlement price recorded (in the money by 2,000 steps)
-    settle(lambda rid: cut(rid, t=CALL.expiry + 5, settlements=((1, PRICES[0]),)))
+    # batch 5: two days later, past the call's expiry: the round records its settlement price
+    # (in the money by 2,000 steps)
+    chain.w3.provider.ethereum_tester.time_travel(call.expiry + 5)
+    settle(cut, settlements=((1, PRICES[0]),))
     book = state.options
     assert book.settled == {1: PRICES[0]} and dict(state.accounts[2].option_slots) == {1: -1000, 2: -500}
 
@@ -132,9 +161,9 @@ def test_exit_after_a_freeze_pays_option_values(embedded_chain):
     assert equities == {i: xm.total_value(state, a) for i, a in state.accounts.items()}
     # account 2's equity: collateral + perpetual P&L - the settled call's intrinsic - the put's last mark
     a = state.accounts[2]
-    put_mark = book.figures.current_row(PUT, STEP)[0]
+    put_mark = book.figures.current_row(put, STEP)[0]
     perp = a.positions[0] * PRICES[0] * STEP - a.positions[0] * (state.funding[0] - a.snapshots[0])
-    options = -1000 * (PRICES[0] - CALL.strike) * STEP - 500 * put_mark
+    options = -1000 * (PRICES[0] - call.strike) * STEP - 500 * put_mark
     assert put_mark > 0 and equities[2] == a.collateral + perp + options
 
     witness = exit_cc.witness(exit_inputs(state, 2))

@@ -182,6 +182,29 @@ def test_contract_digest_is_the_specs_on_random_batches(env):
         e.settle(registration_to=2, deposit_to=1, forced_to=0, oracle_round=2)
 
 
+def test_batch_binds_the_rounds_figures_root(chain, arts, verifiers, keys):
+    """An oracle with options: a batch settles only with the figures root the committee signed
+    with its round (the round hash covers it); another root, or none, is refused."""
+    from verifier_contracts.oracle import DevCommittee, Figures, OracleError
+
+    dev = DevCommittee.from_seed("rollup-options")
+    dev.deploy(chain, M, [1] * M, options=True, artifact=arts["Oracle"])
+    e = Env(chain, arts, verifiers, keys, oracle=dev.oracle.address, committee=dev)
+    with pytest.raises(OracleError, match="Oracle: rounds need options figures"):
+        e.r.post_round(PRICES, FUNDING)
+    root = 0xF16_0E5
+    rid = dev.post_round(PRICES, FUNDING, figures=lambda rid, ts: Figures(rid, ts, tuple(PRICES), (6000, 0), (), (),
+                                                                          root))
+    for wrong in (0, root + 1, R - 1):
+        with pytest.raises(RollupError, match="Rollup: prices or figures differ from the oracle round"):
+            e.settle(figures_root=wrong, oracle_round=rid)
+    assert e.r.state()["batchNumber"] == 0
+    _, pub = e.settle(figures_root=root, oracle_round=rid)
+    assert e.r.state()["batchNumber"] == 1 and e.r.state()["stateRoot"] == pub.new_root
+    # the root is in the proved message: the same batch with another root has another digest
+    assert batch_digest(replace(pub, figures_root=0), SLOTS) != batch_digest(pub, SLOTS)
+
+
 # ------------------------------------------------------------------ happy paths
 
 

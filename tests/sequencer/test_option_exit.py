@@ -49,7 +49,7 @@ def check_exits(state, pool: int) -> None:
                 assert o.code == book.settled[sid] + opt.SETTLED_FLAG
                 continue
             pre, inner = ox.figures_preimage(book, P)
-            assert ox.walk_figures_path(hash_fields([sid, 0, *o.row]), o.figures_path) == inner
+            assert ox.walk_figures_path(hash_fields(ox.array_leaf_inputs(sid, o.series, o.row)), o.figures_path) == inner
             assert hash_fields([*pre, inner]) == book.figures_root
     # sum of exits = the pool: zero-sum perpetual P&L and option values, funding and the
     # settled series' unclosed cash in `conserved`

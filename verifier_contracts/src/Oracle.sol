@@ -22,6 +22,28 @@ pragma solidity ^0.8.20;
 ///     roundHash[id] = keccak256(abi.encode(prices, fundingIndices, figuresRoot))    (those words;
 /// figuresRoot: the round's options commitment, 0 without options).
 ///
+/// Options figures (an oracle deployed with `options`: sequencer/spec/options.py). With every
+/// round the committee also signs ONE figures statement (EIP-712, same domain):
+///     Figures(uint256 roundId,uint256 timestamp,uint256[] prices,uint256[] vols,
+///             uint256[] listings,uint256[] settlements,uint256 figuresRoot)
+/// `timestamp` is the options clock (expiries and times to expiry are measured on it; it
+/// never goes back from round to round), `prices` the ladder indices the figures were computed
+/// on (they must be the round's medians: a poster choosing another subset of the reports, so
+/// another median, cannot pair the figures with prices they were not computed on), `vols` one
+/// vol index per market (basis points of annual vol, < 2^16; 0 on a market without options),
+/// `listings` the series listed from this round on (ids continue the book's, in order; a word
+/// market << 80 | isCall << 72 | strike << 56 | expiry << 16 | smileBps), `settlements` the
+/// series this round settles (a word seriesId << 16 | ladder price), and `figuresRoot` the
+/// Poseidon commitment over every published risk array and corner row
+/// (`OptionFigures.commitment`), a nonzero field element. The figures need `bigQuorum`
+/// distinct reporters' signatures: one statement has no median to outvote a liar, so it takes
+/// the stronger of the two quorums. The round hash binds the root (the batch proof opens the
+/// figures against it: Rollup.sol compares the batch message's figuresRoot through the hash);
+/// the rest is in the `FiguresPosted` event only, for the sequencer to rebuild the figures
+/// (a log costs 8 gas a byte, a stored word 22,100). An oracle without options takes rounds
+/// without figures (`submitRound`, root 0); an oracle with options takes none without them
+/// (`submitRoundWithFigures`), so nobody can post a round the option rollup cannot use.
+///
 /// Parameters (reporters, quorum, bigQuorum, bandBps, maxReportAge, priceSteps) change only
 /// through `owner` (two-step ownership transfer, the interface of OpenZeppelin's
 /// Ownable2Step), each change with an event.
@@ -40,9 +62,14 @@ contract Oracle {
     uint256 public constant MAX_FUTURE_SKEW = 15;
     /// Largest committee.
     uint256 public constant MAX_REPORTERS = 64;
+    /// Largest vol index (basis points of annual vol, 16 bits in the circuit).
+    uint256 public constant MAX_VOL = 2 ** 16 - 1;
 
     bytes32 public constant REPORT_TYPEHASH =
         keccak256("Report(uint256 roundId,uint256 timestamp,uint256[] prices,int256[] fundingIndices)");
+    bytes32 public constant FIGURES_TYPEHASH = keccak256(
+        "Figures(uint256 roundId,uint256 timestamp,uint256[] prices,uint256[] vols,uint256[] listings,uint256[] settlements,uint256 figuresRoot)"
+    );
     bytes32 internal constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 internal constant NAME_HASH = keccak256("zkclear Oracle");
@@ -58,6 +85,17 @@ contract Oracle {
         int256[] fundingIndices; // one per market
     }
 
+    /// The committee's options figures for one round (contract docstring).
+    struct Figures {
+        uint256 roundId;
+        uint256 timestamp; // the options clock, unix seconds
+        uint256[] prices; // the ladder indices the figures were computed on: the round's medians
+        uint256[] vols; // vol index per market
+        uint256[] listings; // market << 80 | isCall << 72 | strike << 56 | expiry << 16 | smileBps
+        uint256[] settlements; // seriesId << 16 | ladder price
+        uint256 figuresRoot; // Poseidon commitment over the published arrays and rows
+    }
+
     /// secp256k1 signature over the report's EIP-712 digest (v 27 or 28, s in the lower half).
     struct Signature {
         uint8 v;
@@ -69,6 +107,8 @@ contract Oracle {
 
     /// Number of markets M: every round has M prices and M funding indices.
     uint256 public immutable markets;
+    /// Whether rounds carry options figures (`submitRoundWithFigures`) or not (`submitRound`).
+    bool public immutable options;
     uint256 internal immutable _cachedChainId;
     bytes32 internal immutable _cachedDomainSeparator;
 
@@ -88,7 +128,9 @@ contract Oracle {
     bool public ladderReset;
 
     /// The last accepted round id (0 before the first round).
-    uint256 public latestRound;
+    uint64 public latestRound;
+    /// The options clock of the last round with figures (0 before the first): never goes back.
+    uint64 public figuresTime;
 
     /// Collateral units per ladder step, per market (packed 4 per slot).
     uint64[] internal _priceSteps;
@@ -104,6 +146,15 @@ contract Oracle {
     // ------------------------------------------------------------------ events
 
     event RoundPosted(uint256 indexed roundId, uint256 timestamp, uint256[] prices, uint256[] fundingIndices);
+    /// The round's options figures (prices: in RoundPosted), what the sequencer rebuilds them from.
+    event FiguresPosted(
+        uint256 indexed roundId,
+        uint256 timestamp,
+        uint256[] vols,
+        uint256[] listings,
+        uint256[] settlements,
+        uint256 figuresRoot
+    );
     event CommitteeChanged(address[] reporters, uint256 quorum, uint256 bigQuorum);
     event BandChanged(uint256 bandBps);
     event MaxReportAgeChanged(uint256 maxReportAge);
@@ -124,11 +175,13 @@ contract Oracle {
         uint256 quorum_,
         uint256 bigQuorum_,
         uint256 bandBps_,
-        uint256 maxReportAge_
+        uint256 maxReportAge_,
+        bool options_
     ) {
         require(owner_ != address(0), "Oracle: zero owner");
         require(markets_ > 0 && markets_ <= 16, "Oracle: 1 to 16 markets");
         markets = markets_;
+        options = options_;
         _cachedChainId = block.chainid;
         _cachedDomainSeparator = _buildDomainSeparator();
         owner = owner_;
@@ -142,20 +195,65 @@ contract Oracle {
     // ------------------------------------------------------------------ rounds
 
     /// @notice Accept round `roundId` (must be `latestRound + 1`) from signed reports,
-    /// ordered by strictly ascending signer address (one report per reporter).
+    /// ordered by strictly ascending signer address (one report per reporter). An oracle
+    /// without options only.
     function submitRound(uint256 roundId, Report[] calldata reports, Signature[] calldata sigs) external {
+        require(!options, "Oracle: rounds need options figures");
+        _acceptRound(roundId, reports, sigs, 0);
+    }
+
+    /// @notice `submitRound` with the committee's options figures for the round, signed by at
+    /// least `bigQuorum` distinct reporters (strictly ascending signers). An oracle with options only.
+    function submitRoundWithFigures(
+        uint256 roundId,
+        Report[] calldata reports,
+        Signature[] calldata sigs,
+        Figures calldata figures,
+        Signature[] calldata figureSigs
+    ) external {
+        require(options, "Oracle: an oracle without options");
+        uint256[] memory g = _acceptRound(roundId, reports, sigs, figures.figuresRoot);
+        _checkFigures(roundId, figures, figureSigs, g);
+        figuresTime = uint64(figures.timestamp);
+        emit FiguresPosted(
+            roundId, figures.timestamp, figures.vols, figures.listings, figures.settlements, figures.figuresRoot
+        );
+    }
+
+    /// Checks the reports, stores the round (its hash over `figuresRoot` too), emits RoundPosted;
+    /// returns the accepted ladder indices.
+    function _acceptRound(uint256 roundId, Report[] calldata reports, Signature[] calldata sigs, uint256 figuresRoot)
+        internal
+        returns (uint256[] memory g)
+    {
         require(roundId == latestRound + 1, "Oracle: round out of order");
-        uint256 n = reports.length;
-        require(sigs.length == n, "Oracle: one signature per report");
-        require(n >= quorum, "Oracle: too few reports");
+        require(sigs.length == reports.length, "Oracle: one signature per report");
+        require(reports.length >= quorum, "Oracle: too few reports");
         _checkReports(roundId, reports, sigs);
 
+        uint256[] memory f;
+        bool big;
+        (g, f, big) = _storeMedians(roundId, reports);
+        if (big) require(reports.length >= bigQuorum, "Oracle: big move needs bigQuorum");
+
+        latestRound = uint64(roundId);
+        if (ladderReset) ladderReset = false;
+        roundHash[roundId] = keccak256(abi.encode(g, f, figuresRoot));
+        emit RoundPosted(roundId, block.timestamp, g, f);
+    }
+
+    /// The round's medians (ladder indices, funding field words), stored packed with the block
+    /// time; `big`: some market moved beyond the band (or the ladder was reset).
+    function _storeMedians(uint256 roundId, Report[] calldata reports)
+        internal
+        returns (uint256[] memory g, uint256[] memory f, bool big)
+    {
         uint256 m = markets;
-        uint256[] memory g = new uint256[](m);
-        uint256[] memory f = new uint256[](m);
+        g = new uint256[](m);
+        f = new uint256[](m);
         uint256[] memory packed = new uint256[]((m + 4) / 4);
         packed[0] = block.timestamp;
-        bool big = ladderReset;
+        big = ladderReset;
         for (uint256 j = 0; j < m; j++) {
             (uint256 gj, int256 fj) = _median(reports, j);
             g[j] = gj;
@@ -164,15 +262,9 @@ contract Oracle {
             uint256 shift = 64 * ((j + 1) % 4);
             packed[(j + 1) / 4] |= (gj << (shift + 48)) | ((uint256(fj) & 0xFFFFFFFFFFFF) << shift);
         }
-        if (big) require(n >= bigQuorum, "Oracle: big move needs bigQuorum");
-
-        latestRound = roundId;
-        if (ladderReset) ladderReset = false;
         for (uint256 k = 0; k < packed.length; k++) {
             _packed[roundId][k] = packed[k];
         }
-        roundHash[roundId] = keccak256(abi.encode(g, f, uint256(0))); // no options figures
-        emit RoundPosted(roundId, block.timestamp, g, f);
     }
 
     // ------------------------------------------------------------------ reads
@@ -227,6 +319,11 @@ contract Oracle {
     /// @notice The EIP-712 digest a reporter signs for `rep`.
     function reportDigest(Report calldata rep) external view returns (bytes32) {
         return _digest(domainSeparator(), rep);
+    }
+
+    /// @notice The EIP-712 digest a reporter signs for the options figures `fig`.
+    function figuresDigest(Figures calldata fig) external view returns (bytes32) {
+        return _figuresDigest(domainSeparator(), fig);
     }
 
     // ------------------------------------------------------------------ owner
@@ -325,6 +422,48 @@ contract Oracle {
         }
     }
 
+    /// The figures are the round's, computed on its prices, fresh, on the options clock (which
+    /// never goes back), their fields in range, signed by `bigQuorum` distinct reporters.
+    function _checkFigures(uint256 roundId, Figures calldata fig, Signature[] calldata sigs, uint256[] memory g)
+        internal
+        view
+    {
+        require(fig.roundId == roundId, "Oracle: figures for another round");
+        uint256 m = markets;
+        require(fig.prices.length == m && fig.vols.length == m, "Oracle: wrong number of markets");
+        for (uint256 j = 0; j < m; j++) {
+            require(fig.prices[j] == g[j], "Oracle: figures computed on other prices");
+            require(fig.vols[j] <= MAX_VOL, "Oracle: vol out of range");
+        }
+        uint256 t = fig.timestamp;
+        require(t >= figuresTime, "Oracle: options time goes back");
+        require(t <= block.timestamp + MAX_FUTURE_SKEW, "Oracle: figures from the future");
+        require(t + maxReportAge >= block.timestamp, "Oracle: stale figures");
+        require(fig.figuresRoot != 0 && fig.figuresRoot < R, "Oracle: figures root not a nonzero field element");
+        for (uint256 i = 0; i < fig.listings.length; i++) {
+            uint256 w = fig.listings[i];
+            require(
+                w >> 88 == 0 && (w >> 80) < m && (w >> 72) & 0xFF <= 1 && (w >> 56) & 0xFFFF != 0
+                    && (w >> 16) & 0xFFFFFFFFFF > t && w & 0xFFFF != 0,
+                "Oracle: bad listing"
+            );
+        }
+        for (uint256 i = 0; i < fig.settlements.length; i++) {
+            uint256 w = fig.settlements[i];
+            require(w >> 32 == 0 && w >> 16 != 0, "Oracle: bad settlement");
+        }
+        require(sigs.length >= bigQuorum, "Oracle: too few figures signatures");
+        bytes32 digest = _figuresDigest(domainSeparator(), fig);
+        address last = address(0);
+        for (uint256 i = 0; i < sigs.length; i++) {
+            address signer = _recover(digest, sigs[i]);
+            require(isReporter[signer], "Oracle: signer not a reporter");
+            require(signer != last, "Oracle: duplicate signer");
+            require(signer > last, "Oracle: signers not in ascending order");
+            last = signer;
+        }
+    }
+
     /// Market j's accepted ladder index and funding index: the medians of the reports.
     function _median(Report[] calldata reports, uint256 j) internal view returns (uint256 g, int256 f) {
         uint256 n = reports.length;
@@ -372,6 +511,22 @@ contract Oracle {
             fh := keccak256(ptr, len)
         }
         bytes32 structHash = keccak256(abi.encode(REPORT_TYPEHASH, rep.roundId, rep.timestamp, ph, fh));
+        return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
+    }
+
+    function _figuresDigest(bytes32 domain, Figures calldata fig) internal pure returns (bytes32) {
+        bytes32 structHash = keccak256(
+            abi.encode(
+                FIGURES_TYPEHASH,
+                fig.roundId,
+                fig.timestamp,
+                keccak256(abi.encodePacked(fig.prices)),
+                keccak256(abi.encodePacked(fig.vols)),
+                keccak256(abi.encodePacked(fig.listings)),
+                keccak256(abi.encodePacked(fig.settlements)),
+                fig.figuresRoot
+            )
+        );
         return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
     }
 
