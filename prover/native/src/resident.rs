@@ -28,7 +28,7 @@
 use crate::codec::{err, fr_std};
 use crate::msm::{booth_digit, glv_decompose, Buckets};
 use crate::fft::CosetFft;
-use crate::prove::{witness_products, Phases, ProofParts};
+use crate::prove::{clock, witness_products, Phases, ProofParts};
 use crate::zkey::{read_wtns, read_zkey, ProvingKey};
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
@@ -37,7 +37,6 @@ use ark_ff::{BigInt, Field, PrimeField, Zero};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rayon::prelude::*;
-use std::time::Instant;
 
 /// Estimated field multiplications of one batch-affine addition and of one bucket's share of
 /// a reduction (two projective additions), per msm.rs's window_bits.
@@ -314,9 +313,9 @@ impl Resident {
         // the G2 MSM beside the rest, as in prove.rs
         let (b2, g1) = rayon::join(
             || {
-                let t = Instant::now();
+                let t = clock();
                 let b2 = self.b2.msm(w);
-                (b2, t.elapsed().as_secs_f64())
+                (b2, clock() - t)
             },
             || -> PyResult<_> {
                 let h = self.h_evaluations(w, &mut phases);
