@@ -308,8 +308,9 @@ def _is_constant(terms: dict) -> bool:
 def compile_circuit(c: Circuit) -> CompiledCircuit:
     """The R1CS of `c` after --O2 linear elimination. Constraints are read back from the
     circuit's arrays one at a time and the kept ones written to new arrays over wire ids, so
-    no pass holds the whole circuit as dicts."""
-    import heapq
+    no pass holds the whole circuit as dicts; which constraints are linear, or mention an
+    eliminated signal, is found with numpy a chunk at a time, and only those are read back."""
+    import numpy as np
 
     kind = c._kind
     sub: dict[int, dict] = {}        # eliminated sid -> LC over kept sids (kept fully reduced)
@@ -339,7 +340,7 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
             else:
                 for k2, v2 in s.items():
                     out[k2] = out.get(k2, 0) + v * v2
-        return {k: v % R for k, v in out.items() if v % R}
+        return {k: m for k, v in out.items() if (m := v % R)}
 
     def linear_form(a: dict, b: dict, cc: dict):
         """L with L == 0 when a or b is constant, else None."""
@@ -405,46 +406,72 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
             occ_head[k] = len(occ_sid) - 1
 
     insub = bytearray(len(kind))  # insub[s]: s is eliminated (sub only grows)
-    sig, ends = c._cons.sig, c._cons.ends
+    sig = np.frombuffer(c._cons.sig, dtype=np.int32)
+    ends = np.frombuffer(c._cons.ends, dtype=np.int64)
+    ins = np.frombuffer(insub, dtype=np.uint8)
 
-    def constant(j: int) -> bool:  # LC j as written is a constant
-        s, e = ends[j], ends[j + 1]
-        return s == e or (e - s == 1 and sig[s] == ONE)
+    def touched(js):  # which of the LCs js (none empty) mention an eliminated signal, as of now
+        if not len(js):
+            return np.zeros(0, dtype=bool)
+        first = ends[js]
+        n = ends[js + 1] - first
+        skip = np.cumsum(n) - n
+        terms = np.repeat(first - skip, n) + np.arange(int(n.sum()), dtype=np.int64)
+        return np.logical_or.reduceat(ins[sig[terms]], skip)
 
-    def touched(j: int) -> bool:  # LC j mentions an eliminated signal
-        return any(map(insub.__getitem__, sig[ends[j]:ends[j + 1]]))
+    def eliminate_quad(i: int, ta: bool, tb: bool) -> bool:
+        """Eliminate constraint i (its A touched: ta, its B: tb) if substitution made it linear."""
+        ra = reduce(get(3 * i)) if ta else None
+        rb = reduce(get(3 * i + 1)) if tb else None
+        if (ra is None or not _is_constant(ra)) and (rb is None or not _is_constant(rb)):
+            return False
+        L = linear_form(ra if ra is not None else get(3 * i), rb if rb is not None else get(3 * i + 1),
+                        reduce(get(3 * i + 2)))
+        eliminate(L, i)
+        return True
 
     # materialized signals are not wires; no constraint mentions one (Circuit._add writes
     # the LC it stands for instead), so substitution never needs their LCs
     for sid in c._alias:
         insub[sid] = 1
-    quad = array("i")
-    for i in range(c.n_constraints):
-        if constant(3 * i) or constant(3 * i + 1):
-            eliminate(linear_form(get(3 * i), get(3 * i + 1), get(3 * i + 2)), i)
-        else:
-            quad.append(i)
-    while True:  # constraints that became linear by substitution are eliminated in turn
+    # the constraints linear as written (A or B constant), eliminated in index order; the
+    # others are `quad`
+    linear = np.zeros(c.n_constraints, dtype=bool)
+    for a in range(0, len(linear), 1 << 18):
+        i3 = 3 * np.arange(a, min(len(linear), a + (1 << 18)), dtype=np.int64)
+        for j in (i3, i3 + 1):
+            n = ends[j + 1] - ends[j]
+            const = n == 0
+            if len(sig):
+                const |= (n == 1) & (sig[np.where(n == 1, ends[j], 0)] == ONE)
+            linear[a:a + len(i3)] |= const
+    for i in np.flatnonzero(linear).tolist():
+        eliminate(linear_form(get(3 * i), get(3 * i + 1), get(3 * i + 2)), i)
+    quad = np.flatnonzero(~linear).astype(np.int32)
+    del linear
+    while True:  # constraints that became linear by substitution are eliminated in turn, in order
         changed = False
-        rest = array("i")
-        for i in quad:
-            # unchanged by substitution, A and B are what they were: not constant
-            ta, tb = touched(3 * i), touched(3 * i + 1)
-            if not (ta or tb):
-                rest.append(i)
-                continue
-            ra = reduce(get(3 * i)) if ta else None
-            rb = reduce(get(3 * i + 1)) if tb else None
-            if (ra is None or not _is_constant(ra)) and (rb is None or not _is_constant(rb)):
-                rest.append(i)
-                continue
-            L = linear_form(ra if ra is not None else get(3 * i), rb if rb is not None else get(3 * i + 1),
-                            reduce(get(3 * i + 2)))
-            eliminate(L, i)
-            changed = True
-        quad = rest
+        rest = []
+        for a in range(0, len(quad), 1 << 12):
+            qc = quad[a:a + (1 << 12)]
+            keep = np.ones(len(qc), dtype=bool)
+            start = 0
+            while start < len(qc):  # from start on, which A and B mention an eliminated signal
+                j = 3 * qc[start:].astype(np.int64)
+                ta, tb = touched(j), touched(j + 1)
+                nxt = len(qc)
+                for h in np.flatnonzero(ta | tb).tolist():
+                    if eliminate_quad(int(qc[start + h]), bool(ta[h]), bool(tb[h])):
+                        keep[start + h] = False
+                        changed = True
+                        nxt = start + h + 1  # insub changed: look again at what follows
+                        break
+                start = nxt
+            rest.append(qc[keep])
+        quad = np.concatenate(rest) if rest else quad
         if not changed:
             break
+    del sig, ends, ins  # views: the circuit's arrays can be resized again
     del occ_head, occ_next, occ_sid, coef_objs
 
     # wires: one, outputs, public inputs, private inputs, kept internals (creation order)
@@ -469,8 +496,8 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
         sub.clear()
         _return_freed_memory()
 
-    out_sig, out_coef, out_ends = _write_kept(c, heapq.merge(quad, sorted(zero_kept)), zero_kept, insub, s2w,
-                                              reduce, table.index, release)
+    kept = np.sort(np.concatenate([quad, np.array(sorted(zero_kept), dtype=np.int32)]))  # indices, in order
+    out_sig, out_coef, out_ends = _write_kept(c, kept, zero_kept, insub, s2w, reduce, table.index, release)
     r1cs = R1CS(n_wires=len(wire_sids), n_pub_out=len(outs), n_pub_in=len(pubs), n_prv_in=len(prvs),
                 constraints=CompactConstraints(out_sig, out_coef, out_ends, table.values),
                 wire_to_label=wire_sids, n_labels=n, prime=R)
@@ -505,7 +532,7 @@ def _write_kept(c: Circuit, kept, zero_kept: dict, insub: bytearray, s2w: array,
     sig = np.frombuffer(cons.sig, dtype=np.int32)
     coef = np.frombuffer(cons.coef, dtype=np.int32)
     ends = np.frombuffer(cons.ends, dtype=np.int64)
-    kept = np.fromiter(kept, dtype=np.int32)
+    kept = np.asarray(kept, dtype=np.int32)
     # LC j mentions an eliminated signal (in chunks of LCs: no array over every term)
     ins = np.frombuffer(insub, dtype=np.uint8)
     touched = np.empty(len(ends) - 1, dtype=bool)
@@ -526,7 +553,8 @@ def _write_kept(c: Circuit, kept, zero_kept: dict, insub: bytearray, s2w: array,
         lcs = (3 * kc[:, None] + np.arange(3, dtype=np.int32)).ravel()
         special = touched[lcs]
         if len(zk):
-            special |= np.repeat(np.isin(kc, zk), 3)
+            at = np.minimum(np.searchsorted(zk, kc), len(zk) - 1)
+            special |= np.repeat(zk[at] == kc, 3)
         return lcs, special
 
     # pass 1: the special LCs, over wires, in a store of their own (in output order), and
