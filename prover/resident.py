@@ -27,8 +27,8 @@ TABLE_MB_ENV = "ZKCLEAR_RESIDENT_TABLE_MB"
 
 def worker_table_mb() -> float:
     """The table budget of the proving worker: $ZKCLEAR_RESIDENT_TABLE_MB, else 0 (the key is
-    kept, parsed and filtered, but no tables). Tables cost memory (~4 KB a constraint: 137 MB
-    on a 33k-constraint key) and a one-off build (~n·254 point doublings: 5 s on 2 cores at
+    kept, parsed and filtered, but no tables). Tables cost memory (~7 KB a constraint: 242 MB
+    on a 33k-constraint key, G1 rows kept with their GLV φ copies) and a one-off build (~n·254 point doublings: 5 s on 2 cores at
     33k, ~40 s CPU for the tiny preset's 2^18 key), worth it for a service that proves for
     hours, not for a test or a one-batch run; a deployment sets the variable (1024 for most keys)."""
     import os

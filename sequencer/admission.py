@@ -1,13 +1,17 @@
 """Admission: the stage that decides, for each signed request, whether it enters the op log.
 
-A trade or a withdrawal is accepted when the spec's own processor accepts it on the
+A trade, an option trade or a withdrawal is accepted when the spec's own processor accepts it on the
 *pending state*: the settled state (the spec's `State` after the last settled batch) with
 every op still pending in the log (accepted, or in a batch not yet settled) applied in log
-order. `transition.process_trade` / `process_withdrawal` are called on it unchanged, so
+order. `transition.process_trade` / `process_option_trade` / `process_withdrawal` are called on it
+unchanged, so
 admission checks exactly what the batch will: field ranges, known accounts, both
 signatures (`verify_poseidon`), expiry against the *next* batch number, the nonce window,
 and the margin rule (TV >= IR, or reduced risk and TV >= MR) at the last batch's prices.
-Refusals carry the spec's reason.
+Refusals carry the spec's reason. Option trades (options presets, `spec/options.py`) are
+checked at the last batch's option figures (the series listed and not expired by then, the
+grid margin at its marks); a service whose preset has no option slots refuses every option
+trade at once (`NO_OPTIONS_REASON`), before any other work.
 
 Two differences from a batch, both deliberate:
 - Box checks are noted, not enforced (the spec's lenient mode, `State.observed`, which the
@@ -53,14 +57,15 @@ from .metrics import Metrics
 from .oplog import Store
 from .oplog import status as st
 from .preverify import Preverifier, signatures_of
-from .spec.ops import Cancel, Trade, Withdraw, message_hash
+from .spec.ops import Cancel, OptionTrade, Trade, Withdraw, message_hash
 from .spec.state import Account, State
-from .spec.transition import OpRefused, process_trade, process_withdrawal
+from .spec.transition import OpRefused, process_option_trade, process_trade, process_withdrawal
 
 log = logging.getLogger("zkclear.admission")  # op ids, kinds and reasons only: never an account's data
 
-KINDS = {"trade": Trade, "withdrawal": Withdraw}
-PROCESSORS = {Trade: process_trade, Withdraw: process_withdrawal}
+KINDS = {"trade": Trade, "withdrawal": Withdraw, "option_trade": OptionTrade}
+PROCESSORS = {Trade: process_trade, Withdraw: process_withdrawal, OptionTrade: process_option_trade}
+NO_OPTIONS_REASON = "option trades need an options preset: this service's preset has no option slots"
 
 
 class Throttled(Exception):
@@ -166,11 +171,11 @@ def op_from_payload(kind: str, payload: str):
 
 
 def parties(op) -> tuple[int, Optional[int]]:
-    return (op.buyer, op.seller) if isinstance(op, Trade) else (op.account, None)
+    return (op.buyer, op.seller) if isinstance(op, (Trade, OptionTrade)) else (op.account, None)
 
 
 def kind_of(op) -> str:
-    return "trade" if isinstance(op, Trade) else "withdrawal"
+    return {Trade: "trade", OptionTrade: "option_trade"}.get(type(op), "withdrawal")
 
 
 CANCELLED_REASON = "op was cancelled"
@@ -350,8 +355,8 @@ class Admission:
 
     # --- requests ------------------------------------------------------------------------------------
     def submit(self, op) -> Accepted:
-        """Admit a Trade or Withdraw: Throttled, OpRefused (the spec's reason), or Accepted
-        once its row is committed."""
+        """Admit a Trade, OptionTrade or Withdraw: Throttled, OpRefused (the spec's reason), or
+        Accepted once its row is committed."""
         accepted, committed = self.admit(op)
         committed.result()
         return accepted
@@ -359,7 +364,9 @@ class Admission:
     def throttle(self, op) -> None:
         """Raise Throttled when a known party's token bucket is empty (one token is taken
         from each otherwise) or the pending queue is full: decided before any verification
-        work is spent on the op."""
+        work is spent on the op. An option trade on a preset without option slots is refused
+        before that (OpRefused)."""
+        self.check_supported(op)
         known = [a for a in parties(op) if a is not None and a in self.pending.accounts]
         wait = self.buckets.take(known)
         if wait is not None:
@@ -368,6 +375,12 @@ class Admission:
         if self.depth >= self.max_pending:
             self.metrics.throttled.labels("queue").inc()
             raise Throttled("pending queue full", 1)
+
+    def check_supported(self, op) -> None:
+        """OpRefused(NO_OPTIONS_REASON) for an option trade when the preset has no option slots."""
+        if isinstance(op, OptionTrade) and not self.preset.option_slots:
+            self.metrics.refused.labels("option_trade", NO_OPTIONS_REASON).inc()
+            raise OpRefused(NO_OPTIONS_REASON)
 
     def preverify(self, op) -> Future:
         """Check the op's signatures ahead, off the caller's thread (`preverify.py`): the
@@ -385,6 +398,7 @@ class Admission:
         completes when its row is committed (LogUnavailable if it is not). Acknowledge only
         after that. `throttled=True`: the caller already passed `throttle(op)`."""
         kind = kind_of(op)
+        self.check_supported(op)
         if not throttled:
             self.throttle(op)
         with self.lock:

@@ -44,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                   "their reasons, and DIR/summary.json records every batch.")
     run.add_argument("file", help="the scenario (JSON)")
     run.add_argument("--preset", default=None,
-                     help="tiny, demo or mainnet (default: the file's \"preset\", else tiny)")
+                     help="tiny, demo, mainnet or tiny-options (default: the file's \"preset\", else tiny; "
+                          "a scenario with options given tiny runs on tiny-options)")
     run.add_argument("--out", default="scenario_out", help="folder for the files it writes (default scenario_out)")
     run.add_argument("--prove", action=argparse.BooleanOptionalAction, default=True,
                      help="prove and verify each batch (default); --no-prove only applies the spec")

@@ -20,7 +20,7 @@ import threading
 from concurrent.futures import Future
 
 from .spec import verified
-from .spec.ops import Trade, Withdraw
+from .spec.ops import OptionTrade, Trade, Withdraw
 
 log = logging.getLogger("zkclear.preverify")
 
@@ -28,7 +28,7 @@ log = logging.getLogger("zkclear.preverify")
 def signatures_of(op, accounts: dict, domain: int) -> list:
     """The (op, domain, signature, key) items admission will check for `op`, for the
     accounts `accounts` holds; [] for what it cannot name (admission refuses it anyway)."""
-    if isinstance(op, Trade):
+    if isinstance(op, (Trade, OptionTrade)):
         pairs = ((op.buyer, op.buyer_signature), (op.seller, op.seller_signature))
     elif isinstance(op, Withdraw):
         pairs = ((op.account, op.signature),)

@@ -26,8 +26,20 @@ cut. The runner plays the sequencer:
   the account's key (`PrivateKey.from_seed(seed)`); "bad", "none" or another account's
   name make a deliberately bad or missing signature.
 
+Options (European, cash-settled: `spec/options.py`). A scenario that lists option series,
+moves vols or time, or trades options runs on an options preset: `--preset tiny` (the default)
+then runs on tiny's options variant `tiny-options` (`TINY_OPTIONS`: tiny's markets and tree,
+K = 2 option slots per account, two option-trade slots per batch), and the report says so in
+its first line. The runner plays the oracle committee too: each batch carries the committee's
+option figures (`OptionFigures`) for its round: the batch's prices, its oracle timestamp
+(`time`), the vol per market (`vols`), the series it lists (`list`, ids 1, 2, ... in listing
+order, named in the file) and, for every listed series whose expiry the batch's time reached,
+its settlement price: the batch's mark price of the series' market. An option trade's premium
+`"mark"` is the committee's mark of the series at the batch that includes it.
+
 Proving is a separate step (`prove_batch`, over `sequencer.proving`), behind
-`--prove/--no-prove`.
+`--prove/--no-prove`; options presets prove with the same batch prover once the settlement
+circuit knows them (until then `--prove` stops at once with exit code 2).
 """
 from __future__ import annotations
 
@@ -37,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from .spec.constants import TINY_OPTIONS
 from .spec.transition import SLOT_REASON  # the builder's "wait for a later batch", not a refusal
 
 WAIT_REASON = "waiting for registration"
@@ -46,9 +59,15 @@ DEFAULT_EXPIRY = 1_000_000
 DRAIN_LIMIT = 64  # extra batches cut after the file's batches to drain carried ops
 SIGNATURE_WORDS = ("bad", "none")
 
-KINDS = ("register", "deposit", "withdraw", "trade", "funding", "touch", "liquidate", "deleverage")
+KINDS = ("register", "deposit", "withdraw", "trade", "option_trade", "funding", "touch", "liquidate", "deleverage")
 KIND_NAMES = {"register": "Register", "deposit": "Deposit", "withdraw": "Withdraw", "trade": "Trade",
+              "option_trade": "OptionTrade",
               "funding": "Funding", "touch": "Touch", "liquidate": "Liquidate", "deleverage": "Deleverage"}
+# options (module docstring): a preset without option slots runs an options scenario on its variant
+OPTIONS_VARIANTS = {"tiny": TINY_OPTIONS.name}
+OPTION_TYPES = ("call", "put")  # a series' kind, named exactly so
+GENESIS_TIME = 1_800_000_000  # the default oracle timestamp at genesis (2027-01-15 08:00 UTC)
+PREMIUM_WORDS = ("mark",)
 # per kind: required fields, optional fields with defaults (None: filled by the runner)
 _COMMON = {"op": None, "label": None, "expect_refused": None}
 OP_FIELDS = {
@@ -63,9 +82,13 @@ OP_FIELDS = {
     "liquidate": (("account",), {"receiver": INSURANCE, "receiver_nonce": None, "expiry": None,
                                  "signature": None}),
     "deleverage": (("account", "market", "size", "haircut"), {}),
+    "option_trade": (("series", "buyer", "seller", "size", "premium"),
+                     {"fee": 0, "buyer_nonce": None, "seller_nonce": None, "expiry": DEFAULT_EXPIRY,
+                      "buyer_signature": None, "seller_signature": None}),
 }
 ACCOUNT_FIELDS = {"register": ("account",), "deposit": ("account",), "withdraw": ("account",),
-                  "trade": ("buyer", "seller"), "touch": ("account",), "liquidate": ("account", "receiver"),
+                  "trade": ("buyer", "seller"), "option_trade": ("buyer", "seller"), "touch": ("account",),
+                  "liquidate": ("account", "receiver"),
                   "deleverage": ("account",), "funding": ()}
 
 
@@ -106,6 +129,11 @@ class BatchSpec:
     prices: tuple
     oracle_round: Optional[int]
     intents: list
+    # options scenarios: the oracle timestamp, the vol per market (bps of annual vol), the series
+    # listed by this batch's round ((name, spec.options.Series), ids in listing order)
+    time: int = 0
+    vols: tuple = ()
+    listings: list = field(default_factory=list)
 
 
 @dataclass
@@ -118,6 +146,15 @@ class Scenario:
     genesis_prices: tuple
     batches: list
     expect: dict
+    # options scenarios (module docstring): the preset named (`--preset tiny`) when the runner
+    # moved to its options variant; series name -> id; the genesis oracle time
+    requested_preset: Optional[str] = None
+    series_ids: dict = field(default_factory=dict)
+    genesis_time: int = GENESIS_TIME
+
+    @property
+    def options(self) -> bool:
+        return self.preset.option_slots > 0
 
     def genesis(self):
         from sequencer.spec import State
@@ -190,10 +227,20 @@ def _account_spec(name: str, v, where: str) -> AccountSpec:
 def _prices(v, preset, where: str) -> tuple:
     from sequencer.spec.constants import GRID_MAX
 
+    return _per_market(v, preset, where, "price", "ladder index", GRID_MAX, "is off the ladder")
+
+
+def _vols(v, preset, where: str) -> tuple:
+    from sequencer.spec.options import VOL_MAX
+
+    return _per_market(v, preset, where, "vol", "vol in basis points of annual vol", VOL_MAX, "is out of range")
+
+
+def _per_market(v, preset, where: str, what: str, unit: str, top: int, beyond: str) -> tuple:
     names = [m.name for m in preset.markets]
     if isinstance(v, list):
         if len(v) != len(names):
-            raise _where_err(where, f"expected {len(names)} prices ({', '.join(names)}), got {len(v)}")
+            raise _where_err(where, f"expected {len(names)} {what}s ({', '.join(names)}), got {len(v)}")
         out = [_int(x, f"{where}[{i}]", lo=0) for i, x in enumerate(v)]
     elif isinstance(v, dict):
         for k in v:
@@ -201,14 +248,61 @@ def _prices(v, preset, where: str) -> tuple:
                 raise _where_err(where, f"unknown market {k!r} (markets of preset {preset.name}: {', '.join(names)})")
         missing = [n for n in names if n not in v]
         if missing:
-            raise _where_err(where, f"missing price of {', '.join(missing)}")
+            raise _where_err(where, f"missing {what} of {', '.join(missing)}")
         out = [_int(v[n], f"{where}.{n}", lo=0) for n in names]
     else:
-        raise _where_err(where, "expected a list of ladder indices or an object market -> ladder index")
+        raise _where_err(where, f"expected a list of {unit}s or an object market -> {unit}")
     for i, g in enumerate(out):
-        if g > GRID_MAX:
-            raise _where_err(where, f"price of {names[i]} is off the ladder (0..{GRID_MAX})")
+        if g > top:
+            raise _where_err(where, f"{what} of {names[i]} {beyond} (0..{top})")
     return tuple(out)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _time(v, where: str, base: int) -> int:
+    """An oracle timestamp: an integer (seconds), or "+<n><s|m|h|d>" after `base`."""
+    if isinstance(v, str) and v.startswith("+") and len(v) > 2 and v[-1] in _UNITS:
+        try:
+            n = int(v[1:-1], 10)
+        except ValueError:
+            n = -1
+        if n >= 0:
+            return base + n * _UNITS[v[-1]]
+    if isinstance(v, str) and v.startswith("+"):
+        raise _where_err(where, f"expected a timestamp or \"+<n><s|m|h|d>\" (e.g. \"+6h\"), got {json.dumps(v)}")
+    return _int(v, where, lo=0)
+
+
+def _listing(v, preset, where: str, genesis_time: int, now: int):
+    """One series the batch's oracle round lists: (name, spec.options.Series)."""
+    from sequencer.spec.constants import GRID_MAX
+    from sequencer.spec.options import Series
+
+    v = _obj(v, where)
+    _check_keys(v, ("name", "market", "kind", "strike", "expiry", "smile_bps"), where)
+    for k in ("name", "market", "kind", "strike", "expiry"):
+        if k not in v:
+            raise _where_err(where, f"missing field {k!r}")
+    name = v["name"]
+    if not isinstance(name, str) or not name:
+        raise _where_err(f"{where}.name", "expected a non-empty string")
+    if v["kind"] not in OPTION_TYPES:
+        raise _where_err(f"{where}.kind", f"expected \"call\" or \"put\", got {json.dumps(v['kind'])}")
+    market = _market(v["market"], preset, f"{where}.market")
+    if not 0 <= market < preset.num_markets:
+        raise _where_err(f"{where}.market", f"no market {market}")
+    strike = _int(v["strike"], f"{where}.strike", lo=1)
+    if strike > GRID_MAX:
+        raise _where_err(f"{where}.strike", f"is off the ladder (1..{GRID_MAX})")
+    expiry = _time(v["expiry"], f"{where}.expiry", genesis_time)
+    if expiry <= now:
+        raise _where_err(f"{where}.expiry", f"{expiry} is not after the listing batch's time {now}")
+    smile = _int(v.get("smile_bps", 10_000), f"{where}.smile_bps", lo=1)
+    if smile >= 1 << 16:
+        raise _where_err(f"{where}.smile_bps", "must be below 65536")
+    return name, Series(market, v["kind"] == "call", strike, expiry, smile)
 
 
 def _market(v, preset, where: str) -> int:
@@ -237,7 +331,21 @@ def _signature_ref(v, accounts: dict, where: str):
     raise _where_err(where, f"expected \"bad\", \"none\" or an account name, got {json.dumps(v)}")
 
 
-def _intent(v, index: int, batch_no: int, preset, accounts: dict, nonces: dict) -> Intent:
+def _series_ref(v, series_ids: dict, where: str):
+    """A series name of the file (listed by some batch), or a raw integer id (the spec refuses
+    an id nobody listed: "unknown series")."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        if v < 0:
+            raise _where_err(where, "a series id is not negative")
+        return v
+    if isinstance(v, str) and v in series_ids:
+        return v
+    listed = ", ".join(series_ids) or "none"
+    raise _where_err(where, f"unknown series {json.dumps(v)} (series the batches list: {listed})")
+
+
+def _intent(v, index: int, batch_no: int, preset, accounts: dict, nonces: dict,
+            series_ids: Optional[dict] = None) -> Intent:
     where = f"batches[{batch_no - 1}].ops[{index}]"
     v = _obj(v, where)
     kind = v.get("op")
@@ -260,6 +368,10 @@ def _intent(v, index: int, batch_no: int, preset, accounts: dict, nonces: dict) 
         raise _where_err(f"{where}.account", "the insurance fund exists from genesis")
     if "market" in f:
         f["market"] = _market(f["market"], preset, f"{where}.market")
+    if kind == "option_trade":
+        f["series"] = _series_ref(f["series"], series_ids or {}, f"{where}.series")
+        if f["premium"] not in PREMIUM_WORDS:
+            f["premium"] = _int(f["premium"], f"{where}.premium", lo=0)
     if kind == "liquidate" and f["expiry"] is None:
         f["expiry"] = 0 if f["receiver"] == INSURANCE else DEFAULT_EXPIRY  # the fund's take-over has none
     for k in ("amount", "size", "price", "fee", "haircut", "expiry"):
@@ -311,19 +423,46 @@ def parse_scenario(doc, preset_name: Optional[str] = None, source: str = "scenar
     from sequencer.spec import PRESETS
 
     try:
-        return _parse(doc, preset_name, PRESETS)
+        return _parse(doc, preset_name, {**PRESETS, TINY_OPTIONS.name: TINY_OPTIONS})
     except ScenarioError as exc:
         raise ScenarioError(f"{source}: {exc}", exc.code) from None
+
+
+_OPTION_TOP_KEYS = ("genesis_time", "genesis_vols")
+_OPTION_BATCH_KEYS = ("time", "vols", "list")
+
+
+def uses_options(doc) -> bool:
+    """The file lists series, moves vols or time, or trades options (read before the preset is
+    chosen: such a scenario runs on an options preset)."""
+    if not isinstance(doc, dict):
+        return False
+    if any(k in doc for k in _OPTION_TOP_KEYS):
+        return True
+    batches = doc.get("batches")
+    for b in batches if isinstance(batches, list) else ():
+        if isinstance(b, dict) and (any(k in b for k in _OPTION_BATCH_KEYS) or any(
+                isinstance(op, dict) and op.get("op") == "option_trade"
+                for op in (b.get("ops") if isinstance(b.get("ops"), list) else ()))):
+            return True
+    return False
 
 
 def _parse(doc, preset_name, presets) -> Scenario:
     doc = _obj(doc, "top level", "a JSON object")
     _check_keys(doc, ("name", "description", "preset", "markets", "insurance", "accounts", "genesis_prices",
-                      "batches", "expect"), "top level")
+                      *_OPTION_TOP_KEYS, "batches", "expect"), "top level")
     name = preset_name or doc.get("preset") or "tiny"
     if name not in presets:
         raise ScenarioError(f"preset: no preset named {name!r} (presets: {', '.join(presets)})")
-    preset = presets[name]
+    preset, requested = presets[name], None
+    if uses_options(doc) and not preset.option_slots:
+        # tiny has no option slots: an options scenario runs on its options variant
+        if name not in OPTIONS_VARIANTS:
+            variants = ", ".join(f"{k} (runs on {v})" for k, v in OPTIONS_VARIANTS.items())
+            raise ScenarioError(f"preset: the scenario has options but preset {name} has no option slots and no "
+                                f"options variant (presets that run options scenarios: {variants})")
+        preset, requested = presets[OPTIONS_VARIANTS[name]], name
     if "markets" in doc:
         listed = doc["markets"]
         names = [m.name for m in preset.markets]
@@ -344,22 +483,60 @@ def _parse(doc, preset_name, presets) -> Scenario:
     raw_batches = doc.get("batches")
     if not isinstance(raw_batches, list) or not raw_batches:
         raise ScenarioError("batches: expected a non-empty list of batches")
+    options = preset.option_slots > 0
+    genesis_time = _time(doc.get("genesis_time", GENESIS_TIME), "genesis_time", 0)
+    vols = _vols(doc["genesis_vols"], preset, "genesis_vols") if "genesis_vols" in doc \
+        else (0,) * preset.num_markets
+    # series names first (an op may name a series a later batch lists: the spec refuses it
+    # then as unknown), ids in listing order
+    series_ids: dict = {}
+    for b, raw in enumerate(raw_batches):
+        listed = raw.get("list", []) if isinstance(raw, dict) else []
+        if not isinstance(listed, list):
+            raise _where_err(f"batches[{b}].list", "expected a list of series")
+        for i, v in enumerate(listed):
+            name_ = v.get("name") if isinstance(v, dict) else None
+            if isinstance(name_, str) and name_ in series_ids:
+                raise _where_err(f"batches[{b}].list[{i}].name", f"series {name_!r} is listed twice")
+            if isinstance(name_, str) and name_:
+                series_ids[name_] = len(series_ids) + 1
     batches, nonces, prices, registered = [], {}, genesis_prices, set()
+    now = genesis_time
     for b, raw in enumerate(raw_batches, start=1):
         where = f"batches[{b - 1}]"
         raw = _obj(raw, where)
-        _check_keys(raw, ("prices", "oracle_round", "ops", "note"), where)
+        _check_keys(raw, ("prices", "oracle_round", *(_OPTION_BATCH_KEYS if options else ()), "ops", "note"),
+                    where)
         if "prices" in raw:
             prices = _prices(raw["prices"], preset, f"{where}.prices")
         rnd = _int(raw["oracle_round"], f"{where}.oracle_round", lo=0) if "oracle_round" in raw else None
+        if "time" in raw:
+            t = _time(raw["time"], f"{where}.time", now)
+            if t < now:
+                raise _where_err(f"{where}.time", f"{t} goes back (the previous batch's oracle time is {now})")
+            now = t
+        if "vols" in raw:
+            vols = _vols(raw["vols"], preset, f"{where}.vols")
+        listings = [_listing(v, preset, f"{where}.list[{i}]", genesis_time, now)
+                    for i, v in enumerate(raw.get("list", []))]
         ops = raw.get("ops", [])
         if not isinstance(ops, list):
             raise _where_err(f"{where}.ops", "expected a list of ops")
-        intents = [_intent(op, i, b, preset, accounts, nonces) for i, op in enumerate(ops)]
+        intents = [_intent(op, i, b, preset, accounts, nonces, series_ids) for i, op in enumerate(ops)]
         for it in intents:
             if it.kind == "register":
                 registered.add(it.fields["account"])
-        batches.append(BatchSpec(prices, rnd, intents))
+        batches.append(BatchSpec(prices, rnd, intents, now, vols, listings))
+    if options:  # a live series is priced with its market's vol: it needs one
+        live: dict = {}
+        for b, spec in enumerate(batches):
+            live.update({n: s for n, s in spec.listings})
+            for n, s in list(live.items()):
+                if s.expiry <= spec.time:
+                    del live[n]
+                elif spec.vols[s.market] < 1:
+                    raise _where_err(f"batches[{b}].vols", f"series {n!r} is live but market "
+                                     f"{preset.markets[s.market].name} has no vol (0)")
     for b in batches:
         for it in b.intents:
             for k in ACCOUNT_FIELDS[it.kind]:
@@ -375,7 +552,8 @@ def _parse(doc, preset_name, presets) -> Scenario:
         _int(v, f"expect.applied_at_least.{k}", lo=0)
     desc = doc.get("description", "")
     return Scenario(str(doc.get("name", "scenario")), desc if isinstance(desc, str) else "", preset, insurance,
-                    accounts, genesis_prices, batches, {"applied_at_least": dict(at_least)})
+                    accounts, genesis_prices, batches, {"applied_at_least": dict(at_least)},
+                    requested_preset=requested, series_ids=series_ids, genesis_time=genesis_time)
 
 
 # --- running -----------------------------------------------------------------------------------
@@ -396,13 +574,19 @@ class BatchResult:
     prove_seconds: Optional[float] = None
     verified: Optional[bool] = None
     public_signals: Optional[list] = None
+    # options presets: the committee's figures of the batch (None on presets without options):
+    # {"time", "vols", "listed": [{"series", "id", ...}], "settled": [{"series", "id", "price", "intrinsic"}]}
+    options: Optional[dict] = None
 
     def to_json(self) -> dict:
-        return {"number": self.number, "oracle_round": self.oracle_round, "prices": list(self.prices),
-                "applied": self.applied, "ops": self.ops, "refused": self.refused, "carried": self.carried,
-                "old_root": f"{self.old_root:#066x}", "new_root": f"{self.new_root:#066x}",
-                "public_inputs": [str(self.digest)],
-                "proven": self.proven, "prove_seconds": self.prove_seconds, "verified": self.verified}
+        out = {"number": self.number, "oracle_round": self.oracle_round, "prices": list(self.prices),
+               "applied": self.applied, "ops": self.ops, "refused": self.refused, "carried": self.carried,
+               "old_root": f"{self.old_root:#066x}", "new_root": f"{self.new_root:#066x}",
+               "public_inputs": [str(self.digest)],
+               "proven": self.proven, "prove_seconds": self.prove_seconds, "verified": self.verified}
+        if self.options is not None:
+            out["options"] = self.options
+        return out
 
 
 @dataclass
@@ -414,6 +598,7 @@ class ScenarioResult:
     ids: dict  # name -> account id
     unprocessed: list = field(default_factory=list)
     failures: list = field(default_factory=list)  # unmet expectations, unverified proofs
+    state: Any = None  # the spec state after the last batch (not in summary.json)
 
     @property
     def ok(self) -> bool:
@@ -428,6 +613,8 @@ class ScenarioResult:
 
     def to_json(self) -> dict:
         return {"scenario": self.scenario.name, "preset": self.scenario.preset.name,
+                **({"requested_preset": self.scenario.requested_preset} if self.scenario.requested_preset else {}),
+                **({"series": dict(self.scenario.series_ids)} if self.scenario.options else {}),
                 "genesis_root": f"{self.genesis_root:#066x}", "final_root": f"{self.final_root:#066x}",
                 "accounts": {n: i for n, i in sorted(self.ids.items(), key=lambda x: x[1])},
                 "batches": [b.to_json() for b in self.batches],
@@ -451,6 +638,8 @@ class Runner:
         self.next_registration = 0  # the L1 queues' next indices
         self.next_deposit = 0
         self._sigs: dict = {}
+        self.series_names = {i: n for n, i in scenario.series_ids.items()}
+        self.figures = None  # options presets: the committee's figures of the batch being cut
         # names registered by file batches not submitted yet (ops naming them wait)
         self.upcoming = [it.fields["account"] for b in scenario.batches for it in b.intents
                          if it.kind == "register"]
@@ -512,7 +701,10 @@ class Runner:
     def _materialise(self, it: Intent, ids: dict):
         """The spec op of a signed (or sequencer) intent, given the name -> id map; None if a
         name has no id yet."""
+        from dataclasses import replace
+
         from sequencer.spec import Deleverage, Funding, Liquidate, Touch, Trade, Withdraw
+        from sequencer.spec.ops import OptionTrade
 
         f = it.fields
 
@@ -534,6 +726,13 @@ class Runner:
             return Trade(*[getattr(op, k) for k, _, _ in Trade.FIELDS],
                          buyer_signature=self._sign_for(op, f["buyer"], f["buyer_signature"]),
                          seller_signature=self._sign_for(op, f["seller"], f["seller_signature"]))
+        if it.kind == "option_trade":
+            sid = f["series"] if isinstance(f["series"], int) else self.sc.series_ids[f["series"]]
+            premium = self._mark(sid) if f["premium"] == "mark" else f["premium"]
+            op = OptionTrade(sid, f["size"], premium, a("buyer"), a("seller"), f["buyer_nonce"], f["seller_nonce"],
+                             f["expiry"], f["fee"])
+            return replace(op, buyer_signature=self._sign_for(op, f["buyer"], f["buyer_signature"]),
+                           seller_signature=self._sign_for(op, f["seller"], f["seller_signature"]))
         if it.kind == "funding":
             return Funding(f["market"], f["delta"])
         if it.kind == "touch":
@@ -548,6 +747,42 @@ class Runner:
             return Deleverage(a("account"), f["market"], f["size"], f["haircut"])
         raise AssertionError(it.kind)
 
+    def _series(self, sid: int):
+        """A series listed by the book or by the batch being cut, else None."""
+        book = self.state.options
+        if book is not None and sid in book.series:
+            return book.series[sid]
+        listed = self.figures.listings if self.figures is not None else ()
+        k = sid - 1 - (len(book.series) if book is not None else 0)
+        return listed[k] if 0 <= k < len(listed) else None
+
+    def _mark(self, sid: int) -> int:
+        """The committee's mark of series `sid` at the batch being cut (0 for a series nobody
+        listed: the spec refuses the trade as an unknown series)."""
+        s = self._series(sid)
+        if s is None or self.figures is None:
+            return 0
+        return self.figures.current_row(s, self.preset.markets[s.market].price_step)[0]
+
+    def series_name(self, sid: int) -> str:
+        return self.series_names.get(sid, f"series #{sid}")
+
+    def figures_for(self, prices, oracle_round, spec: Optional[BatchSpec]):
+        """The committee's option figures of the batch (options presets; module docstring):
+        `spec` None for a drain batch (the last time and vols, no listings)."""
+        from sequencer.spec.options import OptionFigures
+
+        book = self.state.options
+        last = self.figures
+        t = spec.time if spec is not None else (last.timestamp if last else self.sc.genesis_time)
+        vols = spec.vols if spec is not None else (last.vols if last else (0,) * self.preset.num_markets)
+        listings = tuple(s for _, s in spec.listings) if spec is not None else ()
+        series = {**book.series, **{len(book.series) + 1 + k: s for k, s in enumerate(listings)}}
+        due = tuple((sid, prices[s.market]) for sid, s in sorted(series.items())
+                    if sid not in book.settled and s.expiry <= t)
+        return OptionFigures(round=oracle_round, timestamp=t, prices=tuple(prices), vols=tuple(vols),
+                             listings=listings, settlements=due)
+
     def _sign_for(self, op, owner, ref):
         if isinstance(owner, int):  # a raw id: signed by a key nobody owns unless overridden
             return self._sign(op, INSURANCE, ref or "bad")
@@ -555,6 +790,7 @@ class Runner:
 
     def _describe(self, op, it: Optional[Intent] = None) -> str:
         from sequencer.spec import Deleverage, Deposit, Funding, Liquidate, Register, Touch, Trade, Withdraw
+        from sequencer.spec.ops import OptionTrade
 
         n, mk = self._name, self.preset.markets
 
@@ -570,6 +806,9 @@ class Runner:
         elif isinstance(op, Trade):
             s = (f"trade {n(op.buyer)} buys {op.size} {market(op.market)}"
                  f" from {n(op.seller)} at {op.price} (nonces {op.buyer_nonce}/{op.seller_nonce})")
+        elif isinstance(op, OptionTrade):
+            s = (f"option trade {n(op.buyer)} buys {op.size} {self.series_name(op.series)}"
+                 f" from {n(op.seller)} at {op.premium} (nonces {op.buyer_nonce}/{op.seller_nonce})")
         elif isinstance(op, Funding):
             s = f"funding {market(op.market)} {op.delta:+d}"
         elif isinstance(op, Touch):
@@ -615,7 +854,7 @@ class Runner:
                 continue
             pairs.append((it, self._materialise(it, self.ids)))
         try:
-            built = build_batch(state, [op for _, op in pairs], prices, oracle_round)
+            built = build_batch(state, [op for _, op in pairs], prices, oracle_round, options=self.figures)
         except OpRefused as exc:
             raise ScenarioError(f"batch {state.batch_number + 1}: the batch builder cannot cut a batch at "
                                 f"prices {list(prices)}: {exc.reason}", code=1) from None
@@ -634,7 +873,14 @@ class Runner:
                 refused.append((it, op, reason))
         return built, by_op, refused, carried
 
-    def run_batch(self, prices, oracle_round, new_intents) -> BatchResult:
+    def run_batch(self, prices, oracle_round, new_intents, spec: Optional[BatchSpec] = None,
+                  drain: bool = False) -> BatchResult:
+        """One batch: `spec` is the file's batch (its time, vols and listings on options presets),
+        `drain` a batch of carried ops only (the last figures, nothing listed)."""
+        options = None
+        if self.sc.options:
+            self.figures = self.figures_for(prices, oracle_round, None if drain else spec)
+            options = self._options_json(self.figures)
         for it in new_intents:
             if it.kind == "register":
                 self.upcoming.remove(it.fields["account"])
@@ -643,6 +889,8 @@ class Runner:
         built, by_op, refused, carried = self._cut(prices, oracle_round)
         refused = [(it, None, reason) for it, reason in l1_refused] + refused
         record = self._apply(built)
+        if options is not None:
+            options["margins"] = self._margins(built.batch.ops)
         applied_intents = {id(by_op[id(op)]) for op in built.batch.ops if id(op) in by_op}
         done = applied_intents | {id(it) for it, _, _ in refused}
         self.pending = [it for it in self.pending if id(it) not in done]
@@ -661,7 +909,52 @@ class Runner:
         return BatchResult(number=pub.batch_number, oracle_round=pub.oracle_round, prices=tuple(pub.prices),
                            applied=applied, ops=[self._describe(op, by_op.get(id(op))) for op in built.batch.ops],
                            refused=refused_json, carried=carried_json, old_root=old_root, new_root=pub.new_root,
-                           digest=record.digest, record=record)
+                           digest=record.digest, record=record, options=options)
+
+    def _options_json(self, fig) -> dict:
+        from sequencer.spec.options import intrinsic
+
+        book, mk = self.state.options, self.preset.markets
+        first = len(book.series) + 1
+        listed = [{"series": self.series_name(first + k), "id": first + k, "market": mk[s.market].name,
+                   "kind": "call" if s.is_call else "put", "strike": s.strike, "expiry": s.expiry}
+                  for k, s in enumerate(fig.listings)]
+        settled = []
+        for sid, g in fig.settlements:
+            s = self._series(sid)
+            settled.append({"series": self.series_name(sid), "id": sid, "price": g,
+                            "intrinsic": intrinsic(s, mk[s.market].price_step, g)})
+        return {"time": fig.timestamp, "vols": {m.name: v for m, v in zip(mk, fig.vols)},
+                "listed": listed, "settled": settled}
+
+    def _margins(self, ops) -> dict:
+        """The parties of the batch's option trades, after it: TV and the maintenance and initial
+        requirements at the batch's marks, and the maintenance of the account's parts margined
+        apart (its options alone plus its perpetuals alone), collateral units."""
+        from dataclasses import replace
+
+        from sequencer.spec import cross_margin as xm
+        from sequencer.spec.constants import BPS
+        from sequencer.spec.ops import OptionTrade
+
+        state, out = self.state, {}
+
+        def requirement(a, grid):
+            return -(-(BPS * xm.total_value(state, a) - xm.marks_surplus(state, a, grid)) // BPS)
+
+        for op in ops:
+            if not isinstance(op, OptionTrade):
+                continue
+            for index in (op.buyer, op.seller):
+                a = state.accounts[index]
+                options_alone = replace(a, positions=(0,) * self.preset.num_markets)
+                perps_alone = replace(a, option_slots=((0, 0),) * self.preset.option_slots)
+                out[self._name(index)] = {
+                    "tv": xm.total_value(state, a), "maintenance": requirement(a, "maintenance"),
+                    "initial": requirement(a, "initial"),
+                    "maintenance_apart": requirement(options_alone, "maintenance")
+                    + requirement(perps_alone, "maintenance")}
+        return out
 
     def _apply(self, built):
         from sequencer.spec import process_batch
@@ -674,9 +967,16 @@ def run_scenario(scenario: Scenario, prove: bool = False, out: Optional[Path] = 
     """Apply the scenario from genesis; prove and verify each batch when `prove` (files under `out`)."""
     runner = Runner(scenario)
     genesis_root = runner.state.root()
+    if prove and scenario.options:
+        check_circuit_proves(scenario.preset)
     if log:
         log(f"scenario {scenario.name!r} on preset {scenario.preset.name}: {len(scenario.batches)} batches, "
             f"{len(scenario.accounts) - 1} accounts")
+        if scenario.requested_preset:
+            log(f"    (the scenario has options and preset {scenario.requested_preset} has no option slots: it runs on "
+                f"{scenario.preset.name}, {scenario.requested_preset}'s options variant, with "
+                f"{scenario.preset.option_slots} option slots per account and {scenario.preset.option_trade_slots} "
+                f"option trades per batch)")
         log(f"genesis root {genesis_root:#066x}")
     results, failures = [], []
     prices = scenario.genesis_prices
@@ -695,7 +995,8 @@ def run_scenario(scenario: Scenario, prove: bool = False, out: Optional[Path] = 
             intents = []  # a drain batch: the last prices and round, the carried ops
         before = [id(it) for it in runner.outstanding()] + [id(it) for it in intents]
         try:
-            result = runner.run_batch(prices, oracle_round, intents)
+            result = runner.run_batch(prices, oracle_round, intents, scenario.batches[min(k, n_file - 1)],
+                                      drain=k >= n_file)
         except ScenarioError as exc:
             if exc.code != 1:
                 raise
@@ -743,7 +1044,7 @@ def run_scenario(scenario: Scenario, prove: bool = False, out: Optional[Path] = 
     for u in unprocessed:
         failures.append(f"{u['where']}: never applied (still pending after the last batch)")
     result = ScenarioResult(scenario, genesis_root, runner.state.root(), results, dict(runner.ids),
-                            unprocessed, failures)
+                            unprocessed, failures, state=runner.state)
     totals = result.applied_totals()
     for kind, n in scenario.expect.get("applied_at_least", {}).items():
         got = totals.get(KIND_NAMES[kind], 0)
@@ -778,6 +1079,16 @@ def _public_json(record) -> dict:
 def _log_batch(b: BatchResult, log, drain: bool = False) -> None:
     head = f"batch {b.number}" + (" (drain: carried ops only)" if drain else "")
     log(f"==> {head}: round {b.oracle_round}, prices {list(b.prices)}")
+    if b.options is not None:
+        o = b.options
+        vols = ", ".join(f"{m} {v / 100:g} %" if v else f"{m} none" for m, v in o["vols"].items())
+        log(f"    oracle time {o['time']}, vols: {vols}")
+        for s in o["listed"]:
+            log(f"    listed {s['series']} (#{s['id']}): {s['market']} {s['kind']} strike {s['strike']}, "
+                f"expiry {s['expiry']}")
+        for s in o["settled"]:
+            log(f"    expired {s['series']} (#{s['id']}): settlement price {s['price']}, "
+                f"intrinsic value {s['intrinsic']} a lot")
     applied = ", ".join(f"{n} {k}" for k, n in b.applied.items()) or "nothing"
     log(f"    applied: {applied}")
     for d in b.ops:
@@ -786,6 +1097,9 @@ def _log_batch(b: BatchResult, log, drain: bool = False) -> None:
         log(f"      x {r['op']} ({r['where']}): refused: {r['reason']}" + (" (expected)" if r["expected"] else ""))
     for c in b.carried:
         log(f"      > {c['op']} ({c['where']}): carried over: {c['reason']}")
+    for name, m in (b.options or {}).get("margins", {}).items():
+        log(f"    margin of {name}: value {m['tv']}, maintenance {m['maintenance']} (its options and perpetuals "
+            f"margined apart: {m['maintenance_apart']}), initial {m['initial']}")
     log(f"    root {b.old_root:#066x}")
     log(f"      -> {b.new_root:#066x}")
     if b.proven:
@@ -805,6 +1119,18 @@ def _log_end(result: ScenarioResult, log, out) -> None:
 
 
 # --- proving ------------------------------------------------------------------------------------
+def check_circuit_proves(preset) -> None:
+    """An options preset proves once the settlement circuit knows it (the batch circuit with
+    options, `circuits/settlement`); until then `--prove` stops at once (code 2)."""
+    try:
+        from circuits.settlement import preset_named
+
+        preset_named(preset.name)
+    except ValueError:
+        raise ScenarioError(f"proving: the batch circuit does not prove preset {preset.name} yet (options in the "
+                            f"settlement circuit are under way); run with --no-prove to apply the spec only") from None
+
+
 def prove_batch(record, preset, workdir: Path, backend: str = "native", data_dir: Optional[Path] = None) -> dict:
     """Prove one batch with the settlement circuit and verify the proof (`sequencer.proving`).
 

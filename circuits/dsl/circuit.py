@@ -232,12 +232,18 @@ class Circuit:
         if d is None:
             if len(recent) >= 16:
                 recent.clear()
-            d = recent[j] = self._alias_lcs.get(j)
+            d = recent[j] = self._alias_store().get(j)
         return d
 
+    def _alias_store(self) -> LCStore:
+        if self._alias_lcs is None:
+            raise CircuitError(f"circuit {self.name} is compiled: the LCs its materialized signals stand for "
+                               "are gone (compiling drops them); build a new circuit to use them")
+        return self._alias_lcs
+
     def alias_terms(self, sid: int) -> dict:
-        """The LC a materialized signal stands for."""
-        return self._alias_lcs.get(self._alias[sid])
+        """The LC a materialized signal stands for (until the circuit is compiled)."""
+        return self._alias_store().get(self._alias[sid])
 
     def mul(self, a, b, plus=None, name: str | None = None) -> LC:
         """a * b (+ plus): one constraint a * b == out - plus and one new signal `out`, unless
@@ -266,7 +272,7 @@ class Circuit:
             return a
         out = self._new(K_INT, name)
         terms = self._expand(a.terms)
-        self._alias[out.id] = self._alias_lcs.add(terms)
+        self._alias[out.id] = self._alias_store().add(terms)
         self._step(S_LIN, out.id, self._ref(a.terms))
         return out
 
@@ -402,9 +408,17 @@ class Circuit:
         return f"{path}.s{sid}" if path else f"s{sid}"
 
     def compile(self):
-        """Compile to R1CS with circom --O2 style linear elimination; see `compiled.py`."""
+        """Compile to R1CS with circom --O2 style linear elimination; see `compiled.py`.
+
+        Compiling drops the LCs that materialized signals stand for: every constraint that
+        uses one already holds its LC, the witness program its step, and compilation needs
+        only which signals they are (at mainnet they are 33M terms, 0.26 GB, alive
+        under the compile's output arrays otherwise). The circuit can be compiled again, and extended with constraints that do
+        not use a materialized signal."""
         from .compiled import compile_circuit
 
+        self._alias_lcs = None
+        self._alias_recent = {}
         return compile_circuit(self)
 
 

@@ -308,14 +308,23 @@ def _is_constant(terms: dict) -> bool:
 def compile_circuit(c: Circuit) -> CompiledCircuit:
     """The R1CS of `c` after --O2 linear elimination. Constraints are read back from the
     circuit's arrays one at a time and the kept ones written to new arrays over wire ids, so
-    no pass holds the whole circuit as dicts."""
-    import heapq
+    no pass holds the whole circuit as dicts; which constraints are linear, or mention an
+    eliminated signal, is found with numpy a chunk at a time, and only those are read back."""
+    import numpy as np
 
     kind = c._kind
     sub: dict[int, dict] = {}        # eliminated sid -> LC over kept sids (kept fully reduced)
-    occ: dict[int, set] = {}         # sid -> eliminated sids whose LC mentions it (may be stale)
     zero_kept: dict[int, dict] = {}  # constraint index -> -L of a linear constraint on inputs only
     get = c._cons.get
+    # which eliminated sids' LCs mention sid s (may be stale, may repeat): a linked list in
+    # flat arrays, from occ_head[s] through occ_next, each node naming occ_sid[node]; not a
+    # set per signal (a mainnet build mentions millions of signals in its substituted LCs)
+    occ_head = array("i", [-1]) * len(kind)
+    occ_next, occ_sid = array("i"), array("i")
+    # each coefficient of sub once (a few thousand values across millions of terms: the bit
+    # decompositions' powers of two)
+    coef_objs: dict[int, int] = {}
+    same = coef_objs.setdefault
 
     def reduce(terms: dict) -> dict:
         for k in terms:
@@ -331,7 +340,7 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
             else:
                 for k2, v2 in s.items():
                     out[k2] = out.get(k2, 0) + v * v2
-        return {k: v % R for k, v in out.items() if v % R}
+        return {k: m for k, v in out.items() if (m := v % R)}
 
     def linear_form(a: dict, b: dict, cc: dict):
         """L with L == 0 when a or b is constant, else None."""
@@ -365,66 +374,105 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
             zero_kept[ci] = {k: (R - v) % R for k, v in L.items()}  # 0 * 0 == -L
             return
         inv = pow(L[pivot], -1, R)
-        expr = {k: (R - v) * inv % R for k, v in L.items() if k != pivot}
-        for e in occ.pop(pivot, ()):
+        expr = {}
+        for k, v in L.items():
+            if k != pivot:
+                expr[k] = same(x := (R - v) * inv % R, x)
+        node = occ_head[pivot]
+        occ_head[pivot] = -1
+        while node >= 0:  # the LCs that mention pivot get expr in its place (in any order: each is its own)
+            e = occ_sid[node]
+            node = occ_next[node]
             se = sub.get(e)
             if se is None or pivot not in se:
                 continue
             cv = se.pop(pivot)
             for k2, v2 in expr.items():
-                nv = (se.get(k2, 0) + cv * v2) % R
-                if nv:
-                    se[k2] = nv
-                    occ.setdefault(k2, set()).add(e)
+                old = se.get(k2)
+                if old is None:  # cv and v2 are not zero mod R: neither is their product
+                    se[k2] = same(x := cv * v2 % R, x)
+                    occ_sid.append(e)
+                    occ_next.append(occ_head[k2])
+                    occ_head[k2] = len(occ_sid) - 1
+                elif nv := (old + cv * v2) % R:
+                    se[k2] = same(nv, nv)
                 else:
-                    se.pop(k2, None)
+                    del se[k2]
         sub[pivot] = expr
         insub[pivot] = 1
         for k in expr:
-            occ.setdefault(k, set()).add(pivot)
+            occ_sid.append(pivot)
+            occ_next.append(occ_head[k])
+            occ_head[k] = len(occ_sid) - 1
 
     insub = bytearray(len(kind))  # insub[s]: s is eliminated (sub only grows)
-    sig, ends = c._cons.sig, c._cons.ends
+    sig = np.frombuffer(c._cons.sig, dtype=np.int32)
+    ends = np.frombuffer(c._cons.ends, dtype=np.int64)
+    ins = np.frombuffer(insub, dtype=np.uint8)
 
-    def constant(j: int) -> bool:  # LC j as written is a constant
-        s, e = ends[j], ends[j + 1]
-        return s == e or (e - s == 1 and sig[s] == ONE)
+    def touched(js):  # which of the LCs js (none empty) mention an eliminated signal, as of now
+        if not len(js):
+            return np.zeros(0, dtype=bool)
+        first = ends[js]
+        n = ends[js + 1] - first
+        skip = np.cumsum(n) - n
+        terms = np.repeat(first - skip, n) + np.arange(int(n.sum()), dtype=np.int64)
+        return np.logical_or.reduceat(ins[sig[terms]], skip)
 
-    def touched(j: int) -> bool:  # LC j mentions an eliminated signal
-        return any(map(insub.__getitem__, sig[ends[j]:ends[j + 1]]))
+    def eliminate_quad(i: int, ta: bool, tb: bool) -> bool:
+        """Eliminate constraint i (its A touched: ta, its B: tb) if substitution made it linear."""
+        ra = reduce(get(3 * i)) if ta else None
+        rb = reduce(get(3 * i + 1)) if tb else None
+        if (ra is None or not _is_constant(ra)) and (rb is None or not _is_constant(rb)):
+            return False
+        L = linear_form(ra if ra is not None else get(3 * i), rb if rb is not None else get(3 * i + 1),
+                        reduce(get(3 * i + 2)))
+        eliminate(L, i)
+        return True
 
     # materialized signals are not wires; no constraint mentions one (Circuit._add writes
     # the LC it stands for instead), so substitution never needs their LCs
     for sid in c._alias:
         insub[sid] = 1
-    quad = array("i")
-    for i in range(c.n_constraints):
-        if constant(3 * i) or constant(3 * i + 1):
-            eliminate(linear_form(get(3 * i), get(3 * i + 1), get(3 * i + 2)), i)
-        else:
-            quad.append(i)
-    while True:  # constraints that became linear by substitution are eliminated in turn
+    # the constraints linear as written (A or B constant), eliminated in index order; the
+    # others are `quad`
+    linear = np.zeros(c.n_constraints, dtype=bool)
+    for a in range(0, len(linear), 1 << 18):
+        i3 = 3 * np.arange(a, min(len(linear), a + (1 << 18)), dtype=np.int64)
+        for j in (i3, i3 + 1):
+            n = ends[j + 1] - ends[j]
+            const = n == 0
+            if len(sig):
+                const |= (n == 1) & (sig[np.where(n == 1, ends[j], 0)] == ONE)
+            linear[a:a + len(i3)] |= const
+    for i in np.flatnonzero(linear).tolist():
+        eliminate(linear_form(get(3 * i), get(3 * i + 1), get(3 * i + 2)), i)
+    quad = np.flatnonzero(~linear).astype(np.int32)
+    del linear
+    while True:  # constraints that became linear by substitution are eliminated in turn, in order
         changed = False
-        rest = array("i")
-        for i in quad:
-            # unchanged by substitution, A and B are what they were: not constant
-            ta, tb = touched(3 * i), touched(3 * i + 1)
-            if not (ta or tb):
-                rest.append(i)
-                continue
-            ra = reduce(get(3 * i)) if ta else None
-            rb = reduce(get(3 * i + 1)) if tb else None
-            if (ra is None or not _is_constant(ra)) and (rb is None or not _is_constant(rb)):
-                rest.append(i)
-                continue
-            L = linear_form(ra if ra is not None else get(3 * i), rb if rb is not None else get(3 * i + 1),
-                            reduce(get(3 * i + 2)))
-            eliminate(L, i)
-            changed = True
-        quad = rest
+        rest = []
+        for a in range(0, len(quad), 1 << 12):
+            qc = quad[a:a + (1 << 12)]
+            keep = np.ones(len(qc), dtype=bool)
+            start = 0
+            while start < len(qc):  # from start on, which A and B mention an eliminated signal
+                j = 3 * qc[start:].astype(np.int64)
+                ta, tb = touched(j), touched(j + 1)
+                nxt = len(qc)
+                for h in np.flatnonzero(ta | tb).tolist():
+                    if eliminate_quad(int(qc[start + h]), bool(ta[h]), bool(tb[h])):
+                        keep[start + h] = False
+                        changed = True
+                        nxt = start + h + 1  # insub changed: look again at what follows
+                        break
+                start = nxt
+            rest.append(qc[keep])
+        quad = np.concatenate(rest) if rest else quad
         if not changed:
             break
-    del occ
+    del sig, ends, ins  # views: the circuit's arrays can be resized again
+    del occ_head, occ_next, occ_sid, coef_objs
 
     # wires: one, outputs, public inputs, private inputs, kept internals (creation order)
     n = len(kind)
@@ -443,8 +491,13 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
 
     # the kept constraints, in index order, reduced by the final substitution, over wires
     table = c._coefs
-    out_sig, out_coef, out_ends = _write_kept(c, heapq.merge(quad, sorted(zero_kept)), zero_kept, insub, s2w,
-                                              reduce, table.index)
+
+    def release():  # the substitution is done with once the special LCs are written
+        sub.clear()
+        _return_freed_memory()
+
+    kept = np.sort(np.concatenate([quad, np.array(sorted(zero_kept), dtype=np.int32)]))  # indices, in order
+    out_sig, out_coef, out_ends = _write_kept(c, kept, zero_kept, insub, s2w, reduce, table.index, release)
     r1cs = R1CS(n_wires=len(wire_sids), n_pub_out=len(outs), n_pub_in=len(pubs), n_prv_in=len(prvs),
                 constraints=CompactConstraints(out_sig, out_coef, out_ends, table.values),
                 wire_to_label=wire_sids, n_labels=n, prime=R)
@@ -453,73 +506,112 @@ def compile_circuit(c: Circuit) -> CompiledCircuit:
     return cc
 
 
-def _write_kept(c: Circuit, kept, zero_kept: dict, insub: bytearray, s2w: array, reduce, index):
+def _return_freed_memory() -> None:
+    """Hand the heap's free pages back to the OS (glibc's malloc_trim; elsewhere nothing):
+    the substitution's dicts, freed just before the output arrays are made, would otherwise
+    stay in this process's RSS under them."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _write_kept(c: Circuit, kept, zero_kept: dict, insub: bytearray, s2w: array, reduce, index, release):
     """The kept constraints' LCs over wires, as flat arrays (wires, coefficient ids, ends).
     An LC that mentions no eliminated signal is the circuit's own, its signals renamed to
-    wires and its coefficient ids unchanged: those are copied in bulk (numpy, a chunk at a
-    time); the others (reduced by the substitution, or a linear constraint kept on inputs)
-    are written one by one to a store of their own, then copied in bulk too."""
+    wires and its coefficient ids unchanged: those are copied in bulk (numpy). The others
+    (reduced by the substitution, or a linear constraint kept on inputs) are written one by
+    one to a store of their own first, with the output's layout; then `release()` drops the
+    substitution, and only then are the output arrays made and filled. Every pass runs over
+    a chunk of constraints at a time, so no temporary spans the whole circuit."""
     import numpy as np
 
     cons = c._cons
     sig = np.frombuffer(cons.sig, dtype=np.int32)
     coef = np.frombuffer(cons.coef, dtype=np.int32)
     ends = np.frombuffer(cons.ends, dtype=np.int64)
-    kept = np.fromiter(kept, dtype=np.int32)
+    kept = np.asarray(kept, dtype=np.int32)
     # LC j mentions an eliminated signal (in chunks of LCs: no array over every term)
     ins = np.frombuffer(insub, dtype=np.uint8)
     touched = np.empty(len(ends) - 1, dtype=bool)
-    chunk = 1 << 18
-    for a in range(0, len(touched), chunk):
-        e = ends[a:a + chunk + 1]
+    for a in range(0, len(touched), 1 << 18):
+        e = ends[a:a + (1 << 18) + 1]
         cum = np.zeros(int(e[-1] - e[0]) + 1, dtype=np.int32)
         np.cumsum(ins[sig[e[0]:e[-1]]], dtype=np.int32, out=cum[1:])
         rel = e - e[0]
         touched[a:a + len(e) - 1] = cum[rel[1:]] != cum[rel[:-1]]
         del cum
-    lcs = (3 * kept[:, None] + np.arange(3, dtype=np.int32)).ravel()  # the output's LCs, in order
-    del kept
-    special = touched[lcs]
-    del touched
-    if zero_kept:
-        zk = np.fromiter(sorted(zero_kept), dtype=np.int32)
-        special[np.searchsorted(lcs, 3 * zk)[:, None] + np.arange(3)] = True
-    lengths = (ends[lcs + 1] - ends[lcs]).astype(np.int32)
-    # the special LCs, over wires, in a store of their own (in output order)
+    zk = np.fromiter(sorted(zero_kept), dtype=np.int32)
+    chunk = 1 << 16  # constraints
+
+    def lcs_of(a: int):
+        """The output LCs of kept[a:a + chunk] (LC indices of the circuit, in output order)
+        and which of them are special."""
+        kc = kept[a:a + chunk]
+        lcs = (3 * kc[:, None] + np.arange(3, dtype=np.int32)).ravel()
+        special = touched[lcs]
+        if len(zk):
+            at = np.minimum(np.searchsorted(zk, kc), len(zk) - 1)
+            special |= np.repeat(zk[at] == kc, 3)
+        return lcs, special
+
+    # pass 1: the special LCs, over wires, in a store of their own (in output order), and
+    # every output LC's end
     made = LCStore(c._coefs)
-    where = np.flatnonzero(special)
-    for pos in where.tolist():
-        j = int(lcs[pos])
-        z = zero_kept.get(j // 3)
-        t = (z if j % 3 == 2 else {}) if z is not None else reduce(cons.get(j))
-        made.add_pairs([s2w[k] for k in t], [index(v) for v in t.values()])
-    made_ends = np.frombuffer(made.ends, dtype=np.int64)
-    lengths[where] = made_ends[1:] - made_ends[:-1]
-    ends_a = array("q", [0]) * (len(lcs) + 1)
+    ends_a = array("q", [0]) * (3 * len(kept) + 1)
     out_ends = np.frombuffer(ends_a, dtype=np.int64)
-    np.cumsum(lengths, out=out_ends[1:])
+    for a in range(0, len(kept), chunk):
+        lcs, special = lcs_of(a)
+        lengths = ends[lcs + 1] - ends[lcs]
+        where = np.flatnonzero(special)
+        if len(where):
+            m0 = len(made)
+            for j in lcs[where].tolist():
+                z = zero_kept.get(j // 3)
+                t = (z if j % 3 == 2 else {}) if z is not None else reduce(cons.get(j))
+                made.add_pairs([s2w[k] for k in t], [index(v) for v in t.values()])
+            lengths[where] = np.diff(np.frombuffer(made.ends[m0:], dtype=np.int64))
+        seg = out_ends[3 * a + 1:3 * a + 1 + len(lcs)]
+        np.cumsum(lengths, out=seg)
+        seg += out_ends[3 * a]
+        del lcs, special, lengths, where, seg
+    release()
+    # pass 2: the output arrays, the plain LCs copied in bulk (term k of LC lcs[p] goes to
+    # out_ends[p] + k), the special ones from their store
     total = int(out_ends[-1])
     sig_a, coef_a = array("i", [0]) * total, array("i", [0]) * total
     out_sig = np.frombuffer(sig_a, dtype=np.int32)
     out_coef = np.frombuffer(coef_a, dtype=np.int32)
     wire_of = np.frombuffer(s2w, dtype=np.int32)
-    # bulk copy of the plain LCs (term k of LC lcs[p] goes to out_ends[p] + k), in chunks
-    for a in range(0, len(lcs), chunk):
-        part = a + np.flatnonzero(~special[a:a + chunk])
-        n_part = lengths[part]
+    made_sig = np.frombuffer(made.sig, dtype=np.int32)
+    made_coef = np.frombuffer(made.coef, dtype=np.int32)
+    made_ends = np.frombuffer(made.ends, dtype=np.int64)
+    m = 0  # special LCs copied so far
+    for a in range(0, len(kept), chunk):
+        lcs, special = lcs_of(a)
+        oe = out_ends[3 * a:3 * a + len(lcs)]
+        plain = np.flatnonzero(~special)
+        first = ends[lcs[plain]]
+        n_part = ends[lcs[plain] + 1] - first
         skip = np.cumsum(n_part) - n_part
         k = np.arange(int(n_part.sum()), dtype=np.int64)
-        src = np.repeat(ends[lcs[part]] - skip, n_part) + k
-        dst = np.repeat(out_ends[part] - skip, n_part) + k
+        src = np.repeat(first - skip, n_part) + k
+        dst = np.repeat(oe[plain] - skip, n_part) + k
         out_sig[dst] = wire_of[sig[src]]
         out_coef[dst] = coef[src]
-        del part, n_part, skip, k, src, dst
-    n_made = made_ends[1:] - made_ends[:-1]
-    skip = np.cumsum(n_made) - n_made
-    k = np.arange(int(made_ends[-1]), dtype=np.int64)
-    dst = np.repeat(out_ends[where] - skip, n_made) + k
-    out_sig[dst] = np.frombuffer(made.sig, dtype=np.int32)
-    out_coef[dst] = np.frombuffer(made.coef, dtype=np.int32)
-    del made_ends, n_made, skip, k, dst
-    del out_sig, out_coef, out_ends  # views: the arrays can be resized again once they are gone
+        where = np.flatnonzero(special)
+        if len(where):
+            m1 = m + len(where)
+            t0, t1 = int(made_ends[m]), int(made_ends[m1])
+            n_made = np.diff(made_ends[m:m1 + 1])
+            skip = np.cumsum(n_made) - n_made
+            k = np.arange(t1 - t0, dtype=np.int64)
+            dst = np.repeat(oe[where] - skip, n_made) + k
+            out_sig[dst] = made_sig[t0:t1]
+            out_coef[dst] = made_coef[t0:t1]
+            m = m1
+        del lcs, special, oe, plain, first, n_part, skip, k, src, dst, where
+    del out_sig, out_coef, out_ends, made_sig, made_coef, made_ends  # views: the arrays can be resized again
     return sig_a, coef_a, ends_a

@@ -13,11 +13,12 @@ from circuits.registry import register
 
 
 def preset_named(name: str):
-    from sequencer.spec.constants import PRESETS
+    from sequencer.spec.constants import PRESETS, TINY_OPTIONS
 
-    if name not in PRESETS:
-        raise ValueError(f"no preset named {name!r} (presets: {', '.join(PRESETS)})")
-    return PRESETS[name]
+    presets = {**PRESETS, TINY_OPTIONS.name: TINY_OPTIONS}  # the options preset: its batch circuit
+    if name not in presets:
+        raise ValueError(f"no preset named {name!r} (presets: {', '.join(presets)})")
+    return presets[name]
 
 
 @register("settlement", params={"preset": "tiny"})

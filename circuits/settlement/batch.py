@@ -56,6 +56,8 @@ from sequencer.spec.constants import BATCH_BITS, FUNDING_BITS, GRID_BITS, ROUND_
 from .common import hash_fields
 from .message import Message
 from .ops import SLOTS, BatchState, closing_write
+from .option_ops import declare_option_batch
+from .option_state import check_batch_end, process_figures
 
 _F_SHIFT = 1 << (FUNDING_BITS - 1)
 QUEUE_BITS = 32  # the message's queue indices are 4 bytes
@@ -76,6 +78,11 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
     # the queue positions the contract stores
     old_globals = [LC.of(hdr["batch_number"]) - 1, old["oracle_round"], queues["registration"], queues["deposit"],
                    queues["forced"], *old["prices"], *old["funding"]]
+    book = None
+    if preset.option_slots:  # options presets: the round's figures; the globals end with the book's digest
+        with c.scope("options"):
+            book = process_figures(c, preset, hdr["oracle_round"], hdr["prices"])
+        old_globals.append(book.old_digest)
     old_root = hash_fields(c, [old["tree_root"], hash_fields(c, old_globals)])
     msg.put(c, "oldRoot", old_root)
 
@@ -97,20 +104,21 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
     msg.put(c, "daKeyY", da_y)
 
     # the oracle round's options commitment (spec.public figuresRoot, which Rollup.sol requires
-    # to be the one Oracle.sol recorded with the round): option presets take it as a private
-    # input, decomposed canonically, that their option slots open the round's rows against;
-    # presets without options put 0 (constant bytes: the SHA-256 gadget folds them)
-    if preset.option_slots:
-        figures_root = c.private_input("figures_root")
-        msg.put(c, "figuresRoot", figures_root)
-    else:
+    # to be the one Oracle.sol recorded with the round): option presets compute it from the
+    # round's figures (option_state.process_figures) and put it at the end; presets without
+    # options put 0 (constant bytes: the SHA-256 gadget folds them)
+    if not preset.option_slots:
         msg.put_bits("figuresRoot", [])
 
     st = BatchState(root=LC.of(old["tree_root"]), funding=[LC.of(f) for f in old["funding"]],
                     registration_index=LC.of(queues["registration"]), deposit_index=LC.of(queues["deposit"]),
                     forced_index=LC.of(queues["forced"]), fees=LC.of(0),
                     batch_number=LC.of(hdr["batch_number"]), prices=[LC.of(g) for g in hdr["prices"]], message=msg,
-                    da_bits=da_bits)
+                    da_bits=da_bits, preset=preset, book=book)
+    if book is not None:  # options presets: the round's figures table, opened once against its rows root
+        with c.scope("figures"):
+            st.options = declare_option_batch(c, preset, st.prices, book.rows_root, book.timestamp, book.vols,
+                                              book.series_root)
     for kind, attr, slot in SLOTS:
         for i in range(getattr(preset, attr)):
             with c.scope(f"{kind}[{i}]"):
@@ -119,12 +127,16 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
         closing_write(c, st, preset)
 
     # the batch prices and funding indices lie in the root's box: every account is safe
-    for j, (lo, hi, flo, fhi) in enumerate(st.root_box):
+    for j, (lo, hi, flo, fhi) in enumerate(st.root_box[:m]):
         g, f = hdr["prices"][j], LC.of(st.funding[j]) + _F_SHIFT
         to_bits(c, LC.of(g) - lo, GRID_BITS)
         to_bits(c, LC.of(hi) - g, GRID_BITS)
         to_bits(c, f - (LC.of(flo) + _F_SHIFT), FUNDING_BITS)
         to_bits(c, (LC.of(fhi) + _F_SHIFT) - f, FUNDING_BITS)
+    if book is not None:  # the round's vols and time in the root's option box, settlement prices in its spot range
+        check_batch_end(c, preset, book, st.root_box)
+        # the committee's figures root (spec.options.OptionFigures.commitment), decomposed canonically
+        msg.put(c, "figuresRoot", book.figures_root)
 
     # the batch's outputs: funding indices (offset by 2^47, as the message carries them), the
     # queues' new positions, the new state root
@@ -135,6 +147,8 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
         msg.put(c, f"{q}To", end)
     new_globals = [hdr["batch_number"], hdr["oracle_round"], ends["registration"], ends["deposit"],
                    ends["forced"], *hdr["prices"], *st.funding]
+    if book is not None:
+        new_globals.append(book.digest(c))
     msg.put(c, "newRoot", hash_fields(c, [st.root, hash_fields(c, new_globals)]))
     msg.put(c, "daCommitment", st.da_hash)
 

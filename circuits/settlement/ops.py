@@ -37,7 +37,6 @@ from circuits.gadgets import ecdh
 from circuits.gadgets.eddsa import assert_eddsa_poseidon
 from circuits.gadgets.mux import select
 from circuits.gadgets.poseidon_cipher import poseidon_encrypt
-from sequencer.spec import box as spec_box
 from sequencer.spec import da as spec_da
 from sequencer.spec import ops as spec_ops
 from sequencer.spec.constants import (ADDRESS_BITS, AMOUNT_BITS, BATCH_BITS, BPS, BPS_BITS, COLLATERAL_BITS,
@@ -46,11 +45,15 @@ from sequencer.spec.public import FIRST_L1_ACCOUNT
 
 from .arith import (assert_bits, assert_equal_when, assert_nonzero, assert_signed, assert_true, gate,
                     is_negative_gated, one_hot, pick, sign_abs)
-from .common import Leaf, hash_fields, leaf_hash, leaf_width, unpack_market_box
+from .common import Leaf, full_option_box_digest, hash_fields, leaf_hash, leaf_width, unpack_market_box
 from .margin import (Positions, assert_box_safe, assert_nonnegative, funding_paid, is_nonnegative,
                      signed_positions, surplus)
 from .nonce import use_nonce
-from .tree import FULL_PACKED, declare_box, declare_path, index_bits_of, leaf_write, old_leaf_box_is_full
+from .option_ops import (assign_series, maintenance_ok, option_margin_allows, option_trade_side, option_write,
+                         receive_options, target_option_values, tradable_series)
+from .option_state import close_settled
+from .options import option_is_nonnegative, option_marks_surplus, slots_from_table
+from .tree import declare_box, declare_path, full_packed, full_parts, index_bits_of, leaf_write, old_leaf_box_is_full
 
 ACCOUNT_BITS = spec_ops.ACCOUNT_ID_BITS
 
@@ -68,23 +71,43 @@ class BatchState:
     batch_number: LC  # this batch's number
     prices: list  # ladder indices g_j
     message: Any = None  # message.Message: the slots put their entries in the batch message
+    preset: Any = None  # the spec Preset
+    book: Any = None  # options presets: option_state.FigureState (the options book after the header)
     da_bits: list | None = None  # the sequencer's DA scalar, 252 bits (spec.da)
     da_hash: Any = 0  # the DA commitment so far (spec.da.commitment_of)
     da_writes: Any = 0  # the DA records so far: the next write's ordinal
     root_box: list | None = None  # set by the closing write
     last_enabled: dict = field(default_factory=dict)  # kind -> the enable bit of its previous slot
+    options: Any = None  # options presets: the round's option figures (option_ops.OptionBatch)
 
 
 # --- shared pieces ---------------------------------------------------------------------------
 def _leaf_input(c: Circuit, prefix: str, preset: Preset) -> Leaf:
-    v = c.private_input(f"{prefix}.leaf", leaf_width(preset.num_markets))
-    return Leaf.from_fields(v, preset.num_markets)
+    v = c.private_input(f"{prefix}.leaf", leaf_width(preset.num_markets, preset.option_slots))
+    leaf = Leaf.from_fields(v, preset.num_markets, preset.option_slots)
+    leaf.source = prefix
+    return leaf
+
+
+def _new_leaf_options(preset: Preset) -> dict:
+    """A new (or liquidated) account's option fields: empty slots, the full option box."""
+    k = preset.option_slots
+    if not k:
+        return {}
+    return dict(option_series=[LC.of(0)] * k, option_sizes=[LC.of(0)] * k,
+                obox_digest=LC.of(full_option_box_digest(preset.num_markets, k)))
 
 
 def _settled(c: Circuit, st: BatchState, leaf: Leaf) -> Leaf:
-    """`spec.transition.settle_funding`: C -= sum q_j (F_j - f_j); f_j = F_j."""
+    """`spec.transition.settle_funding`: C -= sum q_j (F_j - f_j); f_j = F_j. On options presets
+    also `spec.options.close_settled` (every write closes the account's settled series; the
+    spec does it when the op commits, which gives the same leaf: no op changes a settled slot)."""
     paid = funding_paid(c, leaf.positions, leaf.snapshots, st.funding)
-    return leaf.replace(collateral=LC.of(leaf.collateral) - paid, snapshots=list(st.funding))
+    out = leaf.replace(collateral=LC.of(leaf.collateral) - paid, snapshots=list(st.funding))
+    if st.book is not None:
+        with c.scope("close_settled"):
+            out = close_settled(c, st.preset, st.book, leaf.source, out)
+    return out
 
 
 def _index_of(index_bits) -> LC:
@@ -111,7 +134,8 @@ def _publish(c: Circuit, st: BatchState, flag, index, new: Leaf, packed_box, new
 
 
 def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, index_bits, old_hash,
-           new: Leaf, check_box, rebox: str = "", want_root_box: bool = False, register: bool = False):
+           new: Leaf, check_box, rebox: str = "", want_root_box: bool = False, register: bool = False,
+           option_digest: bool = False):
     """Write `new` (its snapshots must be the current funding indices) at the index.
 
     rebox "" keeps the leaf's box (`spec.transition._Writes.commit`): the box check is
@@ -126,12 +150,24 @@ def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, ind
     if rebox == "chosen":
         packed, parts = declare_box(c, prefix, preset)
     elif rebox == "full":
-        packed, parts = [FULL_PACKED] * m, [spec_box.FULL_MARKET] * m
+        packed, parts = full_packed(preset), full_parts(preset)
+        if preset.option_slots:
+            new = new.replace(obox_digest=LC.of(full_option_box_digest(m, preset.option_slots)))
     else:  # kept: a registration's is the empty leaf's full box (the caller asserts it)
-        packed, parts = ([FULL_PACKED] * m if register else path.leaf_box), None
-    # the account is solvent everywhere in its (kept or new) box
-    if not (isinstance(check_box, int) and check_box == 0):
-        check_parts = parts if parts is not None else [unpack_market_box(c, x) for x in path.leaf_box]
+        packed, parts = (full_packed(preset) if register else path.leaf_box), None
+    checked = not (isinstance(check_box, int) and check_box == 0)
+    if preset.option_slots and (checked or option_digest) and rebox != "full" and not register:
+        # options presets: the option box (its digest, kept or chosen with opened rows) and the
+        # account safe everywhere in its box: the grid where it holds options (option_ops)
+        market_parts = parts[:m] if parts is not None else [unpack_market_box(c, x) for x in path.leaf_box[:m]]
+        new, _, _ = option_write(c, st.options, preset, prefix, enabled, gate(c, enabled, check_box) if checked else 0,
+                                 new, pos,
+                                 market_parts, rebox, packed[m], parts[m] if rebox == "chosen" else None, st.funding)
+    elif rebox == "chosen" and preset.option_slots:  # (a chosen box is always checked)
+        raise AssertionError("a chosen box is checked")
+    elif checked:
+        # the account is solvent everywhere in its (kept or new) box
+        check_parts = parts[:m] if parts is not None else [unpack_market_box(c, x) for x in path.leaf_box[:m]]
         assert_box_safe(c, gate(c, enabled, check_box), preset, new.collateral, pos, check_parts, st.funding)
     new_hash = leaf_hash(c, new)
     st.root, root_box = leaf_write(c, preset, enabled, st.root, index_bits, old_hash, new_hash,
@@ -162,10 +198,45 @@ def _is_fund(c: Circuit, index) -> LC:
     return is_zero(c, index)
 
 
+def _option_view(c: Circuit, st: BatchState, preset: Preset, enabled, leaf: Leaf):
+    """Options presets: the leaf's slots with their series' figures from the round's table."""
+    return slots_from_table(c, enabled, preset, st.options.table, leaf.option_series, leaf.option_sizes)
+
+
+def _initial_ok(c: Circuit, enabled, preset: Preset, st: BatchState, leaf: Leaf, pos: Positions,
+                exact: bool = False) -> LC:
+    """TV >= IR at the batch figures (a bit; `leaf` settled): `cross_margin.initial_surplus`, the
+    initial grid at the marks on options presets. `exact` where a 0 must be true (a forced
+    withdrawal the circuit bounces)."""
+    if preset.option_slots:
+        slots, figs = _option_view(c, st, preset, enabled, leaf)
+        s = option_marks_surplus(c, enabled, preset, "initial", leaf.collateral, pos, st.funding, st.funding,
+                                 st.prices, slots, [f.array for f in figs], exact=exact)
+        return option_is_nonnegative(c, enabled, s)
+    return is_nonnegative(c, enabled, surplus(c, preset, leaf.collateral, pos, st.prices, "initial"))
+
+
+def _maintenance_ok(c: Circuit, enabled, preset: Preset, st: BatchState, leaf: Leaf, pos: Positions) -> LC:
+    """TV >= MR at the batch figures (a bit; `leaf` settled): `cross_margin.maintenance_surplus`,
+    the minimal box for an option account on options presets, its mins exact (a 0 liquidates)."""
+    if preset.option_slots:
+        slots, figs = _option_view(c, st, preset, enabled, leaf)
+        return maintenance_ok(c, enabled, preset, st.prices, st.funding, leaf.collateral, pos, slots, figs,
+                              exact=True)
+    return is_nonnegative(c, enabled, surplus(c, preset, leaf.collateral, pos, st.prices, "maintenance"))
+
+
 def _margin_allows(c: Circuit, enabled, preset: Preset, st: BatchState, new: Leaf, pos: Positions,
                    reduces) -> None:
     """`spec.transition.margin_allows`: TV >= IR at the batch prices, or risk reduced in
-    every market (`reduces`, a bit) and TV >= MR. `new` is settled (no funding to pay)."""
+    every market (`reduces`, a bit) and TV >= MR. `new` is settled (no funding to pay).
+    Options presets: at the batch figures (`option_ops.option_margin_allows`); the ops that
+    call this move no option position, so "reduces" is the perpetuals'."""
+    if preset.option_slots:
+        slots, figs = _option_view(c, st, preset, enabled, new)
+        assert_true(c, enabled, option_margin_allows(c, enabled, preset, st.prices, st.funding, new.collateral, pos,
+                                                     slots, figs, reduces))
+        return
     ok_initial = is_nonnegative(c, enabled, surplus(c, preset, new.collateral, pos, st.prices, "initial"))
     ok_maint = is_nonnegative(c, enabled, surplus(c, preset, new.collateral, pos, st.prices, "maintenance"))
     fallback = c.mul(reduces, ok_maint)
@@ -217,7 +288,8 @@ def register_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> No
     # the old leaf is empty (hash 0, full box); the new one holds the key and the L1 owner
     path_prefix = f"{prefix}.account"
     m = preset.num_markets
-    new = Leaf(pk_x, pk_y, l1, LC.of(0), LC.of(0), LC.of(0), [LC.of(0)] * m, list(st.funding), salt)
+    new = Leaf(pk_x, pk_y, l1, LC.of(0), LC.of(0), LC.of(0), [LC.of(0)] * m, list(st.funding), salt,
+               **_new_leaf_options(preset))
     # a new account (no position, no collateral) is safe in the empty leaf's full box; the
     # salt changes the blinds up the path
     _, path = _write(c, st, preset, path_prefix, en, bits, 0, new, check_box=0, register=True)
@@ -275,10 +347,14 @@ def _queue_entry(c: Circuit, st: BatchState, preset: Preset, prefix: str, leaf_r
 
 def _applied_or_read(c: Circuit, st: BatchState, q: QueueEntry, applied, collateral) -> Leaf:
     """The entry's leaf after it: settled with `collateral` when `applied`, else unchanged."""
-    pre = q.pre
-    return Leaf(pre.pk_x, pre.pk_y, pre.l1_address, pre.nonce_hi, pre.nonce_bitmap,
-                select(c, applied, collateral, pre.collateral), list(pre.positions),
-                [select(c, applied, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)], pre.salt)
+    pre, done = q.pre, q.settled
+    out = pre.replace(collateral=select(c, applied, collateral, pre.collateral),
+                      snapshots=[select(c, applied, big_f, f) for big_f, f in zip(st.funding, pre.snapshots)])
+    if pre.obox_digest is not None:  # options presets: settled series closed when applied
+        out = out.replace(option_series=[select(c, applied, a, b) for a, b in zip(done.option_series, pre.option_series)],
+                          option_sizes=[select(c, applied, a, b) for a, b in zip(done.option_sizes, pre.option_sizes)],
+                          obox_digest=select(c, applied, done.obox_digest, pre.obox_digest))
+    return out
 
 
 def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
@@ -299,8 +375,12 @@ def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> Non
     assert_signed(c, q.enabled, new.collateral, COLLATERAL_BITS)
     pos = signed_positions(c, q.enabled, new.positions)
     not_fund = 1 - _is_fund(c, q.account)
-    parts = [unpack_market_box(c, x) for x in path.leaf_box]
-    assert_box_safe(c, c.mul(credited, not_fund), preset, new.collateral, pos, parts, st.funding)
+    parts = [unpack_market_box(c, x) for x in path.leaf_box[:preset.num_markets]]
+    if preset.option_slots:  # options presets: the grid over the kept box, the option box digest kept
+        new, _, _ = option_write(c, st.options, preset, f"{prefix}.account", q.registered, c.mul(credited, not_fund),
+                                 new, pos, parts, "", path.leaf_box[preset.num_markets], None, st.funding)
+    else:
+        assert_box_safe(c, c.mul(credited, not_fund), preset, new.collateral, pos, parts, st.funding)
     # registered: the old hash is a leaf hash (never 0) under the root; else the leaf is empty
     # (hash 0) and stays so
     new_hash = leaf_hash(c, new)
@@ -339,16 +419,22 @@ def forced_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None
     live = c.mul(q.registered, positive)  # registered implies enabled
     pos = signed_positions(c, live, after.positions)
     fits = _fits_collateral(c, live, after.collateral)
-    affords = is_nonnegative(c, live, surplus(c, preset, after.collateral, pos, st.prices, "initial"))
+    affords = _initial_ok(c, live, preset, st, after, pos, exact=True)
     executed = c.mul(fits, affords)  # fits is 0 unless live
     new = _applied_or_read(c, st, q, executed, after.collateral)
     path = declare_path(c, f"{prefix}.account", preset)
     packed, parts = declare_box(c, f"{prefix}.account", preset)
     # executed: the sequencer's new box, checked; otherwise a read keeps the box
-    for j in range(preset.num_markets):
+    for j in range(len(packed)):
         assert_equal_when(c, q.enabled - executed, packed[j], path.leaf_box[j])
+    m = preset.num_markets
+    if preset.option_slots:  # and the new option box, its rows opened, the grid over it (a read keeps the digest)
+        boxed, _, _ = option_write(c, st.options, preset, f"{prefix}.account", executed, executed, new, pos, parts[:m],
+                                   "chosen", packed[m], parts[m], st.funding)
+        new = new.replace(obox_digest=select(c, executed, boxed.obox_digest, new.obox_digest))
+    else:
+        assert_box_safe(c, executed, preset, new.collateral, pos, parts[:m], st.funding)
     assert_signed(c, q.enabled, new.collateral, COLLATERAL_BITS)
-    assert_box_safe(c, executed, preset, new.collateral, pos, parts, st.funding)
     new_hash = leaf_hash(c, new)
     st.root, _ = leaf_write(c, preset, q.enabled, st.root, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
                             c.mul(q.registered, new_hash), parts, path)
@@ -378,6 +464,19 @@ def touch_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
     bits = index_bits_of(c, en, account, preset)
     pre = _leaf_input(c, f"{prefix}.account", preset)
     new = _settled(c, st, pre)
+    if preset.option_slots:
+        # options presets: above maintenance (the minimal box where it holds options, else the
+        # linear requirement; else it must be liquidated); then the touch may reserve slots
+        # holding no position for live series (`Touch.assign`, the slots' new series ids
+        # `<prefix>.sid`), and re-boxes with the rows of its slots opened (_write)
+        pos = signed_positions(c, en, new.positions)
+        slots, figs = slots_from_table(c, en, preset, st.options.table, new.option_series, new.option_sizes)
+        assert_true(c, en, maintenance_ok(c, en, preset, st.prices, st.funding, new.collateral, pos, slots, figs))
+        sids = c.private_input(f"{prefix}.sid", preset.option_slots)
+        assign_series(c, en, st.options, new.option_series, new.option_sizes, sids)
+        _write(c, st, preset, f"{prefix}.account", en, bits, leaf_hash(c, pre), new.replace(option_series=list(sids)),
+               check_box=1, rebox="chosen")
+        return
     pos, _ = _write(c, st, preset, f"{prefix}.account", en, bits, leaf_hash(c, pre), new, check_box=1,
                     rebox="chosen")
     # solvent at the batch prices (else it must be liquidated)
@@ -402,8 +501,11 @@ def withdrawal_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> 
     new = settled.replace(collateral=LC.of(settled.collateral) - amount, nonce_hi=nonce_hi, nonce_bitmap=bitmap)
     pos, _ = _write(c, st, preset, f"{prefix}.account", en, bits, leaf_hash(c, pre), new,
                     check_box=1 - _is_fund(c, account))
-    # the account keeps TV >= IR at the batch prices
-    assert_nonnegative(c, en, surplus(c, preset, new.collateral, pos, st.prices, "initial"))
+    # the account keeps TV >= IR at the batch prices (options presets: at the batch figures)
+    if preset.option_slots:
+        assert_true(c, en, _initial_ok(c, en, preset, st, new, pos))
+    else:
+        assert_nonnegative(c, en, surplus(c, preset, new.collateral, pos, st.prices, "initial"))
     # the message's entry (account, amount), which the contract pays to the account's L1
     # owner (the leaf's l1_address: both are set at registration and never change)
     st.message.put_bits(f"withdrawal[{s}].accountId", bits)
@@ -472,8 +574,7 @@ def liquidation_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) ->
     t = _settled(c, st, target)
     t_pos = signed_positions(c, en, t.positions)
     # only an account below maintenance margin at the batch prices can be liquidated
-    assert_true(c, en, LC.of(en) - is_nonnegative(c, en, surplus(c, preset, t.collateral, t_pos, st.prices,
-                                                                   "maintenance")))
+    assert_true(c, en, LC.of(en) - _maintenance_ok(c, en, preset, st, t, t_pos))
     # penalty = min(max(TV, 0), sum_j |q_j| p_j penalty_j // BPS)
     notional = LC()  # sum_j q_j p_j
     scaled = LC()  # sum_j |q_j| p_j penalty_j
@@ -482,12 +583,16 @@ def liquidation_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) ->
         abs_qg = qg - 2 * c.mul(t_pos.neg[j], qg)
         notional = notional + qg * mk.price_step
         scaled = scaled + abs_qg * (mk.price_step * mk.penalty_bps)
+    option_value = LC()  # options presets: the target's options at their marks, with their penalty
+    if preset.option_slots:
+        option_value, option_scaled = target_option_values(c, preset, *_option_view(c, st, preset, en, t))
+        scaled = scaled + option_scaled
     quot, rem = c.hint(lambda x: divmod(x, BPS), scaled, n=2)
     c.assert_equal(LC.of(quot) * BPS + rem, scaled)
     assert_bits(c, en, rem, BPS_BITS)
     assert_bits(c, en, LC.of(BPS - 1) - rem, BPS_BITS)
     assert_bits(c, en, quot, TV_BITS + 2)
-    tv = LC.of(t.collateral) + notional
+    tv = LC.of(t.collateral) + notional + option_value
     tv_pos = c.mul(1 - is_negative_gated(c, en, tv, TV_BITS + 2), tv)
     smaller = less_than(c, gate(c, en, quot), gate(c, en, tv_pos), TV_BITS + 2)
     penalty = select(c, smaller, quot, tv_pos)
@@ -495,7 +600,10 @@ def liquidation_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) ->
     t_c = tv - penalty
     bad_debt = c.mul(is_negative_gated(c, en, t_c, TV_BITS + 3), t_c)  # min(t_c, 0)
     t_bits = index_bits_of(c, en, account, preset)
-    new_target = t.replace(collateral=t_c - bad_debt, positions=[LC.of(0)] * m)
+    new_target = t.replace(collateral=t_c - bad_debt, positions=[LC.of(0)] * m, **_new_leaf_options(preset))
+    # options presets: the target's option slots are emptied, its options move to the receiver at
+    # their marks (`spec.options.move_options`)
+    moves = list(zip(t.option_series, t.option_sizes))
     # the target ends flat with C >= 0: safe at every price, it gets the full box
     _write(c, st, preset, f"{prefix}.target", en, t_bits, leaf_hash(c, target), new_target, check_box=1,
            rebox="full")
@@ -506,14 +614,18 @@ def liquidation_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) ->
     _not_expired(c, st, by_liquidator, expiry)
     nonce_hi, bitmap = use_nonce(c, by_liquidator, rec.nonce_hi, rec.nonce_bitmap, r_nonce)
     r = _settled(c, st, rec)
-    new_rec = r.replace(collateral=LC.of(r.collateral) - notional + penalty,
+    new_rec = r.replace(collateral=LC.of(r.collateral) - notional - option_value + penalty,
                         positions=[LC.of(q) + tq for q, tq in zip(r.positions, t_pos.q)],
                         nonce_hi=nonce_hi, nonce_bitmap=bitmap)
+    options_reduced = LC.of(1)
+    if preset.option_slots:
+        r_sids, r_sizes, options_reduced = receive_options(c, by_liquidator, r.option_series, r.option_sizes, moves)
+        new_rec = new_rec.replace(option_series=r_sids, option_sizes=r_sizes)
     r_bits = index_bits_of(c, by_liquidator, receiver, preset)
     r_pos, _ = _write(c, st, preset, f"{prefix}.receiver", by_liquidator, r_bits, leaf_hash(c, rec), new_rec,
                       check_box=1)
     # the liquidator ends with TV >= IR, or reduced risk and TV >= MR
-    reduces = LC.of(1)
+    reduces = options_reduced
     for old_q, new_q in zip(r.positions, new_rec.positions):
         reduces = c.mul(reduces, _reduces_risk(c, by_liquidator, old_q, new_q))
     _margin_allows(c, by_liquidator, preset, st, new_rec, r_pos, reduces)
@@ -521,10 +633,13 @@ def liquidation_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) ->
     fund = _leaf_input(c, f"{prefix}.fund", preset)
     f = _settled(c, st, fund)
     take = [c.mul(to_fund, tq) for tq in t_pos.q]
-    new_fund = f.replace(collateral=LC.of(f.collateral) + bad_debt + c.mul(to_fund, penalty - notional),
+    new_fund = f.replace(collateral=LC.of(f.collateral) + bad_debt + c.mul(to_fund, penalty - notional - option_value),
                          positions=[LC.of(q) + tq for q, tq in zip(f.positions, take)])
+    if preset.option_slots:  # the fund takes the options when it is the receiver
+        f_sids, f_sizes, _ = receive_options(c, to_fund, f.option_series, f.option_sizes, moves)
+        new_fund = new_fund.replace(option_series=f_sids, option_sizes=f_sizes)
     _write(c, st, preset, f"{prefix}.fund", en, [0] * preset.account_bits, leaf_hash(c, fund), new_fund,
-           check_box=0)
+           check_box=0, option_digest=True)
 
 
 def deleverage_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
@@ -541,8 +656,7 @@ def deleverage_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> 
     f, a = _settled(c, st, fund), _settled(c, st, cp)
     f_pos = signed_positions(c, en, f.positions)
     # the insurance fund is in shortfall: TV < MR at the batch prices
-    assert_true(c, en, LC.of(en) - is_nonnegative(c, en, surplus(c, preset, f.collateral, f_pos, st.prices,
-                                                                   "maintenance")))
+    assert_true(c, en, LC.of(en) - _maintenance_ok(c, en, preset, st, f, f_pos))
     q_fund, q_cp = pick(c, e, f.positions), pick(c, e, a.positions)
     neg_fund, abs_fund = sign_abs(c, en, q_fund, POSITION_BITS)
     _, abs_cp = sign_abs(c, en, q_cp, POSITION_BITS)
@@ -574,6 +688,48 @@ def deleverage_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> 
     _write(c, st, preset, f"{prefix}.account", en, bits, leaf_hash(c, cp), new_cp, check_box=1)
 
 
+def option_trade_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
+    """`spec.transition.process_option_trade` (options presets): co-signed like `trade_slot`;
+    the series is live and not expired (in the round's figures table, its expiry after the
+    round's time), each side's slot holding the series moves by the size, the premium moves
+    from buyer to seller, each pays the fee; each side ends with TV >= IR at the batch figures,
+    or reduced risk and above maintenance (`option_ops.option_trade_side`), and safe in its box
+    (the write's grid check)."""
+    en = _enabled(c, prefix)
+    names = [f for f, _, _ in spec_ops.OptionTrade.FIELDS]
+    v = {k: c.private_input(f"{prefix}.{k}") for k in names}
+    # the fields fit their widths; a positive size, two different accounts, not the fund
+    for name, width, _ in spec_ops.OptionTrade.FIELDS:
+        if name not in ("buyer", "seller"):  # index bits check those
+            assert_bits(c, en, v[name], width)
+    assert_nonzero(c, en, v["size"])
+    assert_nonzero(c, en, LC.of(v["buyer"]) - v["seller"])
+    assert_nonzero(c, en, v["buyer"])
+    assert_nonzero(c, en, v["seller"])
+    # a listed series, not expired (its figures are this round's: a grid other than the
+    # published one cannot open them, options.figures_commitment)
+    tradable_series(c, en, st.options.table, v["series"], st.options.timestamp)
+    msg = _message(c, preset, spec_ops.OP_OPTION_TRADE, [v[k] for k in names])
+    _not_expired(c, st, en, v["expiry"])
+    for side, sign in (("buyer", 1), ("seller", -1)):
+        pre = _leaf_input(c, f"{prefix}.{side}", preset)
+        bits = index_bits_of(c, en, v[side], preset)
+        # both counterparties sign the same message; both nonces fresh
+        _signature(c, f"{prefix}.{side}", en, (pre.pk_x, pre.pk_y), msg)
+        nonce_hi, bitmap = use_nonce(c, en, pre.nonce_hi, pre.nonce_bitmap, v[f"{side}_nonce"])
+        settled = _settled(c, st, pre)
+        pos = signed_positions(c, en, settled.positions)
+        t = option_trade_side(c, en, preset, st.options.table, st.prices, st.funding, settled.collateral, pos,
+                              settled.option_series, settled.option_sizes, v["series"], v["size"], v["premium"],
+                              v["fee"], sign)
+        # each side ends with TV >= IR, or reduced risk and TV >= MR, at the batch figures
+        assert_true(c, en, t.allowed)
+        new = settled.replace(collateral=t.collateral, option_sizes=t.sizes, nonce_hi=nonce_hi, nonce_bitmap=bitmap)
+        _write(c, st, preset, f"{prefix}.{side}", en, bits, leaf_hash(c, pre), new, check_box=1)
+    # each pays the fee to the insurance fund, credited when the batch closes
+    st.fees = st.fees + c.mul(en, 2 * LC.of(v["fee"]))
+
+
 def closing_write(c: Circuit, st: BatchState, preset: Preset, prefix: str = "close") -> None:
     """`spec.transition.process_insurance_settle`: credit the batch's fees to the fund and
     re-box it, checked; its path yields the root's box for the end-of-batch check."""
@@ -594,7 +750,9 @@ SLOTS = (  # (slot name, preset attribute, gadget) in `spec.ops.KIND_ORDER`
     ("withdrawal", "withdrawal_slots", withdrawal_slot),
     ("trade", "trade_slots", trade_slot),
     ("deleverage", "deleverage_slots", deleverage_slot),
+    ("option_trade", "option_trade_slots", option_trade_slot),
 )
 assert [spec_ops.KIND_ORDER.index(k) for k in (spec_ops.Register, spec_ops.Deposit, spec_ops.ForcedWithdraw,
                                                spec_ops.Funding, spec_ops.Touch, spec_ops.Liquidate,
-                                               spec_ops.Withdraw, spec_ops.Trade, spec_ops.Deleverage)] == list(range(9))
+                                               spec_ops.Withdraw, spec_ops.Trade, spec_ops.Deleverage,
+                                               spec_ops.OptionTrade)] == list(range(10))

@@ -1,6 +1,6 @@
 """Constraint counts of the batch circuit: per op kind and per preset.
 
-    python -m circuits.settlement.stats [--preset tiny,demo,mainnet] [--json FILE]
+    python -m circuits.settlement.stats [--preset tiny,demo,mainnet,tiny-options] [--json FILE]
 
 Each op slot is independent of the others, so a preset's batch circuit costs
 
@@ -38,6 +38,14 @@ from .ops import SLOTS
 
 NO_SLOTS = {attr: 0 for _, attr, _ in SLOTS}
 IN_ORDER = ("register", "deposit", "forced", "withdrawal")  # slots used in order: 1 constraint per slot after the first
+# options presets: the header's listing and settlement slots (option_state.py), used in order too
+OPTION_SLOTS = (("listing", "listing_slots"), ("settlement", "settlement_slots"))
+
+
+def kinds_of(preset: Preset) -> list[tuple[str, str]]:
+    """(kind, preset attribute) of every slot kind of the preset's batch circuit."""
+    out = [(k, attr) for k, attr, _ in SLOTS]
+    return out + (list(OPTION_SLOTS) if preset.option_slots else [])
 
 
 def count(preset: Preset) -> tuple[int, int]:
@@ -77,11 +85,11 @@ def sha256_cost(preset: Preset) -> int:
 
 def per_kind(preset: Preset) -> dict:
     """{"base": n, kind: n per slot, ...} for the preset's shape (tree, markets), SHA-256 apart."""
-    empty = replace(preset, **NO_SLOTS)
+    empty = replace(preset, **{attr: 0 for _, attr in kinds_of(preset)})
     n, sha = count(empty)
     base = n - sha
     out = {"base": base}
-    for kind, attr, _ in SLOTS:
+    for kind, attr in kinds_of(preset):
         n, sha = count(replace(empty, **{attr: 1}))
         out[kind] = n - sha - base
     return out
@@ -90,8 +98,9 @@ def per_kind(preset: Preset) -> dict:
 def total(preset: Preset, kinds: dict, sha: int) -> int:
     """The preset's constraint count from the per-kind figures (equals the whole circuit's)."""
     return kinds["base"] + sha + sum(kinds[k] * getattr(preset, attr) + (max(0, getattr(preset, attr) - 1)
-                                                                          if k in IN_ORDER else 0)
-                                     for k, attr, _ in SLOTS)
+                                                                          if k in IN_ORDER + ("listing", "settlement")
+                                                                          else 0)
+                                     for k, attr in kinds_of(preset))
 
 
 def leaf_write_cost(preset: Preset, new_box: bool = True, register: bool = False) -> int:
@@ -119,14 +128,16 @@ def da_write_cost(preset: Preset) -> int:
     from .common import Leaf, leaf_width
     from .ops import BatchState, _publish
 
+    from .tree import box_width
+
     c = Circuit("da_write")
-    m = preset.num_markets
+    m, k = preset.num_markets, preset.option_slots
     st = BatchState(root=LC(), funding=[], registration_index=LC(), deposit_index=LC(), forced_index=LC(),
                     fees=LC(), batch_number=c.private_input("batch"), prices=[], da_hash=c.private_input("h"),
                     da_writes=c.private_input("n"))
-    leaf = Leaf.from_fields(c.private_input("leaf", leaf_width(m)), m)
+    leaf = Leaf.from_fields(c.private_input("leaf", leaf_width(m, k)), m, k)
     before = c.n_constraints
-    _publish(c, st, c.private_input("flag"), c.private_input("index"), leaf, c.private_input("box", m),
+    _publish(c, st, c.private_input("flag"), c.private_input("index"), leaf, c.private_input("box", box_width(preset)),
              c.private_input("hash"))
     return c.n_constraints - before
 
@@ -177,9 +188,11 @@ def eddsa_cost() -> int:
 
 
 def table(names: list[str]) -> tuple[str, dict]:
+    from . import preset_named
+
     results = {}
     for name in names:
-        p = PRESETS[name]
+        p = preset_named(name)
         from sequencer.spec.public import message_length, sha256_blocks
 
         kinds = per_kind(p)
@@ -192,13 +205,16 @@ def table(names: list[str]) -> tuple[str, dict]:
                          "da_write": da_write_cost(p), "da_registration": da_registration_cost(),
                          "da_key": da_key_cost(), "writes": batch_writes(p),
                          "shape": f"{p.capacity} accounts, arity {p.arity}, depth {p.depth}, M={p.num_markets}",
-                         "slots": {k: getattr(p, attr) for k, attr, _ in SLOTS}}
+                         "slots": {k: getattr(p, attr) for k, attr in kinds_of(p)}}
     kinds = ["base"] + [k for k, _, _ in SLOTS]
+    if any(preset_named(name).option_slots for name in results):
+        kinds += [k for k, _ in OPTION_SLOTS]
     lines = ["| preset | shape | " + " | ".join(kinds) + " | message: bytes, SHA-256 blocks, constraints"
              " | write keeping / changing the box / registering | exit | total | SHA-256 share |",
              "|---" * (len(kinds) + 7) + "|"]
     for name, r in results.items():
-        cells = [f"{r['kinds']['base']:,}"] + [f"{r['kinds'][k]:,} x{r['slots'][k]}" for k in kinds[1:]]
+        cells = [f"{r['kinds']['base']:,}"] + [f"{r['kinds'][k]:,} x{r['slots'][k]}" if k in r["kinds"] else "-"
+                                                for k in kinds[1:]]
         lines.append(f"| {name} | {r['shape']} | " + " | ".join(cells)
                      + f" | {r['message_bytes']} B, {r['sha256_blocks']} blocks, {r['sha256']:,}"
                      + f" | {r['leaf_write_keep_box']:,} / {r['leaf_write']:,} / {r['leaf_write_register']:,}"
@@ -208,7 +224,7 @@ def table(names: list[str]) -> tuple[str, dict]:
     lines.append("\nBinding the DA payload (included above): | preset | per write | per registration "
                  "(salt) | per batch (DA key) | writes per batch | in all | share |")
     for name, r in results.items():
-        p = PRESETS[name]
+        p = preset_named(name)
         da = r["da_write"] * r["writes"] + r["da_registration"] * p.register_slots + r["da_key"]
         lines.append(f"| {name} | {r['da_write']:,} | {r['da_registration']:,} | {r['da_key']:,} | {r['writes']} "
                      f"| {da:,} | {100 * da / r['total']:.1f} % |")

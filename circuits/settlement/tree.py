@@ -35,6 +35,12 @@ the siblings' blinds, recomputes the old blind (binding them) and the new one, a
 the level's box commitment (boxes unchanged) with each.
 
 A disabled write (a no-op slot) asserts nothing and leaves the root as it was.
+
+Options presets (K > 0): every node's box has one more packed element after its M market
+boxes, its option box (vol and time bounds, `spec.box.pack_option`; `spec.tree`). The gadgets
+treat it as box entry M: packed, unpacked (one (32 M + 80)-bit decomposition) and intersected
+(max of lower, min of upper bounds) like a market box, so the root's option box comes out of
+the closing write's path next to the root's box. K = 0 has M entries: unchanged.
 """
 from __future__ import annotations
 
@@ -49,10 +55,60 @@ from sequencer.spec import box as spec_box
 from sequencer.spec.constants import FUNDING_BITS, GRID_BITS, Preset
 
 from .arith import assert_equal_when
-from .common import blind_hash, box_commitment, node_hash, node_hash_from, pack_market_box, unpack_market_box
+from .common import (blind_hash, box_commitment, node_hash, node_hash_from, pack_market_box, pack_option_box,
+                     unpack_market_box, unpack_option_box)
 
 FULL_PACKED = spec_box.pack(spec_box.FULL_MARKET)
 _FUNDING_SHIFT = 1 << (FUNDING_BITS - 1)
+
+
+def box_width(preset: Preset) -> int:
+    """The packed elements of one node's box: M market boxes, and an option box on options presets."""
+    return preset.num_markets + (1 if preset.option_slots else 0)
+
+
+def full_packed(preset: Preset) -> list[int]:
+    """The packed box entries of an empty leaf (and of a flat account): everything allowed."""
+    out = [FULL_PACKED] * preset.num_markets
+    if preset.option_slots:
+        out.append(spec_box.pack_option(spec_box.full_option(preset.num_markets)))
+    return out
+
+
+def full_parts(preset: Preset) -> list:
+    """`full_packed`, unpacked (entry M: the option box's flat bounds)."""
+    out = [spec_box.FULL_MARKET] * preset.num_markets
+    if preset.option_slots:
+        out.append(spec_box.option_flat(spec_box.full_option(preset.num_markets)))
+    return out
+
+
+def unpack_entry(c: Circuit, preset: Preset, j: int, packed):
+    """Box entry j unpacked: a market box (lo, hi, flo, fhi), or (j = M) the option box's flat bounds."""
+    if j < preset.num_markets:
+        return unpack_market_box(c, packed)
+    return unpack_option_box(c, packed, preset.num_markets)
+
+
+def pack_entry(preset: Preset, j: int, parts) -> LC:
+    if j < preset.num_markets:
+        return pack_market_box(*parts)
+    return pack_option_box(parts)
+
+
+def intersect_entry(c: Circuit, preset: Preset, j: int, entries: list):
+    if j < preset.num_markets:
+        return intersect(c, entries)
+    return intersect_option(c, entries, spec_box.option_widths(preset.num_markets))
+
+
+@gadget
+def intersect_option(c: Circuit, flats: list, widths: list) -> list:
+    """Intersection of option boxes as flat bounds: max of the lower (even places), min of the upper."""
+    out = list(flats[0])
+    for other in flats[1:]:
+        out = [(_max if i % 2 == 0 else _min)(c, a, b, w) for i, (a, b, w) in enumerate(zip(out, other, widths))]
+    return out
 
 
 @dataclass
@@ -80,7 +136,7 @@ class PathWitness:
 
 def declare_path(c: Circuit, prefix: str, preset: Preset, keep_box: bool = False,
                  register: bool = False) -> PathWitness:
-    d, a, m = preset.depth, preset.arity, preset.num_markets
+    d, a, m = preset.depth, preset.arity, box_width(preset)
     keep = keep_box and not register
     rows = 1 if keep else d
     return PathWitness(
@@ -127,8 +183,9 @@ def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_
     """Write one leaf: enabled => the old leaf (hash `old_hash`, box path.node_box[0]) is at
     the index under `root`. Returns (the root after the write, the new root's box or None).
 
-    `new_box` is the leaf's new box per market, unpacked (lo, hi, flo, fhi), already range
-    checked by the caller (`unpack_market_box` does it), or None when the write keeps the
+    `new_box` is the leaf's new box per market, unpacked (lo, hi, flo, fhi), and on options
+    presets its option box's flat bounds after them, already range checked by the caller
+    (`unpack_entry` does it), or None when the write keeps the
     leaf's box: then no node box changes, and each level costs the two node hashes only.
     A registration (a path declared with `register=True`) keeps the boxes and writes the
     salt `new_salt` over the empty leaf's 0."""
@@ -137,7 +194,7 @@ def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_
         return _register_write(c, preset, enabled, root, index_bits, old_hash, new_hash, new_salt, path), None
     if new_box is None:
         return _keep_box_write(c, preset, enabled, root, index_bits, old_hash, new_hash, path), None
-    a, m = preset.arity, preset.num_markets
+    a, m = preset.arity, box_width(preset)
     levels = position_bits(index_bits, preset)
     old, new = LC.of(old_hash), LC.of(new_hash)
     cur_box = list(new_box)  # unpacked new box of the path node, per market
@@ -148,7 +205,7 @@ def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_
             def place(own, others):
                 return _place(c, own, bits, list(others) if a > 2 else others[0], a)
 
-            new_packed = [pack_market_box(*cur_box[j]) for j in range(m)]
+            new_packed = [pack_entry(preset, j, cur_box[j]) for j in range(m)]
             old_children = place(old, path.sib_hash[k])
             new_children = place(new, path.sib_hash[k])
             old_boxes, new_boxes = [], []
@@ -159,9 +216,9 @@ def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_
             old = node_hash(c, old_children, [old_boxes[j][i] for i in range(a) for j in range(m)], path.blind[k])
             new = node_hash(c, new_children, [new_boxes[j][i] for i in range(a) for j in range(m)], path.blind[k])
             if not last or want_root_box:
-                sib_unpacked = [[unpack_market_box(c, path.sib_box[k][s][j]) for j in range(m)]
+                sib_unpacked = [[unpack_entry(c, preset, j, path.sib_box[k][s][j]) for j in range(m)]
                                 for s in range(a - 1)]
-                cur_box = [intersect(c, [cur_box[j]] + [sib_unpacked[s][j] for s in range(a - 1)])
+                cur_box = [intersect_entry(c, preset, j, [cur_box[j]] + [sib_unpacked[s][j] for s in range(a - 1)])
                            for j in range(m)]
     assert_equal_when(c, enabled, old, root)
     new_root = c.mul(enabled, new - LC.of(root), plus=root)
@@ -175,7 +232,7 @@ def _keep_box_write(c: Circuit, preset: Preset, enabled, root, index_bits: list,
     level 1's blind (binding the leaf's box, which the caller checks the account against);
     above, the old ones are witnesses bound by the old root. Each level costs two
     Poseidon(a + 1)."""
-    a, m = preset.arity, preset.num_markets
+    a, m = preset.arity, box_width(preset)
     old, new = LC.of(old_hash), LC.of(new_hash)
     for k, bits in enumerate(position_bits(index_bits, preset)):
         with c.scope("level"):
@@ -200,7 +257,7 @@ def _register_write(c: Circuit, preset: Preset, enabled, root, index_bits: list,
     to `new_salt`, and with it every blind up the path. Per level: the old and new blind
     from the siblings' (the old one binds them, through the old root), the level's packed
     boxes placed once, and the box commitment and node hash on each side."""
-    a, m = preset.arity, preset.num_markets
+    a, m = preset.arity, box_width(preset)
     old, new = LC.of(old_hash), LC.of(new_hash)
     old_blind, new_blind = LC.of(0), LC.of(new_salt)
     for k, bits in enumerate(position_bits(index_bits, preset)):
@@ -221,15 +278,16 @@ def _register_write(c: Circuit, preset: Preset, enabled, root, index_bits: list,
 
 def old_leaf_box_is_full(c: Circuit, enabled, path: PathWitness, preset: Preset) -> None:
     """enabled => the old leaf box is the full range (an empty leaf's)."""
-    for j in range(preset.num_markets):
-        assert_equal_when(c, enabled, path.leaf_box[j], FULL_PACKED)
+    for j, full in enumerate(full_packed(preset)):
+        assert_equal_when(c, enabled, path.leaf_box[j], full)
 
 
 @gadget
 def declare_box(c: Circuit, prefix: str, preset: Preset) -> tuple[list, list]:
-    """A leaf's new box as packed inputs, unpacked (and so range checked): (packed, parts)."""
-    packed = c.private_input(f"{prefix}.box", preset.num_markets)
-    return packed, [unpack_market_box(c, x) for x in packed]
+    """A leaf's new box as packed inputs, unpacked (and so range checked): (packed, parts)
+    (on options presets the option box is entry M)."""
+    packed = c.private_input(f"{prefix}.box", box_width(preset))
+    return packed, [unpack_entry(c, preset, j, x) for j, x in enumerate(packed)]
 
 
 def index_bits_of(c: Circuit, enabled, index, preset: Preset) -> list:

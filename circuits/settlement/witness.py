@@ -11,8 +11,10 @@ Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
                                                   amount, registered), funding, liquidation,
                                                   touch, withdrawal, trade, deleverage
     <kind>[i].<role>.leaf[7 + 2M]                the leaf before the write (Account.fields())
-    figures_root                                 option presets: the oracle round's options
-                                                  commitment (the message's figuresRoot)
+    old.book.*, figures.*, listing[i].*,         option presets: the old book's parts, the round's
+    settlement[i].*                               figures (the circuit computes the message's
+                                                  figuresRoot from them: option_state.py)
+    <kind>[i].<role>.close.*                     option presets: expiry closing of each leaf read
     da_scalar                                    the sequencer's secret DA scalar (the registrations
                                                   derive the new salts from it: spec.da)
     <kind>[i].<role>.box[M]                      the packed box chosen (touch and the closing
@@ -36,7 +38,7 @@ from sequencer.spec import box as spec_box
 from sequencer.spec import ops as spec_ops
 from sequencer.spec import tree as spec_tree
 from sequencer.spec.constants import Preset
-from sequencer.spec.hashing import to_field
+from sequencer.spec.hashing import hash_fields, to_field
 from sequencer.spec.public import batch_digest
 from sequencer.spec.state import LeafUpdate
 from sequencer.spec.witness import BatchRecord
@@ -47,7 +49,13 @@ from .ops import SLOTS
 KIND_OF_SLOT = {"register": spec_ops.Register, "deposit": spec_ops.Deposit, "forced": spec_ops.ForcedWithdraw,
                 "funding": spec_ops.Funding,
                 "liquidation": spec_ops.Liquidate, "touch": spec_ops.Touch, "withdrawal": spec_ops.Withdraw,
-                "trade": spec_ops.Trade, "deleverage": spec_ops.Deleverage}
+                "trade": spec_ops.Trade, "deleverage": spec_ops.Deleverage, "option_trade": spec_ops.OptionTrade}
+
+# options presets: the writes whose option box the circuit checks (`ops._write`'s option part):
+# the cached rows (and, keeping the box, its bounds) of the leaf; a chosen box's rows' openings
+OPTION_CHECKED = {("deposit", "account"), ("forced", "account"), ("touch", "account"), ("withdrawal", "account"), ("trade", "buyer"), ("trade", "seller"),
+                  ("liquidation", "receiver"), ("liquidation", "fund"), ("deleverage", "account"), ("option_trade", "buyer"),
+                  ("option_trade", "seller")}
 
 
 # the writes that take a box chosen by the sequencer, and all that change the box (a
@@ -73,30 +81,49 @@ def _sig(sig) -> list[int]:
 def _write_inputs(u: LeafUpdate, preset: Preset, keep_box: bool, register: bool = False) -> dict:
     """leaf, box and path inputs of one leaf write (`tree.declare_path` for the shapes)."""
     m = preset.num_markets
+    options = bool(preset.option_slots)
     full = spec_box.full(m)
     pre_box = u.pre.box if u.pre is not None else full
     post_box = u.post.box if u.post is not None else full
+
+    def obounds(account):  # the leaf's option box bounds in the tree (options presets)
+        return spec_box.option_bounds(account.obox if account is not None else None, m)
+
+    def packed(box, ob) -> list[int]:  # a node's packed box entries (option box last)
+        return spec_box.pack_box(box) + ([spec_box.pack_option(ob)] if options else [])
+
     blind = u.pre.salt if u.pre is not None else spec_tree.EMPTY_LEAF_SALT
-    node_boxes, blinds, commitments, b = [], [], [], pre_box
+    node_boxes, blinds, commitments, b, ob = [], [], [], pre_box, obounds(u.pre)
     for level in u.path:  # the old box of the path's node at each level, its parent's blind and box commitment
-        node_boxes.append(spec_box.pack_box(b))
+        node_boxes.append(packed(b, ob))
         children = list(level.sibling_boxes)
         children.insert(level.position, b)
+        child_obs = None
+        if options:
+            child_obs = list(level.sibling_option_boxes)
+            child_obs.insert(level.position, ob)
+            ob = spec_box.intersect_options(child_obs)
         child_blinds = list(level.sibling_blinds)
         child_blinds.insert(level.position, blind)
         blind = spec_tree.blind_hash(child_blinds)
         blinds.append(blind)
-        commitments.append(spec_tree.box_commitment(children, blind))
+        commitments.append(spec_tree.box_commitment(children, blind, child_obs))
         b = spec_box.intersect(children)
-    leaf = [to_field(x) for x in u.pre.fields()] if u.pre is not None else [0] * leaf_width(m)
+    leaf = [to_field(x) for x in u.pre.fields()] if u.pre is not None else [0] * leaf_width(m, preset.option_slots)
     out = {
         "leaf": leaf,
-        "box": spec_box.pack_box(post_box),
+        "box": packed(post_box, obounds(u.post)),
         "sib_hash": [list(level.sibling_hashes) for level in u.path],
-        "sib_box": [[spec_box.pack_box(sb) for sb in level.sibling_boxes] for level in u.path],
+        "sib_box": [[packed(sb, so) for sb, so in zip(level.sibling_boxes, level.sibling_option_boxes
+                                                        if options else level.sibling_boxes)]
+                    for level in u.path],
         "node_box": node_boxes,
         "blind": blinds,
     }
+    if options:  # a re-box's new option box: its rows' hashes (option_box_digest)
+        post_rows = u.post.obox.rows if u.post is not None and u.post.obox is not None else ()
+        out["row_hash"] = [0 if r is None else hash_fields([r[0], *r[1], *r[2]]) for r in post_rows] \
+            or [0] * preset.option_slots
     if register:
         del out["blind"]
         out["sib_blind"] = [list(level.sibling_blinds) for level in u.path]
@@ -104,6 +131,53 @@ def _write_inputs(u: LeafUpdate, preset: Preset, keep_box: bool, register: bool 
         out["sib_box"], out["node_box"], out["blind"] = out["sib_box"][:1], node_boxes[:1], blinds[:1]
         out["box_commit"] = commitments[1:]
     return out
+
+
+def _figure_inputs(record: BatchRecord, preset: Preset) -> dict:
+    """The options part of the header (`option_state.process_figures`): the old book's parts, the
+    round's figures, the listing and settlement slots (each path taken in the series tree as it
+    stands before the slot), the figures root."""
+    from dataclasses import replace
+
+    from sequencer.spec.options import series_path, series_root
+
+    old, fig = record.old_book, record.batch.options
+    out = {"old.book.timestamp": old.timestamp, "old.book.vols": list(old.vols),
+           "old.book.series_root": series_root(old), "old.book.figures_root": old.figures_root,
+           "figures.timestamp": fig.timestamp, "figures.vols": list(fig.vols),
+           "figures.root": fig.rows_root(record.book, preset)}
+    if len(fig.listings) > preset.listing_slots or len(fig.settlements) > preset.settlement_slots:
+        raise InputError("more listings or settlements than the circuit has slots")
+    book = old
+    for i, s in enumerate(fig.listings):
+        sid = len(book.series) + 1
+        out.update({f"listing[{i}].enabled": 1, f"listing[{i}].series_id": sid, f"listing[{i}].series": s.fields(),
+                    f"listing[{i}].path": series_path(book, sid)})
+        book = replace(book, series={**book.series, sid: s})
+    for i, (sid, g) in enumerate(fig.settlements):
+        out.update({f"settlement[{i}].enabled": 1, f"settlement[{i}].series_id": sid,
+                    f"settlement[{i}].series": book.series[sid].fields(), f"settlement[{i}].price": g,
+                    f"settlement[{i}].path": series_path(book, sid)})
+        book = replace(book, settled={**book.settled, sid: g})
+    assert series_root(book) == series_root(record.book)
+    return out
+
+
+def _close_inputs(account, book, preset: Preset) -> dict:
+    """`option_state.close_settled`'s inputs for a leaf read: per slot its series' leaf and path
+    in the book's series tree, and the option box digest's preimage."""
+    from sequencer.spec import options as spec_opt
+
+    k, m = preset.option_slots, preset.num_markets
+    series = [[0] * 6 for _ in range(k)]
+    paths = [[0] * spec_opt.SERIES_DEPTH for _ in range(k)]
+    for i, (sid, _) in enumerate(account.option_slots):
+        if sid:
+            code = book.settled.get(sid, 0) + spec_opt.SETTLED_FLAG * (sid in book.settled)
+            series[i] = [*book.series[sid].fields(), code]
+            paths[i] = spec_opt.series_path(book, sid)
+    obox = [spec_box.pack_option(spec_box.option_bounds(account.obox, m)), *account.obox.row_hashes()]
+    return {"close.series": series, "close.path": paths, "close.obox": obox}
 
 
 def _op_inputs(slot: str, op, updates: tuple) -> dict:
@@ -121,6 +195,8 @@ def _op_inputs(slot: str, op, updates: tuple) -> dict:
         roles = []
     elif slot == "touch":
         out.update(account=op.account)
+        if updates[0].post.option_slots:  # options presets: the slots' series after `assign`
+            out["sid"] = [sid for sid, _ in updates[0].post.option_slots]
         roles = ["account"]
     elif slot == "withdrawal":
         out.update(account=op.account, amount=op.amount, nonce=op.nonce, expiry=op.expiry, sig=_sig(op.signature))
@@ -140,6 +216,11 @@ def _op_inputs(slot: str, op, updates: tuple) -> dict:
     elif slot == "deleverage":
         out.update(account=op.account, market=op.market, size=op.size, haircut=op.haircut)
         roles = ["fund", "account"]
+    elif slot == "option_trade":
+        out.update({f: getattr(op, f) for f, _, _ in spec_ops.OptionTrade.FIELDS})
+        out["buyer.sig"] = _sig(op.buyer_signature)
+        out["seller.sig"] = _sig(op.seller_signature)
+        roles = ["buyer", "seller"]
     else:
         raise InputError(f"unknown slot kind {slot!r}")
     if len(roles) != len(updates):
@@ -157,20 +238,20 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
     m = preset.num_markets
     inputs["digest"] = batch_digest(pub, preset)
     inputs["da_scalar"] = record.da_scalar
-    if "figures_root" in inputs:  # option presets: the round's options commitment
-        inputs["figures_root"] = pub.figures_root
-    elif pub.figures_root:
+    if pub.figures_root and not preset.option_slots:
         raise InputError("a figures root on a preset without options")
     inputs.update(batch_number=pub.batch_number, oracle_round=pub.oracle_round, prices=list(pub.prices),
                   registration_from=pub.registration_from, deposit_from=pub.deposit_from,
                   forced_from=pub.forced_from)
     g = record.old_globals
-    if len(g) != 5 + 2 * m:
+    if len(g) != 5 + 2 * m + (1 if preset.option_slots else 0):
         raise InputError("the record carries no old globals (made by an older spec?)")
     inputs["old.tree_root"] = record.old_tree_root
     inputs["old.oracle_round"] = g[1]
     inputs["old.prices"] = list(g[5:5 + m])
     inputs["old.funding"] = [to_field(f) for f in g[5 + m:5 + 2 * m]]
+    if preset.option_slots:
+        inputs.update(_figure_inputs(record, preset))
 
     def put(prefix: str, values: dict) -> None:
         for k, v in values.items():
@@ -191,9 +272,69 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
                 values = _write_inputs(u, preset, keep_box=(slot, role) not in NEW_BOX, register=slot == "register")
                 if slot == "register":  # the old leaf is empty: the circuit takes no leaf data
                     del values["leaf"]
+                elif preset.option_slots and u.pre is not None:  # expiry closing of the leaf read
+                    values.update(_close_inputs(u.pre, record.book, preset))
                 if (slot, role) not in CHOSEN_BOX:  # the write keeps the box (or sets the full one)
                     del values["box"]
+                    values.pop("row_hash", None)
+                if preset.option_slots and (slot, role) in OPTION_CHECKED:
+                    values.update(option_write_inputs(u, record, preset, chosen=(slot, role) in CHOSEN_BOX))
+                    values.pop("row_hash", None)
                 put(f"{slot}[{i}].{role}", values)
     (settle,) = record.settle.updates
-    put("close.fund", _write_inputs(settle, preset, keep_box=False))
+    fund = _write_inputs(settle, preset, keep_box=False)
+    if preset.option_slots:
+        fund.update(_close_inputs(settle.pre, record.book, preset))
+        fund.update(option_write_inputs(settle, record, preset, chosen=True))
+        fund.pop("row_hash", None)
+        inputs.update(option_batch_inputs(record, preset))
+    put("close.fund", fund)
     return inputs
+
+
+def option_batch_inputs(record: BatchRecord, preset: Preset) -> dict:
+    """`option_ops.declare_option_batch`'s inputs: the round's figures and the table of live series."""
+    from .option_ops import table_size
+    from .options import table_entry_inputs
+
+    book = record.book
+    fig = book.figures
+    live = [sid for sid in sorted(book.series) if book.live(sid)]
+    if len(live) > table_size(preset):
+        raise InputError(f"{len(live)} live series, the {preset.name} circuit's figures table has {table_size(preset)}")
+    out = {}
+    for e in range(table_size(preset)):
+        out.update(table_entry_inputs(f"figures.table[{e}]", fig, book, preset, live[e] if e < len(live) else 0))
+    return out
+
+
+def option_write_inputs(u: LeafUpdate, record: BatchRecord, preset: Preset, chosen: bool) -> dict:
+    """`option_ops.option_write`'s inputs of one write: kept box, the leaf's cached rows (after
+    expiry closing); chosen box, the new rows and their openings in the figures tree."""
+    from sequencer.spec import options as opt
+
+    k, d = preset.option_slots, opt.FIGURES_DEPTH
+    # kept: the leaf's rows after its settled series closed (ops._settled); chosen: the new ones
+    account = u.post if chosen else (opt.close_settled(u.pre, preset, record.book) if u.pre is not None else None)
+    rows = account.obox.rows if account is not None and account.obox is not None else (None,) * k
+    zero = [0] * len(opt.MAINTENANCE)
+    out = {"orows.has": [int(r is not None) for r in rows], "orows.sid": [r[0] if r else 0 for r in rows],
+           "orows.long": [[to_field(x) for x in r[1]] if r else zero for r in rows],
+           "orows.short": [[to_field(x) for x in r[2]] if r else zero for r in rows]}
+    if not chosen:
+        return out
+    book = record.book
+    for i, r in enumerate(rows):
+        for side, (b, sib) in ((1, ("lb", "ls")), (-1, ("sb", "ss"))):
+            index, path = 0, (0,) * d
+            if r is not None and book.live(r[0]):
+                ser = book.series[r[0]]
+                c = opt.row_corner(ser, side, account.box[ser.market][:2], account.obox.vols[ser.market],
+                                   account.obox.times)
+                try:
+                    index, path = book.figures.opening(book, preset, (r[0], side + 1, c.g, c.v, c.t_lo, c.t_hi))
+                except KeyError:  # not this round's corner: a forced read keeps its box and opens nothing
+                    pass
+            out[f"opaths[{i}].{b}"] = [(index >> j) & 1 for j in range(d)]
+            out[f"opaths[{i}].{sib}"] = list(path)
+    return out

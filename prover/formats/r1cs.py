@@ -137,7 +137,7 @@ def r1cs_to_bytes(r1cs: R1CS) -> bytes:
     return w.bytes()
 
 
-def _compact_chunks(r1cs: R1CS, cons: CompactConstraints, header: bytes, lcs_per_chunk: int = 1 << 18):
+def _compact_chunks(r1cs: R1CS, cons: CompactConstraints, header: bytes, lcs_per_chunk: int = 1 << 16):
     """The .r1cs file of compact constraints in pieces (a mainnet R1CS is ~2.7 GB: hashing or
     writing it never needs it whole), laid out by numpy: in u32 words from the start of a
     piece of LCs j0.., LC j's term count sits at (j - j0) + 9 (ends[j] - ends[j0]) and its term t

@@ -3,6 +3,7 @@
 Routes (one router per resource, `routes/`):
 
     POST   /v1/trades                          co-signed trade -> 202 {"id"}
+    POST   /v1/option-trades                   co-signed option trade -> 202 {"id"} (options presets)
     POST   /v1/withdrawals                     signed withdrawal -> 202 {"id"}
     GET    /v1/ops/{id}                        progress: id, status, batch, reason, l1_tx
     POST   /v1/ops/{id}/cancel                 a party's signed cancel, while accepted
@@ -28,7 +29,7 @@ from fastapi import FastAPI
 
 from . import errors
 from .config import Settings
-from .routes import accounts, auth, batches, chain, health, ops, trades, withdrawals
+from .routes import accounts, auth, batches, chain, health, ops, option_trades, trades, withdrawals
 from .services import Services
 
 
@@ -88,7 +89,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
                   description="Private settlement of derivatives, proved in zero knowledge.")
     app.state.settings, app.state.services = settings, services
     errors.install(app)
-    for module in (trades, withdrawals, ops, accounts, auth, batches, chain, health):
+    for module in (trades, option_trades, withdrawals, ops, accounts, auth, batches, chain, health):
         app.include_router(module.router)
     app.add_middleware(Guard, metrics=services.metrics, max_body=settings.max_body_bytes)
     return app

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from ..oplog.status import STATUSES
 from ..spec.constants import FIELD_MODULUS
-from ..spec.ops import ACCOUNT_ID_BITS, OP_ID_BITS, Trade, Withdraw
+from ..spec.ops import ACCOUNT_ID_BITS, OP_ID_BITS, OptionTrade, Trade, Withdraw
 
 
 def _field_element(s: str) -> int:
@@ -37,7 +37,7 @@ def _widths(op) -> dict[str, int]:
     return {name: bits for name, bits, _signed in op.FIELDS}
 
 
-_T, _W = _widths(Trade), _widths(Withdraw)
+_T, _W, _O = _widths(Trade), _widths(Withdraw), _widths(OptionTrade)
 AccountId = uint(ACCOUNT_ID_BITS)
 assert OP_ID_BITS == 128
 
@@ -75,6 +75,24 @@ class TradeIn(Strict):
     seller_signature: SignatureIn
 
 
+class OptionTradeIn(Strict):
+    """One co-signed option trade: the spec's `OptionTrade` (buyer buys `size` lots of option
+    series `series` at `premium` collateral units a lot), both signatures over its one message.
+    Options presets only: a service whose preset has no option slots refuses it (400)."""
+
+    series: uint(_O["series"])
+    size: uint(_O["size"])
+    premium: uint(_O["premium"])
+    buyer: uint(_O["buyer"])
+    seller: uint(_O["seller"])
+    buyer_nonce: uint(_O["buyer_nonce"])
+    seller_nonce: uint(_O["seller_nonce"])
+    expiry: uint(_O["expiry"])
+    fee: uint(_O["fee"])
+    buyer_signature: SignatureIn
+    seller_signature: SignatureIn
+
+
 class WithdrawalIn(Strict):
     """The spec's `Withdraw`, signed by the account's key."""
 
@@ -98,7 +116,7 @@ class OpAccepted(BaseModel):
 
 class OpPublic(BaseModel):
     id: OpId
-    kind: Literal["trade", "withdrawal"]
+    kind: Literal["trade", "withdrawal", "option_trade"]
     status: Literal[STATUSES]  # type: ignore[valid-type]
     batch: Optional[int] = None
     reason: Optional[str] = None
@@ -148,6 +166,13 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
+class OptionSlot(BaseModel):
+    """One option slot of the leaf (options presets): series id (0: empty) and signed size in lots."""
+
+    series: int
+    size: int
+
+
 class Leaf(BaseModel):
     nonce_hi: int
     nonce_bitmap: int
@@ -155,11 +180,14 @@ class Leaf(BaseModel):
     positions: list[int]
     snapshots: list[int]
     salt: str  # 0x hex field element: the leaf hash's salt, which the owner's exit proof needs
+    options: list[OptionSlot] = []  # options presets only: the K option slots
 
 
 class MarginOut(BaseModel):
     """At the last settled batch's prices: TV, MR and IR in collateral units (MR and IR
-    rounded up), and the exact surpluses scaled by BPS (`spec.margin`)."""
+    rounded up), and the exact surpluses scaled by BPS (`spec.margin`; on options presets
+    `spec.cross_margin` at the batch's option figures: options at their marks in TV, the grid
+    requirement where the account holds options)."""
 
     tv: int
     mr: int

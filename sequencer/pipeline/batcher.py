@@ -74,8 +74,9 @@ class Batcher:
         if not rows and not queue_ops:
             return False
         p = self.preset
-        trades = sum(1 for r in rows if r.kind == "trade")
-        if trades >= p.trade_slots or len(rows) - trades >= p.withdrawal_slots:
+        count = {k: sum(1 for r in rows if r.kind == k) for k in ("trade", "withdrawal", "option_trade")}
+        if count["trade"] >= p.trade_slots or count["withdrawal"] >= p.withdrawal_slots \
+                or (p.option_trade_slots and count["option_trade"] >= p.option_trade_slots):
             return True  # a kind fills its slots
         oldest = min([r.created_at for r in rows] +
                      [self._queue_seen[(type(op).__name__, op.index)] for op in queue_ops])

@@ -86,3 +86,74 @@ def unpack(x: int) -> MarketBox:
 
 def pack_box(box: Box) -> list[int]:
     return [pack(b) for b in box]
+
+
+# --- option boxes (options presets, `options.OptionBox`) ---------------------------------------------
+# The vol and time bounds of an account's option box enter the tree's box commitments next to its
+# market boxes, as one more packed element per leaf (`pack_option`):
+#
+#     vlo_0 + vhi_0 2^16 + vlo_1 2^32 + ... + t_lo 2^(32 M) + t_hi 2^(32 M + 40)      (32 M + 80 bits)
+#
+# so that the root's option box is the intersection of every account's (`tree`), as the root's box
+# is for spot and funding. 32 M + 80 < 253 holds up to M = 5 markets on an options preset.
+OPTION_VOL_BITS = 16  # = options.VOL_BITS
+OPTION_TIME_BITS = 40  # = options.TIME_BITS
+OPTION_VOL_MAX = (1 << OPTION_VOL_BITS) - 1
+OPTION_TIME_MAX = (1 << OPTION_TIME_BITS) - 1
+OptionBounds = tuple  # (vols: ((vlo, vhi),) * M, times: (t_lo, t_hi))
+
+
+def option_bits(num_markets: int) -> int:
+    """The width of a packed option box: 2 x 16 bits per market, 2 x 40 bits of time."""
+    return 2 * OPTION_VOL_BITS * num_markets + 2 * OPTION_TIME_BITS
+
+
+def option_widths(num_markets: int) -> list[int]:
+    """The bit width of each bound of `option_flat`'s order."""
+    return [OPTION_VOL_BITS] * (2 * num_markets) + [OPTION_TIME_BITS] * 2
+
+
+def full_option(num_markets: int) -> OptionBounds:
+    """The option box of an account without option risk (and of an empty leaf): every vol, every time."""
+    return ((0, OPTION_VOL_MAX),) * num_markets, (0, OPTION_TIME_MAX)
+
+
+def option_bounds(obox, num_markets: int) -> OptionBounds:
+    """(vols, times) of an `options.OptionBox` (None: the full option box)."""
+    return full_option(num_markets) if obox is None else (tuple(map(tuple, obox.vols)), tuple(obox.times))
+
+
+def option_flat(bounds: OptionBounds) -> list[int]:
+    """[vlo_0, vhi_0, ..., vlo_{M-1}, vhi_{M-1}, t_lo, t_hi]: lower bounds at even places."""
+    vols, times = bounds
+    return [x for pair in vols for x in pair] + list(times)
+
+
+def option_from_flat(flat) -> OptionBounds:
+    flat = [int(x) for x in flat]
+    return tuple((flat[i], flat[i + 1]) for i in range(0, len(flat) - 2, 2)), (flat[-2], flat[-1])
+
+
+def pack_option(bounds: OptionBounds) -> int:
+    """One option box as one field element (see above)."""
+    flat = option_flat(bounds)
+    out, shift = 0, 0
+    for x, w in zip(flat, option_widths(len(bounds[0]))):
+        assert 0 <= x < (1 << w), "option box bound out of range"
+        out |= x << shift
+        shift += w
+    return out
+
+
+def unpack_option(x: int, num_markets: int) -> OptionBounds:
+    flat, shift = [], 0
+    for w in option_widths(num_markets):
+        flat.append((x >> shift) & ((1 << w) - 1))
+        shift += w
+    return option_from_flat(flat)
+
+
+def intersect_options(bounds: Sequence[OptionBounds]) -> OptionBounds:
+    flats = [option_flat(b) for b in bounds]
+    out = [max(f[i] for f in flats) if i % 2 == 0 else min(f[i] for f in flats) for i in range(len(flats[0]))]
+    return option_from_flat(out)

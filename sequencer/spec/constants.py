@@ -114,6 +114,8 @@ class Preset:
     # 0 (every preset the circuit proves today) leaves the leaf and the batch as they were
     option_slots: int = 0
     option_trade_slots: int = 0
+    listing_slots: int = 0  # series a round may list
+    settlement_slots: int = 0  # series a round may settle
 
     @property
     def num_markets(self) -> int:
@@ -198,6 +200,7 @@ TINY_OPTIONS = Preset(
     domain=0x7A6B636C656172_04,
     register_slots=2, deposit_slots=4, withdrawal_slots=1, trade_slots=2, funding_slots=1,
     touch_slots=4, liquidation_slots=2, deleverage_slots=1, option_slots=2, option_trade_slots=2,
+    listing_slots=3, settlement_slots=2,
 )
 
 # --- import-time checks: nothing the margin formula forms can wrap modulo r ------------------

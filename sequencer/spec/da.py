@@ -91,17 +91,22 @@ def write_nonce(batch_number: int, ordinal: int) -> int:
 
 
 def leaf_opening(account) -> list[int]:
-    """The leaf's content as field elements: Account.fields() (salt last) then its packed box."""
-    return [x % FIELD_MODULUS for x in account.fields()] + boxes.pack_box(account.box)
+    """The leaf's content as field elements: Account.fields() (salt last) then its packed box
+    (and on options presets its packed option box, `box.pack_option`: the tree's box
+    commitments hold it, so a successor rebuilding the tree needs it)."""
+    out = [x % FIELD_MODULUS for x in account.fields()] + boxes.pack_box(account.box)
+    if account.option_slots:
+        out.append(boxes.pack_option(boxes.option_bounds(account.obox, len(account.box))))
+    return out
 
 
-def opening_length(num_markets: int) -> int:
-    return 7 + 2 * num_markets + num_markets
+def opening_length(num_markets: int, option_slots: int = 0) -> int:
+    return 7 + 2 * num_markets + num_markets + (2 * option_slots + 2 if option_slots else 0)
 
 
-def record_length(num_markets: int) -> int:
+def record_length(num_markets: int, option_slots: int = 0) -> int:
     """Fields of one write record: index, leaf hash, nonce, the ciphertext."""
-    return 3 + ciphertext_length(opening_length(num_markets))
+    return 3 + ciphertext_length(opening_length(num_markets, option_slots))
 
 
 def encrypt_leaf(index: int, account, nonce: int) -> list[int]:

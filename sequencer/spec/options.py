@@ -76,9 +76,9 @@ funding interval, as in margin.py) plus an `OptionBox`: per option market a vol 
 [vlo, vhi] (vol index: basis points of annual vol) and one time interval [t_lo, t_hi] (oracle
 timestamps). The batch proves its figures lie in the intersection of all boxes: the spot and
 funding as today (tree.py), the vol index of each market and the round's timestamp in the
-intersection of the option boxes (`root_option_box`; the circuit will carry it in the tree's
-box commitments as one more packed element per leaf: 2 x 16-bit vol bounds per option market
-and 2 x 40-bit times), and every settlement price recorded by the batch in the root's spot
+intersection of the option boxes (`root_option_box`; the tree carries it in its box commitments as
+one more packed element per leaf, `box.pack_option`: 2 x 16-bit vol bounds per market and
+2 x 40-bit times), and every settlement price recorded by the batch in the root's spot
 range.
 
 Monotonicity (Black–Scholes at rate 0, which the committee uses): a call's value is
@@ -110,24 +110,29 @@ trades box width for surplus. Write rule (what the circuit checks): box_surplus 
 account is above maintenance at every figures in its box; writes keep the box; only a touch
 (and a liquidated or forced-withdrawn account, and the fund's closing write) re-boxes.
 
-Where rows come from, and the cost (constraints measured from this repository's gadgets:
-`python -m circuits.settlement.options_estimate`, M = 4, 32 series). The committee publishes
+Where rows come from, and the cost (constraints of the circuit's gadgets, circuits/settlement/
+options.py, measured by `python -m circuits.settlement.options_estimate`). The committee publishes
 per round, for every listed series, the current risk array (46 values) and the rows (the 22
 maintenance scenarios) of the *published corner set* around the round's figures
 (`published_corners`: spot ends at SPOT_OFFSETS_BPS of the mark, vol ends at VOL_OFFSETS_BPS of
 the vol, t_lo = the round's time, t_hi = t_lo + one of HORIZONS_S): 5 x 3 x 6 = 90 corners per
-side, 180 rows + 1 array per series; committed as a Poseidon Merkle tree whose root the
-committee signs with the round (`OptionFigures.commitment`; one field in the batch message and
-in Oracle.sol's round, next session: no per-series data on chain). A touch opens each slot's
-two rows against that root (4,499 constraints a row: its hash and a depth-13 path) and
-*caches* them in the leaf (the OptionBox digest): a row is a value of a fixed function at
-fixed corners, true at every later round, so writes that keep the box re-hash the cached rows
-(2,022 a slot) instead of opening them, and never need an old round's table. Per write that
-keeps its box, K = 1 / 2 / 4 / 8: +5,690 / 7,852 / 12,122 / 21,145 constraints (leaf fields,
-cached rows, box digest, and the grid margin of one option market: per slot and scenario a side
-select and a product, per scenario a 113-bit min step, 2.7-3.0k); a touch +14.7k / 25.8k / 48.1k
-/ 93.1k; a trade's initial margin at the marks ~5.5-6.1k per grid market, plus 5,234 per series
-per batch to open its current array once. Alternatives, per write: opening the rows at every
+side, 180 rows + 1 array per series; committed as a binary Poseidon Merkle tree of fixed depth
+FIGURES_DEPTH = 13 (`figures_levels`: leaves in series order, empty leaves 0, so every path has
+one length and one Poseidon(2) a level), whose root (`rows_root`) the committee signs with the
+round's figures (`OptionFigures.commitment`; one field in the batch message and in Oracle.sol's
+round: no per-series data on chain). A touch opens each slot's two rows against that root
+(~4.5k constraints a row: its hash and a depth-13 path) and *caches* them in the leaf (the
+OptionBox digest): a row is a value of a fixed function at fixed corners, true at every later
+round, so writes that keep the box re-hash the cached rows (~2.1k a slot) instead of opening
+them, and never need an old round's table. The batch opens, once, each live series' current
+array and its two rows at the figures' own corner (the minimal box) into a figures table (18.5k
+a series, its fields from the book's series tree included); writes pick their slots' series from
+it by id (~400 a slot at 4 series). Per write that keeps its box, M = 4 markets (each may hold
+options, so each has the grid's 22 range-checked scenario sums, ~2.5k a market), K = 1 / 2 / 4 /
+8: +13.4k / 15.7k / 21.2k / 31.2k constraints; a touch +22.4k / 33.7k / 57.3k / 103.3k; an
+option trade's side (kept-box write, the initial grid at the marks and the maintenance fallback)
++50.0k / 57.9k / 74.7k / 106.9k with its slots' arrays opened, less with them picked from the
+table (what the batch circuit does). Alternatives, per write: opening the rows at every
 write instead of caching them, 2K x 4,499 (36k at K = 4); Black–Scholes in the circuit (a
 fixed-point exp, log, square root and two normal CDFs, each a few range-checked products:
 thousands of constraints an evaluation, 22 evaluations per position per write: ~100k per
@@ -188,6 +193,8 @@ SERIES_BITS = 16  # series id (0 = empty slot)
 VOL_BITS = 16  # vol index: basis points of annual vol (6000 = 60 %), 1..VOL_MAX
 VOL_MAX = (1 << VOL_BITS) - 1
 TIME_BITS = 40  # oracle timestamps, seconds
+from .box import OPTION_TIME_BITS as _TB, OPTION_VOL_BITS as _VB  # the tree packs option boxes (box.pack_option)
+assert (_VB, _TB) == (VOL_BITS, TIME_BITS)
 TIME_MAX = (1 << TIME_BITS) - 1
 VALUE_BITS = PRICE_BITS + 1  # an option value per lot: <= max(spot x 1.225, strike) < 2^49
 SECONDS_PER_YEAR = 365 * 86400  # ACT/365, the risk module's year
@@ -419,21 +426,121 @@ class OptionFigures:
             return None
         return corner_row(series, price_step, corner)
 
+    def events_digest(self, first_id: int) -> int:
+        """The round's listings and settlements, as the committee signs them (`commit_root`):
+        hash_fields([listings chain, settlements chain]), each chain h = hash_fields([h, ...])
+        from 0 in order, over (id, *series.fields()) per listing (ids first_id, first_id + 1,
+        ...: the book's next ones) and (id, ladder price) per settlement. So the series the
+        batch lists and the settlement prices it records are the oracle's (the batch circuit
+        recomputes it, circuits/settlement/option_state.py)."""
+        listed = 0
+        for i, s in enumerate(self.listings):
+            listed = hash_fields([listed, first_id + i, *s.fields()])
+        settled = 0
+        for sid, g in self.settlements:
+            settled = hash_fields([settled, sid, g])
+        return hash_fields([listed, settled])
+
+    def first_listing_id(self, book: "OptionBook") -> int:
+        """The id of this round's first listing, from the book after the round (ids go in order)."""
+        return len(book.series) - len(self.listings) + 1
+
+    def preimage(self, book: "OptionBook") -> list[int]:
+        """`commit_root`'s scalars: round, timestamp, prices, vols, grid digest, events digest
+        (`book`: the book after this round)."""
+        return [self.round, self.timestamp, *self.prices, *self.vols, self.grid_digest,
+                self.events_digest(self.first_listing_id(book))]
+
     def commitment(self, book: "OptionBook", preset) -> int:
         """The Merkle root the committee signs: every published row and array of every live
-        series, keyed (series id, side, corner) (a binary Poseidon tree over the sorted leaves)."""
+        series, keyed (series id, side, corner) (a binary Poseidon tree of fixed depth over the sorted leaves,
+        `figures_levels`)."""
+        live = tuple((sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled)
+        return _commitment(self, live, tuple(mk.price_step for mk in preset.markets), self.first_listing_id(book))
+
+    def commit_root(self, inner_root: int, first_id: int) -> int:
+        """The signed commitment from the leaves' tree root: the round's scalars, the grid and the
+        round's listings and settlements (`events_digest`; `first_id`: `first_listing_id`) around it."""
+        return hash_fields([self.round, self.timestamp, *self.prices, *self.vols, self.grid_digest,
+                            self.events_digest(first_id), inner_root])
+
+    def rows_root(self, book: "OptionBook", preset) -> int:
+        """The root of the committee's tree of arrays and rows (`leaves`, `figures_levels`)."""
+        live = tuple((sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled)
+        return _keyed_tree(self, live, tuple(mk.price_step for mk in preset.markets))[1][-1][0]
+
+    def opening(self, book: "OptionBook", preset, key: tuple) -> tuple[int, tuple[int, ...]]:
+        """(leaf index, siblings from the leaf up) of the leaf keyed `key` in the committee's tree:
+        (sid, 0) a series' current array, (sid, side + 1, g, v, t_lo, t_hi) a corner row."""
+        live = tuple((sid, s) for sid, s in sorted(book.series.items()) if sid not in book.settled)
+        steps = tuple(mk.price_step for mk in preset.markets)
+        keys, levels = _keyed_tree(self, live, steps)
+        index = keys[key]
+        return index, figures_path(levels, index)
+
+    def leaves(self, live: Sequence[tuple[int, "Series"]], steps: Sequence[int]) -> list[int]:
+        """The tree's leaves in order: per live series (by id) its current array (tag 0), then its
+        corner rows (tag side + 1) sorted by (side, g, v, t_hi)."""
         leaves = []
-        for sid, series in sorted(book.series.items()):
-            if sid in book.settled:
-                continue
-            step = preset.markets[series.market].price_step
+        for sid, series in live:
+            step = steps[series.market]
             leaves.append(hash_fields([sid, 0, *self.current_row(series, step)]))
             for c in sorted(self.published_corners(series), key=lambda c: (c.side, c.g, c.v, c.t_hi)):
                 leaves.append(hash_fields([sid, c.side + 1, c.g, c.v, c.t_lo, c.t_hi, *corner_row(series, step, c)]))
-        level = leaves or [0]
-        while len(level) > 1:
-            level = [hash_fields(level[i:i + 2]) for i in range(0, len(level), 2)]
-        return hash_fields([self.round, self.timestamp, *self.prices, *self.vols, self.grid_digest, level[0]])
+        return leaves
+
+
+FIGURES_DEPTH = 13  # the committee's tree: 2^13 leaves, 45 live series at 181 leaves each
+
+
+def _zero_hashes() -> list[int]:
+    out = [0]
+    for _ in range(FIGURES_DEPTH):
+        out.append(hash_fields([out[-1], out[-1]]))
+    return out
+
+
+FIGURES_ZERO = _zero_hashes()  # the hash of an empty subtree per level (an empty leaf is 0)
+
+
+def figures_levels(leaves: Sequence[int]) -> list[list[int]]:
+    """The commitment's tree, leaves first, root last: a binary Poseidon tree of fixed depth
+    FIGURES_DEPTH whose leaves past `leaves` are 0; each level holds its nonempty prefix (a
+    node past it is the empty subtree's hash, FIGURES_ZERO[level]). Fixed depth: every path
+    the circuit opens has FIGURES_DEPTH levels of one Poseidon(2) each."""
+    assert len(leaves) <= 1 << FIGURES_DEPTH, "more published figures than the figures tree holds"
+    levels = [list(leaves)]
+    for d in range(FIGURES_DEPTH):
+        cur = levels[-1]
+        nxt = [hash_fields([cur[i], cur[i + 1] if i + 1 < len(cur) else FIGURES_ZERO[d]]) for i in range(0, len(cur), 2)]
+        levels.append(nxt or [FIGURES_ZERO[d + 1]])
+    return levels
+
+
+def figures_path(levels: Sequence[Sequence[int]], index: int) -> tuple[int, ...]:
+    """The siblings of leaf `index` from the leaf up (FIGURES_DEPTH of them)."""
+    out = []
+    for d in range(FIGURES_DEPTH):
+        level = levels[d]
+        out.append(level[index ^ 1] if (index ^ 1) < len(level) else FIGURES_ZERO[d])
+        index >>= 1
+    return tuple(out)
+
+
+@lru_cache(maxsize=16)
+def _keyed_tree(fig: "OptionFigures", live: tuple, steps: tuple) -> tuple[dict, list]:
+    """({leaf key: index}, the tree's levels) in `OptionFigures.leaves`' order."""
+    keys = {}
+    for sid, series in live:
+        keys[(sid, 0)] = len(keys)
+        for c in sorted(fig.published_corners(series), key=lambda c: (c.side, c.g, c.v, c.t_hi)):
+            keys[(sid, c.side + 1, c.g, c.v, c.t_lo, c.t_hi)] = len(keys)
+    return keys, figures_levels(fig.leaves(live, steps))
+
+
+@lru_cache(maxsize=64)
+def _commitment(fig: "OptionFigures", live: tuple, steps: tuple, first_id: int) -> int:
+    return fig.commit_root(figures_levels(fig.leaves(live, steps))[-1][0], first_id)
 
 
 @lru_cache(maxsize=1 << 14)
@@ -452,19 +559,68 @@ class OptionBook:
     timestamp: int = 0  # the last batch's oracle timestamp
     vols: tuple[int, ...] = ()
     figures: Optional[OptionFigures] = None  # the current batch's (None between batches in a fresh state)
+    figures_root: int = 0  # the last batch's `figures.commitment` (the batch message's figuresRoot)
 
     def digest(self) -> int:
-        """Bound in the state root's globals (exits read settlements and the time from it)."""
-        items = []
-        for sid, s in sorted(self.series.items()):
-            items += [hash_fields([sid, *s.fields(), self.settled.get(sid, 0) + (1 << 20) * (sid in self.settled)])]
-        series_hash = 0
-        for x in items:
-            series_hash = hash_fields([series_hash, x])
-        return hash_fields([self.timestamp, *self.vols, series_hash])
+        """Bound in the state root's globals: Poseidon(timestamp, vols, series root, figures root).
+
+        The series root is a sparse Merkle tree of depth SERIES_BITS keyed by series id
+        (`series_root`), so that an exit (and a batch that settles a series) opens one series
+        with SERIES_BITS hashes; the figures root is the last round's committee commitment, so
+        that an exit after a freeze opens a live series' mark from it (circuits/settlement/exit.py)."""
+        return hash_fields([self.timestamp, *self.vols, series_root(self), self.figures_root])
+
+    def series_leaf(self, sid: int) -> int:
+        """Poseidon(sid, series fields, settlement code): code = price + 2^20 once settled, else 0."""
+        s = self.series[sid]
+        return hash_fields([sid, *s.fields(), self.settled.get(sid, 0) + SETTLED_FLAG * (sid in self.settled)])
 
     def live(self, sid: int) -> bool:
         return sid in self.series and sid not in self.settled
+
+
+SETTLED_FLAG = 1 << 20  # a series leaf's settlement code: ladder price + SETTLED_FLAG once settled
+SERIES_DEPTH = SERIES_BITS  # the series tree: leaf index = series id (0 never used), empty leaf 0
+
+
+@lru_cache(maxsize=None)
+def _empty_series_hashes() -> tuple[int, ...]:
+    out = [0]
+    for _ in range(SERIES_DEPTH):
+        out.append(hash_fields([out[-1], out[-1]]))
+    return tuple(out)
+
+
+def series_root(book: OptionBook) -> int:
+    """The root of the book's series tree (binary Poseidon, depth SERIES_DEPTH, leaf = series_leaf)."""
+    return _series_root(tuple((sid, book.series_leaf(sid)) for sid in sorted(book.series)))
+
+
+@lru_cache(maxsize=256)
+def _series_root(leaves: tuple) -> int:
+    return _series_nodes(leaves)[SERIES_DEPTH][0]
+
+
+def _series_nodes(leaves: tuple) -> list[dict]:
+    empty = _empty_series_hashes()
+    level = dict(leaves)
+    out = [level]
+    for d in range(SERIES_DEPTH):
+        up = {}
+        for i in {i >> 1 for i in level}:
+            up[i] = hash_fields([level.get(2 * i, empty[d]), level.get(2 * i + 1, empty[d])])
+        level = up
+        out.append(level)
+    if not level:
+        out[-1] = {0: empty[SERIES_DEPTH]}
+    return out
+
+
+def series_path(book: OptionBook, sid: int) -> list[int]:
+    """The siblings of series `sid`'s leaf, bottom up (its position bits are sid's, LSB first)."""
+    nodes = _series_nodes(tuple((i, book.series_leaf(i)) for i in sorted(book.series)))
+    empty = _empty_series_hashes()
+    return [nodes[d].get((sid >> d) ^ 1, empty[d]) for d in range(SERIES_DEPTH)]
 
 
 def empty_book(preset) -> OptionBook:
@@ -487,10 +643,15 @@ class OptionBox:
         return cls(vols=((0, VOL_MAX),) * num_markets, times=(0, TIME_MAX), rows=(None,) * slots)
 
     def digest(self) -> int:
-        parts = [x for lo_hi in self.vols for x in lo_hi] + list(self.times)
-        for r in self.rows:
-            parts.append(0 if r is None else hash_fields([r[0], *r[1], *r[2]]))
-        return hash_fields(parts)
+        """hash_fields([pack_option(vols, times), per slot its rows' hash (0 without rows)]): the
+        packed bounds are the tree's option box element of the leaf (`box.pack_option`)."""
+        from .box import pack_option
+
+        return hash_fields([pack_option((self.vols, self.times)), *self.row_hashes()])
+
+    def row_hashes(self) -> list[int]:
+        """Per slot hash_fields([series id, *long row, *short row]), 0 for a slot without rows."""
+        return [0 if r is None else hash_fields([r[0], *r[1], *r[2]]) for r in self.rows]
 
     def contains(self, vols: Sequence[int], timestamp: int) -> bool:
         return all(lo <= v <= hi for (lo, hi), v in zip(self.vols, vols)) \
@@ -744,9 +905,9 @@ def with_option(account, k: int, sid: int, n: int):
 
 
 def root_option_box(state) -> tuple:
-    """The intersection of every account's option box (the circuit: in the tree's box commitments)."""
-    m = state.preset.num_markets
-    return intersect_option_boxes([a.obox for a in state.accounts.values() if a.obox is not None], m)
+    """The intersection of every account's option box: the root's, from the tree's box
+    commitments (`spec.tree`: each leaf's vol and time bounds are one more packed element)."""
+    return state.tree.root_option_box
 
 
 # --- helpers of the transition ------------------------------------------------------------------------
@@ -830,6 +991,9 @@ def process_figures(state, batch) -> None:
     require(isinstance(fig.timestamp, int) and book.timestamp <= fig.timestamp <= TIME_MAX, "oracle time goes back")
     require(len(fig.vols) == m and all(isinstance(v, int) and 0 <= v <= VOL_MAX for v in fig.vols),
             "vol out of range")
+    # the batch circuit's listing and settlement slots (constants.Preset)
+    require(len(fig.listings) <= state.preset.listing_slots, "too many listings in one round")
+    require(len(fig.settlements) <= state.preset.settlement_slots, "too many settlements in one round")
     series = dict(book.series)
     for s in fig.listings:
         # a listing: a real market, a strike on its ladder, an expiry in the future, ids in order
@@ -844,8 +1008,10 @@ def process_figures(state, batch) -> None:
     given = dict(fig.settlements)
     require(len(given) == len(fig.settlements) and set(given) == due, "settlement prices missing or unexpected")
     require(all(isinstance(g, int) and 0 <= g <= GRID_MAX for g in given.values()), "settlement price off the ladder")
-    state.options = replace(book, series=series, settled={**book.settled, **given}, timestamp=fig.timestamp,
-                            vols=tuple(fig.vols), figures=fig)
+    book = replace(book, series=series, settled={**book.settled, **given}, timestamp=fig.timestamp,
+                   vols=tuple(fig.vols), figures=fig)
+    # the round's commitment over the new book's live series (the batch message's figuresRoot)
+    state.options = replace(book, figures_root=fig.commitment(book, state.preset))
 
 
 def figures_root(state) -> int:

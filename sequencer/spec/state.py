@@ -18,10 +18,12 @@ Options presets (K = `preset.option_slots` > 0, `options.py`) insert, before the
 option slots `series_k, n_k` (series id, 0 for an empty slot; signed size in lots) and the
 digest of the account's option box (`options.OptionBox`: vol and time bounds and the cached
 corner rows); the globals then end with the options book's digest (`options.OptionBook`:
-listed series, settlement prices, the last oracle timestamp and vols). K = 0 changes nothing.
+listed series, settlement prices, the last oracle timestamp and vols, the last round's figures
+root: exits open option values from it). K = 0 changes nothing.
 
 The account's box is not in its data hash: it enters the parent node's box commitment
-(`tree.box_commitment`). M = 4 gives 15 inputs, one Poseidon; an empty leaf hashes to 0.
+(`tree.box_commitment`); on options presets so do its option box's vol and time bounds (one
+more packed element, `box.pack_option`; the option box digest in the leaf covers them too). M = 4 gives 15 inputs, one Poseidon; an empty leaf hashes to 0.
 
 Salts. The sequencer derives each account's salt when it registers it, from a Diffie-Hellman
 point between its secret DA scalar and the owner's key: salt = Poseidon(ECDH(s, owner_pk).x,
@@ -164,7 +166,7 @@ class State:
         salt derives like every account's, but no proof covers genesis)."""
         assert preset.insurance_account == 0
         m = preset.num_markets
-        state = cls(preset=preset, tree=BoxTree(preset.arity, preset.depth, m),
+        state = cls(preset=preset, tree=BoxTree(preset.arity, preset.depth, m, options=preset.option_slots > 0),
                     prices=tuple(prices), funding=(0,) * m, da_scalar=da_scalar)
         if preset.option_slots:
             from .options import empty_book
@@ -207,9 +209,13 @@ class State:
         pre_root = self.tree.root
         path = tuple(self.tree.opening(index)) if self.log is not None else ()
         self.accounts[index] = account
-        self.tree.update(index, account_hash(account), account.box, account.salt)
+        self.tree.update(index, account_hash(account), account.box, account.salt, self._option_box(account))
         if self.log is not None:
             self.log.append(LeafUpdate(index, pre, account, path, pre_root, self.tree.root))
+
+    def _option_box(self, account: Account):
+        """The leaf's option box bounds in the tree (options presets; None otherwise)."""
+        return boxes.option_bounds(account.obox, self.preset.num_markets) if self.tree.options else None
 
     def read_account(self, index: int) -> None:
         """Log a read: the circuit proves the leaf's content without changing it."""
@@ -241,7 +247,7 @@ class State:
                     self.tree.update(index, EMPTY_LEAF_HASH, boxes.full(self.preset.num_markets), EMPTY_LEAF_SALT)
                 else:
                     self.accounts[index] = pre
-                    self.tree.update(index, account_hash(pre), pre.box, pre.salt)
+                    self.tree.update(index, account_hash(pre), pre.box, pre.salt, self._option_box(pre))
             else:
                 _, globals_, lists, log = entry
                 for k, v in {**globals_, **lists}.items():
@@ -252,4 +258,5 @@ class State:
     def rebuild_tree(self) -> BoxTree:
         """The tree hashed from scratch out of `accounts` (tests compare its root)."""
         return BoxTree.build(self.preset.arity, self.preset.depth, self.preset.num_markets,
-                             leaves=[(i, account_hash(a), a.box, a.salt) for i, a in self.accounts.items()])
+                             leaves=[(i, account_hash(a), a.box, a.salt, self._option_box(a))
+                                     for i, a in self.accounts.items()], options=self.tree.options)

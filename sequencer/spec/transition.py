@@ -553,6 +553,7 @@ def process_batch(state: State, batch: Batch) -> BatchRecord:
     """Apply a whole batch, or nothing: on OpRefused the state is rolled back."""
     old_root, old_tree_root, old_globals = state.root(), state.tree.root, tuple(state.globals_fields())
     old_queues = (state.registration_index, state.deposit_index, state.forced_index)
+    old_book = state.options
     state.begin()
     state.log = []
     try:
@@ -585,7 +586,7 @@ def process_batch(state: State, batch: Batch) -> BatchRecord:
         figures_root=opt.figures_root(state))
     return BatchRecord(batch=batch, public=public, ops=witnesses, settle=settle, root_box=state.tree.root_box,
                        preset=state.preset, old_tree_root=old_tree_root, old_globals=old_globals,
-                       da_scalar=state.da_scalar)
+                       da_scalar=state.da_scalar, old_book=old_book, book=state.options)
 
 
 # --- the sequencer's batch builder -------------------------------------------------------------
@@ -643,9 +644,15 @@ def build_batch(state: State, pending: Sequence, prices: Sequence[int],
         observed, state.observed = state.observed, None
     wants = {}  # account -> the states its box must hold
     if first is not None:
-        for index, accounts in observed.items():
-            if any(_unsafe_in_box(state, a) for a in accounts):
-                wants[index] = accounts
+        # measured after the header (options presets: the states may hold series this batch lists)
+        state.begin()
+        try:
+            process_batch_header(state, header)
+            for index, accounts in observed.items():
+                if any(_unsafe_in_box(state, a) for a in accounts):
+                    wants[index] = accounts
+        finally:
+            state.rollback()
     return _build_pass(state, header, pending, wants, lenient=False, bounce_unregistered=bounce_unregistered,
                        seen=observed if first is not None else {})
 

@@ -63,6 +63,17 @@ weaken this: it is an input of the same hash, bound like the boxes.
 Per level of a path update that changes a box the circuit computes the box commitment and
 the node hash, and the new node box as the min/max of the a children's bounds: 4*M
 comparisons of (a - 1) pairs, 16-bit for price bounds and 48-bit for funding bounds.
+
+Options presets (K > 0, `options.py`): a node's box also has an *option box* (per market a vol
+interval, one time interval: `box.OptionBounds`), a leaf's is its account's `OptionBox` bounds,
+an inner node's the intersection of its children's, and each child's enters the box commitment
+as one more packed element after its market boxes (`box.pack_option`):
+
+    P = pack(B_0)_0, ..., pack(B_0)_{M-1}, pack_option(O_0), ..., pack_option(O_{a-1})   (a*(M+1))
+
+so the root's option box is the intersection of every account's (`root_option_box`), which the
+batch checks the round's vols and timestamp against, exactly as the root's box is checked
+against the prices and funding indices. K = 0 trees have no option boxes and are unchanged.
 """
 from __future__ import annotations
 
@@ -105,6 +116,7 @@ class OpeningLevel:
     sibling_hashes: tuple[int, ...]
     sibling_boxes: tuple[Box, ...]
     sibling_blinds: tuple[int, ...]
+    sibling_option_boxes: tuple = ()  # options presets: the siblings' `box.OptionBounds`
 
 
 def blind_hash(child_blinds: Sequence[int]) -> int:
@@ -112,34 +124,45 @@ def blind_hash(child_blinds: Sequence[int]) -> int:
     return hash_fields(list(child_blinds))
 
 
-def box_commitment(child_boxes: Sequence[Box], blind: int) -> int:
-    """The hiding commitment to a node's children's boxes: their packed forms, child-major,
-    then the node's blind; in one Poseidon where they fit, else Poseidon(hash_fields(packed),
-    blind) (module docstring)."""
-    packed = [x for b in child_boxes for x in boxes.pack_box(b)]
+def box_commitment(child_boxes: Sequence[Box], blind: int, child_option_boxes: Sequence | None = None) -> int:
+    """The hiding commitment to a node's children's boxes: their packed forms, child-major
+    (each child's packed option box after its market boxes, on options presets), then the
+    node's blind; in one Poseidon where they fit, else Poseidon(hash_fields(packed), blind)
+    (module docstring)."""
+    if child_option_boxes is None:
+        packed = [x for b in child_boxes for x in boxes.pack_box(b)]
+    else:
+        packed = [x for b, o in zip(child_boxes, child_option_boxes) for x in [*boxes.pack_box(b), boxes.pack_option(o)]]
     if len(packed) < POSEIDON_MAX_INPUTS:
         return hash_fields(packed + [blind])
     return hash_fields([hash_fields(packed), blind])
 
 
-def node_hash(children: Sequence[int], child_boxes: Sequence[Box], blind: int) -> int:
+def node_hash(children: Sequence[int], child_boxes: Sequence[Box], blind: int,
+              child_option_boxes: Sequence | None = None) -> int:
     """The hash of an inner node from its children's hashes and boxes and its own blind
     (module docstring): Poseidon(c_0, ..., c_{a-1}, box_commitment(B_0, ..., B_{a-1}, blind))."""
-    return hash_fields([*children, box_commitment(child_boxes, blind)])
+    return hash_fields([*children, box_commitment(child_boxes, blind, child_option_boxes)])
 
 
 def compute_root(arity: int, leaf_hash: int, leaf_box: Box, leaf_salt: int, index: int,
-                 opening: Sequence[OpeningLevel]) -> tuple[int, Box]:
-    """Recompute (root hash, root box) from a leaf and its opening: what the batch circuit does."""
-    h, b, s = leaf_hash, leaf_box, leaf_salt
+                 opening: Sequence[OpeningLevel], leaf_option_box=None) -> tuple[int, Box]:
+    """Recompute (root hash, root box) from a leaf and its opening: what the batch circuit does
+    (`leaf_option_box`: the leaf's `box.OptionBounds`, on options presets)."""
+    h, b, s, o = leaf_hash, leaf_box, leaf_salt, leaf_option_box
     for level in opening:
         assert level.position == index % arity
         hs, bs, ss = list(level.sibling_hashes), list(level.sibling_boxes), list(level.sibling_blinds)
         hs.insert(level.position, h)
         bs.insert(level.position, b)
         ss.insert(level.position, s)
+        os_ = None
+        if o is not None:
+            os_ = list(level.sibling_option_boxes)
+            os_.insert(level.position, o)
+            o = boxes.intersect_options(os_)
         s = blind_hash(ss)
-        h, b = node_hash(hs, bs, s), boxes.intersect(bs)
+        h, b = node_hash(hs, bs, s, os_), boxes.intersect(bs)
         index //= arity
     return h, b
 
@@ -237,12 +260,25 @@ def _intersect_groups(groups: np.ndarray) -> np.ndarray:
     return out
 
 
-def _box_tails(groups: np.ndarray, blinds: np.ndarray) -> np.ndarray:
+def _pack_option_limbs(ogroups: np.ndarray) -> np.ndarray:
+    """`box.pack_option` of every option box of a (..., 2M + 2) int64 array -> (..., 4) limbs
+    (options presets only: small trees, packed through Python ints)."""
+    flat = ogroups.reshape(-1, ogroups.shape[-1]).tolist()
+    packed = [boxes.pack_option(boxes.option_from_flat(row)) for row in flat]
+    return _to_limbs(packed).reshape(*ogroups.shape[:-1], 4)
+
+
+def _box_tails(groups: np.ndarray, blinds: np.ndarray, ogroups: np.ndarray | None = None) -> np.ndarray:
     """What follows the a child hashes in each parent's preimage, from the children's boxes
-    (p, a, M, 4) and the parents' blinds (p, 4): `box_commitment`, the `hash_fields` of the
-    a*M packed boxes and the blind -> (p, 1, 4) limbs."""
+    (p, a, M, 4), their option boxes ((p, a, 2M + 2), options presets) and the parents' blinds
+    (p, 4): `box_commitment`, the `hash_fields` of the a*M (a*(M+1)) packed boxes and the
+    blind -> (p, 1, 4) limbs."""
     p, a, m = groups.shape[:3]
-    packed = _pack_limbs(groups).reshape(p, a * m, 4)
+    packed = _pack_limbs(groups)
+    if ogroups is not None:
+        packed = np.concatenate([packed, _pack_option_limbs(ogroups)[:, :, None, :]], axis=2)
+        m += 1
+    packed = packed.reshape(p, a * m, 4)
     if a * m >= POSEIDON_MAX_INPUTS:
         packed = _hash_fields_rows(packed)[:, None, :]
     return _poseidon_rows(np.concatenate([packed, blinds[:, None, :]], axis=1))[:, None, :]
@@ -267,13 +303,18 @@ class BoxTree:
     (`boxes[k]`, (n, M, 4) int64) and blinds (`blinds[k]`, (n, 4) limbs; level 0: the salts). `update` recomputes one path; `build` hashes only the
     ancestors of non-empty leaves, level by level, each level in one batched native call."""
 
-    def __init__(self, arity: int, depth: int, num_markets: int):
-        """The empty tree: every node of level k is the empty subtree's (`empty_hashes[k]`, FULL)."""
+    def __init__(self, arity: int, depth: int, num_markets: int, options: bool = False):
+        """The empty tree: every node of level k is the empty subtree's (`empty_hashes[k]`, FULL).
+        `options`: nodes carry option boxes too (options presets, module docstring)."""
         assert arity in (2, 4) and depth >= 1
         self.arity, self.depth, self.num_markets = arity, depth, num_markets
         full = np.array(boxes.full(num_markets), dtype=np.int64)
         self.empty_blinds = self._empty_blinds(arity, depth)  # per level
-        self.empty_hashes = self._empty_hashes(arity, depth, num_markets)  # per level
+        self.empty_hashes = self._empty_hashes(arity, depth, num_markets, options)  # per level
+        self.full_option = np.array(boxes.option_flat(boxes.full_option(num_markets)), dtype=np.int64)
+        self.oboxes: list[np.ndarray] | None = None if not options else [
+            np.broadcast_to(self.full_option, (arity ** (depth - k), len(self.full_option))).copy()
+            for k in range(depth + 1)]
         self.node_limbs: list[np.ndarray] = [
             np.tile(_to_limbs([self.empty_hashes[k]]), (arity ** (depth - k), 1)) for k in range(depth + 1)]
         self.boxes: list[np.ndarray] = [
@@ -291,6 +332,24 @@ class BoxTree:
     def root_box(self) -> Box:
         return self.box_at(self.depth, 0)
 
+    @property
+    def options(self) -> bool:
+        return self.oboxes is not None
+
+    @property
+    def root_option_box(self):
+        """The intersection of every leaf's option box (`box.OptionBounds`; options presets)."""
+        return self.option_box_at(self.depth, 0)
+
+    def option_box_at(self, level: int, index: int):
+        return boxes.option_from_flat(self.oboxes[level][index].tolist())
+
+    def _child_option_boxes(self, level: int, index: int):
+        """The option boxes of node (level >= 1, index)'s children, or None (no options)."""
+        if self.oboxes is None:
+            return None
+        return [self.option_box_at(level - 1, index * self.arity + i) for i in range(self.arity)]
+
     def hash_at(self, level: int, index: int) -> int:
         return _to_ints(self.node_limbs[level][index:index + 1])[0]
 
@@ -304,7 +363,7 @@ class BoxTree:
         """The box commitment in the preimage of node (level >= 1, index)."""
         a = self.arity
         children = [self.box_at(level - 1, index * a + i) for i in range(a)]
-        return box_commitment(children, self.blind_at(level, index))
+        return box_commitment(children, self.blind_at(level, index), self._child_option_boxes(level, index))
 
     def leaf(self, index: int) -> tuple[int, Box]:
         return self.hash_at(0, index), self.box_at(0, index)
@@ -330,19 +389,21 @@ class BoxTree:
             sib = [base + i for i in range(a) if i != pos]
             out.append(OpeningLevel(pos, tuple(_to_ints(self.node_limbs[k][sib])),
                                     tuple(self.box_at(k, s) for s in sib),
-                                    tuple(_to_ints(self.blinds[k][sib]))))
+                                    tuple(_to_ints(self.blinds[k][sib])),
+                                    () if self.oboxes is None else tuple(self.option_box_at(k, s) for s in sib)))
             index //= a
         return out
 
     # --- writing -------------------------------------------------------------------------
-    def update(self, index: int, leaf_hash: int, leaf_box: Box, leaf_salt: int = 0) -> None:
+    def update(self, index: int, leaf_hash: int, leaf_box: Box, leaf_salt: int = 0, option_box=None) -> None:
         """Write one leaf and recompute its path: D box intersections, D node hashes, and D
         blind hashes when the salt changes (a registration: a leaf keeps its salt).
 
         A node's box commitment (`_box_tails`) depends on boxes and blinds only. So the
         path's boxes are intersected first, the D box tails hashed in one batch (with 4
         markets the expensive Poseidon(16) of each level, which the extension runs in
-        parallel), and only the short Poseidons over the child hashes are sequential."""
+        parallel), and only the short Poseidons over the child hashes are sequential.
+        `option_box`: the leaf's `box.OptionBounds` (options presets; None: the full one)."""
         a, m = self.arity, self.num_markets
         box = np.asarray(leaf_box, dtype=np.int64).reshape(m, 4)
         _check_boxes(box)
@@ -354,35 +415,51 @@ class BoxTree:
             self.blinds[0][index] = salt
             for k, p in enumerate(parents):
                 self.blinds[k + 1][p] = _poseidon_rows(self.blinds[k][p * a:(p + 1) * a][None])[0]
-        groups = []
+        groups, ogroups = [], []
+        if self.oboxes is not None:
+            self.oboxes[0][index] = self._option_row(option_box)
         for k, p in enumerate(parents):
             groups.append(self.boxes[k][p * a:(p + 1) * a])
             self.boxes[k + 1][p] = _intersect_groups(groups[-1][None])[0]
-        tails = _box_tails(np.stack(groups), np.stack([self.blinds[k + 1][p] for k, p in enumerate(parents)]))
+            if self.oboxes is not None:
+                ogroups.append(self.oboxes[k][p * a:(p + 1) * a])
+                self.oboxes[k + 1][p] = _intersect_groups(ogroups[-1][None])[0]
+        tails = _box_tails(np.stack(groups), np.stack([self.blinds[k + 1][p] for k, p in enumerate(parents)]),
+                           np.stack(ogroups) if ogroups else None)
         for k, p in enumerate(parents):
             children = self.node_limbs[k][p * a:(p + 1) * a]
             self.node_limbs[k + 1][p] = _node_hashes(children[None], tails[k:k + 1])[0]
+
+    def _option_row(self, option_box) -> np.ndarray:
+        row = self.full_option if option_box is None else np.array(boxes.option_flat(option_box), dtype=np.int64)
+        boxes.pack_option(boxes.option_from_flat(row.tolist()))  # asserts the bounds' widths
+        return row
 
     @classmethod
     def build(cls, arity: int, depth: int, num_markets: int,
               leaves: Iterable[tuple] | None = None,
               leaf_hashes: list[int] | None = None, leaf_boxes: np.ndarray | None = None,
-              leaf_salts: list[int] | None = None) -> "BoxTree":
+              leaf_salts: list[int] | None = None, options: bool = False) -> "BoxTree":
         """Hash a whole tree from scratch, level by level.
 
-        Either `leaves` = (index, hash, box[, salt]) for the non-empty leaves (a later entry for
-        the same index wins; salt 0 if left out), or the dense level 0 as `leaf_hashes` (a^D
-        ints), `leaf_boxes` ((a^D, M, 4) int64 array) and `leaf_salts` (a^D ints, or 0s)."""
-        t = cls(arity, depth, num_markets)
+        Either `leaves` = (index, hash, box[, salt[, option box]]) for the non-empty leaves (a
+        later entry for the same index wins; salt 0 if left out, the option box full), or the
+        dense level 0 as `leaf_hashes` (a^D ints), `leaf_boxes` ((a^D, M, 4) int64 array) and
+        `leaf_salts` (a^D ints, or 0s). `options`: the tree carries option boxes."""
+        t = cls(arity, depth, num_markets, options)
         n = arity ** depth
         if leaf_hashes is None:
-            latest = {entry[0]: (entry[1], entry[2], entry[3] if len(entry) > 3 else 0) for entry in leaves or ()}
+            latest = {entry[0]: (entry[1], entry[2], entry[3] if len(entry) > 3 else 0,
+                                 entry[4] if len(entry) > 4 else None) for entry in leaves or ()}
             idx = np.fromiter(latest, dtype=np.int64, count=len(latest))
-            leaf_boxes = np.array([b for _, b, _ in latest.values()], dtype=np.int64).reshape(-1, num_markets, 4)
+            leaf_boxes = np.array([b for _, b, _, _ in latest.values()], dtype=np.int64).reshape(-1, num_markets, 4)
             _check_boxes(leaf_boxes)
-            t.node_limbs[0][idx] = _to_limbs([h for h, _, _ in latest.values()])
+            t.node_limbs[0][idx] = _to_limbs([h for h, _, _, _ in latest.values()])
             t.boxes[0][idx] = leaf_boxes
-            t.blinds[0][idx] = _to_limbs([s for _, _, s in latest.values()])
+            t.blinds[0][idx] = _to_limbs([s for _, _, s, _ in latest.values()])
+            if options:
+                for i, (_, _, _, o) in zip(idx.tolist(), latest.values()):
+                    t.oboxes[0][i] = t._option_row(o)
         else:
             assert len(leaf_hashes) == n and leaf_boxes.shape == (n, num_markets, 4)
             _check_boxes(leaf_boxes)
@@ -400,6 +477,8 @@ class BoxTree:
         full = np.array(boxes.full(self.num_markets), dtype=np.int64)
         differs = (self.node_limbs[level] != empty_hash).any(axis=1) | (self.boxes[level] != full).any(axis=(1, 2)) \
             | (self.blinds[level] != empty_blind).any(axis=1)
+        if self.oboxes is not None:
+            differs |= (self.oboxes[level] != self.full_option).any(axis=1)
         return np.flatnonzero(differs)
 
     def _rehash_above(self, changed: np.ndarray) -> None:
@@ -420,12 +499,16 @@ class BoxTree:
             groups = self.boxes[k].reshape(n_par, a, m, 4)
             children = self.node_limbs[k].reshape(n_par, a, 4)
             child_blinds = self.blinds[k].reshape(n_par, a, 4)
+            ogroups = None if self.oboxes is None else self.oboxes[k].reshape(n_par, a, -1)
             if len(parents) < n_par:  # else all of them: the views need no gather
                 groups, children, child_blinds = groups[parents], children[parents], child_blinds[parents]
+                ogroups = None if ogroups is None else ogroups[parents]
             self.boxes[k + 1][parents] = _intersect_groups(groups)
+            if ogroups is not None:
+                self.oboxes[k + 1][parents] = _intersect_groups(ogroups)
             blinds = _poseidon_rows(child_blinds)
             self.blinds[k + 1][parents] = blinds
-            self.node_limbs[k + 1][parents] = _node_hashes(children, _box_tails(groups, blinds))
+            self.node_limbs[k + 1][parents] = _node_hashes(children, _box_tails(groups, blinds, ogroups))
             changed = parents
 
     @staticmethod
@@ -436,10 +519,11 @@ class BoxTree:
         return out
 
     @classmethod
-    def _empty_hashes(cls, arity: int, depth: int, num_markets: int) -> list[int]:
+    def _empty_hashes(cls, arity: int, depth: int, num_markets: int, options: bool = False) -> list[int]:
         blinds, out = cls._empty_blinds(arity, depth), [EMPTY_LEAF_HASH]
+        full_o = [boxes.full_option(num_markets)] * arity if options else None
         for k in range(depth):
-            out.append(node_hash([out[-1]] * arity, [boxes.full(num_markets)] * arity, blinds[k + 1]))
+            out.append(node_hash([out[-1]] * arity, [boxes.full(num_markets)] * arity, blinds[k + 1], full_o))
         return out
 
     # --- the sequencer's use of the boxes ---------------------------------------------------

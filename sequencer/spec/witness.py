@@ -55,6 +55,9 @@ class BatchRecord:
     # public.da_public_key and derives new accounts' salts from it): a prover's secret, like
     # the database that holds it
     da_scalar: int = 0
+    # options presets (spec/options.py): the options book before and after the batch
+    old_book: Any = None
+    book: Any = None
 
     @property
     def withdrawals(self) -> list[tuple[int, int]]:

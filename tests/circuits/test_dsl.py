@@ -156,6 +156,22 @@ def test_materialize_keeps_the_r1cs_and_speeds_the_solver():
     assert plain.witness(inp) == mat.witness(inp)
 
 
+def test_compiling_drops_materialized_lcs_but_compiles_again():
+    c = Circuit()
+    xs = c.private_input("x", 4)
+    v = c.materialize(xs[0] + 2 * xs[1] + 3 * xs[2] + xs[3])
+    assert c.alias_terms(v.id) == {xs[0].id: 1, xs[1].id: 2, xs[2].id: 3, xs[3].id: 1}
+    c.output("out", c.mul(v, v))
+    first = c.compile()
+    with pytest.raises(CircuitError, match="compiled"):
+        c.alias_terms(v.id)
+    again = c.compile()
+    assert again.r1cs.constraints == first.r1cs.constraints
+    assert again.witness({"x": [1, 2, 3, 4]}) == first.witness({"x": [1, 2, 3, 4]})
+    with pytest.raises(CircuitError, match="compiled"):
+        c.mul(v, xs[0])  # a new constraint on a materialized signal needs its LC
+
+
 def test_sym_entries_cover_every_signal():
     c = Circuit()
     a, b = c.private_input("in", 2)

@@ -1,6 +1,8 @@
 """The native kernels (prover._native) against py_ecc and a plain-Python NTT."""
 from __future__ import annotations
 
+import functools
+
 import pytest
 from hypothesis import given, settings, strategies as st
 from py_ecc.optimized_bn128 import G1, G2, FQ2, Z1, Z2, add, multiply, neg, normalize
@@ -197,6 +199,29 @@ def test_g2_msm_large_matches_single_scalar_identity(rng):
     bases = b"".join(native.g2_msm(g2, le(k)) for k in ks)
     got = native.g2_msm(bases, b"".join(le(s) for s in ss))
     assert got == native.g2_msm(g2, le(sum(k * s for k, s in zip(ks, ss))))
+
+
+# psi.rs: G2 scalars are split as s = k0 + k1·μ with μ = p − r (ψ acts on G2 as [μ])
+MU = 21888242871839275222246405745257275088696311157297823662689037894645226208583 - R
+
+
+@functools.cache
+def _g2_multiples(n: int) -> tuple[list[int], bytes]:
+    """1..n and the points k·G2 (native single-pair MSMs)."""
+    ks = list(range(1, n + 1))
+    return ks, b"".join(native.g2_msm(g2_enc(G2), le(k)) for k in ks)
+
+
+@pytest.mark.parametrize("s", [MU - 1, MU, MU + 1, 2 * MU, MU * MU % R, (R - 1) // MU * MU, R - 1, R - MU])
+def test_g2_msm_at_the_endomorphism_split_edges_matches_py_ecc(s):
+    # one pair (small windows) and the same term among many (batch-affine buckets): k0 or k1
+    # at 0, at μ − 1, at their largest
+    q = multiply(G2, 3)
+    assert native.g2_msm(g2_enc(q), le(s)) == g2_enc(multiply(q, s))
+    ks, bases = _g2_multiples(600)
+    ss = [s if i % 3 == 0 else (i * 0x9E3779B97F4A7C15) ** 5 % R for i in range(len(ks))]
+    got = native.g2_msm(bases, b"".join(le(x) for x in ss))
+    assert got == g2_enc(multiply(G2, sum(k * x for k, x in zip(ks, ss)) % R))
 
 
 def test_msm_of_nothing_and_of_cancelling_terms_is_infinity():

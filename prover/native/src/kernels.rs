@@ -25,7 +25,7 @@ pub fn g2_msm(bases: &[u8], scalars: &[u8]) -> PyResult<Vec<u8>> {
         return err(format!("{} bases but {} scalars", p.len(), s.len()));
     }
     let s: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
-    Ok(g2_bytes(&crate::msm::msm(&p, &s).into_affine()))
+    Ok(g2_bytes(&crate::msm::msm_g2_psi(&p, &s).into_affine()))
 }
 
 fn domain(n: usize) -> PyResult<Radix2EvaluationDomain<Fr>> {

@@ -10,6 +10,7 @@ mod msm;
 mod phase2;
 mod poseidon;
 mod prove;
+mod psi;
 mod r1cs;
 mod resident;
 mod setup;

@@ -5,14 +5,15 @@ from fastapi import APIRouter, HTTPException, Query, Response
 
 from circuits.crypto.eddsa import verify_poseidon
 
+from ...spec import cross_margin as xm
 from ...spec import margin
 from ...spec.constants import BPS
 from ...spec.ops import AccountRequest, message_hash
 from ...spec.state import Account
 from ...spec.transition import OpRefused
 from ..deps import VIEWING_KEY_PREFIX, AccountIdPath, KeyIdPath, OwnerDep, ReaderDep, ServicesDep, token_hash
-from ..models import (AccountPublic, AccountRequestIn, ErrorOut, Leaf, MarginOut, OpPublic, PathLevelOut,
-                      RegistrationCall, ViewingKeyIn, ViewingKeyOut)
+from ..models import (AccountPublic, AccountRequestIn, ErrorOut, Leaf, MarginOut, OpPublic, OptionSlot,
+                      PathLevelOut, RegistrationCall, ViewingKeyIn, ViewingKeyOut)
 from .common import op_public, signature
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
@@ -35,14 +36,31 @@ def request_account(body: AccountRequestIn, services: ServicesDep) -> Registrati
 
 def _leaf(a: Account) -> Leaf:
     return Leaf(nonce_hi=a.nonce_hi, nonce_bitmap=a.nonce_bitmap, collateral=a.collateral,
-                positions=list(a.positions), snapshots=list(a.snapshots), salt=hex(a.salt))
+                positions=list(a.positions), snapshots=list(a.snapshots), salt=hex(a.salt),
+                options=[OptionSlot(series=sid, size=n) for sid, n in a.option_slots])
+
+
+def _margin(settled, leaf: Account) -> Optional[MarginOut]:
+    preset, g, f = settled.preset, settled.prices, settled.funding
+    if settled.options is None:
+        return MarginOut(tv=margin.total_value(leaf, preset, g, f),
+                         mr=-(-margin.requirement_scaled(leaf, preset, g, "maintenance") // BPS),
+                         ir=-(-margin.requirement_scaled(leaf, preset, g, "initial") // BPS),
+                         maintenance_surplus_bps=margin.maintenance_surplus(leaf, preset, g, f),
+                         initial_surplus_bps=margin.initial_surplus(leaf, preset, g, f))
+    if settled.options.figures is None:  # options preset before its first batch: no figures yet
+        return None
+    tv = xm.total_value(settled, leaf)
+    ms, is_ = xm.marks_surplus(settled, leaf, "maintenance"), xm.marks_surplus(settled, leaf, "initial")
+    return MarginOut(tv=tv, mr=-(-(BPS * tv - ms) // BPS), ir=-(-(BPS * tv - is_) // BPS),
+                     maintenance_surplus_bps=ms, initial_surplus_bps=is_)
 
 
 @router.get("/{account_id}", response_model=AccountPublic, responses=PRIVATE)
 def get_account(account_id: AccountIdPath, reader: ReaderDep, services: ServicesDep) -> AccountPublic:
     """The account's settled leaf, box, margin at the settled prices, Merkle path at the
     settled root, and its leaf with the pending ops applied. Owner or viewing key only."""
-    settled, preset = services.settled, services.preset
+    settled = services.settled
     leaf = settled.accounts.get(account_id)
     row = services.store.get_account(account_id)
     if leaf is None and row is None:
@@ -52,15 +70,9 @@ def get_account(account_id: AccountIdPath, reader: ReaderDep, services: Services
                pubkey=[row.pubkey_x, row.pubkey_y] if row else [str(v) for v in leaf.pubkey],
                l1_address=row.l1_owner if row else None)
     if leaf is not None:
-        g, f = settled.prices, settled.funding
         out.update(
             leaf=_leaf(leaf), box=[list(b) for b in leaf.box], root=hex(settled.root()),
-            margin=MarginOut(
-                tv=margin.total_value(leaf, preset, g, f),
-                mr=-(-margin.requirement_scaled(leaf, preset, g, "maintenance") // BPS),
-                ir=-(-margin.requirement_scaled(leaf, preset, g, "initial") // BPS),
-                maintenance_surplus_bps=margin.maintenance_surplus(leaf, preset, g, f),
-                initial_surplus_bps=margin.initial_surplus(leaf, preset, g, f)),
+            margin=_margin(settled, leaf),
             merkle_path=[PathLevelOut(position=lv.position, sibling_hashes=[hex(h) for h in lv.sibling_hashes],
                                       box_commitment=hex(lv.box_commitment))
                          for lv in settled.tree.path(account_id)])

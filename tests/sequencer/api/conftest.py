@@ -93,12 +93,12 @@ def db_url(request, tmp_path):
 
 
 class World:
-    def __init__(self, db_url: str, **settings):
+    def __init__(self, db_url: str, settled: State = None, **settings):
         self.settings = Settings(db_url=db_url, **settings)
         self.store = Store(db_url)
         for i in range(N_ACCOUNTS + 1):
             self.store.upsert_account(i, key(i).public_key, address(i))
-        self.services = Services.build(self.store, settled_state(), max_pending=self.settings.max_pending,
+        self.services = Services.build(self.store, settled or settled_state(), max_pending=self.settings.max_pending,
                                        rate_per_s=self.settings.rate_per_s, burst=self.settings.rate_burst)
         self.app = create_app(self.settings, self.services)
         with warnings.catch_warnings():
