@@ -143,6 +143,7 @@ class Row:
     witness_peak_mb: Optional[float] = None  # peak RSS of the child once the witness is solved
     setup_peak_mb: Optional[float] = None  # ... once the development key is made (build and witness included)
     child_peak_mb: Optional[float] = None  # ... at its end (in-process proofs included)
+    wires: Optional[int] = None  # the R1CS's wires (the key's A, B1, B2 and C sections have one point each)
     rapidsnark_prove_s: Optional[float] = None  # --rapidsnark: its whole process on the same .zkey/.wtns (median)
     rapidsnark_peak_rss_mb: Optional[float] = None
     rapidsnark_verified: Optional[bool] = None  # each of its proofs passed `zkclear verify`
@@ -171,12 +172,24 @@ def _flow_record(preset: Preset, batches: int, seed: int):
     return best[0], best[1], flow.summary
 
 
+def _forget_circuits() -> None:
+    """Drop every compiled circuit this process holds (circuits.registry's in-memory caches)."""
+    import gc
+
+    from circuits import registry
+
+    for cached in (registry._disk_cached, registry._build_cached):
+        cached.cache_clear()
+    gc.collect()
+
+
 def _child(preset_name: str, trades: int, full: bool, repeat: int, workdir: str, flow_batches: int,
            seed: int) -> dict:
     """Build, witness, set up and prove in process; write w.wtns, k.zkey, vk.json to workdir."""
     from prover.backends import get_backend
     from prover.field import R
     from prover.formats.snarkjs_json import write_vk
+    from prover.formats.r1cs import r1cs_to_bytes
     from prover.formats.wtns import write_wtns
     from prover.formats.zkey import read_zkey_vk
     from prover.groth16.setup import ToxicWaste
@@ -225,9 +238,16 @@ def _child(preset_name: str, trades: int, full: bool, repeat: int, workdir: str,
     work = Path(workdir)
     write_wtns(work / "w.wtns", witness)
     public = compiled.public_signals(witness)
+    r1cs = r1cs_to_bytes(compiled.r1cs)
+    out["wires"] = compiled.r1cs.n_wires
+    # The setup needs only the R1CS: free the circuit (its Python structures, the native witness
+    # program, the lists of checks) first; at mainnet they are GBs the setup's own peak would sit on.
+    del compiled, witness, record
+    _forget_circuits()
     be = get_backend("native")
     t0 = time.perf_counter()
-    zkey = be.setup(compiled.r1cs, ToxicWaste.random())
+    zkey = be.setup(r1cs, ToxicWaste.random())
+    del r1cs
     out["setup_s"] = round(time.perf_counter() - t0, 2)
     out["setup_peak_mb"] = round(_peak_mb())
     _progress(f"setup {out['setup_s']} s, peak RSS {out['setup_peak_mb']} MB")
@@ -235,7 +255,6 @@ def _child(preset_name: str, trades: int, full: bool, repeat: int, workdir: str,
     out["zkey_mb"] = round(len(zkey) / 2**20, 1)
     vk = read_zkey_vk(zkey)  # header and IC only: the whole key parsed in Python is GBs at mainnet
     write_vk(work / "vk.json", vk)
-    del compiled, witness  # the key and the .wtns are on disk: the in-process proofs read them
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
