@@ -69,7 +69,7 @@ def _unreadable(exc: Exception):
 def cmd_setup(args) -> int:
     from prover.formats import FormatError
     from prover.formats.snarkjs_json import write_vk
-    from prover.formats.zkey import read_zkey
+    from prover.formats.zkey import read_zkey_vk
     from prover.formats.binfile import write_atomic
     from prover.errors import CliError
     try:
@@ -81,7 +81,7 @@ def cmd_setup(args) -> int:
                   "anyone holding it can forge proofs. Never deploy this key.", file=sys.stderr)
             zkey = _backend(args.backend).setup(r1cs, ToxicWaste.random())
             write_atomic(args.zkey, zkey)
-            pk = read_zkey(zkey) if args.vk else None
+            vk = read_zkey_vk(zkey) if args.vk else None
         else:
             import secrets
             from prover.field import R
@@ -91,9 +91,9 @@ def cmd_setup(args) -> int:
             except ValueError as exc:  # FormatError included: an unreadable or too small ptau
                 raise CliError(str(exc), 2) from None
             write_atomic(args.zkey, zkey)
-            pk = read_zkey(zkey) if args.vk else None
+            vk = read_zkey_vk(zkey) if args.vk else None
         if args.vk:
-            write_vk(args.vk, pk.verifying_key())
+            write_vk(args.vk, vk)  # from the key's header and IC only: a mainnet key is GBs
     except FormatError as exc:
         raise _unreadable(exc) from None
     print(f"zkclear setup: wrote {args.zkey}" + (" (UNSAFE dev setup)" if args.dev_unsafe else ""))
@@ -149,11 +149,11 @@ def cmd_verify(args) -> int:
 def cmd_export_vk(args) -> int:
     from prover.formats import FormatError
     from prover.formats.snarkjs_json import write_vk
-    from prover.formats.zkey import read_zkey
+    from prover.formats.zkey import read_zkey_vk
     try:
-        pk = read_zkey(args.zkey)
+        vk = read_zkey_vk(args.zkey)  # header, IC and hash sections: a mainnet key is GBs
     except FormatError as exc:
         raise _unreadable(exc) from None
-    write_vk(args.vk, pk.verifying_key())
+    write_vk(args.vk, vk)
     print(f"zkclear export-vk: wrote {args.vk}")
     return 0

@@ -1,6 +1,7 @@
 """`zkclear bench settlement`: what a settlement batch costs to prove, and trades per second.
 
     zkclear bench settlement [--preset P] [--trades 1,8,64 | --full] [--repeat N] [--json]
+                             [--rapidsnark PATH] [--keep DIR]
     (also: python -m circuits.settlement.bench ...)
 
 Rows:
@@ -28,7 +29,15 @@ timed), or null where the native extension has none.
 
     trades_per_s = trades_per_batch / (witness_s + prove_s)
 
-(and `trades_per_s_resident` with the resident proof time). `trades_per_batch` is n for a
+(and `trades_per_s_resident` with the resident proof time). With `--rapidsnark PATH` (rapidsnark's
+`prover`, built outside the repository) the same .zkey and .wtns are also proven by rapidsnark,
+whole process, `--repeat` times (`rapidsnark_prove_s`, `rapidsnark_peak_rss_mb`,
+`rapidsnark_verified`). `--keep DIR` keeps each row's key, witness, vk and proofs in
+DIR/<preset>-<row> (a mainnet key is GBs: keep it outside the repository). The child reports its
+peak RSS after the build, the witness, the setup and at its end; it prints a progress line on
+stderr as each step ends, and `load` records the machine's load averages (a shared machine).
+At mainnet the child never parses the key in Python (the vk comes from its header and IC
+sections, `read_zkey_vk`), and its in-process proofs read the .wtns written to disk. `trades_per_batch` is n for a
 `--trades` row; for a `--full` row it is the mean over every batch of the flow (the batches
 a venue would settle, the first ones included), so trades_per_s is the honest figure of
 issue 12: the trades a batch of the preset settles on the flow, over the witness and proof
@@ -131,10 +140,23 @@ class Row:
     touches_per_trade: Optional[float] = None  # --full: on the random flow
     flow: Optional[dict] = None  # --full: the flow's per-batch mix (sequencer.flow.FlowSummary)
     batch_mix: Optional[dict] = None  # --full: the ops of the measured batch, per kind
+    witness_peak_mb: Optional[float] = None  # peak RSS of the child once the witness is solved
+    setup_peak_mb: Optional[float] = None  # ... once the development key is made (build and witness included)
+    child_peak_mb: Optional[float] = None  # ... at its end (in-process proofs included)
+    wires: Optional[int] = None  # the R1CS's wires (the key's A, B1, B2 and C sections have one point each)
+    rapidsnark_prove_s: Optional[float] = None  # --rapidsnark: its whole process on the same .zkey/.wtns (median)
+    rapidsnark_peak_rss_mb: Optional[float] = None
+    rapidsnark_verified: Optional[bool] = None  # each of its proofs passed `zkclear verify`
+    load: Optional[str] = None  # the load averages (1, 5, 15 min) when the row ended: the machine is shared
 
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _progress(text: str) -> None:
+    """A line on stderr as each step ends (a full mainnet row runs for tens of minutes)."""
+    print(f"bench settlement: {time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
 
 
 def _flow_record(preset: Preset, batches: int, seed: int):
@@ -150,14 +172,26 @@ def _flow_record(preset: Preset, batches: int, seed: int):
     return best[0], best[1], flow.summary
 
 
+def _forget_circuits() -> None:
+    """Drop every compiled circuit this process holds (circuits.registry's in-memory caches)."""
+    import gc
+
+    from circuits import registry
+
+    for cached in (registry._disk_cached, registry._build_cached):
+        cached.cache_clear()
+    gc.collect()
+
+
 def _child(preset_name: str, trades: int, full: bool, repeat: int, workdir: str, flow_batches: int,
            seed: int) -> dict:
     """Build, witness, set up and prove in process; write w.wtns, k.zkey, vk.json to workdir."""
     from prover.backends import get_backend
     from prover.field import R
     from prover.formats.snarkjs_json import write_vk
+    from prover.formats.r1cs import r1cs_to_bytes
     from prover.formats.wtns import write_wtns
-    from prover.formats.zkey import read_zkey
+    from prover.formats.zkey import read_zkey_vk
     from prover.groth16.setup import ToxicWaste
 
     preset = PRESETS[preset_name]
@@ -177,6 +211,7 @@ def _child(preset_name: str, trades: int, full: bool, repeat: int, workdir: str,
         out["build_cache"] = "built"
     out["build_s"] = round(time.perf_counter() - t0, 2)
     out["build_peak_mb"] = round(_peak_mb())
+    _progress(f"{preset_name} circuit {out['build_cache']} in {out['build_s']} s, peak RSS {out['build_peak_mb']} MB")
     if full:
         record, stats, summary = _flow_record(shape, flow_batches, seed)
         out["trades"] = stats.trades
@@ -198,23 +233,37 @@ def _child(preset_name: str, trades: int, full: bool, repeat: int, workdir: str,
     witness = compiled.witness(batch_inputs(record, shape, compiled))
     out["witness_s"] = round(time.perf_counter() - t0, 3)
     out["witness_cpu_s"] = round(time.process_time() - c0, 3)
+    out["witness_peak_mb"] = round(_peak_mb())
+    _progress(f"witness {out['witness_s']} s")
+    work = Path(workdir)
+    write_wtns(work / "w.wtns", witness)
+    public = compiled.public_signals(witness)
+    r1cs = r1cs_to_bytes(compiled.r1cs)
+    out["wires"] = compiled.r1cs.n_wires
+    # The setup needs only the R1CS: free the circuit (its Python structures, the native witness
+    # program, the lists of checks) first; at mainnet they are GBs the setup's own peak would sit on.
+    del compiled, witness, record
+    _forget_circuits()
     be = get_backend("native")
     t0 = time.perf_counter()
-    zkey = be.setup(compiled.r1cs, ToxicWaste.random())
+    zkey = be.setup(r1cs, ToxicWaste.random())
+    del r1cs
     out["setup_s"] = round(time.perf_counter() - t0, 2)
-    vk = read_zkey(zkey).verifying_key()
+    out["setup_peak_mb"] = round(_peak_mb())
+    _progress(f"setup {out['setup_s']} s, peak RSS {out['setup_peak_mb']} MB")
+    (work / "k.zkey").write_bytes(zkey)
+    out["zkey_mb"] = round(len(zkey) / 2**20, 1)
+    vk = read_zkey_vk(zkey)  # header and IC only: the whole key parsed in Python is GBs at mainnet
+    write_vk(work / "vk.json", vk)
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        proof = be.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
+        proof = be.prove(zkey, work / "w.wtns", secrets.randbelow(R), secrets.randbelow(R))
         times.append(time.perf_counter() - t0)
-    assert be.verify(vk, compiled.public_signals(witness), proof)
+    assert be.verify(vk, public, proof)
     out["prove_inproc_s"] = round(statistics.median(times), 3)
-    work = Path(workdir)
-    write_wtns(work / "w.wtns", witness)
-    (work / "k.zkey").write_bytes(zkey)
-    write_vk(work / "vk.json", vk)
-    out["zkey_mb"] = round(len(zkey) / 2**20, 1)
+    out["child_peak_mb"] = round(_peak_mb())
+    _progress(f"in-process proof {out['prove_inproc_s']} s, peak RSS {out['child_peak_mb']} MB")
     return out
 
 
@@ -239,29 +288,59 @@ def _resident_prove(zkey: Path, wtns: Path, repeat: int) -> Optional[float]:
     return round(statistics.median(times), 3)
 
 
+def _rapidsnark_prove(prover: str, work: Path, repeat: int, env: dict, timeout: float) -> dict:
+    """`repeat` whole-process proofs by rapidsnark's `prover` on the row's own .zkey and .wtns
+    (median wall time, largest peak RSS), each checked by `zkclear verify`."""
+    from prover.bench.processes import run_process
+
+    times, peaks, verified = [], [], True
+    for k in range(repeat):
+        proof, public = work / f"rapidsnark_proof{k}.json", work / f"rapidsnark_public{k}.json"
+        run = run_process([prover, str(work / "k.zkey"), str(work / "w.wtns"), str(proof), str(public)], env=env,
+                          timeout=timeout)
+        if run.returncode != 0:
+            raise RuntimeError(f"rapidsnark failed: {run.stderr[-2000:]}")
+        times.append(run.seconds)
+        peaks.append(run.peak_rss_mb)
+        check = subprocess.run(_zkclear("verify", "--vk", str(work / "vk.json"), "--proof", str(proof),
+                                        "--public", str(public)), capture_output=True, env=env, check=False)
+        verified = verified and check.returncode == 0
+        _progress(f"rapidsnark proof {run.seconds:.2f} s, peak RSS {run.peak_rss_mb:.0f} MB, verified {verified}")
+    return {"rapidsnark_prove_s": round(statistics.median(times), 3), "rapidsnark_peak_rss_mb": round(max(peaks)),
+            "rapidsnark_verified": verified}
+
+
 def measure(preset_name: str, trades: int = 0, full: bool = False, repeat: int = 3, flow_batches: int = 60,
-            seed: int = 1) -> Row:
+            seed: int = 1, rapidsnark: Optional[str] = None, keep: Optional[str] = None) -> Row:
     """One row: the child process (build, witness, setup, in-process proofs), then whole-process
-    proofs by `zkclear prove`, each verified by `zkclear verify`."""
+    proofs by `zkclear prove`, each verified by `zkclear verify`, and with `rapidsnark` (the
+    path of its `prover`) the same key and witness proven by rapidsnark. `keep`: a folder that
+    keeps the row's key, witness, vk and proofs (else a temporary one, removed)."""
     from prover.bench.processes import run_process
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(Path(__file__).resolve().parents[2]),
                                                                      os.environ.get("PYTHONPATH", "")) if p)}
+    timeout = 4 * 3600  # a whole-process proof of the mainnet batch on a loaded 2-core machine
     with tempfile.TemporaryDirectory(prefix="zkclear-bench-settlement-") as tmp:
-        cmd = [sys.executable, "-m", "circuits.settlement.bench", "--child", "--preset", preset_name,
-               "--repeat", str(repeat), "--workdir", tmp, "--flow-batches", str(flow_batches),
-               "--seed", str(seed)] + (["--full"] if full else ["--trades", str(trades)])
-        res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-        if res.returncode != 0:
-            raise RuntimeError(f"bench settlement ({preset_name}, trades {trades}, full {full}): {res.stderr[-3000:]}")
-        child = json.loads(res.stdout.strip().splitlines()[-1])
         work = Path(tmp)
+        if keep is not None:
+            work = Path(keep) / f"{preset_name}-{'full' if full else f'trades{trades}'}"
+            work.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "circuits.settlement.bench", "--child", "--preset", preset_name,
+               "--repeat", str(repeat), "--workdir", str(work), "--flow-batches", str(flow_batches),
+               "--seed", str(seed)] + (["--full"] if full else ["--trades", str(trades)])
+        # the child's progress lines and errors go to this process's stderr as they come
+        res = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env=env, check=False)
+        if res.returncode != 0:
+            raise RuntimeError(f"bench settlement ({preset_name}, trades {trades}, full {full}) failed "
+                               f"(exit {res.returncode}): see its stderr above")
+        child = json.loads(res.stdout.strip().splitlines()[-1])
         times, cpus, peaks, verified = [], [], [], True
         for k in range(repeat):
             proof, public = work / f"proof{k}.json", work / f"public{k}.json"
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             run = run_process(_zkclear("prove", "--zkey", str(work / "k.zkey"), "--wtns", str(work / "w.wtns"),
-                                       "--proof", str(proof), "--public", str(public)), env=env)
+                                       "--proof", str(proof), "--public", str(public)), env=env, timeout=timeout)
             if run.returncode != 0:
                 raise RuntimeError(f"zkclear prove failed: {run.stderr[-2000:]}")
             after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the reaped prover (and GNU time)
@@ -271,14 +350,20 @@ def measure(preset_name: str, trades: int = 0, full: bool = False, repeat: int =
             check = subprocess.run(_zkclear("verify", "--vk", str(work / "vk.json"), "--proof", str(proof),
                                             "--public", str(public)), capture_output=True, env=env, check=False)
             verified = verified and check.returncode == 0
+            _progress(f"zkclear prove (whole process) {run.seconds:.2f} s, peak RSS {run.peak_rss_mb:.0f} MB, "
+                      f"verified {verified}")
+        peers = _rapidsnark_prove(rapidsnark, work, repeat, env, timeout) if rapidsnark else {}
         resident = _resident_prove(work / "k.zkey", work / "w.wtns", repeat)
+        if resident is not None:
+            _progress(f"resident proof {resident} s")
     prove_s = round(statistics.median(times), 3)
     n = child["trades_per_batch"]
-    return Row(**child, prove_s=prove_s, prove_cpu_s=round(statistics.median(cpus), 3),
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return Row(**child, **peers, prove_s=prove_s, prove_cpu_s=round(statistics.median(cpus), 3),
                peak_rss_mb=round(max(peaks)), resident_prove_s=resident,
                trades_per_s=round(n / (child["witness_s"] + prove_s), 3),
                trades_per_s_resident=None if resident is None else round(n / (child["witness_s"] + resident), 3),
-               verified=verified)
+               verified=verified, load=load)
 
 
 def table(preset: Preset, rows: list[Row], repeat: int) -> str:
@@ -302,6 +387,12 @@ def table(preset: Preset, rows: list[Row], repeat: int) -> str:
         lines.append(f"marginal cost of a trade ({a.trades} -> {b.trades}): {per:,.0f} constraints, "
                      f"{(b.prove_s - a.prove_s) / (b.trades - a.trades):.2f} s")
     for r in rows:
+        if r.rapidsnark_prove_s is not None:
+            what = f"full ({r.trade_slots} trade slots)" if r.full else f"{r.trade_slots} trade slots"
+            lines.append(f"rapidsnark on the same key, {what}: {r.rapidsnark_prove_s} s whole process "
+                         f"(peak RSS {r.rapidsnark_peak_rss_mb:,.0f} MB), verified "
+                         f"{'yes' if r.rapidsnark_verified else 'NO'}")
+    for r in rows:
         if r.full:
             lines.append(f"flow ({r.flow['batches']} batches, {r.flow['institutions']} institutions, seed "
                          f"{r.flow['seed']}): touches per trade {r.touches_per_trade}; per batch "
@@ -311,11 +402,13 @@ def table(preset: Preset, rows: list[Row], repeat: int) -> str:
 
 
 def run(preset_name: str, trades: list[int], full: bool, repeat: int, as_json: bool, flow_batches: int = 60,
-        seed: int = 1, out=print) -> list[Row]:
+        seed: int = 1, out=print, rapidsnark: Optional[str] = None, keep: Optional[str] = None) -> list[Row]:
     preset = PRESETS[preset_name]
-    rows = [measure(preset_name, n, repeat=repeat, seed=seed) for n in ([] if full else trades)]
+    rows = [measure(preset_name, n, repeat=repeat, seed=seed, rapidsnark=rapidsnark, keep=keep)
+            for n in ([] if full else trades)]
     if full:
-        rows.append(measure(preset_name, full=True, repeat=repeat, flow_batches=flow_batches, seed=seed))
+        rows.append(measure(preset_name, full=True, repeat=repeat, flow_batches=flow_batches, seed=seed,
+                            rapidsnark=rapidsnark, keep=keep))
     if as_json:
         out(json.dumps({"preset": preset_name, "shape": {"accounts": preset.capacity, "arity": preset.arity,
                                                          "depth": preset.depth, "markets": preset.num_markets},
@@ -347,7 +440,8 @@ def main(argv=None) -> int:
         print(json.dumps(_child(args.preset, 0 if args.full else int(args.trades), args.full, args.repeat, args.workdir,
                                 args.flow_batches, args.seed)))
         return 0
-    run(args.preset, parse_trades(args.trades), args.full, args.repeat, args.json, args.flow_batches, args.seed)
+    run(args.preset, parse_trades(args.trades), args.full, args.repeat, args.json, args.flow_batches, args.seed,
+        rapidsnark=args.rapidsnark, keep=args.keep)
     return 0
 
 

@@ -3,6 +3,7 @@ batches: constraints, proof time, trades per second; `circuits.settlement.bench`
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 
@@ -64,6 +65,11 @@ def settlement_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--flow-batches", type=int, default=60,
                     help="--full: batches of the random flow run from genesis (default 60)")
     ap.add_argument("--seed", type=int, default=1, help="--full: the flow's seed (default 1)")
+    ap.add_argument("--rapidsnark", metavar="PATH", default=None,
+                    help="rapidsnark's prover binary: also prove each row's own .zkey and .wtns with it "
+                         "(whole process, verified by zkclear verify)")
+    ap.add_argument("--keep", metavar="DIR", default=None,
+                    help="keep each row's .zkey, .wtns, vk and proofs in DIR/<preset>-<row> (else a temporary folder)")
 
 
 def _run_prove(args: argparse.Namespace) -> int:
@@ -99,5 +105,8 @@ def _run_settlement(args: argparse.Namespace) -> int:
         raise CliError(str(exc))
     if args.repeat < 1:
         raise CliError("--repeat must be at least 1")
-    rows = run(args.preset, trades, args.full, args.repeat, args.json, args.flow_batches, args.seed)
-    return 0 if all(r.verified for r in rows) else 1
+    if args.rapidsnark and not os.access(args.rapidsnark, os.X_OK):
+        raise CliError(f"--rapidsnark {args.rapidsnark}: not an executable file")
+    rows = run(args.preset, trades, args.full, args.repeat, args.json, args.flow_batches, args.seed,
+               rapidsnark=args.rapidsnark, keep=args.keep)
+    return 0 if all(r.verified and r.rapidsnark_verified is not False for r in rows) else 1

@@ -20,7 +20,7 @@ import struct
 
 from prover.field import Q, R
 from prover.formats.binfile import BinFile, FormatError, PathOrBytes, Reader, Writer, load_bytes, write_atomic
-from prover.groth16.keys import ProvingKey
+from prover.groth16.keys import DEV_SETUP_MARKER, ProvingKey, VerifyingKey
 
 ZKEY_MAGIC = b"zkey"
 MONT = 1 << 256
@@ -129,6 +129,18 @@ def read_zkey_header(path_or_bytes: PathOrBytes) -> tuple[BinFile, dict]:
     if n == 0 or n & (n - 1) or hdr["n_public"] + 1 > hdr["n_vars"]:
         raise FormatError(f"zkey header corrupt: domain size {n}, {hdr['n_public']} public of {hdr['n_vars']} wires")
     return bf, hdr
+
+
+def read_zkey_vk(path_or_bytes: PathOrBytes) -> VerifyingKey:
+    """The verification key of a .zkey, read from its header, IC and hash sections only: at
+    the mainnet batch (a 2-3 GB key) `read_zkey(...).verifying_key()` would parse millions of
+    points into Python objects for the dozen it needs."""
+    bf, hdr = read_zkey_header(path_or_bytes)
+    ic = _points_section(bf, 3, "IC", hdr["n_public"] + 1)
+    cs_hash = bf.section(10, "contributions").raw(64) if bf.has(10) else b"\0" * 64
+    return VerifyingKey(n_public=hdr["n_public"], alpha_1=hdr["alpha_1"], beta_2=hdr["beta_2"],
+                        gamma_2=hdr["gamma_2"], delta_2=hdr["delta_2"], ic=ic,
+                        unsafe_dev_setup=cs_hash == DEV_SETUP_MARKER)
 
 
 def read_zkey(path_or_bytes: PathOrBytes) -> ProvingKey:

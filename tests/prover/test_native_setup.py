@@ -13,7 +13,7 @@ from prover.field import R
 from prover.formats.binfile import Writer
 from prover.formats.r1cs import r1cs_to_bytes, read_r1cs
 from prover.formats.wtns import read_wtns
-from prover.formats.zkey import read_zkey
+from prover.formats.zkey import read_zkey, read_zkey_vk
 from prover.groth16 import qap
 from prover.groth16.setup import ToxicWaste
 from prover_helpers import random_r1cs
@@ -64,6 +64,8 @@ def test_tiny_proves_and_verifies(tiny):
     vk = read_zkey(zkey).verifying_key()
     assert nat.verify(vk, w[1:2], proof)
     assert not nat.verify(vk, [(w[1] + 1) % R], proof)
+    # the header-only reader (the bench's, for multi-GB keys) gives the same key, dev marker included
+    assert read_zkey_vk(zkey) == vk and vk.unsafe_dev_setup
 
 
 def test_raw_terms_zero_and_repeated_wires():

@@ -14,7 +14,7 @@ from prover.formats.r1cs import R1CS, r1cs_to_bytes
 from prover.formats.snarkjs_json import (alphabeta_12, proof_from_json, proof_to_json, read_proof, read_public,
                                          read_vk, vk_from_json, vk_to_json)
 from prover.formats.wtns import wtns_to_bytes
-from prover.formats.zkey import read_zkey, write_zkey, zkey_to_bytes
+from prover.formats.zkey import read_zkey, read_zkey_vk, write_zkey, zkey_to_bytes
 from prover.groth16 import curve, qap
 from prover.groth16.keys import Proof
 
@@ -111,6 +111,7 @@ def test_json_matches_snarkjs(snarkjs_keys):
     assert ref == ours                       # vk_alphabeta_12 included
     assert vk_from_json(ours) == vk
     assert vk == read_zkey(snarkjs_keys.zkey).verifying_key()
+    assert vk == read_zkey_vk(snarkjs_keys.zkey)  # header, IC and hash sections only
 
 
 def test_export_vk_equals_snarkjs_export(snarkjs_keys, tiny, tmp_path, run_snarkjs):
