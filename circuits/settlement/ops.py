@@ -512,6 +512,18 @@ def withdrawal_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> 
     st.message.put_bits(f"withdrawal[{s}].amount", amount_bits)
 
 
+def _cosigned_side(c: Circuit, st: BatchState, preset: Preset, prefix: str, side: str, en, v: dict, msg):
+    """One side of a co-signed trade (perpetual or option): its leaf and index bits, its
+    signature over the trade's one message, its fresh nonce, its settled leaf (expiry closing);
+    returns (pre, bits, nonce_hi, bitmap, settled)."""
+    pre = _leaf_input(c, f"{prefix}.{side}", preset)
+    bits = index_bits_of(c, en, v[side], preset)
+    # both counterparties sign the same message; both nonces fresh
+    _signature(c, f"{prefix}.{side}", en, (pre.pk_x, pre.pk_y), msg)
+    nonce_hi, bitmap = use_nonce(c, en, pre.nonce_hi, pre.nonce_bitmap, v[f"{side}_nonce"])
+    return pre, bits, nonce_hi, bitmap, _settled(c, st, pre)
+
+
 def trade_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
     en = _enabled(c, prefix)
     names = [f for f, _, _ in spec_ops.Trade.FIELDS]
@@ -531,12 +543,7 @@ def trade_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
     cost = c.mul(v["size"], v["price"])
     moved = [c.mul(b, v["size"]) for b in e]  # size in the traded market, 0 elsewhere
     for side, sign in (("buyer", 1), ("seller", -1)):
-        pre = _leaf_input(c, f"{prefix}.{side}", preset)
-        bits = index_bits_of(c, en, v[side], preset)
-        # both counterparties sign the same message; both nonces fresh
-        _signature(c, f"{prefix}.{side}", en, (pre.pk_x, pre.pk_y), msg)
-        nonce_hi, bitmap = use_nonce(c, en, pre.nonce_hi, pre.nonce_bitmap, v[f"{side}_nonce"])
-        settled = _settled(c, st, pre)
+        pre, bits, nonce_hi, bitmap, settled = _cosigned_side(c, st, preset, prefix, side, en, v, msg)
         new = settled.replace(
             collateral=LC.of(settled.collateral) - cost * sign - v["fee"],
             positions=[LC.of(q) + mv * sign for q, mv in zip(settled.positions, moved)],
@@ -712,12 +719,7 @@ def option_trade_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -
     msg = _message(c, preset, spec_ops.OP_OPTION_TRADE, [v[k] for k in names])
     _not_expired(c, st, en, v["expiry"])
     for side, sign in (("buyer", 1), ("seller", -1)):
-        pre = _leaf_input(c, f"{prefix}.{side}", preset)
-        bits = index_bits_of(c, en, v[side], preset)
-        # both counterparties sign the same message; both nonces fresh
-        _signature(c, f"{prefix}.{side}", en, (pre.pk_x, pre.pk_y), msg)
-        nonce_hi, bitmap = use_nonce(c, en, pre.nonce_hi, pre.nonce_bitmap, v[f"{side}_nonce"])
-        settled = _settled(c, st, pre)
+        pre, bits, nonce_hi, bitmap, settled = _cosigned_side(c, st, preset, prefix, side, en, v, msg)
         pos = signed_positions(c, en, settled.positions)
         t = option_trade_side(c, en, preset, st.options.table, st.prices, st.funding, settled.collateral, pos,
                               settled.option_series, settled.option_sizes, v["series"], v["size"], v["premium"],
