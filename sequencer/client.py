@@ -26,10 +26,8 @@ import httpx
 
 from circuits.crypto.eddsa import PrivateKey
 
-from .spec.constants import PRESETS, TINY_OPTIONS
+from .spec.constants import KNOWN_PRESETS  # a client signs for the service's preset
 from .spec.ops import AccountRequest, AuthChallenge, OptionTrade, Trade, Withdraw, message_hash
-
-KNOWN_PRESETS = {**PRESETS, TINY_OPTIONS.name: TINY_OPTIONS}  # a client signs for the service's preset
 
 FINAL = ("settled", "refused", "cancelled")
 

@@ -65,9 +65,9 @@ class BatchProver:
         from prover.backends import get_backend
 
         if isinstance(preset, str):
-            from sequencer.spec.constants import PRESETS
+            from sequencer.spec.constants import KNOWN_PRESETS
 
-            preset = PRESETS[preset]
+            preset = KNOWN_PRESETS[preset]
         self.preset = preset
         self.data_dir = Path(data_dir)
         self.zkey_path_given = Path(zkey) if zkey else None

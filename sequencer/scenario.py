@@ -420,10 +420,10 @@ def load_scenario(path: Path | str, preset_name: Optional[str] = None) -> Scenar
 
 
 def parse_scenario(doc, preset_name: Optional[str] = None, source: str = "scenario") -> Scenario:
-    from sequencer.spec import PRESETS
+    from sequencer.spec.constants import KNOWN_PRESETS
 
     try:
-        return _parse(doc, preset_name, {**PRESETS, TINY_OPTIONS.name: TINY_OPTIONS})
+        return _parse(doc, preset_name, KNOWN_PRESETS)
     except ScenarioError as exc:
         raise ScenarioError(f"{source}: {exc}", exc.code) from None
 

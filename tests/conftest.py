@@ -253,6 +253,15 @@ def run_snarkjs():
     return snarkjs
 
 
+@pytest.fixture(scope="session")
+def tiny_options_prover(tmp_path_factory, circuit_cache):
+    """One TINY_OPTIONS batch prover (its circuit and development key made once a session),
+    shared by the tests that prove options batches."""
+    from sequencer.proving import BatchProver
+
+    return BatchProver("tiny-options", tmp_path_factory.mktemp("tiny-options-keys"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def circuit_cache(tmp_path_factory):
     """Compiled circuits built through `registry.build_cached` (BatchProver, the scenario, the

@@ -13,9 +13,8 @@ from circuits.registry import register
 
 
 def preset_named(name: str):
-    from sequencer.spec.constants import PRESETS, TINY_OPTIONS
+    from sequencer.spec.constants import KNOWN_PRESETS as presets
 
-    presets = {**PRESETS, TINY_OPTIONS.name: TINY_OPTIONS}  # the options preset: its batch circuit
     if name not in presets:
         raise ValueError(f"no preset named {name!r} (presets: {', '.join(presets)})")
     return presets[name]

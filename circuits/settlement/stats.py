@@ -44,7 +44,7 @@ OPTION_SLOTS = (("listing", "listing_slots"), ("settlement", "settlement_slots")
 
 def kinds_of(preset: Preset) -> list[tuple[str, str]]:
     """(kind, preset attribute) of every slot kind of the preset's batch circuit."""
-    out = [(k, attr) for k, attr, _ in SLOTS]
+    out = [(k, attr) for k, attr, _ in SLOTS if preset.option_slots or attr != "option_trade_slots"]
     return out + (list(OPTION_SLOTS) if preset.option_slots else [])
 
 
@@ -63,7 +63,7 @@ def message_pattern(preset: Preset) -> list[bool]:
     from sequencer.spec.public import message_layout
 
     c = Circuit("settlement")
-    one = replace(preset, **{attr: 1 for _, attr, _ in SLOTS})
+    one = replace(preset, **{attr: 1 for _, attr in kinds_of(preset)})
     pattern = build_batch_circuit(c, one).constant_pattern()
     out: list[bool] = []
     for name, _ in message_layout(preset):
@@ -165,7 +165,7 @@ def da_key_cost() -> int:
 
 
 WRITES_PER_SLOT = {"register": 1, "deposit": 1, "forced": 1, "funding": 0, "touch": 1, "liquidation": 3,
-                   "withdrawal": 1, "trade": 2, "deleverage": 2}
+                   "withdrawal": 1, "trade": 2, "deleverage": 2, "option_trade": 2}
 
 
 def batch_writes(preset: Preset) -> int:

@@ -196,7 +196,8 @@ MAINNET = Preset(
 
 PRESETS = {p.name: p for p in (TINY, DEMO, MAINNET)}
 
-# The spec's options preset (spec/options.py; not yet proven by a circuit, so not in PRESETS):
+# The options preset (spec/options.py; proven by the batch and exit circuits; not in PRESETS,
+# the presets `zkclear serve` runs, since the service does not cut option batches yet):
 # TINY with K = 2 option slots per leaf and two option-trade slots per batch. A BTC-T lot is
 # priced 1000 units per ladder step, so ladder index 60_000 is 60 USD a lot (0.001 BTC at 60k).
 TINY_OPTIONS = Preset(
@@ -209,6 +210,10 @@ TINY_OPTIONS = Preset(
     touch_slots=4, liquidation_slots=2, deleverage_slots=1, option_slots=2, option_trade_slots=2,
     listing_slots=3, settlement_slots=2,
 )
+
+# Every preset the batch circuit proves: the perpetual presets and the options preset (the
+# scenario runner, the batch prover, the client and the circuit registry look presets up here).
+KNOWN_PRESETS = {**PRESETS, TINY_OPTIONS.name: TINY_OPTIONS}
 
 # --- import-time checks: nothing the margin formula forms can wrap modulo r ------------------
 assert MARGIN_BITS < 250 and (1 << MARGIN_BITS) < FIELD_MODULUS

@@ -278,28 +278,16 @@ def test_random_batches_with_options_prove_what_the_spec_applies(cc, seed):
 
 # --- one Groth16 proof ------------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_options_batch_proof_verifies(cc, native):
+def test_options_batch_proof_verifies(cc, native, tiny_options_prover):
     """One Groth16 proof of a TINY_OPTIONS batch (a settlement and a holder closed at intrinsic
     value by its touch), verified against the batch's digest; another digest is not."""
-    import tempfile
-    from pathlib import Path
-
-    from prover.backends import get_backend
     from prover.field import R
-    from prover.formats.r1cs import write_r1cs
-    from prover.formats.zkey import read_zkey
-    from prover.groth16.setup import ToxicWaste
+    from prover.formats.snarkjs_json import proof_from_json
 
     ch = expiring(cc)
     ch.batch([], 61_000, NEAR_CALL.expiry + 5, settlements=[(3, 61_000)], prove=False)
     _, rec = ch.batch([Touch(1)], 61_000, NEAR_CALL.expiry + 60, prove=False)
-    backend = get_backend("native")
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "settlement.r1cs"
-        write_r1cs(path, cc.r1cs)
-        zkey = backend.setup(path, ToxicWaste.random(random.Random(11)))
-    witness = cc.witness(batch_inputs(rec, P, cc))
-    proof = backend.prove(zkey, witness, 123, 456)
-    vk = read_zkey(zkey).verifying_key()
-    assert backend.verify(vk, [rec.digest], proof)
-    assert not backend.verify(vk, [(rec.digest + 1) % R], proof)
+    proved = tiny_options_prover.prove(rec)
+    assert proved.verified and proved.digest == rec.digest
+    _, vk, _ = tiny_options_prover.key()
+    assert not tiny_options_prover.backend.verify(vk, [(rec.digest + 1) % R], proof_from_json(proved.proof))

@@ -14,11 +14,10 @@ clock, vols, listings, settlements and their commitment, signed by bigQuorum), a
 takes a batch only with that round's figures root; the spec's figures follow the chain's clock
 (the call's expiry is two days of time travel away).
 
-The batch verifier is a STAND-IN until the options batch circuit proves option trades (its
-option margin is in progress): a real Groth16 verifier of a one-constraint circuit whose
-public input is the message digest (w * v = digest), so Rollup.sol runs all its own checks of
-each batch (roots, queues, oracle round and figures root, digest) but the proof says nothing
-about the transition. The exit proof is the real exit circuit's."""
+Every batch is proven by the TINY_OPTIONS batch circuit (`sequencer.proving.BatchProver`,
+development key) and verified by Rollup.sol's batch verifier: registrations and deposits,
+option trades and a perpetual hedge after the builder's touches, then the expiry batch that
+records the call's settlement price. The exit proof is the TINY_OPTIONS exit circuit's."""
 from __future__ import annotations
 
 import copy
@@ -28,7 +27,6 @@ from dataclasses import replace
 import pytest
 
 from circuits.crypto.eddsa import PrivateKey
-from circuits.dsl import Circuit
 from circuits import registry
 from circuits.settlement.exit import exit_equity, exit_inputs, exit_public
 from prover.backends import get_backend
@@ -49,15 +47,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("node_tools", "native")]
 PRICES = (60_000, 1000)
 STEP = P.markets[0].price_step
 DEADLINE, INTERVAL = 40, 10
-
-
-def standin_batch_circuit():
-    """One public input (the batch digest), one constraint w * v = digest: any digest proves."""
-    c = Circuit("standin_batch")
-    digest = c.public_input("digest")
-    w, v = c.private_input("w"), c.private_input("v")
-    c.assert_product(w, v, digest)
-    return c.compile()
 
 
 def figures(rnd: int, t: int, listings=(), settlements=()) -> opt.OptionFigures:
@@ -83,12 +72,11 @@ def post_round(committee, state, listings=(), settlements=()) -> opt.OptionFigur
     return out[0]
 
 
-def test_exit_after_a_freeze_pays_option_values(embedded_chain):
+def test_options_batches_settle_with_real_proofs_and_an_exit_pays_option_values(embedded_chain, tiny_options_prover):
     chain, backend = embedded_chain, get_backend("native")
+    prover = tiny_options_prover
     l1 = chain.w3.eth.accounts
     bjj = [PrivateKey.from_seed(b"zkclear-option-exit-%d" % i) for i in range(4)]
-    batch_cc = standin_batch_circuit()
-    batch_zkey = backend.setup(batch_cc.r1cs, ToxicWaste.random())
     exit_cc = registry.build("exit", preset=P.name)
     exit_zkey = backend.setup(exit_cc.r1cs, ToxicWaste.random())
     exit_vk = read_zkey(exit_zkey).verifying_key()
@@ -96,7 +84,7 @@ def test_exit_after_a_freeze_pays_option_values(embedded_chain):
     state = State.genesis(P, bjj[0].public_key, int(l1[0], 16), PRICES)
     committee = DevCommittee.from_seed("zkclear-option-exit")
     oracle = committee.deploy(chain, P.num_markets, [mk.price_step for mk in P.markets], options=True)
-    rollup = RollupClient.deploy(chain, vk_to_json(read_zkey(batch_zkey).verifying_key()), vk_to_json(exit_vk),
+    rollup = RollupClient.deploy(chain, prover.vk_json(), vk_to_json(exit_vk),
                                  markets=P.num_markets, slots=P, genesis_root=state.root(), insurance_owner=l1[0],
                                  deadline_blocks=DEADLINE, batch_interval_blocks=INTERVAL, unit_scale=1,
                                  oracle=oracle.address, committee=committee)
@@ -109,26 +97,30 @@ def test_exit_after_a_freeze_pays_option_values(embedded_chain):
         fig = post_round(committee, state, listings, settlements)
         record = process_batch(state, cut(fig))
         assert record.public.figures_root != 0
-        witness = batch_cc.witness({"digest": record.digest, "w": 1, "v": record.digest})
-        proof = backend.prove(batch_zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
-        rollup.submit_batch(record.public, proof_to_json(proof))
+        proved = prover.prove(record)
+        assert proved.verified and proved.digest == record.digest
+        rollup.submit_batch(record.public, proved.proof)
         assert rollup.state()["stateRoot"] == state.root()
 
     def signed(op):
         msg = message_hash(op, P.domain)
         return replace(op, buyer_signature=bjj[op.buyer].sign(msg), seller_signature=bjj[op.seller].sign(msg))
 
-    # batches 1-3: three institutions register and deposit; batch 1's figures list the series
-    for n, i in enumerate((1, 2, 3)):
-        k = rollup.queues()["registrationCount"]
-        assert rollup.register(bjj[i].public_key, sender=l1[i]) == i
-        rollup.mint(l1[i], 10**11)
-        index = rollup.deposit(i, 10**11, sender=l1[i])
-        ops = (Register(k, bjj[i].public_key, int(l1[i], 16)), Deposit(index, i, 10**11))
-        settle(lambda fig, ops=ops: Batch(state.batch_number + 1, fig.round, PRICES, ops, fig),
+    # batches 1-2: three institutions register and deposit (two registration slots a batch);
+    # batch 1's figures list the series
+    for n, group in enumerate(((1, 2), (3,))):
+        registers, deposits = [], []  # a batch's ops grouped by kind in the circuit's order
+        for i in group:
+            k = rollup.queues()["registrationCount"]
+            assert rollup.register(bjj[i].public_key, sender=l1[i]) == i
+            rollup.mint(l1[i], 10**11)
+            index = rollup.deposit(i, 10**11, sender=l1[i])
+            registers.append(Register(k, bjj[i].public_key, int(l1[i], 16)))
+            deposits.append(Deposit(index, i, 10**11))
+        settle(lambda fig, ops=tuple(registers + deposits): Batch(state.batch_number + 1, fig.round, PRICES, ops, fig),
                listings=(call, put) if n == 0 else ())
     pool = 3 * 10**11
-    # batch 4: option trades at about the marks and a perpetual hedge (the builder touches first)
+    # batch 3: option trades at about the marks and a perpetual hedge (the builder touches first)
     marks = {sid: figures(0, oracle.now()).current_row(s, STEP)[0] for sid, s in ((1, call), (2, put))}
     trades = [signed(OptionTrade(1, 1000, marks[1], 1, 2, 1, 1, 100, 0)),
               signed(OptionTrade(2, 500, marks[2], 3, 2, 1, 2, 100, 0)),
@@ -141,7 +133,7 @@ def test_exit_after_a_freeze_pays_option_values(embedded_chain):
 
     settle(lambda fig: cut(fig, trades))
     assert dict(state.accounts[2].option_slots) == {1: -1000, 2: -500}
-    # batch 5: two days later, past the call's expiry: the round records its settlement price
+    # batch 4: two days later, past the call's expiry: the round records its settlement price
     # (in the money by 2,000 steps)
     chain.w3.provider.ethereum_tester.time_travel(call.expiry + 5)
     settle(cut, settlements=((1, PRICES[0]),))

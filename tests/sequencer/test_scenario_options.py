@@ -243,3 +243,22 @@ def test_the_readme_options_example_runs():
     assert r.state.options.settled == {2: 60_000}  # the put expired out of the money
     assert all(sid != 2 for a in r.state.accounts.values() for sid, _ in a.option_slots)
     assert conserved(r.state) == money_in(r)
+
+
+def test_an_options_scenario_runs_proven_with_preset_tiny(tmp_path, capsys, tiny_options_prover):
+    """`zkclear scenario run FILE --preset tiny` (proving is the default) proves and verifies an
+    options scenario's batches on tiny-options: here the first batch of the expiry example (two
+    series listed, registrations and deposits), with the session's development key."""
+    doc = json.loads((EXAMPLES / "options_expiry.json").read_text())
+    doc["batches"] = doc["batches"][:1]
+    path = tmp_path / "first_batch.json"
+    path.write_text(json.dumps(doc))
+    out = tmp_path / "out"
+    code = main(["scenario", "run", str(path), "--preset", "tiny", "--out", str(out),
+                 "--data-dir", str(tiny_options_prover.data_dir)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "zkclear verifier: valid" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["preset"] == "tiny-options" and summary["requested_preset"] == "tiny"
+    assert [(b["proven"], b["verified"]) for b in summary["batches"]] == [(True, True)]
