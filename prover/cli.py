@@ -76,15 +76,16 @@ def cmd_setup(args) -> int:
         from prover.formats.r1cs import read_r1cs
         if args.dev_unsafe:
             from prover.groth16.setup import ToxicWaste
-            print("zkclear setup: WARNING: UNSAFE development setup, the toxic waste was drawn locally; "
-                  "anyone holding it can forge proofs. Never deploy this key.", file=sys.stderr)
             backend = _backend(args.backend)
             # The .r1cs goes by path: the native setup reads it and streams the key to the file
             # section by section (a mainnet key is ~6 GB; never whole in memory, nor in Python).
+            # An unreadable r1cs is found there, so the warning (one line of stderr on error) follows.
             try:
                 backend.setup_file(args.r1cs, ToxicWaste.random(), args.zkey)
             except (ValueError, OSError) as exc:  # FormatError included: an unreadable r1cs
                 raise CliError(str(exc), 2) from None
+            print("zkclear setup: WARNING: UNSAFE development setup, the toxic waste was drawn locally; "
+                  "anyone holding it can forge proofs. Never deploy this key.", file=sys.stderr)
             vk = read_zkey_vk(args.zkey) if args.vk else None
         else:
             import secrets
