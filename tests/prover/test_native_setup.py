@@ -135,11 +135,17 @@ def test_setup_file_random_circuits_in_chunks(tmp_path):
 
 
 def test_setup_file_bad_input_leaves_no_key(tiny, tmp_path):
+    # the file reader (parsing as it reads) refuses what the bytes reader refuses, same message
+    b = r1cs_to_bytes(tiny.r1cs)
     r1 = tmp_path / "t.r1cs"
-    r1.write_bytes(r1cs_to_bytes(tiny.r1cs)[:-40])
     nat = get_backend("native")
-    with pytest.raises(ValueError):
-        nat.setup_file(r1, tiny.toxic, tmp_path / "x.zkey")
+    for bad in (b[:-40], b[:-3], b[:10], b"zkey" + b[4:], b[:12] + b"\x07" + b[13:]):
+        with pytest.raises(ValueError) as from_bytes:
+            native.groth16_setup(bad, tiny.toxic.to_bytes())
+        r1.write_bytes(bad)
+        with pytest.raises(ValueError) as from_file:
+            nat.setup_file(r1, tiny.toxic, tmp_path / "x.zkey")
+        assert str(from_file.value) == str(from_bytes.value)
     with pytest.raises(OSError):
         nat.setup_file(tmp_path / "none.r1cs", tiny.toxic, tmp_path / "x.zkey")
     assert [p.name for p in tmp_path.iterdir()] == ["t.r1cs"]

@@ -63,7 +63,7 @@ fn groth16_setup(py: Python<'_>, r1cs: &[u8], toxic: &[u8]) -> PyResult<Py<PyByt
 fn groth16_setup_file(py: Python<'_>, r1cs_path: &str, toxic: &[u8], zkey_path: &str, chunk: usize) -> PyResult<()> {
     py.allow_threads(|| {
         let t = setup::Toxic::from_bytes(toxic)?;
-        let cs = r1cs::read_r1cs(&std::fs::read(r1cs_path)?)?; // the file's bytes are freed here
+        let cs = r1cs::read_r1cs_file(r1cs_path)?; // parsed as read: the file is never whole in memory
         let out = std::io::BufWriter::with_capacity(1 << 22, std::fs::File::create(zkey_path)?);
         let out = setup::setup_to(cs, &t, out, chunk.max(1))?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
