@@ -1,6 +1,8 @@
 """Two Groth16 backends behind one interface: `get_backend("python" | "native")`.
 
     setup(r1cs, toxic) -> bytes                      UNSAFE dev setup: the .zkey bytes
+    setup_file(r1cs, toxic, zkey_path)               the same key written to a file (atomically);
+                                                     native streams it section by section
     setup_ptau(r1cs, ptau, delta) -> bytes           phase 2 on a prepared .ptau, one contribution delta
     prove(zkey, witness, r, s) -> Proof              zkey: path, bytes or ProvingKey
     verify(vk, public, proof) -> bool
@@ -62,6 +64,10 @@ class PythonBackend:
         from prover.groth16.setup import dev_setup
         return zkey_to_bytes(dev_setup(_r1cs_obj(r1cs), toxic))
 
+    def setup_file(self, r1cs: R1csLike, toxic, zkey_path: str | os.PathLike) -> None:
+        from prover.formats.binfile import write_atomic
+        write_atomic(zkey_path, self.setup(r1cs, toxic))
+
     def setup_ptau(self, r1cs: R1csLike, ptau: PathOrBytes, delta: int) -> bytes:
         from prover.formats.ptau import read_ptau
         from prover.formats.zkey import zkey_to_bytes
@@ -96,6 +102,31 @@ class NativeBackend(PythonBackend):
         if not hasattr(self.native, "groth16_setup"):
             return super().setup(r1cs, toxic)
         return bytes(self.native.groth16_setup(_r1cs_bytes(r1cs), toxic.to_bytes()))
+
+    def setup_file(self, r1cs: R1csLike, toxic, zkey_path: str | os.PathLike) -> None:
+        """The dev setup streamed to `zkey_path` by Rust, which reads the .r1cs itself (an
+        R1CS or bytes go through a temporary file beside the key): nothing big crosses the FFI
+        and the key is never whole in memory (a mainnet key is ~6 GB). Written to a temporary
+        name and renamed, so readers never see half a key."""
+        if not hasattr(self.native, "groth16_setup_file"):
+            return super().setup_file(r1cs, toxic, zkey_path)
+        from pathlib import Path
+        zkey_path = Path(zkey_path)
+        tmp = zkey_path.with_name(f".{zkey_path.name}.{os.getpid()}.tmp")
+        tmp_r1cs = None
+        try:
+            if isinstance(r1cs, (str, os.PathLike)):
+                r1cs_path = os.fspath(r1cs)
+            else:
+                tmp_r1cs = zkey_path.with_name(f".{zkey_path.name}.{os.getpid()}.r1cs.tmp")
+                tmp_r1cs.write_bytes(_r1cs_bytes(r1cs))
+                r1cs_path = str(tmp_r1cs)
+            self.native.groth16_setup_file(r1cs_path, toxic.to_bytes(), str(tmp))
+            os.replace(tmp, zkey_path)
+        finally:
+            tmp.unlink(missing_ok=True)
+            if tmp_r1cs is not None:
+                tmp_r1cs.unlink(missing_ok=True)
 
     def setup_ptau(self, r1cs: R1csLike, ptau: PathOrBytes, delta: int) -> bytes:
         if not hasattr(self.native, "groth16_setup_ptau"):

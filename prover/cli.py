@@ -74,17 +74,23 @@ def cmd_setup(args) -> int:
     from prover.errors import CliError
     try:
         from prover.formats.r1cs import read_r1cs
-        r1cs = read_r1cs(args.r1cs)
         if args.dev_unsafe:
             from prover.groth16.setup import ToxicWaste
+            backend = _backend(args.backend)
+            # The .r1cs goes by path: the native setup reads it and streams the key to the file
+            # section by section (a mainnet key is ~6 GB; never whole in memory, nor in Python).
+            # An unreadable r1cs is found there, so the warning (one line of stderr on error) follows.
+            try:
+                backend.setup_file(args.r1cs, ToxicWaste.random(), args.zkey)
+            except (ValueError, OSError) as exc:  # FormatError included: an unreadable r1cs
+                raise CliError(str(exc), 2) from None
             print("zkclear setup: WARNING: UNSAFE development setup, the toxic waste was drawn locally; "
                   "anyone holding it can forge proofs. Never deploy this key.", file=sys.stderr)
-            zkey = _backend(args.backend).setup(r1cs, ToxicWaste.random())
-            write_atomic(args.zkey, zkey)
-            vk = read_zkey_vk(zkey) if args.vk else None
+            vk = read_zkey_vk(args.zkey) if args.vk else None
         else:
             import secrets
             from prover.field import R
+            r1cs = read_r1cs(args.r1cs)
             backend = _backend(args.backend)
             try:
                 zkey = backend.setup_ptau(r1cs, args.ptau, secrets.randbelow(R - 1) + 1)

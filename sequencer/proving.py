@@ -171,7 +171,7 @@ def dev_key(circuit, name: str, preset_name: str, data_dir: Path, backend):
     when there, else set up (UNSAFE) and written (temporary names, then renamed: a crash
     never leaves half a key behind). Returns (zkey bytes, verifying key, zkey path)."""
     from prover.formats.snarkjs_json import read_vk, write_vk
-    from prover.formats.zkey import read_zkey
+    from prover.formats.zkey import read_zkey_vk
     from prover.groth16.setup import ToxicWaste
 
     digest = r1cs_digest(circuit.r1cs)
@@ -182,16 +182,18 @@ def dev_key(circuit, name: str, preset_name: str, data_dir: Path, backend):
     if zkey_path.exists() and vk_path.exists() and meta_path.exists() \
             and json.loads(meta_path.read_text()).get("r1cs_sha256") == digest:
         return zkey_path.read_bytes(), read_vk(vk_path), zkey_path
-    zkey = backend.setup(circuit.r1cs, ToxicWaste.random())
-    vk = read_zkey(zkey).verifying_key()
+    # written straight to its path (atomically; the native setup streams it), the vk from the
+    # key's header and IC only: a big circuit's key is never parsed whole in Python
+    backend.setup_file(circuit.r1cs, ToxicWaste.random(), zkey_path)
+    vk = read_zkey_vk(zkey_path)
     meta = {"r1cs_sha256": digest, "circuit": name, "preset": preset_name,
             "setup": "development, UNSAFE: toxic waste from local randomness"}
-    for path, write in ((zkey_path, lambda p: p.write_bytes(zkey)), (vk_path, lambda p: write_vk(p, vk)),
+    for path, write in ((vk_path, lambda p: write_vk(p, vk)),
                         (meta_path, lambda p: p.write_text(json.dumps(meta) + "\n"))):
         tmp = path.with_name(path.name + f".tmp{os.getpid()}")
         write(tmp)
         os.replace(tmp, path)
-    return zkey, vk, zkey_path
+    return zkey_path.read_bytes(), vk, zkey_path
 
 
 # --- helpers of the worker processes (sequencer/pipeline/pool.py) ---------------------------------

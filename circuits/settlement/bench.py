@@ -238,7 +238,7 @@ def _child(preset_name: str, trades: int, full: bool, repeat: int, workdir: str,
     work = Path(workdir)
     write_wtns(work / "w.wtns", witness)
     public = compiled.public_signals(witness)
-    r1cs = r1cs_to_bytes(compiled.r1cs)
+    (work / "c.r1cs").write_bytes(r1cs_to_bytes(compiled.r1cs))
     out["wires"] = compiled.r1cs.n_wires
     # The setup needs only the R1CS: free the circuit (its Python structures, the native witness
     # program, the lists of checks) first; at mainnet they are GBs the setup's own peak would sit on.
@@ -246,13 +246,13 @@ def _child(preset_name: str, trades: int, full: bool, repeat: int, workdir: str,
     _forget_circuits()
     be = get_backend("native")
     t0 = time.perf_counter()
-    zkey = be.setup(r1cs, ToxicWaste.random())
-    del r1cs
+    zkey = work / "k.zkey"
+    be.setup_file(work / "c.r1cs", ToxicWaste.random(), zkey)  # streamed: the key is never in memory
+    (work / "c.r1cs").unlink()
     out["setup_s"] = round(time.perf_counter() - t0, 2)
     out["setup_peak_mb"] = round(_peak_mb())
     _progress(f"setup {out['setup_s']} s, peak RSS {out['setup_peak_mb']} MB")
-    (work / "k.zkey").write_bytes(zkey)
-    out["zkey_mb"] = round(len(zkey) / 2**20, 1)
+    out["zkey_mb"] = round(zkey.stat().st_size / 2**20, 1)
     vk = read_zkey_vk(zkey)  # header and IC only: the whole key parsed in Python is GBs at mainnet
     write_vk(work / "vk.json", vk)
     times = []

@@ -28,6 +28,22 @@ def load_bytes(src: PathOrBytes, what: str) -> bytes:
         raise FormatError(f"cannot read {what} file {os.fspath(src)!r}: {exc.strerror or exc}") from None
 
 
+def map_bytes(src: PathOrBytes, what: str):
+    """Like load_bytes, but a path is memory-mapped read-only, not read: for readers that touch
+    a few sections of a file GBs long (a .zkey's header and IC for its verification key), so
+    only the pages they read are in memory."""
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        return bytes(src)
+    import mmap
+    try:
+        with open(src, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                return b""
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except OSError as exc:
+        raise FormatError(f"cannot read {what} file {os.fspath(src)!r}: {exc.strerror or exc}") from None
+
+
 class BinFile:
     """A parsed section table over one buffer: `sections[type]` lists (offset, size) pairs."""
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import struct
 
 from prover.field import Q, R
-from prover.formats.binfile import BinFile, FormatError, PathOrBytes, Reader, Writer, load_bytes, write_atomic
+from prover.formats.binfile import BinFile, FormatError, PathOrBytes, Reader, Writer, load_bytes, map_bytes, write_atomic
 from prover.groth16.keys import DEV_SETUP_MARKER, ProvingKey, VerifyingKey
 
 ZKEY_MAGIC = b"zkey"
@@ -105,8 +105,9 @@ def _points_section(bf: BinFile, stype: int, name: str, count: int, g2: bool = F
 # --- reading ----------------------------------------------------------------------------------
 
 def read_zkey_header(path_or_bytes: PathOrBytes) -> tuple[BinFile, dict]:
-    """Parse sections 1 and 2 only (cheap): the sizes and the verification-key points."""
-    data = load_bytes(path_or_bytes, "zkey")
+    """Parse sections 1 and 2 only (cheap): the sizes and the verification-key points. A path
+    is memory-mapped, not read: a mainnet key is ~6 GB, of which this reads a few hundred bytes."""
+    data = map_bytes(path_or_bytes, "zkey")
     bf = BinFile(data, ZKEY_MAGIC, "zkey", max_version=1)
     s1 = bf.section(1, "protocol")
     protocol = s1.u32()

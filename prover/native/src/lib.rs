@@ -16,6 +16,7 @@ mod resident;
 mod setup;
 mod witness;
 mod zkey;
+mod zkey_stream;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -48,9 +49,26 @@ fn groth16_setup(py: Python<'_>, r1cs: &[u8], toxic: &[u8]) -> PyResult<Py<PyByt
     let out = py.allow_threads(|| {
         let t = setup::Toxic::from_bytes(toxic)?;
         let cs = r1cs::read_r1cs(r1cs)?;
-        setup::setup(&cs, &t)
+        setup::setup(cs, &t)
     })?;
     Ok(bytes_out(py, out))
+}
+
+/// The same UNSAFE development setup from an `.r1cs` file to a `.zkey` file, written section
+/// by section as it is made: nothing big crosses into Python, and the key never exists whole
+/// in memory (a mainnet key is GBs). The caller makes the write atomic (a temporary path).
+/// `chunk`: scalars per fixed-base batch (tests make it small to cross chunk boundaries).
+#[pyfunction]
+#[pyo3(signature = (r1cs_path, toxic, zkey_path, chunk = setup::CHUNK))]
+fn groth16_setup_file(py: Python<'_>, r1cs_path: &str, toxic: &[u8], zkey_path: &str, chunk: usize) -> PyResult<()> {
+    py.allow_threads(|| {
+        let t = setup::Toxic::from_bytes(toxic)?;
+        let cs = r1cs::read_r1cs_file(r1cs_path)?; // parsed as read: the file is never whole in memory
+        let out = std::io::BufWriter::with_capacity(1 << 22, std::fs::File::create(zkey_path)?);
+        let out = setup::setup_to(cs, &t, out, chunk.max(1))?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        Ok(())
+    })
 }
 
 /// Phase-2 Groth16 setup on a prepared powers-of-tau file: the snarkjs `.zkey` for raw `.r1cs`
@@ -162,6 +180,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(groth16_prove, m)?)?;
     m.add_function(wrap_pyfunction!(groth16_setup, m)?)?;
+    m.add_function(wrap_pyfunction!(groth16_setup_file, m)?)?;
     m.add_function(wrap_pyfunction!(groth16_setup_ptau, m)?)?;
     m.add_function(wrap_pyfunction!(pairing_check, m)?)?;
     m.add_function(wrap_pyfunction!(g1_msm, m)?)?;

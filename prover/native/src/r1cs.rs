@@ -8,11 +8,12 @@
 //! linear combination keeps its first position and its last coefficient (Python dict semantics),
 //! so both backends derive the same QAP from the same bytes.
 use crate::codec::{err, limbs};
-use crate::zkey::Sections;
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
 use pyo3::PyResult;
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 
 pub struct R1cs {
     pub n_wires: usize,
@@ -37,11 +38,62 @@ fn u32_at(b: &[u8], pos: usize) -> u32 {
 }
 
 pub fn read_r1cs(data: &[u8]) -> PyResult<R1cs> {
-    let s = Sections::parse(data, b"r1cs", "r1cs")?;
-    if s.has(4) || s.has(5) {
+    read_r1cs_from(Cursor::new(data))
+}
+
+/// The same from a file read in order: the constraints are parsed as they are read, so the
+/// file's bytes (3.8 GB at the mainnet batch) are never in memory beside the parsed terms.
+pub fn read_r1cs_file(path: &str) -> PyResult<R1cs> {
+    read_r1cs_from(BufReader::with_capacity(1 << 22, File::open(path)?))
+}
+
+/// The binfile's section table, (offset, size) by type (a repeated type: the last one), with
+/// the same checks and messages as zkey::Sections::parse.
+fn section_table<R: Read + Seek>(rd: &mut R) -> PyResult<HashMap<u32, (u64, u64)>> {
+    let len = rd.seek(SeekFrom::End(0))?;
+    rd.seek(SeekFrom::Start(0))?;
+    let mut head = [0u8; 12];
+    if len < 12 || rd.read_exact(&mut head).is_err() || &head[0..4] != b"r1cs" {
+        return err("not a r1cs file (bad magic)");
+    }
+    let n = u32_at(&head, 8);
+    let mut map = HashMap::new();
+    let mut pos = 12u64;
+    for _ in 0..n {
+        if pos + 12 > len {
+            return err("truncated r1cs file: section header past the end");
+        }
+        rd.seek(SeekFrom::Start(pos))?;
+        rd.read_exact(&mut head)?;
+        let kind = u32_at(&head, 0);
+        let size = u64::from_le_bytes(head[4..12].try_into().unwrap());
+        pos += 12;
+        if size > len - pos {
+            return err(format!("truncated r1cs file: section {kind} claims {size} bytes"));
+        }
+        map.insert(kind, (pos, size));
+        pos += size;
+    }
+    Ok(map)
+}
+
+fn read_r1cs_from<R: Read + Seek>(mut rd: R) -> PyResult<R1cs> {
+    let table = section_table(&mut rd)?;
+    if table.contains_key(&4) || table.contains_key(&5) {
         return err("r1cs file uses custom gates (circom PLONK mode), which Groth16 cannot prove");
     }
-    let h = s.get(1, 4, "r1cs")?;
+    let h = match table.get(&1) {
+        Some(&(_, size)) if size < 4 => return err("r1cs section 1 is too short"),
+        Some(&(pos, size)) => {
+            rd.seek(SeekFrom::Start(pos))?;
+            let mut h = vec![0u8; size.min(1 << 20) as usize];
+            rd.read_exact(&mut h)?;
+            h.truncate(size as usize); // a header over 1 MiB is refused below all the same
+            h
+        }
+        None => return err("r1cs file has no section 1"),
+    };
+    let h = &h[..];
     if u32_at(h, 0) != 32 {
         return err("r1cs header: field size is not 32 bytes");
     }
@@ -58,25 +110,45 @@ pub fn read_r1cs(data: &[u8]) -> PyResult<R1cs> {
         return err("r1cs header corrupt: more inputs than wires");
     }
 
-    let c = s.get(2, 0, "r1cs")?;
+    let Some(&(c_pos, c_len)) = table.get(&2) else {
+        return err("r1cs file has no section 2");
+    };
+    rd.seek(SeekFrom::Start(c_pos))?;
+    let (terms, offsets) = read_constraints(&mut rd.take(c_len), c_len as usize, n_wires, n_constraints)?;
+    Ok(R1cs { n_wires, n_public: n_pub_out + n_pub_in, n_constraints, terms, offsets })
+}
+
+/// Section 2 (`len` bytes from `rd`), parsed one linear combination at a time as it is read.
+fn read_constraints<R: Read>(
+    rd: &mut R,
+    len: usize,
+    n_wires: usize,
+    n_constraints: usize,
+) -> PyResult<(Vec<(u32, Fr)>, Vec<usize>)> {
     let mut pos = 0usize;
-    let mut terms: Vec<(u32, Fr)> = Vec::with_capacity(c.len() / 36);
+    let mut terms: Vec<(u32, Fr)> = Vec::with_capacity(len / 36);
     let mut offsets = Vec::with_capacity(3 * n_constraints + 1);
     offsets.push(0);
     let mut index: HashMap<u32, usize> = HashMap::new();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut word = [0u8; 4];
     for ci in 0..n_constraints {
         for _ in 0..3 {
-            if pos + 4 > c.len() {
+            if pos + 4 > len {
                 return err(format!("r1cs constraints section truncated in constraint {ci}"));
             }
-            let nt = u32_at(c, pos) as usize;
+            rd.read_exact(&mut word)?;
+            let nt = u32::from_le_bytes(word) as usize;
             pos += 4;
-            if nt > (c.len() - pos) / 36 {
+            if nt > (len - pos) / 36 {
                 return err(format!("r1cs constraints section truncated in constraint {ci}"));
             }
+            buf.resize(36 * nt, 0);
+            rd.read_exact(&mut buf)?;
+            let c = &buf[..];
             let start = terms.len();
             index.clear();
-            for q in (pos..pos + 36 * nt).step_by(36) {
+            for q in (0..36 * nt).step_by(36) {
                 let wire = u32_at(c, q);
                 let Some(v) = Fr::from_bigint(limbs(&c[q + 4..q + 36])) else {
                     return err(format!("r1cs constraint {ci} corrupt: coefficient not below r"));
@@ -104,8 +176,8 @@ pub fn read_r1cs(data: &[u8]) -> PyResult<R1cs> {
             offsets.push(terms.len());
         }
     }
-    if pos != c.len() {
-        return err(format!("r1cs constraints section corrupt: {} trailing bytes", c.len() - pos));
+    if pos != len {
+        return err(format!("r1cs constraints section corrupt: {} trailing bytes", len - pos));
     }
-    Ok(R1cs { n_wires, n_public: n_pub_out + n_pub_in, n_constraints, terms, offsets })
+    Ok((terms, offsets))
 }

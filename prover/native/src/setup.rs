@@ -17,9 +17,10 @@
 //! normalized to affine with one batched inversion.
 use crate::codec::{err, fr_std, put_g1_lem, put_g2_lem};
 use crate::r1cs::R1cs;
+use crate::zkey_stream::BinWriter;
 use ark_bn254::{Fr, G1Affine, G2Affine, G1Projective, G2Projective};
 use ark_ec::scalar_mul::BatchMulPreprocessing;
-use ark_ec::PrimeGroup;
+use ark_ec::{CurveGroup, PrimeGroup};
 use ark_ff::{batch_inversion, BigInteger, FftField, Field, PrimeField, Zero};
 use rayon::prelude::*;
 
@@ -117,9 +118,33 @@ pub fn g2_section(points: &[ark_bn254::G2Affine]) -> Vec<u8> {
     out
 }
 
-pub fn setup(cs: &R1cs, t: &Toxic) -> pyo3::PyResult<Vec<u8>> {
+/// The dev setup's .zkey bytes in memory (tests, small circuits): `setup_to` into a Vec.
+pub fn setup(cs: R1cs, t: &Toxic) -> pyo3::PyResult<Vec<u8>> {
+    setup_to(cs, t, Vec::new(), CHUNK)
+}
+
+/// Scalars per fixed-base batch: the points and their bytes for one chunk are all that a
+/// point section holds in memory (2^20 G1 points: 64 MB affine + 64 MB encoded).
+pub const CHUNK: usize = 1 << 20;
+
+fn io_err(e: std::io::Error) -> pyo3::PyErr {
+    pyo3::exceptions::PyOSError::new_err(format!("writing the zkey: {e}"))
+}
+
+/// The dev setup streamed into `out` section by section (zkey_new.js's order 1, 2, 4, 3, 9,
+/// 8, 5, 6, 7, 10): the coefficient section straight from the R1CS, which is dropped as soon
+/// as u, v, w are summed; then each point section in chunks of `chunk` scalars, so the peak is
+/// the R1CS (while it lives) or the five scalar vectors plus one chunk, never the key.
+pub fn setup_to<W: std::io::Write>(cs: R1cs, t: &Toxic, out: W, chunk: usize) -> pyo3::PyResult<W> {
     let (m, l, nw) = (cs.n_constraints, cs.n_public, cs.n_wires);
     let n = domain_size(m, l)?;
+    let g1 = |x: Fr| (G1Projective::generator() * x).into_affine();
+    let g2 = |x: Fr| (G2Projective::generator() * x).into_affine();
+    let mut z = BinWriter::new(out, b"zkey", 10).map_err(io_err)?;
+    z.section(1, &1u32.to_le_bytes()).map_err(io_err)?;
+    let header = header_section(nw, l, n, g1(t.alpha), g1(t.beta), g2(t.beta), g2(t.gamma), g1(t.delta), g2(t.delta));
+    z.section(2, &header).map_err(io_err)?;
+    write_coef_section(&mut z, &cs).map_err(io_err)?;
 
     // u, v, w at τ
     let lag = lagrange_at(t.tau, n);
@@ -131,6 +156,7 @@ pub fn setup(cs: &R1cs, t: &Toxic) -> pyo3::PyResult<Vec<u8>> {
             }
         }
     }
+    drop(cs);
     for i in 0..=l {
         u[i] += lag[m + i];
     }
@@ -145,88 +171,95 @@ pub fn setup(cs: &R1cs, t: &Toxic) -> pyo3::PyResult<Vec<u8>> {
             ki * if i <= l { gamma_inv } else { delta_inv }
         })
         .collect();
-    let lag2 = lagrange_at(t.tau, 2 * n);
-    let h: Vec<Fr> = lag2.par_iter().skip(1).step_by(2).map(|x| *x * delta_inv).collect();
-    drop(lag2);
+    drop(w);
+    let h: Vec<Fr> = {
+        let lag2 = lagrange_at(t.tau, 2 * n);
+        lag2.par_iter().skip(1).step_by(2).map(|x| *x * delta_inv).collect()
+    };
 
-    // G1: α, β, δ, A (u), B1 (v), IC, C, H — one fixed-base table for all of them.
-    let mut s1 = Vec::with_capacity(3 + 3 * nw + n);
-    s1.extend([t.alpha, t.beta, t.delta]);
-    s1.extend_from_slice(&u);
-    s1.extend_from_slice(&v);
-    s1.extend_from_slice(&k);
-    s1.extend_from_slice(&h);
-    let g1 = BatchMulPreprocessing::new(G1Projective::generator(), s1.len()).batch_mul(&s1);
-    drop(s1);
-    let mut s2 = Vec::with_capacity(3 + nw);
-    s2.extend([t.beta, t.gamma, t.delta]);
-    s2.extend_from_slice(&v);
-    let g2 = BatchMulPreprocessing::new(G2Projective::generator(), s2.len()).batch_mul(&s2);
-    drop(s2);
-
-    let (alpha1, beta1, delta1) = (&g1[0..1], &g1[1..2], &g1[2..3]);
-    let a = &g1[3..3 + nw];
-    let b1 = &g1[3 + nw..3 + 2 * nw];
-    let ic = &g1[3 + 2 * nw..3 + 2 * nw + l + 1];
-    let c = &g1[3 + 2 * nw + l + 1..3 + 3 * nw];
-    let hq = &g1[3 + 3 * nw..];
-    let (beta2, gamma2, delta2) = (&g2[0..1], &g2[1..2], &g2[2..3]);
-    let b2 = &g2[3..];
+    // G1: IC, H, C, A (u), B1 (v) — one fixed-base table; G2: B2 (v).
+    let t1 = BatchMulPreprocessing::new(G1Projective::generator(), 3 + 3 * nw + n);
+    let g1_stream = |z: &mut BinWriter<W>, kind: u32, s: &[Fr]| -> std::io::Result<()> {
+        z.begin(kind, 64 * s.len() as u64)?;
+        for c in s.chunks(chunk) {
+            z.put(&g1_section(&t1.batch_mul(c)))?;
+        }
+        Ok(())
+    };
+    g1_stream(&mut z, 3, &k[..=l]).map_err(io_err)?;
+    g1_stream(&mut z, 9, &h).map_err(io_err)?;
+    drop(h);
+    g1_stream(&mut z, 8, &k[l + 1..]).map_err(io_err)?;
+    drop(k);
+    g1_stream(&mut z, 5, &u).map_err(io_err)?;
+    drop(u);
+    g1_stream(&mut z, 6, &v).map_err(io_err)?;
+    drop(t1);
+    let t2 = BatchMulPreprocessing::new(G2Projective::generator(), 3 + nw);
+    z.begin(7, 128 * nw as u64).map_err(io_err)?;
+    for c in v.chunks(chunk) {
+        z.put(&g2_section(&t2.batch_mul(c))).map_err(io_err)?;
+    }
+    drop(v);
 
     let mut tail = DEV_SETUP_MARKER.to_vec();
     tail.resize(64, 0);
     put_u32(&mut tail, 0);
-    Ok(assemble_zkey(&ZkeyParts {
-        n_vars: nw,
-        n_public: l,
-        domain_size: n,
-        alpha1: alpha1[0],
-        beta1: beta1[0],
-        beta2: beta2[0],
-        gamma2: gamma2[0],
-        delta1: delta1[0],
-        delta2: delta2[0],
-        coefs: coef_section(cs),
-        ic,
-        h: hq,
-        c,
-        a,
-        b1,
-        b2,
-        tail,
-    }))
+    z.section(10, &tail).map_err(io_err)?;
+    z.finish().map_err(io_err)
 }
 
 /// Section 4: per row A's then B's non-zero terms in R1CS order, then the extra rows
 /// A[m+i][i] = 1 (i <= l); coefficients stored as c·R² mod r (the Montgomery limbs of c·R).
-pub fn coef_section(cs: &R1cs) -> Vec<u8> {
+/// The count, first, comes from one pass over the terms; the rows are then written one at a
+/// time, so the streaming setup never holds the section whole.
+fn put_coefs<W: std::io::Write>(out: &mut W, cs: &R1cs) -> std::io::Result<()> {
     let (m, l) = (cs.n_constraints, cs.n_public);
     let r_std = Fr::from_bigint(Fr::R).unwrap();
-    let mut coefs = Vec::with_capacity(4 + 44 * (cs.terms.len() + l + 1));
-    put_u32(&mut coefs, 0); // count, patched below
-    let mut count = 0u32;
+    out.write_all(&(coef_count(cs) as u32).to_le_bytes())?;
+    let mut row = Vec::with_capacity(44 * 64);
+    let term = |row: &mut Vec<u8>, matrix: u32, j: u32, wire: u32, c: Fr| {
+        put_u32(row, matrix);
+        put_u32(row, j);
+        put_u32(row, wire);
+        row.extend_from_slice(&c.0.to_bytes_le());
+    };
     for j in 0..m {
+        row.clear();
         for matrix in 0..2usize {
             for &(wire, c) in cs.lc(j, matrix) {
                 if !c.is_zero() {
-                    put_u32(&mut coefs, matrix as u32);
-                    put_u32(&mut coefs, j as u32);
-                    put_u32(&mut coefs, wire);
-                    coefs.extend_from_slice(&(c * r_std).0.to_bytes_le());
-                    count += 1;
+                    term(&mut row, matrix as u32, j as u32, wire, c * r_std);
                 }
             }
         }
+        out.write_all(&row)?;
     }
+    row.clear();
     for i in 0..=l {
-        put_u32(&mut coefs, 0);
-        put_u32(&mut coefs, (m + i) as u32);
-        put_u32(&mut coefs, i as u32);
-        coefs.extend_from_slice(&r_std.0.to_bytes_le()); // 1·R² mod r
-        count += 1;
+        term(&mut row, 0, (m + i) as u32, i as u32, r_std); // 1·R² mod r
     }
-    coefs[0..4].copy_from_slice(&count.to_le_bytes());
-    coefs
+    out.write_all(&row)
+}
+
+/// Section 4's term count: the non-zero A and B terms plus the l + 1 extra rows.
+fn coef_count(cs: &R1cs) -> usize {
+    let nonzero: usize = (0..cs.n_constraints)
+        .map(|j| cs.lc(j, 0).iter().chain(cs.lc(j, 1)).filter(|(_, c)| !c.is_zero()).count())
+        .sum();
+    nonzero + cs.n_public + 1
+}
+
+fn write_coef_section<W: std::io::Write>(z: &mut BinWriter<W>, cs: &R1cs) -> std::io::Result<()> {
+    z.begin(4, 4 + 44 * coef_count(cs) as u64)?;
+    put_coefs(z, cs)
+}
+
+/// Section 4 in memory (the phase-2 setup's assemble_zkey).
+pub fn coef_section(cs: &R1cs) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + 44 * (cs.terms.len() + cs.n_public + 1));
+    put_coefs(&mut out, cs).expect("writing to a Vec");
+    out
 }
 
 /// Everything a Groth16 .zkey holds; `tail` is section 10 (hash, contributions).
@@ -252,18 +285,7 @@ pub struct ZkeyParts<'a> {
 
 /// The .zkey bytes, sections in zkey_new.js's order 1, 2, 4, 3, 9, 8, 5, 6, 7, 10.
 pub fn assemble_zkey(z: &ZkeyParts) -> Vec<u8> {
-    let mut header = Vec::with_capacity(4 + 32 + 4 + 32 + 12 + 3 * 64 + 3 * 128);
-    put_u32(&mut header, 32);
-    header.extend_from_slice(&ark_bn254::Fq::MODULUS.to_bytes_le());
-    put_u32(&mut header, 32);
-    header.extend_from_slice(&Fr::MODULUS.to_bytes_le());
-    put_u32(&mut header, z.n_vars as u32);
-    put_u32(&mut header, z.n_public as u32);
-    put_u32(&mut header, z.domain_size as u32);
-    header.extend(g1_section(&[z.alpha1, z.beta1]));
-    header.extend(g2_section(&[z.beta2, z.gamma2]));
-    header.extend(g1_section(&[z.delta1]));
-    header.extend(g2_section(&[z.delta2]));
+    let header = header_section(z.n_vars, z.n_public, z.domain_size, z.alpha1, z.beta1, z.beta2, z.gamma2, z.delta1, z.delta2);
     binfile(
         b"zkey",
         vec![
@@ -279,4 +301,32 @@ pub fn assemble_zkey(z: &ZkeyParts) -> Vec<u8> {
             (10, z.tail.clone()),
         ],
     )
+}
+
+/// Section 2: the Groth16 header (field sizes and primes, sizes, α1 β1 β2 γ2 δ1 δ2).
+#[allow(clippy::too_many_arguments)]
+fn header_section(
+    n_vars: usize,
+    n_public: usize,
+    domain_size: usize,
+    alpha1: G1Affine,
+    beta1: G1Affine,
+    beta2: G2Affine,
+    gamma2: G2Affine,
+    delta1: G1Affine,
+    delta2: G2Affine,
+) -> Vec<u8> {
+    let mut header = Vec::with_capacity(4 + 32 + 4 + 32 + 12 + 3 * 64 + 3 * 128);
+    put_u32(&mut header, 32);
+    header.extend_from_slice(&ark_bn254::Fq::MODULUS.to_bytes_le());
+    put_u32(&mut header, 32);
+    header.extend_from_slice(&Fr::MODULUS.to_bytes_le());
+    put_u32(&mut header, n_vars as u32);
+    put_u32(&mut header, n_public as u32);
+    put_u32(&mut header, domain_size as u32);
+    header.extend(g1_section(&[alpha1, beta1]));
+    header.extend(g2_section(&[beta2, gamma2]));
+    header.extend(g1_section(&[delta1]));
+    header.extend(g2_section(&[delta2]));
+    header
 }
