@@ -64,10 +64,12 @@ def assert_tamper_breaks(compiled: CompiledCircuit, witness: list[int], free: tu
                                      f"+{d if d < R // 2 else d - R} still satisfies every constraint")
 
 
-def forge_witness(compiled: CompiledCircuit, inputs: dict, overrides: dict[str, int]) -> list[int]:
+def forge_witness(compiled: CompiledCircuit, inputs: dict, overrides: dict[str, int],
+                  by_id: dict[int, int] | None = None) -> list[int]:
     """A wire-order witness solved as usual except that each signal whose name ends with a key
     of `overrides` takes that value (later steps see it): how a cheating prover would fill in
-    hinted signals. Nothing is checked; test it with `unsatisfied`."""
+    hinted signals. `by_id`: more overrides by signal id (for one of many same-named signals,
+    a gadget's in one loop iteration). Nothing is checked; test it with `unsatisfied`."""
     from .circuit import S_HINT, S_MUL, S_MULADD
 
     c = compiled.circuit
@@ -79,6 +81,7 @@ def forge_witness(compiled: CompiledCircuit, inputs: dict, overrides: dict[str, 
                 by_sid[sid] = v % R
     missing = set(overrides) - {k for k in overrides for s in by_sid if c.signal_name(s).endswith(k)}
     assert not missing, f"no signal named {sorted(missing)}"
+    by_sid.update({sid: v % R for sid, v in (by_id or {}).items()})
     w = [0] * compiled.n_signals
     w[0] = 1
     compiled._fill_inputs(inputs, w)

@@ -12,7 +12,9 @@ children's boxes and its blind). The gadget
 2. recomputes the new root from the new leaf hash and box with the same siblings and
    blinds, where the box of each new path node is the intersection (per market: max of the
    lower bounds, min of the upper bounds) of its children's boxes, the siblings' boxes
-   unpacked from their (now bound) packed form.
+   unpacked from their (now bound) packed form: every bound but the top one range checked,
+   the top one pinned by its comparison (`unpack_committed_entry`). The new children of a
+   level are its old ones plus the position's selectors times the change (`_Placement`).
 
 Why old path boxes and blinds may be witness values: by induction over proved writes, every
 node box the tree commits to is the intersection of its children's boxes (step 2 computes
@@ -38,7 +40,8 @@ A disabled write (a no-op slot) asserts nothing and leaves the root as it was.
 
 Options presets (K > 0): every node's box has one more packed element after its M market
 boxes, its option box (vol and time bounds, `spec.box.pack_option`; `spec.tree`). The gadgets
-treat it as box entry M: packed, unpacked (one (32 M + 80)-bit decomposition) and intersected
+treat it as box entry M: packed, unpacked (one (32 M + 80)-bit decomposition; a sibling's, its
+low 32 M + 40 bits) and intersected
 (max of lower, min of upper bounds) like a market box, so the root's option box comes out of
 the closing write's path next to the root's box. K = 0 has M entries: unchanged.
 """
@@ -47,10 +50,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from circuits.dsl import LC, Circuit, gadget
-from circuits.gadgets.bits import to_bits
+from circuits.gadgets.bits import assert_bool, from_bits, to_bits
 from circuits.gadgets.comparators import less_than
 from circuits.gadgets.merkle import _place
 from circuits.gadgets.mux import select
+from prover.field import R
 from sequencer.spec import box as spec_box
 from sequencer.spec.constants import FUNDING_BITS, GRID_BITS, Preset
 
@@ -60,6 +64,7 @@ from .common import (blind_hash, box_commitment, node_hash, node_hash_from, pack
 
 FULL_PACKED = spec_box.pack(spec_box.FULL_MARKET)
 _FUNDING_SHIFT = 1 << (FUNDING_BITS - 1)
+_MARKET_WIDTHS = [GRID_BITS, GRID_BITS, FUNDING_BITS, FUNDING_BITS]  # lo, hi, flo, fhi as `spec_box.pack` lays them
 
 
 def box_width(preset: Preset) -> int:
@@ -88,6 +93,54 @@ def unpack_entry(c: Circuit, preset: Preset, j: int, packed):
     if j < preset.num_markets:
         return unpack_market_box(c, packed)
     return unpack_option_box(c, packed, preset.num_markets)
+
+
+def _entry_widths(preset: Preset, j: int) -> list[int]:
+    """The bit widths of box entry j's bounds, low to high (as packed)."""
+    return _MARKET_WIDTHS if j < preset.num_markets else spec_box.option_widths(preset.num_markets)
+
+
+def committed_low_bits(preset: Preset, j: int) -> int:
+    """The bits `unpack_committed_entry` range checks in box entry j: all its bounds but the top one."""
+    return sum(_entry_widths(preset, j)[:-1])
+
+
+@gadget
+def unpack_committed_entry(c: Circuit, preset: Preset, j: int, packed):
+    """`unpack_entry` of a box entry that a tree commitment binds (a sibling's, opened against
+    the old root), its top bound left to the caller: every bound but the top one from a range
+    checked decomposition of the low bits, the top one (packed - low) / 2^low_bits (linear).
+    Box entry j = M: the option box's flat bounds. Costs the low bits only (80 of a market
+    box's 128).
+
+    Why the top bound needs no range check of its own, as long as the caller compares it with
+    an in-range value (`intersect`, `intersect_option`: each sibling's top bound, an upper
+    bound, goes through `_min` with the running bound, range checked or a selection of range
+    checked values): by induction over proved writes every box the tree commits to is a valid
+    packing, packed = low_t + 2^L top_t with low_t < 2^L and top_t < 2^w (L low bits, w the top
+    bound's width). A decomposition the prover chooses has low < 2^L (its bits) and so
+    top = top_t + (low_t - low) / 2^L in the field; the comparison asserts cur - top + 2^w in
+    [0, 2^(w+1)) for cur < 2^w, so |top - top_t| < 2^(w+1) as an integer, and then
+    2^L (top - top_t) = low_t - low holds over the integers (both sides are far below r:
+    2^(L+w+1) <= 2^241), where |low_t - low| < 2^L forces low = low_t and top = top_t. Every
+    bound is the committed one. (A wrong low part shifts the top bound by a multiple of
+    2^-L mod r, a huge field element that no comparison passes:
+    tests/circuits/test_box_write.py forges them.)"""
+    widths = _entry_widths(preset, j)
+    n = sum(widths[:-1])
+    bits = c.hint(lambda v: [(v >> i) & 1 for i in range(n)], packed, n=n,
+                  names=[f"{c.gadget_path}.bits[{i}]" for i in range(n)])
+    for b in bits:
+        assert_bool(c, b)
+    parts, at = [], 0
+    for w in widths[:-1]:
+        parts.append(from_bits(c, bits[at:at + w]))
+        at += w
+    parts.append((LC.of(packed) - from_bits(c, bits)) * pow(2, -n, R))
+    if j < preset.num_markets:  # funding bounds are packed offset to unsigned
+        lo, hi, flo, fhi = parts
+        return lo, hi, flo - _FUNDING_SHIFT, fhi - _FUNDING_SHIFT
+    return parts
 
 
 def pack_entry(preset: Preset, j: int, parts) -> LC:
@@ -155,6 +208,42 @@ def position_bits(index_bits: list, preset: Preset) -> list[list]:
     return [index_bits[i * k:(i + 1) * k] for i in range(preset.depth)]
 
 
+class _Placement:
+    """The children of one level of a box-changing write, old and new: the path's node (old
+    value, new value) inserted among the siblings at the level's position. The position's
+    selectors are made once per level; the new children are the old ones plus the one-hot
+    selectors times (new - old), which costs a - 1 products instead of a fresh placement's
+    (arity 4: 3 against 6; arity 2: 1, as `_place`)."""
+
+    def __init__(self, c: Circuit, bits: list, arity: int):
+        self.c, self.bits, self.arity = c, bits, arity
+        if arity == 4:
+            b0, b1 = bits
+            b01 = c.mul(b0, b1)
+            self.onehot = [1 - LC.of(b0) - b1 + b01, LC.of(b0) - b01, LC.of(b1) - b01, LC.of(b01)]  # p == 0..3
+
+    def _old(self, own: LC, others: list) -> list:
+        if self.arity == 2:
+            return _place(self.c, own, self.bits, others[0], 2)
+        c = self.c
+        s0, s1, s2 = (LC.of(x) for x in others)
+        e0, e1, e2, e3 = self.onehot
+        return [s0 + c.mul(e0, own - s0), s1 + c.mul(e0, s0 - s1) + c.mul(e1, own - s1),
+                s1 + c.mul(e2, own - s1) + c.mul(e3, s2 - s1), s2 + c.mul(e3, own - s2)]
+
+    def pair(self, old, new, others: list) -> tuple[list, list]:
+        """(old children, new children) of the level."""
+        old, delta = LC.of(old), LC.of(new) - LC.of(old)
+        children = self._old(old, list(others))
+        if self.arity == 2:  # the bit set: the node is child 1
+            d1 = self.c.mul(self.bits[0], delta)
+            moved = [delta - d1, d1]
+        else:
+            moved = [self.c.mul(e, delta) for e in self.onehot[:3]]
+            moved.append(delta - moved[0] - moved[1] - moved[2])  # the selectors sum to 1
+        return children, [x + d for x, d in zip(children, moved)]
+
+
 def _max(c: Circuit, a, b, n: int) -> LC:
     return select(c, less_than(c, a, b, n), b, a)
 
@@ -202,21 +291,19 @@ def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_
         with c.scope("level"):
             last = k == len(levels) - 1
 
-            def place(own, others):
-                return _place(c, own, bits, list(others) if a > 2 else others[0], a)
-
+            placement = _Placement(c, bits, a)
             new_packed = [pack_entry(preset, j, cur_box[j]) for j in range(m)]
-            old_children = place(old, path.sib_hash[k])
-            new_children = place(new, path.sib_hash[k])
+            old_children, new_children = placement.pair(old, new, path.sib_hash[k])
             old_boxes, new_boxes = [], []
             for j in range(m):
-                sibs = [path.sib_box[k][s][j] for s in range(a - 1)]
-                old_boxes.append(place(LC.of(path.node_box[k][j]), sibs))
-                new_boxes.append(place(new_packed[j], sibs))
+                old_placed, new_placed = placement.pair(path.node_box[k][j], new_packed[j],
+                                                        [path.sib_box[k][s][j] for s in range(a - 1)])
+                old_boxes.append(old_placed)
+                new_boxes.append(new_placed)
             old = node_hash(c, old_children, [old_boxes[j][i] for i in range(a) for j in range(m)], path.blind[k])
             new = node_hash(c, new_children, [new_boxes[j][i] for i in range(a) for j in range(m)], path.blind[k])
             if not last or want_root_box:
-                sib_unpacked = [[unpack_entry(c, preset, j, path.sib_box[k][s][j]) for j in range(m)]
+                sib_unpacked = [[unpack_committed_entry(c, preset, j, path.sib_box[k][s][j]) for j in range(m)]
                                 for s in range(a - 1)]
                 cur_box = [intersect_entry(c, preset, j, [cur_box[j]] + [sib_unpacked[s][j] for s in range(a - 1)])
                            for j in range(m)]
