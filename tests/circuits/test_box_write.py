@@ -65,10 +65,10 @@ def _packed(preset, box, obox) -> list[int]:
     return spec_box.pack_box(box) + ([spec_box.pack_option(obox)] if preset.option_slots else [])
 
 
-def _case(preset, tree, index: int, new_hash: int, new_box, new_obox=None) -> tuple[dict, int, tuple]:
+def _case(preset, tree, index: int, new_hash: int, new_box, new_obox=None) -> tuple[dict, int, list]:
     """(inputs of the write circuit, the spec's new root, the spec's new root box entries) for
     writing (new_hash, new_box[, new_obox]) at `index` of `tree` (which it updates)."""
-    m, options = preset.num_markets, tree.options
+    options = tree.options
     old_hash, old_box = tree.leaf(index)
     salt = tree.blind_at(0, index)
     obox = tree.option_box_at(0, index) if options else None
@@ -183,20 +183,21 @@ def _low(sids_value: list[int]) -> int:
 def test_a_sibling_box_read_with_other_parts_has_no_witness(demo_write, options_write, preset_name):
     """A cheating prover re-reads a sibling's packed box: other low bounds (each range checked)
     leave the top bound (packed - low) / 2^low_bits a huge field element, which the comparison
-    with the running bound refuses. Tried: a sibling's lower price bound one lower (the parent's
-    then too low: a root box wider than the intersection, the attack the box check exists for),
-    one higher, every bound but the top shifted by a carry, every low bit flipped, at every
-    sibling entry of the first two levels."""
+    with the running bound refuses. Tried at every sibling entry of the first two levels: its
+    lower price bound one lower (the parent's then too low: a root box wider than the
+    intersection, the attack the root-box check exists for) or one higher, that bound one lower
+    and the next one higher (a borrow), every low bit flipped."""
     preset, cc = (DEMO, demo_write) if preset_name == "demo" else (TINY_OPTIONS, options_write)
     rng = random.Random(5)
     tree = _tree(preset, rng, 10)
     m = preset.num_markets
-    inputs, _, _ = _case(preset, tree, 6, 99, _random_box(rng, m), _random_obox(rng, m) if preset.option_slots else None)
+    new_obox = _random_obox(rng, m) if preset.option_slots else None
+    inputs, _, _ = _case(preset, tree, 6, 99, _random_box(rng, m), new_obox)
     honest = cc.witness(inputs)
     assert not unsatisfied(cc.r1cs, forge_witness(cc, inputs, {}))
     groups = _committed_bits(cc, preset)
     per_level = (preset.arity - 1) * ctree.box_width(preset)
-    assert len(groups) == per_level * (preset.depth - 0)  # the closing form intersects every level
+    assert len(groups) == per_level * preset.depth  # the closing write's form intersects every level
     value = {s: v for s, v in zip(cc.wire_sids, honest)}
     for sids in groups[:2 * per_level]:
         low = _low([value[s] for s in sids])
