@@ -157,7 +157,9 @@ def intersect_entry(c: Circuit, preset: Preset, j: int, entries: list):
 
 @gadget
 def intersect_option(c: Circuit, flats: list, widths: list) -> list:
-    """Intersection of option boxes as flat bounds: max of the lower (even places), min of the upper."""
+    """Intersection of option boxes as flat bounds: max of the lower (even places), min of the upper.
+    Every bound of every box after the first goes through a comparison with the running one
+    (`unpack_committed_entry` relies on it for the siblings' top bounds)."""
     out = list(flats[0])
     for other in flats[1:]:
         out = [(_max if i % 2 == 0 else _min)(c, a, b, w) for i, (a, b, w) in enumerate(zip(out, other, widths))]
@@ -255,7 +257,9 @@ def _min(c: Circuit, a, b, n: int) -> LC:
 @gadget
 def intersect(c: Circuit, market_boxes: list) -> tuple:
     """Per-market intersection of unpacked boxes (lo, hi, flo, fhi): max lo, min hi, max flo,
-    min fhi. Funding bounds are compared shifted to unsigned 48-bit values."""
+    min fhi. Funding bounds are compared shifted to unsigned 48-bit values. Every bound of every
+    box after the first goes through a comparison with the running one, even where the first
+    is a constant (`unpack_committed_entry` relies on it for the siblings' top bounds)."""
     lo, hi, flo, fhi = market_boxes[0]
     flo, fhi = LC.of(flo) + _FUNDING_SHIFT, LC.of(fhi) + _FUNDING_SHIFT
     for b_lo, b_hi, b_flo, b_fhi in market_boxes[1:]:
