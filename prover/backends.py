@@ -138,15 +138,26 @@ class NativeBackend(PythonBackend):
                                                     (delta % R).to_bytes(32, "little")))
 
     def prove(self, zkey: Union[PathOrBytes, ProvingKey], witness, r: int, s: int) -> Proof:
+        """A key given by its path is memory-mapped by Rust and read section by section
+        (prover/native/src/zkey_map.rs): the key is never whole in memory, so a proof's peak is
+        below the key's size (README, Benchmarks); bytes or a ProvingKey are proved in memory."""
         from prover.field import R
+        from prover.formats.binfile import FormatError
         from prover.formats.wtns import wtns_to_bytes
         from prover.formats.zkey import zkey_to_bytes
-        zb = zkey_to_bytes(zkey) if isinstance(zkey, ProvingKey) else load_bytes(zkey, "zkey")
         if isinstance(witness, (list, tuple)):
             wb = wtns_to_bytes(list(witness))
         else:
             wb = load_bytes(witness, "wtns")
-        out = self.native.groth16_prove(zb, wb, (r % R).to_bytes(32, "little"), (s % R).to_bytes(32, "little"))
+        rb, sb = (r % R).to_bytes(32, "little"), (s % R).to_bytes(32, "little")
+        if isinstance(zkey, (str, os.PathLike)) and hasattr(self.native, "groth16_prove_file"):
+            try:
+                out = self.native.groth16_prove_file(os.fspath(zkey), wb, rb, sb)
+            except OSError as exc:
+                raise FormatError(f"cannot read zkey file {os.fspath(zkey)!r}: {exc.strerror or exc}") from None
+            return Proof.from_bytes(bytes(out))
+        zb = zkey_to_bytes(zkey) if isinstance(zkey, ProvingKey) else load_bytes(zkey, "zkey")
+        out = self.native.groth16_prove(zb, wb, rb, sb)
         return Proof.from_bytes(bytes(out))
 
     def pairing_check(self, pairs) -> bool:

@@ -111,25 +111,27 @@ def cmd_prove(args) -> int:
     from prover.field import R
     from prover.formats import FormatError
     from prover.formats.snarkjs_json import write_proof, write_public
-    from prover.formats.wtns import read_wtns
+    from prover.formats.wtns import read_wtns_head
     from prover.formats.zkey import read_zkey_header
     from prover.formats.binfile import load_bytes
     from prover.errors import CliError
     backend = _backend(args.backend)
     try:
-        zkey = load_bytes(args.zkey, "zkey")
-        _, hdr = read_zkey_header(zkey)
-        witness = read_wtns(args.wtns)
+        # the key by its path (the native prover maps it: a mainnet key is GBs), its header
+        # mapped; the witness as bytes, of which only the public values become ints
+        _, hdr = read_zkey_header(args.zkey)
+        wtns = load_bytes(args.wtns, "wtns")
+        n_wires, head = read_wtns_head(wtns, 1 + hdr["n_public"])
     except FormatError as exc:
         raise _unreadable(exc) from None
-    if len(witness) != hdr["n_vars"]:
-        raise CliError(f"witness has {len(witness)} values, the circuit of {args.zkey} has {hdr['n_vars']} wires", 2)
+    if n_wires != hdr["n_vars"]:
+        raise CliError(f"witness has {n_wires} values, the circuit of {args.zkey} has {hdr['n_vars']} wires", 2)
     try:
-        proof = backend.prove(zkey, witness, secrets.randbelow(R), secrets.randbelow(R))
+        proof = backend.prove(args.zkey, wtns, secrets.randbelow(R), secrets.randbelow(R))
     except (FormatError, ValueError) as exc:
         raise _unreadable(exc) from None
     write_proof(args.proof, proof)
-    write_public(args.public, witness[1:1 + hdr["n_public"]])
+    write_public(args.public, head[1:])
     print(f"zkclear prove: wrote {args.proof} and {args.public} ({backend.name} backend)")
     return 0
 

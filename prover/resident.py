@@ -15,10 +15,11 @@ The same key, witness and r, s give the same proof bytes as the whole-process pr
 """
 from __future__ import annotations
 
+import os
 import secrets
 from typing import Optional, Sequence, Union
 
-from prover.formats.binfile import PathOrBytes, load_bytes
+from prover.formats.binfile import FormatError, PathOrBytes, load_bytes
 from prover.groth16.keys import Proof, ProvingKey
 
 DEFAULT_TABLE_MB = 1024
@@ -54,6 +55,13 @@ class ResidentProver:
 
         if not hasattr(_native, "ResidentProver"):
             raise RuntimeError("prover._native is built without ResidentProver: rebuild prover/native")
+        if isinstance(zkey, (str, os.PathLike)) and hasattr(_native.ResidentProver, "from_file"):
+            # memory-mapped and parsed part by part: the raw key is never held beside the parsed one
+            try:
+                self._native = _native.ResidentProver.from_file(os.fspath(zkey), table_mb)
+            except OSError as exc:
+                raise FormatError(f"cannot read zkey file {os.fspath(zkey)!r}: {exc.strerror or exc}") from None
+            return
         data = zkey_to_bytes(zkey) if isinstance(zkey, ProvingKey) else load_bytes(zkey, "zkey")
         self._native = _native.ResidentProver(data, table_mb)
 

@@ -73,7 +73,7 @@ class BatchProver:
         self.zkey_path_given = Path(zkey) if zkey else None
         self.backend = get_backend(backend)
         self._circuit = None
-        self._key = None  # (zkey bytes, vk, path)
+        self._key = None  # (zkey path, vk, path)
         self.resident = resident and self.backend.name == "native"
         self._resident = None  # prover.resident.ResidentProver, built once
 
@@ -86,14 +86,16 @@ class BatchProver:
         return self._circuit
 
     def key(self):
-        """(zkey bytes, verifying key, zkey path): the given .zkey, else the cached
-        development key for this R1CS, else a new development setup written to the cache."""
+        """(zkey, verifying key, zkey path): the given .zkey, else the cached development key
+        for this R1CS, else a new development setup written to the cache. The key is its
+        path, never its bytes: the native prover maps the file and reads it part by part
+        (a mainnet key is GBs, which a worker holding it as bytes would pay for again)."""
         if self._key is None:
             if self.zkey_path_given is not None:
-                from prover.formats.zkey import read_zkey
+                from prover.formats.zkey import read_zkey_vk
 
-                zkey = self.zkey_path_given.read_bytes()
-                self._key = (zkey, read_zkey(zkey).verifying_key(), self.zkey_path_given)
+                path = self.zkey_path_given
+                self._key = (path, read_zkey_vk(path), path)
             else:
                 self._key = dev_key(self.circuit, "settlement", self.preset.name, self.data_dir, self.backend)
         return self._key
@@ -104,7 +106,7 @@ class BatchProver:
         self._resident_prover(zkey)
         return path
 
-    def _resident_prover(self, zkey: bytes):
+    def _resident_prover(self, zkey: Path):
         """The ResidentProver of the key when this prover keeps it, else None."""
         if self.resident and self._resident is None:
             from prover.resident import ResidentProver, resident_available, worker_table_mb
@@ -169,7 +171,8 @@ def resident_batch_prover(preset_name: str, data_dir: str, zkey: Optional[str], 
 def dev_key(circuit, name: str, preset_name: str, data_dir: Path, backend):
     """The development key of `circuit` under data_dir/keys, keyed by its R1CS hash: read
     when there, else set up (UNSAFE) and written (temporary names, then renamed: a crash
-    never leaves half a key behind). Returns (zkey bytes, verifying key, zkey path)."""
+    never leaves half a key behind). Returns (zkey path, verifying key, zkey path): the
+    key is not read here (BatchProver.key)."""
     from prover.formats.snarkjs_json import read_vk, write_vk
     from prover.formats.zkey import read_zkey_vk
     from prover.groth16.setup import ToxicWaste
@@ -181,7 +184,7 @@ def dev_key(circuit, name: str, preset_name: str, data_dir: Path, backend):
     zkey_path, vk_path, meta_path = Path(f"{stem}.zkey"), Path(f"{stem}.vk.json"), Path(f"{stem}.meta.json")
     if zkey_path.exists() and vk_path.exists() and meta_path.exists() \
             and json.loads(meta_path.read_text()).get("r1cs_sha256") == digest:
-        return zkey_path.read_bytes(), read_vk(vk_path), zkey_path
+        return zkey_path, read_vk(vk_path), zkey_path
     # written straight to its path (atomically; the native setup streams it), the vk from the
     # key's header and IC only: a big circuit's key is never parsed whole in Python
     backend.setup_file(circuit.r1cs, ToxicWaste.random(), zkey_path)
@@ -193,7 +196,7 @@ def dev_key(circuit, name: str, preset_name: str, data_dir: Path, backend):
         tmp = path.with_name(path.name + f".tmp{os.getpid()}")
         write(tmp)
         os.replace(tmp, path)
-    return zkey_path.read_bytes(), vk, zkey_path
+    return zkey_path, vk, zkey_path
 
 
 # --- helpers of the worker processes (sequencer/pipeline/pool.py) ---------------------------------

@@ -48,7 +48,7 @@ NODE_TOOLS = {
     "anvil": NODE_MODULES / ".bin" / "anvil",
     "@openzeppelin/contracts": NODE_MODULES / "@openzeppelin" / "contracts",
 }
-NATIVE_FUNCTIONS = ("groth16_prove", "groth16_setup", "groth16_setup_file", "groth16_setup_ptau", "pairing_check", "g1_msm", "g2_msm",
+NATIVE_FUNCTIONS = ("groth16_prove", "groth16_prove_file", "groth16_setup", "groth16_setup_file", "groth16_setup_ptau", "pairing_check", "g1_msm", "g2_msm",
                     "fr_ntt", "fr_coset_ntt", "poseidon_hash", "poseidon_hash_many", "poseidon_register",
                     "eddsa_poseidon_verify", "eddsa_poseidon_verify_many")
 

@@ -28,6 +28,13 @@ def write_wtns(path, witness: list[int]) -> None:
 
 def read_wtns(path_or_bytes: PathOrBytes) -> list[int]:
     """Read a .wtns file (a path or its bytes) into the list of wire values."""
+    _, values = read_wtns_head(path_or_bytes, None)
+    return values
+
+
+def read_wtns_head(path_or_bytes: PathOrBytes, count: int | None) -> tuple[int, list[int]]:
+    """(number of wires, the first `count` values, all when None), the file checked whole
+    (sizes) but only those values read: a prover needs the public signals, not 5 million ints."""
     data = load_bytes(path_or_bytes, "wtns")
     bf = BinFile(data, WTNS_MAGIC, "wtns", max_version=2)
     h = bf.section(1, "header")
@@ -40,7 +47,7 @@ def read_wtns(path_or_bytes: PathOrBytes) -> list[int]:
     s = bf.section(2, "values")
     if s.remaining() != n * n8:
         raise FormatError(f"wtns values section has {s.remaining()} bytes, expected {n} x {n8}")
-    values = s.ints_le(n, n8)
+    values = s.ints_le(n if count is None else min(count, n), n8)
     if any(v >= prime for v in values):
         raise FormatError("wtns corrupt: a value is not reduced modulo the prime")
-    return values
+    return n, values

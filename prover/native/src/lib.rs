@@ -16,6 +16,7 @@ mod resident;
 mod setup;
 mod witness;
 mod zkey;
+mod zkey_map;
 mod zkey_stream;
 
 use pyo3::prelude::*;
@@ -34,7 +35,28 @@ fn groth16_prove(py: Python<'_>, zkey: &[u8], wtns: &[u8], r: &[u8], s: &[u8]) -
     }
     let out = py.allow_threads(|| {
         let mut phases = prove::Phases::new();
-        let pk = zkey::read_zkey(zkey)?;
+        let pk = zkey_map::ZkeyView::new(zkey, None)?;
+        let w = zkey::read_wtns(wtns)?;
+        phases.mark("load");
+        prove::prove(&pk, &w, codec::fr_std(r)?, codec::fr_std(s)?, phases)
+    })?;
+    Ok(bytes_out(py, out))
+}
+
+/// groth16_prove with the .zkey read from its path, memory-mapped: the key is never whole in
+/// memory, each section is read when its step needs it and its pages released once read
+/// (zkey_map.rs). Same proof bytes as groth16_prove on the file's bytes. OSError when the file
+/// cannot be opened. `block`: entries or points read at a time (tests make it small).
+#[pyfunction]
+#[pyo3(signature = (zkey_path, wtns, r, s, block = zkey_map::BLOCK))]
+fn groth16_prove_file(py: Python<'_>, zkey_path: &str, wtns: &[u8], r: &[u8], s: &[u8], block: usize) -> PyResult<Py<PyBytes>> {
+    if r.len() != 32 || s.len() != 32 {
+        return codec::err("r and s must be 32 bytes each");
+    }
+    let out = py.allow_threads(|| {
+        let mut phases = prove::Phases::new();
+        let map = zkey_map::map_file(zkey_path)?;
+        let pk = zkey_map::ZkeyView::new(map.as_deref().unwrap_or(&[]), map.as_ref())?.with_block(block);
         let w = zkey::read_wtns(wtns)?;
         phases.mark("load");
         prove::prove(&pk, &w, codec::fr_std(r)?, codec::fr_std(s)?, phases)
@@ -179,6 +201,7 @@ fn eddsa_poseidon_verify_many(py: Python<'_>, rows: &[u8]) -> PyResult<Py<PyByte
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(groth16_prove, m)?)?;
+    m.add_function(wrap_pyfunction!(groth16_prove_file, m)?)?;
     m.add_function(wrap_pyfunction!(groth16_setup, m)?)?;
     m.add_function(wrap_pyfunction!(groth16_setup_file, m)?)?;
     m.add_function(wrap_pyfunction!(groth16_setup_ptau, m)?)?;

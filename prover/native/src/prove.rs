@@ -7,7 +7,7 @@
 //!   π_B = β + Σ w_i B_i + s·δ                 (G2), and its G1 twin B1 for π_C
 //!   π_C = Σ_priv w_i C_i + Σ h_j H_j + s·π_A + r·B1 − r·s·δ
 use crate::codec::{err, g1_bytes, g2_bytes};
-use crate::zkey::ProvingKey;
+use crate::zkey_map::ZkeyView;
 use ark_bn254::{Fr, G1Projective, G2Projective};
 use ark_ec::short_weierstrass::{Affine, Projective};
 use ark_ec::CurveGroup;
@@ -87,10 +87,9 @@ pub fn witness_products(n: usize, coefs: &[(u32, u32, u32, Fr)], w: &[Fr]) -> (V
     (a, b, c)
 }
 
-/// h's evaluations on the odd coset of the 2n domain: (A·w)(B·w) − (A·w)∘(B·w) interpolated.
-pub fn h_evaluations(n: usize, coefs: &[(u32, u32, u32, Fr)], w: &[Fr], phases: &mut Phases) -> PyResult<Vec<Fr>> {
-    let (a, b, c) = witness_products(n, coefs, w);
-    phases.mark("witness_products");
+/// h's evaluations on the odd coset of the 2n domain: (A·w)(B·w) − (A·w)∘(B·w) interpolated,
+/// from witness_products's (A·w, B·w, their product).
+pub fn h_evaluations(n: usize, (a, b, c): (Vec<Fr>, Vec<Fr>, Vec<Fr>), phases: &mut Phases) -> PyResult<Vec<Fr>> {
     // the key-independent transform of fft.rs (twiddles made once here, no bit reversal)
     let Some(f) = crate::fft::CosetFft::new(n) else {
         return err("domain size is not supported");
@@ -102,7 +101,9 @@ pub fn h_evaluations(n: usize, coefs: &[(u32, u32, u32, Fr)], w: &[Fr], phases: 
     Ok(h)
 }
 
-pub fn prove(pk: &ProvingKey, w: &[Fr], r: Fr, s: Fr, mut phases: Phases) -> PyResult<Vec<u8>> {
+/// The key is read as the steps need it (zkey_map.rs): each point section is parsed when its
+/// MSM starts and dropped when it ends.
+pub fn prove(pk: &ZkeyView, w: &[Fr], r: Fr, s: Fr, mut phases: Phases) -> PyResult<Vec<u8>> {
     if w.len() != pk.n_vars {
         return err(format!("witness has {} values, the key expects {}", w.len(), pk.n_vars));
     }
@@ -115,19 +116,21 @@ pub fn prove(pk: &ProvingKey, w: &[Fr], r: Fr, s: Fr, mut phases: Phases) -> PyR
     let (b2, g1) = rayon::join(
         || {
             let t = clock();
-            let b2 = msm(&pk.b2, w);
+            let b2 = msm(&pk.b2(), w);
             (b2, clock() - t)
         },
         || -> PyResult<_> {
-            let h = h_evaluations(pk.domain_size, &pk.coefs, w, &mut phases)?;
-            let pi_a = G1Projective::from(pk.alpha1) + msm(&pk.a, w) + pk.delta1 * r;
+            let products = pk.witness_products(w)?;
+            phases.mark("witness_products");
+            let h = h_evaluations(pk.domain_size, products, &mut phases)?;
+            let pi_a = G1Projective::from(pk.alpha1) + msm(&pk.a(), w) + pk.delta1 * r;
             phases.mark("msm_a");
-            let pi_b1 = G1Projective::from(pk.beta1) + msm(&pk.b1, w) + pk.delta1 * s;
+            let pi_b1 = G1Projective::from(pk.beta1) + msm(&pk.b1(), w) + pk.delta1 * s;
             phases.mark("msm_b1");
             let private = &w[pk.n_public + 1..];
-            let c_part = msm(&pk.c, private);
+            let c_part = msm(&pk.c(), private);
             phases.mark("msm_c");
-            let h_part = msm(&pk.h, &h);
+            let h_part = msm(&pk.h(), &h);
             phases.mark("msm_h");
             Ok((pi_a, pi_b1, c_part, h_part))
         },

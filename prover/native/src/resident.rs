@@ -371,6 +371,22 @@ impl ResidentProver {
         Ok(ResidentProver { key })
     }
 
+    /// The same from the .zkey's path, memory-mapped and read section by section, each part's
+    /// pages released once parsed (zkey_map.rs): the raw key is never held beside the parsed
+    /// one. OSError when the file cannot be opened.
+    #[staticmethod]
+    #[pyo3(signature = (zkey_path, table_mb = 1024.0))]
+    fn from_file(py: Python<'_>, zkey_path: &str, table_mb: f64) -> PyResult<Self> {
+        let budget = (table_mb.max(0.0) * (1u64 << 20) as f64) as usize;
+        let key = py.allow_threads(|| -> PyResult<Resident> {
+            let map = crate::zkey_map::map_file(zkey_path)?;
+            let pk = crate::zkey_map::ZkeyView::new(map.as_deref().unwrap_or(&[]), map.as_ref())?.proving_key()?;
+            drop(map);
+            Resident::new(pk, budget)
+        })?;
+        Ok(ResidentProver { key })
+    }
+
     /// A (G1, 64) || B (G2, 128) || C (G1, 64) for raw `.wtns` bytes and r, s (32 bytes LE).
     fn prove(&self, py: Python<'_>, wtns: &[u8], r: &[u8], s: &[u8]) -> PyResult<Py<PyBytes>> {
         if r.len() != 32 || s.len() != 32 {

@@ -4,9 +4,9 @@
 //! (u32 type, u64 size, payload). zkey payloads hold points and scalars in Montgomery form;
 //! section 4's coefficients are Montgomery-encoded twice (value * R^2 mod r); wtns values are
 //! standard form.
-use crate::codec::{err, g1_lem, g2_lem, limbs};
+use crate::codec::{err, limbs};
 use ark_bn254::{Fr, G1Affine, G2Affine};
-use ark_ff::{Field, PrimeField};
+use ark_ff::PrimeField;
 use pyo3::PyResult;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -52,7 +52,7 @@ impl<'a> Sections<'a> {
     }
 }
 
-fn u32_at(b: &[u8], pos: usize) -> u32 {
+pub(crate) fn u32_at(b: &[u8], pos: usize) -> u32 {
     u32::from_le_bytes(b[pos..pos + 4].try_into().unwrap())
 }
 
@@ -75,88 +75,9 @@ pub struct ProvingKey {
     pub h: Vec<G1Affine>,
 }
 
-fn g1s(bytes: &[u8], n: usize, what: &str) -> PyResult<Vec<G1Affine>> {
-    if bytes.len() < 64 * n {
-        return err(format!("zkey {what} section holds fewer than {n} points"));
-    }
-    Ok(bytes[..64 * n].par_chunks_exact(64).map(g1_lem).collect())
-}
-
-fn g2s(bytes: &[u8], n: usize, what: &str) -> PyResult<Vec<G2Affine>> {
-    if bytes.len() < 128 * n {
-        return err(format!("zkey {what} section holds fewer than {n} points"));
-    }
-    Ok(bytes[..128 * n].par_chunks_exact(128).map(g2_lem).collect())
-}
-
+/// The whole key parsed (zkey_map.rs reads it, checking the sections' sizes first).
 pub fn read_zkey(data: &[u8]) -> PyResult<ProvingKey> {
-    let s = Sections::parse(data, b"zkey", "zkey")?;
-    if u32_at(s.get(1, 4, "zkey")?, 0) != 1 {
-        return err("zkey is not a Groth16 key (protocol id != 1)");
-    }
-    let h = s.get(2, 4, "zkey")?;
-    let n8q = u32_at(h, 0) as usize;
-    if n8q != 32 {
-        return err("zkey is not for BN254 (n8q != 32)");
-    }
-    let mut p = 4 + n8q;
-    let n8r = u32_at(h, p) as usize;
-    if n8r != 32 {
-        return err("zkey is not for BN254 (n8r != 32)");
-    }
-    p += 4 + n8r;
-    if h.len() < p + 12 + 64 * 3 + 128 * 3 {
-        return err("zkey header section is too short");
-    }
-    let n_vars = u32_at(h, p) as usize;
-    let n_public = u32_at(h, p + 4) as usize;
-    let domain_size = u32_at(h, p + 8) as usize;
-    p += 12;
-    let alpha1 = g1_lem(&h[p..p + 64]);
-    let beta1 = g1_lem(&h[p + 64..p + 128]);
-    let beta2 = g2_lem(&h[p + 128..p + 256]);
-    // gamma2 at p+256..p+384 is only for the verifier.
-    let delta1 = g1_lem(&h[p + 384..p + 448]);
-    let delta2 = g2_lem(&h[p + 448..p + 576]);
-    if !domain_size.is_power_of_two() || domain_size > 1 << 27 || n_public >= n_vars {
-        return err("zkey header is inconsistent (domain size or public count)");
-    }
-
-    let cs = s.get(4, 4, "zkey")?;
-    let n_coefs = u32_at(cs, 0) as usize;
-    if cs.len() < 4 + n_coefs * 44 {
-        return err("zkey coefficient section is truncated");
-    }
-    // c is stored as c * R^2 mod r; read as a Montgomery limb it is c * R, so divide by R once.
-    let r_inv = Fr::from_bigint(Fr::R).unwrap().inverse().unwrap();
-    let coefs: Vec<(u32, u32, u32, Fr)> = cs[4..4 + n_coefs * 44]
-        .par_chunks_exact(44)
-        .map(|e| {
-            let v = Fr::new_unchecked(limbs(&e[12..44])) * r_inv;
-            (u32_at(e, 0), u32_at(e, 4), u32_at(e, 8), v)
-        })
-        .collect();
-    for &(m, c, w, _) in &coefs {
-        if m > 1 || c as usize >= domain_size || w as usize >= n_vars {
-            return err("zkey coefficient refers to a matrix, constraint or signal out of range");
-        }
-    }
-    Ok(ProvingKey {
-        n_vars,
-        n_public,
-        domain_size,
-        alpha1,
-        beta1,
-        beta2,
-        delta1,
-        delta2,
-        coefs,
-        a: g1s(s.get(5, 0, "zkey")?, n_vars, "A")?,
-        b1: g1s(s.get(6, 0, "zkey")?, n_vars, "B1")?,
-        b2: g2s(s.get(7, 0, "zkey")?, n_vars, "B2")?,
-        c: g1s(s.get(8, 0, "zkey")?, n_vars - n_public - 1, "C")?,
-        h: g1s(s.get(9, 0, "zkey")?, domain_size, "H")?,
-    })
+    crate::zkey_map::ZkeyView::new(data, None)?.proving_key()
 }
 
 /// The witness vector of a `.wtns` file (standard-form values, wire 0 first).
