@@ -49,7 +49,7 @@ NODE_TOOLS = {
     "@openzeppelin/contracts": NODE_MODULES / "@openzeppelin" / "contracts",
 }
 NATIVE_FUNCTIONS = ("groth16_prove", "groth16_prove_file", "groth16_setup", "groth16_setup_file", "groth16_setup_ptau", "pairing_check", "g1_msm", "g2_msm",
-                    "fr_ntt", "fr_coset_ntt", "poseidon_hash", "poseidon_hash_many", "poseidon_register",
+                    "fr_ntt", "fr_coset_ntt", "fr_odd_coset", "fr_odd_coset_bench", "poseidon_hash", "poseidon_hash_many", "poseidon_register",
                     "eddsa_poseidon_verify", "eddsa_poseidon_verify_many")
 
 # The only skips allowed: things optional by design, whose reason says so.

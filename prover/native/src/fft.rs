@@ -1,35 +1,55 @@
-//! The resident prover's h(x) transforms: domain evaluations -> odd-coset evaluations, with
-//! every table precomputed once per key and no bit-reversal pass.
+//! The prover's h(x) transforms: domain evaluations -> odd-coset evaluations, with every table
+//! precomputed once per domain and no bit-reversal pass.
 //!
-//!   DIF with ω^−1 (natural order in, bit-reversed out):  y[j] = n · coef[rev(j)]
-//!   y[j] *= g^rev(j) / n                                 (the coset shift g = ω_2n, and 1/n)
-//!   DIT with ω (bit-reversed in, natural order out):      out[m] = Σ_i coef_i g^i ω^(im)
+//!   DIF with ω^−1 (natural order in, bit-reversed out):   y[j] = n · coef[rev(j)]
+//!   coset DIT (bit-reversed in, natural order out):        out[m] = Σ_i y_i g^i ω^(im)
 //!
-//! The same values as prove.rs's ifft + coset fft (arkworks' radix-2, which permutes its
-//! input twice per transform and recomputes the roots each call).
+//! g = ω_2n, the shift of the odd coset. The DIT absorbs g instead of a scaling pass: a stage of
+//! length L joins the even and odd halves' values at the points g^(n/L)·ω_L^m, so its twiddle is
+//! g^(n/L)·ω_L^m = ω_2L^(2m+1) (never 1). Both directions read one table, tw2[k] = ω_2n^k for
+//! k < n: the DIF's ω_L^−i is −ω_2n^(n − 2i·n/L). The factor 1/n is left out of the transform
+//! (`coset_unscaled`) and applied once where the three transforms meet (`h_values`).
+//!
+//! Memory passes: the stages longer than a cache block (`INNER` elements) go over the whole
+//! array two at a time (radix-4 passes: 4 values loaded, two stages' butterflies, 4 stored);
+//! the rest run block by block while the block is in cache: the DIF's last stages, then at once
+//! the DIT's first ones (bit-reversed order keeps each block's values together), from compact
+//! per-stage tables. A 2^23 domain goes over memory 10 times per transform, not 46.
+//!
+//! The same values as the arkworks ifft + coset fft (kernels.rs's fr_ntt / fr_coset_ntt).
 use ark_bn254::Fr;
-use ark_ff::{Field, One};
+use ark_ff::{Field, One, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use rayon::prelude::*;
 
-/// Butterflies of one half-block run in parallel above this many pairs.
-const PAR_HALF: usize = 1 << 11;
+/// Elements of one in-cache block (32 bytes each; with its two tables 384 KB, within a 1 MB L2).
+/// 2^10..2^16 timed the same within 1% on one thread (the transform is bound by the field
+/// multiplications, not by memory, on the 2-core development machine).
+const INNER: usize = 1 << 12;
+/// Quartets of a radix-4 pass per parallel task.
+const CHUNK: usize = 1 << 10;
 
 pub struct CosetFft {
-    /// ω^k and ω^−k, k < n/2
-    tw: Vec<Fr>,
-    tw_inv: Vec<Fr>,
-    /// g^rev(j) / n
-    scale: Vec<Fr>,
+    n: usize,
+    /// ω_2n^k, k < n
+    tw2: Vec<Fr>,
+    /// per inner stage of length L (at [L/2, L)): ω_L^−i for the DIF, ω_2L^(2m+1) for the DIT
+    dif_small: Vec<Fr>,
+    dit_small: Vec<Fr>,
+    n_inv: Fr,
 }
 
-fn powers(base: Fr, count: usize) -> Vec<Fr> {
-    let mut v = Vec::with_capacity(count);
-    let mut x = Fr::one();
-    for _ in 0..count {
-        v.push(x);
-        x *= base;
-    }
+/// base^k for k < count, filled in parallel from a few sequential starting powers.
+fn powers_par(base: Fr, count: usize) -> Vec<Fr> {
+    const SEG: usize = 1 << 14;
+    let mut v = vec![Fr::zero(); count];
+    v.par_chunks_mut(SEG).enumerate().for_each(|(s, seg)| {
+        let mut x = base.pow([(s * SEG) as u64]);
+        for y in seg {
+            *y = x;
+            x *= base;
+        }
+    });
     v
 }
 
@@ -37,68 +57,252 @@ impl CosetFft {
     /// None when n is not a supported power of two.
     pub fn new(n: usize) -> Option<Self> {
         let domain = Radix2EvaluationDomain::<Fr>::new(n).filter(|d| d.size() == n && n >= 2)?;
-        let omega = domain.group_gen();
         let g = Radix2EvaluationDomain::<Fr>::new(2 * n)?.group_gen();
-        let bits = n.trailing_zeros();
-        let n_inv = Fr::from(n as u64).inverse()?;
-        let g_pows: Vec<Fr> = powers(g, n);
-        let scale = (0..n).map(|j| g_pows[(j.reverse_bits() >> (usize::BITS - bits)) as usize] * n_inv).collect();
-        Some(CosetFft { tw: powers(omega, n / 2), tw_inv: powers(omega.inverse()?, n / 2), scale })
+        debug_assert_eq!(g * g, domain.group_gen());
+        let tw2 = powers_par(g, n);
+        let inner = n.min(INNER);
+        let mut dif_small = vec![Fr::zero(); inner.max(2)];
+        let mut dit_small = vec![Fr::zero(); inner.max(2)];
+        let mut len = 2;
+        while len <= inner {
+            let half = len / 2;
+            let step = n / len;
+            for i in 0..half {
+                // ω_L^−i = −ω_2n^(n − 2i·n/L); ω_2L^(2i+1) = ω_2n^((2i+1)·n/L)
+                dif_small[half + i] = if i == 0 { Fr::one() } else { -tw2[n - 2 * i * step] };
+                dit_small[half + i] = tw2[(2 * i + 1) * step];
+            }
+            len *= 2;
+        }
+        Some(CosetFft { n, tw2, dif_small, dit_small, n_inv: Fr::from(n as u64).inverse()? })
     }
 
     /// Evaluations on the n-point domain -> evaluations on its coset g·ω^i, in place.
     pub fn to_coset(&self, a: &mut [Fr]) {
-        dif(a, &self.tw_inv);
-        a.par_iter_mut().zip(self.scale.par_iter()).for_each(|(x, s)| *x *= s);
-        dit(a, &self.tw);
+        self.coset_unscaled(a);
+        let s = self.n_inv;
+        a.par_iter_mut().for_each(|x| *x *= s);
     }
-}
 
-/// Each block of `len`: its two halves (lo, hi) and the twiddle stride, in parallel.
-fn stages(a: &mut [Fr], len: usize, f: impl Fn(&mut [Fr], &mut [Fr], usize, usize) + Sync) {
-    let n = a.len();
-    let half = len / 2;
-    let step = n / len;
-    a.par_chunks_mut(len).with_min_len((PAR_HALF / half).max(1)).for_each(|blk| {
-        let (lo, hi) = blk.split_at_mut(half);
-        if half > PAR_HALF {
-            lo.par_chunks_mut(PAR_HALF)
-                .zip(hi.par_chunks_mut(PAR_HALF))
-                .enumerate()
-                .for_each(|(c, (l, h))| f(l, h, c * PAR_HALF, step));
-        } else {
-            f(lo, hi, 0, step);
+    /// h on the odd coset from A·w, B·w and their product on the domain: A(x)B(x) − C(x) with
+    /// each of the three interpolated and moved to the coset; `a`'s storage is returned.
+    pub fn h_values(&self, mut a: Vec<Fr>, mut b: Vec<Fr>, mut c: Vec<Fr>) -> Vec<Fr> {
+        rayon::join(
+            || self.coset_unscaled(&mut a),
+            || rayon::join(|| self.coset_unscaled(&mut b), || self.coset_unscaled(&mut c)),
+        );
+        // each transform is n times its values: h = (a·b·n^−1 − c)·n^−1
+        let s = self.n_inv;
+        a.par_iter_mut().zip(b.par_iter()).zip(c.par_iter()).with_min_len(1 << 10).for_each(|((x, y), z)| {
+            *x = (*x * y * s - z) * s;
+        });
+        a
+    }
+
+    /// n times the coset evaluations (the DIF's 1/n left out).
+    pub fn coset_unscaled(&self, a: &mut [Fr]) {
+        let n = self.n;
+        assert_eq!(a.len(), n, "the transform's domain has {n} points");
+        let inner = n.min(INNER);
+        let outer = (n / inner).trailing_zeros();
+        // DIF stages of length n down to 2·inner, two per pass
+        let mut len = n;
+        for _ in 0..outer / 2 {
+            self.dif_pass4(a, len);
+            len /= 4;
         }
-    });
-}
-
-/// Gentleman–Sande: natural order in, bit-reversed out.
-fn dif(a: &mut [Fr], tw: &[Fr]) {
-    let mut len = a.len();
-    while len >= 2 {
-        stages(a, len, |lo, hi, j0, step| {
-            for (i, (u, v)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
-                let t = *u - *v;
-                *u += *v;
-                *v = t * tw[(j0 + i) * step];
-            }
+        if outer % 2 == 1 {
+            self.dif_pass2(a, len);
+        }
+        a.par_chunks_mut(inner).for_each(|blk| {
+            dif_block(blk, &self.dif_small);
+            dit_block(blk, &self.dit_small);
         });
-        len /= 2;
+        // DIT stages of length 2·inner up to n
+        let mut len = 2 * inner;
+        if outer % 2 == 1 {
+            self.dit_pass2(a, len);
+            len *= 2;
+        }
+        for _ in 0..outer / 2 {
+            self.dit_pass4(a, len * 2);
+            len *= 4;
+        }
+    }
+
+    /// ω_L^−i, i < L/2 (−ω_2n^(n − 2i·n/L), written as the table entry and a sign)
+    #[inline(always)]
+    fn dif_tw(&self, i: usize, step: usize) -> Fr {
+        self.tw2[(self.n - 2 * i * step) & (self.n - 1)]
+    }
+
+    /// One DIF stage of length `len`, every block, over the whole array.
+    fn dif_pass2(&self, a: &mut [Fr], len: usize) {
+        let half = len / 2;
+        let step = self.n / len;
+        a.par_chunks_mut(len).for_each(|blk| {
+            let (lo, hi) = blk.split_at_mut(half);
+            lo.par_chunks_mut(CHUNK).zip(hi.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (l, h))| {
+                for (k, (u, v)) in l.iter_mut().zip(h.iter_mut()).enumerate() {
+                    let i = c * CHUNK + k;
+                    let t = *u;
+                    *u += *v;
+                    *v = if i == 0 { t - *v } else { (*v - t) * self.dif_tw(i, step) };
+                }
+            });
+        });
+    }
+
+    /// DIF stages of length `len` and len/2 in one pass: quartets (j, j+q, j+2q, j+3q), q = len/4.
+    fn dif_pass4(&self, a: &mut [Fr], len: usize) {
+        let q = len / 4;
+        let step = self.n / len;
+        a.par_chunks_mut(len).for_each(|blk| {
+            let (x01, x23) = blk.split_at_mut(2 * q);
+            let (x0, x1) = x01.split_at_mut(q);
+            let (x2, x3) = x23.split_at_mut(q);
+            let quarters = x0.par_chunks_mut(CHUNK).zip(x1.par_chunks_mut(CHUNK)).zip(x2.par_chunks_mut(CHUNK).zip(x3.par_chunks_mut(CHUNK)));
+            quarters.enumerate().for_each(|(c, ((c0, c1), (c2, c3)))| {
+                for k in 0..c0.len() {
+                    let j = c * CHUNK + k;
+                    let (u0, u1, u2, u3) = (c0[k], c1[k], c2[k], c3[k]);
+                    // stage len: (j, j+2q) with ω_len^−j, (j+q, j+3q) with ω_len^−(j+q)
+                    let y0 = u0 + u2;
+                    let y2 = if j == 0 { u0 - u2 } else { (u2 - u0) * self.dif_tw(j, step) };
+                    let y1 = u1 + u3;
+                    let y3 = (u3 - u1) * self.dif_tw(j + q, step);
+                    // stage len/2: (j, j+q) and (j+2q, j+3q) with ω_(len/2)^−j
+                    c0[k] = y0 + y1;
+                    c2[k] = y2 + y3;
+                    if j == 0 {
+                        c1[k] = y0 - y1;
+                        c3[k] = y2 - y3;
+                    } else {
+                        let w = self.dif_tw(j, 2 * step);
+                        c1[k] = (y1 - y0) * w;
+                        c3[k] = (y3 - y2) * w;
+                    }
+                }
+            });
+        });
+    }
+
+    /// ω_2L^(2m+1), m < L/2
+    #[inline(always)]
+    fn dit_tw(&self, m: usize, step: usize) -> Fr {
+        self.tw2[(2 * m + 1) * step]
+    }
+
+    /// One coset-DIT stage of length `len` over the whole array.
+    fn dit_pass2(&self, a: &mut [Fr], len: usize) {
+        let half = len / 2;
+        let step = self.n / len;
+        a.par_chunks_mut(len).for_each(|blk| {
+            let (lo, hi) = blk.split_at_mut(half);
+            lo.par_chunks_mut(CHUNK).zip(hi.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (l, h))| {
+                for (k, (u, v)) in l.iter_mut().zip(h.iter_mut()).enumerate() {
+                    let t = *v * self.dit_tw(c * CHUNK + k, step);
+                    *v = *u - t;
+                    *u += t;
+                }
+            });
+        });
+    }
+
+    /// Coset-DIT stages of length len/2 and len in one pass.
+    fn dit_pass4(&self, a: &mut [Fr], len: usize) {
+        let q = len / 4;
+        let step = self.n / len;
+        a.par_chunks_mut(len).for_each(|blk| {
+            let (x01, x23) = blk.split_at_mut(2 * q);
+            let (x0, x1) = x01.split_at_mut(q);
+            let (x2, x3) = x23.split_at_mut(q);
+            let quarters = x0.par_chunks_mut(CHUNK).zip(x1.par_chunks_mut(CHUNK)).zip(x2.par_chunks_mut(CHUNK).zip(x3.par_chunks_mut(CHUNK)));
+            quarters.enumerate().for_each(|(c, ((c0, c1), (c2, c3)))| {
+                for k in 0..c0.len() {
+                    let j = c * CHUNK + k;
+                    // stage len/2: (j, j+q) and (j+2q, j+3q) with ω_len^(2j+1)
+                    let w = self.dit_tw(j, 2 * step);
+                    let t1 = c1[k] * w;
+                    let t3 = c3[k] * w;
+                    let (y0, y1) = (c0[k] + t1, c0[k] - t1);
+                    let (y2, y3) = (c2[k] + t3, c2[k] - t3);
+                    // stage len: (j, j+2q) with ω_2len^(2j+1), (j+q, j+3q) with ω_2len^(2(j+q)+1)
+                    let t2 = y2 * self.dit_tw(j, step);
+                    let t3 = y3 * self.dit_tw(j + q, step);
+                    c0[k] = y0 + t2;
+                    c2[k] = y0 - t2;
+                    c1[k] = y1 + t3;
+                    c3[k] = y1 - t3;
+                }
+            });
+        });
     }
 }
 
-/// Cooley–Tukey: bit-reversed in, natural order out.
-fn dit(a: &mut [Fr], tw: &[Fr]) {
-    let n = a.len();
-    let mut len = 2;
-    while len <= n {
-        stages(a, len, |lo, hi, j0, step| {
-            for (i, (u, v)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
-                let t = *v * tw[(j0 + i) * step];
-                *v = *u - t;
-                *u += t;
+/// The DIF stages of length blk.len() down to 2 on one block (in cache), tw[L/2 + i] = ω_L^−i.
+fn dif_block(blk: &mut [Fr], tw: &[Fr]) {
+    let mut half = blk.len() / 2;
+    while half >= 1 {
+        let t = &tw[half..2 * half];
+        for sub in blk.chunks_exact_mut(2 * half) {
+            let (lo, hi) = sub.split_at_mut(half);
+            let (u, v) = (lo[0], hi[0]);
+            lo[0] = u + v;
+            hi[0] = u - v;
+            for i in 1..half {
+                let (u, v) = (lo[i], hi[i]);
+                lo[i] = u + v;
+                hi[i] = (u - v) * t[i];
             }
-        });
-        len *= 2;
+        }
+        half /= 2;
     }
+}
+
+/// The coset-DIT stages of length 2 up to blk.len() on one block, tw[L/2 + m] = ω_2L^(2m+1).
+fn dit_block(blk: &mut [Fr], tw: &[Fr]) {
+    let mut half = 1;
+    while half < blk.len() {
+        let t = &tw[half..2 * half];
+        for sub in blk.chunks_exact_mut(2 * half) {
+            let (lo, hi) = sub.split_at_mut(half);
+            for i in 0..half {
+                let x = hi[i] * t[i];
+                hi[i] = lo[i] - x;
+                lo[i] += x;
+            }
+        }
+        half *= 2;
+    }
+}
+
+/// Domain evaluations (n·32 bytes, LE standard form, n a power of two) -> odd-coset evaluations.
+pub fn odd_coset(values: &[u8]) -> pyo3::PyResult<Vec<u8>> {
+    let mut v = crate::codec::scalars_std(values)?;
+    let Some(f) = CosetFft::new(v.len()) else {
+        return crate::codec::err("the number of values must be a power of two (at least 2)");
+    };
+    f.to_coset(&mut v);
+    Ok(crate::codec::fr_bytes(&v))
+}
+
+/// Seconds of `repeat` transforms of 2^log_n pseudo-random values after one untimed warm-up
+/// (tables made once, as the resident prover keeps them), on prove.rs's clock (wall, or the
+/// process's CPU seconds with ZKCLEAR_PROFILE=cpu): the micro-benchmark's kernel.
+pub fn bench(log_n: u32, repeat: usize) -> pyo3::PyResult<Vec<f64>> {
+    let n = 1usize << log_n;
+    let Some(f) = CosetFft::new(n) else {
+        return crate::codec::err("unsupported size");
+    };
+    let seed = Fr::from(0x9e37_79b9_7f4a_7c15u64);
+    let mut v = powers_par(seed, n);
+    let mut out = Vec::with_capacity(repeat);
+    f.to_coset(&mut v);
+    for _ in 0..repeat {
+        let t = crate::prove::clock();
+        f.to_coset(&mut v);
+        out.push(crate::prove::clock() - t);
+    }
+    Ok(out)
 }

@@ -149,6 +149,20 @@ fn fr_coset_ntt(py: Python<'_>, values: &[u8], shift: &[u8], inverse: bool) -> P
     Ok(bytes_out(py, out))
 }
 
+/// The prover's h transform (fft.rs): evaluations on the n-point domain -> evaluations on its
+/// odd coset ω_2n·ω_n^i (n a power of two, at least 2).
+#[pyfunction]
+fn fr_odd_coset(py: Python<'_>, values: &[u8]) -> PyResult<Py<PyBytes>> {
+    let out = py.allow_threads(|| fft::odd_coset(values))?;
+    Ok(bytes_out(py, out))
+}
+
+/// Seconds of each of `repeat` h transforms (fft.rs) of 2^log_n values: the micro-benchmark.
+#[pyfunction]
+fn fr_odd_coset_bench(py: Python<'_>, log_n: u32, repeat: usize) -> PyResult<Vec<f64>> {
+    py.allow_threads(|| fft::bench(log_n, repeat))
+}
+
 /// Store circomlib's Poseidon constants for width t (all Fr, 32-byte LE), in one of two forms:
 ///   poseidon_register(t, RF, RP, C, M): the plain constants (poseidon_constants.json: C has t
 ///     per round, M is the t×t MDS matrix row-major);
@@ -210,6 +224,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(g2_msm, m)?)?;
     m.add_function(wrap_pyfunction!(fr_ntt, m)?)?;
     m.add_function(wrap_pyfunction!(fr_coset_ntt, m)?)?;
+    m.add_function(wrap_pyfunction!(fr_odd_coset, m)?)?;
+    m.add_function(wrap_pyfunction!(fr_odd_coset_bench, m)?)?;
     m.add_function(wrap_pyfunction!(poseidon_register, m)?)?;
     m.add_function(wrap_pyfunction!(poseidon_hash, m)?)?;
     m.add_function(wrap_pyfunction!(poseidon_hash_many, m)?)?;

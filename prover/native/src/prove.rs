@@ -94,9 +94,7 @@ pub fn h_evaluations(n: usize, (a, b, c): (Vec<Fr>, Vec<Fr>, Vec<Fr>), phases: &
     let Some(f) = crate::fft::CosetFft::new(n) else {
         return err("domain size is not supported");
     };
-    let (mut a, mut b, mut c) = (a, b, c);
-    rayon::join(|| f.to_coset(&mut a), || rayon::join(|| f.to_coset(&mut b), || f.to_coset(&mut c)));
-    let h = a.par_iter().zip(b.par_iter()).zip(c.par_iter()).map(|((x, y), z)| *x * y - z).collect();
+    let h = f.h_values(a, b, c);
     phases.mark("h_ffts");
     Ok(h)
 }

@@ -303,11 +303,9 @@ impl Resident {
 
     /// prove.rs's h_evaluations with the key's precomputed transform.
     fn h_evaluations(&self, w: &[Fr], phases: &mut Phases) -> Vec<Fr> {
-        let (mut a, mut b, mut c) = witness_products(self.domain_size, &self.coefs, w);
+        let (a, b, c) = witness_products(self.domain_size, &self.coefs, w);
         phases.mark("witness_products");
-        let f = &self.fft;
-        rayon::join(|| f.to_coset(&mut a), || rayon::join(|| f.to_coset(&mut b), || f.to_coset(&mut c)));
-        let h = a.par_iter().zip(b.par_iter()).zip(c.par_iter()).map(|((x, y), z)| *x * y - z).collect();
+        let h = self.fft.h_values(a, b, c);
         phases.mark("h_ffts");
         h
     }
