@@ -227,15 +227,28 @@ def _maintenance_ok(c: Circuit, enabled, preset: Preset, st: BatchState, leaf: L
 
 
 def _margin_allows(c: Circuit, enabled, preset: Preset, st: BatchState, new: Leaf, pos: Positions,
-                   reduces) -> None:
+                   reduces, maintenance_by_box: bool = False) -> None:
     """`spec.transition.margin_allows`: TV >= IR at the batch prices, or risk reduced in
     every market (`reduces`, a bit) and TV >= MR. `new` is settled (no funding to pay).
     Options presets: at the batch figures (`option_ops.option_margin_allows`); the ops that
-    call this move no option position, so "reduces" is the perpetuals'."""
+    call this move no option position, so "reduces" is the perpetuals'.
+
+    `maintenance_by_box` (a trade's sides): TV >= MR needs no check of its own. The side's
+    write keeps its box and checks S_m >= 0 at the box's worst corner, so everywhere in the
+    box; no later write of the batch changes the box (trades come after the touches and
+    liquidations, and only the closing write, of the fund, re-boxes), so the box is in the
+    root's box at the end, and the batch's root-box check puts the batch prices and funding
+    indices in it: S_m >= 0 there, which is TV >= MR of the settled account. Then "TV >= IR,
+    or reduced and TV >= MR" is "TV >= IR, or reduced": one range check, when not reduced.
+    (Not for a liquidator: a later liquidation in the batch may re-box it.)"""
     if preset.option_slots:
         slots, figs = _option_view(c, st, preset, enabled, new)
         assert_true(c, enabled, option_margin_allows(c, enabled, preset, st.prices, st.funding, new.collateral, pos,
                                                      slots, figs, reduces))
+        return
+    if maintenance_by_box:
+        assert_nonnegative(c, c.mul(enabled, 1 - LC.of(reduces)),
+                           surplus(c, preset, new.collateral, pos, st.prices, "initial"))
         return
     ok_initial = is_nonnegative(c, enabled, surplus(c, preset, new.collateral, pos, st.prices, "initial"))
     ok_maint = is_nonnegative(c, enabled, surplus(c, preset, new.collateral, pos, st.prices, "maintenance"))
@@ -530,7 +543,9 @@ def trade_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
     v = {k: c.private_input(f"{prefix}.{k}") for k in names}
     # the fields fit their widths; a real market, a positive size, two different accounts
     for name, width, _ in spec_ops.Trade.FIELDS:
-        if name not in ("market", "buyer", "seller"):  # one-hot and index bits check those
+        # one-hot and index bits check market, buyer and seller; the nonce window each nonce
+        # (`use_nonce`), the expiry check the expiry (`_not_expired`)
+        if name not in ("market", "buyer", "seller", "buyer_nonce", "seller_nonce", "expiry"):
             assert_bits(c, en, v[name], width)
     e = one_hot(c, en, v["market"], preset.num_markets)
     assert_nonzero(c, en, v["size"])
@@ -551,13 +566,14 @@ def trade_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
         pos, _ = _write(c, st, preset, f"{prefix}.{side}", en, bits, leaf_hash(c, pre), new, check_box=1)
         # each side ends with TV >= IR, or reduced risk and TV >= MR: only the traded market
         # moves, and it moves toward zero without crossing iff its new position is <= 0 for
-        # the buyer (>= 0 for the seller)
-        new_q = pick(c, e, new.positions)
+        # the buyer (>= 0 for the seller): its sign bit from the write's range check (0 in a
+        # disabled slot), and for the buyer whether it is 0
+        neg = pick(c, e, pos.neg)
         if sign > 0:
-            reduces = is_negative_gated(c, en, new_q - 1, POSITION_BITS + 1)
+            reduces = neg + is_zero(c, pick(c, e, new.positions))
         else:
-            reduces = LC.of(en) - is_negative_gated(c, en, new_q, POSITION_BITS + 1)
-        _margin_allows(c, en, preset, st, new, pos, reduces)
+            reduces = LC.of(en) - neg
+        _margin_allows(c, en, preset, st, new, pos, reduces, maintenance_by_box=True)
     # each pays the fee to the insurance fund, credited when the batch closes
     st.fees = st.fees + c.mul(en, 2 * LC.of(v["fee"]))
 
