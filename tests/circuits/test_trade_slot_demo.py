@@ -52,3 +52,19 @@ def test_a_changed_path_has_no_witness(demo_trades, name, index):
     with pytest.raises(ConstraintError):
         cc.witness(bad)
 
+
+
+def test_the_trade_breakdown_adds_up_to_the_trade_slot():
+    """`stats --breakdown trade`: the slot's constraints per gadget sum to what a trade slot
+    adds to the batch circuit (`stats.per_kind`'s figure: one slot less none, SHA-256 apart)."""
+    from dataclasses import replace
+
+    from circuits.settlement import stats
+    from sequencer.spec import TINY
+
+    parts = stats.slot_breakdown(TINY, "trade")
+    none = replace(TINY, **{attr: 0 for _, attr in stats.kinds_of(TINY)})
+    (n0, sha0), (n1, sha1) = stats.count(none), stats.count(replace(none, trade_slots=1))
+    assert sum(parts.values()) == (n1 - sha1) - (n0 - sha0)
+    assert 0 <= parts["(outside the slot)"] <= 3
+    assert {"leaf_write", "assert_eddsa_poseidon", "da", "use_nonce"} <= set(parts)
