@@ -19,7 +19,7 @@ touch and the closing write (a box chosen by the sequencer) and a liquidated acc
 full box): those recompute the node boxes along the path (`tree.leaf_write`).
 
 Every write also publishes its DA record (`_publish`, `spec.da`): the new leaf's opening
-encrypted under (Poseidon(salt), index) with nonce batch * 2^32 + the write's ordinal,
+(its bounded values packed, `spec.da.opening_layout`) encrypted under (Poseidon(salt), index) with nonce batch * 2^32 + the write's ordinal,
 absorbed with the index, the leaf hash and the nonce into the batch's DA commitment (a slot
 whose write is disabled, or reads an empty leaf, absorbs nothing and takes no ordinal). A
 registration derives the new leaf's salt from the ECDH point of the sequencer's DA scalar
@@ -114,13 +114,31 @@ def _index_of(index_bits) -> LC:
     return sum((LC.of(b) * (1 << i) for i, b in enumerate(index_bits)), LC())
 
 
+def _opening(leaf: Leaf, packed_box) -> list:
+    """`spec.da.leaf_opening` of the leaf (its packed box `packed_box`): pk, salt, the bounded
+    values packed (linear: each is in its range, range checked by the write or carried from
+    a leaf that was), and on options presets the option fields and the packed option box."""
+    m = len(leaf.positions)
+    named = {"box": packed_box, "position": leaf.positions, "snapshot": leaf.snapshots}
+
+    def value(name, j):
+        return LC.of(named[name][j] if j is not None else getattr(leaf, name))
+
+    out = [leaf.pk_x, leaf.pk_y, leaf.salt, *spec_da.pack_opening(m, value)]
+    if leaf.obox_digest is not None:
+        for sid, n in zip(leaf.option_series, leaf.option_sizes):
+            out += [sid, n]
+        out += [leaf.obox_digest, packed_box[m]]
+    return out
+
+
 def _publish(c: Circuit, st: BatchState, flag, index, new: Leaf, packed_box, new_hash) -> None:
     """`spec.da.write_record` of the write of `new` (its packed box `packed_box`, its hash
     `new_hash`) at `index`, absorbed into the DA commitment when `flag` (a bit)."""
     with c.scope("da"):
         key = (hash_fields(c, [new.salt]), index)
         nonce = LC.of(st.batch_number) * (1 << spec_da.NONCE_BATCH_SHIFT) + st.da_writes
-        ct = poseidon_encrypt(c, [*new.fields(), *packed_box], key, nonce)
+        ct = poseidon_encrypt(c, _opening(new, packed_box), key, nonce)
         record = [index, new_hash, nonce, *ct]
         h = st.da_hash
         for i in range(0, len(record), spec_da.SPONGE_RATE):
