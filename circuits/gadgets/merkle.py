@@ -53,6 +53,31 @@ def _place(c: Circuit, cur: LC, bits: list, sib, arity: int) -> list[LC]:
     return [child0, child1, child2, child3]
 
 
+def position_selectors(c: Circuit, bits: list, arity: int) -> list[LC]:
+    """One-hot e_p (p = the position) from a level's position bits, LSB first: arity 2 none
+    spent (1 - b, b), arity 4 one product."""
+    if arity == 2:
+        return [1 - LC.of(bits[0]), LC.of(bits[0])]
+    b0, b1 = LC.of(bits[0]), LC.of(bits[1])
+    b01 = c.mul(b0, b1)
+    return [1 - b0 - b1 + b01, b0 - b01, b1 - b01, LC.of(b01)]
+
+
+def insert(c: Circuit, cur, sib, bits: list, sel: list, arity: int) -> list[LC]:
+    """`_place` with the level's selectors given (shared by the placements of one level):
+    arity 2 one product, arity 4 four (children 0, 1, 3 by products, child 2 the sum of all
+    less the other three: the children are a permutation of cur and the siblings)."""
+    cur = LC.of(cur)
+    if arity == 2:
+        return _place(c, cur, bits, sib, 2)
+    s0, s1, s2 = (LC.of(s) for s in sib)
+    e0, e1, _, e3 = sel
+    child0 = s0 + c.mul(e0, cur - s0)
+    child1 = s1 + c.mul(e0, s0 - s1) + c.mul(e1, cur - s1)
+    child3 = s2 + c.mul(e3, cur - s2)
+    return [child0, child1, cur + s0 + s1 + s2 - child0 - child1 - child3, child3]
+
+
 def _check_arity(arity: int) -> None:
     if arity not in (2, 4):
         raise ValueError(f"merkle trees here have arity 2 or 4, not {arity}")

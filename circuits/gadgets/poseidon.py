@@ -42,14 +42,41 @@ def _sbox(c: Circuit, x: LC) -> LC:
 @gadget
 def poseidon(c: Circuit, inputs) -> LC:
     """Poseidon(inputs) with circomlib's constants (1 to 16 inputs)."""
+    p, state = _first_sboxes(c, inputs)
+    return _after_first_sboxes(c, p, state)
+
+
+@gadget
+def poseidon_pair_placed(c: Circuit, inputs, sel, new) -> tuple[LC, LC]:
+    """(Poseidon(inputs), Poseidon(inputs')), inputs' being inputs with the entry at the
+    position that `sel` selects among the first len(sel) (one-hot bits, summing to 1)
+    replaced by `new`: a Merkle level's old and new node hash. The two share their first
+    round's S-boxes: every lane but the position's is the same, and the position's is one
+    S-box of new + that lane's round constant (a linear combination of `sel`), selected
+    into place: 3 + len(sel) constraints where the second hash alone would spend 3 per
+    lane that is not constant. The rest of the second permutation is the plain one."""
+    p, state = _first_sboxes(c, inputs)
+    old = _after_first_sboxes(c, p, list(state))
+    z = _sbox(c, LC.of(new) + sum((LC.of(e) * p.C[1 + i] for i, e in enumerate(sel)), LC()))
+    lanes = list(state)
+    for i, e in enumerate(sel):
+        lanes[1 + i] = c.mul(e, z - state[1 + i], plus=state[1 + i])
+    return old, _after_first_sboxes(c, p, lanes)
+
+
+def _first_sboxes(c: Circuit, inputs) -> tuple:
+    """(the parameters, the state after the first full round's S-boxes) of Poseidon(inputs)."""
     n = len(inputs)
     if not 1 <= n <= 16:
         raise ValueError(f"poseidon takes 1 to 16 inputs, got {n}")
-    t = n + 1
-    p = _params(t)
+    p = _params(n + 1)
     state = [LC()] + [LC.of(x) for x in inputs]
     state = [s + p.C[i] for i, s in enumerate(state)]
-    state = [_sbox(c, s) for s in state]  # the first full round's S-boxes
+    return p, [_sbox(c, s) for s in state]
+
+
+def _after_first_sboxes(c: Circuit, p, state: list) -> LC:
+    """The permutation's output from the state after its first S-boxes."""
     # each lane is now a fresh signal or (an input that is a constant, and lane 0) a constant
     shape = tuple(None if isinstance(x, Signal) else tuple(x.terms.items()) for x in state)
     if all(x is None or not x or (len(x) == 1 and x[0][0] == 0) for x in shape):

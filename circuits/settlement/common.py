@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 from circuits.dsl import LC, Circuit, gadget
 from circuits.gadgets.bits import from_bits, to_bits
-from circuits.gadgets.poseidon import poseidon
+from circuits.gadgets.poseidon import poseidon, poseidon_pair_placed
 from sequencer.spec import box as spec_box
 from sequencer.spec.constants import FUNDING_BITS, GRID_BITS
 from sequencer.spec.hashing import POSEIDON_MAX_INPUTS
@@ -182,3 +182,9 @@ def node_hash(c: Circuit, children: Sequence, packed_boxes: Sequence, blind) -> 
 def node_hash_from(c: Circuit, children: Sequence, commitment) -> LC:
     """A node hash from its children's hashes and their box commitment."""
     return poseidon(c, list(children) + [commitment])
+
+
+def node_hash_pair_from(c: Circuit, children: Sequence, commitment, sel: Sequence, new) -> tuple[LC, LC]:
+    """(`node_hash_from(children, commitment)`, the same with the child at the one-hot
+    position `sel` replaced by `new`): a path's old and new node at one level."""
+    return poseidon_pair_placed(c, list(children) + [commitment], sel, new)

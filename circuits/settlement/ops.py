@@ -19,7 +19,7 @@ touch and the closing write (a box chosen by the sequencer) and a liquidated acc
 full box): those recompute the node boxes along the path (`tree.leaf_write`).
 
 Every write also publishes its DA record (`_publish`, `spec.da`): the new leaf's opening
-encrypted under (Poseidon(salt), index) with nonce batch * 2^32 + the write's ordinal,
+(its bounded values packed, `spec.da.opening_layout`) encrypted under (Poseidon(salt), index) with nonce batch * 2^32 + the write's ordinal,
 absorbed with the index, the leaf hash and the nonce into the batch's DA commitment (a slot
 whose write is disabled, or reads an empty leaf, absorbs nothing and takes no ordinal). A
 registration derives the new leaf's salt from the ECDH point of the sequencer's DA scalar
@@ -114,13 +114,31 @@ def _index_of(index_bits) -> LC:
     return sum((LC.of(b) * (1 << i) for i, b in enumerate(index_bits)), LC())
 
 
+def _opening(leaf: Leaf, packed_box) -> list:
+    """`spec.da.leaf_opening` of the leaf (its packed box `packed_box`): pk, salt, the bounded
+    values packed (linear: each is in its range, range checked by the write or carried from
+    a leaf that was), and on options presets the option fields and the packed option box."""
+    m = len(leaf.positions)
+    named = {"box": packed_box, "position": leaf.positions, "snapshot": leaf.snapshots}
+
+    def value(name, j):
+        return LC.of(named[name][j] if j is not None else getattr(leaf, name))
+
+    out = [leaf.pk_x, leaf.pk_y, leaf.salt, *spec_da.pack_opening(m, value)]
+    if leaf.obox_digest is not None:
+        for sid, n in zip(leaf.option_series, leaf.option_sizes):
+            out += [sid, n]
+        out += [leaf.obox_digest, packed_box[m]]
+    return out
+
+
 def _publish(c: Circuit, st: BatchState, flag, index, new: Leaf, packed_box, new_hash) -> None:
     """`spec.da.write_record` of the write of `new` (its packed box `packed_box`, its hash
     `new_hash`) at `index`, absorbed into the DA commitment when `flag` (a bit)."""
     with c.scope("da"):
         key = (hash_fields(c, [new.salt]), index)
         nonce = LC.of(st.batch_number) * (1 << spec_da.NONCE_BATCH_SHIFT) + st.da_writes
-        ct = poseidon_encrypt(c, [*new.fields(), *packed_box], key, nonce)
+        ct = poseidon_encrypt(c, _opening(new, packed_box), key, nonce)
         record = [index, new_hash, nonce, *ct]
         h = st.da_hash
         for i in range(0, len(record), spec_da.SPONGE_RATE):
@@ -227,15 +245,28 @@ def _maintenance_ok(c: Circuit, enabled, preset: Preset, st: BatchState, leaf: L
 
 
 def _margin_allows(c: Circuit, enabled, preset: Preset, st: BatchState, new: Leaf, pos: Positions,
-                   reduces) -> None:
+                   reduces, maintenance_by_box: bool = False) -> None:
     """`spec.transition.margin_allows`: TV >= IR at the batch prices, or risk reduced in
     every market (`reduces`, a bit) and TV >= MR. `new` is settled (no funding to pay).
     Options presets: at the batch figures (`option_ops.option_margin_allows`); the ops that
-    call this move no option position, so "reduces" is the perpetuals'."""
+    call this move no option position, so "reduces" is the perpetuals'.
+
+    `maintenance_by_box` (a trade's sides): TV >= MR needs no check of its own. The side's
+    write keeps its box and checks S_m >= 0 at the box's worst corner, so everywhere in the
+    box; no later write of the batch changes the box (trades come after the touches and
+    liquidations, and only the closing write, of the fund, re-boxes), so the box is in the
+    root's box at the end, and the batch's root-box check puts the batch prices and funding
+    indices in it: S_m >= 0 there, which is TV >= MR of the settled account. Then "TV >= IR,
+    or reduced and TV >= MR" is "TV >= IR, or reduced": one range check, when not reduced.
+    (Not for a liquidator: a later liquidation in the batch may re-box it.)"""
     if preset.option_slots:
         slots, figs = _option_view(c, st, preset, enabled, new)
         assert_true(c, enabled, option_margin_allows(c, enabled, preset, st.prices, st.funding, new.collateral, pos,
                                                      slots, figs, reduces))
+        return
+    if maintenance_by_box:
+        assert_nonnegative(c, c.mul(enabled, 1 - LC.of(reduces)),
+                           surplus(c, preset, new.collateral, pos, st.prices, "initial"))
         return
     ok_initial = is_nonnegative(c, enabled, surplus(c, preset, new.collateral, pos, st.prices, "initial"))
     ok_maint = is_nonnegative(c, enabled, surplus(c, preset, new.collateral, pos, st.prices, "maintenance"))
@@ -530,7 +561,9 @@ def trade_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
     v = {k: c.private_input(f"{prefix}.{k}") for k in names}
     # the fields fit their widths; a real market, a positive size, two different accounts
     for name, width, _ in spec_ops.Trade.FIELDS:
-        if name not in ("market", "buyer", "seller"):  # one-hot and index bits check those
+        # one-hot and index bits check market, buyer and seller; the nonce window each nonce
+        # (`use_nonce`), the expiry check the expiry (`_not_expired`)
+        if name not in ("market", "buyer", "seller", "buyer_nonce", "seller_nonce", "expiry"):
             assert_bits(c, en, v[name], width)
     e = one_hot(c, en, v["market"], preset.num_markets)
     assert_nonzero(c, en, v["size"])
@@ -551,13 +584,14 @@ def trade_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None:
         pos, _ = _write(c, st, preset, f"{prefix}.{side}", en, bits, leaf_hash(c, pre), new, check_box=1)
         # each side ends with TV >= IR, or reduced risk and TV >= MR: only the traded market
         # moves, and it moves toward zero without crossing iff its new position is <= 0 for
-        # the buyer (>= 0 for the seller)
-        new_q = pick(c, e, new.positions)
+        # the buyer (>= 0 for the seller): its sign bit from the write's range check (0 in a
+        # disabled slot), and for the buyer whether it is 0
+        neg = pick(c, e, pos.neg)
         if sign > 0:
-            reduces = is_negative_gated(c, en, new_q - 1, POSITION_BITS + 1)
+            reduces = neg + is_zero(c, pick(c, e, new.positions))
         else:
-            reduces = LC.of(en) - is_negative_gated(c, en, new_q, POSITION_BITS + 1)
-        _margin_allows(c, en, preset, st, new, pos, reduces)
+            reduces = LC.of(en) - neg
+        _margin_allows(c, en, preset, st, new, pos, reduces, maintenance_by_box=True)
     # each pays the fee to the insurance fund, credited when the batch closes
     st.fees = st.fees + c.mul(en, 2 * LC.of(v["fee"]))
 

@@ -1,6 +1,7 @@
 """Constraint counts of the batch circuit: per op kind and per preset.
 
     python -m circuits.settlement.stats [--preset tiny,demo,mainnet,tiny-options] [--json FILE]
+    python -m circuits.settlement.stats --preset mainnet --breakdown trade [--depth 2]
 
 Each op slot is independent of the others, so a preset's batch circuit costs
 
@@ -231,11 +232,45 @@ def table(names: list[str]) -> tuple[str, dict]:
     return "\n".join(lines), results
 
 
+def slot_breakdown(preset: Preset, kind: str, depth: int = 1) -> dict:
+    """One slot of `kind` at the preset's shape, per gadget: {gadget path below the slot
+    (`depth` levels; "" for the slot's own constraints): constraints}, largest first, and
+    "(outside the slot)": what the slot adds elsewhere (the closing write's DA nonce is no
+    longer a constant once a slot may write: its S-box), so that the parts add up to
+    `per_kind`'s figure."""
+    attr = dict(kinds_of(preset))[kind]
+    empty = replace(preset, **{a: 0 for _, a in kinds_of(preset)})
+    c = Circuit("settlement")
+    msg = build_batch_circuit(c, replace(empty, **{attr: 1}))
+    top = f"{kind}[0]"
+    out: dict = {}
+    for i in range(c.n_constraints):
+        path = c._paths[c._cpath[i]].split("/")
+        if path[0] == top:
+            key = "/".join(path[1:1 + depth])
+            out[key] = out.get(key, 0) + 1
+    n0, sha0 = count(empty)
+    out["(outside the slot)"] = (c.n_constraints - msg.sha256_constraints) - (n0 - sha0) - sum(out.values())
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="tiny,demo,mainnet")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--breakdown", default=None, metavar="KIND",
+                    help="instead: one slot of KIND (trade, touch, ...) per gadget, at each preset")
+    ap.add_argument("--depth", type=int, default=1, help="gadget levels of --breakdown")
     args = ap.parse_args(argv)
+    if args.breakdown:
+        from . import preset_named
+
+        for name in args.preset.split(","):
+            parts = slot_breakdown(preset_named(name), args.breakdown, args.depth)
+            print(f"{name}: one {args.breakdown} slot, {sum(parts.values()):,} constraints")
+            for path, n in parts.items():
+                print(f"  {n:>8,}  {path or '(the slot itself)'}")
+        return 0
     text, results = table(args.preset.split(","))
     print(text)
     if args.json:

@@ -52,15 +52,15 @@ from dataclasses import dataclass
 from circuits.dsl import LC, Circuit, gadget
 from circuits.gadgets.bits import assert_bool, from_bits, to_bits
 from circuits.gadgets.comparators import less_than
-from circuits.gadgets.merkle import _place
+from circuits.gadgets.merkle import _place, insert, position_selectors
 from circuits.gadgets.mux import select
 from prover.field import R
 from sequencer.spec import box as spec_box
 from sequencer.spec.constants import FUNDING_BITS, GRID_BITS, Preset
 
 from .arith import assert_equal_when
-from .common import (blind_hash, box_commitment, node_hash, node_hash_from, pack_market_box, pack_option_box,
-                     unpack_market_box, unpack_option_box)
+from .common import (blind_hash, box_commitment, node_hash, node_hash_pair_from, pack_market_box,
+                     pack_option_box, unpack_market_box, unpack_option_box)
 
 FULL_PACKED = spec_box.pack(spec_box.FULL_MARKET)
 _FUNDING_SHIFT = 1 << (FUNDING_BITS - 1)
@@ -322,13 +322,17 @@ def _keep_box_write(c: Circuit, preset: Preset, enabled, root, index_bits: list,
     on both sides. Level 1's is computed from the leaf's and its siblings' packed boxes and
     level 1's blind (binding the leaf's box, which the caller checks the account against);
     above, the old ones are witnesses bound by the old root. Each level costs two
-    Poseidon(a + 1)."""
+    Poseidon(a + 1), the second sharing the first's first-round S-boxes but the own child's
+    (`poseidon_pair_placed`), and one placement of the children (the old ones; the new
+    differ only at the position)."""
     a, m = preset.arity, box_width(preset)
     old, new = LC.of(old_hash), LC.of(new_hash)
     for k, bits in enumerate(position_bits(index_bits, preset)):
         with c.scope("level"):
+            sel = position_selectors(c, bits, a)
+
             def place(own, others):
-                return _place(c, own, bits, list(others) if a > 2 else others[0], a)
+                return insert(c, own, list(others) if a > 2 else others[0], bits, sel, a)
 
             if k == 0:
                 placed = [place(LC.of(path.node_box[0][j]), [path.sib_box[0][s][j] for s in range(a - 1)])
@@ -336,8 +340,8 @@ def _keep_box_write(c: Circuit, preset: Preset, enabled, root, index_bits: list,
                 commitment = box_commitment(c, [placed[j][i] for i in range(a) for j in range(m)], path.blind[0])
             else:
                 commitment = path.box_commit[k - 1]
-            old = node_hash_from(c, place(old, path.sib_hash[k]), commitment)
-            new = node_hash_from(c, place(new, path.sib_hash[k]), commitment)
+            # the old and new node hashes: the same children but the own one, placed once
+            old, new = node_hash_pair_from(c, place(old, path.sib_hash[k]), commitment, sel, new)
     assert_equal_when(c, enabled, old, root)
     return c.mul(enabled, new - LC.of(root), plus=root)
 

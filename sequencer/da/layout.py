@@ -123,7 +123,7 @@ def climb(index: int, account: Account, opening: Sequence[spec_tree.OpeningLevel
 
 # --- the leaf opening (what is encrypted to the owner) -------------------------------------------
 
-leaf_opening = spec_da.leaf_opening  # Account.fields() (salt last) then its packed box
+leaf_opening = spec_da.leaf_opening  # pk_x, pk_y, salt, then the leaf's values packed (spec.da)
 opening_length = spec_da.opening_length
 
 
@@ -132,11 +132,12 @@ def account_from_opening(fields: Sequence[int], num_markets: int) -> Account:
     f = [int(x) for x in fields]
     if len(f) != opening_length(m):
         raise ValueError(f"a leaf opening has {opening_length(m)} fields")
-    pairs = f[6:6 + 2 * m]
-    return Account(pubkey=(f[0], f[1]), l1_address=f[2], nonce_hi=f[3], nonce_bitmap=f[4],
-                   collateral=from_field(f[5]), positions=tuple(from_field(x) for x in pairs[0::2]),
-                   snapshots=tuple(from_field(x) for x in pairs[1::2]),
-                   box=tuple(boxes.unpack(x) for x in f[7 + 2 * m:]), salt=f[6 + 2 * m])
+    v = spec_da.unpack_opening(f[3:], m)
+    return Account(pubkey=(f[0], f[1]), l1_address=v[("l1_address", None)], nonce_hi=v[("nonce_hi", None)],
+                   nonce_bitmap=v[("nonce_bitmap", None)], collateral=v[("collateral", None)],
+                   positions=tuple(v[("position", j)] for j in range(m)),
+                   snapshots=tuple(v[("snapshot", j)] for j in range(m)),
+                   box=tuple(boxes.unpack(v[("box", j)]) for j in range(m)), salt=f[2])
 
 
 def leaf_entry_of(account: Account) -> NodeEntry:

@@ -90,18 +90,91 @@ def write_nonce(batch_number: int, ordinal: int) -> int:
     return (int(batch_number) << NONCE_BATCH_SHIFT) + int(ordinal)
 
 
-def leaf_opening(account) -> list[int]:
-    """The leaf's content as field elements: Account.fields() (salt last) then its packed box
-    (and on options presets its packed option box, `box.pack_option`: the tree's box
-    commitments hold it, so a successor rebuilding the tree needs it)."""
-    out = [x % FIELD_MODULUS for x in account.fields()] + boxes.pack_box(account.box)
-    if account.option_slots:
-        out.append(boxes.pack_option(boxes.option_bounds(account.obox, len(account.box))))
+# --- the leaf opening: what is encrypted ------------------------------------------------------------
+# [pk_x, pk_y, salt] (field elements), then the leaf's bounded values packed whole into as few
+# elements as hold them (each below 2^PACK_BITS < r), then on options presets the option fields
+# as they are: per slot (series, size), the option box's digest and its packed option box.
+# The bounded values, each offset to be non-negative (signed ones by 2^(bits - 1)), are the M
+# packed market boxes (`box.pack`, 128 bits), the L1 address, nonce_hi, the nonce bitmap, C and
+# per market q_j and f_j; `opening_layout` places them first-fit in that order, from bit 0 up.
+# A write's values are all in their ranges (the circuit range checks or carries each), so
+# the packing is injective; the circuit computes it as a linear combination (no constraint)
+# and so encrypts 2 + 3 + 4 = 9 elements at M = 4 instead of 19 (`ops._publish`).
+PACK_BITS = 253
+
+
+@functools.lru_cache(maxsize=16)
+def opening_layout(num_markets: int) -> tuple:
+    """Per packed element, its entries (name, market or None, bits, offset, shift)."""
+    from .constants import (ADDRESS_BITS, COLLATERAL_BITS, FUNDING_BITS, GRID_BITS, NONCE_BITS, NONCE_WINDOW,
+                            POSITION_BITS)
+
+    items = [("box", j, 2 * GRID_BITS + 2 * FUNDING_BITS, 0) for j in range(num_markets)]
+    items += [("l1_address", None, ADDRESS_BITS, 0), ("nonce_hi", None, NONCE_BITS, 0),
+              ("nonce_bitmap", None, NONCE_WINDOW, 0), ("collateral", None, COLLATERAL_BITS, 1 << (COLLATERAL_BITS - 1))]
+    for j in range(num_markets):
+        items += [("position", j, POSITION_BITS, 1 << (POSITION_BITS - 1)),
+                  ("snapshot", j, FUNDING_BITS, 1 << (FUNDING_BITS - 1))]
+    elements: list[list] = []
+    used: list[int] = []
+    for name, j, bits, offset in items:
+        k = next((k for k, u in enumerate(used) if u + bits <= PACK_BITS), len(used))
+        if k == len(used):
+            elements.append([])
+            used.append(0)
+        elements[k].append((name, j, bits, offset, used[k]))
+        used[k] += bits
+    return tuple(tuple(e) for e in elements)
+
+
+def pack_opening(num_markets: int, value) -> list:
+    """The packed elements from value(name, market or None), ints or circuit LCs alike."""
+    out = []
+    for entries in opening_layout(num_markets):
+        acc = 0
+        for name, j, bits, offset, shift in entries:
+            acc = (value(name, j) + offset) * (1 << shift) + acc
+        out.append(acc)
     return out
 
 
+def unpack_opening(elements: Sequence[int], num_markets: int) -> dict:
+    """{(name, market or None): value} from the packed elements (signed values signed)."""
+    out = {}
+    for x, entries in zip(elements, opening_layout(num_markets)):
+        for name, j, bits, offset, shift in entries:
+            out[(name, j)] = ((int(x) >> shift) & ((1 << bits) - 1)) - offset
+    return out
+
+
+def _account_value(account):
+    def value(name: str, j):
+        if name == "box":
+            return boxes.pack(account.box[j])
+        if name == "position":
+            return account.positions[j]
+        if name == "snapshot":
+            return account.snapshots[j]
+        return getattr(account, name)
+    return value
+
+
+def leaf_opening(account) -> list[int]:
+    """The leaf's content as field elements (the layout above): [pk_x, pk_y, salt], the packed
+    elements, and on options presets the option slots, the option box's digest and its packed
+    option box (`box.pack_option`: the tree's box commitments hold it, so a successor
+    rebuilding the tree needs it)."""
+    m = len(account.positions)
+    out = [account.pubkey[0], account.pubkey[1], account.salt, *pack_opening(m, _account_value(account))]
+    if account.option_slots:
+        for sid, n in account.option_slots:
+            out += [sid, n]
+        out += [account.obox.digest(), boxes.pack_option(boxes.option_bounds(account.obox, m))]
+    return [x % FIELD_MODULUS for x in out]
+
+
 def opening_length(num_markets: int, option_slots: int = 0) -> int:
-    return 7 + 2 * num_markets + num_markets + (2 * option_slots + 2 if option_slots else 0)
+    return 3 + len(opening_layout(num_markets)) + (2 * option_slots + 2 if option_slots else 0)
 
 
 def record_length(num_markets: int, option_slots: int = 0) -> int:
@@ -155,6 +228,7 @@ def batch_commitment(updates, batch_number: int) -> int:
 
 
 __all__ = ["SCALAR_BITS", "DEV_DA_SCALAR", "DEV_DA_PUBLIC_KEY", "NONCE_BATCH_SHIFT", "SPONGE_RATE", "da_public_key",
-           "account_salt", "owner_salt", "cipher_key", "write_nonce", "leaf_opening", "opening_length",
+           "account_salt", "owner_salt", "cipher_key", "write_nonce", "PACK_BITS", "opening_layout", "pack_opening",
+           "unpack_opening", "leaf_opening", "opening_length",
            "record_length", "encrypt_leaf", "write_record", "sponge", "commitment_of", "record_updates",
            "batch_records", "batch_commitment"]

@@ -131,3 +131,48 @@ def test_every_write_is_in_the_commitment_reads_included(cc):
     payload = batch_payload(record, state)
     assert [w.index for w in payload.writes] == [1, 0]  # the credited deposit, the fund's closing write
     assert [w.nonce for w in payload.writes] == [spec_da.write_nonce(1, i) for i in range(2)]
+
+
+@pytest.mark.parametrize("m", [2, 4])
+def test_the_packed_opening_is_injective_at_every_bound(m):
+    """The opening packs the leaf's bounded values whole into elements below 2^253
+    (`spec.da.opening_layout`): each value at its minimum, its maximum and in between comes
+    back from the packed elements alone, and a value one past its range would not (it
+    overflows into its neighbour), which is why every packed value is one the circuit range
+    checks or carries from a leaf that was."""
+    import random
+
+    from sequencer.spec import constants as k
+
+    layout_ = spec_da.opening_layout(m)
+    assert all(sum(e[2] for e in el) <= spec_da.PACK_BITS for el in layout_)
+    assert len(layout_) == {2: 4, 4: 6}[m]  # 7 and 9 elements to encrypt, against 13 and 19
+    bounds = {"box": (0, (1 << 128) - 1), "l1_address": (0, (1 << k.ADDRESS_BITS) - 1),
+              "nonce_hi": (0, (1 << k.NONCE_BITS) - 1), "nonce_bitmap": (0, (1 << k.NONCE_WINDOW) - 1),
+              "collateral": (k.COLLATERAL_MIN, k.COLLATERAL_MAX), "position": (k.POSITION_MIN, k.POSITION_MAX),
+              "snapshot": (k.FUNDING_MIN, k.FUNDING_MAX)}
+    names = [(name, j) for el in layout_ for name, j, *_ in el]
+    rng = random.Random(m)
+    for pick in (0, 1, None):
+        want = {n: bounds[n[0]][pick] if pick is not None else rng.randint(*bounds[n[0]]) for n in names}
+        packed = spec_da.pack_opening(m, lambda name, j: want[(name, j)])
+        assert all(0 <= x < 1 << spec_da.PACK_BITS for x in packed)
+        assert spec_da.unpack_opening(packed, m) == want
+    over = {**want, ("collateral", None): k.COLLATERAL_MAX + 1}
+    assert spec_da.unpack_opening(spec_da.pack_opening(m, lambda name, j: over[(name, j)]), m) != over
+
+
+def test_an_opening_decodes_to_the_leaf_at_mainnet_shape():
+    """An account with signed values at both ends, a chosen box and a nonce window in use:
+    its opening at M = 4 decodes to it (the owner's side, `layout.account_from_opening`)."""
+    from sequencer.spec import constants as k
+    from sequencer.spec.state import Account
+
+    a = Account(pubkey=(3, 4), l1_address=(1 << 160) - 1, nonce_hi=(1 << 64) - 1, nonce_bitmap=(1 << 64) - 2,
+                collateral=k.COLLATERAL_MIN, positions=(k.POSITION_MAX, k.POSITION_MIN, 0, -1),
+                snapshots=(k.FUNDING_MIN, k.FUNDING_MAX, 0, 5),
+                box=((0, 65535, k.FUNDING_MIN, k.FUNDING_MAX), (10, 20, -5, 5), (0, 0, 0, 0), (1, 2, 3, 4)),
+                salt=12345)
+    opening = spec_da.leaf_opening(a)
+    assert len(opening) == spec_da.opening_length(4) == 9
+    assert layout.account_from_opening(opening, 4) == a

@@ -153,3 +153,42 @@ def test_merkle_costs():
     # per level: the hash plus 2 (binary) or 9 (4-ary) constraints
     assert registry.build("merkle_proof", depth=4, arity=2).n_constraints == 4 * (240 + 2)
     assert registry.build("merkle_proof", depth=2, arity=4).n_constraints == 2 * (3 * (5 * 8 + 60) - 3 + 9)
+
+
+@pytest.mark.parametrize("arity", [2, 4])
+def test_node_hash_pair_is_two_poseidons_and_pinned(arity, ref):
+    """One level of a write: the children placed once (`merkle.insert`, selectors shared), the
+    old node Poseidon(children, commitment) and the new one with the own child replaced,
+    sharing the first round's S-boxes (`poseidon_pair_placed`): both equal the reference at
+    every position, and every wire is pinned (the selected first-round lanes of the new hash
+    included)."""
+    from circuits.gadgets.poseidon import poseidon_pair_placed
+
+    k = arity.bit_length() - 1
+    c = Circuit("pair")
+    own, new, com = (c.private_input(x) for x in ("own", "new_child", "com"))
+    sibs = c.private_input("sibs", arity - 1)
+    bits = c.private_input("bits", k)
+    sel = merkle.position_selectors(c, bits, arity)
+    children = merkle.insert(c, own, sibs if arity > 2 else sibs[0], bits, sel, arity)
+    old_h, new_h = poseidon_pair_placed(c, children + [com], sel, new)
+    c.output("old_hash", old_h)
+    c.output("new_hash", new_h)
+    cc = c.compile()
+    plain = Circuit("plain")
+    xs = plain.private_input("x", arity + 1)
+    poseidon(plain, xs)
+    poseidon(plain, xs)
+    assert cc.n_constraints < plain.n_constraints
+    rng = ref.rng
+    for pos in range(arity):
+        vals = {"own": rng.randrange(R), "new_child": rng.randrange(R), "com": rng.randrange(R),
+                "sibs": [rng.randrange(R) for _ in range(arity - 1)], "bits": [(pos >> i) & 1 for i in range(k)]}
+        w = assert_solves(cc, vals)
+        kids = list(vals["sibs"])
+        kids.insert(pos, vals["own"])
+        kids_new = list(vals["sibs"])
+        kids_new.insert(pos, vals["new_child"])
+        assert cc.outputs(w) == {"old_hash": ref.poseidon(kids + [vals["com"]]),
+                                 "new_hash": ref.poseidon(kids_new + [vals["com"]])}
+        assert_tamper_breaks(cc, w)

@@ -385,6 +385,30 @@ def test_replayed_trade_has_no_witness(cc, monkeypatch):
     rejects(cc, process_batch(state, replay))
 
 
+# --- the trade slot makes each of its checks once: still every one of them ------------------------
+def test_trade_with_a_nonce_or_expiry_out_of_range_has_no_witness(cc, monkeypatch):
+    """The nonces are range checked by the nonce window, the expiry by the expiry check (the
+    trade's own field checks leave them out): a signed trade with a 65-bit nonce or a 33-bit
+    expiry, written by a spec without those checks, has no witness."""
+    monkeypatch.setattr(transition, "use_nonce", lambda hi, bitmap, n: (n, 1) if n > hi else (hi, bitmap | 1))
+    for fields in ({"buyer_nonce": 1 << 64}, {"seller_nonce": (1 << 64) + 3}, {"expiry": (1 << 32) + 5}):
+        state = settled_state()
+        args = dict(buyer_nonce=1, seller_nonce=1) | fields
+        batch = Batch(2, 2, (1000, 1000), (trade_op(state, 1, 5, 100_000, 2, 1, **args),))
+        rejects(cc, forced_record(state, batch, "field out of range"))
+
+
+def test_reducing_trade_below_maintenance_has_no_witness(cc):
+    """A trade that reduces a side's risk but leaves it below maintenance margin (account 1
+    sells most of its long for nothing) is refused by the spec's margin check; the circuit's
+    trade slot leaves TV >= MR to the write's box check (TV >= MR at the worst corner of the
+    box) and the batch's root-box check (the batch prices lie in every box): the record
+    written without the margin and box checks has no witness."""
+    state = settled_state()
+    batch = Batch(2, 2, (1000, 1000), (trade_op(state, 0, 800, 0, 2, 1, buyer_nonce=1, seller_nonce=1),))
+    rejects(cc, forced_record(state, batch, "insufficient margin (seller)", transition.BOX_REASON))
+
+
 def test_wrong_digest_or_header_has_no_witness(cc):
     state = settled_state()
     record = process_batch(state, pinned(state, Batch(2, 2, (1001, 999), (deposit_op(state, 2, 5),))))
