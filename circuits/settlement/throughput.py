@@ -31,8 +31,9 @@ in a minute from three things measured once:
   key's size scale with the constraints from the same run;
 - the trades: `sequencer.flow` run with the candidate's slots (`--batches`, seed 1, as the
   bench's `--full` row): the mean trades a batch settles over the run (the bench's
-  `trades_per_batch`, the first batches boxing the institutions included), with the touches
-  the builder needed, the most in one batch, and the trades left waiting at the end.
+  `trades_per_batch`, the first batches boxing the institutions included) and from the 5th
+  batch on (the steady figure, `trades_per_s_after_4`), with the touches the builder needed,
+  the most in one batch, and the trades left waiting at the end.
 
 Limits checked (issue 12): the build under 4 GB and the whole run (setup, proof) under 16 GB,
 both scaled from the measured run; a candidate over either is flagged.
@@ -273,7 +274,8 @@ def main(argv=None) -> int:
                   f"witness {r['witness_s']} s + prove {r['prove_s']} s"
                   + (f", {r['flow']['trades_per_batch']} trades a batch "
                      f"({r['flow']['trades_per_batch_after_4']} after the 4th; touches {r['flow']['touches_per_batch']}"
-                     f" a batch, at most {r['flow']['max_touches']}), {r['trades_per_s']} trades/s" if flow else "")
+                     f" a batch, at most {r['flow']['max_touches']}), {r['trades_per_s']} trades/s "
+                     f"({r['trades_per_s_after_4']} after the 4th)" if flow else "")
                   + f"; build ~{r['build_peak_mb']:,} MB, setup ~{r['setup_peak_mb']:,} MB"
                   + ("" if r["within_limits"] else " (OVER THE MEMORY LIMITS)"), flush=True)
     out = {"preset": base.name, "costs": costs.kinds, "model": {"per_wire_us": model.per_wire * 1e6,
