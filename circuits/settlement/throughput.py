@@ -278,10 +278,9 @@ def main(argv=None) -> int:
                      f"({r['trades_per_s_after_4']} after the 4th)" if flow else "")
                   + f"; build ~{r['build_peak_mb']:,} MB, setup ~{r['setup_peak_mb']:,} MB"
                   + ("" if r["within_limits"] else " (OVER THE MEMORY LIMITS)"), flush=True)
-    out = {"preset": base.name, "costs": costs.kinds, "model": {"per_wire_us": model.per_wire * 1e6,
-                                                                "per_point_us": model.per_point * 1e6,
-                                                                "witness_per_constraint_us": model.per_constraint * 1e6},
-           "rows": rows}
+    fitted = {"per_wire_us": model.per_wire * 1e6, "per_point_us": model.per_point * 1e6,
+              "witness_per_constraint_us": model.per_constraint * 1e6}
+    out = {"preset": base.name, "costs": costs.kinds, "model": fitted, "rows": rows}
     if args.json:
         print(json.dumps(out))
     return 0
