@@ -47,7 +47,13 @@ from .box import Box
 from .constants import BPS, FUNDING_MAX, FUNDING_MIN, GRID_MAX, Preset
 from .state import Account
 
-BAND_BPS = 1_000  # at most +-10 % of the price: ~100 batches of a 1 % random walk per market
+# at most +-20 % of the price: a one-batch move of up to ~15 % in every market breaks no box on
+# the random flow (at +-10 %, 16 to 64 boxes broke at 8-10 %, more than a batch's touch slots:
+# no batch could be cut), and wider bands need fewer refreshes (touches a batch on the flow at
+# 70 trade slots, 30 batches: 7.2 at 10 % with 12 touch slots, 5.9 at 15 % and 4.8 at 20 % with
+# 15); an account's band stays what SPEND_BPS of its surplus pays for, so the slack left for
+# trades is still at least half its surplus
+BAND_BPS = 2_000
 MIN_BAND_BPS = 200  # below +-2 % the account keeps margin.choose_box's box
 SPEND_BPS = 5_000  # half the surplus pays for the band; the other half is slack for trades
 FUNDING_DIVISOR = 20  # the funding band is 1/20 of the price band (0.5 % of the price at 10 %)

@@ -174,23 +174,34 @@ DEMO = Preset(name="demo", account_bits=10, arity=4, markets=(_BTC, _ETH), domai
 # write that keeps its box (most writes) costs 7.2k constraints here against 10.9k in the
 # binary tree of depth 20; one that changes the box 48.9k against 47.7k
 # (`python -m circuits.settlement.stats`).
-# Slots balanced to the random trading flow (`python -m sequencer.flow --preset mainnet`, with
-# the slack boxes of spec/box_policy.py): once the 64 institutions are boxed (batch 4), every
-# batch settles all 70 trades with at most 16 touches (0.13 a trade), funds all four markets,
-# and liquidates nobody; 4 liquidation slots are kept for crashes. Against the earlier
-# 64 trades / 32 touches / 8 liquidations / 2 funding: 70 trades a batch instead of 64 on
-# 4.84M constraints instead of 5.92M (both a 2^23 domain; 2^22 would need under 4.19M).
+# Slots balanced to the random trading flow and fitted into a 2^22 domain (`python -m
+# circuits.settlement.throughput --preset mainnet --slots ...`: constraints from the stats
+# module's per-slot costs, the proof time modelled as A * wires + B * 2^domain, trades a batch
+# from `sequencer.flow`). The 2^23 circuit before (70 trade / 16 touch / 4 liquidation / 16
+# deposit / 16 withdrawal slots, 4.86M constraints) filled 58 % of its domain, and the domain's
+# part of a proof (the h FFTs and the MSM of H: ~28 s of 63.5 s) is paid in full however few
+# constraints fill it. Here: 4.16M constraints, 99 % of 2^22; 78 trade slots, all settled every
+# batch once the institutions are boxed; 10 touch slots (with the 20 % bands of box_policy the
+# flow needs ~2.5 touches a batch); 2 liquidation slots (a one-batch move of 20 % in every
+# market liquidates nobody on the flow: its 2x-5x accounts run out of box before margin, and
+# touches are what a crash needs); 4 deposit and 4 withdrawal slots (a batch every ~50 s takes
+# ~290 deposits an hour against a few an hour from 64 institutions; the contract caps its queues
+# so that a flood only waits: Rollup.sol); 2 registrations, 1 forced exit, 2 deleverages, every
+# market funded. Predicted: 4.0 s witness + 44.7 s resident proof, 1.60 trades/s, against 1.0
+# measured before (63.5 s + 4.6 s for 68.45 trades); filling 2^23 up to the build's 4 GB instead
+# (~110 trade slots) predicts 1.33. Cheaper slots (tradecost, boxcost) leave room for more
+# trade slots within 2^22: re-run the what-if after them.
 MAINNET = Preset(
     name="mainnet",
     account_bits=20,
     arity=4,
     markets=(_BTC, _ETH, _SOL, _XAU),
     domain=0x7A6B636C656172_03,
-    trade_slots=70,
-    deposit_slots=16,
-    withdrawal_slots=16,
-    touch_slots=16,
-    liquidation_slots=4,
+    trade_slots=78,
+    deposit_slots=4,
+    withdrawal_slots=4,
+    touch_slots=10,
+    liquidation_slots=2,
     funding_slots=4,
 )
 

@@ -693,7 +693,8 @@ def test_gas_targets(anvil_chain, record_property):
     record_property("rollup_gas", g)
     sb = g["submitBatch"]
     assert sb[0] < 300_000, g
-    assert (sb[4] - sb[0]) / 4 < 25_000 and (sb[16] - sb[0]) / 16 < 25_000, g
+    full = max(sb)  # every withdrawal slot used (mainnet's count, at most 16)
+    assert (sb[4] - sb[0]) / 4 < 25_000 and (sb[full] - sb[0]) / full < 25_000, g
     assert g["deposit"] < 100_000 and g["claim"] < 45_000, g
 
 
