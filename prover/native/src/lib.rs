@@ -4,6 +4,7 @@
 mod codec;
 mod eddsa;
 mod fft;
+mod inv;
 mod kernels;
 mod mpc;
 mod msm;

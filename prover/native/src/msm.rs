@@ -181,7 +181,7 @@ impl<P: SWCurveConfig> Buckets<P> {
                 acc *= d;
             }
         }
-        let mut inv = acc.inverse().expect("non-zero denominators");
+        let mut inv = crate::inv::inverse_any(&acc).expect("non-zero denominators");
         // walk back: inv·(product before i) = 1/d_i (Montgomery's trick)
         for i in (0..self.batch.len()).rev() {
             let (k, p) = &self.batch[i];
