@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import random
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -187,6 +188,51 @@ def test_g1_msm_with_one_repeated_scalar(scalar, rng):
     bases = b"".join(_g1_mul(k) for k in ks)
     got = native.g1_msm(bases, le(scalar) * n)
     assert got == _g1_mul(sum(ks) * scalar % R)
+
+
+# The scalars a witness is full of (0 and 1, bits, small values, −1, −small) mixed with full
+# ones, over bases that repeat, cancel (k and r − k) or are the point at infinity (k = 0): the
+# batch-affine paths (bucket doublings, buckets emptied, deferred and overflow additions, the
+# batch inversion) against Σ s_i (k_i G) = (Σ s_i k_i) G by one single-pair MSM.
+POOL_K = [0, 1, 2, 3, 7, R - 7, 12345, R - 1, 2**127 - 1, 2**200 + 5]
+SPECIAL = [0, 1, 1, 2, 3, R - 1, R - 2, 2**127 - 1, 2**127, 2**64]
+msm_scalar = st.one_of(st.sampled_from(SPECIAL), st.integers(0, 2**8), st.integers(R - 2**16, R - 1), st.integers(0, R - 1))
+
+
+def _witness_like_terms(drawn, seed, n=700):
+    """The drawn (pool index, scalar) terms, then as many more from `seed` as make n (>= 64
+    buckets a window at this size: the batch-affine path), a third of them full-size."""
+    rng = random.Random(seed)
+    pick = [lambda: rng.choice(SPECIAL), lambda: rng.randrange(2**8), lambda: R - 1 - rng.randrange(2**16),
+            lambda: rng.randrange(R), lambda: rng.randrange(R)]
+    more = [(rng.randrange(len(POOL_K)), rng.choice(pick)()) for _ in range(n - len(drawn))]
+    return drawn + more
+
+
+@functools.cache
+def _pool(group: int) -> list[bytes]:
+    one = g1_enc(G1) if group == 1 else g2_enc(G2)
+    f = native.g1_msm if group == 1 else native.g2_msm
+    return [f(one, le(k)) for k in POOL_K]
+
+
+msm_drawn = st.lists(st.tuples(st.integers(0, len(POOL_K) - 1), msm_scalar), max_size=60)
+
+
+@settings(max_examples=8, deadline=None)
+@given(msm_drawn, st.integers(0, 2**32))
+def test_g1_msm_of_witness_like_scalars_matches_the_naive_sum(drawn, seed):
+    terms, pool = _witness_like_terms(drawn, seed), _pool(1)
+    got = native.g1_msm(b"".join(pool[i] for i, _ in terms), b"".join(le(s) for _, s in terms))
+    assert got == _g1_mul(sum(POOL_K[i] * s for i, s in terms) % R)
+
+
+@settings(max_examples=4, deadline=None)
+@given(msm_drawn, st.integers(0, 2**32))
+def test_g2_msm_of_witness_like_scalars_matches_the_naive_sum(drawn, seed):
+    terms, pool = _witness_like_terms(drawn, seed), _pool(2)
+    got = native.g2_msm(b"".join(pool[i] for i, _ in terms), b"".join(le(s) for _, s in terms))
+    assert got == native.g2_msm(g2_enc(G2), le(sum(POOL_K[i] * s for i, s in terms) % R))
 
 
 def test_g2_msm_large_matches_single_scalar_identity(rng):
