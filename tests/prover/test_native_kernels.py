@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from py_ecc.optimized_bn128 import G1, G2, FQ2, Z1, Z2, add, multiply, neg, normalize
 
 from prover import _native as native  # required (make setup): an ImportError fails loudly
-from prover.field import R
+from prover.field import Q, R
 
 scalar = st.one_of(st.sampled_from([0, 1, 2, R - 1, R - 2]), st.integers(0, R - 1))
 
@@ -268,6 +268,22 @@ def test_g2_msm_at_the_endomorphism_split_edges_matches_py_ecc(s):
     ss = [s if i % 3 == 0 else (i * 0x9E3779B97F4A7C15) ** 5 % R for i in range(len(ks))]
     got = native.g2_msm(bases, b"".join(le(x) for x in ss))
     assert got == g2_enc(multiply(G2, sum(k * x for k, x in zip(ks, ss)) % R))
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from([1, 2, 3, Q - 1, Q - 2, 2**254 % Q, 2**127, (Q + 1) // 2]),
+                          st.integers(1, 2**64), st.integers(1, Q - 1)), min_size=1, max_size=200))
+def test_fq_inverse_of_the_msm_batches_matches_pow(xs):
+    # msm.rs's one inversion per batch-affine batch (inv.rs: a binary GCD on 64-bit approximations)
+    got = native.fq_inverse(b"".join(x.to_bytes(32, "little") for x in xs))
+    assert [int.from_bytes(got[i:i + 32], "little") for i in range(0, len(got), 32)] == [pow(x, Q - 2, Q) for x in xs]
+
+
+def test_fq_inverse_refuses_zero_and_unreduced_values():
+    with pytest.raises(ValueError, match="no inverse"):
+        native.fq_inverse(bytes(32))
+    with pytest.raises(ValueError, match="below the base field order"):
+        native.fq_inverse(Q.to_bytes(32, "little"))
 
 
 def test_msm_of_nothing_and_of_cancelling_terms_is_infinity():

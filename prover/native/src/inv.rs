@@ -212,6 +212,27 @@ pub fn inverse_any<F: Field>(x: &F) -> Option<F> {
     x.inverse()
 }
 
+/// `prover._native.fq_inverse`: n·32 bytes of standard-form little-endian Fq values -> their
+/// inverses by `inverse` (tests check the MSMs' inversion against Python's pow; 0 is refused).
+#[pyo3::pyfunction]
+pub fn fq_inverse(py: pyo3::Python<'_>, values: &[u8]) -> pyo3::PyResult<pyo3::Py<pyo3::types::PyBytes>> {
+    use ark_ff::BigInteger;
+    if values.len() % 32 != 0 {
+        return crate::codec::err(format!("value buffer length {} is not a multiple of 32", values.len()));
+    }
+    let mut out = Vec::with_capacity(values.len());
+    for chunk in values.chunks_exact(32) {
+        let Some(x) = Fq::from_bigint(crate::codec::limbs(chunk)) else {
+            return crate::codec::err("value is not below the base field order q");
+        };
+        let Some(y) = inverse(&x) else {
+            return crate::codec::err("0 has no inverse");
+        };
+        out.extend(y.into_bigint().to_bytes_le());
+    }
+    Ok(pyo3::types::PyBytes::new(py, &out).unbind())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
