@@ -17,8 +17,9 @@ use ark_ff::{BigInt, BigInteger, Field, Zero};
 use rayon::prelude::*;
 
 /// At most this many additions share one inversion; a quarter of the window's buckets at most,
-/// so that few additions collide with one already waiting.
-const BATCH: usize = 256;
+/// so that few additions collide with one already waiting. (512 since the binary-GCD inversion
+/// of inv.rs: -1 % on the trade key's G1 MSMs against 256, neutral in G2 and the resident.)
+const BATCH: usize = 512;
 /// Windows with fewer buckets than this (the top window, small c) use projective buckets.
 const MIN_AFFINE_BUCKETS: usize = 64;
 
