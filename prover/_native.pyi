@@ -11,6 +11,9 @@ prime-order subgroup) raises ValueError. Every heavy function releases the GIL.
 
 __version__: str
 
+def fq_inverse(values: bytes) -> bytes:
+    """1/x for each of n*32 bytes of base-field values (standard-form LE) -> n*32 bytes: the MSMs' inversion (ValueError for 0)."""
+
 def g1_msm(bases: bytes, scalars: bytes) -> bytes:
     """sum s_i P_i in G1: n*64 bytes of points and n*32 bytes of scalars -> 64 bytes (n = 0: infinity)."""
 

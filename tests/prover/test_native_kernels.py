@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import functools
+import random
 
 import pytest
 from hypothesis import given, settings, strategies as st
 from py_ecc.optimized_bn128 import G1, G2, FQ2, Z1, Z2, add, multiply, neg, normalize
 
 from prover import _native as native  # required (make setup): an ImportError fails loudly
-from prover.field import R
+from prover.field import Q, R
 
 scalar = st.one_of(st.sampled_from([0, 1, 2, R - 1, R - 2]), st.integers(0, R - 1))
 
@@ -189,6 +190,51 @@ def test_g1_msm_with_one_repeated_scalar(scalar, rng):
     assert got == _g1_mul(sum(ks) * scalar % R)
 
 
+# The scalars a witness is full of (0 and 1, bits, small values, −1, −small) mixed with full
+# ones, over bases that repeat, cancel (k and r − k) or are the point at infinity (k = 0): the
+# batch-affine paths (bucket doublings, buckets emptied, deferred and overflow additions, the
+# batch inversion) against Σ s_i (k_i G) = (Σ s_i k_i) G by one single-pair MSM.
+POOL_K = [0, 1, 2, 3, 7, R - 7, 12345, R - 1, 2**127 - 1, 2**200 + 5]
+SPECIAL = [0, 1, 1, 2, 3, R - 1, R - 2, 2**127 - 1, 2**127, 2**64]
+msm_scalar = st.one_of(st.sampled_from(SPECIAL), st.integers(0, 2**8), st.integers(R - 2**16, R - 1), st.integers(0, R - 1))
+
+
+def _witness_like_terms(drawn, seed, n=700):
+    """The drawn (pool index, scalar) terms, then as many more from `seed` as make n (>= 64
+    buckets a window at this size: the batch-affine path), a third of them full-size."""
+    rng = random.Random(seed)
+    pick = [lambda: rng.choice(SPECIAL), lambda: rng.randrange(2**8), lambda: R - 1 - rng.randrange(2**16),
+            lambda: rng.randrange(R), lambda: rng.randrange(R)]
+    more = [(rng.randrange(len(POOL_K)), rng.choice(pick)()) for _ in range(n - len(drawn))]
+    return drawn + more
+
+
+@functools.cache
+def _pool(group: int) -> list[bytes]:
+    one = g1_enc(G1) if group == 1 else g2_enc(G2)
+    f = native.g1_msm if group == 1 else native.g2_msm
+    return [f(one, le(k)) for k in POOL_K]
+
+
+msm_drawn = st.lists(st.tuples(st.integers(0, len(POOL_K) - 1), msm_scalar), max_size=60)
+
+
+@settings(max_examples=8, deadline=None)
+@given(msm_drawn, st.integers(0, 2**32))
+def test_g1_msm_of_witness_like_scalars_matches_the_naive_sum(drawn, seed):
+    terms, pool = _witness_like_terms(drawn, seed), _pool(1)
+    got = native.g1_msm(b"".join(pool[i] for i, _ in terms), b"".join(le(s) for _, s in terms))
+    assert got == _g1_mul(sum(POOL_K[i] * s for i, s in terms) % R)
+
+
+@settings(max_examples=4, deadline=None)
+@given(msm_drawn, st.integers(0, 2**32))
+def test_g2_msm_of_witness_like_scalars_matches_the_naive_sum(drawn, seed):
+    terms, pool = _witness_like_terms(drawn, seed), _pool(2)
+    got = native.g2_msm(b"".join(pool[i] for i, _ in terms), b"".join(le(s) for _, s in terms))
+    assert got == native.g2_msm(g2_enc(G2), le(sum(POOL_K[i] * s for i, s in terms) % R))
+
+
 def test_g2_msm_large_matches_single_scalar_identity(rng):
     n = 300
     ks = [rng.randrange(1, 20) for _ in range(n)]
@@ -222,6 +268,22 @@ def test_g2_msm_at_the_endomorphism_split_edges_matches_py_ecc(s):
     ss = [s if i % 3 == 0 else (i * 0x9E3779B97F4A7C15) ** 5 % R for i in range(len(ks))]
     got = native.g2_msm(bases, b"".join(le(x) for x in ss))
     assert got == g2_enc(multiply(G2, sum(k * x for k, x in zip(ks, ss)) % R))
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from([1, 2, 3, Q - 1, Q - 2, 2**254 % Q, 2**127, (Q + 1) // 2]),
+                          st.integers(1, 2**64), st.integers(1, Q - 1)), min_size=1, max_size=200))
+def test_fq_inverse_of_the_msm_batches_matches_pow(xs):
+    # msm.rs's one inversion per batch-affine batch (inv.rs: a binary GCD on 64-bit approximations)
+    got = native.fq_inverse(b"".join(x.to_bytes(32, "little") for x in xs))
+    assert [int.from_bytes(got[i:i + 32], "little") for i in range(0, len(got), 32)] == [pow(x, Q - 2, Q) for x in xs]
+
+
+def test_fq_inverse_refuses_zero_and_unreduced_values():
+    with pytest.raises(ValueError, match="no inverse"):
+        native.fq_inverse(bytes(32))
+    with pytest.raises(ValueError, match="below the base field order"):
+        native.fq_inverse(Q.to_bytes(32, "little"))
 
 
 def test_msm_of_nothing_and_of_cancelling_terms_is_infinity():

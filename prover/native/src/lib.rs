@@ -4,6 +4,7 @@
 mod codec;
 mod eddsa;
 mod fft;
+mod inv;
 mod kernels;
 mod mpc;
 mod msm;
@@ -231,6 +232,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(poseidon_hash_many, m)?)?;
     m.add_function(wrap_pyfunction!(eddsa_poseidon_verify, m)?)?;
     m.add_function(wrap_pyfunction!(eddsa_poseidon_verify_many, m)?)?;
+    m.add_function(wrap_pyfunction!(inv::fq_inverse, m)?)?;
     m.add_class::<resident::ResidentProver>()?;
     m.add_class::<witness::WitnessProgram>()?;
     Ok(())

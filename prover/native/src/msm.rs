@@ -17,8 +17,9 @@ use ark_ff::{BigInt, BigInteger, Field, Zero};
 use rayon::prelude::*;
 
 /// At most this many additions share one inversion; a quarter of the window's buckets at most,
-/// so that few additions collide with one already waiting.
-const BATCH: usize = 256;
+/// so that few additions collide with one already waiting. (512 since the binary-GCD inversion
+/// of inv.rs: -1 % on the trade key's G1 MSMs against 256, neutral in G2 and the resident.)
+const BATCH: usize = 512;
 /// Windows with fewer buckets than this (the top window, small c) use projective buckets.
 const MIN_AFFINE_BUCKETS: usize = 64;
 
@@ -35,10 +36,18 @@ fn bits(s: &BigInt<4>, pos: usize, c: usize) -> u64 {
     v & ((1u64 << c) - 1)
 }
 
-/// Window width minimizing W·(6n + 14·2^c) field multiplications (accumulation + reduction).
+/// Window width minimizing the estimated field multiplications: 6 per addition (n in each of
+/// the W windows) and 16 per bucket summed (two projective additions), counting the top
+/// window's buckets as msm_bits makes them (2^top + 1 for its top = nbits − (W − 1)·c bits,
+/// not 2^(c−1)): a c whose top window is nearly empty saves a whole window of additions.
 fn window_bits(n: usize, nbits: usize) -> usize {
     (2..=20usize)
-        .min_by_key(|&c| (1 + nbits / c) * (6 * n + 14 * (1usize << c)))
+        .min_by_key(|&c| {
+            let windows = 1 + nbits / c;
+            let top = nbits - (windows - 1) * c;
+            let buckets = (windows - 1) * (1usize << (c - 1)) + (1usize << top) + 1;
+            windows * 6 * n + 16 * buckets
+        })
         .unwrap()
 }
 
@@ -69,16 +78,25 @@ fn prefetch<T>(x: &T) {
     }
 }
 
+/// A bucket's state word: FILLED when the bucket holds a point, and in the low bits the epoch
+/// (batch number) of the last batch that took an addition into it. Kept apart from the points
+/// so that `push` decides without touching the bucket itself: its cache line is only asked
+/// for (prefetched), and arrives by the time the batch is flushed.
+const FILLED: u32 = 1 << 31;
+const EPOCH_MASK: u32 = FILLED - 1;
+
 /// The buckets of one window, accumulated in affine coordinates with batched inversions.
 pub(crate) struct Buckets<P: SWCurveConfig> {
     b: Vec<Affine<P>>,
-    stamp: Vec<u32>,
+    /// per bucket: FILLED | epoch of its last batched addition
+    state: Vec<u32>,
     epoch: u32,
     batch: Vec<(u32, Affine<P>)>,
     deferred: Vec<(u32, Affine<P>)>,
     /// projective buckets for the additions that could not wait (allocated on first use)
     overflow: Vec<Projective<P>>,
-    den: Vec<P::BaseField>,
+    /// per batched addition: the running product of the denominators before it, and its own
+    den: Vec<(P::BaseField, P::BaseField)>,
     batch_size: usize,
 }
 
@@ -86,7 +104,7 @@ impl<P: SWCurveConfig> Buckets<P> {
     pub(crate) fn new(count: usize) -> Self {
         Buckets {
             b: vec![Affine::<P>::identity(); count],
-            stamp: vec![0; count],
+            state: vec![0; count],
             epoch: 1,
             batch: Vec::with_capacity(BATCH),
             deferred: Vec::new(),
@@ -98,16 +116,18 @@ impl<P: SWCurveConfig> Buckets<P> {
 
     fn push(&mut self, k: u32, p: Affine<P>) {
         let ku = k as usize;
-        if self.stamp[ku] == self.epoch {
+        let st = self.state[ku];
+        if st == FILLED | self.epoch {
             if self.deferred.len() < self.batch_size {
                 self.deferred.push((k, p));
             } else {
                 self.add_overflow(ku, &p);
             }
-        } else if self.b[ku].infinity {
+        } else if st & FILLED == 0 {
             self.b[ku] = p;
+            self.state[ku] = FILLED;
         } else {
-            self.stamp[ku] = self.epoch;
+            self.state[ku] = FILLED | self.epoch;
             prefetch(&self.b[ku]);
             self.batch.push((k, p));
             if self.batch.len() == self.batch_size {
@@ -142,11 +162,18 @@ impl<P: SWCurveConfig> Buckets<P> {
 
     /// Apply every addition waiting in the batch with one inversion.
     fn flush(&mut self) {
-        self.epoch = self.epoch.wrapping_add(1);
+        self.epoch = (self.epoch + 1) & EPOCH_MASK;
+        if self.epoch == 0 {
+            // the epoch counter wrapped: forget every old epoch (a bucket keeps FILLED)
+            for st in self.state.iter_mut() {
+                *st &= FILLED;
+            }
+            self.epoch = 1;
+        }
         if self.batch.is_empty() {
             return;
         }
-        // denominators: x_p − x_q, or 2·y_q for a doubling; 1 where the sum is infinity
+        // denominators: x_p − x_q, or 2·y_q for a doubling; 0 marks a sum at infinity (q = −p)
         self.den.clear();
         let mut acc = P::BaseField::ONE;
         for (k, p) in &self.batch {
@@ -156,32 +183,38 @@ impl<P: SWCurveConfig> Buckets<P> {
             } else if q.y == p.y && !q.y.is_zero() {
                 q.y.double()
             } else {
-                P::BaseField::ONE
+                P::BaseField::ZERO
             };
-            self.den.push(acc);
-            acc *= d;
+            self.den.push((acc, d));
+            if !d.is_zero() {
+                acc *= d;
+            }
         }
-        let mut inv = acc.inverse().expect("non-zero denominators");
-        // walk back: den[i] becomes 1/d_i (Montgomery's trick)
+        let mut inv = crate::inv::inverse_any(&acc).expect("non-zero denominators");
+        // walk back: inv·(product before i) = 1/d_i (Montgomery's trick)
         for i in (0..self.batch.len()).rev() {
-            let (k, p) = self.batch[i];
-            let q = self.b[k as usize];
-            let (d, lambda_num) = if q.x != p.x {
-                (p.x - q.x, p.y - q.y)
-            } else if q.y == p.y && !q.y.is_zero() {
-                let x2 = q.x.square();
-                (q.y.double(), x2.double() + x2 + P::COEFF_A)
-            } else {
+            let (k, p) = &self.batch[i];
+            let (before, d) = self.den[i];
+            let ku = *k as usize;
+            let q = &self.b[ku];
+            if d.is_zero() {
                 // q = −p: the bucket empties
-                self.b[k as usize] = Affine::<P>::identity();
+                self.b[ku] = Affine::<P>::identity();
+                self.state[ku] &= EPOCH_MASK;
                 continue;
+            }
+            let lambda_num = if q.x != p.x {
+                p.y - q.y
+            } else {
+                let x2 = q.x.square();
+                x2.double() + x2 + P::COEFF_A
             };
-            let d_inv = inv * self.den[i];
+            let d_inv = inv * before;
             inv *= d;
             let lambda = lambda_num * d_inv;
             let x3 = lambda.square() - q.x - p.x;
             let y3 = lambda * (q.x - x3) - q.y;
-            self.b[k as usize] = Affine::<P>::new_unchecked(x3, y3);
+            self.b[ku] = Affine::<P>::new_unchecked(x3, y3);
         }
         self.batch.clear();
     }
@@ -192,7 +225,7 @@ impl<P: SWCurveConfig> Buckets<P> {
         self.flush();
         let d = std::mem::take(&mut self.deferred);
         for (k, p) in d {
-            if self.stamp[k as usize] == self.epoch {
+            if self.state[k as usize] == FILLED | self.epoch {
                 self.add_overflow(k as usize, &p);
             } else {
                 self.push(k, p);
