@@ -25,9 +25,9 @@ in a minute from three things measured once:
   between the two comes from a CPU profile of the resident prover (`PROFILE`:
   `ZKCLEAR_PROFILE=cpu`, one thread, no tables, a mainnet-shaped key of 12 trade slots, 2^20:
   15.3 CPU us a wire, 6.7 a domain point); one factor then scales both to the full mainnet
-  batch's measured resident proof (63.5 s for 4,840,769 wires and 2^23 on 2 idle cores:
-  `CALIBRATION`), giving A = 7.4 us and B = 3.3 us: at mainnet today 36 s of the wires and
-  28 s of the domain. The witness time, the build's and the setup's peak memory and the
+  batch's measured resident proof (`CALIBRATION`: 44.7 s for 4,124,502 wires and 2^22 on 2
+  idle cores; it was 63.5 s for 4,840,769 wires and 2^23 on the earlier prover, A = 7.4 us
+  and B = 3.3 us). The witness time, the build's and the setup's peak memory and the
   key's size scale with the constraints from the same run;
 - the trades: `sequencer.flow` run with the candidate's slots (`--batches`, seed 1, as the
   bench's `--full` row): the mean trades a batch settles over the run (the bench's
@@ -49,18 +49,20 @@ from typing import Optional
 
 from sequencer.spec.constants import Preset
 
-# The full mainnet batch measured on this machine (README, "The full mainnet batch"; run6:
+# The full mainnet batch measured on this machine (README, "The full mainnet batch"; run7:
 # `python -m sequencer.cli bench settlement --preset mainnet --full --repeat 1 --json`, 2 cores,
-# load ~2): 70 trade / 16 touch / 4 liquidation / 4 funding / 16 deposit / 16 withdrawal slots.
+# load ~2): the 2^22 slots (92 trade / 10 touch / 2 liquidation / 4 funding / 4 deposit / 4
+# withdrawal), with the memory-mapped key and the kernels of that round. (The run before, 70 / 16 /
+# 4 / 4 / 16 / 16 on the earlier prover: 4,842,005 constraints, 2^23, resident 63.5 s.)
 CALIBRATION = {
-    "constraints": 4_842_005,  # compiled (--O2); stats counts 4,844,930
-    "wires": 4_840_769,
-    "domain_log2": 23,
-    "resident_prove_s": 63.499,
-    "witness_s": 4.639,
-    "build_peak_mb": 2_922,
-    "setup_peak_mb": 10_892,
-    "zkey_mb": 6_115.7,
+    "constraints": 4_118_936,  # compiled (--O2); stats counts 4,131,755
+    "wires": 4_124_502,
+    "domain_log2": 22,
+    "resident_prove_s": 44.721,
+    "witness_s": 4.678,
+    "build_peak_mb": 2_554,
+    "setup_peak_mb": 9_476,
+    "zkey_mb": 5_047.1,
 }
 # The split of a proof's cost between the wires and the domain: the resident prover's CPU profile
 # (ZKCLEAR_PROFILE=cpu, RAYON_NUM_THREADS=1, no tables: `ResidentProver(key, table_mb=0)`) of the
