@@ -157,33 +157,24 @@ impl CosetFft {
     fn dif_pass4(&self, a: &mut [Fr], len: usize) {
         let q = len / 4;
         let step = self.n / len;
-        a.par_chunks_mut(len).for_each(|blk| {
-            let (x01, x23) = blk.split_at_mut(2 * q);
-            let (x0, x1) = x01.split_at_mut(q);
-            let (x2, x3) = x23.split_at_mut(q);
-            let quarters = x0.par_chunks_mut(CHUNK).zip(x1.par_chunks_mut(CHUNK)).zip(x2.par_chunks_mut(CHUNK).zip(x3.par_chunks_mut(CHUNK)));
-            quarters.enumerate().for_each(|(c, ((c0, c1), (c2, c3)))| {
-                for k in 0..c0.len() {
-                    let j = c * CHUNK + k;
-                    let (u0, u1, u2, u3) = (c0[k], c1[k], c2[k], c3[k]);
-                    // stage len: (j, j+2q) with ω_len^−j, (j+q, j+3q) with ω_len^−(j+q)
-                    let y0 = u0 + u2;
-                    let y2 = if j == 0 { u0 - u2 } else { (u2 - u0) * self.dif_tw(j, step) };
-                    let y1 = u1 + u3;
-                    let y3 = (u3 - u1) * self.dif_tw(j + q, step);
-                    // stage len/2: (j, j+q) and (j+2q, j+3q) with ω_(len/2)^−j
-                    c0[k] = y0 + y1;
-                    c2[k] = y2 + y3;
-                    if j == 0 {
-                        c1[k] = y0 - y1;
-                        c3[k] = y2 - y3;
-                    } else {
-                        let w = self.dif_tw(j, 2 * step);
-                        c1[k] = (y1 - y0) * w;
-                        c3[k] = (y3 - y2) * w;
-                    }
-                }
-            });
+        for_each_quartet(a, len, |j, c0, c1, c2, c3| {
+            let (u0, u1, u2, u3) = (*c0, *c1, *c2, *c3);
+            // stage len: (j, j+2q) with ω_len^−j, (j+q, j+3q) with ω_len^−(j+q)
+            let y0 = u0 + u2;
+            let y2 = if j == 0 { u0 - u2 } else { (u2 - u0) * self.dif_tw(j, step) };
+            let y1 = u1 + u3;
+            let y3 = (u3 - u1) * self.dif_tw(j + q, step);
+            // stage len/2: (j, j+q) and (j+2q, j+3q) with ω_(len/2)^−j
+            *c0 = y0 + y1;
+            *c2 = y2 + y3;
+            if j == 0 {
+                *c1 = y0 - y1;
+                *c3 = y2 - y3;
+            } else {
+                let w = self.dif_tw(j, 2 * step);
+                *c1 = (y1 - y0) * w;
+                *c3 = (y3 - y2) * w;
+            }
         });
     }
 
@@ -213,31 +204,39 @@ impl CosetFft {
     fn dit_pass4(&self, a: &mut [Fr], len: usize) {
         let q = len / 4;
         let step = self.n / len;
-        a.par_chunks_mut(len).for_each(|blk| {
-            let (x01, x23) = blk.split_at_mut(2 * q);
-            let (x0, x1) = x01.split_at_mut(q);
-            let (x2, x3) = x23.split_at_mut(q);
-            let quarters = x0.par_chunks_mut(CHUNK).zip(x1.par_chunks_mut(CHUNK)).zip(x2.par_chunks_mut(CHUNK).zip(x3.par_chunks_mut(CHUNK)));
-            quarters.enumerate().for_each(|(c, ((c0, c1), (c2, c3)))| {
-                for k in 0..c0.len() {
-                    let j = c * CHUNK + k;
-                    // stage len/2: (j, j+q) and (j+2q, j+3q) with ω_len^(2j+1)
-                    let w = self.dit_tw(j, 2 * step);
-                    let t1 = c1[k] * w;
-                    let t3 = c3[k] * w;
-                    let (y0, y1) = (c0[k] + t1, c0[k] - t1);
-                    let (y2, y3) = (c2[k] + t3, c2[k] - t3);
-                    // stage len: (j, j+2q) with ω_2len^(2j+1), (j+q, j+3q) with ω_2len^(2(j+q)+1)
-                    let t2 = y2 * self.dit_tw(j, step);
-                    let t3 = y3 * self.dit_tw(j + q, step);
-                    c0[k] = y0 + t2;
-                    c2[k] = y0 - t2;
-                    c1[k] = y1 + t3;
-                    c3[k] = y1 - t3;
-                }
-            });
+        for_each_quartet(a, len, |j, c0, c1, c2, c3| {
+            // stage len/2: (j, j+q) and (j+2q, j+3q) with ω_len^(2j+1)
+            let w = self.dit_tw(j, 2 * step);
+            let t1 = *c1 * w;
+            let t3 = *c3 * w;
+            let (y0, y1) = (*c0 + t1, *c0 - t1);
+            let (y2, y3) = (*c2 + t3, *c2 - t3);
+            // stage len: (j, j+2q) with ω_2len^(2j+1), (j+q, j+3q) with ω_2len^(2(j+q)+1)
+            let t2 = y2 * self.dit_tw(j, step);
+            let t3 = y3 * self.dit_tw(j + q, step);
+            *c0 = y0 + t2;
+            *c2 = y0 - t2;
+            *c1 = y1 + t3;
+            *c3 = y1 - t3;
         });
     }
+}
+
+/// Calls `f(j, x_j, x_j+q, x_j+2q, x_j+3q)` for every quartet of every block of length `len`
+/// (q = len/4, j < q), blocks and runs of CHUNK quartets in parallel: the radix-4 passes' walk.
+fn for_each_quartet(a: &mut [Fr], len: usize, f: impl Fn(usize, &mut Fr, &mut Fr, &mut Fr, &mut Fr) + Sync) {
+    let q = len / 4;
+    a.par_chunks_mut(len).for_each(|blk| {
+        let (x01, x23) = blk.split_at_mut(2 * q);
+        let (x0, x1) = x01.split_at_mut(q);
+        let (x2, x3) = x23.split_at_mut(q);
+        let quarters = x0.par_chunks_mut(CHUNK).zip(x1.par_chunks_mut(CHUNK)).zip(x2.par_chunks_mut(CHUNK).zip(x3.par_chunks_mut(CHUNK)));
+        quarters.enumerate().for_each(|(c, ((c0, c1), (c2, c3)))| {
+            for (k, (((u0, u1), u2), u3)) in c0.iter_mut().zip(c1.iter_mut()).zip(c2.iter_mut()).zip(c3.iter_mut()).enumerate() {
+                f(c * CHUNK + k, u0, u1, u2, u3);
+            }
+        });
+    });
 }
 
 /// The DIF stages of length blk.len() down to 2 on one block (in cache), tw[L/2 + i] = ω_L^−i.

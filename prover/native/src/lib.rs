@@ -31,17 +31,23 @@ fn bytes_out(py: Python<'_>, v: Vec<u8>) -> Py<PyBytes> {
 /// Returns A (G1, 64 bytes) || B (G2, 128) || C (G1, 64), standard-form little-endian.
 #[pyfunction]
 fn groth16_prove(py: Python<'_>, zkey: &[u8], wtns: &[u8], r: &[u8], s: &[u8]) -> PyResult<Py<PyBytes>> {
+    check_rs(r, s)?;
+    let out = py.allow_threads(|| prove_view(&zkey_map::ZkeyView::new(zkey, None)?, wtns, r, s, prove::Phases::new()))?;
+    Ok(bytes_out(py, out))
+}
+
+fn check_rs(r: &[u8], s: &[u8]) -> PyResult<()> {
     if r.len() != 32 || s.len() != 32 {
         return codec::err("r and s must be 32 bytes each");
     }
-    let out = py.allow_threads(|| {
-        let mut phases = prove::Phases::new();
-        let pk = zkey_map::ZkeyView::new(zkey, None)?;
-        let w = zkey::read_wtns(wtns)?;
-        phases.mark("load");
-        prove::prove(&pk, &w, codec::fr_std(r)?, codec::fr_std(s)?, phases)
-    })?;
-    Ok(bytes_out(py, out))
+    Ok(())
+}
+
+/// The proof from a key's view (in memory or mapped) and the .wtns bytes: both entry points' tail.
+fn prove_view(pk: &zkey_map::ZkeyView<'_>, wtns: &[u8], r: &[u8], s: &[u8], mut phases: prove::Phases) -> PyResult<Vec<u8>> {
+    let w = zkey::read_wtns(wtns)?;
+    phases.mark("load");
+    prove::prove(pk, &w, codec::fr_std(r)?, codec::fr_std(s)?, phases)
 }
 
 /// groth16_prove with the .zkey read from its path, memory-mapped: the key is never whole in
@@ -51,16 +57,12 @@ fn groth16_prove(py: Python<'_>, zkey: &[u8], wtns: &[u8], r: &[u8], s: &[u8]) -
 #[pyfunction]
 #[pyo3(signature = (zkey_path, wtns, r, s, block = zkey_map::BLOCK))]
 fn groth16_prove_file(py: Python<'_>, zkey_path: &str, wtns: &[u8], r: &[u8], s: &[u8], block: usize) -> PyResult<Py<PyBytes>> {
-    if r.len() != 32 || s.len() != 32 {
-        return codec::err("r and s must be 32 bytes each");
-    }
+    check_rs(r, s)?;
     let out = py.allow_threads(|| {
-        let mut phases = prove::Phases::new();
+        let phases = prove::Phases::new();
         let map = zkey_map::map_file(zkey_path)?;
         let pk = zkey_map::ZkeyView::new(map.as_deref().unwrap_or(&[]), map.as_ref())?.with_block(block);
-        let w = zkey::read_wtns(wtns)?;
-        phases.mark("load");
-        prove::prove(&pk, &w, codec::fr_std(r)?, codec::fr_std(s)?, phases)
+        prove_view(&pk, wtns, r, s, phases)
     })?;
     Ok(bytes_out(py, out))
 }
