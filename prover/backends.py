@@ -142,7 +142,7 @@ class NativeBackend(PythonBackend):
         (prover/native/src/zkey_map.rs): the key is never whole in memory, so a proof's peak is
         below the key's size (README, Benchmarks); bytes or a ProvingKey are proved in memory."""
         from prover.field import R
-        from prover.formats.binfile import FormatError
+        from prover.formats.binfile import unreadable
         from prover.formats.wtns import wtns_to_bytes
         from prover.formats.zkey import zkey_to_bytes
         if isinstance(witness, (list, tuple)):
@@ -154,7 +154,7 @@ class NativeBackend(PythonBackend):
             try:
                 out = self.native.groth16_prove_file(os.fspath(zkey), wb, rb, sb)
             except OSError as exc:
-                raise FormatError(f"cannot read zkey file {os.fspath(zkey)!r}: {exc.strerror or exc}") from None
+                raise unreadable(zkey, "zkey", exc) from None
             return Proof.from_bytes(bytes(out))
         zb = zkey_to_bytes(zkey) if isinstance(zkey, ProvingKey) else load_bytes(zkey, "zkey")
         out = self.native.groth16_prove(zb, wb, rb, sb)

@@ -19,7 +19,7 @@ import os
 import secrets
 from typing import Optional, Sequence, Union
 
-from prover.formats.binfile import FormatError, PathOrBytes, load_bytes
+from prover.formats.binfile import PathOrBytes, load_bytes, unreadable
 from prover.groth16.keys import Proof, ProvingKey
 
 DEFAULT_TABLE_MB = 1024
@@ -60,7 +60,7 @@ class ResidentProver:
             try:
                 self._native = _native.ResidentProver.from_file(os.fspath(zkey), table_mb)
             except OSError as exc:
-                raise FormatError(f"cannot read zkey file {os.fspath(zkey)!r}: {exc.strerror or exc}") from None
+                raise unreadable(zkey, "zkey", exc) from None
             return
         data = zkey_to_bytes(zkey) if isinstance(zkey, ProvingKey) else load_bytes(zkey, "zkey")
         self._native = _native.ResidentProver(data, table_mb)

@@ -18,6 +18,11 @@ class FormatError(ValueError):
     """A file that is truncated, corrupt, or not of the expected kind."""
 
 
+def unreadable(src, what: str, exc: OSError) -> FormatError:
+    """The FormatError of a `what` file at path `src` that the OS would not read."""
+    return FormatError(f"cannot read {what} file {os.fspath(src)!r}: {exc.strerror or exc}")
+
+
 def load_bytes(src: PathOrBytes, what: str) -> bytes:
     """Return the bytes of `src` (a path or the bytes themselves); unreadable -> FormatError."""
     if isinstance(src, (bytes, bytearray, memoryview)):
@@ -25,7 +30,7 @@ def load_bytes(src: PathOrBytes, what: str) -> bytes:
     try:
         return Path(src).read_bytes()
     except OSError as exc:
-        raise FormatError(f"cannot read {what} file {os.fspath(src)!r}: {exc.strerror or exc}") from None
+        raise unreadable(src, what, exc) from None
 
 
 def map_bytes(src: PathOrBytes, what: str):
@@ -41,7 +46,7 @@ def map_bytes(src: PathOrBytes, what: str):
                 return b""
             return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     except OSError as exc:
-        raise FormatError(f"cannot read {what} file {os.fspath(src)!r}: {exc.strerror or exc}") from None
+        raise unreadable(src, what, exc) from None
 
 
 class BinFile:
