@@ -14,28 +14,31 @@ import sys
 from prover.errors import CliError  # the error type lives below every package
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The packages that register subcommands, cheapest first: `zkclear prove` (a whole-process
+# timing that is compared against rapidsnark) imports only prover.cli.
+REGISTRARS = ("prover.cli", "prover.bench.cli", "circuits.cli", "verifier_contracts.cli", "sequencer.commands")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `command`, registration stops at the package that owns it
+    (every later package's import is skipped; `--help` and unknown commands see them all)."""
+    import importlib
+
     parser = argparse.ArgumentParser(
         prog="zkclear",
         description="ZK-proved private settlement for derivatives (Groth16 over BN254).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from prover import cli as prover_cli
-    from circuits import cli as circuits_cli
-    from prover.bench import cli as bench_cli
-    from sequencer import commands as sequencer_commands
-    from verifier_contracts import cli as verifier_cli
-
-    prover_cli.register(sub)
-    bench_cli.register(sub)
-    circuits_cli.register(sub)
-    verifier_cli.register(sub)
-    sequencer_commands.register(sub)
+    for name in REGISTRARS:
+        importlib.import_module(name).register(sub)
+        if command is not None and command in sub.choices:
+            break
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     try:
         code = args.func(args)
