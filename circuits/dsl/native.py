@@ -135,7 +135,8 @@ def coefficient_bytes(values: list[int]) -> bytes:
 
 
 def program(circuit):
-    """The circuit's witness program as a `WitnessProgram` (its arrays copied into Rust)."""
+    """The circuit's witness program as a `WitnessProgram`: Rust reads the circuit's arrays in
+    place (no `bytes()` copies) and keeps the steps, their LCs and the checked constraints."""
     native = _native_module()
     c = circuit
     ops = array("q")
@@ -143,8 +144,8 @@ def program(circuit):
         ops.extend(hint_op(fn))
     lcs, cons = c._step_lcs, c._cons
     return native.WitnessProgram(
-        bytes(c._prog), bytes(lcs.sig), bytes(lcs.coef), bytes(lcs.ends), coefficient_bytes(c._coefs.values),
-        bytes(ops), c.n_signals, bytes(cons.sig), bytes(cons.coef), bytes(cons.ends), bytes(c._cdefining))
+        c._prog, lcs.sig, lcs.coef, lcs.ends, coefficient_bytes(c._coefs.values),
+        bytes(ops), c.n_signals, cons.sig, cons.coef, cons.ends, c._cdefining)
 
 
 def python_hints(hints: list):

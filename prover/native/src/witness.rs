@@ -16,12 +16,14 @@
 //! are the Python solver's). The checks then run in parallel, and the first failing
 //! constraint (lowest index, as the Python solver reports it) is returned instead of values.
 use ark_bn254::Fr;
-use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
+use ark_ff::{BigInteger, One, PrimeField, Zero};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rayon::prelude::*;
 
 use crate::codec;
+use crate::prove::Phases;
+use crate::pybuf::Buffer;
 
 const S_MUL: i64 = 0;
 const S_LIN: i64 = 1;
@@ -70,6 +72,39 @@ impl Lcs {
     }
 }
 
+/// The constraints no step computes (`defining[i] == 0`) as LCs 3k..3k+2 of their own, and
+/// their indices; the others' terms are never read.
+fn words(b: &[u8], s: usize, e: usize) -> impl Iterator<Item = u32> + '_ {
+    b[4 * s..4 * e].chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+}
+
+fn checked_constraints(sig: &[u8], coef: &[u8], ends: &[u8], defining: &[u8]) -> PyResult<(Lcs, Vec<u32>)> {
+    let n_terms = sig.len() / 4;
+    if sig.len() % 4 != 0 || coef.len() != sig.len() || ends.len() != 8 * (3 * defining.len() + 1) {
+        return codec::err("constraint arrays and `defining` disagree");
+    }
+    let end = |j: usize| i64::from_le_bytes(ends[8 * j..8 * j + 8].try_into().unwrap());
+    if end(3 * defining.len()) as usize != n_terms {
+        return codec::err("LC arrays disagree in length");
+    }
+    let mut out = Lcs { sig: Vec::new(), coef: Vec::new(), ends: vec![0] };
+    let mut index = Vec::new();
+    for (i, _) in defining.iter().enumerate().filter(|(_, &d)| d == 0) {
+        index.push(i as u32);
+        for j in 3 * i..3 * i + 3 {
+            let (s, e) = (end(j), end(j + 1));
+            if s < 0 || s > e || e as usize > n_terms {
+                return codec::err("LC ends are not increasing");
+            }
+            let (s, e) = (s as usize, e as usize);
+            out.sig.extend(words(sig, s, e));
+            out.coef.extend(words(coef, s, e));
+            out.ends.push(out.sig.len() as u64);
+        }
+    }
+    Ok((out, index))
+}
+
 #[pyclass(module = "prover._native", frozen)]
 pub struct WitnessProgram {
     prog: Vec<i64>,
@@ -82,15 +117,21 @@ pub struct WitnessProgram {
     check_index: Vec<u32>, // the constraint's index in the circuit
 }
 
+/// An LC's value. Zero values are skipped and ones added without a product: most signals
+/// of a batch witness are bits or zeros (disabled slots), and a product is the costly part.
 #[inline]
 fn eval(w: &[Fr], sig: &[u32], coef: &[u32], coefs: &[Fr], kind: &[u8]) -> Fr {
     let mut acc = Fr::zero();
     for (&s, &c) in sig.iter().zip(coef) {
-        let v = w[s as usize];
+        let v = &w[s as usize];
+        if v.is_zero() {
+            continue;
+        }
         match kind[c as usize] {
             1 => acc += v,
             2 => acc -= v,
-            _ => acc += v * coefs[c as usize],
+            _ if v.is_one() => acc += coefs[c as usize],
+            _ => acc += *v * coefs[c as usize],
         }
     }
     acc
@@ -109,7 +150,7 @@ fn bit(v: &Fr, i: usize) -> Fr {
 }
 
 fn inverse_or_zero(v: &Fr) -> Fr {
-    v.inverse().unwrap_or_else(Fr::zero)
+    crate::gcd_inverse::inverse_fr(v).unwrap_or_else(Fr::zero)
 }
 
 impl WitnessProgram {
@@ -131,7 +172,8 @@ impl WitnessProgram {
         while pc < n {
             match prog[pc] {
                 S_MUL => {
-                    let v = self.operand(w, prog[pc + 2]) * self.operand(w, prog[pc + 3]);
+                    let a = self.operand(w, prog[pc + 2]);
+                    let v = if a.is_zero() { a } else { a * self.operand(w, prog[pc + 3]) };
                     w[prog[pc + 1] as usize] = v;
                     pc += 4;
                 }
@@ -140,8 +182,9 @@ impl WitnessProgram {
                     pc += 3;
                 }
                 S_MULADD => {
-                    let v = self.operand(w, prog[pc + 2]) * self.operand(w, prog[pc + 3])
-                        + self.operand(w, prog[pc + 4]);
+                    let a = self.operand(w, prog[pc + 2]);
+                    let p = self.operand(w, prog[pc + 4]);
+                    let v = if a.is_zero() { p } else { a * self.operand(w, prog[pc + 3]) + p };
                     w[prog[pc + 1] as usize] = v;
                     pc += 5;
                 }
@@ -210,7 +253,11 @@ impl WitnessProgram {
         (0..self.check_index.len())
             .into_par_iter()
             .with_min_len(4096)
-            .filter(|&k| lc(3 * k) * lc(3 * k + 1) != lc(3 * k + 2))
+            .filter(|&k| {
+                let a = lc(3 * k);
+                let ab = if a.is_zero() { a } else { a * lc(3 * k + 1) };
+                ab != lc(3 * k + 2)
+            })
             .map(|k| self.check_index[k])
             .min()
     }
@@ -222,42 +269,31 @@ impl WitnessProgram {
     /// ends i64); coefs: the coefficient table (32-byte LE, standard form); hint_ops: per
     /// hint function its native operation and a parameter (i64 pairs); cons_*: every constraint's A, B, C as LCs
     /// 3i..3i+2 and `defining` (one byte per constraint: 1 when a step computes it exactly,
-    /// so it is not checked).
+    /// so it is not checked). Each array is any contiguous buffer (`bytes`, `array.array`,
+    /// `bytearray`), read in place (`pybuf`): only the step LCs and the checked constraints
+    /// are copied, the unchecked ones (three in four of a batch circuit) never are.
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        prog: &[u8], lc_sig: &[u8], lc_coef: &[u8], lc_ends: &[u8], coefs: &[u8], hint_ops: &[u8],
-        n_signals: usize, cons_sig: &[u8], cons_coef: &[u8], cons_ends: &[u8], defining: &[u8],
+        prog: &Bound<'_, PyAny>, lc_sig: &Bound<'_, PyAny>, lc_coef: &Bound<'_, PyAny>, lc_ends: &Bound<'_, PyAny>,
+        coefs: &[u8], hint_ops: &[u8], n_signals: usize, cons_sig: &Bound<'_, PyAny>,
+        cons_coef: &Bound<'_, PyAny>, cons_ends: &Bound<'_, PyAny>, defining: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
         let coefs = codec::scalars_std(coefs)?;
         let minus_one = -Fr::one();
         let coef_kind = coefs.iter().map(|c| if c.is_one() { 1 } else if *c == minus_one { 2 } else { 0 }).collect();
-        let lcs = Lcs::new(lc_sig, lc_coef, lc_ends)?;
-        let cons = Lcs::new(cons_sig, cons_coef, cons_ends)?;
-        if cons.ends.len() != 3 * defining.len() + 1 {
-            return codec::err("constraint arrays and `defining` disagree");
-        }
-        let mut checks = Lcs { sig: Vec::new(), coef: Vec::new(), ends: vec![0] };
-        let mut check_index = Vec::new();
-        for (i, &d) in defining.iter().enumerate() {
-            if d != 0 {
-                continue;
-            }
-            check_index.push(i as u32);
-            for j in 3 * i..3 * i + 3 {
-                let (s, e) = (cons.ends[j] as usize, cons.ends[j + 1] as usize);
-                checks.sig.extend_from_slice(&cons.sig[s..e]);
-                checks.coef.extend_from_slice(&cons.coef[s..e]);
-                checks.ends.push(checks.sig.len() as u64);
-            }
-        }
+        let lcs = Lcs::new(Buffer::get(lc_sig)?.bytes(), Buffer::get(lc_coef)?.bytes(), Buffer::get(lc_ends)?.bytes())?;
+        let (checks, check_index) = {
+            let (sig, coef, ends) = (Buffer::get(cons_sig)?, Buffer::get(cons_coef)?, Buffer::get(cons_ends)?);
+            checked_constraints(sig.bytes(), coef.bytes(), ends.bytes(), Buffer::get(defining)?.bytes())?
+        };
         let n_coefs = coefs.len() as u32;
-        let bad_sig = lcs.sig.iter().chain(&checks.sig).any(|&s| s as usize >= n_signals);
-        let bad_coef = lcs.coef.iter().chain(&checks.coef).any(|&c| c >= n_coefs);
-        if bad_sig || bad_coef {
+        let max_sig = lcs.sig.iter().chain(&checks.sig).copied().max().unwrap_or(0);
+        let max_coef = lcs.coef.iter().chain(&checks.coef).copied().max();
+        if max_sig as usize >= n_signals || max_coef.is_some_and(|c| c >= n_coefs) {
             return codec::err("an LC names a signal or coefficient out of range");
         }
-        let prog = i64s(prog)?;
+        let prog = i64s(Buffer::get(prog)?.bytes())?;
         let me = WitnessProgram {
             prog, lcs, coefs, coef_kind, hint_ops: i64s(hint_ops)?, n_signals, checks, check_index,
         };
@@ -276,6 +312,7 @@ impl WitnessProgram {
         &self, py: Python<'_>, input_sids: &[u8], input_vals: &[u8], pyhint: &Bound<'_, PyAny>,
         order: Option<&[u8]>, check: bool,
     ) -> PyResult<(i64, Py<PyBytes>)> {
+        let mut phases = Phases::new();
         let mut w = vec![Fr::zero(); self.n_signals];
         w[0] = Fr::one();
         let sids = i64s(input_sids)?;
@@ -288,7 +325,9 @@ impl WitnessProgram {
             }
             w[s as usize] = codec::fr_std(v)?;
         }
+        phases.mark("inputs");
         self.run(py, &mut w, pyhint)?;
+        phases.mark("steps");
         let order = match order {
             Some(o) => {
                 let o = u32s(o)?;
@@ -301,6 +340,7 @@ impl WitnessProgram {
         };
         let (failed, out) = py.allow_threads(|| {
             let failed = if check { self.first_failure(&w) } else { None };
+            phases.mark("checks");
             let out = match (&order, failed) {
                 (Some(o), None) => {
                     let picked: Vec<Fr> = o.par_iter().map(|&s| w[s as usize]).collect();
@@ -308,9 +348,16 @@ impl WitnessProgram {
                 }
                 _ => fr_bytes_par(&w),
             };
+            phases.mark("encode");
             (failed.map_or(-1, |i| i as i64), out)
         });
-        Ok((failed, PyBytes::new(py, &out).unbind()))
+        let out = PyBytes::new(py, &out).unbind();
+        phases.mark("to_python");
+        if std::env::var_os("ZKCLEAR_PROFILE").is_some() {
+            let body: Vec<String> = phases.0.iter().map(|(k, v)| format!("\"{k}\": {v:.6}")).collect();
+            eprintln!("ZKCLEAR_WITNESS_PROFILE {{{}}}", body.join(", "));
+        }
+        Ok((failed, out))
     }
 
     #[getter]
