@@ -120,10 +120,10 @@ pub struct WitnessProgram {
 /// An LC's value. Zero values are skipped and ones added without a product: most signals
 /// of a batch witness are bits or zeros (disabled slots), and a product is the costly part.
 #[inline]
-fn eval(w: &[Fr], sig: &[u32], coef: &[u32], coefs: &[Fr], kind: &[u8]) -> Fr {
+fn eval<W: Signals + ?Sized>(w: &W, sig: &[u32], coef: &[u32], coefs: &[Fr], kind: &[u8]) -> Fr {
     let mut acc = Fr::zero();
     for (&s, &c) in sig.iter().zip(coef) {
-        let v = &w[s as usize];
+        let v = &w.get(s as usize);
         if v.is_zero() {
             continue;
         }
@@ -153,102 +153,157 @@ fn inverse_or_zero(v: &Fr) -> Fr {
     crate::gcd_inverse::inverse_fr(v).unwrap_or_else(Fr::zero)
 }
 
+/// The signal values a step reads and writes: a slice (one thread), or the shared array
+/// two streams fill (witness_streams.rs). Indices are in range (`validate`).
+pub(crate) trait Signals {
+    fn get(&self, i: usize) -> Fr;
+    fn set(&self, i: usize, v: Fr);
+}
+
+impl Signals for [std::cell::Cell<Fr>] {
+    #[inline]
+    fn get(&self, i: usize) -> Fr {
+        self[i].get()
+    }
+    #[inline]
+    fn set(&self, i: usize, v: Fr) {
+        self[i].set(v)
+    }
+}
+
+/// Read-only values (the checks, after solving).
+struct Plain<'a>(&'a [Fr]);
+
+impl Signals for Plain<'_> {
+    #[inline]
+    fn get(&self, i: usize) -> Fr {
+        self.0[i]
+    }
+    fn set(&self, _: usize, _: Fr) {
+        unreachable!("the checks write nothing")
+    }
+}
+
+/// Where a step that runs a Python hint gets Python (None: a stream that runs none).
+pub(crate) type PyHint<'a, 'py> = Option<(Python<'py>, &'a Bound<'py, PyAny>)>;
+
 impl WitnessProgram {
     #[inline]
-    fn operand(&self, w: &[Fr], r: i64) -> Fr {
+    fn operand<W: Signals + ?Sized>(&self, w: &W, r: i64) -> Fr {
         if r >= 0 {
-            return w[r as usize];
+            return w.get(r as usize);
         }
         let j = (-1 - r) as usize;
         let (s, e) = (self.lcs.ends[j] as usize, self.lcs.ends[j + 1] as usize);
         eval(w, &self.lcs.sig[s..e], &self.lcs.coef[s..e], &self.coefs, &self.coef_kind)
     }
 
-    fn run(&self, py: Python<'_>, w: &mut [Fr], pyhint: &Bound<'_, PyAny>) -> PyResult<()> {
-        let prog = &self.prog;
-        let n = prog.len();
-        let mut pc = 0usize;
+    /// Every step in order, on one thread.
+    fn run(&self, w: &mut [Fr], pyhint: PyHint<'_, '_>) -> PyResult<()> {
+        let w = std::cell::Cell::from_mut(w).as_slice_of_cells();
+        let (n, mut pc) = (self.prog.len(), 0usize);
         let mut args: Vec<Fr> = Vec::new();
         while pc < n {
-            match prog[pc] {
-                S_MUL => {
-                    let a = self.operand(w, prog[pc + 2]);
-                    let v = if a.is_zero() { a } else { a * self.operand(w, prog[pc + 3]) };
-                    w[prog[pc + 1] as usize] = v;
-                    pc += 4;
-                }
-                S_LIN => {
-                    w[prog[pc + 1] as usize] = self.operand(w, prog[pc + 2]);
-                    pc += 3;
-                }
-                S_MULADD => {
-                    let a = self.operand(w, prog[pc + 2]);
-                    let p = self.operand(w, prog[pc + 4]);
-                    let v = if a.is_zero() { p } else { a * self.operand(w, prog[pc + 3]) + p };
-                    w[prog[pc + 1] as usize] = v;
-                    pc += 5;
-                }
-                S_HINT => {
-                    let ix = prog[pc + 1] as usize;
-                    let n_in = prog[pc + 2] as usize;
-                    let q = pc + 3 + n_in;
-                    let n_out = prog[q] as usize;
-                    let outs = &prog[q + 1..q + 1 + n_out];
-                    let single = prog[q + 1 + n_out] != 0;
-                    args.clear();
-                    for &r in &prog[pc + 3..q] {
-                        args.push(self.operand(w, r));
-                    }
-                    let op = self.hint_ops.get(2 * ix).copied().unwrap_or(H_PYTHON);
-                    let param = self.hint_ops.get(2 * ix + 1).copied().unwrap_or(0);
-                    match op {
-                        H_DIV if n_in == 2 && n_out == 1 => {
-                            w[outs[0] as usize] = args[0] * inverse_or_zero(&args[1]);
-                        }
-                        H_INV if n_in == 1 && n_out == 1 => {
-                            w[outs[0] as usize] = inverse_or_zero(&args[0]);
-                        }
-                        H_INV_ENABLED if n_in == 2 && n_out == 1 => {
-                            w[outs[0] as usize] =
-                                if args[1].is_zero() { Fr::zero() } else { inverse_or_zero(&args[0]) };
-                        }
-                        H_BITS if n_in == 1 && !single && param == n_out as i64 => {
-                            for (i, &o) in outs.iter().enumerate() {
-                                w[o as usize] = bit(&args[0], i);
-                            }
-                        }
-                        H_HALVES if n_in == n_out && !single => {
-                            for (a, &o) in args.iter().zip(outs) {
-                                let mut b = a.into_bigint();
-                                b.div2();
-                                w[o as usize] = Fr::from_bigint(b).unwrap();
-                            }
-                        }
-                        _ => {
-                            let res = pyhint.call1((ix, single, n_out, PyBytes::new(py, &codec::fr_bytes(&args))))?;
-                            let res = res.downcast::<PyBytes>()?.as_bytes();
-                            if res.len() != 32 * n_out {
-                                return codec::err("a hint returned the wrong number of values");
-                            }
-                            for (chunk, &o) in res.chunks_exact(32).zip(outs) {
-                                w[o as usize] = codec::fr_std(chunk)?;
-                            }
-                        }
-                    }
-                    pc = q + 2 + n_out;
-                }
-                k => return codec::err(format!("witness program: unknown step kind {k} at {pc}")),
-            }
+            pc = self.step(pc, w, pyhint, &mut args)?;
         }
         Ok(())
+    }
+
+    /// The step at pc (its values written to w); returns the next step's pc.
+    #[inline]
+    pub(crate) fn step<W: Signals + ?Sized>(
+        &self, pc: usize, w: &W, pyhint: PyHint<'_, '_>, args: &mut Vec<Fr>,
+    ) -> PyResult<usize> {
+        let prog = &self.prog;
+        Ok(match prog[pc] {
+            S_MUL => {
+                let a = self.operand(w, prog[pc + 2]);
+                let v = if a.is_zero() { a } else { a * self.operand(w, prog[pc + 3]) };
+                w.set(prog[pc + 1] as usize, v);
+                pc + 4
+            }
+            S_LIN => {
+                w.set(prog[pc + 1] as usize, self.operand(w, prog[pc + 2]));
+                pc + 3
+            }
+            S_MULADD => {
+                let a = self.operand(w, prog[pc + 2]);
+                let p = self.operand(w, prog[pc + 4]);
+                let v = if a.is_zero() { p } else { a * self.operand(w, prog[pc + 3]) + p };
+                w.set(prog[pc + 1] as usize, v);
+                pc + 5
+            }
+            S_HINT => {
+                let ix = prog[pc + 1] as usize;
+                let n_in = prog[pc + 2] as usize;
+                let q = pc + 3 + n_in;
+                let n_out = prog[q] as usize;
+                let outs = &prog[q + 1..q + 1 + n_out];
+                let single = prog[q + 1 + n_out] != 0;
+                args.clear();
+                for &r in &prog[pc + 3..q] {
+                    args.push(self.operand(w, r));
+                }
+                match self.native_hint(ix, n_in, n_out, single) {
+                    H_DIV => w.set(outs[0] as usize, args[0] * inverse_or_zero(&args[1])),
+                    H_INV => w.set(outs[0] as usize, inverse_or_zero(&args[0])),
+                    H_INV_ENABLED => w.set(
+                        outs[0] as usize,
+                        if args[1].is_zero() { Fr::zero() } else { inverse_or_zero(&args[0]) },
+                    ),
+                    H_BITS => {
+                        for (i, &o) in outs.iter().enumerate() {
+                            w.set(o as usize, bit(&args[0], i));
+                        }
+                    }
+                    H_HALVES => {
+                        for (a, &o) in args.iter().zip(outs) {
+                            let mut b = a.into_bigint();
+                            b.div2();
+                            w.set(o as usize, Fr::from_bigint(b).unwrap());
+                        }
+                    }
+                    _ => {
+                        let Some((py, pyhint)) = pyhint else {
+                            return codec::err("witness program: a Python hint on a stream without Python");
+                        };
+                        let res = pyhint.call1((ix, single, n_out, PyBytes::new(py, &codec::fr_bytes(args))))?;
+                        let res = res.downcast::<PyBytes>()?.as_bytes();
+                        if res.len() != 32 * n_out {
+                            return codec::err("a hint returned the wrong number of values");
+                        }
+                        for (chunk, &o) in res.chunks_exact(32).zip(outs) {
+                            w.set(o as usize, codec::fr_std(chunk)?);
+                        }
+                    }
+                }
+                q + 2 + n_out
+            }
+            k => return codec::err(format!("witness program: unknown step kind {k} at {pc}")),
+        })
+    }
+
+    /// The native operation that runs hint function ix on a step of this shape, or H_PYTHON.
+    #[inline]
+    pub(crate) fn native_hint(&self, ix: usize, n_in: usize, n_out: usize, single: bool) -> i64 {
+        let op = self.hint_ops.get(2 * ix).copied().unwrap_or(H_PYTHON);
+        let param = self.hint_ops.get(2 * ix + 1).copied().unwrap_or(0);
+        match op {
+            H_DIV | H_INV_ENABLED if n_in == 2 && n_out == 1 => op,
+            H_INV if n_in == 1 && n_out == 1 => op,
+            H_BITS if n_in == 1 && !single && param == n_out as i64 => op,
+            H_HALVES if n_in == n_out && !single => op,
+            _ => H_PYTHON,
+        }
     }
 
     /// The lowest index of a checked constraint the values violate.
     fn first_failure(&self, w: &[Fr]) -> Option<u32> {
         let ch = &self.checks;
+        let w = Plain(w);
         let lc = |j: usize| {
             let (s, e) = (ch.ends[j] as usize, ch.ends[j + 1] as usize);
-            eval(w, &ch.sig[s..e], &ch.coef[s..e], &self.coefs, &self.coef_kind)
+            eval(&w, &ch.sig[s..e], &ch.coef[s..e], &self.coefs, &self.coef_kind)
         };
         (0..self.check_index.len())
             .into_par_iter()
@@ -326,7 +381,7 @@ impl WitnessProgram {
             w[s as usize] = codec::fr_std(v)?;
         }
         phases.mark("inputs");
-        self.run(py, &mut w, pyhint)?;
+        self.run(&mut w, Some((py, pyhint)))?;
         phases.mark("steps");
         let order = match order {
             Some(o) => {
@@ -338,21 +393,21 @@ impl WitnessProgram {
             }
             None => None,
         };
-        let (failed, out) = py.allow_threads(|| {
-            let failed = if check { self.first_failure(&w) } else { None };
-            phases.mark("checks");
-            let out = match (&order, failed) {
-                (Some(o), None) => {
-                    let picked: Vec<Fr> = o.par_iter().map(|&s| w[s as usize]).collect();
-                    fr_bytes_par(&picked)
-                }
-                _ => fr_bytes_par(&w),
-            };
-            phases.mark("encode");
-            (failed.map_or(-1, |i| i as i64), out)
-        });
-        let out = PyBytes::new(py, &out).unbind();
-        phases.mark("to_python");
+        let failed = py.allow_threads(|| if check { self.first_failure(&w) } else { None });
+        phases.mark("checks");
+        // the values written straight into the bytes object, in parallel (no copies between)
+        let encode = |out: &mut [u8]| match (&order, failed) {
+            (Some(o), None) => fr_bytes_into(out, o.len(), |i| &w[o[i] as usize]),
+            _ => fr_bytes_into(out, w.len(), |i| &w[i]),
+        };
+        let n_out = if let (Some(o), None) = (&order, failed) { o.len() } else { w.len() };
+        let out = PyBytes::new_with(py, 32 * n_out, |b| {
+            encode(b);
+            Ok(())
+        })?
+        .unbind();
+        let failed = failed.map_or(-1, |i| i as i64);
+        phases.mark("encode");
         if std::env::var_os("ZKCLEAR_PROFILE").is_some() {
             let body: Vec<String> = phases.0.iter().map(|(k, v)| format!("\"{k}\": {v:.6}")).collect();
             eprintln!("ZKCLEAR_WITNESS_PROFILE {{{}}}", body.join(", "));
@@ -413,12 +468,12 @@ impl WitnessProgram {
     }
 }
 
-fn fr_bytes_par(xs: &[Fr]) -> Vec<u8> {
-    let mut out = vec![0u8; 32 * xs.len()];
-    out.par_chunks_mut(32 * 4096).zip(xs.par_chunks(4096)).for_each(|(o, x)| {
-        for (c, v) in o.chunks_exact_mut(32).zip(x) {
-            c.copy_from_slice(&v.into_bigint().to_bytes_le());
+/// n values, value i = at(i), as 32-byte LE words into out (32·n bytes), in parallel.
+fn fr_bytes_into<'a>(out: &mut [u8], n: usize, at: impl Fn(usize) -> &'a Fr + Sync) {
+    const CHUNK: usize = 4096;
+    out[..32 * n].par_chunks_mut(32 * CHUNK).enumerate().for_each(|(k, o)| {
+        for (j, c) in o.chunks_exact_mut(32).enumerate() {
+            c.copy_from_slice(&at(k * CHUNK + j).into_bigint().to_bytes_le());
         }
     });
-    out
 }
