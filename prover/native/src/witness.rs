@@ -120,10 +120,10 @@ pub struct WitnessProgram {
 /// An LC's value. Zero values are skipped and ones added without a product: most signals
 /// of a batch witness are bits or zeros (disabled slots), and a product is the costly part.
 #[inline]
-fn eval<W: Signals + ?Sized>(w: &W, sig: &[u32], coef: &[u32], coefs: &[Fr], kind: &[u8]) -> Fr {
+fn eval(w: &[Fr], sig: &[u32], coef: &[u32], coefs: &[Fr], kind: &[u8]) -> Fr {
     let mut acc = Fr::zero();
     for (&s, &c) in sig.iter().zip(coef) {
-        let v = &w.get(s as usize);
+        let v = &w[s as usize];
         if v.is_zero() {
             continue;
         }
@@ -153,45 +153,14 @@ fn inverse_or_zero(v: &Fr) -> Fr {
     crate::gcd_inverse::inverse_fr(v).unwrap_or_else(Fr::zero)
 }
 
-/// The signal values a step reads and writes: a slice (one thread), or the shared array
-/// two streams fill (witness_streams.rs). Indices are in range (`validate`).
-pub(crate) trait Signals {
-    fn get(&self, i: usize) -> Fr;
-    fn set(&self, i: usize, v: Fr);
-}
-
-impl Signals for [std::cell::Cell<Fr>] {
-    #[inline]
-    fn get(&self, i: usize) -> Fr {
-        self[i].get()
-    }
-    #[inline]
-    fn set(&self, i: usize, v: Fr) {
-        self[i].set(v)
-    }
-}
-
-/// Read-only values (the checks, after solving).
-struct Plain<'a>(&'a [Fr]);
-
-impl Signals for Plain<'_> {
-    #[inline]
-    fn get(&self, i: usize) -> Fr {
-        self.0[i]
-    }
-    fn set(&self, _: usize, _: Fr) {
-        unreachable!("the checks write nothing")
-    }
-}
-
-/// Where a step that runs a Python hint gets Python (None: a stream that runs none).
-pub(crate) type PyHint<'a, 'py> = Option<(Python<'py>, &'a Bound<'py, PyAny>)>;
+/// Where a step that runs a Python hint gets Python.
+type PyHint<'a, 'py> = (Python<'py>, &'a Bound<'py, PyAny>);
 
 impl WitnessProgram {
     #[inline]
-    fn operand<W: Signals + ?Sized>(&self, w: &W, r: i64) -> Fr {
+    fn operand(&self, w: &[Fr], r: i64) -> Fr {
         if r >= 0 {
-            return w.get(r as usize);
+            return w[r as usize];
         }
         let j = (-1 - r) as usize;
         let (s, e) = (self.lcs.ends[j] as usize, self.lcs.ends[j + 1] as usize);
@@ -200,7 +169,6 @@ impl WitnessProgram {
 
     /// Every step in order, on one thread.
     fn run(&self, w: &mut [Fr], pyhint: PyHint<'_, '_>) -> PyResult<()> {
-        let w = std::cell::Cell::from_mut(w).as_slice_of_cells();
         let (n, mut pc) = (self.prog.len(), 0usize);
         let mut args: Vec<Fr> = Vec::new();
         while pc < n {
@@ -211,26 +179,25 @@ impl WitnessProgram {
 
     /// The step at pc (its values written to w); returns the next step's pc.
     #[inline]
-    pub(crate) fn step<W: Signals + ?Sized>(
-        &self, pc: usize, w: &W, pyhint: PyHint<'_, '_>, args: &mut Vec<Fr>,
-    ) -> PyResult<usize> {
+    fn step(&self, pc: usize, w: &mut [Fr], pyhint: PyHint<'_, '_>, args: &mut Vec<Fr>) -> PyResult<usize> {
         let prog = &self.prog;
         Ok(match prog[pc] {
             S_MUL => {
                 let a = self.operand(w, prog[pc + 2]);
                 let v = if a.is_zero() { a } else { a * self.operand(w, prog[pc + 3]) };
-                w.set(prog[pc + 1] as usize, v);
+                w[prog[pc + 1] as usize] = v;
                 pc + 4
             }
             S_LIN => {
-                w.set(prog[pc + 1] as usize, self.operand(w, prog[pc + 2]));
+                let v = self.operand(w, prog[pc + 2]);
+                w[prog[pc + 1] as usize] = v;
                 pc + 3
             }
             S_MULADD => {
                 let a = self.operand(w, prog[pc + 2]);
                 let p = self.operand(w, prog[pc + 4]);
                 let v = if a.is_zero() { p } else { a * self.operand(w, prog[pc + 3]) + p };
-                w.set(prog[pc + 1] as usize, v);
+                w[prog[pc + 1] as usize] = v;
                 pc + 5
             }
             S_HINT => {
@@ -245,35 +212,32 @@ impl WitnessProgram {
                     args.push(self.operand(w, r));
                 }
                 match self.native_hint(ix, n_in, n_out, single) {
-                    H_DIV => w.set(outs[0] as usize, args[0] * inverse_or_zero(&args[1])),
-                    H_INV => w.set(outs[0] as usize, inverse_or_zero(&args[0])),
-                    H_INV_ENABLED => w.set(
-                        outs[0] as usize,
-                        if args[1].is_zero() { Fr::zero() } else { inverse_or_zero(&args[0]) },
-                    ),
+                    H_DIV => w[outs[0] as usize] = args[0] * inverse_or_zero(&args[1]),
+                    H_INV => w[outs[0] as usize] = inverse_or_zero(&args[0]),
+                    H_INV_ENABLED => {
+                        w[outs[0] as usize] = if args[1].is_zero() { Fr::zero() } else { inverse_or_zero(&args[0]) }
+                    }
                     H_BITS => {
                         for (i, &o) in outs.iter().enumerate() {
-                            w.set(o as usize, bit(&args[0], i));
+                            w[o as usize] = bit(&args[0], i);
                         }
                     }
                     H_HALVES => {
                         for (a, &o) in args.iter().zip(outs) {
                             let mut b = a.into_bigint();
                             b.div2();
-                            w.set(o as usize, Fr::from_bigint(b).unwrap());
+                            w[o as usize] = Fr::from_bigint(b).unwrap();
                         }
                     }
                     _ => {
-                        let Some((py, pyhint)) = pyhint else {
-                            return codec::err("witness program: a Python hint on a stream without Python");
-                        };
+                        let (py, pyhint) = pyhint;
                         let res = pyhint.call1((ix, single, n_out, PyBytes::new(py, &codec::fr_bytes(args))))?;
                         let res = res.downcast::<PyBytes>()?.as_bytes();
                         if res.len() != 32 * n_out {
                             return codec::err("a hint returned the wrong number of values");
                         }
                         for (chunk, &o) in res.chunks_exact(32).zip(outs) {
-                            w.set(o as usize, codec::fr_std(chunk)?);
+                            w[o as usize] = codec::fr_std(chunk)?;
                         }
                     }
                 }
@@ -285,7 +249,7 @@ impl WitnessProgram {
 
     /// The native operation that runs hint function ix on a step of this shape, or H_PYTHON.
     #[inline]
-    pub(crate) fn native_hint(&self, ix: usize, n_in: usize, n_out: usize, single: bool) -> i64 {
+    fn native_hint(&self, ix: usize, n_in: usize, n_out: usize, single: bool) -> i64 {
         let op = self.hint_ops.get(2 * ix).copied().unwrap_or(H_PYTHON);
         let param = self.hint_ops.get(2 * ix + 1).copied().unwrap_or(0);
         match op {
@@ -300,10 +264,9 @@ impl WitnessProgram {
     /// The lowest index of a checked constraint the values violate.
     fn first_failure(&self, w: &[Fr]) -> Option<u32> {
         let ch = &self.checks;
-        let w = Plain(w);
         let lc = |j: usize| {
             let (s, e) = (ch.ends[j] as usize, ch.ends[j + 1] as usize);
-            eval(&w, &ch.sig[s..e], &ch.coef[s..e], &self.coefs, &self.coef_kind)
+            eval(w, &ch.sig[s..e], &ch.coef[s..e], &self.coefs, &self.coef_kind)
         };
         (0..self.check_index.len())
             .into_par_iter()
@@ -381,7 +344,7 @@ impl WitnessProgram {
             w[s as usize] = codec::fr_std(v)?;
         }
         phases.mark("inputs");
-        self.run(&mut w, Some((py, pyhint)))?;
+        self.run(&mut w, (py, pyhint))?;
         phases.mark("steps");
         let order = match order {
             Some(o) => {
