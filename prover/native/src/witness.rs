@@ -72,12 +72,13 @@ impl Lcs {
     }
 }
 
-/// The constraints no step computes (`defining[i] == 0`) as LCs 3k..3k+2 of their own, and
-/// their indices; the others' terms are never read.
+/// Items s..e of an array of 32-bit LE integers.
 fn words(b: &[u8], s: usize, e: usize) -> impl Iterator<Item = u32> + '_ {
     b[4 * s..4 * e].chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap()))
 }
 
+/// The constraints no step computes (`defining[i] == 0`) as LCs 3k..3k+2 of their own, and
+/// their indices; the others' terms are never read.
 fn checked_constraints(sig: &[u8], coef: &[u8], ends: &[u8], defining: &[u8]) -> PyResult<(Lcs, Vec<u32>)> {
     let n_terms = sig.len() / 4;
     if sig.len() % 4 != 0 || coef.len() != sig.len() || ends.len() != 8 * (3 * defining.len() + 1) {
@@ -315,18 +316,25 @@ impl WitnessProgram {
         let coefs = codec::scalars_std(coefs)?;
         let minus_one = -Fr::one();
         let coef_kind = coefs.iter().map(|c| if c.is_one() { 1 } else if *c == minus_one { 2 } else { 0 }).collect();
-        let lcs = Lcs::new(Buffer::get(lc_sig)?.bytes(), Buffer::get(lc_coef)?.bytes(), Buffer::get(lc_ends)?.bytes())?;
-        let (checks, check_index) = {
-            let (sig, coef, ends) = (Buffer::get(cons_sig)?, Buffer::get(cons_coef)?, Buffer::get(cons_ends)?);
-            checked_constraints(sig.bytes(), coef.bytes(), ends.bytes(), Buffer::get(defining)?.bytes())?
+        let bufs = [prog, lc_sig, lc_coef, lc_ends, cons_sig, cons_coef, cons_ends, defining].map(Buffer::get);
+        let [prog, lc_sig, lc_coef, lc_ends, cons_sig, cons_coef, cons_ends, defining] = match bufs {
+            [Ok(a), Ok(b), Ok(c), Ok(d), Ok(e), Ok(f), Ok(g), Ok(h)] => [a, b, c, d, e, f, g, h],
+            bufs => return Err(bufs.into_iter().find_map(Result::err).unwrap()),
         };
+        // the checked constraints picked out on one core while the steps are copied on another
+        let (cs, cc, ce, d) = (cons_sig.bytes(), cons_coef.bytes(), cons_ends.bytes(), defining.bytes());
+        let (ls, lc, le, p) = (lc_sig.bytes(), lc_coef.bytes(), lc_ends.bytes(), prog.bytes());
+        let (checked, steps) = rayon::join(
+            || checked_constraints(cs, cc, ce, d),
+            || Ok::<_, PyErr>((Lcs::new(ls, lc, le)?, i64s(p)?)),
+        );
+        let ((checks, check_index), (lcs, prog)) = (checked?, steps?);
         let n_coefs = coefs.len() as u32;
         let max_sig = lcs.sig.iter().chain(&checks.sig).copied().max().unwrap_or(0);
         let max_coef = lcs.coef.iter().chain(&checks.coef).copied().max();
         if max_sig as usize >= n_signals || max_coef.is_some_and(|c| c >= n_coefs) {
             return codec::err("an LC names a signal or coefficient out of range");
         }
-        let prog = i64s(Buffer::get(prog)?.bytes())?;
         let me = WitnessProgram {
             prog, lcs, coefs, coef_kind, hint_ops: i64s(hint_ops)?, n_signals, checks, check_index,
         };
