@@ -15,6 +15,14 @@
 //! into Python with its inputs (the function itself runs, so its values and its exceptions
 //! are the Python solver's). The checks then run in parallel, and the first failing
 //! constraint (lowest index, as the Python solver reports it) is returned instead of values.
+//!
+//! Costs at mainnet (4.1M steps, 27.7M step-LC terms, 12.4M constraint LCs of which 1.0M
+//! constraints are checked): the program is made from the circuit's arrays read in place
+//! (`pybuf`), copying only the step LCs and the checked constraints; an LC skips its zero
+//! terms, adds its ones and sums the other products three to a Montgomery reduction; the
+//! inverses (division and inverse hints) use the binary GCD of `gcd_inverse`; the values are
+//! encoded straight into the returned bytes. `ZKCLEAR_PROFILE=1` (or `cpu`) prints the
+//! solve's phases on stderr as `ZKCLEAR_WITNESS_PROFILE {...}`.
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
 use pyo3::prelude::*;
