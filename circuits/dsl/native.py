@@ -3,7 +3,7 @@
 The witness program a circuit records as it is built (`Circuit._prog`, its step LCs and the
 coefficient table, all flat arrays stored in the compiled-circuit cache) is handed to Rust
 once per compiled circuit (the arrays read in place through the buffer protocol, no
-`bytes()` copies: at mainnet that made the program 4 s of a 7 s first witness); each
+`bytes()` copies: at mainnet those copies made the program over half of the first witness); each
 witness then runs every step over Fr natively and checks the constraints no step computes
 exactly, in parallel. Values and errors are the Python
 solver's (`CompiledCircuit.solve_signals`, kept as the reference):
