@@ -2,11 +2,11 @@
 
 The witness program a circuit records as it is built (`Circuit._prog`, its step LCs and the
 coefficient table, all flat arrays stored in the compiled-circuit cache) is handed to Rust
-once per compiled circuit (the arrays read in place through the buffer protocol, no
-`bytes()` copies: at mainnet those copies made the program over half of the first witness); each
+once per compiled circuit (the arrays read in place through the buffer protocol: at
+mainnet, `bytes()` copies of them made the program over half of the first witness); each
 witness then runs every step over Fr natively and checks the constraints no step computes
-exactly, in parallel. Values and errors are the Python
-solver's (`CompiledCircuit.solve_signals`, kept as the reference):
+exactly, in parallel. Values and errors are the Python solver's
+(`CompiledCircuit.solve_signals`, kept as the reference):
 
 - products, sums and linear definitions are field arithmetic either way;
 - the hints the gadgets use most run natively when the DSL recognises their function
