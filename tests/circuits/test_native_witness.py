@@ -19,7 +19,7 @@ from circuits.gadgets.comparators import is_zero
 from circuits.gadgets.poseidon import poseidon
 from circuits.settlement.arith import assert_nonzero
 from prover.field import R
-from prover.formats.wtns import read_wtns
+from prover.formats.wtns import read_wtns, wtns_to_bytes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sequencer"))
 
@@ -34,7 +34,7 @@ def same_everywhere(cc: CompiledCircuit, inputs: dict) -> list[int]:
     wires = [reference[s] for s in cc.wire_sids]
     assert cc.witness(inputs) == wires
     wtns = cc.witness_wtns(inputs)
-    assert read_wtns(wtns) == wires
+    assert read_wtns(wtns) == wires and wtns == wtns_to_bytes(wires)  # the .wtns bytes of the values
     assert cc.public_from_wtns(wtns) == cc.public_signals(wires)
     return wires
 
