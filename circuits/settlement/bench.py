@@ -17,7 +17,9 @@ Rows:
   touches per trade and per-batch mix.
 
 Each row runs in a fresh child process (so its build's peak memory is its own): build the
-circuit, solve the witness, make a development key with the native backend, prove in process
+circuit, solve the witness (`witness_s`: its .wtns bytes from the batch record, as the
+sequencer's prover makes them, the witness program's first run in the process included),
+make a development key with the native backend, prove in process
 (`prove_inproc_s`, the median of `--repeat`) and write the .zkey, .wtns and vk. Then the
 proof is made `--repeat` times by a fresh `zkclear prove` process (whole process: reading
 the key included, no tables left from an earlier run; `prove_s` is the median wall time,
@@ -190,7 +192,7 @@ def _child(preset_name: str, trades: int, full: bool, repeat: int, workdir: str,
     from prover.field import R
     from prover.formats.snarkjs_json import write_vk
     from prover.formats.r1cs import r1cs_to_bytes
-    from prover.formats.wtns import write_wtns
+    from prover.formats.binfile import write_atomic
     from prover.formats.zkey import read_zkey_vk
     from prover.groth16.setup import ToxicWaste
 
@@ -230,19 +232,21 @@ def _child(preset_name: str, trades: int, full: bool, repeat: int, workdir: str,
     out["constraints"] = compiled.n_constraints
     out["domain_log2"] = (compiled.n_constraints + compiled.r1cs.n_pub_in + compiled.r1cs.n_pub_out).bit_length()
     t0, c0 = time.perf_counter(), time.process_time()
-    witness = compiled.witness(batch_inputs(record, shape, compiled))
+    # the .wtns bytes, as the sequencer's prover makes them (sequencer/proving.py): a list of
+    # 4M Python ints is no part of proving a batch
+    wtns = compiled.witness_wtns(batch_inputs(record, shape, compiled))
     out["witness_s"] = round(time.perf_counter() - t0, 3)
     out["witness_cpu_s"] = round(time.process_time() - c0, 3)
     out["witness_peak_mb"] = round(_peak_mb())
     _progress(f"witness {out['witness_s']} s")
     work = Path(workdir)
-    write_wtns(work / "w.wtns", witness)
-    public = compiled.public_signals(witness)
+    write_atomic(work / "w.wtns", wtns)
+    public = compiled.public_from_wtns(wtns)
     (work / "c.r1cs").write_bytes(r1cs_to_bytes(compiled.r1cs))
     out["wires"] = compiled.r1cs.n_wires
     # The setup needs only the R1CS: free the circuit (its Python structures, the native witness
     # program, the lists of checks) first; at mainnet they are GBs the setup's own peak would sit on.
-    del compiled, witness, record
+    del compiled, wtns, record
     _forget_circuits()
     be = get_backend("native")
     t0 = time.perf_counter()

@@ -4,6 +4,7 @@
 mod codec;
 mod eddsa;
 mod fft;
+mod gcd_inverse;
 mod inv;
 mod kernels;
 mod mpc;
@@ -12,6 +13,7 @@ mod phase2;
 mod poseidon;
 mod prove;
 mod psi;
+mod pybuf;
 mod r1cs;
 mod resident;
 mod setup;
