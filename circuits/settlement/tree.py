@@ -68,7 +68,7 @@ _MARKET_WIDTHS = [GRID_BITS, GRID_BITS, FUNDING_BITS, FUNDING_BITS]  # lo, hi, f
 
 
 # --- the tree's top, threaded through the batch -------------------------------------------------
-TOP_LEVELS = 1  # levels at the top of the tree that the batch threads instead of hashing per write
+TOP_LEVELS = 3  # levels at the top of the tree that the batch threads instead of hashing per write
 
 
 def top_levels(preset: Preset) -> int:

@@ -6,8 +6,9 @@ Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
     batch_number, oracle_round, prices[M]         the batch header
     registration_from, deposit_from, forced_from  the L1 queue positions before the batch
     old.oracle_round, old.prices[M], old.funding[M]   the old globals
-    top.hash[a], top.commit[1]                    the old tree's top (`tree.TreeTop`): the root's
-                                                  children's hashes and its box commitment
+    top.hash[a^T], top.commit[(a^T-1)/(a-1)]      the old tree's top (`tree.TreeTop`): the hashes
+                                                  of the nodes at height D - T, the commitments
+                                                  of the nodes above
     <kind>[i].enabled and the op's fields        kind in register (pk_x, pk_y, l1_address),
                                                   deposit (account, amount), forced (account,
                                                   amount, registered), funding, liquidation,
@@ -36,6 +37,8 @@ liquidation `target`, `receiver`, `fund`; deleverage `fund`, `account`.
 Disabled slots and unused roles are all zeros.
 """
 from __future__ import annotations
+
+import math
 
 from sequencer.spec import box as spec_box
 from sequencer.spec import ops as spec_ops
@@ -134,7 +137,8 @@ def _write_inputs(u: LeafUpdate, preset: Preset, keep_box: bool, register: bool 
         out["sib_blind"] = [list(level.sibling_blinds) for level in u.path]
     elif keep_box:
         out["sib_box"], out["node_box"], out["blind"] = out["sib_box"][:1], node_boxes[:1], blinds[:1]
-        out["box_commit"] = commitments[1:hashed]
+        if hashed > 1:  # (the levels between level 1 and the top: none on a shallow tree)
+            out["box_commit"] = commitments[1:hashed]
     return out
 
 
@@ -147,11 +151,34 @@ def top_inputs(tree, preset: Preset) -> dict:
 
 
 def _tree_top(record: BatchRecord, preset: Preset) -> dict:
-    """The old tree's top (`tree.TreeTop`, T = 1: the root's children's hashes and the root's
-    box commitment), from the path of the batch's first write (the closing write at least),
-    which opens the old tree."""
-    if top_levels(preset) != 1:
-        raise InputError("the witness opens a top of one level only")
+    """The old tree's top (`tree.TreeTop`): from the record's `old_tree_top` (its top levels,
+    hashed up to the circuit's T), or for T = 1 from the path of the batch's first write (the
+    closing write at least), which opens the old tree."""
+    t, a, d = top_levels(preset), preset.arity, preset.depth
+    if record.old_tree_top:
+        hashes, commits = (list(x) for x in record.old_tree_top)
+        recorded = round(math.log(len(hashes), a))
+        if recorded < t:
+            raise InputError(f"the record carries {recorded} top levels, the circuit threads {t}")
+        offsets = [(a ** depth - 1) // (a - 1) for depth in range(recorded + 1)]
+        for depth in reversed(range(t, recorded)):  # hash the recorded levels up to height D - T
+            level = commits[offsets[depth]:offsets[depth + 1]]
+            hashes = [hash_fields([*hashes[i * a:(i + 1) * a], level[i]]) for i in range(a ** depth)]
+        out = {"top.hash": hashes, "top.commit": commits[:offsets[t]]}
+    elif t == 1:
+        out = _top_from_path(record, preset)
+    else:
+        raise InputError("the record carries no tree top (made by an older spec?)")
+    level = out["top.hash"]
+    for depth in reversed(range(t)):
+        level = [hash_fields([*level[i * a:(i + 1) * a], out["top.commit"][(a ** depth - 1) // (a - 1) + i]])
+                 for i in range(a ** depth)]
+    assert d > t and level == [record.old_tree_root], "the tree top does not open the old tree root"
+    return out
+
+
+def _top_from_path(record: BatchRecord, preset: Preset) -> dict:
+    """T = 1: the root's children's hashes and box commitment, from the first write's path."""
     first = next(u for w in [*record.ops, record.settle] for u in w.updates)
     m, options = preset.num_markets, bool(preset.option_slots)
     pre = first.pre
@@ -172,7 +199,6 @@ def _tree_top(record: BatchRecord, preset: Preset) -> dict:
         s = spec_tree.blind_hash(ss)
         commitment = spec_tree.box_commitment(bs, s, os_)
         h, b = hash_fields([*hs, commitment]), spec_box.intersect(bs)
-    assert h == record.old_tree_root, "the first write's path does not open the old tree"
     return {"top.hash": hs, "top.commit": [commitment]}
 
 

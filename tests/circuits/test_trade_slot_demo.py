@@ -39,10 +39,10 @@ def test_two_trades_prove_at_arity_four(demo_trades):
 
 
 @pytest.mark.parametrize("name,index", [("trade[0].buyer.sib_hash", (0, 0)), ("trade[0].seller.sib_hash", (0, 2)),
-                                        ("trade[1].buyer.sib_hash", (0, 1)), ("trade[1].seller.sib_hash", (3, 2)),
-                                        ("trade[1].seller.box_commit", (2,)), ("trade[0].buyer.box_commit", (0,)),
-                                        ("trade[1].buyer.sib_hash", (3, 0)), ("top.hash", (0,)), ("top.hash", (3,)),
-                                        ("top.commit", (0,))])
+                                        ("trade[1].buyer.sib_hash", (0, 1)), ("trade[1].seller.sib_hash", (1, 2)),
+                                        ("trade[1].seller.box_commit", (0,)), ("trade[0].buyer.box_commit", (0,)),
+                                        ("top.hash", (0,)), ("top.hash", (63,)), ("top.commit", (0,)),
+                                        ("top.commit", (20,))])
 def test_a_changed_path_has_no_witness(demo_trades, name, index):
     cc, _, inputs = demo_trades
     bad = copy.deepcopy(inputs)

@@ -68,12 +68,12 @@ def _opening(preset, tree, i: int, index: int, new_hash: int) -> dict:
     """Write i's inputs for writing `new_hash` at `index` of `tree` as it stands (box and salt kept)."""
     a, hashed = preset.arity, preset.depth - ctree.top_levels(preset)
     levels = tree.opening(index)
-    return {f"w{i}.enabled": 1, f"w{i}.old": tree.hash_at(0, index), f"w{i}.new": new_hash, f"w{i}.index": index,
+    commits = {f"w{i}.box_commit": [tree.box_commitment_at(k + 1, index // a ** (k + 1)) for k in range(1, hashed)]}
+    return {**(commits if hashed > 1 else {}),f"w{i}.enabled": 1, f"w{i}.old": tree.hash_at(0, index), f"w{i}.new": new_hash, f"w{i}.index": index,
             f"w{i}.sib_hash": [list(lv.sibling_hashes) for lv in levels[:hashed]],
             f"w{i}.sib_box": [[spec_box.pack_box(b) for b in levels[0].sibling_boxes]],
             f"w{i}.node_box": [spec_box.pack_box(tree.box_at(0, index))],
-            f"w{i}.blind": [tree.blind_at(1, index // a)],
-            f"w{i}.box_commit": [tree.box_commitment_at(k + 1, index // a ** (k + 1)) for k in range(1, hashed)]}
+            f"w{i}.blind": [tree.blind_at(1, index // a)]}
 
 
 def _write(tree, index: int, new_hash: int) -> None:
