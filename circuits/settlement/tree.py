@@ -7,7 +7,7 @@ children's boxes and its blind). The gadget
 
 1. recomputes the old root from the old leaf hash, the old boxes along the path, the
    siblings and the blinds (`spec.tree.node_hash` per level) and asserts it is the current
-   root: that binds every sibling hash and box, every old path box and every blind to what
+   root (in the batch: its top levels against the carried top, below): that binds every sibling hash and box, every old path box and every blind to what
    the tree commits to (a box commitment is a Poseidon hash: binding whatever the blind);
 2. recomputes the new root from the new leaf hash and box with the same siblings and
    blinds, where the box of each new path node is the intersection (per market: max of the
@@ -37,6 +37,14 @@ the siblings' blinds, recomputes the old blind (binding them) and the new one, a
 the level's box commitment (boxes unchanged) with each.
 
 A disabled write (a no-op slot) asserts nothing and leaves the root as it was.
+
+The batch never hashes a write's path to the root: it carries the tree's top T levels from
+write to write (`TreeTop`: the hashes of the a^T nodes at height D - T and the box
+commitments above), opened once against the old root and hashed once into the new one. A
+write hashes its path up to height D - T, checks its node there against the carried hash
+and replaces it (a box-changing write or a registration does the same with its nodes' box
+commitments above). At T = 3 and arity 4 that is a selection and an update among 64 values
+(~190 constraints) for the six node hashes (~1,900) of the top three levels.
 
 Options presets (K > 0): every node's box has one more packed element after its M market
 boxes, its option box (vol and time bounds, `spec.box.pack_option`; `spec.tree`). The gadgets
@@ -120,12 +128,16 @@ def top_root(c: Circuit, preset: Preset, top: TreeTop) -> LC:
 
 
 def _one_hot(c: Circuit, bits: list) -> list:
-    """e_v = (the bits, LSB first, spell v): per pair of bits `position_selectors`, combined."""
+    """e_v = (the bits, LSB first, spell v): per pair of bits `position_selectors`, combined
+    with the selectors so far by products, the last of each group by difference (a pair's
+    selectors sum to 1): 6 bits cost 63 constraints."""
     out = [LC.of(1)]
     for i in range(0, len(bits), 2):
         chunk = bits[i:i + 2]
         sel = position_selectors(c, chunk, 1 << len(chunk))
-        out = [c.mul(s, x) for s in sel for x in out]
+        groups = [[c.mul(s, x) for x in out] for s in sel[:-1]]
+        last = [LC.of(x) - sum((g[k] for g in groups), LC()) for k, x in enumerate(out)]
+        out = [e for g in groups + [last] for e in g]
     return out
 
 
