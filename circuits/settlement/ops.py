@@ -197,8 +197,11 @@ def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, ind
 
 
 def _signature(c: Circuit, prefix: str, enabled, pubkey, msg) -> None:
+    """enabled => the owner of `pubkey` signed `msg`. The signature is a private witness: the
+    batch proves one exists, so S < l goes unchecked (`eddsa` module docstring: S >= l passes
+    only where S mod l is a valid signature, the same statement)."""
     r8x, r8y, s = c.private_input(f"{prefix}.sig", 3)
-    assert_eddsa_poseidon(c, enabled, pubkey[0], pubkey[1], s, r8x, r8y, msg)
+    assert_eddsa_poseidon(c, enabled, pubkey[0], pubkey[1], s, r8x, r8y, msg, canonical_s=False)
 
 
 def _message(c: Circuit, preset: Preset, op_code: int, fields: list) -> LC:
