@@ -9,10 +9,10 @@ Every check is gated by `enabled`, as in circomlib (a disabled slot accepts anyt
 
 `canonical_s=False` leaves out the S < l check (its 262 constraints): then (R8, S) passes
 for any 253-bit S with S * Base8 == R8 + 8 h A, the signature (R8, S mod l) with it, since
-Base8 has order l and h depends on R8 only. A circuit that proves only that a valid
-signature EXISTS (the batch circuit: the signature is a private witness, and nothing but
-the signed op is bound) accepts the same statements either way: a witness with S >= l
-gives the valid one S mod l. The fixed-base multiplication stays exact for every 253-bit
+Base8 has order l and h depends on R8 only. A circuit whose signature is a private witness
+bound to nothing but the signed op (the batch circuit) proves the same knowledge either
+way: from any witness it accepts, (R8, S mod l) is a valid signature of the same message
+under the same key, a public transformation. The fixed-base multiplication stays exact for every 253-bit
 S: its first segment takes bits 0..248 whatever S is, and its second (bits 249..252, two
 3-bit windows) adds multiples of its base below 2^9, far from l, so no addition there
 meets its exceptional case (tests/circuits/test_signature_s_range.py).
