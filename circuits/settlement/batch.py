@@ -58,6 +58,7 @@ from .message import Message
 from .ops import SLOTS, BatchState, closing_write
 from .option_ops import declare_option_batch
 from .option_state import check_batch_end, process_figures
+from .tree import declare_top, top_root
 
 _F_SHIFT = 1 << (FUNDING_BITS - 1)
 QUEUE_BITS = 32  # the message's queue indices are 4 bytes
@@ -71,8 +72,12 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
     hdr = {"batch_number": c.private_input("batch_number"), "oracle_round": c.private_input("oracle_round"),
            "prices": c.private_input("prices", m)}
     queues = {q: c.private_input(f"{q}_from") for q in ("registration", "deposit", "forced")}
-    old = {"tree_root": c.private_input("old.tree_root"), "oracle_round": c.private_input("old.oracle_round"),
+    old = {"oracle_round": c.private_input("old.oracle_round"),
            "prices": c.private_input("old.prices", m), "funding": c.private_input("old.funding", m)}
+    # the old tree as the writes thread it: its top levels (`tree.TreeTop`), whose hash is the old tree root
+    top = declare_top(c, preset)
+    with c.scope("tree_top"):
+        old["tree_root"] = top_root(c, preset, top)
 
     # the old state root opens to the old tree root and globals: the previous batch number,
     # the queue positions the contract stores
@@ -110,7 +115,7 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
     if not preset.option_slots:
         msg.put_bits("figuresRoot", [])
 
-    st = BatchState(root=LC.of(old["tree_root"]), funding=[LC.of(f) for f in old["funding"]],
+    st = BatchState(top=top, funding=[LC.of(f) for f in old["funding"]],
                     registration_index=LC.of(queues["registration"]), deposit_index=LC.of(queues["deposit"]),
                     forced_index=LC.of(queues["forced"]), fees=LC.of(0),
                     batch_number=LC.of(hdr["batch_number"]), prices=[LC.of(g) for g in hdr["prices"]], message=msg,
@@ -149,7 +154,9 @@ def build_batch_circuit(c: Circuit, preset: Preset) -> Message:
                    ends["forced"], *hdr["prices"], *st.funding]
     if book is not None:
         new_globals.append(book.digest(c))
-    msg.put(c, "newRoot", hash_fields(c, [st.root, hash_fields(c, new_globals)]))
+    with c.scope("tree_top"):
+        new_tree_root = top_root(c, preset, st.top)
+    msg.put(c, "newRoot", hash_fields(c, [new_tree_root, hash_fields(c, new_globals)]))
     msg.put(c, "daCommitment", st.da_hash)
 
     # the one public input: sha256 of the message, >> 3

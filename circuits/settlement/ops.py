@@ -62,7 +62,7 @@ ACCOUNT_BITS = spec_ops.ACCOUNT_ID_BITS
 class BatchState:
     """What the slots thread through the batch, in processing order."""
 
-    root: LC  # the tree root
+    top: Any  # the tree's top (`tree.TreeTop`): what the writes thread instead of the root
     funding: list  # F_j
     registration_index: LC  # the L1 queues' positions (from + the enabled slots so far)
     deposit_index: LC
@@ -188,7 +188,7 @@ def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, ind
         check_parts = parts[:m] if parts is not None else [unpack_market_box(c, x) for x in path.leaf_box[:m]]
         assert_box_safe(c, gate(c, enabled, check_box), preset, new.collateral, pos, check_parts, st.funding)
     new_hash = leaf_hash(c, new)
-    st.root, root_box = leaf_write(c, preset, enabled, st.root, index_bits, old_hash, new_hash,
+    st.top, root_box = leaf_write(c, preset, enabled, st.top, index_bits, old_hash, new_hash,
                                    parts, path, want_root_box, new_salt=new.salt if register else None)
     _publish(c, st, enabled, _index_of(index_bits), new, packed, new_hash)
     if want_root_box:
@@ -197,8 +197,11 @@ def _write(c: Circuit, st: BatchState, preset: Preset, prefix: str, enabled, ind
 
 
 def _signature(c: Circuit, prefix: str, enabled, pubkey, msg) -> None:
+    """enabled => the owner of `pubkey` signed `msg`. The signature is a private witness: the
+    batch proves one exists, so S < l goes unchecked (`eddsa` module docstring: S >= l passes
+    only where S mod l is a valid signature, the same statement)."""
     r8x, r8y, s = c.private_input(f"{prefix}.sig", 3)
-    assert_eddsa_poseidon(c, enabled, pubkey[0], pubkey[1], s, r8x, r8y, msg)
+    assert_eddsa_poseidon(c, enabled, pubkey[0], pubkey[1], s, r8x, r8y, msg, canonical_s=False)
 
 
 def _message(c: Circuit, preset: Preset, op_code: int, fields: list) -> LC:
@@ -415,7 +418,7 @@ def deposit_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> Non
     # registered: the old hash is a leaf hash (never 0) under the root; else the leaf is empty
     # (hash 0) and stays so
     new_hash = leaf_hash(c, new)
-    st.root, _ = leaf_write(c, preset, q.enabled, st.root, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
+    st.top, _ = leaf_write(c, preset, q.enabled, st.top, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
                             c.mul(q.registered, new_hash), None, path)
     # a registered leaf is written back (credited or not): its DA record
     _publish(c, st, q.registered, q.account, new, path.leaf_box, new_hash)
@@ -467,7 +470,7 @@ def forced_slot(c: Circuit, st: BatchState, preset: Preset, prefix: str) -> None
         assert_box_safe(c, executed, preset, new.collateral, pos, parts[:m], st.funding)
     assert_signed(c, q.enabled, new.collateral, COLLATERAL_BITS)
     new_hash = leaf_hash(c, new)
-    st.root, _ = leaf_write(c, preset, q.enabled, st.root, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
+    st.top, _ = leaf_write(c, preset, q.enabled, st.top, q.index_bits, c.mul(q.registered, leaf_hash(c, q.pre)),
                             c.mul(q.registered, new_hash), parts, path)
     _publish(c, st, q.registered, q.account, new, packed, new_hash)
     # the queue advances; the message carries the entry and its executed flag (the contract pays)

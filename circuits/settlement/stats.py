@@ -108,15 +108,16 @@ def leaf_write_cost(preset: Preset, new_box: bool = True, register: bool = False
     """One leaf write's path update on its own: with a new box (old and new path, box
     intersections, the new box unpacked), keeping the box (two node hashes a level), or a
     registration's (boxes kept, the blinds up the path recomputed)."""
-    from .tree import declare_box, declare_path, leaf_write
+    from .tree import declare_box, declare_path, declare_top, leaf_write
 
     c = Circuit("write")
     new_box = new_box and not register
     parts = declare_box(c, "w", preset)[1] if new_box else None
     path = declare_path(c, "w", preset, keep_box=not new_box, register=register)
+    top = declare_top(c, preset)
     before = c.n_constraints
     bits = c.private_input("bits", preset.account_bits)
-    leaf_write(c, preset, 1, c.private_input("root"), bits, c.private_input("old"), c.private_input("new"),
+    leaf_write(c, preset, 1, top, bits, c.private_input("old"), c.private_input("new"),
                parts, path, new_salt=c.private_input("salt") if register else None)
     return c.n_constraints - before + (preset.num_markets * 128 if new_box else 0)
 
@@ -133,7 +134,7 @@ def da_write_cost(preset: Preset) -> int:
 
     c = Circuit("da_write")
     m, k = preset.num_markets, preset.option_slots
-    st = BatchState(root=LC(), funding=[], registration_index=LC(), deposit_index=LC(), forced_index=LC(),
+    st = BatchState(top=None, funding=[], registration_index=LC(), deposit_index=LC(), forced_index=LC(),
                     fees=LC(), batch_number=c.private_input("batch"), prices=[], da_hash=c.private_input("h"),
                     da_writes=c.private_input("n"))
     leaf = Leaf.from_fields(c.private_input("leaf", leaf_width(m, k)), m, k)

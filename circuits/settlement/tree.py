@@ -7,7 +7,7 @@ children's boxes and its blind). The gadget
 
 1. recomputes the old root from the old leaf hash, the old boxes along the path, the
    siblings and the blinds (`spec.tree.node_hash` per level) and asserts it is the current
-   root: that binds every sibling hash and box, every old path box and every blind to what
+   root (in the batch: its top levels against the carried top, below): that binds every sibling hash and box, every old path box and every blind to what
    the tree commits to (a box commitment is a Poseidon hash: binding whatever the blind);
 2. recomputes the new root from the new leaf hash and box with the same siblings and
    blinds, where the box of each new path node is the intersection (per market: max of the
@@ -38,6 +38,14 @@ the level's box commitment (boxes unchanged) with each.
 
 A disabled write (a no-op slot) asserts nothing and leaves the root as it was.
 
+The batch never hashes a write's path to the root: it carries the tree's top T levels from
+write to write (`TreeTop`: the hashes of the a^T nodes at height D - T and the box
+commitments above), opened once against the old root and hashed once into the new one. A
+write hashes its path up to height D - T, checks its node there against the carried hash
+and replaces it (a box-changing write or a registration does the same with its nodes' box
+commitments above). At T = 3 and arity 4 that is a selection and an update among 64 values
+(~190 constraints) for the six node hashes (~1,900) of the top three levels.
+
 Options presets (K > 0): every node's box has one more packed element after its M market
 boxes, its option box (vol and time bounds, `spec.box.pack_option`; `spec.tree`). The gadgets
 treat it as box entry M: packed, unpacked (one (32 M + 80)-bit decomposition; a sibling's, its
@@ -53,18 +61,117 @@ from circuits.dsl import LC, Circuit, gadget
 from circuits.gadgets.bits import assert_bool, from_bits, to_bits
 from circuits.gadgets.comparators import less_than
 from circuits.gadgets.merkle import _place, insert, position_selectors
-from circuits.gadgets.mux import select
+from circuits.gadgets.mux import mux, select
 from prover.field import R
 from sequencer.spec import box as spec_box
 from sequencer.spec.constants import FUNDING_BITS, GRID_BITS, Preset
 
 from .arith import assert_equal_when
-from .common import (blind_hash, box_commitment, node_hash, node_hash_pair_from, pack_market_box,
+from .common import (blind_hash, box_commitment, node_hash, node_hash_from, node_hash_pair_from, pack_market_box,
                      pack_option_box, unpack_market_box, unpack_option_box)
 
 FULL_PACKED = spec_box.pack(spec_box.FULL_MARKET)
 _FUNDING_SHIFT = 1 << (FUNDING_BITS - 1)
 _MARKET_WIDTHS = [GRID_BITS, GRID_BITS, FUNDING_BITS, FUNDING_BITS]  # lo, hi, flo, fhi as `spec_box.pack` lays them
+
+
+# --- the tree's top, threaded through the batch -------------------------------------------------
+TOP_LEVELS = 3  # levels at the top of the tree that the batch threads instead of hashing per write
+
+
+def top_levels(preset: Preset) -> int:
+    """T: the top levels of the tree the batch carries as values (`TreeTop`), at most D - 1."""
+    return min(TOP_LEVELS, preset.depth - 1)
+
+
+@dataclass
+class TreeTop:
+    """The top T levels of the state tree as the batch carries them from write to write: the
+    hashes of the a^T nodes at height D - T, and per depth l < T the box commitments of the
+    a^l nodes at height D - l (commits[0] is the root's). The root is the hash of these
+    (`top_root`), computed once for the old root and once for the new.
+
+    Why: every write's old and new root differ only along its path, and no root between two
+    writes of a batch is ever published; a write that checks its node at height D - T
+    against `hashes` (and, changing boxes or blinds, its commitments above against
+    `commits`) and replaces them proves the same as one that hashes its path to the root
+    and compares roots, without the two node hashes per top level (collision resistance:
+    the batch's old root opens to the carried values, and each write keeps them the
+    values of the tree as it stands, by induction). Each write pays one selection of its
+    node among a^T values and one update of each (about 2 a^T constraints) instead of
+    two Poseidon(a + 1) a level."""
+
+    hashes: list
+    commits: list
+
+
+def declare_top(c: Circuit, preset: Preset) -> TreeTop:
+    """The old tree's top as private inputs `top.hash[a^T]`, `top.commit[(a^T - 1) / (a - 1)]`
+    (depth 0's commitment first, then depth 1's a, ...)."""
+    t, a = top_levels(preset), preset.arity
+    hashes = c.private_input("top.hash", a ** t)
+    flat = c.private_input("top.commit", (a ** t - 1) // (a - 1))
+    commits, at = [], 0
+    for depth in range(t):
+        commits.append([LC.of(x) for x in flat[at:at + a ** depth]])
+        at += a ** depth
+    return TreeTop([LC.of(x) for x in hashes], commits)
+
+
+def top_root(c: Circuit, preset: Preset, top: TreeTop) -> LC:
+    """The tree root of a top: node hashes from height D - T up (`spec.tree.node_hash`)."""
+    a = preset.arity
+    level = list(top.hashes)
+    for depth in reversed(range(len(top.commits))):
+        level = [node_hash_from(c, level[i * a:(i + 1) * a], top.commits[depth][i]) for i in range(a ** depth)]
+    return level[0]
+
+
+def _one_hot(c: Circuit, bits: list) -> list:
+    """e_v = (the bits, LSB first, spell v): per pair of bits `position_selectors`, combined
+    with the selectors so far by products, the last of each group by difference (a pair's
+    selectors sum to 1): 6 bits cost 63 constraints."""
+    out = [LC.of(1)]
+    for i in range(0, len(bits), 2):
+        chunk = bits[i:i + 2]
+        sel = position_selectors(c, chunk, 1 << len(chunk))
+        groups = [[c.mul(s, x) for x in out] for s in sel[:-1]]
+        last = [LC.of(x) - sum((g[k] for g in groups), LC()) for k, x in enumerate(out)]
+        out = [e for g in groups + [last] for e in g]
+    return out
+
+
+def _swap(c: Circuit, enabled, entries: list, bits: list, old, new) -> list:
+    """enabled => entries[v] == old (v spelled by the bits); returns the entries with entry v
+    replaced by new when enabled, unchanged otherwise (each a fresh signal)."""
+    picked = mux(c, bits, entries) if bits else entries[0]
+    assert_equal_when(c, enabled, picked, old)
+    if not bits:
+        return [c.mul(enabled, LC.of(new) - LC.of(old), plus=entries[0])]
+    delta = c.mul(enabled, LC.of(new) - LC.of(old))
+    return [c.mul(e, delta, plus=x) for e, x in zip(_one_hot(c, bits), entries)]
+
+
+def _top_bits(index_bits: list, preset: Preset, height: int) -> list:
+    """The bits of the index of the path's node at `height` (D - T <= height <= D) among its level."""
+    k = preset.arity.bit_length() - 1
+    return list(index_bits[k * height:k * preset.depth])
+
+
+def top_swap_hash(c: Circuit, preset: Preset, enabled, top: TreeTop, index_bits: list, old, new) -> TreeTop:
+    """enabled => the path's node at height D - T hashes to `old` in the top; it becomes `new`."""
+    bits = _top_bits(index_bits, preset, preset.depth - len(top.commits))
+    return TreeTop(_swap(c, enabled, top.hashes, bits, old, new), top.commits)
+
+
+def top_swap_commit(c: Circuit, preset: Preset, enabled, top: TreeTop, index_bits: list, height: int, old,
+                    new) -> TreeTop:
+    """enabled => the box commitment of the path's node at `height` (> D - T) is `old` in the
+    top; it becomes `new`."""
+    depth = preset.depth - height
+    commits = list(top.commits)
+    commits[depth] = _swap(c, enabled, top.commits[depth], _top_bits(index_bits, preset, height), old, new)
+    return TreeTop(top.hashes, commits)
 
 
 def box_width(preset: Preset) -> int:
@@ -192,14 +299,15 @@ class PathWitness:
 def declare_path(c: Circuit, prefix: str, preset: Preset, keep_box: bool = False,
                  register: bool = False) -> PathWitness:
     d, a, m = preset.depth, preset.arity, box_width(preset)
+    hashed = d - top_levels(preset)  # the levels below the batch's threaded top (`TreeTop`)
     keep = keep_box and not register
     rows = 1 if keep else d
     return PathWitness(
-        sib_hash=c.private_input(f"{prefix}.sib_hash", (d, a - 1)),
+        sib_hash=c.private_input(f"{prefix}.sib_hash", (hashed, a - 1)),
         sib_box=c.private_input(f"{prefix}.sib_box", (rows, a - 1, m)),
         node_box=c.private_input(f"{prefix}.node_box", (rows, m)),
         blind=None if register else c.private_input(f"{prefix}.blind", rows),
-        box_commit=c.private_input(f"{prefix}.box_commit", d - 1) if keep else None,
+        box_commit=(c.private_input(f"{prefix}.box_commit", hashed - 1) if hashed > 1 else []) if keep else None,
         sib_blind=c.private_input(f"{prefix}.sib_blind", (d, a - 1)) if register else None,
     )
 
@@ -271,10 +379,12 @@ def intersect(c: Circuit, market_boxes: list) -> tuple:
 
 
 @gadget
-def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_hash, new_hash,
+def leaf_write(c: Circuit, preset: Preset, enabled, top: TreeTop, index_bits: list, old_hash, new_hash,
                new_box: list, path: PathWitness, want_root_box: bool = False, new_salt=None):
     """Write one leaf: enabled => the old leaf (hash `old_hash`, box path.node_box[0]) is at
-    the index under `root`. Returns (the root after the write, the new root's box or None).
+    the index under the tree whose top is `top`. Returns (the top after the write, the new
+    root's box or None). The path's levels below the top hash the old and new nodes; at the
+    top levels the write checks and replaces its node's values in `top` (`TreeTop`).
 
     `new_box` is the leaf's new box per market, unpacked (lo, hi, flo, fhi), and on options
     presets its option box's flat bounds after them, already range checked by the caller
@@ -284,10 +394,11 @@ def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_
     salt `new_salt` over the empty leaf's 0."""
     if path.sib_blind is not None:
         assert new_box is None and new_salt is not None
-        return _register_write(c, preset, enabled, root, index_bits, old_hash, new_hash, new_salt, path), None
+        return _register_write(c, preset, enabled, top, index_bits, old_hash, new_hash, new_salt, path), None
     if new_box is None:
-        return _keep_box_write(c, preset, enabled, root, index_bits, old_hash, new_hash, path), None
+        return _keep_box_write(c, preset, enabled, top, index_bits, old_hash, new_hash, path), None
     a, m = preset.arity, box_width(preset)
+    hashed = preset.depth - top_levels(preset)
     levels = position_bits(index_bits, preset)
     old, new = LC.of(old_hash), LC.of(new_hash)
     cur_box = list(new_box)  # unpacked new box of the path node, per market
@@ -297,37 +408,46 @@ def leaf_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_
 
             placement = _Placement(c, bits, a)
             new_packed = [pack_entry(preset, j, cur_box[j]) for j in range(m)]
-            old_children, new_children = placement.pair(old, new, path.sib_hash[k])
             old_boxes, new_boxes = [], []
             for j in range(m):
                 old_placed, new_placed = placement.pair(path.node_box[k][j], new_packed[j],
                                                         [path.sib_box[k][s][j] for s in range(a - 1)])
                 old_boxes.append(old_placed)
                 new_boxes.append(new_placed)
-            old = node_hash(c, old_children, [old_boxes[j][i] for i in range(a) for j in range(m)], path.blind[k])
-            new = node_hash(c, new_children, [new_boxes[j][i] for i in range(a) for j in range(m)], path.blind[k])
+            old_packed = [old_boxes[j][i] for i in range(a) for j in range(m)]
+            new_packed = [new_boxes[j][i] for i in range(a) for j in range(m)]
+            if k < hashed:
+                old_children, new_children = placement.pair(old, new, path.sib_hash[k])
+                old = node_hash(c, old_children, old_packed, path.blind[k])
+                new = node_hash(c, new_children, new_packed, path.blind[k])
+                if k == hashed - 1:
+                    top = top_swap_hash(c, preset, enabled, top, index_bits, old, new)
+            else:  # a top level: the node's box commitment, old and new, in the top
+                top = top_swap_commit(c, preset, enabled, top, index_bits, k + 1,
+                                      box_commitment(c, old_packed, path.blind[k]),
+                                      box_commitment(c, new_packed, path.blind[k]))
             if not last or want_root_box:
                 sib_unpacked = [[unpack_committed_entry(c, preset, j, path.sib_box[k][s][j]) for j in range(m)]
                                 for s in range(a - 1)]
                 cur_box = [intersect_entry(c, preset, j, [cur_box[j]] + [sib_unpacked[s][j] for s in range(a - 1)])
                            for j in range(m)]
-    assert_equal_when(c, enabled, old, root)
-    new_root = c.mul(enabled, new - LC.of(root), plus=root)
-    return new_root, (cur_box if want_root_box else None)
+    return top, (cur_box if want_root_box else None)
 
 
-def _keep_box_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_hash, new_hash,
-                    path: PathWitness) -> LC:
+def _keep_box_write(c: Circuit, preset: Preset, enabled, top: TreeTop, index_bits: list, old_hash, new_hash,
+                    path: PathWitness) -> TreeTop:
     """A write that keeps the leaf's box and salt: every level's box commitment is the same
     on both sides. Level 1's is computed from the leaf's and its siblings' packed boxes and
     level 1's blind (binding the leaf's box, which the caller checks the account against);
     above, the old ones are witnesses bound by the old root. Each level costs two
     Poseidon(a + 1), the second sharing the first's first-round S-boxes but the own child's
     (`poseidon_pair_placed`), and one placement of the children (the old ones; the new
-    differ only at the position)."""
+    differ only at the position). The top levels cost nothing but the swap of the node at
+    height D - T (no box commitment there changes)."""
     a, m = preset.arity, box_width(preset)
+    hashed = preset.depth - top_levels(preset)
     old, new = LC.of(old_hash), LC.of(new_hash)
-    for k, bits in enumerate(position_bits(index_bits, preset)):
+    for k, bits in enumerate(position_bits(index_bits, preset)[:hashed]):
         with c.scope("level"):
             sel = position_selectors(c, bits, a)
 
@@ -342,17 +462,18 @@ def _keep_box_write(c: Circuit, preset: Preset, enabled, root, index_bits: list,
                 commitment = path.box_commit[k - 1]
             # the old and new node hashes: the same children but the own one, placed once
             old, new = node_hash_pair_from(c, place(old, path.sib_hash[k]), commitment, sel, new)
-    assert_equal_when(c, enabled, old, root)
-    return c.mul(enabled, new - LC.of(root), plus=root)
+    return top_swap_hash(c, preset, enabled, top, index_bits, old, new)
 
 
-def _register_write(c: Circuit, preset: Preset, enabled, root, index_bits: list, old_hash, new_hash, new_salt,
-                    path: PathWitness) -> LC:
+def _register_write(c: Circuit, preset: Preset, enabled, top: TreeTop, index_bits: list, old_hash, new_hash,
+                    new_salt, path: PathWitness) -> TreeTop:
     """A registration: the boxes stay, the leaf's blind goes from 0 (an empty leaf's salt)
     to `new_salt`, and with it every blind up the path. Per level: the old and new blind
     from the siblings' (the old one binds them, through the old root), the level's packed
-    boxes placed once, and the box commitment and node hash on each side."""
+    boxes placed once, and the box commitment and node hash on each side (at the top levels,
+    the box commitment on each side, swapped in the top)."""
     a, m = preset.arity, box_width(preset)
+    hashed = preset.depth - top_levels(preset)
     old, new = LC.of(old_hash), LC.of(new_hash)
     old_blind, new_blind = LC.of(0), LC.of(new_salt)
     for k, bits in enumerate(position_bits(index_bits, preset)):
@@ -365,10 +486,15 @@ def _register_write(c: Circuit, preset: Preset, enabled, root, index_bits: list,
             placed = [place(LC.of(path.node_box[k][j]), [path.sib_box[k][s][j] for s in range(a - 1)])
                       for j in range(m)]
             packed = [placed[j][i] for i in range(a) for j in range(m)]
-            old = node_hash(c, place(old, path.sib_hash[k]), packed, old_blind)
-            new = node_hash(c, place(new, path.sib_hash[k]), packed, new_blind)
-    assert_equal_when(c, enabled, old, root)
-    return c.mul(enabled, new - LC.of(root), plus=root)
+            if k < hashed:
+                old = node_hash(c, place(old, path.sib_hash[k]), packed, old_blind)
+                new = node_hash(c, place(new, path.sib_hash[k]), packed, new_blind)
+                if k == hashed - 1:
+                    top = top_swap_hash(c, preset, enabled, top, index_bits, old, new)
+            else:
+                top = top_swap_commit(c, preset, enabled, top, index_bits, k + 1, box_commitment(c, packed, old_blind),
+                                      box_commitment(c, packed, new_blind))
+    return top
 
 
 def old_leaf_box_is_full(c: Circuit, enabled, path: PathWitness, preset: Preset) -> None:

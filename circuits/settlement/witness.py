@@ -5,7 +5,10 @@ Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
     digest                                        the one public input (`BatchRecord.digest`)
     batch_number, oracle_round, prices[M]         the batch header
     registration_from, deposit_from, forced_from  the L1 queue positions before the batch
-    old.tree_root, old.oracle_round, old.prices[M], old.funding[M]   the old globals
+    old.oracle_round, old.prices[M], old.funding[M]   the old globals
+    top.hash[a^T], top.commit[(a^T-1)/(a-1)]      the old tree's top (`tree.TreeTop`): the hashes
+                                                  of the nodes at height D - T, the commitments
+                                                  of the nodes above
     <kind>[i].enabled and the op's fields        kind in register (pk_x, pk_y, l1_address),
                                                   deposit (account, amount), forced (account,
                                                   amount, registered), funding, liquidation,
@@ -19,10 +22,11 @@ Names follow the circuit (`batch.py`, `ops.py`, `tree.py`):
                                                   derive the new salts from it: spec.da)
     <kind>[i].<role>.box[M]                      the packed box chosen (touch and the closing
                                                   write only: other writes keep the box)
-    <kind>[i].<role>.sib_hash[D][a-1], .sib_box[D][a-1][M], .node_box[D][M], .blind[D]
-                                                  the path of a write that changes the box;
-                                                  one that keeps it has level 0's boxes, level
-                                                  1's blind and .box_commit[D-1]; a
+    <kind>[i].<role>.sib_hash[D-T][a-1], .sib_box[D][a-1][M], .node_box[D][M], .blind[D]
+                                                  the path of a write that changes the box
+                                                  (sibling hashes below the top T levels); one
+                                                  that keeps it has level 0's boxes, level 1's
+                                                  blind and .box_commit[D-1-T]; a
                                                   registration every level's boxes and
                                                   .sib_blind[D][a-1] instead of .blind
     <kind>[i](.<role>).sig[3]                    R8x, R8y, S of a signature
@@ -34,17 +38,20 @@ Disabled slots and unused roles are all zeros.
 """
 from __future__ import annotations
 
+import math
+
 from sequencer.spec import box as spec_box
 from sequencer.spec import ops as spec_ops
 from sequencer.spec import tree as spec_tree
 from sequencer.spec.constants import Preset
 from sequencer.spec.hashing import hash_fields, to_field
 from sequencer.spec.public import batch_digest
-from sequencer.spec.state import LeafUpdate
+from sequencer.spec.state import LeafUpdate, account_hash
 from sequencer.spec.witness import BatchRecord
 
 from .common import leaf_width
 from .ops import SLOTS
+from .tree import top_levels
 
 KIND_OF_SLOT = {"register": spec_ops.Register, "deposit": spec_ops.Deposit, "forced": spec_ops.ForcedWithdraw,
                 "funding": spec_ops.Funding,
@@ -110,10 +117,11 @@ def _write_inputs(u: LeafUpdate, preset: Preset, keep_box: bool, register: bool 
         commitments.append(spec_tree.box_commitment(children, blind, child_obs))
         b = spec_box.intersect(children)
     leaf = [to_field(x) for x in u.pre.fields()] if u.pre is not None else [0] * leaf_width(m, preset.option_slots)
+    hashed = preset.depth - top_levels(preset)  # the levels below the batch's threaded top
     out = {
         "leaf": leaf,
         "box": packed(post_box, obounds(u.post)),
-        "sib_hash": [list(level.sibling_hashes) for level in u.path],
+        "sib_hash": [list(level.sibling_hashes) for level in u.path[:hashed]],
         "sib_box": [[packed(sb, so) for sb, so in zip(level.sibling_boxes, level.sibling_option_boxes
                                                         if options else level.sibling_boxes)]
                     for level in u.path],
@@ -129,8 +137,69 @@ def _write_inputs(u: LeafUpdate, preset: Preset, keep_box: bool, register: bool 
         out["sib_blind"] = [list(level.sibling_blinds) for level in u.path]
     elif keep_box:
         out["sib_box"], out["node_box"], out["blind"] = out["sib_box"][:1], node_boxes[:1], blinds[:1]
-        out["box_commit"] = commitments[1:]
+        if hashed > 1:  # (the levels between level 1 and the top: none on a shallow tree)
+            out["box_commit"] = commitments[1:hashed]
     return out
+
+
+def top_inputs(tree, preset: Preset) -> dict:
+    """The inputs `top.hash`, `top.commit` of a tree's top (`tree.TreeTop`) from the spec's
+    tree (`spec.tree.BoxTree`)."""
+    t, a, d = top_levels(preset), preset.arity, preset.depth
+    return {"top.hash": [tree.hash_at(d - t, i) for i in range(a ** t)],
+            "top.commit": [tree.box_commitment_at(d - depth, i) for depth in range(t) for i in range(a ** depth)]}
+
+
+def _tree_top(record: BatchRecord, preset: Preset) -> dict:
+    """The old tree's top (`tree.TreeTop`): from the record's `old_tree_top` (its top levels,
+    hashed up to the circuit's T), or for T = 1 from the path of the batch's first write (the
+    closing write at least), which opens the old tree."""
+    t, a, d = top_levels(preset), preset.arity, preset.depth
+    if record.old_tree_top:
+        hashes, commits = (list(x) for x in record.old_tree_top)
+        recorded = round(math.log(len(hashes), a))
+        if recorded < t:
+            raise InputError(f"the record carries {recorded} top levels, the circuit threads {t}")
+        offsets = [(a ** depth - 1) // (a - 1) for depth in range(recorded + 1)]
+        for depth in reversed(range(t, recorded)):  # hash the recorded levels up to height D - T
+            level = commits[offsets[depth]:offsets[depth + 1]]
+            hashes = [hash_fields([*hashes[i * a:(i + 1) * a], level[i]]) for i in range(a ** depth)]
+        out = {"top.hash": hashes, "top.commit": commits[:offsets[t]]}
+    elif t == 1:
+        out = _top_from_path(record, preset)
+    else:
+        raise InputError("the record carries no tree top (made by an older spec?)")
+    level = out["top.hash"]
+    for depth in reversed(range(t)):
+        level = [hash_fields([*level[i * a:(i + 1) * a], out["top.commit"][(a ** depth - 1) // (a - 1) + i]])
+                 for i in range(a ** depth)]
+    assert d > t and level == [record.old_tree_root], "the tree top does not open the old tree root"
+    return out
+
+
+def _top_from_path(record: BatchRecord, preset: Preset) -> dict:
+    """T = 1: the root's children's hashes and box commitment, from the first write's path."""
+    first = next(u for w in [*record.ops, record.settle] for u in w.updates)
+    m, options = preset.num_markets, bool(preset.option_slots)
+    pre = first.pre
+    h = account_hash(pre)
+    b = pre.box if pre is not None else spec_box.full(m)
+    s = pre.salt if pre is not None else spec_tree.EMPTY_LEAF_SALT
+    o = spec_box.option_bounds(pre.obox if pre is not None else None, m) if options else None
+    for level in first.path:
+        hs, bs, ss = list(level.sibling_hashes), list(level.sibling_boxes), list(level.sibling_blinds)
+        hs.insert(level.position, h)
+        bs.insert(level.position, b)
+        ss.insert(level.position, s)
+        os_ = None
+        if options:
+            os_ = list(level.sibling_option_boxes)
+            os_.insert(level.position, o)
+            o = spec_box.intersect_options(os_)
+        s = spec_tree.blind_hash(ss)
+        commitment = spec_tree.box_commitment(bs, s, os_)
+        h, b = hash_fields([*hs, commitment]), spec_box.intersect(bs)
+    return {"top.hash": hs, "top.commit": [commitment]}
 
 
 def _figure_inputs(record: BatchRecord, preset: Preset) -> dict:
@@ -246,7 +315,7 @@ def batch_inputs(record: BatchRecord, preset: Preset, compiled=None) -> dict:
     g = record.old_globals
     if len(g) != 5 + 2 * m + (1 if preset.option_slots else 0):
         raise InputError("the record carries no old globals (made by an older spec?)")
-    inputs["old.tree_root"] = record.old_tree_root
+    inputs.update(_tree_top(record, preset))
     inputs["old.oracle_round"] = g[1]
     inputs["old.prices"] = list(g[5:5 + m])
     inputs["old.funding"] = [to_field(f) for f in g[5 + m:5 + 2 * m]]

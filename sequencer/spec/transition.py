@@ -50,7 +50,7 @@ from .da import batch_commitment
 from .public import BatchPublic
 from .state import Account, State
 from .verified import signature_valid
-from .witness import BatchRecord, OpWitness
+from .witness import RECORDED_TOP_LEVELS, BatchRecord, OpWitness
 
 SLOT_REASON = "no free slot in this batch"  # not a refusal: the op waits for a later batch
 BOX_REASON = "account outside its box: touch it first"
@@ -552,6 +552,7 @@ def process_batch_end(state: State) -> None:
 def process_batch(state: State, batch: Batch) -> BatchRecord:
     """Apply a whole batch, or nothing: on OpRefused the state is rolled back."""
     old_root, old_tree_root, old_globals = state.root(), state.tree.root, tuple(state.globals_fields())
+    old_tree_top = state.tree.top(min(RECORDED_TOP_LEVELS, state.tree.depth - 1))
     old_queues = (state.registration_index, state.deposit_index, state.forced_index)
     old_book = state.options
     state.begin()
@@ -585,7 +586,8 @@ def process_batch(state: State, batch: Batch) -> BatchRecord:
         # options presets: the committee's commitment for the batch's round (Oracle.sol records it)
         figures_root=opt.figures_root(state))
     return BatchRecord(batch=batch, public=public, ops=witnesses, settle=settle, root_box=state.tree.root_box,
-                       preset=state.preset, old_tree_root=old_tree_root, old_globals=old_globals,
+                       preset=state.preset, old_tree_root=old_tree_root, old_tree_top=old_tree_top,
+                       old_globals=old_globals,
                        da_scalar=state.da_scalar, old_book=old_book, book=state.options)
 
 

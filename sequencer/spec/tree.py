@@ -365,6 +365,16 @@ class BoxTree:
         children = [self.box_at(level - 1, index * a + i) for i in range(a)]
         return box_commitment(children, self.blind_at(level, index), self._child_option_boxes(level, index))
 
+    def top(self, levels: int) -> tuple[list[int], list[int]]:
+        """The tree's top `levels` levels as a batch proof carries them from write to write
+        (circuits/settlement/tree.py `TreeTop`): the hashes of the a^levels nodes at height
+        D - levels, and the box commitments of the nodes above, the root's first, then
+        depth 1's a, and so on."""
+        d, a = self.depth, self.arity
+        hashes = [self.hash_at(d - levels, i) for i in range(a ** levels)]
+        commits = [self.box_commitment_at(d - depth, i) for depth in range(levels) for i in range(a ** depth)]
+        return hashes, commits
+
     def leaf(self, index: int) -> tuple[int, Box]:
         return self.hash_at(0, index), self.box_at(0, index)
 

@@ -30,6 +30,9 @@ from .public import BatchPublic, batch_digest, batch_message
 from .state import LeafUpdate
 
 
+RECORDED_TOP_LEVELS = 3  # (at most depth - 1)
+
+
 @dataclass(frozen=True)
 class OpWitness:
     """One op of the batch and the leaf writes it made, in order (each write's path is taken
@@ -50,6 +53,9 @@ class BatchRecord:
     root_box: tuple  # the tree root's box after the batch, which holds the prices
     preset: Any  # the spec Preset (the message layout depends on its slot counts)
     old_tree_root: int = 0  # the old state root opens to these (State.root)
+    # the old tree's top RECORDED_TOP_LEVELS levels (`tree.BoxTree.top`): the batch proof
+    # carries them from write to write instead of hashing every write's path to the root
+    old_tree_top: tuple = ()
     old_globals: tuple = ()  # State.globals_fields() before the batch
     # the sequencer's secret DA scalar (the circuit proves it is the secret of
     # public.da_public_key and derives new accounts' salts from it): a prover's secret, like

@@ -19,6 +19,7 @@ from circuits.dsl import Circuit
 from circuits.dsl.compiled import unsatisfied
 from circuits.dsl.testing import assert_solves, assert_tamper_breaks, forge_witness
 from circuits.settlement import tree as ctree
+from circuits.settlement.witness import top_inputs
 from sequencer.spec import box as spec_box
 from sequencer.spec import tree as spec_tree
 from sequencer.spec.constants import DEMO, FUNDING_MAX, FUNDING_MIN, GRID_MAX, TINY_OPTIONS
@@ -29,10 +30,11 @@ def _write_circuit(preset):
     c = Circuit("box_write")
     _, parts = ctree.declare_box(c, "w", preset)
     path = ctree.declare_path(c, "w", preset)
-    root, old, new, index = (c.private_input(k) for k in ("root", "old", "new", "index"))
+    top = ctree.declare_top(c, preset)
+    old, new, index = (c.private_input(k) for k in ("old", "new", "index"))
     bits = ctree.index_bits_of(c, 1, index, preset)
-    new_root, root_box = ctree.leaf_write(c, preset, 1, root, bits, old, new, parts, path, want_root_box=True)
-    c.output("new_root", new_root)
+    new_top, root_box = ctree.leaf_write(c, preset, 1, top, bits, old, new, parts, path, want_root_box=True)
+    c.output("new_root", ctree.top_root(c, preset, new_top))
     c.output("root_box", [ctree.pack_entry(preset, j, b) for j, b in enumerate(root_box)])
     return c.compile()
 
@@ -72,7 +74,7 @@ def _case(preset, tree, index: int, new_hash: int, new_box, new_obox=None) -> tu
     old_hash, old_box = tree.leaf(index)
     salt = tree.blind_at(0, index)
     obox = tree.option_box_at(0, index) if options else None
-    inputs = {"root": tree.root, "old": old_hash, "new": new_hash, "index": index,
+    inputs = {**top_inputs(tree, preset), "old": old_hash, "new": new_hash, "index": index,
               "box": _packed(preset, new_box, new_obox), "sib_hash": [], "sib_box": [], "node_box": [], "blind": []}
     b, ob, blind = old_box, obox, salt
     for level in tree.opening(index):
@@ -91,6 +93,7 @@ def _case(preset, tree, index: int, new_hash: int, new_box, new_obox=None) -> tu
         blinds.insert(level.position, blind)
         blind = spec_tree.blind_hash(blinds)
         inputs["blind"].append(blind)
+    inputs["sib_hash"] = inputs["sib_hash"][:preset.depth - ctree.top_levels(preset)]  # the top's are carried
     inputs = {f"w.{k}" if k in ("box", "sib_hash", "sib_box", "node_box", "blind") else k: v
               for k, v in inputs.items()}
     tree.update(index, new_hash, new_box, salt, new_obox)

@@ -3,8 +3,8 @@ old and new node in one pair (`poseidon_pair_placed`, the new sharing the old's 
 S-boxes) with the children placed once (`merkle.insert`); the tiny preset's tree is binary, so
 this is where the 4-ary placement is proved. Two trades write accounts 1..4: positions 1, 2, 3
 and 0 among their siblings at level 0. The batch proves what the spec applies; a sibling hash
-or a box commitment of a path changed alone, or a position bit of the wrong leaf, has no
-witness."""
+or a box commitment of a path changed alone, a value of the old tree's top the writes carry
+(`tree.TreeTop`), or a position bit of the wrong leaf, has no witness."""
 from __future__ import annotations
 
 import copy
@@ -39,9 +39,10 @@ def test_two_trades_prove_at_arity_four(demo_trades):
 
 
 @pytest.mark.parametrize("name,index", [("trade[0].buyer.sib_hash", (0, 0)), ("trade[0].seller.sib_hash", (0, 2)),
-                                        ("trade[1].buyer.sib_hash", (0, 1)), ("trade[1].seller.sib_hash", (3, 2)),
-                                        ("trade[1].seller.box_commit", (2,)), ("trade[0].buyer.box_commit", (0,)),
-                                        ("trade[1].buyer.sib_hash", (4, 0))])
+                                        ("trade[1].buyer.sib_hash", (0, 1)), ("trade[1].seller.sib_hash", (1, 2)),
+                                        ("trade[1].seller.box_commit", (0,)), ("trade[0].buyer.box_commit", (0,)),
+                                        ("top.hash", (0,)), ("top.hash", (63,)), ("top.commit", (0,)),
+                                        ("top.commit", (20,))])
 def test_a_changed_path_has_no_witness(demo_trades, name, index):
     cc, _, inputs = demo_trades
     bad = copy.deepcopy(inputs)
