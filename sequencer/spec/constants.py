@@ -180,28 +180,29 @@ DEMO = Preset(name="demo", account_bits=10, arity=4, markets=(_BTC, _ETH), domai
 # from `sequencer.flow`). The 2^23 circuit before (70 trade / 16 touch / 4 liquidation / 16
 # deposit / 16 withdrawal slots, 4.86M constraints) filled 58 % of its domain, and the domain's
 # part of a proof (the h FFTs and the MSM of H: ~28 s of 63.5 s) is paid in full however few
-# constraints fill it. Here: 4.13M constraints, 98.5 % of 2^22; 92 trade slots, all settled every
-# batch once the institutions are boxed; 10 touch slots (with the 20 % bands of box_policy the
-# flow needs ~2.5 touches a batch); 2 liquidation slots (a one-batch move of 20 % in every
+# constraints fill it. Here: ~4.14M constraints, ~99 % of 2^22; 114 trade slots (28.2k each, the
+# batch carrying the tree's top: circuits/settlement/tree.py), nearly all settled every batch once
+# the institutions are boxed; 6 touch slots (with the 20 % bands of box_policy the flow needs ~2
+# touches a batch, at most 6 on 60 batches; 5 slots left trades waiting: 97.8 of 106 a batch
+# against 99.2 with 6); 2 liquidation slots (a one-batch move of 20 % in every
 # market liquidates nobody on the flow: its 2x-5x accounts run out of box before margin, and
 # touches are what a crash needs); 4 deposit and 4 withdrawal slots (a batch every ~50 s takes
 # ~290 deposits an hour against a few an hour from 64 institutions; the contract caps its queues
 # so that a flood only waits: Rollup.sol); 2 registrations, 1 forced exit, 2 deleverages, every
-# market funded. With the cheaper trade (32.2k) and box-changing (48.1k) slots, the what-if
-# (`python -m circuits.settlement.throughput --preset mainnet --batches 30`) predicts 3.96 s
-# witness + 44.5 s resident proof for 85.1 trades a batch (92 once the institutions are boxed):
-# 1.76 trades/s, against 1.0 measured before (63.5 s + 4.6 s for 68.45 trades); 78 trade slots
-# at the slots' earlier costs predicted 1.60, and filling 2^23 up to the build's 4 GB 1.33.
+# market funded. The what-if (`python -m circuits.settlement.throughput --preset mainnet
+# --batches 60 --slots touch_slots=6,trade_slots=110`) predicted 103 trades a batch (109 once
+# the institutions are boxed) and 2.10 trades/s at 110 trade slots, against 1.79 for the
+# earlier 92 / 10 (README: "Settlement throughput").
 MAINNET = Preset(
     name="mainnet",
     account_bits=20,
     arity=4,
     markets=(_BTC, _ETH, _SOL, _XAU),
     domain=0x7A6B636C656172_03,
-    trade_slots=92,
+    trade_slots=114,
     deposit_slots=4,
     withdrawal_slots=4,
-    touch_slots=10,
+    touch_slots=6,
     liquidation_slots=2,
     funding_slots=4,
 )
