@@ -78,6 +78,11 @@ class ResidentProver:
         return self._native.domain_size
 
     @property
+    def key_bytes(self) -> int:
+        """Memory the key itself takes as held: A and B's rows (36 bytes a term) and the bases."""
+        return self._native.key_bytes
+
+    @property
     def table_bytes(self) -> int:
         """Memory the fixed-base tables take beyond the key's own points."""
         return self._native.table_bytes

@@ -18,9 +18,15 @@
 //! (the budget; 0 keeps only the bases), so a big key degrades to plain Pippenger instead of
 //! running out of memory.
 //!
-//! Windows are at most 13 bits in G1 and 16 in G2 (bigger G1 bucket arrays lost more to cache
-//! misses than they saved, measured on a 33k-constraint key); ZKCLEAR_CMAX1 / ZKCLEAR_CMAX2
-//! override the caps for experiments.
+//! With a table, windows are at most 13 bits in G1 and 16 in G2 (bigger G1 bucket arrays lost
+//! more to cache misses than they saved, measured on a 33k-constraint key); ZKCLEAR_CMAX1 /
+//! ZKCLEAR_CMAX2 override the caps for experiments. Without one (a budget too small for rows,
+//! as a mainnet key's), each proof picks its width from its live terms as msm.rs does, up to
+//! 20 bits, with a top window of few bits given few buckets: 19 bits at 2^22, 7 windows of
+//! the GLV halves where the 13-bit cap made 10 (ZKCLEAR_CMAX_PLAIN / ZKCLEAR_CMIN_PLAIN bound
+//! it, for experiments and tests).
+//!
+//! The A and B coefficients are kept as rows (coef_rows.rs), summed on every core.
 //!
 //! G1 tables use the GLV endomorphism (msm.rs): s = k1 + λ·k2 with 127-bit halves, k2 applied
 //! to φ(P) = (β·x, y). A key with tables keeps φ of every row too (one multiplication saved
@@ -29,7 +35,8 @@
 use crate::codec::{err, fr_std};
 use crate::msm::{booth_digit, glv_decompose, Buckets};
 use crate::fft::CosetFft;
-use crate::prove::{clock, witness_products, Phases, ProofParts};
+use crate::coef_rows::CoefRows;
+use crate::prove::{clock, Phases, ProofParts};
 use crate::zkey::{read_wtns, read_zkey, ProvingKey};
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
@@ -54,13 +61,39 @@ struct Plan {
     chunks: usize,
 }
 
+/// Fewest buckets a pass gets (fewer make Buckets' batches too small to share inversions).
+const MIN_BUCKETS: usize = 64;
+/// Widest window of a plan without a table (msm.rs's window_bits goes as far): with no bucket
+/// set shared, wide windows pay for themselves on big keys (19 bits at 2^22: 7 windows of
+/// 127-bit GLV halves instead of 13 bits' 10).
+const C_MAX_PLAIN: usize = 20;
+
 impl Plan {
     fn rows(&self) -> usize {
         self.windows.div_ceil(self.stride)
     }
 
-    fn cost(&self, points: usize) -> usize {
-        points * self.windows * COST_ADD + self.stride * self.chunks * (COST_BUCKET << (self.c - 1))
+    /// Buckets of pass q: the most any of its windows needs, as msm.rs sizes them (a top
+    /// window with top < c bits of `nbits`-bit scalars has digits up to 2^top only).
+    fn buckets(&self, q: usize, nbits: usize) -> usize {
+        let full = 1usize << (self.c - 1);
+        (q..self.windows)
+            .step_by(self.stride)
+            .map(|w| {
+                let top = nbits.saturating_sub(w * self.c);
+                if top < self.c {
+                    ((1usize << top) + 1).clamp(MIN_BUCKETS.min(full), full)
+                } else {
+                    full
+                }
+            })
+            .max()
+            .unwrap_or(1)
+    }
+
+    fn cost(&self, points: usize, nbits: usize) -> usize {
+        let buckets: usize = (0..self.stride).map(|q| self.buckets(q, nbits)).sum();
+        points * self.windows * COST_ADD + self.chunks * buckets * COST_BUCKET
     }
 
     /// The cheapest plan with at most `max_rows` copies of the bases, for `points` additions
@@ -68,15 +101,23 @@ impl Plan {
     fn best(points: usize, nbits: usize, max_rows: usize, threads: usize) -> Plan {
         let mut best: Option<(usize, Plan)> = None;
         let env = |k: &str, d: usize| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-        let c_max = if nbits > 127 { env("ZKCLEAR_CMAX2", 16) } else { env("ZKCLEAR_CMAX1", 13) };
-        for c in 4..=c_max {
+        let c_max = if max_rows <= 1 {
+            env("ZKCLEAR_CMAX_PLAIN", C_MAX_PLAIN)
+        } else if nbits > 127 {
+            env("ZKCLEAR_CMAX2", 16)
+        } else {
+            env("ZKCLEAR_CMAX1", 13)
+        };
+        // (ZKCLEAR_CMIN_PLAIN: the narrowest width without a table, for tests that force one)
+        let c_min = if max_rows <= 1 { env("ZKCLEAR_CMIN_PLAIN", 4).clamp(4, c_max.max(4)) } else { 4 };
+        for c in c_min..=c_max {
             let windows = 1 + nbits / c;
             for stride in 1..=windows {
                 let p = Plan { c, windows, stride, chunks: threads.div_ceil(stride).max(1) };
                 if p.rows() > max_rows.max(1) {
                     continue;
                 }
-                let cost = p.cost(points);
+                let cost = p.cost(points, nbits);
                 if best.is_none_or(|(b, _)| cost < b) {
                     best = Some((cost, p));
                 }
@@ -170,33 +211,53 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
         if terms.is_empty() {
             return Projective::<P>::zero();
         }
-        let Plan { c, windows, stride, chunks } = self.plan;
+        // no table: the window width for this proof's terms (zero scalars dropped), as msm.rs
+        // chooses it; with a table the rows fix it
+        let plan = if self.rows.len() == 1 {
+            Plan::best(terms.len() * if glv { 2 } else { 1 }, self.nbits, 1, rayon::current_num_threads())
+        } else {
+            self.plan
+        };
+        let Plan { c, windows, stride, chunks } = plan;
         debug_assert!(windows * c > self.nbits);
+        // φ of each term's base when the key keeps none (no table): made once a proof, not
+        // once a window
+        let phi_terms: Vec<Affine<P>> = match self.endo {
+            Some(beta) if self.phi_rows.is_empty() => terms
+                .par_iter()
+                .map(|(pos, _, _)| {
+                    let p = &self.rows[0][*pos as usize];
+                    Affine::<P>::new_unchecked(p.x * beta, p.y)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         let chunk_len = terms.len().div_ceil(chunks);
         let tasks: Vec<(usize, usize)> = (0..stride).flat_map(|q| (0..chunks).map(move |k| (q, k))).collect();
         let sums: Vec<(usize, Projective<P>)> = tasks
             .into_par_iter()
             .map(|(q, k)| {
-                let part = &terms[(k * chunk_len).min(terms.len())..((k + 1) * chunk_len).min(terms.len())];
-                let mut bk = Buckets::<P>::new(1 << (c - 1));
+                let from = (k * chunk_len).min(terms.len());
+                let part = &terms[from..((k + 1) * chunk_len).min(terms.len())];
+                let mut bk = Buckets::<P>::new(plan.buckets(q, self.nbits));
                 for (j, row) in self.rows.iter().enumerate() {
                     let w = q + stride * j;
                     if w >= windows {
                         break;
                     }
-                    for (pos, k, neg) in part {
+                    for (t, (pos, k, neg)) in part.iter().enumerate() {
                         let p = &row[*pos as usize];
                         let d = booth_digit(&k[0], w, c);
                         if d != 0 {
                             bk.add_digit(if neg[0] { -d } else { d }, p);
                         }
-                        if let Some(beta) = self.endo {
+                        if glv {
                             let d = booth_digit(&k[1], w, c);
                             if d != 0 {
                                 let d = if neg[1] { -d } else { d };
                                 match self.phi_rows.get(j) {
                                     Some(phi) => bk.add_digit(d, &phi[*pos as usize]),
-                                    None => bk.add_digit(d, &Affine::<P>::new_unchecked(p.x * beta, p.y)),
+                                    None => bk.add_digit(d, &phi_terms[from + t]),
                                 }
                             }
                         }
@@ -231,7 +292,7 @@ pub struct Resident {
     beta2: G2Affine,
     delta1: G1Affine,
     delta2: G2Affine,
-    coefs: Vec<(u32, u32, u32, Fr)>,
+    coefs: CoefRows,
     fft: CosetFft,
     a: FixedBase<ark_bn254::g1::Config>,
     b1: FixedBase<ark_bn254::g1::Config>,
@@ -303,7 +364,7 @@ impl Resident {
 
     /// prove.rs's h_evaluations with the key's precomputed transform.
     fn h_evaluations(&self, w: &[Fr], phases: &mut Phases) -> Vec<Fr> {
-        let (a, b, c) = witness_products(self.domain_size, &self.coefs, w);
+        let (a, b, c) = self.coefs.witness_products(w);
         phases.mark("witness_products");
         let h = self.fft.h_values(a, b, c);
         phases.mark("h_ffts");
@@ -412,6 +473,15 @@ impl ResidentProver {
     #[getter]
     fn domain_size(&self) -> usize {
         self.key.domain_size
+    }
+
+    /// Bytes of the key as held: the A and B rows and the live bases (tables not counted).
+    #[getter]
+    fn key_bytes(&self) -> usize {
+        let k = &self.key;
+        let g1 = std::mem::size_of::<G1Affine>();
+        let live = k.a.idx.len() + k.b1.idx.len() + k.c.idx.len() + k.h.idx.len();
+        k.coefs.bytes() + live * (g1 + 4) + k.b2.idx.len() * (std::mem::size_of::<G2Affine>() + 4)
     }
 
     /// Bytes of the fixed-base tables beyond the bases themselves.
