@@ -28,10 +28,13 @@
 //!
 //! The A and B coefficients are kept as rows (coef_rows.rs), summed on every core.
 //!
-//! G1 tables use the GLV endomorphism (msm.rs): s = k1 + λ·k2 with 127-bit halves, k2 applied
+//! G1 MSMs use the GLV endomorphism (msm.rs): s = k1 + λ·k2 with 127-bit halves, k2 applied
 //! to φ(P) = (β·x, y). A key with tables keeps φ of every row too (one multiplication saved
 //! per addition of k2's digits, ~7% of a G1 MSM, for twice the G1 rows' memory, counted in the
-//! budget); one without (a single row) makes φ(P) on the fly. G2 scalars stay 254-bit.
+//! budget); one without (a single row) makes φ(P) of each live term once a proof. G2 scalars
+//! stay 254-bit under a table (halves would make as many additions from as many rows); without
+//! one they are cut with ψ (psi.rs) as msm.rs cuts them: half the bucket reductions, which at
+//! 2^22 (2^18 buckets a window) are seconds.
 use crate::codec::{err, fr_std};
 use crate::msm::{booth_digit, glv_decompose, Buckets};
 use crate::fft::CosetFft;
@@ -135,8 +138,49 @@ pub struct FixedBase<P: SWCurveConfig> {
     phi_rows: Vec<Vec<Affine<P>>>,
     plan: Plan,
     nbits: usize,
-    /// β of the GLV endomorphism φ(x, y) = (β·x, y) = λ·(x, y) (G1), None for plain scalars
-    endo: Option<P::BaseField>,
+    /// scalars cut in halves (Halves): always in G1, in G2 only without a table
+    split: bool,
+}
+
+/// Scalars cut into two halves below 2^127 with an endomorphism E of the curve,
+/// s·P = k1·P + k2·E(P): G1's GLV (E = φ, λ·P; signed halves, msm.rs), G2's ψ (E = [p − r],
+/// unsigned halves, psi.rs); half the windows over twice the points, so half the bucket
+/// reductions, as msm.rs's MSMs run.
+pub trait Halves: SWCurveConfig<ScalarField = Fr> {
+    /// (|k1|, |k2|) and their signs (true: negative)
+    fn halves(s: &BigInt<4>) -> ([BigInt<4>; 2], [bool; 2]);
+    fn endo(p: &Affine<Self>) -> Affine<Self>;
+}
+
+fn big(k: u128) -> BigInt<4> {
+    BigInt::new([k as u64, (k >> 64) as u64, 0, 0])
+}
+
+impl Halves for ark_bn254::g1::Config {
+    #[inline]
+    fn halves(s: &BigInt<4>) -> ([BigInt<4>; 2], [bool; 2]) {
+        let (k1, k2) = glv_decompose(s);
+        ([big(k1.unsigned_abs()), big(k2.unsigned_abs())], [k1 < 0, k2 < 0])
+    }
+
+    #[inline]
+    fn endo(p: &G1Affine) -> G1Affine {
+        use ark_ec::scalar_mul::glv::GLVConfig;
+        G1Affine::new_unchecked(p.x * Self::ENDO_COEFFS[0], p.y)
+    }
+}
+
+impl Halves for ark_bn254::g2::Config {
+    #[inline]
+    fn halves(s: &BigInt<4>) -> ([BigInt<4>; 2], [bool; 2]) {
+        let (k0, k1) = crate::psi::split(s);
+        ([big(k0), big(k1)], [false, false])
+    }
+
+    #[inline]
+    fn endo(p: &G2Affine) -> G2Affine {
+        crate::psi::psi(p)
+    }
 }
 
 /// (non-infinity bases, points per window, scalar bits)
@@ -149,9 +193,9 @@ fn shape<P: SWCurveConfig>(bases: &[Affine<P>], glv: bool) -> (usize, usize, usi
     }
 }
 
-impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
-    fn new(bases: Vec<Affine<P>>, endo: Option<P::BaseField>, max_rows: usize) -> Self {
-        let (_, points, nbits) = shape(&bases, endo.is_some());
+impl<P: Halves> FixedBase<P> {
+    fn new(bases: Vec<Affine<P>>, split: bool, max_rows: usize) -> Self {
+        let (_, points, nbits) = shape(&bases, split);
         let plan = Plan::best(points, nbits, max_rows, rayon::current_num_threads());
         let idx: Vec<u32> = (0..bases.len() as u32).filter(|&i| !bases[i as usize].infinity).collect();
         let first = if idx.len() == bases.len() { bases } else { idx.iter().map(|&i| bases[i as usize]).collect() };
@@ -172,13 +216,12 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
                 .collect();
             rows.push(Projective::<P>::normalize_batch(&next));
         }
-        let phi_rows = match endo {
-            Some(beta) if rows.len() > 1 => {
-                rows.iter().map(|r| r.par_iter().map(|p| Affine::<P>::new_unchecked(p.x * beta, p.y)).collect()).collect()
-            }
-            _ => Vec::new(),
+        let phi_rows = if split && rows.len() > 1 {
+            rows.iter().map(|r| r.par_iter().map(P::endo).collect()).collect()
+        } else {
+            Vec::new()
         };
-        FixedBase { idx, rows, phi_rows, plan, nbits, endo }
+        FixedBase { idx, rows, phi_rows, plan, nbits, split }
     }
 
     fn table_bytes(&self) -> usize {
@@ -187,7 +230,7 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
 
     /// Σ scalars[i]·bases[i] over the key's bases (scalars indexed like the key's section).
     fn msm(&self, scalars: &[Fr]) -> Projective<P> {
-        let glv = self.endo.is_some();
+        let glv = self.split;
         // the live terms: (row position, |k1|, |k2|, signs); zero scalars cost nothing
         let terms: Vec<(u32, [BigInt<4>; 2], [bool; 2])> = self
             .idx
@@ -202,10 +245,8 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
                 if !glv {
                     return Some((pos as u32, [b, BigInt::zero()], [false, false]));
                 }
-                let (k1, k2) = glv_decompose(&b);
-                let (a1, a2) = (k1.unsigned_abs(), k2.unsigned_abs());
-                let k = [BigInt::new([a1 as u64, (a1 >> 64) as u64, 0, 0]), BigInt::new([a2 as u64, (a2 >> 64) as u64, 0, 0])];
-                Some((pos as u32, k, [k1 < 0, k2 < 0]))
+                let (k, neg) = P::halves(&b);
+                Some((pos as u32, k, neg))
             })
             .collect();
         if terms.is_empty() {
@@ -222,15 +263,10 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
         debug_assert!(windows * c > self.nbits);
         // φ of each term's base when the key keeps none (no table): made once a proof, not
         // once a window
-        let phi_terms: Vec<Affine<P>> = match self.endo {
-            Some(beta) if self.phi_rows.is_empty() => terms
-                .par_iter()
-                .map(|(pos, _, _)| {
-                    let p = &self.rows[0][*pos as usize];
-                    Affine::<P>::new_unchecked(p.x * beta, p.y)
-                })
-                .collect(),
-            _ => Vec::new(),
+        let phi_terms: Vec<Affine<P>> = if glv && self.phi_rows.is_empty() {
+            terms.par_iter().map(|(pos, _, _)| P::endo(&self.rows[0][*pos as usize])).collect()
+        } else {
+            Vec::new()
         };
         let chunk_len = terms.len().div_ceil(chunks);
         let tasks: Vec<(usize, usize)> = (0..stride).flat_map(|q| (0..chunks).map(move |k| (q, k))).collect();
@@ -305,7 +341,6 @@ impl Resident {
     /// Tables within `budget` bytes: each MSM's best rows if they all fit, else each MSM gets
     /// the share of the budget its best rows would have taken.
     pub fn new(pk: ProvingKey, budget: usize) -> PyResult<Self> {
-        use ark_ec::scalar_mul::glv::GLVConfig;
         let threads = rayon::current_num_threads();
         let g1 = std::mem::size_of::<G1Affine>();
         let g2 = std::mem::size_of::<G2Affine>();
@@ -338,7 +373,10 @@ impl Resident {
                 }
             })
             .collect();
-        let beta = ark_bn254::g1::Config::ENDO_COEFFS[0];
+        // G2 scalars are cut in ψ halves only where B2 gets no table (its rows stay 254-bit:
+        // with a table, halves would make as many additions from as many rows)
+        let (_, points2, _) = shape(&pk.b2, false);
+        let b2_split = Plan::best(points2, 254, max_rows[2], threads).rows() == 1;
         let ProvingKey { n_vars, n_public, domain_size, alpha1, beta1, beta2, delta1, delta2, coefs, a, b1, b2, c, h } = pk;
         let Some(fft) = CosetFft::new(domain_size) else {
             return err("domain size is not supported");
@@ -354,11 +392,11 @@ impl Resident {
             delta2,
             coefs,
             fft,
-            a: FixedBase::new(a, Some(beta), max_rows[0]),
-            b1: FixedBase::new(b1, Some(beta), max_rows[1]),
-            b2: FixedBase::new(b2, None, max_rows[2]),
-            c: FixedBase::new(c, Some(beta), max_rows[3]),
-            h: FixedBase::new(h, Some(beta), max_rows[4]),
+            a: FixedBase::new(a, true, max_rows[0]),
+            b1: FixedBase::new(b1, true, max_rows[1]),
+            b2: FixedBase::new(b2, b2_split, if b2_split { 1 } else { max_rows[2] }),
+            c: FixedBase::new(c, true, max_rows[3]),
+            h: FixedBase::new(h, true, max_rows[4]),
         })
     }
 
