@@ -79,7 +79,7 @@ class ResidentProver:
 
     @property
     def key_bytes(self) -> int:
-        """Memory the key itself takes as held: A and B's rows (36 bytes a term) and the bases."""
+        """Memory the key itself takes as held: A and B's rows (8 bytes a term) and the bases."""
         return self._native.key_bytes
 
     @property
