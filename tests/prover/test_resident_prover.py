@@ -43,6 +43,7 @@ def test_same_bytes_as_whole_process_on_a_snarkjs_key(snarkjs_keys, main_circuit
     if table_mb == 1024:
         assert all(t == 1 for _, t, _ in rp.plans().values())  # one pass: a full table per MSM
     assert rp.table_bytes <= table_mb * 2**20
+    assert 0 < rp.key_bytes < 2 * len(zkey)  # A and B's terms 8 bytes each (44 in the file)
     for r, s in ((R_FIXED, S_FIXED), (R - 1, 1), (0, 0)):
         assert rp.prove(w, r, s).to_bytes() == whole_process_bytes(zkey, w, r, s)
 

@@ -528,7 +528,8 @@ impl ResidentProver {
         self.key.table_bytes()
     }
 
-    /// {msm: (window bits c, passes t, rows)}: how each MSM runs.
+    /// {msm: (window bits c, passes t, rows)}: how each MSM runs (one row: c as a proof with
+    /// every base live would pick it; each proof picks its own).
     fn plans(&self) -> Vec<(&'static str, usize, usize, usize)> {
         let k = &self.key;
         let row = |name, p: Plan, rows: usize| (name, p.c, p.stride, rows);
