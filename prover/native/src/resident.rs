@@ -48,6 +48,7 @@ use ark_ff::{BigInt, Field, PrimeField, Zero};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 /// Estimated field multiplications of one batch-affine addition and of one bucket's share of
 /// a reduction (two projective additions), per msm.rs's window_bits.
@@ -129,6 +130,11 @@ impl Plan {
         best.unwrap().1
     }
 }
+
+/// A live term of an MSM: (position among the live bases, |halves| (or the scalar and 0), signs).
+type Term = (u32, [BigInt<4>; 2], [bool; 2]);
+/// Buffers an MSM's terms and partners are made in (Resident keeps one per group).
+type Scratch<P> = (Vec<Term>, Vec<Affine<P>>);
 
 /// One MSM's fixed bases: the non-infinity ones with their indices in the key, and the table.
 pub struct FixedBase<P: SWCurveConfig> {
@@ -228,27 +234,42 @@ impl<P: Halves> FixedBase<P> {
         (self.rows.len() - 1 + self.phi_rows.len()) * self.idx.len() * std::mem::size_of::<Affine<P>>()
     }
 
-    /// Σ scalars[i]·bases[i] over the key's bases (scalars indexed like the key's section).
-    fn msm(&self, scalars: &[Fr]) -> Projective<P> {
+    /// Σ scalars[i]·bases[i] over the key's bases (scalars indexed like the key's section);
+    /// the live terms and their bases' partners are made in `scratch`'s buffers, kept from
+    /// proof to proof (fresh ones would be page-faulted in every proof: ~0.6 GB per G1 MSM at
+    /// 2^22), and handed back there.
+    fn msm(&self, scalars: &[Fr], scratch: &Mutex<Scratch<P>>) -> Projective<P> {
+        let (mut terms, mut phi_terms) = std::mem::take(&mut *scratch.lock().unwrap());
+        let sum = self.msm_in(scalars, &mut terms, &mut phi_terms);
+        *scratch.lock().unwrap() = (terms, phi_terms);
+        sum
+    }
+
+    fn msm_in(&self, scalars: &[Fr], terms: &mut Vec<Term>, phi_terms: &mut Vec<Affine<P>>) -> Projective<P> {
         let glv = self.split;
-        // the live terms: (row position, |k1|, |k2|, signs); zero scalars cost nothing
-        let terms: Vec<(u32, [BigInt<4>; 2], [bool; 2])> = self
-            .idx
-            .par_iter()
-            .enumerate()
-            .filter_map(|(pos, &i)| {
-                let s = scalars.get(i as usize)?;
-                if s.is_zero() {
-                    return None;
-                }
+        // the live terms: (row position, |k1|, |k2|, signs); zero scalars cost nothing. Counted
+        // piece by piece, then written in place, in parallel
+        let live = |i: u32| scalars.get(i as usize).filter(|s| !s.is_zero());
+        let piece = self.idx.len().div_ceil(256).max(1);
+        let counts: Vec<usize> = self.idx.par_chunks(piece).map(|ids| ids.iter().filter(|&&i| live(i).is_some()).count()).collect();
+        terms.clear();
+        terms.resize(counts.iter().sum(), (0, [BigInt::zero(); 2], [false; 2]));
+        let mut outs = Vec::with_capacity(counts.len());
+        let mut rest = &mut terms[..];
+        for &n in &counts {
+            let (out, r) = std::mem::take(&mut rest).split_at_mut(n);
+            outs.push(out);
+            rest = r;
+        }
+        self.idx.par_chunks(piece).zip(outs).enumerate().for_each(|(k, (ids, out))| {
+            let mut out = out.iter_mut();
+            for (j, &i) in ids.iter().enumerate() {
+                let Some(s) = live(i) else { continue };
                 let b = s.into_bigint();
-                if !glv {
-                    return Some((pos as u32, [b, BigInt::zero()], [false, false]));
-                }
-                let (k, neg) = P::halves(&b);
-                Some((pos as u32, k, neg))
-            })
-            .collect();
+                let (k2, neg) = if glv { P::halves(&b) } else { ([b, BigInt::zero()], [false, false]) };
+                *out.next().unwrap() = ((k * piece + j) as u32, k2, neg);
+            }
+        });
         if terms.is_empty() {
             return Projective::<P>::zero();
         }
@@ -263,11 +284,11 @@ impl<P: Halves> FixedBase<P> {
         debug_assert!(windows * c > self.nbits);
         // φ of each term's base when the key keeps none (no table): made once a proof, not
         // once a window
-        let phi_terms: Vec<Affine<P>> = if glv && self.phi_rows.is_empty() {
-            terms.par_iter().map(|(pos, _, _)| P::endo(&self.rows[0][*pos as usize])).collect()
-        } else {
-            Vec::new()
-        };
+        phi_terms.clear();
+        if glv && self.phi_rows.is_empty() {
+            phi_terms.par_extend(terms.par_iter().map(|(pos, _, _)| P::endo(&self.rows[0][*pos as usize])));
+        }
+        let (terms, phi_terms) = (&terms[..], &phi_terms[..]);
         let chunk_len = terms.len().div_ceil(chunks);
         let tasks: Vec<(usize, usize)> = (0..stride).flat_map(|q| (0..chunks).map(move |k| (q, k))).collect();
         let sums: Vec<(usize, Projective<P>)> = tasks
@@ -335,6 +356,9 @@ pub struct Resident {
     b2: FixedBase<ark_bn254::g2::Config>,
     c: FixedBase<ark_bn254::g1::Config>,
     h: FixedBase<ark_bn254::g1::Config>,
+    /// the MSMs' buffers: one for the G1 MSMs (they run one after another), one for B2's
+    scratch1: Mutex<Scratch<ark_bn254::g1::Config>>,
+    scratch2: Mutex<Scratch<ark_bn254::g2::Config>>,
 }
 
 impl Resident {
@@ -397,6 +421,8 @@ impl Resident {
             b2: FixedBase::new(b2, b2_split, if b2_split { 1 } else { max_rows[2] }),
             c: FixedBase::new(c, true, max_rows[3]),
             h: FixedBase::new(h, true, max_rows[4]),
+            scratch1: Mutex::default(),
+            scratch2: Mutex::default(),
         })
     }
 
@@ -425,18 +451,18 @@ impl Resident {
         let (b2, g1) = rayon::join(
             || {
                 let t = clock();
-                let b2 = self.b2.msm(w);
+                let b2 = self.b2.msm(w, &self.scratch2);
                 (b2, clock() - t)
             },
             || -> PyResult<_> {
                 let h = self.h_evaluations(w, &mut phases);
-                let pi_a = G1Projective::from(self.alpha1) + self.a.msm(w) + self.delta1 * r;
+                let pi_a = G1Projective::from(self.alpha1) + self.a.msm(w, &self.scratch1) + self.delta1 * r;
                 phases.mark("msm_a");
-                let pi_b1 = G1Projective::from(self.beta1) + self.b1.msm(w) + self.delta1 * s;
+                let pi_b1 = G1Projective::from(self.beta1) + self.b1.msm(w, &self.scratch1) + self.delta1 * s;
                 phases.mark("msm_b1");
-                let c_part = self.c.msm(&w[self.n_public + 1..]);
+                let c_part = self.c.msm(&w[self.n_public + 1..], &self.scratch1);
                 phases.mark("msm_c");
-                let h_part = self.h.msm(&h);
+                let h_part = self.h.msm(&h, &self.scratch1);
                 phases.mark("msm_h");
                 Ok((pi_a, pi_b1, c_part, h_part))
             },
