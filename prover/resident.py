@@ -12,8 +12,8 @@ each base, so windows share bucket sets and the bucket reductions are paid once)
 are bounded by `table_mb` (a key too big for it gets fewer rows, down to none: plain
 Pippenger on the kept key, each proof's window width chosen from its live terms as the
 whole-process prover chooses it). `zkclear prove` stays the whole-process path (`groth16_prove`).
-At 2^22 (the mainnet key) the worker without tables holds 3.9 GB at its peak, less than a
-whole `zkclear prove` (4.0 GB), and spends ~6 % less CPU a proof.
+At 2^22 (the mainnet key) the worker without tables peaks at 4.3 GB (a whole `zkclear prove`:
+4.0 GB) and proves ~7 % faster than the whole process (README, "The resident prover").
 
 The same key, witness and r, s give the same proof bytes as the whole-process prover.
 """
