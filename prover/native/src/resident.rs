@@ -250,7 +250,8 @@ impl<P: Halves> FixedBase<P> {
         // the live terms: (row position, |k1|, |k2|, signs); zero scalars cost nothing. Counted
         // piece by piece, then written in place, in parallel
         let live = |i: u32| scalars.get(i as usize).filter(|s| !s.is_zero());
-        let piece = self.idx.len().div_ceil(256).max(1);
+        // (pieces of at least 2^14 bases: a small key's MSM is not cut into tasks too small to pay)
+        let piece = self.idx.len().div_ceil(4 * rayon::current_num_threads()).max(1 << 14);
         let counts: Vec<usize> = self.idx.par_chunks(piece).map(|ids| ids.iter().filter(|&&i| live(i).is_some()).count()).collect();
         terms.clear();
         terms.resize(counts.iter().sum(), (0, [BigInt::zero(); 2], [false; 2]));
