@@ -43,6 +43,7 @@ def test_same_bytes_as_whole_process_on_a_snarkjs_key(snarkjs_keys, main_circuit
     if table_mb == 1024:
         assert all(t == 1 for _, t, _ in rp.plans().values())  # one pass: a full table per MSM
     assert rp.table_bytes <= table_mb * 2**20
+    assert 0 < rp.key_bytes < 2 * len(zkey)  # A and B's terms 8 bytes each (44 in the file)
     for r, s in ((R_FIXED, S_FIXED), (R - 1, 1), (0, 0)):
         assert rp.prove(w, r, s).to_bytes() == whole_process_bytes(zkey, w, r, s)
 
@@ -58,6 +59,22 @@ def test_random_keys_and_witnesses_match_whole_process(rng):
             r, s = rng.randrange(R), rng.randrange(R)
             want = whole_process_bytes(zkey, w, r, s)
             assert all(p.prove(w, r, s).to_bytes() == want for p in provers)
+
+
+@pytest.mark.parametrize("c", [4, 9, 16, 19, 20])
+def test_plain_pippenger_at_every_window_width(rng, monkeypatch, c):
+    """Without a table the window width is chosen per proof from the live terms, up to 20 bits
+    (19 at 2^22); here forced (ZKCLEAR_CMAX_PLAIN caps the search, down to a single width), so
+    wide windows whose top window has few bits (few buckets) run on small keys too."""
+    monkeypatch.setenv("ZKCLEAR_CMAX_PLAIN", str(c))
+    monkeypatch.setenv("ZKCLEAR_CMIN_PLAIN", str(c))
+    for _ in range(2):
+        r1cs = random_r1cs(rng, rng.randrange(20, 60), rng.randrange(0, 4))
+        zkey = zkey_to_bytes(dev_setup(r1cs, ToxicWaste.random(rng)))
+        rp = ResidentProver(zkey, table_mb=0)
+        w = [1] + [rng.choice([0, 1, 2, R - 1, rng.randrange(R)]) for _ in range(r1cs.n_wires - 1)]
+        r, s = rng.randrange(R), rng.randrange(R)
+        assert rp.prove(w, r, s).to_bytes() == whole_process_bytes(zkey, w, r, s)
 
 
 def test_many_proofs_in_one_process_verify_in_zkclear_and_snarkjs(snarkjs_keys, main_circuit, run_snarkjs, tmp_path):

@@ -2,6 +2,7 @@
 //! exports; each kernel lives in its own module. Every function takes and returns bulk bytes
 //! (see `codec`) and releases the GIL while it computes.
 mod codec;
+mod coef_rows;
 mod eddsa;
 mod fft;
 mod gcd_inverse;

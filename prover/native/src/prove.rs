@@ -71,24 +71,8 @@ fn msm<P: crate::msm::FastMsm>(bases: &[Affine<P>], scalars: &[Fr]) -> Projectiv
     sum_ones + P::fast_msm(&b, &s)
 }
 
-/// A·w, B·w and their product on the n-point domain (the zkey's sparse A, B rows).
-pub fn witness_products(n: usize, coefs: &[(u32, u32, u32, Fr)], w: &[Fr]) -> (Vec<Fr>, Vec<Fr>, Vec<Fr>) {
-    let mut a = vec![Fr::zero(); n];
-    let mut b = vec![Fr::zero(); n];
-    for &(m, c, s, v) in coefs {
-        let t = v * w[s as usize];
-        if m == 0 {
-            a[c as usize] += t;
-        } else {
-            b[c as usize] += t;
-        }
-    }
-    let c: Vec<Fr> = a.par_iter().zip(b.par_iter()).map(|(x, y)| *x * y).collect();
-    (a, b, c)
-}
-
 /// h's evaluations on the odd coset of the 2n domain: (A·w)(B·w) − (A·w)∘(B·w) interpolated,
-/// from witness_products's (A·w, B·w, their product).
+/// from (A·w, B·w, their product) (zkey_map.rs's witness_products, or coef_rows.rs's).
 pub fn h_evaluations(n: usize, (a, b, c): (Vec<Fr>, Vec<Fr>, Vec<Fr>), phases: &mut Phases) -> PyResult<Vec<Fr>> {
     // the key-independent transform of fft.rs (twiddles made once here, no bit reversal)
     let Some(f) = crate::fft::CosetFft::new(n) else {

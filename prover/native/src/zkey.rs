@@ -66,8 +66,8 @@ pub struct ProvingKey {
     pub beta2: G2Affine,
     pub delta1: G1Affine,
     pub delta2: G2Affine,
-    /// (matrix 0=A/1=B, constraint, signal, coefficient)
-    pub coefs: Vec<(u32, u32, u32, Fr)>,
+    /// A's and B's rows of (signal, coefficient)
+    pub coefs: crate::coef_rows::CoefRows,
     pub a: Vec<G1Affine>,
     pub b1: Vec<G1Affine>,
     pub b2: Vec<G2Affine>,

@@ -13,6 +13,7 @@
 //! A mapped file must not change while it is mapped: keys are written to a temporary name and
 //! renamed into place (backends.setup_file), never rewritten where they are.
 use crate::codec::{err, g1_lem, g2_lem, limbs};
+use crate::coef_rows::CoefRows;
 use crate::zkey::{u32_at, ProvingKey, Sections};
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ff::{Field, PrimeField, Zero};
@@ -195,26 +196,24 @@ impl<'a> ZkeyView<'a> {
         Ok((a, b, c))
     }
 
-    /// The whole key parsed (the resident prover's): coefficients and points, read block by
-    /// block as above.
+    /// The whole key parsed (the resident prover's): the coefficients as rows (coef_rows.rs,
+    /// the section read twice: once to count each row's terms, once to place them) and the
+    /// points, read block by block as above.
     pub fn proving_key(&self) -> PyResult<ProvingKey> {
-        let r_inv = Fr::from_bigint(Fr::R).unwrap().inverse().unwrap();
         let (n, n_vars) = (self.domain_size, self.n_vars);
-        let mut coefs = Vec::with_capacity(self.coefs.len() / COEF);
-        for block in self.coefs.chunks(COEF * self.block) {
-            let parsed: PyResult<Vec<_>> = block
-                .par_chunks_exact(COEF)
-                .map(|e| {
+        let coefs = CoefRows::build(n, self.coefs.len() / COEF, |f| -> PyResult<()> {
+            for block in self.coefs.chunks(COEF * self.block) {
+                for e in block.chunks_exact(COEF) {
                     let (m, c, s, v) = term(e)?;
                     if m > 1 || c as usize >= n || s as usize >= n_vars {
                         return err("zkey coefficient refers to a matrix, constraint or signal out of range");
                     }
-                    Ok((m, c, s, v * r_inv))
-                })
-                .collect();
-            coefs.extend(parsed?);
-            self.release(block);
-        }
+                    f(m, c, s, v);
+                }
+                self.release(block);
+            }
+            Ok(())
+        })?;
         Ok(ProvingKey {
             n_vars,
             n_public: self.n_public,
