@@ -25,9 +25,9 @@ in a minute from three things measured once:
   between the two comes from a CPU profile of the resident prover (`PROFILE`:
   `ZKCLEAR_PROFILE=cpu`, one thread, no tables, a mainnet-shaped key of 12 trade slots, 2^20:
   15.3 CPU us a wire, 6.7 a domain point); one factor then scales both to the full mainnet
-  batch's measured resident proof (`CALIBRATION`: 44.7 s for 4,124,502 wires and 2^22 on 2
-  idle cores; it was 63.5 s for 4,840,769 wires and 2^23 on the earlier prover, A = 7.4 us
-  and B = 3.3 us). The witness time, the build's and the setup's peak memory and the
+  batch's measured resident proof (`CALIBRATION`: 40.4 s for 4,136,506 wires and 2^22 on 2
+  idle cores; 44.7 s for 4,124,502 wires the round before; 63.5 s for 4,840,769 wires and
+  2^23 on the earlier prover, A = 7.4 us and B = 3.3 us). The witness time, the build's and the setup's peak memory and the
   key's size scale with the constraints from the same run;
 - the trades: `sequencer.flow` run with the candidate's slots (`--batches`, seed 1, as the
   bench's `--full` row): the mean trades a batch settles over the run (the bench's
@@ -49,20 +49,21 @@ from typing import Optional
 
 from sequencer.spec.constants import Preset
 
-# The full mainnet batch measured on this machine (README, "The full mainnet batch"; run7:
+# The full mainnet batch measured on this machine (README, "The full mainnet batch"; run8:
 # `python -m sequencer.cli bench settlement --preset mainnet --full --repeat 1 --json`, 2 cores,
-# load ~2): the 2^22 slots (92 trade / 10 touch / 2 liquidation / 4 funding / 4 deposit / 4
-# withdrawal), with the memory-mapped key and the kernels of that round. (The run before, 70 / 16 /
-# 4 / 4 / 16 / 16 on the earlier prover: 4,842,005 constraints, 2^23, resident 63.5 s.)
+# load ~2): the 2^22 slots (114 trade / 6 touch / 2 liquidation / 4 funding / 4 deposit / 4
+# withdrawal), the 28.2k trade slot, the lean native witness and the resident worker of that
+# round. (Before: run7, 92 / 10 slots, resident 44.7 s, witness 4.68 s; run6, 70 / 16 / 4 / 4 /
+# 16 / 16 on the earlier prover: 4,842,005 constraints, 2^23, resident 63.5 s.)
 CALIBRATION = {
-    "constraints": 4_118_936,  # compiled (--O2); stats counts 4,131,755
-    "wires": 4_124_502,
+    "constraints": 4_130_360,  # compiled (--O2); stats counts 4,142,250
+    "wires": 4_136_506,
     "domain_log2": 22,
-    "resident_prove_s": 44.721,
-    "witness_s": 4.678,
-    "build_peak_mb": 2_554,
-    "setup_peak_mb": 9_476,
-    "zkey_mb": 5_047.1,
+    "resident_prove_s": 40.362,
+    "witness_s": 2.049,
+    "build_peak_mb": 2_488,
+    "setup_peak_mb": 9_205,
+    "zkey_mb": 4_933.8,
 }
 # The split of a proof's cost between the wires and the domain: the resident prover's CPU profile
 # (ZKCLEAR_PROFILE=cpu, RAYON_NUM_THREADS=1, no tables: `ResidentProver(key, table_mb=0)`) of the
