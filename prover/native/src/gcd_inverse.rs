@@ -1,6 +1,6 @@
-//! Inversion in a 254-bit prime field (BN254's Fr or Fq) by Pornin's optimized binary GCD:
-//! inv.rs's algorithm (see its comment for the derivation), generic over the field's
-//! Montgomery parameters. The witness solver inverts Fr elements for the DSL's division and
+//! Inversion in a 254-bit prime field (BN254's Fr or Fq) by Pornin's optimized binary GCD
+//! (inv.rs's comment gives the derivation), generic over the field's Montgomery parameters:
+//! inv.rs's Fq inverse (the MSMs' batch inversion) calls it too. The witness solver inverts Fr elements for the DSL's division and
 //! inverse hints (hundreds of thousands in a mainnet batch), where ark-ff's bit-by-bit
 //! binary Euclid was a fifth of the solve. 17 rounds of 31 steps suffice for any modulus
 //! below 2^254 (Pornin's bound: 2·254 − 1 steps); should the GCD not end at 1 (it cannot
@@ -17,7 +17,7 @@ pub fn inverse_fr(x: &Fr) -> Option<Fr> {
 }
 
 /// The constant the GCD's result is multiplied by (inv.rs): 2^(561 + 512), in the field.
-fn fix<F: Field + From<u64>>() -> F {
+pub(crate) fn fix<F: Field + From<u64>>() -> F {
     F::from(2u64).pow([1073])
 }
 
