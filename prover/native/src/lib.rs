@@ -8,6 +8,7 @@ mod fft;
 mod gcd_inverse;
 mod inv;
 mod kernels;
+mod lanes;
 mod mpc;
 mod msm;
 mod phase2;
@@ -123,6 +124,17 @@ fn pairing_check(py: Python<'_>, g1s: &[u8], g2s: &[u8]) -> PyResult<bool> {
 }
 
 /// Σ s_i P_i in G1: n·64 bytes of points, n·32 bytes of scalars -> 64 bytes.
+/// Whether the MSMs' bucket flushes run in AVX-512 IFMA lanes (lanes.rs): with `on`, turn
+/// them on (where the CPU has IFMA) or off for the MSMs that start after; returns the state.
+#[pyfunction]
+#[pyo3(signature = (on = None))]
+fn lane_kernels(on: Option<bool>) -> bool {
+    match on {
+        Some(on) => lanes::set_enabled(on),
+        None => lanes::enabled(),
+    }
+}
+
 #[pyfunction]
 fn g1_msm(py: Python<'_>, bases: &[u8], scalars: &[u8]) -> PyResult<Py<PyBytes>> {
     let out = py.allow_threads(|| kernels::g1_msm(bases, scalars))?;
@@ -227,6 +239,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(groth16_setup_ptau, m)?)?;
     m.add_function(wrap_pyfunction!(pairing_check, m)?)?;
     m.add_function(wrap_pyfunction!(g1_msm, m)?)?;
+    m.add_function(wrap_pyfunction!(lane_kernels, m)?)?;
     m.add_function(wrap_pyfunction!(g2_msm, m)?)?;
     m.add_function(wrap_pyfunction!(fr_ntt, m)?)?;
     m.add_function(wrap_pyfunction!(fr_coset_ntt, m)?)?;

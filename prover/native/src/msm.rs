@@ -15,6 +15,7 @@ use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::AdditiveGroup;
 use ark_ff::{BigInt, BigInteger, Field, Zero};
 use rayon::prelude::*;
+use crate::lanes::{self, LaneField};
 
 /// At most this many additions share one inversion; a quarter of the window's buckets at most,
 /// so that few additions collide with one already waiting. (512 since the binary-GCD inversion
@@ -86,7 +87,10 @@ const FILLED: u32 = 1 << 31;
 const EPOCH_MASK: u32 = FILLED - 1;
 
 /// The buckets of one window, accumulated in affine coordinates with batched inversions.
-pub(crate) struct Buckets<P: SWCurveConfig> {
+pub(crate) struct Buckets<P: SWCurveConfig>
+where
+    P::BaseField: LaneField,
+{
     b: Vec<Affine<P>>,
     /// per bucket: FILLED | epoch of its last batched addition
     state: Vec<u32>,
@@ -98,11 +102,28 @@ pub(crate) struct Buckets<P: SWCurveConfig> {
     /// per batched addition: the running product of the denominators before it, and its own
     den: Vec<(P::BaseField, P::BaseField)>,
     batch_size: usize,
+    /// the points come scaled (lanes.rs) and flushes run in the IFMA lanes
+    lanes: bool,
+    scratch: lanes::Scratch<P::BaseField>,
+    inv16: P::BaseField,
 }
 
-impl<P: SWCurveConfig> Buckets<P> {
+impl<P: SWCurveConfig> Buckets<P>
+where
+    P::BaseField: LaneField,
+{
+    /// Buckets for unscaled points, flushed by the scalar code.
     pub(crate) fn new(count: usize) -> Self {
+        Self::with_lanes(count, false)
+    }
+
+    /// Buckets fed scaled points (lanes::scale) when `lanes` (which needs lanes::supported()),
+    /// flushed eight additions at a time; `sum` is the same either way.
+    pub(crate) fn with_lanes(count: usize, lanes: bool) -> Self {
         Buckets {
+            lanes,
+            scratch: lanes::Scratch::new(),
+            inv16: P::BaseField::sixteen().inverse().expect("16 is invertible"),
             b: vec![Affine::<P>::identity(); count],
             state: vec![0; count],
             epoch: 1,
@@ -157,7 +178,29 @@ impl<P: SWCurveConfig> Buckets<P> {
         if self.overflow.is_empty() {
             self.overflow = vec![Projective::<P>::zero(); self.b.len()];
         }
-        self.overflow[k] += p;
+        if self.lanes {
+            self.overflow[k] += lanes::unscale(p, &self.inv16);
+        } else {
+            self.overflow[k] += p;
+        }
+    }
+
+    /// The lanes' flush: an addition whose point has its bucket's x (a doubling or a
+    /// cancellation, rare) goes to the overflow bucket, the rest eight at a time.
+    fn flush_lanes(&mut self) {
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.retain(|(k, p)| {
+            if self.b[*k as usize].x == p.x {
+                self.add_overflow(*k as usize, p);
+                false
+            } else {
+                true
+            }
+        });
+        // SAFETY: `lanes` is only set where lanes::supported() (with_lanes' contract)
+        unsafe { lanes::batch_add(&mut self.b, &batch, &mut self.scratch) };
+        batch.clear();
+        self.batch = batch;
     }
 
     /// Apply every addition waiting in the batch with one inversion.
@@ -172,6 +215,9 @@ impl<P: SWCurveConfig> Buckets<P> {
         }
         if self.batch.is_empty() {
             return;
+        }
+        if self.lanes {
+            return self.flush_lanes();
         }
         // denominators: x_p − x_q, or 2·y_q for a doubling; 0 marks a sum at infinity (q = −p)
         self.den.clear();
@@ -241,7 +287,11 @@ impl<P: SWCurveConfig> Buckets<P> {
         let mut res = Projective::<P>::zero();
         for (k, b) in self.b.iter().enumerate().rev() {
             if !b.infinity {
-                running += b;
+                if self.lanes {
+                    running += lanes::unscale(b, &self.inv16);
+                } else {
+                    running += b;
+                }
             }
             if let Some(o) = self.overflow.get(k) {
                 running += o;
@@ -253,15 +303,24 @@ impl<P: SWCurveConfig> Buckets<P> {
 }
 
 /// Σ d·P over one window's digits; `buckets` bounds |d| (2^(c−1), less in the top window).
-fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], w: usize, c: usize, buckets: usize) -> Projective<P> {
+/// `lanes`: the bases are scaled and the buckets flush in the lanes (lanes.rs).
+fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], w: usize, c: usize, buckets: usize, lanes: bool) -> Projective<P>
+where
+    P::BaseField: LaneField,
+{
     let ds = scalars.iter().map(|s| booth_digit(s, w, c));
     if buckets < MIN_AFFINE_BUCKETS {
         // too few buckets to batch without collisions: mixed additions into projective buckets
+        let inv16 = P::BaseField::sixteen().inverse().expect("16 is invertible");
         let mut b = vec![Projective::<P>::zero(); buckets];
         for (p, d) in bases.iter().zip(ds) {
+            if d == 0 {
+                continue;
+            }
+            let p = if lanes { lanes::unscale(p, &inv16) } else { *p };
             if d > 0 {
                 b[(d - 1) as usize] += p;
-            } else if d < 0 {
+            } else {
                 b[(-d - 1) as usize] -= p;
             }
         }
@@ -273,7 +332,7 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], w: u
         }
         return res;
     }
-    let mut bk = Buckets::<P>::new(buckets);
+    let mut bk = Buckets::<P>::with_lanes(buckets, lanes);
     for (p, d) in bases.iter().zip(ds) {
         if d > 0 {
             bk.push((d - 1) as u32, *p);
@@ -293,18 +352,26 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], w: u
 }
 
 /// Σ s_i P_i (scalars as standard-form integers below r). Bases at infinity are allowed.
-pub fn msm<P: SWCurveConfig<ScalarField = ark_bn254::Fr>>(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Projective<P> {
+pub fn msm<P: SWCurveConfig<ScalarField = ark_bn254::Fr>>(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Projective<P>
+where
+    P::BaseField: LaneField,
+{
+    let lanes = lanes::enabled();
     let (bases, scalars): (Vec<Affine<P>>, Vec<BigInt<4>>) = bases
         .iter()
         .zip(scalars)
         .filter(|(p, s)| !p.infinity && !s.is_zero())
-        .map(|(p, s)| (*p, *s))
+        .map(|(p, s)| (if lanes { lanes::scale(p) } else { *p }, *s))
         .unzip();
-    msm_bits(&bases, &scalars, 254)
+    msm_bits(&bases, &scalars, 254, lanes)
 }
 
-/// Σ s_i P_i for scalars below 2^`nbits` (bases not at infinity; zero scalars cost nothing).
-fn msm_bits<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], nbits: usize) -> Projective<P> {
+/// Σ s_i P_i for scalars below 2^`nbits` (bases not at infinity; zero scalars cost nothing);
+/// `lanes`: the bases are scaled (lanes::scale) and the buckets flush in the IFMA lanes.
+fn msm_bits<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], nbits: usize, lanes: bool) -> Projective<P>
+where
+    P::BaseField: LaneField,
+{
     let n = bases.len();
     if n == 0 {
         return Projective::<P>::zero();
@@ -318,7 +385,7 @@ fn msm_bits<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], nbits:
             // the top window holds the scalar's last nbits − w·c bits plus a carry
             let top = nbits - w * c;
             let buckets = if top < c { (1usize << top) + 1 } else { 1 << (c - 1) };
-            window_sum(bases, scalars, w, c, buckets)
+            window_sum(bases, scalars, w, c, buckets, lanes)
         })
         .collect();
     let mut total = Projective::<P>::zero();
@@ -381,16 +448,18 @@ pub fn msm_g1_glv(bases: &[ark_bn254::G1Affine], scalars: &[BigInt<4>]) -> ark_b
     let mut b = vec![ark_bn254::G1Affine::identity(); 2 * n];
     let mut k = vec![BigInt::<4>::zero(); 2 * n];
     let beta = ark_bn254::g1::Config::ENDO_COEFFS[0];
+    let lanes = lanes::enabled();
     b.par_chunks_mut(2).zip(k.par_chunks_mut(2)).zip(pairs.par_iter()).for_each(|((b, k), (p, s))| {
         let (k1, k2) = glv_decompose(s);
         let phi = ark_bn254::G1Affine::new_unchecked(p.x * beta, p.y);
-        b[0] = if k1 < 0 { -*p } else { *p };
+        let (p, phi) = if lanes { (lanes::scale(p), lanes::scale(&phi)) } else { (*p, phi) };
+        b[0] = if k1 < 0 { -p } else { p };
         b[1] = if k2 < 0 { -phi } else { phi };
         let (a1, a2) = (k1.unsigned_abs(), k2.unsigned_abs());
         k[0] = BigInt::new([a1 as u64, (a1 >> 64) as u64, 0, 0]);
         k[1] = BigInt::new([a2 as u64, (a2 >> 64) as u64, 0, 0]);
     });
-    msm_bits(&b, &k, 127)
+    msm_bits(&b, &k, 127, lanes)
 }
 
 /// The fastest MSM for each BN254 group: GLV in G1, ψ in G2.
@@ -418,12 +487,13 @@ pub fn msm_g2_psi(bases: &[ark_bn254::G2Affine], scalars: &[BigInt<4>]) -> ark_b
     let n = pairs.len();
     let mut b = vec![ark_bn254::G2Affine::identity(); 2 * n];
     let mut k = vec![BigInt::<4>::zero(); 2 * n];
+    let lanes = lanes::enabled();
     b.par_chunks_mut(2).zip(k.par_chunks_mut(2)).zip(pairs.par_iter()).for_each(|((b, k), (p, s))| {
         let (k0, k1) = crate::psi::split(s);
-        b[0] = *p;
-        b[1] = crate::psi::psi(p);
+        let q = crate::psi::psi(p);
+        (b[0], b[1]) = if lanes { (lanes::scale(p), lanes::scale(&q)) } else { (*p, q) };
         k[0] = BigInt::new([k0 as u64, (k0 >> 64) as u64, 0, 0]);
         k[1] = BigInt::new([k1 as u64, (k1 >> 64) as u64, 0, 0]);
     });
-    msm_bits(&b, &k, 127)
+    msm_bits(&b, &k, 127, lanes)
 }

@@ -112,7 +112,7 @@ impl<'a> Ptau<'a> {
 }
 
 /// Σ c·P over (point index, coefficient) entries.
-fn combine<P: SWCurveConfig<ScalarField = Fr>>(bases: &[Affine<P>], entries: &[(u32, Fr)]) -> Projective<P> {
+fn combine<P: SWCurveConfig<ScalarField = Fr, BaseField: crate::lanes::LaneField>>(bases: &[Affine<P>], entries: &[(u32, Fr)]) -> Projective<P> {
     if entries.len() > 32 {
         let b: Vec<Affine<P>> = entries.iter().map(|(j, _)| bases[*j as usize]).collect();
         let s: Vec<_> = entries.iter().map(|(_, c)| c.into_bigint()).collect();

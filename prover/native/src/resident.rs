@@ -152,7 +152,7 @@ pub struct FixedBase<P: SWCurveConfig> {
 /// s·P = k1·P + k2·E(P): G1's GLV (E = φ, λ·P; signed halves, msm.rs), G2's ψ (E = [p − r],
 /// unsigned halves, psi.rs); half the windows over twice the points, so half the bucket
 /// reductions, as msm.rs's MSMs run.
-pub trait Halves: SWCurveConfig<ScalarField = Fr> {
+pub trait Halves: SWCurveConfig<ScalarField = Fr, BaseField: crate::lanes::LaneField> {
     /// (|k1|, |k2|) and their signs (true: negative)
     fn halves(s: &BigInt<4>) -> ([BigInt<4>; 2], [bool; 2]);
     fn endo(p: &Affine<Self>) -> Affine<Self>;
