@@ -112,11 +112,6 @@ impl<P: SWCurveConfig> Buckets<P>
 where
     P::BaseField: LaneField,
 {
-    /// Buckets for unscaled points, flushed by the scalar code.
-    pub(crate) fn new(count: usize) -> Self {
-        Self::with_lanes(count, false)
-    }
-
     /// Buckets fed scaled points (lanes::scale) when `lanes` (which needs lanes::supported()),
     /// flushed eight additions at a time; `sum` is the same either way.
     pub(crate) fn with_lanes(count: usize, lanes: bool) -> Self {
