@@ -105,7 +105,6 @@ where
     /// the points come scaled (lanes.rs) and flushes run in the IFMA lanes
     lanes: bool,
     scratch: lanes::Scratch<P::BaseField>,
-    inv16: P::BaseField,
 }
 
 impl<P: SWCurveConfig> Buckets<P>
@@ -118,7 +117,6 @@ where
         Buckets {
             lanes,
             scratch: lanes::Scratch::new(),
-            inv16: P::BaseField::sixteen().inverse().expect("16 is invertible"),
             b: vec![Affine::<P>::identity(); count],
             state: vec![0; count],
             epoch: 1,
@@ -174,7 +172,7 @@ where
             self.overflow = vec![Projective::<P>::zero(); self.b.len()];
         }
         if self.lanes {
-            self.overflow[k] += lanes::unscale(p, &self.inv16);
+            self.overflow[k] += lanes::unscale(p, self.scratch.inv16());
         } else {
             self.overflow[k] += p;
         }
@@ -283,7 +281,7 @@ where
         for (k, b) in self.b.iter().enumerate().rev() {
             if !b.infinity {
                 if self.lanes {
-                    running += lanes::unscale(b, &self.inv16);
+                    running += lanes::unscale(b, self.scratch.inv16());
                 } else {
                     running += b;
                 }
@@ -306,7 +304,7 @@ where
     let ds = scalars.iter().map(|s| booth_digit(s, w, c));
     if buckets < MIN_AFFINE_BUCKETS {
         // too few buckets to batch without collisions: mixed additions into projective buckets
-        let inv16 = P::BaseField::sixteen().inverse().expect("16 is invertible");
+        let inv16 = lanes::inv16();
         let mut b = vec![Projective::<P>::zero(); buckets];
         for (p, d) in bases.iter().zip(ds) {
             if d == 0 {
