@@ -103,3 +103,18 @@ def test_proofs_are_the_same_bytes_with_and_without_the_lanes(lanes, snarkjs_key
     native.lane_kernels(False)
     want = bytes(native.groth16_prove(zkey, wtns_to_bytes(w), r, s))
     assert got == want and resident == want
+
+
+@pytest.mark.parametrize("group", [1, 2])
+def test_msm_whose_buckets_are_all_the_same_point(lanes, group):
+    """One base with the scalars 1..n: each bucket of the low window holds that one point, so
+    the bucket sum's running sums meet equal points (a doubling at every segment's second
+    step), the lanes' segmented sum's side path (msm.rs `sum_segments`)."""
+    from py_ecc.optimized_bn128 import G2, normalize
+    if group == 1:
+        base, msm, n = G1_ONE, native.g1_msm, 3000
+    else:
+        x, y = normalize(G2)
+        base, msm, n = b"".join(int(c).to_bytes(32, "little") for c in (*x.coeffs, *y.coeffs)), native.g2_msm, 3000
+    got = msm(base * n, b"".join(le(s) for s in range(1, n + 1)))
+    assert got == msm(base, le(n * (n + 1) // 2))
