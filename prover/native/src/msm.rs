@@ -21,6 +21,8 @@ use crate::lanes::{self, LaneField};
 /// so that few additions collide with one already waiting. (512 since the binary-GCD inversion
 /// of inv.rs: -1 % on the trade key's G1 MSMs against 256, neutral in G2 and the resident.)
 const BATCH: usize = 512;
+/// Most bytes of one window's bucket points (see window_bits).
+const MAX_BUCKET_BYTES: usize = 18 << 20;
 /// Windows with fewer buckets than this (the top window, small c) use projective buckets.
 const MIN_AFFINE_BUCKETS: usize = 64;
 
@@ -42,10 +44,16 @@ fn bits(s: &BigInt<4>, pos: usize, c: usize) -> u64 {
 /// window's buckets as msm_bits makes them (2^top + 1 for its top = nbits − (W − 1)·c bits,
 /// not 2^(c−1)): a c whose top window is nearly empty saves a whole window of additions.
 /// (With the lanes both costs drop, by about as much: 4 to 16 a bucket timed the same on the
-/// trade key.) ZKCLEAR_MSM_CMAX caps c, for experiments.
-fn window_bits(n: usize, nbits: usize) -> usize {
+/// trade key.) A window's bucket array is kept within MAX_BUCKET_BYTES (18 bits at most): at
+/// 2^22 the model picks 19 bits, whose 2^18 buckets (19 MB in G1, 36 MB in G2) cost more in
+/// cache misses than the wider window saves (the mainnet batch's MSMs on one thread, CPU s:
+/// G2 14.1-14.6 at 19 bits, 12.8 at 18, 13.4 at 16; G1 24.1-24.7, 23.6, 23.5).
+/// ZKCLEAR_MSM_CMAX caps c, for experiments.
+fn window_bits(n: usize, nbits: usize, point_bytes: usize) -> usize {
     let cmax: usize = std::env::var("ZKCLEAR_MSM_CMAX").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
-    (2..=cmax.clamp(2, 20))
+    // a window's buckets within MAX_BUCKET_BYTES
+    let cmax = (2..=cmax.clamp(2, 20)).take_while(|&c| (point_bytes << (c - 1)) <= MAX_BUCKET_BYTES).last().unwrap_or(2);
+    (2..=cmax)
         .min_by_key(|&c| {
             let windows = 1 + nbits / c;
             let top = nbits - (windows - 1) * c;
@@ -462,7 +470,7 @@ where
     if n == 0 {
         return Projective::<P>::zero();
     }
-    let c = window_bits(n, nbits);
+    let c = window_bits(n, nbits, std::mem::size_of::<Affine<P>>());
     // Booth digits need bit windows·c − 1 to be above the scalar's top bit
     let windows = 1 + nbits / c;
     let sums: Vec<Projective<P>> = (0..windows)
