@@ -22,9 +22,9 @@
 //! more to cache misses than they saved, measured on a 33k-constraint key); ZKCLEAR_CMAX1 /
 //! ZKCLEAR_CMAX2 override the caps for experiments. Without one (a budget too small for rows,
 //! as a mainnet key's), each proof picks its width from its live terms as msm.rs does, up to
-//! 20 bits, with a top window of few bits given few buckets: 19 bits at 2^22, 7 windows of
+//! 18 bits, with a top window of few bits given few buckets: 18 bits at 2^22, 8 windows of
 //! the GLV halves where the 13-bit cap made 10 (ZKCLEAR_CMAX_PLAIN / ZKCLEAR_CMIN_PLAIN bound
-//! it, for experiments and tests).
+//! it, for experiments and tests; up to 20).
 //!
 //! The A and B coefficients are kept as rows (coef_rows.rs), summed on every core.
 //!
@@ -68,9 +68,10 @@ struct Plan {
 /// Fewest buckets a pass gets (fewer make Buckets' batches too small to share inversions).
 const MIN_BUCKETS: usize = 64;
 /// Widest window of a plan without a table (msm.rs's window_bits goes as far): with no bucket
-/// set shared, wide windows pay for themselves on big keys (19 bits at 2^22: 7 windows of
-/// 127-bit GLV halves instead of 13 bits' 10).
-const C_MAX_PLAIN: usize = 20;
+/// set shared, wide windows pay for themselves on big keys (18 bits at 2^22: 8 windows of
+/// 127-bit GLV halves instead of 13 bits' 10; 19 bits' buckets, 19 MB in G1 and 36 MB in G2,
+/// lose more in cache misses than the window they save, as msm.rs measured).
+const C_MAX_PLAIN: usize = 18;
 
 impl Plan {
     fn rows(&self) -> usize {
