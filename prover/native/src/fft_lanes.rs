@@ -1,0 +1,405 @@
+//! fft.rs's coset transform in AVX-512 IFMA lanes (lanes.rs's core, over Fr): eight butterflies
+//! at once, where the CPU has it and `lanes::enabled()`.
+//!
+//! **The data stays arkworks Fr.** A lane product is a·b/2^260 on Montgomery integers; with b
+//! the *scaled* twiddle 16·w (integer w·2^260) and a the arkworks integer x·2^256 it gives
+//! x·w·2^256: arkworks' own form of x·w. So only the twiddle tables are scaled (once per
+//! domain, `LaneTables`); the values move between the array and the lanes by re-slicing bits
+//! (4×64 <-> 5×52), and come out the same bytes as fft.rs's scalar path.
+//!
+//! **Lazy values.** Between stages a value may be any integer below 4r (< 2^256, so it still
+//! fits an Fr's four words in memory): Harvey's butterflies keep it there with one conditional
+//! subtraction each. DIF (inputs < 2r): u + v reduced below 2r, (u − v + 2r)·w < 2r. DIT
+//! (inputs < 4r): u reduced below 2r, t = v·w < 2r, u + t and u − t + 2r below 4r. The last pass
+//! reduces every value below r.
+//!
+//! **Walk.** As fft.rs: the stages longer than a block go over the whole array two at a time
+//! (radix-4) or one, eight consecutive quartets / pairs in the lanes, their twiddles gathered
+//! from the scaled table. The rest run on eight blocks of BLOCK values at once, lane j holding
+//! block j (gathered into limb form once, all of both directions' in-block stages done in
+//! lanes with one broadcast twiddle per butterfly, scattered back once).
+#![allow(clippy::needless_range_loop)]
+use crate::lanes::{add, canon, cond_sub, mul, splat, sub, Fe, FrMod, Modulus, M52};
+use ark_bn254::Fr;
+use rayon::prelude::*;
+use std::arch::x86_64::*;
+
+const R2: [u64; 5] = FrMod::M2;
+/// Values of one lane's block: eight blocks in limb form take 8·BLOCK·40 bytes (320 KB).
+const BLOCK: usize = 1 << 10;
+/// Quartets (pairs) of a whole-array pass per parallel task.
+const CHUNK: usize = 1 << 10;
+
+const _: () = assert!(std::mem::size_of::<Fr>() == 32);
+
+/// The transform of `n` values in lanes, or None below the sizes the walk needs (8 blocks of
+/// at least 16 values).
+pub fn block_len(n: usize) -> Option<usize> {
+    let b = BLOCK.min(n / 8);
+    (b >= 16).then_some(b)
+}
+
+/// One domain's twiddles in the lanes' form: fft.rs's tables times 16.
+pub struct LaneTables {
+    /// 16·ω_2n^k, k < n
+    tw2: Vec<Fr>,
+    /// per in-block stage of length L, at [L/2, L): 16·ω_L^−i (DIF), 16·ω_2L^(2m+1) (DIT), limbs
+    dif_small: Vec<[u64; 5]>,
+    dit_small: Vec<[u64; 5]>,
+    /// 52-bit limbs of −16 (the DIF's first twiddle, see `dif_tw`)
+    minus16: [u64; 5],
+}
+
+/// An Fr's 256 bits in 52-bit limbs.
+#[inline(always)]
+fn limbs(x: &Fr) -> [u64; 5] {
+    let w = &(x.0).0;
+    [w[0] & M52, (w[0] >> 52 | w[1] << 12) & M52, (w[1] >> 40 | w[2] << 24) & M52, (w[2] >> 28 | w[3] << 36) & M52, w[3] >> 16]
+}
+
+impl LaneTables {
+    /// For the n-point domain, g = ω_2n; `powers(c, g, n)` is c·g^k for k < n (fft.rs's
+    /// powers_par), the in-block tables up to stage length `block`.
+    pub fn new(g: Fr, n: usize, block: usize, powers: impl Fn(Fr, Fr, usize) -> Vec<Fr>) -> Self {
+        let sixteen = Fr::from(16u64);
+        let tw2 = powers(sixteen, g, n);
+        let mut dif_small = vec![[0u64; 5]; block];
+        let mut dit_small = vec![[0u64; 5]; block];
+        let mut len = 2;
+        while len <= block {
+            let (half, step) = (len / 2, n / len);
+            for i in 0..half {
+                // as fft.rs's tables, times 16: 16·ω_L^−i = −16·ω_2n^(n − 2i·n/L)
+                dif_small[half + i] = limbs(&if i == 0 { sixteen } else { -tw2[n - 2 * i * step] });
+                dit_small[half + i] = limbs(&tw2[(2 * i + 1) * step]);
+            }
+            len *= 2;
+        }
+        LaneTables { tw2, dif_small, dit_small, minus16: limbs(&-sixteen) }
+    }
+}
+
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn idx(v: [i64; 8]) -> __m512i {
+    _mm512_loadu_si512(v.as_ptr() as *const _)
+}
+
+/// Four vectors of words (word k of element j in lane j of w[k]) -> limbs.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn split(w: [__m512i; 4]) -> Fe {
+    let m = splat(M52);
+    [
+        _mm512_and_si512(w[0], m),
+        _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(w[0], 52), _mm512_slli_epi64(w[1], 12)), m),
+        _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(w[1], 40), _mm512_slli_epi64(w[2], 24)), m),
+        _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(w[2], 28), _mm512_slli_epi64(w[3], 36)), m),
+        _mm512_srli_epi64(w[3], 16),
+    ]
+}
+
+/// Limbs (each below 2^52, the value below 2^256) -> four vectors of words.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn join(l: &Fe) -> [__m512i; 4] {
+    [
+        _mm512_or_si512(l[0], _mm512_slli_epi64(l[1], 52)),
+        _mm512_or_si512(_mm512_srli_epi64(l[1], 12), _mm512_slli_epi64(l[2], 40)),
+        _mm512_or_si512(_mm512_srli_epi64(l[2], 24), _mm512_slli_epi64(l[3], 28)),
+        _mm512_or_si512(_mm512_srli_epi64(l[3], 36), _mm512_slli_epi64(l[4], 16)),
+    ]
+}
+
+/// Eight consecutive Fr at p -> lanes (a 4×8 transpose of words in eight permutes).
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn load8(p: *const Fr) -> Fe {
+    let q = p as *const __m512i;
+    let (z0, z1, z2, z3) = (_mm512_loadu_si512(q as *const _), _mm512_loadu_si512(q.add(1) as *const _), _mm512_loadu_si512(q.add(2) as *const _), _mm512_loadu_si512(q.add(3) as *const _));
+    let (ia, ib) = (idx([0, 4, 8, 12, 1, 5, 9, 13]), idx([2, 6, 10, 14, 3, 7, 11, 15]));
+    let (lo, hi) = (idx([0, 1, 2, 3, 8, 9, 10, 11]), idx([4, 5, 6, 7, 12, 13, 14, 15]));
+    let a0 = _mm512_permutex2var_epi64(z0, ia, z1);
+    let a1 = _mm512_permutex2var_epi64(z0, ib, z1);
+    let b0 = _mm512_permutex2var_epi64(z2, ia, z3);
+    let b1 = _mm512_permutex2var_epi64(z2, ib, z3);
+    split([_mm512_permutex2var_epi64(a0, lo, b0), _mm512_permutex2var_epi64(a0, hi, b0), _mm512_permutex2var_epi64(a1, lo, b1), _mm512_permutex2var_epi64(a1, hi, b1)])
+}
+
+/// Lanes -> eight consecutive Fr at p (the values' bits as they are: reduce first for an output).
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn store8(p: *mut Fr, v: &Fe) {
+    let w = join(v);
+    let (ia, ib) = (idx([0, 4, 8, 12, 1, 5, 9, 13]), idx([2, 6, 10, 14, 3, 7, 11, 15]));
+    let (lo, hi) = (idx([0, 1, 2, 3, 8, 9, 10, 11]), idx([4, 5, 6, 7, 12, 13, 14, 15]));
+    let a0 = _mm512_permutex2var_epi64(w[0], lo, w[1]);
+    let b0 = _mm512_permutex2var_epi64(w[0], hi, w[1]);
+    let a1 = _mm512_permutex2var_epi64(w[2], lo, w[3]);
+    let b1 = _mm512_permutex2var_epi64(w[2], hi, w[3]);
+    let q = p as *mut __m512i;
+    _mm512_storeu_si512(q as *mut _, _mm512_permutex2var_epi64(a0, ia, a1));
+    _mm512_storeu_si512(q.add(1) as *mut _, _mm512_permutex2var_epi64(a0, ib, a1));
+    _mm512_storeu_si512(q.add(2) as *mut _, _mm512_permutex2var_epi64(b0, ia, b1));
+    _mm512_storeu_si512(q.add(3) as *mut _, _mm512_permutex2var_epi64(b0, ib, b1));
+}
+
+/// The Fr at base[off_j / 4] for the eight word offsets `off` (multiples of 4) -> lanes.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn gather8(base: *const u64, off: __m512i) -> Fe {
+    let b = base as *const i64;
+    split([
+        _mm512_i64gather_epi64::<8>(off, b as *const _),
+        _mm512_i64gather_epi64::<8>(off, b.add(1) as *const _),
+        _mm512_i64gather_epi64::<8>(off, b.add(2) as *const _),
+        _mm512_i64gather_epi64::<8>(off, b.add(3) as *const _),
+    ])
+}
+
+/// Lanes -> the Fr at base[off_j / 4].
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn scatter8(base: *mut u64, off: __m512i, v: &Fe) {
+    let w = join(v);
+    let b = base as *mut i64;
+    for k in 0..4 {
+        _mm512_i64scatter_epi64::<8>(b.add(k) as *mut _, off, w[k]);
+    }
+}
+
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn bcast(l: &[u64; 5]) -> Fe {
+    [splat(l[0]), splat(l[1]), splat(l[2]), splat(l[3]), splat(l[4])]
+}
+
+/// v mod 2r for v < 4r.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn red(v: &Fe) -> Fe {
+    cond_sub(v, &R2)
+}
+
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn mulr(a: &Fe, b: &Fe) -> Fe {
+    mul::<FrMod>(a, b)
+}
+
+/// (lo, hi) of a Harvey DIF butterfly: (u + v mod 2r, (u − v)·w), inputs below 2r.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn dif_bfly(u: &Fe, v: &Fe, w: &Fe) -> (Fe, Fe) {
+    (red(&add(u, v)), mulr(&sub(u, v, &R2), w))
+}
+
+/// (lo, hi) of a Harvey DIT butterfly: (u + v·w, u − v·w), inputs and outputs below 4r.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn dit_bfly(u: &Fe, v: &Fe, w: &Fe) -> (Fe, Fe) {
+    let t = mulr(v, w);
+    let u = red(u);
+    (add(&u, &t), sub(&u, &t, &R2))
+}
+
+/// What the whole-array passes need of the transform.
+struct Walk<'a> {
+    n: usize,
+    t: &'a LaneTables,
+}
+
+impl Walk<'_> {
+    /// ω_L^−(j+l) for l < 8 (stride step = n/L): tw2[n − 2i·step] is −ω_L^−i, so the DIF
+    /// multiplies v − u by it; at i = 0 (tw2[0] = 1, not −1) lane 0 is set to −16.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn dif_tw(&self, j: usize, step: usize) -> Fe {
+        let n = self.n as i64;
+        let s = (2 * step) as i64;
+        let j = j as i64;
+        let off = std::array::from_fn::<i64, 8, _>(|l| ((n - s * (j + l as i64)) & (n - 1)) * 4);
+        let w = gather8(self.t.tw2.as_ptr() as *const u64, idx(off));
+        if j == 0 {
+            let m = bcast(&self.t.minus16);
+            std::array::from_fn(|k| _mm512_mask_blend_epi64(1, w[k], m[k]))
+        } else {
+            w
+        }
+    }
+
+    /// ω_2L^(2(m+l)+1) for l < 8 (stride step = n/L).
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn dit_tw(&self, m: usize, step: usize) -> Fe {
+        let off = std::array::from_fn::<i64, 8, _>(|l| ((2 * (m + l) + 1) * step * 4) as i64);
+        gather8(self.t.tw2.as_ptr() as *const u64, idx(off))
+    }
+
+    /// fft.rs's dif_pass4 on a run of quartets starting at j0.
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn dif4(&self, c: [&mut [Fr]; 4], j0: usize, q: usize, step: usize) {
+        let [c0, c1, c2, c3] = c;
+        for k in (0..c0.len()).step_by(8) {
+            let j = j0 + k;
+            let (p0, p1, p2, p3) = (c0.as_mut_ptr().add(k), c1.as_mut_ptr().add(k), c2.as_mut_ptr().add(k), c3.as_mut_ptr().add(k));
+            let (u0, u1, u2, u3) = (load8(p0), load8(p1), load8(p2), load8(p3));
+            // stage len: (j, j+2q) with ω^−j, (j+q, j+3q) with ω^−(j+q); the table's sign folded
+            // into v − u
+            let (y0, y2) = dif_bfly(&u2, &u0, &self.dif_tw(j, step));
+            let (y1, y3) = dif_bfly(&u3, &u1, &self.dif_tw(j + q, step));
+            let w = self.dif_tw(j, 2 * step);
+            let (o0, o1) = dif_bfly(&y1, &y0, &w);
+            let (o2, o3) = dif_bfly(&y3, &y2, &w);
+            store8(p0, &o0);
+            store8(p1, &o1);
+            store8(p2, &o2);
+            store8(p3, &o3);
+        }
+    }
+
+    /// fft.rs's dif_pass2 on a run of pairs starting at i0.
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn dif2(&self, l: &mut [Fr], h: &mut [Fr], i0: usize, step: usize) {
+        for k in (0..l.len()).step_by(8) {
+            let (pl, ph) = (l.as_mut_ptr().add(k), h.as_mut_ptr().add(k));
+            let (u, v) = (load8(pl), load8(ph));
+            let (lo, hi) = dif_bfly(&v, &u, &self.dif_tw(i0 + k, step));
+            store8(pl, &lo);
+            store8(ph, &hi);
+        }
+    }
+
+    /// fft.rs's dit_pass4 on a run of quartets starting at j0; `last` reduces below r.
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn dit4(&self, c: [&mut [Fr]; 4], j0: usize, q: usize, step: usize, last: bool) {
+        let [c0, c1, c2, c3] = c;
+        for k in (0..c0.len()).step_by(8) {
+            let j = j0 + k;
+            let (p0, p1, p2, p3) = (c0.as_mut_ptr().add(k), c1.as_mut_ptr().add(k), c2.as_mut_ptr().add(k), c3.as_mut_ptr().add(k));
+            let (u0, u1, u2, u3) = (load8(p0), load8(p1), load8(p2), load8(p3));
+            let w = self.dit_tw(j, 2 * step);
+            let (y0, y1) = dit_bfly(&u0, &u1, &w);
+            let (y2, y3) = dit_bfly(&u2, &u3, &w);
+            let (mut o0, mut o2) = dit_bfly(&y0, &y2, &self.dit_tw(j, step));
+            let (mut o1, mut o3) = dit_bfly(&y1, &y3, &self.dit_tw(j + q, step));
+            if last {
+                (o0, o1, o2, o3) = (canon::<FrMod>(&o0), canon::<FrMod>(&o1), canon::<FrMod>(&o2), canon::<FrMod>(&o3));
+            }
+            store8(p0, &o0);
+            store8(p1, &o1);
+            store8(p2, &o2);
+            store8(p3, &o3);
+        }
+    }
+
+    /// fft.rs's dit_pass2 on a run of pairs starting at i0; `last` reduces below r.
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn dit2(&self, l: &mut [Fr], h: &mut [Fr], i0: usize, step: usize, last: bool) {
+        for k in (0..l.len()).step_by(8) {
+            let (pl, ph) = (l.as_mut_ptr().add(k), h.as_mut_ptr().add(k));
+            let (u, v) = (load8(pl), load8(ph));
+            let (mut lo, mut hi) = dit_bfly(&u, &v, &self.dit_tw(i0 + k, step));
+            if last {
+                (lo, hi) = (canon::<FrMod>(&lo), canon::<FrMod>(&hi));
+            }
+            store8(pl, &lo);
+            store8(ph, &hi);
+        }
+    }
+}
+
+/// Eight blocks of `b` values (lane j: blk[j·b ..]), the DIF stages of length b down to 2 then
+/// the coset-DIT ones of length 2 up to b (fft.rs's dif_block + dit_block), in limb form.
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn blocks8(blk: &mut [Fr], b: usize, t: &LaneTables, buf: &mut Vec<Fe>) {
+    debug_assert_eq!(blk.len(), 8 * b);
+    let off = idx(std::array::from_fn(|j| (j * b * 4) as i64));
+    let base = blk.as_mut_ptr() as *mut u64;
+    buf.clear();
+    for i in 0..b {
+        buf.push(gather8(base.add(4 * i), off));
+    }
+    let v = &mut buf[..];
+    let mut half = b / 2;
+    while half >= 1 {
+        for s in (0..b).step_by(2 * half) {
+            let (u, w) = (v[s], v[s + half]);
+            v[s] = red(&add(&u, &w));
+            v[s + half] = red(&sub(&u, &w, &R2));
+            for i in 1..half {
+                let (lo, hi) = dif_bfly(&v[s + i], &v[s + i + half], &bcast(&t.dif_small[half + i]));
+                v[s + i] = lo;
+                v[s + i + half] = hi;
+            }
+        }
+        half /= 2;
+    }
+    let mut half = 1;
+    while half < b {
+        for s in (0..b).step_by(2 * half) {
+            for i in 0..half {
+                let (lo, hi) = dit_bfly(&v[s + i], &v[s + i + half], &bcast(&t.dit_small[half + i]));
+                v[s + i] = lo;
+                v[s + i + half] = hi;
+            }
+        }
+        half *= 2;
+    }
+    for i in 0..b {
+        scatter8(base.add(4 * i), off, &v[i]);
+    }
+}
+
+/// n times the coset evaluations (fft.rs's `coset_unscaled`), in lanes. Needs
+/// `lanes::supported()` and `block_len(n)`.
+pub fn coset_unscaled(a: &mut [Fr], t: &LaneTables) {
+    let n = a.len();
+    let b = block_len(n).expect("a size the lanes walk");
+    let w = Walk { n, t };
+    let outer = (n / b).trailing_zeros();
+    let mut len = n;
+    for _ in 0..outer / 2 {
+        let (q, step) = (len / 4, n / len);
+        for_each_quartet_run(a, len, |j, c| unsafe { w.dif4(c, j, q, step) });
+        len /= 4;
+    }
+    if outer % 2 == 1 {
+        let step = n / len;
+        for_each_pair_run(a, len, |i, l, h| unsafe { w.dif2(l, h, i, step) });
+    }
+    a.par_chunks_mut(8 * b).for_each_init(Vec::new, |buf, blk| unsafe { blocks8(blk, b, t, buf) });
+    let mut len = 2 * b;
+    if outer % 2 == 1 {
+        let step = n / len;
+        let last = len == n;
+        for_each_pair_run(a, len, |i, l, h| unsafe { w.dit2(l, h, i, step, last) });
+        len *= 2;
+    }
+    for _ in 0..outer / 2 {
+        let (q, step) = (len / 2, n / (len * 2));
+        let last = len * 2 == n;
+        for_each_quartet_run(a, len * 2, |j, c| unsafe { w.dit4(c, j, q, step, last) });
+        len *= 4;
+    }
+}
+
+/// `f(j0, [quarter runs])` for runs of CHUNK quartets of every block of length `len`, in parallel.
+fn for_each_quartet_run(a: &mut [Fr], len: usize, f: impl Fn(usize, [&mut [Fr]; 4]) + Sync) {
+    let q = len / 4;
+    a.par_chunks_mut(len).for_each(|blk| {
+        let (x01, x23) = blk.split_at_mut(2 * q);
+        let (x0, x1) = x01.split_at_mut(q);
+        let (x2, x3) = x23.split_at_mut(q);
+        let quarters = x0.par_chunks_mut(CHUNK).zip(x1.par_chunks_mut(CHUNK)).zip(x2.par_chunks_mut(CHUNK).zip(x3.par_chunks_mut(CHUNK)));
+        quarters.enumerate().for_each(|(c, ((c0, c1), (c2, c3)))| f(c * CHUNK, [c0, c1, c2, c3]));
+    });
+}
+
+/// `f(i0, lo run, hi run)` for runs of CHUNK pairs of every block of length `len`, in parallel.
+fn for_each_pair_run(a: &mut [Fr], len: usize, f: impl Fn(usize, &mut [Fr], &mut [Fr]) + Sync) {
+    a.par_chunks_mut(len).for_each(|blk| {
+        let (lo, hi) = blk.split_at_mut(len / 2);
+        lo.par_chunks_mut(CHUNK).zip(hi.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (l, h))| f(c * CHUNK, l, h));
+    });
+}
