@@ -109,6 +109,9 @@ impl CosetFft {
     pub fn to_coset(&self, a: &mut [Fr]) {
         self.coset_unscaled(a);
         let s = self.n_inv;
+        if self.lane_tables().is_some() {
+            return crate::fft_lanes::scale(a, s);
+        }
         a.par_iter_mut().for_each(|x| *x *= s);
     }
 
@@ -125,6 +128,10 @@ impl CosetFft {
         );
         // each transform is n times its values: h = (a·b·n^−1 − c)·n^−1
         let s = self.n_inv;
+        if self.lane_tables().is_some() {
+            crate::fft_lanes::h_combine(&mut a, &b, &c, s);
+            return a;
+        }
         a.par_iter_mut().zip(b.par_iter()).zip(c.par_iter()).with_min_len(1 << 10).for_each(|((x, y), z)| {
             *x = (*x * y * s - z) * s;
         });

@@ -384,6 +384,42 @@ pub fn coset_unscaled(a: &mut [Fr], t: &LaneTables) {
     }
 }
 
+/// a[i] ·= s, every value reduced below r (fft.rs's `to_coset` scaling). len a multiple of 8.
+pub fn scale(a: &mut [Fr], s: Fr) {
+    let s16 = limbs(&(s * Fr::from(16u64)));
+    a.par_chunks_mut(CHUNK).for_each(|a| unsafe { scale_run(a, &s16) });
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn scale_run(a: &mut [Fr], s16: &[u64; 5]) {
+    let s = bcast(s16);
+    for k in (0..a.len()).step_by(8) {
+        let p = a.as_mut_ptr().add(k);
+        store8(p, &canon::<FrMod>(&mulr(&load8(p), &s)));
+    }
+}
+
+/// a[i] = (a[i]·b[i]·s − c[i])·s, reduced below r (fft.rs's `h_values` product). Lengths equal,
+/// a multiple of 8. A lane product of two arkworks values is their product / 16, so a·b·s is
+/// lane(lane(a, b), 256·s) and (v − c)·s is lane(v − c, 16·s).
+pub fn h_combine(a: &mut [Fr], b: &[Fr], c: &[Fr], s: Fr) {
+    assert!(a.len() == b.len() && a.len() == c.len() && a.len() % 8 == 0);
+    let s16 = limbs(&(s * Fr::from(16u64)));
+    let s256 = limbs(&(s * Fr::from(256u64)));
+    a.par_chunks_mut(CHUNK).zip(b.par_chunks(CHUNK)).zip(c.par_chunks(CHUNK)).for_each(|((a, b), c)| unsafe { h_combine_run(a, b, c, &s16, &s256) });
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn h_combine_run(a: &mut [Fr], b: &[Fr], c: &[Fr], s16: &[u64; 5], s256: &[u64; 5]) {
+    let (s16, s256) = (bcast(s16), bcast(s256));
+    for k in (0..a.len()).step_by(8) {
+        let p = a.as_mut_ptr().add(k);
+        let abs = mulr(&mulr(&load8(p), &load8(b.as_ptr().add(k))), &s256);
+        let h = mulr(&sub(&abs, &load8(c.as_ptr().add(k)), &R2), &s16);
+        store8(p, &canon::<FrMod>(&h));
+    }
+}
+
 /// `f(j0, [quarter runs])` for runs of CHUNK quartets of every block of length `len`, in parallel.
 fn for_each_quartet_run(a: &mut [Fr], len: usize, f: impl Fn(usize, [&mut [Fr]; 4]) + Sync) {
     let q = len / 4;
@@ -402,4 +438,66 @@ fn for_each_pair_run(a: &mut [Fr], len: usize, f: impl Fn(usize, &mut [Fr], &mut
         let (lo, hi) = blk.split_at_mut(len / 2);
         lo.par_chunks_mut(CHUNK).zip(hi.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (l, h))| f(c * CHUNK, l, h));
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ff::{UniformRand, Zero};
+    use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+
+    fn powers(c: Fr, g: Fr, n: usize) -> Vec<Fr> {
+        let mut v = Vec::with_capacity(n);
+        let mut x = c;
+        for _ in 0..n {
+            v.push(x);
+            x *= g;
+        }
+        v
+    }
+
+    #[test]
+    fn fr_lane_products_match_arkworks() {
+        if !crate::lanes::supported() {
+            return;
+        }
+        let mut rng = ark_std::test_rng();
+        let sixteen = Fr::from(16u64);
+        for round in 0..50 {
+            let mut a: [Fr; 8] = std::array::from_fn(|_| Fr::rand(&mut rng));
+            let b: [Fr; 8] = std::array::from_fn(|_| Fr::rand(&mut rng));
+            if round == 0 {
+                a[..3].copy_from_slice(&[Fr::zero(), Fr::from(1u64), -Fr::from(1u64)]);
+            }
+            let sb = b.map(|v| v * sixteen);
+            let mut out = [Fr::zero(); 8];
+            unsafe { store8(out.as_mut_ptr(), &canon::<FrMod>(&mulr(&load8(a.as_ptr()), &load8(sb.as_ptr())))) };
+            for j in 0..8 {
+                assert_eq!(out[j], a[j] * b[j]);
+            }
+        }
+    }
+
+    /// n times the coset evaluations, as arkworks makes them: interpolate, evaluate on g·ω^i.
+    #[test]
+    fn lane_transform_matches_arkworks() {
+        if !crate::lanes::supported() {
+            return;
+        }
+        let mut rng = ark_std::test_rng();
+        for log_n in [7, 8, 11, 13, 14] {
+            let n = 1usize << log_n;
+            let d = Radix2EvaluationDomain::<Fr>::new(n).unwrap();
+            let g = Radix2EvaluationDomain::<Fr>::new(2 * n).unwrap().group_gen();
+            let evals: Vec<Fr> = (0..n).map(|i| if i % 5 == 0 { -Fr::from(i as u64) } else { Fr::rand(&mut rng) }).collect();
+            let mut want = d.ifft(&evals);
+            d.get_coset(g).unwrap().fft_in_place(&mut want);
+            let nn = Fr::from(n as u64);
+            let want: Vec<Fr> = want.into_iter().map(|x| x * nn).collect();
+            let t = LaneTables::new(g, n, block_len(n).unwrap(), powers);
+            let mut got = evals.clone();
+            coset_unscaled(&mut got, &t);
+            assert!(got == want, "2^{log_n}");
+        }
+    }
 }
