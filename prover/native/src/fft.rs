@@ -50,12 +50,12 @@ struct Tables {
     dit_small: Vec<Fr>,
 }
 
-/// c·base^k for k < count, filled in parallel from a few sequential starting powers.
-fn powers_par(c: Fr, base: Fr, count: usize) -> Vec<Fr> {
+/// base^k for k < count, filled in parallel from a few sequential starting powers.
+fn powers_par(base: Fr, count: usize) -> Vec<Fr> {
     const SEG: usize = 1 << 14;
     let mut v = vec![Fr::zero(); count];
     v.par_chunks_mut(SEG).enumerate().for_each(|(s, seg)| {
-        let mut x = c * base.pow([(s * SEG) as u64]);
+        let mut x = base.pow([(s * SEG) as u64]);
         for y in seg {
             *y = x;
             x *= base;
@@ -66,7 +66,7 @@ fn powers_par(c: Fr, base: Fr, count: usize) -> Vec<Fr> {
 
 impl Tables {
     fn new(n: usize, g: Fr) -> Self {
-        let tw2 = powers_par(Fr::one(), g, n);
+        let tw2 = powers_par(g, n);
         let inner = n.min(INNER);
         let mut dif_small = vec![Fr::zero(); inner.max(2)];
         let mut dit_small = vec![Fr::zero(); inner.max(2)];
@@ -98,7 +98,7 @@ impl CosetFft {
     /// fft_lanes walks), made the first time.
     fn lane_tables(&self) -> Option<&LaneTables> {
         let block = crate::fft_lanes::block_len(self.n).filter(|_| crate::lanes::enabled())?;
-        Some(self.lane.get_or_init(|| LaneTables::new(self.g, self.n, block, powers_par)))
+        Some(self.lane.get_or_init(|| LaneTables::new(self.g, self.n, block)))
     }
 
     fn tables(&self) -> &Tables {
@@ -345,7 +345,7 @@ pub fn bench(log_n: u32, repeat: usize) -> pyo3::PyResult<Vec<f64>> {
         return crate::codec::err("unsupported size");
     };
     let seed = Fr::from(0x9e37_79b9_7f4a_7c15u64);
-    let mut v = powers_par(Fr::one(), seed, n);
+    let mut v = powers_par(seed, n);
     let mut out = Vec::with_capacity(repeat);
     f.to_coset(&mut v);
     for _ in 0..repeat {

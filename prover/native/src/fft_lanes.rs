@@ -14,18 +14,25 @@
 //! reduces every value below r.
 //!
 //! **Walk.** As fft.rs: the stages longer than a block go over the whole array two at a time
-//! (radix-4) or one, eight consecutive quartets / pairs in the lanes, their twiddles gathered
-//! from the scaled table. The rest run on eight blocks of BLOCK values at once, lane j holding
-//! block j (gathered into limb form once, all of both directions' in-block stages done in
-//! lanes with one broadcast twiddle per butterfly, scattered back once).
+//! (radix-4) or one, eight consecutive quartets / pairs in the lanes, their twiddles eight
+//! consecutive entries of the stage's own table (fft.rs reads one strided table, ω_2n^k; in
+//! lanes those strided reads, gathered, took two thirds of a pass at 2^20). The rest run on
+//! eight blocks of BLOCK values at once, lane j holding block j (gathered into limb form once,
+//! all of both directions' in-block stages done in lanes with one broadcast twiddle per
+//! butterfly, scattered back once).
+//!
+//! **Memory.** The two per-stage tables take 64 bytes a point (fft.rs's one table 32): 256 MiB
+//! at 2^22, made in lanes (a product per eight entries) the first time a transform needs them.
 #![allow(clippy::needless_range_loop)]
 use crate::lanes::{add, canon, cond_sub, mul, splat, sub, Fe, FrMod, Modulus, M52};
 use ark_bn254::Fr;
+use ark_ff::Field;
 use rayon::prelude::*;
 use std::arch::x86_64::*;
 
 const R2: [u64; 5] = FrMod::M2;
 /// Values of one lane's block: eight blocks in limb form take 8·BLOCK·40 bytes (320 KB).
+/// 2^8..2^12 timed within 10% at 2^20 points once the twiddles were contiguous.
 const BLOCK: usize = 1 << 10;
 /// Quartets (pairs) of a whole-array pass per parallel task.
 const CHUNK: usize = 1 << 10;
@@ -39,15 +46,17 @@ pub fn block_len(n: usize) -> Option<usize> {
     (b >= 16).then_some(b)
 }
 
-/// One domain's twiddles in the lanes' form: fft.rs's tables times 16.
+/// One domain's twiddles in the lanes' form, each stage's contiguous (eight of them one
+/// load), times 16: at [L/2, L) for the stage of length L, as fft.rs's in-block tables but
+/// for every L up to n (n − 1 entries each).
 pub struct LaneTables {
-    /// 16·ω_2n^k, k < n
-    tw2: Vec<Fr>,
-    /// per in-block stage of length L, at [L/2, L): 16·ω_L^−i (DIF), 16·ω_2L^(2m+1) (DIT), limbs
+    /// 16·ω_L^−i, i < L/2 (the DIF's)
+    dif: Vec<Fr>,
+    /// 16·ω_2L^(2m+1), m < L/2 (the coset DIT's)
+    dit: Vec<Fr>,
+    /// the same up to L = block, in limbs (broadcast in the blocks)
     dif_small: Vec<[u64; 5]>,
     dit_small: Vec<[u64; 5]>,
-    /// 52-bit limbs of −16 (the DIF's first twiddle, see `dif_tw`)
-    minus16: [u64; 5],
 }
 
 /// An Fr's 256 bits in 52-bit limbs.
@@ -58,24 +67,54 @@ fn limbs(x: &Fr) -> [u64; 5] {
 }
 
 impl LaneTables {
-    /// For the n-point domain, g = ω_2n; `powers(c, g, n)` is c·g^k for k < n (fft.rs's
-    /// powers_par), the in-block tables up to stage length `block`.
-    pub fn new(g: Fr, n: usize, block: usize, powers: impl Fn(Fr, Fr, usize) -> Vec<Fr>) -> Self {
+    /// For the n-point domain, g = ω_2n; the in-block tables up to stage length `block`.
+    pub fn new(g: Fr, n: usize, block: usize) -> Self {
         let sixteen = Fr::from(16u64);
-        let tw2 = powers(sixteen, g, n);
-        let mut dif_small = vec![[0u64; 5]; block];
-        let mut dit_small = vec![[0u64; 5]; block];
-        let mut len = 2;
-        while len <= block {
-            let (half, step) = (len / 2, n / len);
-            for i in 0..half {
-                // as fft.rs's tables, times 16: 16·ω_L^−i = −16·ω_2n^(n − 2i·n/L)
-                dif_small[half + i] = limbs(&if i == 0 { sixteen } else { -tw2[n - 2 * i * step] });
-                dit_small[half + i] = limbs(&tw2[(2 * i + 1) * step]);
-            }
-            len *= 2;
+        let mut dif = vec![Fr::from(0u64); n];
+        let mut dit = vec![Fr::from(0u64); n];
+        // stages from n down: ω_2L = g^(n/L), ω_L = ω_2L²
+        let (mut w2l, mut len) = (g, n);
+        while len >= 2 {
+            let wl = w2l.square();
+            let half = len / 2;
+            powers(&mut dif[half..len], sixteen, wl.inverse().expect("a root of unity"));
+            powers(&mut dit[half..len], sixteen * w2l, wl);
+            (w2l, len) = (wl, half);
         }
-        LaneTables { tw2, dif_small, dit_small, minus16: limbs(&-sixteen) }
+        let small = |t: &[Fr]| t[..block].iter().map(limbs).collect();
+        LaneTables { dif_small: small(&dif), dit_small: small(&dit), dif, dit }
+    }
+}
+
+/// out[k] = c·base^k (c scaled by 16 or not, as the caller wants): in parallel runs, each
+/// from one power, then in lanes four chains of eight stepping 32 entries a product.
+fn powers(out: &mut [Fr], c: Fr, base: Fr) {
+    const RUN: usize = 1 << 12;
+    out.par_chunks_mut(RUN).enumerate().for_each(|(r, run)| {
+        let mut x = c * base.pow([(r * RUN) as u64]);
+        let head = if run.len() % 32 == 0 && crate::lanes::supported() { 32 } else { run.len() };
+        for y in &mut run[..head] {
+            *y = x;
+            x *= base;
+        }
+        if head < run.len() {
+            let step = limbs(&(base.pow([32u64]) * Fr::from(16u64)));
+            unsafe { powers_run(run, &step) };
+        }
+    });
+}
+
+/// run[k] = run[k − 32]·(step / 16) for k ≥ 32, the first 32 given; len a multiple of 32.
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn powers_run(run: &mut [Fr], step: &[u64; 5]) {
+    let s = bcast(step);
+    let p = run.as_mut_ptr();
+    let mut v = [load8(p), load8(p.add(8)), load8(p.add(16)), load8(p.add(24))];
+    for k in (32..run.len()).step_by(32) {
+        for c in 0..4 {
+            v[c] = mulr(&v[c], &s);
+            store8(p.add(k + 8 * c), &canon::<FrMod>(&v[c]));
+        }
     }
 }
 
@@ -205,52 +244,39 @@ unsafe fn dit_bfly(u: &Fe, v: &Fe, w: &Fe) -> (Fe, Fe) {
 
 /// What the whole-array passes need of the transform.
 struct Walk<'a> {
-    n: usize,
     t: &'a LaneTables,
 }
 
 impl Walk<'_> {
-    /// ω_L^−(j+l) for l < 8 (stride step = n/L): tw2[n − 2i·step] is −ω_L^−i, so the DIF
-    /// multiplies v − u by it; at i = 0 (tw2[0] = 1, not −1) lane 0 is set to −16.
+    /// 16·ω_L^−(i+l) for l < 8, stage length L.
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
-    unsafe fn dif_tw(&self, j: usize, step: usize) -> Fe {
-        let n = self.n as i64;
-        let s = (2 * step) as i64;
-        let j = j as i64;
-        let off = std::array::from_fn::<i64, 8, _>(|l| ((n - s * (j + l as i64)) & (n - 1)) * 4);
-        let w = gather8(self.t.tw2.as_ptr() as *const u64, idx(off));
-        if j == 0 {
-            let m = bcast(&self.t.minus16);
-            std::array::from_fn(|k| _mm512_mask_blend_epi64(1, w[k], m[k]))
-        } else {
-            w
-        }
+    unsafe fn dif_tw(&self, len: usize, i: usize) -> Fe {
+        load8(self.t.dif.as_ptr().add(len / 2 + i))
     }
 
-    /// ω_2L^(2(m+l)+1) for l < 8 (stride step = n/L).
+    /// 16·ω_2L^(2(m+l)+1) for l < 8, stage length L.
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
-    unsafe fn dit_tw(&self, m: usize, step: usize) -> Fe {
-        let off = std::array::from_fn::<i64, 8, _>(|l| ((2 * (m + l) + 1) * step * 4) as i64);
-        gather8(self.t.tw2.as_ptr() as *const u64, idx(off))
+    unsafe fn dit_tw(&self, len: usize, m: usize) -> Fe {
+        load8(self.t.dit.as_ptr().add(len / 2 + m))
     }
 
     /// fft.rs's dif_pass4 on a run of quartets starting at j0.
     #[target_feature(enable = "avx512f,avx512ifma")]
-    unsafe fn dif4(&self, c: [&mut [Fr]; 4], j0: usize, q: usize, step: usize) {
+    unsafe fn dif4(&self, c: [&mut [Fr]; 4], j0: usize, q: usize) {
         let [c0, c1, c2, c3] = c;
         for k in (0..c0.len()).step_by(8) {
             let j = j0 + k;
             let (p0, p1, p2, p3) = (c0.as_mut_ptr().add(k), c1.as_mut_ptr().add(k), c2.as_mut_ptr().add(k), c3.as_mut_ptr().add(k));
             let (u0, u1, u2, u3) = (load8(p0), load8(p1), load8(p2), load8(p3));
-            // stage len: (j, j+2q) with ω^−j, (j+q, j+3q) with ω^−(j+q); the table's sign folded
-            // into v − u
-            let (y0, y2) = dif_bfly(&u2, &u0, &self.dif_tw(j, step));
-            let (y1, y3) = dif_bfly(&u3, &u1, &self.dif_tw(j + q, step));
-            let w = self.dif_tw(j, 2 * step);
-            let (o0, o1) = dif_bfly(&y1, &y0, &w);
-            let (o2, o3) = dif_bfly(&y3, &y2, &w);
+            // stage len: (j, j+2q) with ω_len^−j, (j+q, j+3q) with ω_len^−(j+q); stage len/2:
+            // (j, j+q) and (j+2q, j+3q) with ω_(len/2)^−j
+            let (y0, y2) = dif_bfly(&u0, &u2, &self.dif_tw(4 * q, j));
+            let (y1, y3) = dif_bfly(&u1, &u3, &self.dif_tw(4 * q, j + q));
+            let w = self.dif_tw(2 * q, j);
+            let (o0, o1) = dif_bfly(&y0, &y1, &w);
+            let (o2, o3) = dif_bfly(&y2, &y3, &w);
             store8(p0, &o0);
             store8(p1, &o1);
             store8(p2, &o2);
@@ -260,11 +286,11 @@ impl Walk<'_> {
 
     /// fft.rs's dif_pass2 on a run of pairs starting at i0.
     #[target_feature(enable = "avx512f,avx512ifma")]
-    unsafe fn dif2(&self, l: &mut [Fr], h: &mut [Fr], i0: usize, step: usize) {
+    unsafe fn dif2(&self, l: &mut [Fr], h: &mut [Fr], i0: usize, len: usize) {
         for k in (0..l.len()).step_by(8) {
             let (pl, ph) = (l.as_mut_ptr().add(k), h.as_mut_ptr().add(k));
             let (u, v) = (load8(pl), load8(ph));
-            let (lo, hi) = dif_bfly(&v, &u, &self.dif_tw(i0 + k, step));
+            let (lo, hi) = dif_bfly(&u, &v, &self.dif_tw(len, i0 + k));
             store8(pl, &lo);
             store8(ph, &hi);
         }
@@ -272,17 +298,19 @@ impl Walk<'_> {
 
     /// fft.rs's dit_pass4 on a run of quartets starting at j0; `last` reduces below r.
     #[target_feature(enable = "avx512f,avx512ifma")]
-    unsafe fn dit4(&self, c: [&mut [Fr]; 4], j0: usize, q: usize, step: usize, last: bool) {
+    unsafe fn dit4(&self, c: [&mut [Fr]; 4], j0: usize, q: usize, last: bool) {
         let [c0, c1, c2, c3] = c;
         for k in (0..c0.len()).step_by(8) {
             let j = j0 + k;
             let (p0, p1, p2, p3) = (c0.as_mut_ptr().add(k), c1.as_mut_ptr().add(k), c2.as_mut_ptr().add(k), c3.as_mut_ptr().add(k));
             let (u0, u1, u2, u3) = (load8(p0), load8(p1), load8(p2), load8(p3));
-            let w = self.dit_tw(j, 2 * step);
+            // stage len/2: (j, j+q) and (j+2q, j+3q) with ω_len^(2j+1); stage len: (j, j+2q)
+            // with ω_2len^(2j+1), (j+q, j+3q) with ω_2len^(2(j+q)+1)
+            let w = self.dit_tw(2 * q, j);
             let (y0, y1) = dit_bfly(&u0, &u1, &w);
             let (y2, y3) = dit_bfly(&u2, &u3, &w);
-            let (mut o0, mut o2) = dit_bfly(&y0, &y2, &self.dit_tw(j, step));
-            let (mut o1, mut o3) = dit_bfly(&y1, &y3, &self.dit_tw(j + q, step));
+            let (mut o0, mut o2) = dit_bfly(&y0, &y2, &self.dit_tw(4 * q, j));
+            let (mut o1, mut o3) = dit_bfly(&y1, &y3, &self.dit_tw(4 * q, j + q));
             if last {
                 (o0, o1, o2, o3) = (canon::<FrMod>(&o0), canon::<FrMod>(&o1), canon::<FrMod>(&o2), canon::<FrMod>(&o3));
             }
@@ -295,11 +323,11 @@ impl Walk<'_> {
 
     /// fft.rs's dit_pass2 on a run of pairs starting at i0; `last` reduces below r.
     #[target_feature(enable = "avx512f,avx512ifma")]
-    unsafe fn dit2(&self, l: &mut [Fr], h: &mut [Fr], i0: usize, step: usize, last: bool) {
+    unsafe fn dit2(&self, l: &mut [Fr], h: &mut [Fr], i0: usize, len: usize, last: bool) {
         for k in (0..l.len()).step_by(8) {
             let (pl, ph) = (l.as_mut_ptr().add(k), h.as_mut_ptr().add(k));
             let (u, v) = (load8(pl), load8(ph));
-            let (mut lo, mut hi) = dit_bfly(&u, &v, &self.dit_tw(i0 + k, step));
+            let (mut lo, mut hi) = dit_bfly(&u, &v, &self.dit_tw(len, i0 + k));
             if last {
                 (lo, hi) = (canon::<FrMod>(&lo), canon::<FrMod>(&hi));
             }
@@ -356,30 +384,28 @@ unsafe fn blocks8(blk: &mut [Fr], b: usize, t: &LaneTables, buf: &mut Vec<Fe>) {
 pub fn coset_unscaled(a: &mut [Fr], t: &LaneTables) {
     let n = a.len();
     let b = block_len(n).expect("a size the lanes walk");
-    let w = Walk { n, t };
+    let w = Walk { t };
     let outer = (n / b).trailing_zeros();
     let mut len = n;
     for _ in 0..outer / 2 {
-        let (q, step) = (len / 4, n / len);
-        for_each_quartet_run(a, len, |j, c| unsafe { w.dif4(c, j, q, step) });
+        let q = len / 4;
+        for_each_quartet_run(a, len, |j, c| unsafe { w.dif4(c, j, q) });
         len /= 4;
     }
     if outer % 2 == 1 {
-        let step = n / len;
-        for_each_pair_run(a, len, |i, l, h| unsafe { w.dif2(l, h, i, step) });
+        for_each_pair_run(a, len, |i, l, h| unsafe { w.dif2(l, h, i, len) });
     }
     a.par_chunks_mut(8 * b).for_each_init(Vec::new, |buf, blk| unsafe { blocks8(blk, b, t, buf) });
     let mut len = 2 * b;
     if outer % 2 == 1 {
-        let step = n / len;
         let last = len == n;
-        for_each_pair_run(a, len, |i, l, h| unsafe { w.dit2(l, h, i, step, last) });
+        for_each_pair_run(a, len, |i, l, h| unsafe { w.dit2(l, h, i, len, last) });
         len *= 2;
     }
     for _ in 0..outer / 2 {
-        let (q, step) = (len / 2, n / (len * 2));
+        let q = len / 2;
         let last = len * 2 == n;
-        for_each_quartet_run(a, len * 2, |j, c| unsafe { w.dit4(c, j, q, step, last) });
+        for_each_quartet_run(a, len * 2, |j, c| unsafe { w.dit4(c, j, q, last) });
         len *= 4;
     }
 }
@@ -446,16 +472,6 @@ mod tests {
     use ark_ff::{UniformRand, Zero};
     use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 
-    fn powers(c: Fr, g: Fr, n: usize) -> Vec<Fr> {
-        let mut v = Vec::with_capacity(n);
-        let mut x = c;
-        for _ in 0..n {
-            v.push(x);
-            x *= g;
-        }
-        v
-    }
-
     #[test]
     fn fr_lane_products_match_arkworks() {
         if !crate::lanes::supported() {
@@ -494,7 +510,7 @@ mod tests {
             d.get_coset(g).unwrap().fft_in_place(&mut want);
             let nn = Fr::from(n as u64);
             let want: Vec<Fr> = want.into_iter().map(|x| x * nn).collect();
-            let t = LaneTables::new(g, n, block_len(n).unwrap(), powers);
+            let t = LaneTables::new(g, n, block_len(n).unwrap());
             let mut got = evals.clone();
             coset_unscaled(&mut got, &t);
             assert!(got == want, "2^{log_n}");
