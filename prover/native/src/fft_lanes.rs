@@ -226,20 +226,24 @@ unsafe fn mulr(a: &Fe, b: &Fe) -> Fe {
     mul::<FrMod>(a, b)
 }
 
-/// (lo, hi) of a Harvey DIF butterfly: (u + v mod 2r, (u − v)·w), inputs below 2r.
-#[inline]
-#[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn dif_bfly(u: &Fe, v: &Fe, w: &Fe) -> (Fe, Fe) {
-    (red(&add(u, v)), mulr(&sub(u, v, &R2), w))
+/// (lo, hi) of a Harvey DIF butterfly: (u + v mod 2r, (u − v)·w), inputs below 2r. A macro,
+/// not a function: a `#[target_feature]` function cannot be `#[inline(always)]`, and LLVM
+/// left these calls (a product each) out of line, their 15 vectors passed through memory.
+macro_rules! dif_bfly {
+    ($u:expr, $v:expr, $w:expr) => {{
+        let (u, v, w): (&Fe, &Fe, &Fe) = ($u, $v, $w);
+        (red(&add(u, v)), mulr(&sub(u, v, &R2), w))
+    }};
 }
 
 /// (lo, hi) of a Harvey DIT butterfly: (u + v·w, u − v·w), inputs and outputs below 4r.
-#[inline]
-#[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn dit_bfly(u: &Fe, v: &Fe, w: &Fe) -> (Fe, Fe) {
-    let t = mulr(v, w);
-    let u = red(u);
-    (add(&u, &t), sub(&u, &t, &R2))
+macro_rules! dit_bfly {
+    ($u:expr, $v:expr, $w:expr) => {{
+        let (u, v, w): (&Fe, &Fe, &Fe) = ($u, $v, $w);
+        let t = mulr(v, w);
+        let u = red(u);
+        (add(&u, &t), sub(&u, &t, &R2))
+    }};
 }
 
 /// What the whole-array passes need of the transform.
@@ -272,11 +276,11 @@ impl Walk<'_> {
             let (u0, u1, u2, u3) = (load8(p0), load8(p1), load8(p2), load8(p3));
             // stage len: (j, j+2q) with ω_len^−j, (j+q, j+3q) with ω_len^−(j+q); stage len/2:
             // (j, j+q) and (j+2q, j+3q) with ω_(len/2)^−j
-            let (y0, y2) = dif_bfly(&u0, &u2, &self.dif_tw(4 * q, j));
-            let (y1, y3) = dif_bfly(&u1, &u3, &self.dif_tw(4 * q, j + q));
+            let (y0, y2) = dif_bfly!(&u0, &u2, &self.dif_tw(4 * q, j));
+            let (y1, y3) = dif_bfly!(&u1, &u3, &self.dif_tw(4 * q, j + q));
             let w = self.dif_tw(2 * q, j);
-            let (o0, o1) = dif_bfly(&y0, &y1, &w);
-            let (o2, o3) = dif_bfly(&y2, &y3, &w);
+            let (o0, o1) = dif_bfly!(&y0, &y1, &w);
+            let (o2, o3) = dif_bfly!(&y2, &y3, &w);
             store8(p0, &o0);
             store8(p1, &o1);
             store8(p2, &o2);
@@ -290,7 +294,7 @@ impl Walk<'_> {
         for k in (0..l.len()).step_by(8) {
             let (pl, ph) = (l.as_mut_ptr().add(k), h.as_mut_ptr().add(k));
             let (u, v) = (load8(pl), load8(ph));
-            let (lo, hi) = dif_bfly(&u, &v, &self.dif_tw(len, i0 + k));
+            let (lo, hi) = dif_bfly!(&u, &v, &self.dif_tw(len, i0 + k));
             store8(pl, &lo);
             store8(ph, &hi);
         }
@@ -307,10 +311,10 @@ impl Walk<'_> {
             // stage len/2: (j, j+q) and (j+2q, j+3q) with ω_len^(2j+1); stage len: (j, j+2q)
             // with ω_2len^(2j+1), (j+q, j+3q) with ω_2len^(2(j+q)+1)
             let w = self.dit_tw(2 * q, j);
-            let (y0, y1) = dit_bfly(&u0, &u1, &w);
-            let (y2, y3) = dit_bfly(&u2, &u3, &w);
-            let (mut o0, mut o2) = dit_bfly(&y0, &y2, &self.dit_tw(4 * q, j));
-            let (mut o1, mut o3) = dit_bfly(&y1, &y3, &self.dit_tw(4 * q, j + q));
+            let (y0, y1) = dit_bfly!(&u0, &u1, &w);
+            let (y2, y3) = dit_bfly!(&u2, &u3, &w);
+            let (mut o0, mut o2) = dit_bfly!(&y0, &y2, &self.dit_tw(4 * q, j));
+            let (mut o1, mut o3) = dit_bfly!(&y1, &y3, &self.dit_tw(4 * q, j + q));
             if last {
                 (o0, o1, o2, o3) = (canon::<FrMod>(&o0), canon::<FrMod>(&o1), canon::<FrMod>(&o2), canon::<FrMod>(&o3));
             }
@@ -327,7 +331,7 @@ impl Walk<'_> {
         for k in (0..l.len()).step_by(8) {
             let (pl, ph) = (l.as_mut_ptr().add(k), h.as_mut_ptr().add(k));
             let (u, v) = (load8(pl), load8(ph));
-            let (mut lo, mut hi) = dit_bfly(&u, &v, &self.dit_tw(len, i0 + k));
+            let (mut lo, mut hi) = dit_bfly!(&u, &v, &self.dit_tw(len, i0 + k));
             if last {
                 (lo, hi) = (canon::<FrMod>(&lo), canon::<FrMod>(&hi));
             }
@@ -356,7 +360,7 @@ unsafe fn blocks8(blk: &mut [Fr], b: usize, t: &LaneTables, buf: &mut Vec<Fe>) {
             v[s] = red(&add(&u, &w));
             v[s + half] = red(&sub(&u, &w, &R2));
             for i in 1..half {
-                let (lo, hi) = dif_bfly(&v[s + i], &v[s + i + half], &bcast(&t.dif_small[half + i]));
+                let (lo, hi) = dif_bfly!(&v[s + i], &v[s + i + half], &bcast(&t.dif_small[half + i]));
                 v[s + i] = lo;
                 v[s + i + half] = hi;
             }
@@ -367,7 +371,7 @@ unsafe fn blocks8(blk: &mut [Fr], b: usize, t: &LaneTables, buf: &mut Vec<Fe>) {
     while half < b {
         for s in (0..b).step_by(2 * half) {
             for i in 0..half {
-                let (lo, hi) = dit_bfly(&v[s + i], &v[s + i + half], &bcast(&t.dit_small[half + i]));
+                let (lo, hi) = dit_bfly!(&v[s + i], &v[s + i + half], &bcast(&t.dit_small[half + i]));
                 v[s + i] = lo;
                 v[s + i + half] = hi;
             }
