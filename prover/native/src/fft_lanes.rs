@@ -48,7 +48,8 @@ pub fn block_len(n: usize) -> Option<usize> {
 
 /// One domain's twiddles in the lanes' form, each stage's contiguous (eight of them one
 /// load), times 16: at [L/2, L) for the stage of length L, as fft.rs's in-block tables but
-/// for every L up to n (n − 1 entries each).
+/// for every L up to n (n − 1 entries each). Stage n's two are powers (lane chains), the
+/// others copies out of the next longer DIF table.
 pub struct LaneTables {
     /// 16·ω_L^−i, i < L/2 (the DIF's)
     dif: Vec<Fr>,
@@ -72,14 +73,19 @@ impl LaneTables {
         let sixteen = Fr::from(16u64);
         let mut dif = vec![Fr::from(0u64); n];
         let mut dit = vec![Fr::from(0u64); n];
-        // stages from n down: ω_2L = g^(n/L), ω_L = ω_2L²
-        let (mut w2l, mut len) = (g, n);
+        let (half, wn) = (n / 2, g.square());
+        powers(&mut dif[half..], sixteen, wn.inverse().expect("a root of unity"));
+        powers(&mut dit[half..], sixteen * g, wn);
+        // the shorter stages from the next longer DIF table (copies, no products):
+        // ω_L^−i = ω_2L^−2i, and ω_2L^(2m+1) = −ω_2L^−(L−1−2m) (ω_2L^L = −1)
+        let mut len = half;
         while len >= 2 {
-            let wl = w2l.square();
-            let half = len / 2;
-            powers(&mut dif[half..len], sixteen, wl.inverse().expect("a root of unity"));
-            powers(&mut dit[half..len], sixteen * w2l, wl);
-            (w2l, len) = (wl, half);
+            let h = len / 2;
+            let (lo, longer) = dif.split_at_mut(len);
+            let longer = &longer[..len];
+            lo[h..].par_iter_mut().with_min_len(1 << 12).enumerate().for_each(|(i, x)| *x = longer[2 * i]);
+            dit[h..len].par_iter_mut().with_min_len(1 << 12).enumerate().for_each(|(m, x)| *x = -longer[len - 1 - 2 * m]);
+            len = h;
         }
         let small = |t: &[Fr]| t[..block].iter().map(limbs).collect();
         LaneTables { dif_small: small(&dif), dit_small: small(&dit), dif, dit }
