@@ -17,6 +17,10 @@
 //! per-stage tables. A 2^23 domain goes over memory 10 times per transform, not 46.
 //!
 //! The same values as the arkworks ifft + coset fft (kernels.rs's fr_ntt / fr_coset_ntt).
+//!
+//! Where the CPU has AVX-512 IFMA (lanes::enabled()) and n ≥ 128, the same walk runs eight
+//! butterflies at a time in fft_lanes.rs, with its own tables (the same bytes out); this
+//! file's scalar code is the fallback.
 use ark_bn254::Fr;
 use ark_ff::{Field, One, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};

@@ -63,8 +63,8 @@ impl Modulus for FrMod {
 /// 0 unknown, 1 off, 2 on.
 static STATE: AtomicU8 = AtomicU8::new(0);
 
-/// Whether the bucket flushes use the lanes: the CPU has AVX-512F and IFMA, and neither
-/// ZKCLEAR_LANES=0 nor `set_enabled(false)` turned them off.
+/// Whether the bucket flushes and the h transforms (fft_lanes.rs) use the lanes: the CPU has
+/// AVX-512F and IFMA, and neither ZKCLEAR_LANES=0 nor `set_enabled(false)` turned them off.
 pub fn enabled() -> bool {
     match STATE.load(Ordering::Relaxed) {
         2 => true,
@@ -82,7 +82,8 @@ pub fn supported() -> bool {
     is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512ifma")
 }
 
-/// Turn the lanes on (where supported) or off for every MSM that starts after; returns the state.
+/// Turn the lanes on (where supported) or off for every MSM and transform that starts after;
+/// returns the state.
 pub fn set_enabled(on: bool) -> bool {
     let on = on && supported();
     STATE.store(if on { 2 } else { 1 }, Ordering::Relaxed);
