@@ -439,7 +439,7 @@ unsafe fn scale_run(a: &mut [Fr], s16: &[u64; 5]) {
 /// a multiple of 8. A lane product of two arkworks values is their product / 16, so a·b·s is
 /// lane(lane(a, b), 256·s) and (v − c)·s is lane(v − c, 16·s).
 pub fn h_combine(a: &mut [Fr], b: &[Fr], c: &[Fr], s: Fr) {
-    assert!(a.len() == b.len() && a.len() == c.len() && a.len() % 8 == 0);
+    assert!(a.len() == b.len() && a.len() == c.len() && a.len().is_multiple_of(8));
     let s16 = limbs(&(s * Fr::from(16u64)));
     let s256 = limbs(&(s * Fr::from(256u64)));
     a.par_chunks_mut(CHUNK).zip(b.par_chunks(CHUNK)).zip(c.par_chunks(CHUNK)).for_each(|((a, b), c)| unsafe { h_combine_run(a, b, c, &s16, &s256) });
