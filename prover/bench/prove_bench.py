@@ -15,6 +15,7 @@ its phases (load, witness products, h(x) FFTs, each MSM) when ZKCLEAR_PROFILE=1.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -299,11 +300,19 @@ def prepare_key(work: Path, zkey: Path, wtns: Path, vk: Path, r1cs: Path) -> Cir
 
 
 def convert_for_gnark(gnark: str, files: CircuitFiles, work: Path) -> None:
-    """gnark-zkey convert (once per key: the converted key is kept under work/gnark)."""
+    """gnark-zkey convert (once per key: the converted key is kept under work/gnark with the
+    digest of the .zkey, .r1cs and .wtns it was made from; a run that made a new key (a chain's
+    setup is random) or another witness converts again)."""
     d = work / "gnark"
-    if not (d / "pk.bin").exists():
+    digest = hashlib.blake2b(digest_size=16)
+    for f in (files.zkey, files.r1cs, files.wtns):
+        with open(f, "rb") as fh:
+            digest.update(hashlib.file_digest(fh, "blake2b").digest())
+    stamp = d / "source.digest"
+    if not (d / "pk.bin").exists() or not stamp.exists() or stamp.read_text() != digest.hexdigest():
         subprocess.run([gnark, "convert", str(files.zkey), str(files.r1cs), str(files.wtns), str(d)],
                        check=True, capture_output=True)
+        stamp.write_text(digest.hexdigest())
     files.gnark_dir = d
 
 

@@ -39,3 +39,28 @@ def test_table_ratios_compare_like_with_like():
     # vs snarkjs (not run), vs the fastest peer's WHOLE process (gnark's 0.9 s, not its in-process
     # 0.5 s), vs rapidsnark, and the resident against gnark's in-process Prove()
     assert cells[-4:] == ["–", "1.20x", "0.75x", "0.90x"]
+
+
+def test_gnark_conversion_is_redone_when_the_key_changes(tmp_path):
+    """A converted key is reused only for the .zkey, .r1cs and .wtns it was made from: a chain
+    bench run makes a new random key each time, and gnark proving the old one gave proofs that
+    failed against the new vk. (A stand-in for gnark-zkey records its conversions: the real one
+    is a peer built outside the repository.)"""
+    from prover.bench.prove_bench import CircuitFiles, convert_for_gnark
+    log = tmp_path / "conversions"
+    tool = tmp_path / "gnark-zkey"
+    tool.write_text(f'#!/bin/sh\necho "$2" >> {log}\nmkdir -p "$5" && touch "$5/pk.bin"\n')
+    tool.chmod(0o755)
+    files = CircuitFiles(4, 10, tmp_path / "c.r1cs", None, tmp_path / "c.wtns", tmp_path / "c.zkey", tmp_path / "vk.json")
+    for f, data in ((files.r1cs, b"r1cs"), (files.wtns, b"wtns"), (files.zkey, b"key 1")):
+        f.write_bytes(data)
+    work = tmp_path / "work"
+    convert_for_gnark(str(tool), files, work)
+    convert_for_gnark(str(tool), files, work)
+    assert files.gnark_dir == work / "gnark" and len(log.read_text().splitlines()) == 1
+    files.zkey.write_bytes(b"key 2")
+    convert_for_gnark(str(tool), files, work)
+    assert len(log.read_text().splitlines()) == 2
+    files.wtns.write_bytes(b"another witness")
+    convert_for_gnark(str(tool), files, work)
+    assert len(log.read_text().splitlines()) == 3

@@ -262,6 +262,9 @@ pub trait LaneField: Field {
     type V: Copy;
     /// 16 as a field element: the scale of every lane value (see the module's docs)
     fn sixteen() -> Self;
+    /// self · c for c in the prime field Fq (a coordinate times 1/16: one Fq product per
+    /// component, not a full Fq2 product)
+    fn mul_fq(&self, c: &Fq) -> Self;
     /// Eight canonical values into lanes.
     unsafe fn lane_load(xs: &[&Self; 8]) -> Self::V;
     /// Eight lanes out (each reduced below p first).
@@ -278,6 +281,10 @@ impl LaneField for Fq {
     type V = Fe;
     fn sixteen() -> Self {
         Fq::from(16u64)
+    }
+    #[inline]
+    fn mul_fq(&self, c: &Fq) -> Self {
+        *self * c
     }
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
@@ -315,6 +322,10 @@ impl LaneField for Fq2 {
     type V = [Fe; 2];
     fn sixteen() -> Self {
         Fq2::from(16u64)
+    }
+    #[inline]
+    fn mul_fq(&self, c: &Fq) -> Self {
+        Fq2::new(self.c0 * c, self.c1 * c)
     }
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
@@ -370,23 +381,42 @@ where
     Affine::<P>::new_unchecked(s(p.x), s(p.y))
 }
 
-/// The point a scaled one stands for (x/16, y/16); infinity stays infinity.
+/// 1/16 in Fq.
+pub fn inv16() -> Fq {
+    crate::inv::inverse(&Fq::from(16u64)).expect("16 is invertible")
+}
+
+/// The point a scaled one stands for (x/16, y/16) given `inv16` = 1/16; infinity stays infinity.
 #[inline]
-pub fn unscale<P: SWCurveConfig>(p: &Affine<P>, inv16: &P::BaseField) -> Affine<P> {
+pub fn unscale<P: SWCurveConfig>(p: &Affine<P>, inv16: &Fq) -> Affine<P>
+where
+    P::BaseField: LaneField,
+{
     if p.infinity {
         return *p;
     }
-    Affine::<P>::new_unchecked(p.x * inv16, p.y * inv16)
+    Affine::<P>::new_unchecked(p.x.mul_fq(inv16), p.y.mul_fq(inv16))
 }
 
 /// Per-chunk values kept from the forward pass for the backward one.
 pub struct Scratch<F: LaneField> {
     chunks: Vec<[F::V; 5]>,
+    /// 16 and 1/16 (the scale and its inverse; 1/16 in Fq, to unscale with)
+    sixteen: F,
+    inv16: Fq,
+    inv16_f: F,
 }
 
 impl<F: LaneField> Scratch<F> {
     pub fn new() -> Self {
-        Scratch { chunks: Vec::new() }
+        let sixteen = F::sixteen();
+        let inv16 = inv16();
+        Scratch { chunks: Vec::new(), sixteen, inv16, inv16_f: F::ONE.mul_fq(&inv16) }
+    }
+
+    /// 1/16, to unscale with
+    pub fn inv16(&self) -> &Fq {
+        &self.inv16
     }
 }
 
@@ -402,7 +432,7 @@ where
     if n == 0 {
         return;
     }
-    let one = F::<P>::sixteen();
+    let one = scratch.sixteen;
     let one_l = F::<P>::lane_load(&[&one; 8]);
     // padding lanes: x_p − x_q = 1 (scaled), written nowhere
     let pad = Affine::<P>::new_unchecked(one, F::<P>::ZERO);
@@ -429,13 +459,22 @@ where
         scratch.chunks.push([px, py, qx, qy, acc]);
         acc = F::<P>::lane_mul(&acc, &d);
     }
-    // the eight chains' products, inverted together
-    let sixteen = F::<P>::sixteen();
-    let inv16 = sixteen.inverse().expect("16 is invertible");
-    let mut prods: [F<P>; 8] = F::<P>::lane_store(&acc).map(|v| v * inv16);
-    ark_ff::batch_inversion(&mut prods);
-    let prods = prods.map(|v| v * sixteen);
-    let mut inv = F::<P>::lane_load(&std::array::from_fn(|j| &prods[j]));
+    // the eight chains' products, inverted together (Montgomery's trick over the lanes, one
+    // binary-GCD inversion): unscaled, inverted, scaled again
+    let prods: [F<P>; 8] = F::<P>::lane_store(&acc).map(|v| v * scratch.inv16_f);
+    let mut before = [F::<P>::ONE; 8];
+    let mut all = F::<P>::ONE;
+    for j in 0..8 {
+        before[j] = all;
+        all *= prods[j];
+    }
+    let mut all_inv = crate::inv::inverse_any(&all).expect("non-zero denominators") * scratch.sixteen;
+    let mut invs = [F::<P>::ZERO; 8];
+    for j in (0..8).rev() {
+        invs[j] = all_inv * before[j];
+        all_inv *= prods[j];
+    }
+    let mut inv = F::<P>::lane_load(&std::array::from_fn(|j| &invs[j]));
     for c in (0..chunks).rev() {
         let [px, py, qx, qy, before] = &scratch.chunks[c];
         let d = F::<P>::lane_sub(px, qx, &P1);

@@ -12,7 +12,7 @@
 //! each window's buckets are summed with the usual running sum, then windows are combined with
 //! c doublings each.
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
-use ark_ec::AdditiveGroup;
+use ark_ec::{AdditiveGroup, PrimeGroup};
 use ark_ff::{BigInt, BigInteger, Field, Zero};
 use rayon::prelude::*;
 use crate::lanes::{self, LaneField};
@@ -41,8 +41,11 @@ fn bits(s: &BigInt<4>, pos: usize, c: usize) -> u64 {
 /// the W windows) and 16 per bucket summed (two projective additions), counting the top
 /// window's buckets as msm_bits makes them (2^top + 1 for its top = nbits − (W − 1)·c bits,
 /// not 2^(c−1)): a c whose top window is nearly empty saves a whole window of additions.
+/// (With the lanes both costs drop, by about as much: 4 to 16 a bucket timed the same on the
+/// trade key.) ZKCLEAR_MSM_CMAX caps c, for experiments.
 fn window_bits(n: usize, nbits: usize) -> usize {
-    (2..=20usize)
+    let cmax: usize = std::env::var("ZKCLEAR_MSM_CMAX").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    (2..=cmax.clamp(2, 20))
         .min_by_key(|&c| {
             let windows = 1 + nbits / c;
             let top = nbits - (windows - 1) * c;
@@ -105,25 +108,18 @@ where
     /// the points come scaled (lanes.rs) and flushes run in the IFMA lanes
     lanes: bool,
     scratch: lanes::Scratch<P::BaseField>,
-    inv16: P::BaseField,
 }
 
 impl<P: SWCurveConfig> Buckets<P>
 where
     P::BaseField: LaneField,
 {
-    /// Buckets for unscaled points, flushed by the scalar code.
-    pub(crate) fn new(count: usize) -> Self {
-        Self::with_lanes(count, false)
-    }
-
     /// Buckets fed scaled points (lanes::scale) when `lanes` (which needs lanes::supported()),
     /// flushed eight additions at a time; `sum` is the same either way.
     pub(crate) fn with_lanes(count: usize, lanes: bool) -> Self {
         Buckets {
             lanes,
             scratch: lanes::Scratch::new(),
-            inv16: P::BaseField::sixteen().inverse().expect("16 is invertible"),
             b: vec![Affine::<P>::identity(); count],
             state: vec![0; count],
             epoch: 1,
@@ -179,7 +175,7 @@ where
             self.overflow = vec![Projective::<P>::zero(); self.b.len()];
         }
         if self.lanes {
-            self.overflow[k] += lanes::unscale(p, &self.inv16);
+            self.overflow[k] += lanes::unscale(p, self.scratch.inv16());
         } else {
             self.overflow[k] += p;
         }
@@ -281,14 +277,18 @@ where
         debug_assert!(self.deferred.is_empty());
     }
 
-    /// Σ (k + 1)·bucket_k by the running sum.
-    pub(crate) fn sum(&self) -> Projective<P> {
+    /// Σ (k + 1)·bucket_k: by the projective running sum, or, with the lanes and enough
+    /// buckets, by `sum_segments`.
+    pub(crate) fn sum(&mut self) -> Projective<P> {
+        if self.lanes && self.b.len() >= MIN_SEGMENTED {
+            return self.sum_segments();
+        }
         let mut running = Projective::<P>::zero();
         let mut res = Projective::<P>::zero();
         for (k, b) in self.b.iter().enumerate().rev() {
             if !b.infinity {
                 if self.lanes {
-                    running += lanes::unscale(b, &self.inv16);
+                    running += lanes::unscale(b, self.scratch.inv16());
                 } else {
                     running += b;
                 }
@@ -300,7 +300,93 @@ where
         }
         res
     }
+
+    /// Σ (k + 1)·bucket_k with affine additions in the lanes. The B buckets are cut in S
+    /// segments of L; segment s keeps its own running sum R_s and sum of running sums T_s over
+    /// its buckets, top down, so that each of the L steps is two batches of S independent
+    /// additions (R_s += b_k for every s, then T_s += R_s), one inversion each. Then
+    ///   Σ_k (k + 1)·b_k = Σ_s T_s + L·Σ_s s·R_s,
+    /// the last sum by a running sum over the segments. S ≈ √(6.7·B) balances the inversions
+    /// (B/S batches) against the projective work of that final pass (~3S additions): a
+    /// projective running sum costs two projective additions per bucket (~29 field products),
+    /// this about two lane additions. An addition the lanes cannot take (an x equal to the
+    /// sum's: a doubling or a cancellation; an overflow bucket) goes to projective side sums
+    /// E_s (running) and F_s (of running sums) with the same recurrence.
+    fn sum_segments(&mut self) -> Projective<P> {
+        let nb = self.b.len();
+        let l = nb.div_ceil(((nb as f64 * 6.7).sqrt() as usize).max(1));
+        let segs = nb.div_ceil(l);
+        let inv16 = *self.scratch.inv16();
+        let zero = Projective::<P>::zero();
+        let (mut run, mut tot) = (vec![Affine::<P>::identity(); segs], vec![Affine::<P>::identity(); segs]);
+        let (mut run_x, mut tot_x) = (vec![zero; segs], vec![zero; segs]);
+        let mut batch: Vec<(u32, Affine<P>)> = Vec::with_capacity(segs);
+        for t in 0..l {
+            // R_s += b_k, k = s·L + L − 1 − t (top down; past the last bucket: empty)
+            batch.clear();
+            for s in 0..segs {
+                let k = s * l + l - 1 - t;
+                if k >= nb {
+                    continue;
+                }
+                if let Some(o) = self.overflow.get(k) {
+                    run_x[s] += o;
+                }
+                let b = &self.b[k];
+                if b.infinity {
+                    continue;
+                }
+                let r = &run[s];
+                if r.infinity {
+                    run[s] = *b;
+                } else if r.x == b.x {
+                    run_x[s] += lanes::unscale(b, &inv16);
+                } else {
+                    batch.push((s as u32, *b));
+                }
+            }
+            // SAFETY: `lanes` is only set where lanes::supported()
+            unsafe { lanes::batch_add(&mut run, &batch, &mut self.scratch) };
+            // T_s += R_s
+            batch.clear();
+            for s in 0..segs {
+                if !run_x[s].is_zero() {
+                    let e = run_x[s];
+                    tot_x[s] += e;
+                }
+                let r = run[s];
+                if r.infinity {
+                    continue;
+                }
+                let q = &tot[s];
+                if q.infinity {
+                    tot[s] = r;
+                } else if q.x == r.x {
+                    tot_x[s] += lanes::unscale(&r, &inv16);
+                } else {
+                    batch.push((s as u32, r));
+                }
+            }
+            // SAFETY: as above
+            unsafe { lanes::batch_add(&mut tot, &batch, &mut self.scratch) };
+        }
+        // Σ_s T_s + L·Σ_s s·R_s, Σ_s s·R_s = Σ_{s >= 1} Σ_{s' >= s} R_s'
+        let (mut total, mut above, mut weighted) = (zero, zero, zero);
+        for s in (0..segs).rev() {
+            total += lanes::unscale(&tot[s], &inv16);
+            total += tot_x[s];
+            above += lanes::unscale(&run[s], &inv16);
+            above += run_x[s];
+            if s > 0 {
+                weighted += above;
+            }
+        }
+        total + weighted.mul_bigint([l as u64])
+    }
 }
+
+/// Fewest buckets that `Buckets::sum` sums by segments (fewer: the projective running sum).
+const MIN_SEGMENTED: usize = 256;
 
 /// Σ d·P over one window's digits; `buckets` bounds |d| (2^(c−1), less in the top window).
 /// `lanes`: the bases are scaled and the buckets flush in the lanes (lanes.rs).
@@ -311,7 +397,7 @@ where
     let ds = scalars.iter().map(|s| booth_digit(s, w, c));
     if buckets < MIN_AFFINE_BUCKETS {
         // too few buckets to batch without collisions: mixed additions into projective buckets
-        let inv16 = P::BaseField::sixteen().inverse().expect("16 is invertible");
+        let inv16 = lanes::inv16();
         let mut b = vec![Projective::<P>::zero(); buckets];
         for (p, d) in bases.iter().zip(ds) {
             if d == 0 {

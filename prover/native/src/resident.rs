@@ -146,6 +146,9 @@ pub struct FixedBase<P: SWCurveConfig> {
     nbits: usize,
     /// scalars cut in halves (Halves): always in G1, in G2 only without a table
     split: bool,
+    /// rows (and φ rows) held scaled for the IFMA lanes (lanes.rs), decided when the key is
+    /// loaded (lanes::enabled() then) and kept for its life
+    lanes: bool,
 }
 
 /// Scalars cut into two halves below 2^127 with an endomorphism E of the curve,
@@ -222,12 +225,20 @@ impl<P: Halves> FixedBase<P> {
                 .collect();
             rows.push(Projective::<P>::normalize_batch(&next));
         }
+        // the lanes' scaled form (16x, 16y); the endomorphisms are Fq-linear in x and y, so φ of
+        // a scaled row is the scaled φ row
+        let lanes = crate::lanes::enabled();
+        if lanes {
+            for row in rows.iter_mut() {
+                row.par_iter_mut().for_each(|p| *p = crate::lanes::scale(p));
+            }
+        }
         let phi_rows = if split && rows.len() > 1 {
             rows.iter().map(|r| r.par_iter().map(P::endo).collect()).collect()
         } else {
             Vec::new()
         };
-        FixedBase { idx, rows, phi_rows, plan, nbits, split }
+        FixedBase { idx, rows, phi_rows, plan, nbits, split, lanes }
     }
 
     fn table_bytes(&self) -> usize {
@@ -297,7 +308,7 @@ impl<P: Halves> FixedBase<P> {
             .map(|(q, k)| {
                 let from = (k * chunk_len).min(terms.len());
                 let part = &terms[from..((k + 1) * chunk_len).min(terms.len())];
-                let mut bk = Buckets::<P>::new(plan.buckets(q, self.nbits));
+                let mut bk = Buckets::<P>::with_lanes(plan.buckets(q, self.nbits), self.lanes);
                 for (j, row) in self.rows.iter().enumerate() {
                     let w = q + stride * j;
                     if w >= windows {
