@@ -456,6 +456,57 @@ unsafe fn h_combine_run(a: &mut [Fr], b: &[Fr], c: &[Fr], s16: &[u64; 5], s256: 
     }
 }
 
+/// Whether `scale_and_product` / `product` run in lanes for n values.
+pub fn products_in_lanes(n: usize) -> bool {
+    n >= 8 && n.is_multiple_of(8) && crate::lanes::enabled()
+}
+
+/// a ·= s, b ·= s and their product (a·s)(b·s), reduced below r (zkey_map.rs's witness
+/// products: the key's coefficients carry an extra factor R, s = R⁻¹). A lane product is
+/// the arkworks values' product / 16: a·s = lane(a, 16s), and (a·s)(b·s) = lane(lane(a, b),
+/// 256s²). Needs `products_in_lanes(n)`.
+pub fn scale_and_product(a: &mut [Fr], b: &mut [Fr], s: Fr) -> Vec<Fr> {
+    assert!(a.len() == b.len() && a.len().is_multiple_of(8));
+    let s16 = limbs(&(s * Fr::from(16u64)));
+    let ss256 = limbs(&(s * s * Fr::from(256u64)));
+    let mut c = vec![Fr::from(0u64); a.len()];
+    c.par_chunks_mut(CHUNK).zip(a.par_chunks_mut(CHUNK)).zip(b.par_chunks_mut(CHUNK)).for_each(|((c, a), b)| unsafe {
+        scale_and_product_run(c, a, b, &s16, &ss256)
+    });
+    c
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn scale_and_product_run(c: &mut [Fr], a: &mut [Fr], b: &mut [Fr], s16: &[u64; 5], ss256: &[u64; 5]) {
+    let (s16, ss256) = (bcast(s16), bcast(ss256));
+    for k in (0..a.len()).step_by(8) {
+        let (pa, pb) = (a.as_mut_ptr().add(k), b.as_mut_ptr().add(k));
+        let (x, y) = (load8(pa), load8(pb));
+        store8(c.as_mut_ptr().add(k), &canon::<FrMod>(&mulr(&mulr(&x, &y), &ss256)));
+        store8(pa, &canon::<FrMod>(&mulr(&x, &s16)));
+        store8(pb, &canon::<FrMod>(&mulr(&y, &s16)));
+    }
+}
+
+/// a∘b, reduced below r: lane(lane(a, b), 256) (coef_rows.rs's witness products). Needs
+/// `products_in_lanes(n)`.
+pub fn product(a: &[Fr], b: &[Fr]) -> Vec<Fr> {
+    assert!(a.len() == b.len() && a.len().is_multiple_of(8));
+    let k256 = limbs(&Fr::from(256u64));
+    let mut c = vec![Fr::from(0u64); a.len()];
+    c.par_chunks_mut(CHUNK).zip(a.par_chunks(CHUNK)).zip(b.par_chunks(CHUNK)).for_each(|((c, a), b)| unsafe { product_run(c, a, b, &k256) });
+    c
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn product_run(c: &mut [Fr], a: &[Fr], b: &[Fr], k256: &[u64; 5]) {
+    let k = bcast(k256);
+    for i in (0..a.len()).step_by(8) {
+        let ab = mulr(&load8(a.as_ptr().add(i)), &load8(b.as_ptr().add(i)));
+        store8(c.as_mut_ptr().add(i), &canon::<FrMod>(&mulr(&ab, &k)));
+    }
+}
+
 /// `f(j0, [quarter runs])` for runs of CHUNK quartets of every block of length `len`, in parallel.
 fn for_each_quartet_run(a: &mut [Fr], len: usize, f: impl Fn(usize, [&mut [Fr]; 4]) + Sync) {
     let q = len / 4;
@@ -502,6 +553,24 @@ mod tests {
                 assert_eq!(out[j], a[j] * b[j]);
             }
         }
+    }
+
+    #[test]
+    fn lane_witness_products_match_arkworks() {
+        if !crate::lanes::supported() {
+            return;
+        }
+        let mut rng = ark_std::test_rng();
+        let n = 4096 + 8;
+        let a: Vec<Fr> = (0..n).map(|i| if i % 7 == 0 { -Fr::from(i as u64) } else { Fr::rand(&mut rng) }).collect();
+        let b: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let s = Fr::rand(&mut rng);
+        let want_c: Vec<Fr> = a.iter().zip(&b).map(|(x, y)| *x * y).collect();
+        assert!(product(&a, &b) == want_c);
+        let (mut sa, mut sb) = (a.clone(), b.clone());
+        let c = scale_and_product(&mut sa, &mut sb, s);
+        assert!(sa.iter().zip(&a).all(|(x, y)| *x == *y * s) && sb.iter().zip(&b).all(|(x, y)| *x == *y * s));
+        assert!(c.iter().zip(&want_c).all(|(x, y)| *x == *y * s * s));
     }
 
     /// n times the coset evaluations, as arkworks makes them: interpolate, evaluate on g·ω^i.
