@@ -9,7 +9,8 @@ prover keeps them) at 2^k points, in process, median of --repeat rounds after a 
 other work.
 
 The whole h phase of a proof does three of these (A·w, B·w, C·w) and one product; a proof's
-profile (ZKCLEAR_PROFILE=1) reports it as h_ffts."""
+profile (ZKCLEAR_PROFILE=1) reports it as h_ffts. Where the CPU has AVX-512 IFMA the transform
+runs in lanes (fft_lanes.rs); ZKCLEAR_LANES=0 times the scalar path instead."""
 from __future__ import annotations
 
 import argparse

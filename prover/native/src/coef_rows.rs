@@ -113,6 +113,10 @@ impl CoefRows {
                 *y = row(n + first + i);
             }
         });
+        if crate::fft_lanes::products_in_lanes(n) {
+            let c = crate::fft_lanes::product(&a, &b);
+            return (a, b, c);
+        }
         let c: Vec<Fr> = a.par_iter().zip(b.par_iter()).map(|(x, y)| *x * y).collect();
         (a, b, c)
     }

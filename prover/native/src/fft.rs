@@ -17,10 +17,16 @@
 //! per-stage tables. A 2^23 domain goes over memory 10 times per transform, not 46.
 //!
 //! The same values as the arkworks ifft + coset fft (kernels.rs's fr_ntt / fr_coset_ntt).
+//!
+//! Where the CPU has AVX-512 IFMA (lanes::enabled()) and n ≥ 128, the same walk runs eight
+//! butterflies at a time in fft_lanes.rs, with its own tables (the same bytes out); this
+//! file's scalar code is the fallback.
 use ark_bn254::Fr;
 use ark_ff::{Field, One, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use crate::fft_lanes::LaneTables;
 use rayon::prelude::*;
+use std::sync::OnceLock;
 
 /// Elements of one in-cache block (32 bytes each; with its two tables 384 KB, within a 1 MB L2).
 /// 2^10..2^16 timed the same within 1% on one thread (the transform is bound by the field
@@ -31,12 +37,21 @@ const CHUNK: usize = 1 << 10;
 
 pub struct CosetFft {
     n: usize,
+    /// ω_2n
+    g: Fr,
+    /// the scalar path's tables, or the lanes' (fft_lanes.rs), made at the first transform
+    /// that needs them (one of them, unless the lanes are switched between transforms)
+    scalar: OnceLock<Tables>,
+    lane: OnceLock<LaneTables>,
+    n_inv: Fr,
+}
+
+struct Tables {
     /// ω_2n^k, k < n
     tw2: Vec<Fr>,
     /// per inner stage of length L (at [L/2, L)): ω_L^−i for the DIF, ω_2L^(2m+1) for the DIT
     dif_small: Vec<Fr>,
     dit_small: Vec<Fr>,
-    n_inv: Fr,
 }
 
 /// base^k for k < count, filled in parallel from a few sequential starting powers.
@@ -53,12 +68,8 @@ fn powers_par(base: Fr, count: usize) -> Vec<Fr> {
     v
 }
 
-impl CosetFft {
-    /// None when n is not a supported power of two.
-    pub fn new(n: usize) -> Option<Self> {
-        let domain = Radix2EvaluationDomain::<Fr>::new(n).filter(|d| d.size() == n && n >= 2)?;
-        let g = Radix2EvaluationDomain::<Fr>::new(2 * n)?.group_gen();
-        debug_assert_eq!(g * g, domain.group_gen());
+impl Tables {
+    fn new(n: usize, g: Fr) -> Self {
         let tw2 = powers_par(g, n);
         let inner = n.min(INNER);
         let mut dif_small = vec![Fr::zero(); inner.max(2)];
@@ -74,25 +85,57 @@ impl CosetFft {
             }
             len *= 2;
         }
-        Some(CosetFft { n, tw2, dif_small, dit_small, n_inv: Fr::from(n as u64).inverse()? })
+        Tables { tw2, dif_small, dit_small }
+    }
+}
+
+impl CosetFft {
+    /// None when n is not a supported power of two.
+    pub fn new(n: usize) -> Option<Self> {
+        let domain = Radix2EvaluationDomain::<Fr>::new(n).filter(|d| d.size() == n && n >= 2)?;
+        let g = Radix2EvaluationDomain::<Fr>::new(2 * n)?.group_gen();
+        debug_assert_eq!(g * g, domain.group_gen());
+        Some(CosetFft { n, g, scalar: OnceLock::new(), lane: OnceLock::new(), n_inv: Fr::from(n as u64).inverse()? })
+    }
+
+    /// The lanes' tables where this transform runs in lanes now (lanes::enabled() and a size
+    /// fft_lanes walks), made the first time.
+    fn lane_tables(&self) -> Option<&LaneTables> {
+        let block = crate::fft_lanes::block_len(self.n).filter(|_| crate::lanes::enabled())?;
+        Some(self.lane.get_or_init(|| LaneTables::new(self.g, self.n, block)))
+    }
+
+    fn tables(&self) -> &Tables {
+        self.scalar.get_or_init(|| Tables::new(self.n, self.g))
     }
 
     /// Evaluations on the n-point domain -> evaluations on its coset g·ω^i, in place.
     pub fn to_coset(&self, a: &mut [Fr]) {
         self.coset_unscaled(a);
         let s = self.n_inv;
+        if self.lane_tables().is_some() {
+            return crate::fft_lanes::scale(a, s);
+        }
         a.par_iter_mut().for_each(|x| *x *= s);
     }
 
     /// h on the odd coset from A·w, B·w and their product on the domain: A(x)B(x) − C(x) with
     /// each of the three interpolated and moved to the coset; `a`'s storage is returned.
     pub fn h_values(&self, mut a: Vec<Fr>, mut b: Vec<Fr>, mut c: Vec<Fr>) -> Vec<Fr> {
+        // the tables once, before the three transforms ask for them at the same time
+        if self.lane_tables().is_none() {
+            self.tables();
+        }
         rayon::join(
             || self.coset_unscaled(&mut a),
             || rayon::join(|| self.coset_unscaled(&mut b), || self.coset_unscaled(&mut c)),
         );
         // each transform is n times its values: h = (a·b·n^−1 − c)·n^−1
         let s = self.n_inv;
+        if self.lane_tables().is_some() {
+            crate::fft_lanes::h_combine(&mut a, &b, &c, s);
+            return a;
+        }
         a.par_iter_mut().zip(b.par_iter()).zip(c.par_iter()).with_min_len(1 << 10).for_each(|((x, y), z)| {
             *x = (*x * y * s - z) * s;
         });
@@ -103,6 +146,10 @@ impl CosetFft {
     pub fn coset_unscaled(&self, a: &mut [Fr]) {
         let n = self.n;
         assert_eq!(a.len(), n, "the transform's domain has {n} points");
+        if let Some(t) = self.lane_tables() {
+            return crate::fft_lanes::coset_unscaled(a, t);
+        }
+        let tables = self.tables();
         let inner = n.min(INNER);
         let outer = (n / inner).trailing_zeros();
         // DIF stages of length n down to 2·inner, two per pass
@@ -115,8 +162,8 @@ impl CosetFft {
             self.dif_pass2(a, len);
         }
         a.par_chunks_mut(inner).for_each(|blk| {
-            dif_block(blk, &self.dif_small);
-            dit_block(blk, &self.dit_small);
+            dif_block(blk, &tables.dif_small);
+            dit_block(blk, &tables.dit_small);
         });
         // DIT stages of length 2·inner up to n
         let mut len = 2 * inner;
@@ -130,14 +177,10 @@ impl CosetFft {
         }
     }
 
-    /// ω_L^−i, i < L/2 (−ω_2n^(n − 2i·n/L), written as the table entry and a sign)
-    #[inline(always)]
-    fn dif_tw(&self, i: usize, step: usize) -> Fr {
-        self.tw2[(self.n - 2 * i * step) & (self.n - 1)]
-    }
 
     /// One DIF stage of length `len`, every block, over the whole array.
     fn dif_pass2(&self, a: &mut [Fr], len: usize) {
+        let tw2 = &self.tables().tw2;
         let half = len / 2;
         let step = self.n / len;
         a.par_chunks_mut(len).for_each(|blk| {
@@ -147,7 +190,7 @@ impl CosetFft {
                     let i = c * CHUNK + k;
                     let t = *u;
                     *u += *v;
-                    *v = if i == 0 { t - *v } else { (*v - t) * self.dif_tw(i, step) };
+                    *v = if i == 0 { t - *v } else { (*v - t) * dif_tw(tw2, i, step) };
                 }
             });
         });
@@ -155,15 +198,16 @@ impl CosetFft {
 
     /// DIF stages of length `len` and len/2 in one pass: quartets (j, j+q, j+2q, j+3q), q = len/4.
     fn dif_pass4(&self, a: &mut [Fr], len: usize) {
+        let tw2 = &self.tables().tw2;
         let q = len / 4;
         let step = self.n / len;
         for_each_quartet(a, len, |j, c0, c1, c2, c3| {
             let (u0, u1, u2, u3) = (*c0, *c1, *c2, *c3);
             // stage len: (j, j+2q) with ω_len^−j, (j+q, j+3q) with ω_len^−(j+q)
             let y0 = u0 + u2;
-            let y2 = if j == 0 { u0 - u2 } else { (u2 - u0) * self.dif_tw(j, step) };
+            let y2 = if j == 0 { u0 - u2 } else { (u2 - u0) * dif_tw(tw2, j, step) };
             let y1 = u1 + u3;
-            let y3 = (u3 - u1) * self.dif_tw(j + q, step);
+            let y3 = (u3 - u1) * dif_tw(tw2, j + q, step);
             // stage len/2: (j, j+q) and (j+2q, j+3q) with ω_(len/2)^−j
             *c0 = y0 + y1;
             *c2 = y2 + y3;
@@ -171,28 +215,24 @@ impl CosetFft {
                 *c1 = y0 - y1;
                 *c3 = y2 - y3;
             } else {
-                let w = self.dif_tw(j, 2 * step);
+                let w = dif_tw(tw2, j, 2 * step);
                 *c1 = (y1 - y0) * w;
                 *c3 = (y3 - y2) * w;
             }
         });
     }
 
-    /// ω_2L^(2m+1), m < L/2
-    #[inline(always)]
-    fn dit_tw(&self, m: usize, step: usize) -> Fr {
-        self.tw2[(2 * m + 1) * step]
-    }
 
     /// One coset-DIT stage of length `len` over the whole array.
     fn dit_pass2(&self, a: &mut [Fr], len: usize) {
+        let tw2 = &self.tables().tw2;
         let half = len / 2;
         let step = self.n / len;
         a.par_chunks_mut(len).for_each(|blk| {
             let (lo, hi) = blk.split_at_mut(half);
             lo.par_chunks_mut(CHUNK).zip(hi.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (l, h))| {
                 for (k, (u, v)) in l.iter_mut().zip(h.iter_mut()).enumerate() {
-                    let t = *v * self.dit_tw(c * CHUNK + k, step);
+                    let t = *v * dit_tw(tw2, c * CHUNK + k, step);
                     *v = *u - t;
                     *u += t;
                 }
@@ -202,24 +242,38 @@ impl CosetFft {
 
     /// Coset-DIT stages of length len/2 and len in one pass.
     fn dit_pass4(&self, a: &mut [Fr], len: usize) {
+        let tw2 = &self.tables().tw2;
         let q = len / 4;
         let step = self.n / len;
         for_each_quartet(a, len, |j, c0, c1, c2, c3| {
             // stage len/2: (j, j+q) and (j+2q, j+3q) with ω_len^(2j+1)
-            let w = self.dit_tw(j, 2 * step);
+            let w = dit_tw(tw2, j, 2 * step);
             let t1 = *c1 * w;
             let t3 = *c3 * w;
             let (y0, y1) = (*c0 + t1, *c0 - t1);
             let (y2, y3) = (*c2 + t3, *c2 - t3);
             // stage len: (j, j+2q) with ω_2len^(2j+1), (j+q, j+3q) with ω_2len^(2(j+q)+1)
-            let t2 = y2 * self.dit_tw(j, step);
-            let t3 = y3 * self.dit_tw(j + q, step);
+            let t2 = y2 * dit_tw(tw2, j, step);
+            let t3 = y3 * dit_tw(tw2, j + q, step);
             *c0 = y0 + t2;
             *c2 = y0 - t2;
             *c1 = y1 + t3;
             *c3 = y1 - t3;
         });
     }
+}
+
+/// ω_L^−i, i < L/2 (−ω_2n^(n − 2i·n/L), written as the table entry and a sign)
+#[inline(always)]
+fn dif_tw(tw2: &[Fr], i: usize, step: usize) -> Fr {
+    let n = tw2.len();
+    tw2[(n - 2 * i * step) & (n - 1)]
+}
+
+/// ω_2L^(2m+1), m < L/2
+#[inline(always)]
+fn dit_tw(tw2: &[Fr], m: usize, step: usize) -> Fr {
+    tw2[(2 * m + 1) * step]
 }
 
 /// Calls `f(j, x_j, x_j+q, x_j+2q, x_j+3q)` for every quartet of every block of length `len`

@@ -30,17 +30,41 @@ use ark_ff::{AdditiveGroup, BigInt, Field};
 use std::arch::x86_64::*;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-const M52: u64 = (1 << 52) - 1;
-/// p in 52-bit limbs, 2p, and −p⁻¹ mod 2^52.
-const P1: [u64; 5] = [0x8c16d87cfd47, 0x916871ca8d3c2, 0x181585d97816a, 0xa029b85045b68, 0x30644e72e131];
-const P2: [u64; 5] = [0x1182db0f9fa8e, 0x22d0e3951a784, 0x302b0bb2f02d5, 0x405370a08b6d0, 0x60c89ce5c263];
-const PINV: u64 = 0x20782e4866389;
+pub(crate) const M52: u64 = (1 << 52) - 1;
+/// p in 52-bit limbs, 2p (the base field Fq's modulus).
+const P1: [u64; 5] = FqMod::M1;
+const P2: [u64; 5] = FqMod::M2;
+
+/// A prime the lanes reduce by (the products and `canon` are generic over it, so that the
+/// same core serves Fq for the MSMs and Fr for the FFTs, fft_lanes.rs): its 52-bit limbs,
+/// twice them, and −m⁻¹ mod 2^52. Any m with 2^252 < m and 4m < 2^256 keeps the bounds below.
+pub(crate) trait Modulus {
+    const M1: [u64; 5];
+    const M2: [u64; 5];
+    const MINV: u64;
+}
+
+/// BN254's base field Fq (p).
+pub(crate) struct FqMod;
+impl Modulus for FqMod {
+    const M1: [u64; 5] = [0x8c16d87cfd47, 0x916871ca8d3c2, 0x181585d97816a, 0xa029b85045b68, 0x30644e72e131];
+    const M2: [u64; 5] = [0x1182db0f9fa8e, 0x22d0e3951a784, 0x302b0bb2f02d5, 0x405370a08b6d0, 0x60c89ce5c263];
+    const MINV: u64 = 0x20782e4866389;
+}
+
+/// BN254's scalar field Fr (r), where the witness and the h transforms live.
+pub(crate) struct FrMod;
+impl Modulus for FrMod {
+    const M1: [u64; 5] = [0x1f593f0000001, 0x4879b9709143e, 0x181585d2833e8, 0xa029b85045b68, 0x30644e72e131];
+    const M2: [u64; 5] = [0x3eb27e0000002, 0x90f372e12287c, 0x302b0ba5067d0, 0x405370a08b6d0, 0x60c89ce5c263];
+    const MINV: u64 = 0x1f593efffffff;
+}
 
 /// 0 unknown, 1 off, 2 on.
 static STATE: AtomicU8 = AtomicU8::new(0);
 
-/// Whether the bucket flushes use the lanes: the CPU has AVX-512F and IFMA, and neither
-/// ZKCLEAR_LANES=0 nor `set_enabled(false)` turned them off.
+/// Whether the bucket flushes and the h transforms (fft_lanes.rs) use the lanes: the CPU has
+/// AVX-512F and IFMA, and neither ZKCLEAR_LANES=0 nor `set_enabled(false)` turned them off.
 pub fn enabled() -> bool {
     match STATE.load(Ordering::Relaxed) {
         2 => true,
@@ -58,19 +82,20 @@ pub fn supported() -> bool {
     is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512ifma")
 }
 
-/// Turn the lanes on (where supported) or off for every MSM that starts after; returns the state.
+/// Turn the lanes on (where supported) or off for every MSM and transform that starts after;
+/// returns the state.
 pub fn set_enabled(on: bool) -> bool {
     let on = on && supported();
     STATE.store(if on { 2 } else { 1 }, Ordering::Relaxed);
     on
 }
 
-/// Eight Fq values, limb i of lane j in lane j of v[i].
-type Fe = [__m512i; 5];
+/// Eight field values, limb i of lane j in lane j of v[i].
+pub(crate) type Fe = [__m512i; 5];
 
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn splat(x: u64) -> __m512i {
+pub(crate) unsafe fn splat(x: u64) -> __m512i {
     _mm512_set1_epi64(x as i64)
 }
 
@@ -84,10 +109,10 @@ unsafe fn consts(c: &[u64; 5]) -> Fe {
 /// for t < 2^513.
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn reduce(mut t: [__m512i; 10]) -> Fe {
+unsafe fn reduce<M: Modulus>(mut t: [__m512i; 10]) -> Fe {
     let z = _mm512_setzero_si512();
-    let p = consts(&P1);
-    let pinv = splat(PINV);
+    let p = consts(&M::M1);
+    let pinv = splat(M::MINV);
     for i in 0..5 {
         let m = _mm512_madd52lo_epu64(z, t[i], pinv);
         for j in 0..5 {
@@ -119,20 +144,20 @@ unsafe fn mac(t: &mut [__m512i; 10], a: &Fe, b: &Fe) {
 /// a·b / 2^260 mod p (< 2p for a, b < 2^256).
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn mul(a: &Fe, b: &Fe) -> Fe {
+pub(crate) unsafe fn mul<M: Modulus>(a: &Fe, b: &Fe) -> Fe {
     let mut t = [_mm512_setzero_si512(); 10];
     mac(&mut t, a, b);
-    reduce(t)
+    reduce::<M>(t)
 }
 
 /// (a·b + c·d) / 2^260 mod p with one reduction (< 2p for inputs below 2^256).
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn mul2(a: &Fe, b: &Fe, c: &Fe, d: &Fe) -> Fe {
+unsafe fn mul2<M: Modulus>(a: &Fe, b: &Fe, c: &Fe, d: &Fe) -> Fe {
     let mut t = [_mm512_setzero_si512(); 10];
     mac(&mut t, a, b);
     mac(&mut t, c, d);
-    reduce(t)
+    reduce::<M>(t)
 }
 
 /// Carry signed limbs into 52-bit ones (the value must be non-negative).
@@ -150,7 +175,7 @@ unsafe fn carry(mut t: Fe) -> Fe {
 /// a + b.
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn add(a: &Fe, b: &Fe) -> Fe {
+pub(crate) unsafe fn add(a: &Fe, b: &Fe) -> Fe {
     let mut t = *a;
     for k in 0..5 {
         t[k] = _mm512_add_epi64(a[k], b[k]);
@@ -161,7 +186,7 @@ unsafe fn add(a: &Fe, b: &Fe) -> Fe {
 /// a + kp − b, for b < kp (kp = p or 2p in limbs).
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn sub(a: &Fe, b: &Fe, kp: &[u64; 5]) -> Fe {
+pub(crate) unsafe fn sub(a: &Fe, b: &Fe, kp: &[u64; 5]) -> Fe {
     let mut t = *a;
     for k in 0..5 {
         t[k] = _mm512_sub_epi64(_mm512_add_epi64(a[k], splat(kp[k])), b[k]);
@@ -172,7 +197,7 @@ unsafe fn sub(a: &Fe, b: &Fe, kp: &[u64; 5]) -> Fe {
 /// v − m where that is not negative, else v.
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn cond_sub(v: &Fe, m: &[u64; 5]) -> Fe {
+pub(crate) unsafe fn cond_sub(v: &Fe, m: &[u64; 5]) -> Fe {
     let mut t = *v;
     for k in 0..5 {
         t[k] = _mm512_sub_epi64(v[k], splat(m[k]));
@@ -188,8 +213,8 @@ unsafe fn cond_sub(v: &Fe, m: &[u64; 5]) -> Fe {
 /// v mod p for v < 4p.
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn canon(v: &Fe) -> Fe {
-    cond_sub(&cond_sub(v, &P2), &P1)
+pub(crate) unsafe fn canon<M: Modulus>(v: &Fe) -> Fe {
+    cond_sub(&cond_sub(v, &M::M2), &M::M1)
 }
 
 /// An arkworks Fq's Montgomery integer (< p) in 52-bit limbs.
@@ -269,17 +294,17 @@ impl LaneField for Fq {
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn lane_store(v: &Fe) -> [Self; 8] {
-        store(&canon(v))
+        store(&canon::<FqMod>(v))
     }
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn lane_mul(a: &Fe, b: &Fe) -> Fe {
-        mul(a, b)
+        mul::<FqMod>(a, b)
     }
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn lane_square(a: &Fe) -> Fe {
-        mul(a, a)
+        mul::<FqMod>(a, a)
     }
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
@@ -289,7 +314,7 @@ impl LaneField for Fq {
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn lane_canon(v: &Fe) -> Fe {
-        canon(v)
+        canon::<FqMod>(v)
     }
 }
 
@@ -310,7 +335,7 @@ impl LaneField for Fq2 {
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn lane_store(v: &[Fe; 2]) -> [Self; 8] {
-        let (c0, c1) = (store(&canon(&v[0])), store(&canon(&v[1])));
+        let (c0, c1) = (store(&canon::<FqMod>(&v[0])), store(&canon::<FqMod>(&v[1])));
         std::array::from_fn(|j| Fq2::new(c0[j], c1[j]))
     }
     /// (a0 + a1 u)(b0 + b1 u) = a0 b0 − a1 b1 + (a0 b1 + a1 b0) u, each part one reduction;
@@ -319,7 +344,7 @@ impl LaneField for Fq2 {
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn lane_mul(a: &[Fe; 2], b: &[Fe; 2]) -> [Fe; 2] {
         let nb1 = sub(&[_mm512_setzero_si512(); 5], &b[1], &P2);
-        [mul2(&a[0], &b[0], &a[1], &nb1), mul2(&a[0], &b[1], &a[1], &b[0])]
+        [mul2::<FqMod>(&a[0], &b[0], &a[1], &nb1), mul2::<FqMod>(&a[0], &b[1], &a[1], &b[0])]
     }
     /// (a0 + a1 u)² = (a0 + a1)(a0 − a1) + 2 a0 a1 u
     #[inline]
@@ -327,7 +352,7 @@ impl LaneField for Fq2 {
     unsafe fn lane_square(a: &[Fe; 2]) -> [Fe; 2] {
         let s = add(&a[0], &a[1]);
         let d = sub(&a[0], &a[1], &P2);
-        [mul(&s, &d), mul(&add(&a[0], &a[0]), &a[1])]
+        [mul::<FqMod>(&s, &d), mul::<FqMod>(&add(&a[0], &a[0]), &a[1])]
     }
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
@@ -337,7 +362,7 @@ impl LaneField for Fq2 {
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn lane_canon(v: &[Fe; 2]) -> [Fe; 2] {
-        [canon(&v[0]), canon(&v[1])]
+        [canon::<FqMod>(&v[0]), canon::<FqMod>(&v[1])]
     }
 }
 

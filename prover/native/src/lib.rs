@@ -5,6 +5,7 @@ mod codec;
 mod coef_rows;
 mod eddsa;
 mod fft;
+mod fft_lanes;
 mod gcd_inverse;
 mod inv;
 mod kernels;

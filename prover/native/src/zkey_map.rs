@@ -191,6 +191,10 @@ impl<'a> ZkeyView<'a> {
             self.release(block);
         }
         let r_inv = Fr::from_bigint(Fr::R).unwrap().inverse().unwrap();
+        if crate::fft_lanes::products_in_lanes(n) {
+            let c = crate::fft_lanes::scale_and_product(&mut a, &mut b, r_inv);
+            return Ok((a, b, c));
+        }
         a.par_iter_mut().chain(b.par_iter_mut()).for_each(|x| *x *= r_inv);
         let c: Vec<Fr> = a.par_iter().zip(b.par_iter()).map(|(x, y)| *x * y).collect();
         Ok((a, b, c))
