@@ -124,9 +124,10 @@ fn pairing_check(py: Python<'_>, g1s: &[u8], g2s: &[u8]) -> PyResult<bool> {
     py.allow_threads(|| kernels::pairing_check(g1s, g2s))
 }
 
-/// Σ s_i P_i in G1: n·64 bytes of points, n·32 bytes of scalars -> 64 bytes.
-/// Whether the MSMs' bucket flushes run in AVX-512 IFMA lanes (lanes.rs): with `on`, turn
-/// them on (where the CPU has IFMA) or off for the MSMs that start after; returns the state.
+/// Whether the kernels run in AVX-512 IFMA lanes (lanes.rs: the MSMs' bucket flushes and sums;
+/// fft_lanes.rs: the h transforms and the witness products' scaling): with `on`, turn them on
+/// (where the CPU has IFMA) or off for the MSMs and transforms that start after; returns the
+/// state. ZKCLEAR_LANES=0 starts a process with them off.
 #[pyfunction]
 #[pyo3(signature = (on = None))]
 fn lane_kernels(on: Option<bool>) -> bool {
@@ -136,6 +137,7 @@ fn lane_kernels(on: Option<bool>) -> bool {
     }
 }
 
+/// Σ s_i P_i in G1: n·64 bytes of points, n·32 bytes of scalars -> 64 bytes.
 #[pyfunction]
 fn g1_msm(py: Python<'_>, bases: &[u8], scalars: &[u8]) -> PyResult<Py<PyBytes>> {
     let out = py.allow_threads(|| kernels::g1_msm(bases, scalars))?;
