@@ -23,10 +23,11 @@ in a minute from three things measured once:
   witness (A, B1, C in G1 and B2 in G2); the domain term the h FFTs and the MSM of H, whose
   2^domain - 1 points are paid in full however few constraints fill the domain. The split
   between the two comes from a CPU profile of the resident prover (`PROFILE`:
-  `ZKCLEAR_PROFILE=cpu`, one thread, no tables, a mainnet-shaped key of 12 trade slots, 2^20:
-  15.3 CPU us a wire, 6.7 a domain point); one factor then scales both to the full mainnet
-  batch's measured resident proof (`CALIBRATION`: 40.4 s for 4,136,506 wires and 2^22 on 2
-  idle cores; 44.7 s for 4,124,502 wires the round before; 63.5 s for 4,840,769 wires and
+  `ZKCLEAR_PROFILE=cpu`, one thread, no tables, the full mainnet key itself, 2^22, with the
+  IFMA lanes: 6.8 CPU us a wire, 1.7 a domain point); one factor then scales both to the full
+  mainnet batch's measured resident proof (`CALIBRATION`: 20.6 s for 4,136,506 wires and 2^22
+  on 2 idle cores; 40.4 s the round before, without the lanes; 44.7 s for 4,124,502 wires the
+  round before that; 63.5 s for 4,840,769 wires and
   2^23 on the earlier prover, A = 7.4 us and B = 3.3 us). The witness time, the build's and the setup's peak memory and the
   key's size scale with the constraints from the same run;
 - the trades: `sequencer.flow` run with the candidate's slots (`--batches`, seed 1, as the
@@ -49,31 +50,34 @@ from typing import Optional
 
 from sequencer.spec.constants import Preset
 
-# The full mainnet batch measured on this machine (README, "The full mainnet batch"; run8:
+# The full mainnet batch measured on this machine (README, "The full mainnet batch"; run9:
 # `python -m sequencer.cli bench settlement --preset mainnet --full --repeat 1 --json`, 2 cores,
 # load ~2): the 2^22 slots (114 trade / 6 touch / 2 liquidation / 4 funding / 4 deposit / 4
-# withdrawal), the 28.2k trade slot, the lean native witness and the resident worker of that
-# round. (Before: run7, 92 / 10 slots, resident 44.7 s, witness 4.68 s; run6, 70 / 16 / 4 / 4 /
-# 16 / 16 on the earlier prover: 4,842,005 constraints, 2^23, resident 63.5 s.)
+# withdrawal), the 28.2k trade slot, the lean native witness and the resident worker with the
+# IFMA lanes. (Before: run8, the same slots without the lanes, resident 40.4 s, witness 2.05 s;
+# run7, 92 / 10 slots, resident 44.7 s, witness 4.68 s; run6, 70 / 16 / 4 / 4 / 16 / 16 on the
+# earlier prover: 4,842,005 constraints, 2^23, resident 63.5 s.)
 CALIBRATION = {
     "constraints": 4_130_360,  # compiled (--O2); stats counts 4,142,250
     "wires": 4_136_506,
     "domain_log2": 22,
-    "resident_prove_s": 40.362,
-    "witness_s": 2.049,
-    "build_peak_mb": 2_488,
-    "setup_peak_mb": 9_205,
+    "resident_prove_s": 20.613,
+    "witness_s": 2.147,
+    "build_peak_mb": 2_496,
+    "setup_peak_mb": 9_195,
     "zkey_mb": 4_933.8,
 }
 # The split of a proof's cost between the wires and the domain: the resident prover's CPU profile
-# (ZKCLEAR_PROFILE=cpu, RAYON_NUM_THREADS=1, no tables: `ResidentProver(key, table_mb=0)`) of the
-# mainnet-shaped key with 12 trade slots (`zkclear bench settlement --preset mainnet --trades 12
-# --keep DIR`: 590,584 wires, 2^20 domain, 56 % full), CPU seconds a phase. The domain's phases are
-# the h FFTs and the MSM of H; everything else follows the wires (A·w and B·w, the MSMs of A, B1,
-# C and B2; on one thread B2 runs inside `witness_products`, and its own entry overlaps).
-PROFILE = {"wires": 590_584, "domain_log2": 20,
-           "phases": {"witness_read": 0.041, "witness_products": 3.974, "h_ffts": 2.142, "msm_a": 1.698,
-                      "msm_b1": 1.368, "msm_c": 1.933, "msm_h": 4.913, "msm_b2_wait": 0.004, "msm_b2": 3.632,
+# (ZKCLEAR_PROFILE=cpu, RAYON_NUM_THREADS=1, no tables: `python -m prover.bench.resident_run
+# k.zkey w.wtns P PUB --warm 0 --runs 1 --table-mb 0`) of the full mainnet key of run9 (4,136,506
+# wires, 2^22), CPU seconds a phase. The domain's phases are the h FFTs and the MSM of H;
+# everything else follows the wires (A·w and B·w, the MSMs of A, B1, C and B2; on one thread B2
+# runs inside `witness_products`, and its own entry overlaps). (The round before: the
+# mainnet-shaped key of 12 trade slots, 590,584 wires, 2^20, without the lanes: 15.3 us a wire,
+# 6.7 a domain point.)
+PROFILE = {"wires": 4_136_506, "domain_log2": 22,
+           "phases": {"witness_read": 0.280, "witness_products": 13.498, "h_ffts": 1.839, "msm_a": 4.000,
+                      "msm_b1": 4.463, "msm_c": 5.943, "msm_h": 5.442, "msm_b2_wait": 0.007, "msm_b2": 11.331,
                       "finish": 0.001}}
 DOMAIN_PHASES = ("h_ffts", "msm_h")
 OVERLAPPING_PHASES = ("msm_b2",)  # its CPU is counted inside another phase on one thread
