@@ -137,3 +137,18 @@ def snarkjs_keys(main_circuit, small_ptau, run_snarkjs, artifact_cache) -> Snark
 @pytest.fixture(scope="session")
 def rng():
     return random.Random(20240601)
+
+
+@pytest.fixture(params=[True, False], ids=["lanes", "scalar"])
+def lanes(request):
+    """Run the test with the native kernels' IFMA lanes on, then off (prover/native/src/lanes.rs,
+    fft_lanes.rs); the process's switch is restored after. Without IFMA the lanes variant is
+    reported skipped: it would only run the scalar code a second time."""
+    from prover import _native as native
+    from prover_helpers import cpu_has_ifma
+    if request.param and not cpu_has_ifma():
+        pytest.skip("optional: this CPU has no AVX-512 IFMA, so the scalar kernels are all there is")
+    before = native.lane_kernels()
+    assert native.lane_kernels(request.param) is request.param
+    yield request.param
+    native.lane_kernels(before)

@@ -15,3 +15,10 @@ def random_r1cs(rnd: random.Random, m: int, l: int) -> R1CS:
     lc = lambda: {rnd.randrange(nw): coef() for _ in range(rnd.randrange(0, 4))}  # noqa: E731
     return R1CS(n_wires=nw, n_pub_out=l // 2, n_pub_in=l - l // 2, n_prv_in=nw - l - 1,
                 constraints=[(lc(), lc(), lc()) for _ in range(m)])
+
+
+def cpu_has_ifma() -> bool:
+    """Whether this CPU has AVX-512F and IFMA, which the native kernels' lanes need."""
+    with open("/proc/cpuinfo") as f:
+        flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    return "avx512f" in flags and "avx512ifma" in flags

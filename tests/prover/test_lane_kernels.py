@@ -15,29 +15,13 @@ from prover import _native as native
 from prover.field import R
 from prover.formats.wtns import read_wtns, wtns_to_bytes
 from prover.resident import ResidentProver
+from prover_helpers import cpu_has_ifma
 
 G1_ONE = (1).to_bytes(32, "little") + (2).to_bytes(32, "little")
 
 
-def cpu_has_ifma() -> bool:
-    with open("/proc/cpuinfo") as f:
-        flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
-    return "avx512f" in flags and "avx512ifma" in flags
-
-
 def le(x: int) -> bytes:
     return (x % R).to_bytes(32, "little")
-
-
-@pytest.fixture(params=[True, False], ids=["lanes", "scalar"])
-def lanes(request):
-    """Run the test with the lanes on, then off; the process's state is restored after."""
-    if request.param and not cpu_has_ifma():
-        pytest.skip("optional: this CPU has no AVX-512 IFMA, so the scalar flush is all there is")
-    before = native.lane_kernels()
-    assert native.lane_kernels(request.param) is request.param
-    yield request.param
-    native.lane_kernels(before)
 
 
 def test_lanes_are_on_by_default_exactly_where_the_cpu_has_ifma():

@@ -47,14 +47,6 @@ def test_odd_coset_matches_a_plain_dft(evals):
     assert ints(native.fr_odd_coset(b"".join(le(e) for e in evals))) == odd_coset_reference(evals)
 
 
-@pytest.fixture(params=[True, False], ids=["lanes", "scalar"])
-def lanes(request):
-    """The transforms in lanes (where the CPU has them) or scalar; the switch restored after."""
-    before = native.lane_kernels()
-    yield native.lane_kernels(request.param)
-    native.lane_kernels(before)
-
-
 @pytest.mark.parametrize("log_n", [6, 7, 8, 11, 12, 13, 14, 15, 16])
 def test_odd_coset_matches_the_arkworks_transforms(log_n, lanes):
     # scalar, 2^13..2^15: one, two and three passes over the whole array before the in-cache
