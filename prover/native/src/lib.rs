@@ -5,6 +5,7 @@ mod codec;
 mod coef_rows;
 mod eddsa;
 mod fft;
+#[cfg_attr(not(target_arch = "x86_64"), path = "fft_lanes_off.rs")]
 mod fft_lanes;
 mod gcd_inverse;
 mod inv;

@@ -78,6 +78,7 @@ pub(crate) fn booth_digit(s: &BigInt<4>, w: usize, c: usize) -> i32 {
 /// Ask for the cache line of a bucket that the next flush reads (the buckets of a wide window
 /// outgrow the core's cache; the batch gives the load time to arrive).
 #[inline(always)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
 fn prefetch<T>(x: &T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is a hint; it reads nothing and cannot fault
