@@ -181,18 +181,14 @@ impl CosetFft {
     /// One DIF stage of length `len`, every block, over the whole array.
     fn dif_pass2(&self, a: &mut [Fr], len: usize) {
         let tw2 = &self.tables().tw2;
-        let half = len / 2;
         let step = self.n / len;
-        a.par_chunks_mut(len).for_each(|blk| {
-            let (lo, hi) = blk.split_at_mut(half);
-            lo.par_chunks_mut(CHUNK).zip(hi.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (l, h))| {
-                for (k, (u, v)) in l.iter_mut().zip(h.iter_mut()).enumerate() {
-                    let i = c * CHUNK + k;
-                    let t = *u;
-                    *u += *v;
-                    *v = if i == 0 { t - *v } else { (*v - t) * dif_tw(tw2, i, step) };
-                }
-            });
+        for_each_pair_run(a, len, |i0, l, h| {
+            for (k, (u, v)) in l.iter_mut().zip(h.iter_mut()).enumerate() {
+                let i = i0 + k;
+                let t = *u;
+                *u += *v;
+                *v = if i == 0 { t - *v } else { (*v - t) * dif_tw(tw2, i, step) };
+            }
         });
     }
 
@@ -226,17 +222,13 @@ impl CosetFft {
     /// One coset-DIT stage of length `len` over the whole array.
     fn dit_pass2(&self, a: &mut [Fr], len: usize) {
         let tw2 = &self.tables().tw2;
-        let half = len / 2;
         let step = self.n / len;
-        a.par_chunks_mut(len).for_each(|blk| {
-            let (lo, hi) = blk.split_at_mut(half);
-            lo.par_chunks_mut(CHUNK).zip(hi.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (l, h))| {
-                for (k, (u, v)) in l.iter_mut().zip(h.iter_mut()).enumerate() {
-                    let t = *v * dit_tw(tw2, c * CHUNK + k, step);
-                    *v = *u - t;
-                    *u += t;
-                }
-            });
+        for_each_pair_run(a, len, |i0, l, h| {
+            for (k, (u, v)) in l.iter_mut().zip(h.iter_mut()).enumerate() {
+                let t = *v * dit_tw(tw2, i0 + k, step);
+                *v = *u - t;
+                *u += t;
+            }
         });
     }
 
@@ -279,17 +271,31 @@ fn dit_tw(tw2: &[Fr], m: usize, step: usize) -> Fr {
 /// Calls `f(j, x_j, x_j+q, x_j+2q, x_j+3q)` for every quartet of every block of length `len`
 /// (q = len/4, j < q), blocks and runs of CHUNK quartets in parallel: the radix-4 passes' walk.
 fn for_each_quartet(a: &mut [Fr], len: usize, f: impl Fn(usize, &mut Fr, &mut Fr, &mut Fr, &mut Fr) + Sync) {
+    for_each_quartet_run(a, len, |j, [c0, c1, c2, c3]| {
+        for (k, (((u0, u1), u2), u3)) in c0.iter_mut().zip(c1.iter_mut()).zip(c2.iter_mut()).zip(c3.iter_mut()).enumerate() {
+            f(j + k, u0, u1, u2, u3);
+        }
+    });
+}
+
+/// `f(j0, [quarter runs])` for runs of CHUNK quartets of every block of length `len`, in
+/// parallel (the scalar passes and fft_lanes.rs's walk both).
+pub(crate) fn for_each_quartet_run(a: &mut [Fr], len: usize, f: impl Fn(usize, [&mut [Fr]; 4]) + Sync) {
     let q = len / 4;
     a.par_chunks_mut(len).for_each(|blk| {
         let (x01, x23) = blk.split_at_mut(2 * q);
         let (x0, x1) = x01.split_at_mut(q);
         let (x2, x3) = x23.split_at_mut(q);
         let quarters = x0.par_chunks_mut(CHUNK).zip(x1.par_chunks_mut(CHUNK)).zip(x2.par_chunks_mut(CHUNK).zip(x3.par_chunks_mut(CHUNK)));
-        quarters.enumerate().for_each(|(c, ((c0, c1), (c2, c3)))| {
-            for (k, (((u0, u1), u2), u3)) in c0.iter_mut().zip(c1.iter_mut()).zip(c2.iter_mut()).zip(c3.iter_mut()).enumerate() {
-                f(c * CHUNK + k, u0, u1, u2, u3);
-            }
-        });
+        quarters.enumerate().for_each(|(c, ((c0, c1), (c2, c3)))| f(c * CHUNK, [c0, c1, c2, c3]));
+    });
+}
+
+/// `f(i0, lo run, hi run)` for runs of CHUNK pairs of every block of length `len`, in parallel.
+pub(crate) fn for_each_pair_run(a: &mut [Fr], len: usize, f: impl Fn(usize, &mut [Fr], &mut [Fr]) + Sync) {
+    a.par_chunks_mut(len).for_each(|blk| {
+        let (lo, hi) = blk.split_at_mut(len / 2);
+        lo.par_chunks_mut(CHUNK).zip(hi.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (l, h))| f(c * CHUNK, l, h));
     });
 }
 

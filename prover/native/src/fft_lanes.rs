@@ -27,6 +27,7 @@
 use crate::lanes::{add, canon, cond_sub, mul, splat, sub, Fe, FrMod, Modulus, M52};
 use ark_bn254::Fr;
 use ark_ff::Field;
+use crate::fft::{for_each_pair_run, for_each_quartet_run};
 use rayon::prelude::*;
 use std::arch::x86_64::*;
 
@@ -505,26 +506,6 @@ unsafe fn product_run(c: &mut [Fr], a: &[Fr], b: &[Fr], k256: &[u64; 5]) {
         let ab = mulr(&load8(a.as_ptr().add(i)), &load8(b.as_ptr().add(i)));
         store8(c.as_mut_ptr().add(i), &canon::<FrMod>(&mulr(&ab, &k)));
     }
-}
-
-/// `f(j0, [quarter runs])` for runs of CHUNK quartets of every block of length `len`, in parallel.
-fn for_each_quartet_run(a: &mut [Fr], len: usize, f: impl Fn(usize, [&mut [Fr]; 4]) + Sync) {
-    let q = len / 4;
-    a.par_chunks_mut(len).for_each(|blk| {
-        let (x01, x23) = blk.split_at_mut(2 * q);
-        let (x0, x1) = x01.split_at_mut(q);
-        let (x2, x3) = x23.split_at_mut(q);
-        let quarters = x0.par_chunks_mut(CHUNK).zip(x1.par_chunks_mut(CHUNK)).zip(x2.par_chunks_mut(CHUNK).zip(x3.par_chunks_mut(CHUNK)));
-        quarters.enumerate().for_each(|(c, ((c0, c1), (c2, c3)))| f(c * CHUNK, [c0, c1, c2, c3]));
-    });
-}
-
-/// `f(i0, lo run, hi run)` for runs of CHUNK pairs of every block of length `len`, in parallel.
-fn for_each_pair_run(a: &mut [Fr], len: usize, f: impl Fn(usize, &mut [Fr], &mut [Fr]) + Sync) {
-    a.par_chunks_mut(len).for_each(|blk| {
-        let (lo, hi) = blk.split_at_mut(len / 2);
-        lo.par_chunks_mut(CHUNK).zip(hi.par_chunks_mut(CHUNK)).enumerate().for_each(|(c, (l, h))| f(c * CHUNK, l, h));
-    });
 }
 
 #[cfg(test)]

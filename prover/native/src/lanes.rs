@@ -136,7 +136,8 @@ where
 
 /// 1/16 in Fq.
 pub fn inv16() -> Fq {
-    crate::inv::inverse(&Fq::from(16u64)).expect("16 is invertible")
+    static INV16: std::sync::OnceLock<Fq> = std::sync::OnceLock::new();
+    *INV16.get_or_init(|| crate::inv::inverse(&Fq::from(16u64)).expect("16 is invertible"))
 }
 
 /// The point a scaled one stands for (x/16, y/16) given `inv16` = 1/16; infinity stays infinity.
